@@ -1,0 +1,78 @@
+package dev.dmsmlflow.infra;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class LocalInfraIT {
+
+    @Test
+    void postgresRunsWithLogicalDecodingAndCreatesDatabases() throws Exception {
+        LocalPostgres pg = LocalPostgres.shared();
+        String db = LocalPostgres.uniqueDatabaseName("infra");
+        pg.createDatabase(db);
+        pg.createDatabase(db); // idempotent
+        try (Connection c = pg.connect(db); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SHOW wal_level")) {
+            rs.next();
+            assertEquals("logical", rs.getString(1));
+        }
+        pg.dropDatabase(db);
+    }
+
+    @Test
+    void kafkaBrokerKeepsItsDataAcrossStopAndStart() {
+        LocalKafka kafka = LocalKafka.shared();
+        String topic = "infra-" + System.nanoTime();
+        send(kafka, topic, "before");
+        kafka.stop();
+        assertTrue(!kafka.isRunning());
+        kafka.start();
+        send(kafka, topic, "after");
+        assertEquals(List.of("before", "after"), readAll(kafka, topic, 2));
+    }
+
+    private static void send(LocalKafka kafka, String topic, String value) {
+        try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer())) {
+            p.send(new ProducerRecord<>(topic, "k", value)).get();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static List<String> readAll(LocalKafka kafka, String topic, int expected) {
+        List<String> values = new ArrayList<>();
+        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "g-" + topic,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new StringDeserializer())) {
+            c.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (values.size() < expected && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
+                    values.add(r.value());
+                }
+            }
+        }
+        return values;
+    }
+}

@@ -1,0 +1,141 @@
+package dev.dmsmlflow.platform.outbox;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dmsmlflow.infra.LocalKafka;
+import dev.dmsmlflow.infra.LocalPostgres;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.flywaydb.core.Flyway;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Predicate;
+
+/** A fresh service-like database with the platform migrations, and helpers to write and read events. */
+final class RelayFixture {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    final LocalPostgres pg = LocalPostgres.shared();
+    final LocalKafka kafka = LocalKafka.shared();
+    final String database;
+    final String topic;
+
+    RelayFixture(String name) {
+        database = LocalPostgres.uniqueDatabaseName(name);
+        topic = "it." + database;
+        pg.createDatabase(database);
+        Flyway.configure()
+                .dataSource(pg.jdbcUrl(database), pg.username(), pg.password())
+                .locations("classpath:db/platform", "classpath:db/platformtest")
+                .load()
+                .migrate();
+    }
+
+    RelaySettings settings() {
+        return RelaySettings.forJdbcUrl(database, pg.jdbcUrl(database), pg.username(), pg.password(), kafka.bootstrapServers());
+    }
+
+    Connection connect() throws SQLException {
+        return pg.connect(database);
+    }
+
+    void createAggregates(int count) throws SQLException {
+        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement("INSERT INTO test_aggregate (id) VALUES (?)")) {
+            for (int i = 0; i < count; i++) {
+                ps.setString(1, "agg-" + i);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    /**
+     * In one transaction: takes the aggregate's next sequence number (the row lock orders transactions of one
+     * aggregate exactly as they commit) and writes an outbox event carrying it. Returns the event id if
+     * committed, or null if {@code rollback} asked for a rollback.
+     */
+    String writeEvent(Connection c, String aggregate, int writer, boolean rollback) throws SQLException {
+        c.setAutoCommit(false);
+        int seq;
+        try (PreparedStatement ps = c.prepareStatement("UPDATE test_aggregate SET seq = seq + 1 WHERE id = ? RETURNING seq")) {
+            ps.setString(1, aggregate);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                seq = rs.getInt(1);
+            }
+        }
+        UUID id = UUID.randomUUID();
+        String payload = "{\"id\":\"" + id + "\",\"aggregate\":\"" + aggregate + "\",\"seq\":" + seq
+                + ",\"writer\":" + writer + ",\"rolledBack\":" + rollback + "}";
+        OutboxWriter.append(c, new OutboxEvent(id, topic, aggregate, "TestEvent", "/platform-test",
+                java.time.Instant.now(), payload));
+        if (rollback) {
+            c.rollback();
+            return null;
+        }
+        c.commit();
+        return id.toString();
+    }
+
+    /** A record as a consumer sees it. */
+    record Received(String key, String value, Map<String, String> headers, int partition, long offset) {
+        JsonNode payload() {
+            try {
+                return JSON.readTree(value);
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        }
+
+        String eventId() {
+            return headers.get("ce_id");
+        }
+    }
+
+    KafkaConsumer<String, String> consumer(String group) {
+        KafkaConsumer<String, String> c = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, group,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000"), new StringDeserializer(), new StringDeserializer());
+        c.subscribe(List.of(topic));
+        return c;
+    }
+
+    static List<Received> poll(KafkaConsumer<String, String> consumer) {
+        List<Received> out = new ArrayList<>();
+        for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(100))) {
+            Map<String, String> headers = new HashMap<>();
+            for (Header h : r.headers()) {
+                headers.put(h.key(), new String(h.value(), StandardCharsets.UTF_8));
+            }
+            out.add(new Received(r.key(), r.value(), headers, r.partition(), r.offset()));
+        }
+        return out;
+    }
+
+    /** Reads until {@code done} holds for everything read so far, or the timeout passes. */
+    List<Received> readUntil(KafkaConsumer<String, String> consumer, Predicate<List<Received>> done, Duration timeout) {
+        List<Received> all = new ArrayList<>();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!done.test(all) && System.nanoTime() < deadline) {
+            all.addAll(poll(consumer));
+        }
+        return all;
+    }
+}

@@ -1,0 +1,38 @@
+package dev.dmsmlflow.contracts.instance;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.dmsmlflow.contracts.Event;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * An instance's editable attributes (name, description) changed.
+ *
+ * @param instanceId Id of the instance.
+ * @param workspaceId Workspace that owns the instance.
+ * @param name Instance name after the change.
+ * @param description Instance description after the change; absent when cleared. Optional.
+ * @param updatedAt When the change was committed.
+ */
+public record InstanceUpdated(
+        @JsonProperty("instanceId") String instanceId,
+        @JsonProperty("workspaceId") String workspaceId,
+        @JsonProperty("name") String name,
+        @JsonProperty("description") String description,
+        @JsonProperty("updatedAt") Instant updatedAt) implements Event {
+
+    /** Wire name of this event type: the CloudEvent type and the outbox event type. */
+    public static final String TYPE = "InstanceUpdated";
+
+    public InstanceUpdated {
+        Objects.requireNonNull(instanceId, "instanceId is required");
+        Objects.requireNonNull(workspaceId, "workspaceId is required");
+        Objects.requireNonNull(name, "name is required");
+        Objects.requireNonNull(updatedAt, "updatedAt is required");
+    }
+
+    @Override
+    public String aggregateId() {
+        return instanceId;
+    }
+}

@@ -1,0 +1,63 @@
+package dev.dmsmlflow.platform.problem;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import java.util.stream.Collectors;
+
+/** Turns every error a platform REST API can raise into problem+json, so no client ever sees an HTML page or a stack. */
+public class ProblemMappers {
+
+    private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+
+    @ServerExceptionMapper
+    public Response problem(ProblemException e) {
+        return respond(e.problem());
+    }
+
+    /** A value of the wrong type (more specific than Quarkus' own mapper for it, which answers plain JSON). */
+    @ServerExceptionMapper
+    public Response mismatchedInput(MismatchedInputException e) {
+        return badJson(e);
+    }
+
+    /** Malformed JSON or a value of the wrong type: 400 naming the field when Jackson knows it. */
+    @ServerExceptionMapper
+    public Response badJson(JsonProcessingException e) {
+        String field = null;
+        if (e instanceof JsonMappingException m && !m.getPath().isEmpty()) {
+            field = m.getPath().stream()
+                    .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                    .collect(Collectors.joining(".")).replace(".[", "[");
+        }
+        String detail = field == null ? "The request body is not valid JSON." : "The value of '" + field + "' has the wrong type or format.";
+        return respond(Problem.of("invalid-body", "Malformed request body", 400, detail, field));
+    }
+
+    @ServerExceptionMapper
+    public Response web(WebApplicationException e) {
+        int status = e.getResponse().getStatus();
+        if (status >= 500) {
+            LOG.error("request failed", e);
+            return respond(Problem.of("internal", "Internal error", status, "The request could not be completed.", null));
+        }
+        String title = Response.Status.fromStatusCode(status) == null ? "Request error" : Response.Status.fromStatusCode(status).getReasonPhrase();
+        return respond(Problem.of("http-" + status, title, status, e.getMessage(), null));
+    }
+
+    /** Anything unexpected: logged with its stack here, reported to the client without internals. */
+    @ServerExceptionMapper
+    public Response unexpected(Exception e) {
+        LOG.error("unexpected error", e);
+        return respond(Problem.of("internal", "Internal error", 500, "The request could not be completed.", null));
+    }
+
+    static Response respond(Problem p) {
+        return Response.status(p.status()).type(Problem.MEDIA_TYPE).entity(p).build();
+    }
+}

@@ -1,0 +1,69 @@
+package dev.dmsmlflow.platform.quarkus;
+
+import dev.dmsmlflow.platform.outbox.OutboxRelay;
+import dev.dmsmlflow.platform.outbox.RelaySettings;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.util.Optional;
+
+/** Starts the service's outbox relay once Flyway has migrated the database, and stops it on shutdown. */
+@ApplicationScoped
+public class RelayService {
+
+    private static final Logger LOG = Logger.getLogger(RelayService.class);
+
+    private final RelayConfig config;
+    private final String jdbcUrl;
+    private final String user;
+    private final String password;
+    private final String bootstrapServers;
+    private final String applicationName;
+    private volatile OutboxRelay relay;
+
+    RelayService(RelayConfig config,
+                 @ConfigProperty(name = "quarkus.datasource.jdbc.url") String jdbcUrl,
+                 @ConfigProperty(name = "quarkus.datasource.username") String user,
+                 @ConfigProperty(name = "quarkus.datasource.password") Optional<String> password,
+                 @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
+                 @ConfigProperty(name = "quarkus.application.name") String applicationName) {
+        this.config = config;
+        this.jdbcUrl = jdbcUrl;
+        this.user = user;
+        this.password = password.orElse("");
+        this.bootstrapServers = bootstrapServers;
+        this.applicationName = applicationName;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        if (!config.enabled()) {
+            return;
+        }
+        String slot = config.slotName().orElse(applicationName.toLowerCase().replaceAll("[^a-z0-9_]", "_"));
+        RelaySettings settings = RelaySettings.forJdbcUrl(slot, jdbcUrl, user, password, bootstrapServers)
+                .withPollInterval(config.pollInterval());
+        relay = new OutboxRelay(settings);
+        relay.start();
+        LOG.infof("outbox relay started: %s", settings);
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        OutboxRelay r = relay;
+        if (r != null) {
+            r.close();
+        }
+    }
+
+    /** The running relay, or null when disabled. */
+    public OutboxRelay relay() {
+        return relay;
+    }
+
+    public boolean enabled() {
+        return config.enabled();
+    }
+}

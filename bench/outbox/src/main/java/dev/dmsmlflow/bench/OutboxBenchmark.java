@@ -1,0 +1,163 @@
+package dev.dmsmlflow.bench;
+
+import dev.dmsmlflow.infra.LocalKafka;
+import dev.dmsmlflow.infra.LocalPostgres;
+import dev.dmsmlflow.platform.outbox.OutboxEvent;
+import dev.dmsmlflow.platform.outbox.OutboxRelay;
+import dev.dmsmlflow.platform.outbox.OutboxWriter;
+import dev.dmsmlflow.platform.outbox.RelaySettings;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.flywaydb.core.Flyway;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Relays N events through the real path (PostgreSQL outbox -> Debezium relay -> Kafka -> consumer) and
+ * prints throughput from first commit to last consumption and the commit-to-consumer latency percentiles.
+ * Options: --events N (100000) --writers W (4) --batch B events per transaction (20) --aggregates A (100)
+ * --rate R offered events/s across all writers (0 = as fast as the writers can commit)
+ * --throwaway (PostgreSQL without fsync; default is a durable server).
+ * Throughput is measured with an unpaced run; latency is meaningful at an offered rate the relay sustains,
+ * since an unpaced run measures the queue the writers build up, not the relay.
+ */
+public final class OutboxBenchmark {
+
+    public static void main(String[] args) throws Exception {
+        int events = intOpt(args, "--events", 100_000);
+        int writers = intOpt(args, "--writers", 4);
+        int batch = intOpt(args, "--batch", 20);
+        int aggregates = intOpt(args, "--aggregates", 100);
+        int rate = intOpt(args, "--rate", 0);
+        boolean throwAway = Arrays.asList(args).contains("--throwaway");
+
+        System.out.printf("outbox benchmark: %d events, %d writers, %d events/transaction, %d aggregates, offered rate %s, PostgreSQL %s%n",
+                events, writers, batch, aggregates, rate == 0 ? "unpaced" : rate + "/s", throwAway ? "without fsync" : "durable (fsync on)");
+        Path dir = Files.createTempDirectory("dms-bench-outbox-");
+        LocalPostgres pg = LocalPostgres.start(dir.resolve("pg"), 0, throwAway);
+        LocalKafka kafka = LocalKafka.shared();
+        String db = "bench_outbox";
+        pg.createDatabase(db);
+        Flyway.configure().dataSource(pg.jdbcUrl(db), pg.username(), pg.password())
+                .locations("classpath:db/platform").load().migrate();
+        String topic = "bench.outbox." + System.currentTimeMillis();
+
+        Map<String, Long> committedAt = new ConcurrentHashMap<>(events * 2);
+        long[] latenciesNanos = new long[events];
+        int received = 0;
+        long firstCommit;
+        long lastReceive;
+        try (OutboxRelay relay = new OutboxRelay(RelaySettings.forJdbcUrl(db, pg.jdbcUrl(db), pg.username(), pg.password(), kafka.bootstrapServers()));
+             KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+                     ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                     ConsumerConfig.GROUP_ID_CONFIG, "bench",
+                     ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                     ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000",
+                     ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "10"), new StringDeserializer(), new StringDeserializer())) {
+            relay.start();
+            relay.awaitStreaming(Duration.ofSeconds(60));
+            consumer.subscribe(List.of(topic));
+            consumer.poll(Duration.ofMillis(200)); // join the group before the clock starts
+
+            ExecutorService pool = Executors.newFixedThreadPool(writers);
+            int perWriter = events / writers;
+            long start = System.nanoTime();
+            List<Future<?>> done = new ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                int writer = w;
+                done.add(pool.submit(() -> {
+                    // each writer commits its share of the offered rate on a fixed schedule (no catch-up bursts)
+                    long txIntervalNanos = rate == 0 ? 0 : (long) (1e9 * batch * writers / rate);
+                    long nextTx = System.nanoTime();
+                    try (Connection c = pg.connect(db)) {
+                        c.setAutoCommit(false);
+                        List<OutboxEvent> tx = new ArrayList<>(batch);
+                        for (int i = 0; i < perWriter; i++) {
+                            String aggregate = "agg-" + ((writer * perWriter + i) % aggregates);
+                            UUID id = UUID.randomUUID();
+                            tx.add(new OutboxEvent(id, topic, aggregate, "BenchEvent", "/bench", Instant.now(),
+                                    "{\"writer\":" + writer + ",\"i\":" + i + "}"));
+                            if (tx.size() == batch || i == perWriter - 1) {
+                                if (txIntervalNanos > 0) {
+                                    nextTx += txIntervalNanos;
+                                    long wait = nextTx - System.nanoTime();
+                                    if (wait > 0) {
+                                        java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                                    }
+                                }
+                                OutboxWriter.appendAll(c, tx);
+                                c.commit();
+                                long now = System.nanoTime();
+                                for (OutboxEvent e : tx) {
+                                    committedAt.put(e.id().toString(), now);
+                                }
+                                tx.clear();
+                            }
+                        }
+                    }
+                    return null;
+                }));
+            }
+            firstCommit = start;
+            lastReceive = start;
+            int expected = perWriter * writers;
+            long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+            while (received < expected && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(50))) {
+                    long now = System.nanoTime();
+                    String id = new String(r.headers().lastHeader("ce_id").value(), StandardCharsets.UTF_8);
+                    Long at = committedAt.get(id);
+                    // the consumer can see an event before the writer thread records its commit time
+                    latenciesNanos[received++] = at == null ? 0 : Math.max(0, now - at);
+                    lastReceive = now;
+                }
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+            pool.shutdown();
+            double seconds = (lastReceive - firstCommit) / 1e9;
+            long[] sorted = Arrays.copyOf(latenciesNanos, received);
+            Arrays.sort(sorted);
+            System.out.printf("relayed %d/%d events in %.2f s: %.0f events/s commit-to-consumer%n",
+                    received, expected, seconds, received / seconds);
+            System.out.printf("latency commit->consumer: p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
+                    pct(sorted, 50) / 1e6, pct(sorted, 99) / 1e6, sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1e6);
+        } finally {
+            kafka.close();
+            pg.close();
+        }
+    }
+
+    private static long pct(long[] sorted, int p) {
+        if (sorted.length == 0) {
+            return 0;
+        }
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1)];
+    }
+
+    private static int intOpt(String[] args, String name, int def) {
+        for (int i = 0; i + 1 < args.length; i++) {
+            if (args[i].equals(name)) {
+                return Integer.parseInt(args[i + 1]);
+            }
+        }
+        return def;
+    }
+}

@@ -1,0 +1,25 @@
+package dev.dmsmlflow.tracking.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.util.Optional;
+
+/** Server settings under {@code dms.tracking}. */
+@ConfigMapping(prefix = "dms.tracking")
+public interface TrackingConfig {
+    /** Root backing the artifact proxy ({@code mlflow-artifacts:/...}): a local directory or {@code oss://bucket/prefix}. */
+    @WithDefault("./mlartifacts")
+    String artifactRoot();
+
+    /** OSS client settings, used when the artifact root (or an experiment's location) is {@code oss://...}. */
+    Oss oss();
+
+    interface Oss {
+        /** e.g. {@code https://oss-cn-hangzhou-internal.aliyuncs.com} or a custom (path-style) endpoint. */
+        Optional<String> endpoint();
+
+        /** e.g. {@code cn-hangzhou}; required for V4 signatures. */
+        Optional<String> region();
+    }
+}

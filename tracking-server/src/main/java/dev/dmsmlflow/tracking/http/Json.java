@@ -1,0 +1,79 @@
+package dev.dmsmlflow.tracking.http;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+
+import java.io.IOException;
+
+/** The JSON mapper used on the wire plus null-skipping write helpers (unset fields are omitted). */
+public final class Json {
+    /** Accepts bare NaN/Infinity (Python's json.dumps emits them) and keeps big numbers exact. */
+    public static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+    public static final JsonFactory FACTORY = MAPPER.getFactory();
+
+    private Json() {
+    }
+
+    public static void str(JsonGenerator g, String name, String value) throws IOException {
+        if (value != null) {
+            g.writeStringField(name, value);
+        }
+    }
+
+    public static void num(JsonGenerator g, String name, Long value) throws IOException {
+        if (value != null) {
+            g.writeNumberField(name, value);
+        }
+    }
+
+    public static void num(JsonGenerator g, String name, long value) throws IOException {
+        g.writeNumberField(name, value);
+    }
+
+    /** Doubles as protobuf-JSON does: NaN and infinities as strings. */
+    public static void dbl(JsonGenerator g, String name, double value) throws IOException {
+        g.writeFieldName(name);
+        dbl(g, value);
+    }
+
+    public static void dbl(JsonGenerator g, double value) throws IOException {
+        if (Double.isNaN(value)) {
+            g.writeString("NaN");
+        } else if (Double.isInfinite(value)) {
+            g.writeString(value > 0 ? "Infinity" : "-Infinity");
+        } else {
+            g.writeNumber(value);
+        }
+    }
+
+    public static void bool(JsonGenerator g, String name, Boolean value) throws IOException {
+        if (value != null) {
+            g.writeBooleanField(name, value);
+        }
+    }
+
+    /** Writes {@code "name": [{"key": k, "value": v}, ...]} unless the map is empty. */
+    public static void keyValues(JsonGenerator g, String name, java.util.Map<String, String> kv) throws IOException {
+        if (kv == null || kv.isEmpty()) {
+            return;
+        }
+        g.writeArrayFieldStart(name);
+        for (var e : kv.entrySet()) {
+            g.writeStartObject();
+            g.writeStringField("key", e.getKey());
+            if (e.getValue() != null) {
+                g.writeStringField("value", e.getValue());
+            }
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+    }
+}

@@ -1,0 +1,133 @@
+package dev.dmsmlflow.tracking.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.RoutingContext;
+
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * One API request: GET reads query parameters, other methods a JSON object body (falling back to
+ * query parameters when the body is empty). Field access is delegated to {@link Fields}.
+ */
+public final class MlflowRequest {
+    private final RoutingContext ctx;
+    private Fields fields;
+
+    public MlflowRequest(RoutingContext ctx) {
+        this.ctx = ctx;
+    }
+
+    public RoutingContext routingContext() {
+        return ctx;
+    }
+
+    public HttpMethod method() {
+        return ctx.request().method();
+    }
+
+    /** A path parameter declared as {@code :name} in the route path. */
+    public String pathParam(String name) {
+        return ctx.pathParam(name);
+    }
+
+    public Fields fields() {
+        if (fields == null) {
+            fields = parse();
+        }
+        return fields;
+    }
+
+    private Fields parse() {
+        HttpMethod m = method();
+        if (m == HttpMethod.GET || m == HttpMethod.HEAD) {
+            return Fields.ofQuery(ctx.queryParams());
+        }
+        Buffer body = ctx.body() == null ? null : ctx.body().buffer();
+        boolean empty = body == null || body.length() == 0 || isBlank(body);
+        String contentType = ctx.request().getHeader("Content-Type");
+        if (m == HttpMethod.POST || m == HttpMethod.PUT) {
+            if (contentType == null) {
+                throw MlflowException.invalidParameter("Bad Request. Content-Type header is missing.");
+            }
+            String ct = contentType.split(";", 2)[0].trim();
+            if (!ct.equalsIgnoreCase("application/json")) {
+                throw MlflowException.invalidParameter("Bad Request. Content-Type must be one of ['application/json'].");
+            }
+        }
+        if (empty) {
+            return ctx.queryParams().isEmpty() ? Fields.empty() : Fields.ofQuery(ctx.queryParams());
+        }
+        JsonNode node;
+        try {
+            node = Json.MAPPER.readTree(body.getBytes());
+        } catch (JsonProcessingException e) {
+            throw MlflowException.invalidParameter("Malformed JSON request body: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw MlflowException.invalidParameter("Unreadable request body");
+        }
+        if (node == null || !node.isObject()) {
+            throw MlflowException.invalidParameter("The request body must be a JSON object.");
+        }
+        return Fields.ofJson((ObjectNode) node);
+    }
+
+    private static boolean isBlank(Buffer b) {
+        for (int i = 0; i < b.length(); i++) {
+            byte c = b.getByte(i);
+            if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // Convenience delegates.
+    public String string(String name) {
+        return fields().string(name);
+    }
+
+    public String requiredString(String name) {
+        return fields().requiredString(name);
+    }
+
+    public Long int64(String name) {
+        return fields().int64(name);
+    }
+
+    public long int64(String name, long defaultValue) {
+        return fields().int64(name, defaultValue);
+    }
+
+    public int int32(String name, int defaultValue) {
+        return fields().int32(name, defaultValue);
+    }
+
+    public Double dbl(String name) {
+        return fields().dbl(name);
+    }
+
+    public Boolean bool(String name) {
+        return fields().bool(name);
+    }
+
+    public List<String> strings(String name) {
+        return fields().strings(name);
+    }
+
+    public Fields object(String name) {
+        return fields().object(name);
+    }
+
+    public List<Fields> objects(String name) {
+        return fields().objects(name);
+    }
+
+    public boolean has(String name) {
+        return fields().has(name);
+    }
+}

@@ -1,0 +1,162 @@
+package dev.dmsmlflow.tracking.http;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.Route;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import org.jboss.logging.Logger;
+
+import java.util.List;
+
+/**
+ * Registers endpoints on the Vert.x router. {@link #post(String, Endpoint)} and friends take a path
+ * under {@code mlflow/} (e.g. {@code "runs/create"}) and register it under both
+ * {@code /api/2.0/mlflow/} and {@code /ajax-api/2.0/mlflow/}. Handlers run on the worker pool.
+ */
+public final class Routes {
+    private static final Logger LOG = Logger.getLogger(Routes.class);
+    public static final List<String> API_PREFIXES = List.of("/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/");
+    /** JSON bodies above this size are refused (log-batch upstream allows 1 MB; we allow more). */
+    public static final long MAX_JSON_BODY = 64L * 1024 * 1024;
+
+    private final Router router;
+    private final BodyHandler bodyHandler;
+
+    Routes(Router router) {
+        this.router = router;
+        this.bodyHandler = BodyHandler.create(false).setBodyLimit(MAX_JSON_BODY);
+    }
+
+    /** The raw router, for routes that are not JSON endpoints (streaming artifact bodies, ...). */
+    public Router router() {
+        return router;
+    }
+
+    public void get(String mlflowPath, Endpoint e) {
+        api(HttpMethod.GET, mlflowPath, e);
+    }
+
+    public void post(String mlflowPath, Endpoint e) {
+        api(HttpMethod.POST, mlflowPath, e);
+    }
+
+    public void patch(String mlflowPath, Endpoint e) {
+        api(HttpMethod.PATCH, mlflowPath, e);
+    }
+
+    public void delete(String mlflowPath, Endpoint e) {
+        api(HttpMethod.DELETE, mlflowPath, e);
+    }
+
+    /** Registers {@code mlflowPath} (Vert.x syntax, {@code :id} for path params) under both API prefixes. */
+    public void api(HttpMethod method, String mlflowPath, Endpoint e) {
+        for (String prefix : API_PREFIXES) {
+            absolute(method, prefix + mlflowPath, e);
+        }
+    }
+
+    /** Registers a JSON endpoint at an absolute path. */
+    public void absolute(HttpMethod method, String path, Endpoint e) {
+        Route r = router.route(method, path);
+        if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
+            r.handler(bodyHandler);
+        }
+        r.blockingHandler(ctx -> run(ctx, e), false);
+    }
+
+    static void run(RoutingContext ctx, Endpoint e) {
+        JsonBody body;
+        try {
+            body = e.handle(new MlflowRequest(ctx));
+        } catch (MlflowException ex) {
+            sendError(ctx, ex);
+            return;
+        } catch (Exception ex) {
+            MlflowException mapped = fromDatabase(ex);
+            if (mapped != null) {
+                sendError(ctx, mapped);
+                return;
+            }
+            LOG.errorf(ex, "Internal error on %s %s", ctx.request().method(), ctx.request().path());
+            sendError(ctx, new MlflowException(ErrorCode.INTERNAL_ERROR, "Internal error: " + ex.getClass().getSimpleName()));
+            return;
+        }
+        send(ctx, 200, body == null ? JsonBody.EMPTY : body);
+    }
+
+    /**
+     * Safety net: input the endpoint did not validate but PostgreSQL refused (NUL characters, values
+     * too long, out-of-range numbers, constraint violations) is the client's error, never a 500.
+     */
+    static MlflowException fromDatabase(Throwable ex) {
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLException se && se.getSQLState() != null) {
+                String state = se.getSQLState();
+                if (state.equals("23505")) {
+                    return new MlflowException(ErrorCode.RESOURCE_ALREADY_EXISTS, "Resource already exists.");
+                }
+                if (state.startsWith("22") || state.startsWith("23")) {
+                    LOG.debugf("Refused by the database (%s): %s", state, se.getMessage());
+                    return MlflowException.invalidParameter("Invalid value in request (" + state + "): "
+                            + firstLine(se.getMessage()));
+                }
+                return null;
+            }
+        }
+        return null;
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        int i = s.indexOf('\n');
+        return i < 0 ? s : s.substring(0, i);
+    }
+
+    public static void sendError(RoutingContext ctx, MlflowException ex) {
+        send(ctx, ex.errorCode().httpStatus(), g -> {
+            g.writeStartObject();
+            g.writeStringField("error_code", ex.errorCode().name());
+            g.writeStringField("message", ex.getMessage() == null ? "" : ex.getMessage());
+            g.writeEndObject();
+        });
+    }
+
+    public static void send(RoutingContext ctx, int status, JsonBody body) {
+        if (ctx.response().ended()) {
+            return;
+        }
+        Buffer buf = Buffer.buffer(256);
+        try (JsonGenerator g = Json.FACTORY.createGenerator(new BufferOutputStream(buf))) {
+            body.write(g);
+        } catch (Exception ex) {
+            LOG.error("Could not write response", ex);
+            status = 500;
+            buf = Buffer.buffer("{\"error_code\":\"INTERNAL_ERROR\",\"message\":\"Could not write the response\"}");
+        }
+        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(buf);
+    }
+
+    /** Appends to a Vert.x buffer without an intermediate byte array copy per write. */
+    private static final class BufferOutputStream extends java.io.OutputStream {
+        private final Buffer buf;
+
+        BufferOutputStream(Buffer buf) {
+            this.buf = buf;
+        }
+
+        @Override
+        public void write(int b) {
+            buf.appendByte((byte) b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            buf.appendBytes(b, off, len);
+        }
+    }
+}

@@ -1,0 +1,227 @@
+package dev.dmsmlflow.tracking.registry;
+
+import dev.dmsmlflow.tracking.db.Sql;
+import dev.dmsmlflow.tracking.http.MlflowException;
+import dev.dmsmlflow.tracking.search.FilterParser;
+import dev.dmsmlflow.tracking.search.FilterParser.Clause;
+import dev.dmsmlflow.tracking.search.FilterParser.OrderTerm;
+import dev.dmsmlflow.tracking.search.FilterParser.Value;
+import dev.dmsmlflow.tracking.search.PageToken;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/** Registered model and model version search: filter and order_by parsed into parameterized SQL, offset page tokens. */
+@ApplicationScoped
+public class RegistrySearch {
+    public static final int MODELS_DEFAULT_MAX = 100;
+    public static final int MODELS_MAX = 1000;
+    public static final int VERSIONS_DEFAULT_MAX = 200_000;
+    public static final int VERSIONS_MAX = 200_000;
+    static final String PROMPT_TAG = "mlflow.prompt.is_prompt";
+
+    private static final Set<String> STRING_OPS = Set.of("=", "!=", "LIKE", "ILIKE");
+    private static final Set<String> NUMERIC_OPS = Set.of("=", "!=", ">", ">=", "<", "<=");
+
+    @Inject
+    RegistryStore store;
+
+    public RegistryStore.Page<RegisteredModel> searchModels(String filter, int maxResults, List<String> orderBy, String pageToken) {
+        long offset = PageToken.decodeOffset(pageToken);
+        List<Clause> clauses = FilterParser.parseFilter(filter);
+        Sql sql = new Sql().append("SELECT " + RegistryStore.RM_COLUMNS + " FROM registered_models rm WHERE TRUE");
+        boolean mentionsPrompt = false;
+        for (Clause cl : clauses) {
+            sql.append(" AND ");
+            switch (cl.type()) {
+                case FilterParser.ATTRIBUTE -> {
+                    if (!cl.key().equals("name")) {
+                        throw MlflowException.invalidParameter("Invalid attribute key '" + cl.key()
+                                + "' specified. Valid keys are '{'name'}'");
+                    }
+                    stringCompare(sql, "rm.name", cl);
+                }
+                case FilterParser.TAG -> {
+                    mentionsPrompt |= PROMPT_TAG.equals(cl.key());
+                    sql.append("EXISTS (SELECT 1 FROM registered_model_tags t WHERE t.registered_model_id = rm.id AND t.key = ? AND ",
+                            cl.key());
+                    stringCompare(sql, "t.value", cl);
+                    sql.append(")");
+                }
+                default -> throw MlflowException.invalidParameter("Invalid entity type '" + cl.type()
+                        + "'. Valid entity types for registered model search are ['attribute', 'tag']");
+            }
+        }
+        if (!mentionsPrompt) {
+            sql.append(" AND NOT EXISTS (SELECT 1 FROM registered_model_tags pt WHERE pt.registered_model_id = rm.id "
+                    + "AND pt.key = ? AND pt.value = 'true')", PROMPT_TAG);
+        }
+        List<String> parts = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (String item : orderBy) {
+            OrderTerm t = FilterParser.parseOrderBy(item);
+            if (!FilterParser.ATTRIBUTE.equals(t.type())) {
+                throw MlflowException.invalidParameter("Invalid order by key '" + item + "' specified. Valid keys are "
+                        + "['name', 'creation_timestamp', 'last_updated_timestamp']");
+            }
+            String col = switch (t.key()) {
+                case "name" -> "rm.name";
+                case "creation_timestamp", "creation_time" -> "rm.creation_time";
+                case "last_updated_timestamp", "last_updated_time", "timestamp" -> "rm.last_updated_time";
+                default -> throw MlflowException.invalidParameter("Invalid order by key '" + t.key() + "' specified. "
+                        + "Valid keys are ['name', 'creation_timestamp', 'last_updated_timestamp']");
+            };
+            if (!seen.add(col)) {
+                throw MlflowException.invalidParameter("`order_by` contains duplicate fields: " + orderBy);
+            }
+            parts.add(col + (t.ascending() ? " ASC" : " DESC"));
+        }
+        if (!seen.contains("rm.name")) {
+            parts.add("rm.name ASC");
+        }
+        sql.append(" ORDER BY " + String.join(", ", parts));
+        sql.append(" LIMIT ? OFFSET ?", maxResults + 1, offset);
+        List<RegisteredModel> models = store.queryModels(sql);
+        String next = null;
+        if (models.size() > maxResults) {
+            models = new ArrayList<>(models.subList(0, maxResults));
+            next = PageToken.encode(offset + maxResults);
+        }
+        return new RegistryStore.Page<>(models, next);
+    }
+
+    public RegistryStore.Page<ModelVersion> searchVersions(String filter, int maxResults, List<String> orderBy, String pageToken) {
+        long offset = PageToken.decodeOffset(pageToken);
+        List<Clause> clauses = FilterParser.parseFilter(filter);
+        Sql sql = new Sql().append("SELECT " + RegistryStore.MV_COLUMNS + RegistryStore.MV_FROM + " WHERE TRUE");
+        boolean mentionsPrompt = false;
+        for (Clause cl : clauses) {
+            sql.append(" AND ");
+            switch (cl.type()) {
+                case FilterParser.ATTRIBUTE -> {
+                    switch (cl.key()) {
+                        case "name" -> stringCompare(sql, "rm.name", cl);
+                        case "source_path" -> stringCompare(sql, "mv.source", cl);
+                        case "run_id" -> {
+                            if (cl.comparator().equals("IN") || cl.comparator().equals("NOT IN")) {
+                                if (cl.value().kind() != Value.Kind.LIST) {
+                                    throw MlflowException.invalidParameter("Expected a list of quoted strings for '"
+                                            + cl.comparator() + "' on run_id, e.g. run_id IN ('a', 'b'). Got " + cl.value());
+                                }
+                                String[] ids = cl.value().list().toArray(String[]::new);
+                                if (cl.comparator().equals("IN")) {
+                                    sql.append("mv.run_id = ANY(?)", (Object) ids);
+                                } else {
+                                    sql.append("(mv.run_id IS NULL OR NOT (mv.run_id = ANY(?)))", (Object) ids);
+                                }
+                            } else {
+                                if (!Set.of("=", "!=").contains(cl.comparator())) {
+                                    throw MlflowException.invalidParameter("Invalid comparator '" + cl.comparator()
+                                            + "' not one of '['=', '!=', 'IN', 'NOT IN']' for run_id");
+                                }
+                                stringCompare(sql, "mv.run_id", cl);
+                            }
+                        }
+                        case "version_number", "version" -> {
+                            if (!NUMERIC_OPS.contains(cl.comparator())) {
+                                throw MlflowException.invalidParameter("Invalid comparator '" + cl.comparator()
+                                        + "' not one of '['=', '!=', '>', '>=', '<', '<=']' for version_number");
+                            }
+                            Double d = numberOrNumericString(cl);
+                            sql.append("mv.version " + cl.comparator() + " ?", d);
+                        }
+                        default -> throw MlflowException.invalidParameter("Invalid attribute key '" + cl.key()
+                                + "' specified. Valid keys are '{'name', 'version_number', 'run_id', 'source_path'}'");
+                    }
+                }
+                case FilterParser.TAG -> {
+                    mentionsPrompt |= PROMPT_TAG.equals(cl.key());
+                    sql.append("EXISTS (SELECT 1 FROM model_version_tags t WHERE t.registered_model_id = mv.registered_model_id "
+                            + "AND t.version = mv.version AND t.key = ? AND ", cl.key());
+                    stringCompare(sql, "t.value", cl);
+                    sql.append(")");
+                }
+                default -> throw MlflowException.invalidParameter("Invalid entity type '" + cl.type()
+                        + "'. Valid entity types for model version search are ['attribute', 'tag']");
+            }
+        }
+        if (!mentionsPrompt) {
+            sql.append(" AND NOT EXISTS (SELECT 1 FROM registered_model_tags pt WHERE pt.registered_model_id = mv.registered_model_id "
+                    + "AND pt.key = ? AND pt.value = 'true')", PROMPT_TAG);
+        }
+        List<String> parts = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (String item : orderBy) {
+            OrderTerm t = FilterParser.parseOrderBy(item);
+            if (!FilterParser.ATTRIBUTE.equals(t.type())) {
+                throw MlflowException.invalidParameter("Invalid order by key '" + item + "' specified. Valid keys are "
+                        + "['name', 'version_number', 'creation_timestamp', 'last_updated_timestamp']");
+            }
+            String col = switch (t.key()) {
+                case "name" -> "rm.name";
+                case "version_number", "version" -> "mv.version";
+                case "creation_timestamp", "creation_time" -> "mv.creation_time";
+                case "last_updated_timestamp", "last_updated_time", "timestamp" -> "mv.last_updated_time";
+                default -> throw MlflowException.invalidParameter("Invalid order by key '" + t.key() + "' specified. Valid keys are "
+                        + "['name', 'version_number', 'creation_timestamp', 'last_updated_timestamp']");
+            };
+            if (!seen.add(col)) {
+                throw MlflowException.invalidParameter("`order_by` contains duplicate fields: " + orderBy);
+            }
+            parts.add(col + (t.ascending() ? " ASC" : " DESC"));
+        }
+        if (!seen.contains("rm.name")) {
+            parts.add("rm.name ASC");
+        }
+        if (!seen.contains("mv.version")) {
+            parts.add("mv.version DESC");
+        }
+        sql.append(" ORDER BY " + String.join(", ", parts));
+        sql.append(" LIMIT ? OFFSET ?", maxResults + 1, offset);
+        List<ModelVersion> versions = store.queryVersions(sql);
+        String next = null;
+        if (versions.size() > maxResults) {
+            versions = new ArrayList<>(versions.subList(0, maxResults));
+            next = PageToken.encode(offset + maxResults);
+        }
+        return new RegistryStore.Page<>(versions, next);
+    }
+
+    private static Double numberOrNumericString(Clause cl) {
+        Value v = cl.value();
+        if (v.kind() == Value.Kind.NUMBER && v.number() != null) {
+            return v.number();
+        }
+        if (v.kind() == Value.Kind.STRING) {
+            try {
+                return Double.parseDouble(v.text().trim());
+            } catch (NumberFormatException e) {
+                // fall through
+            }
+        }
+        throw MlflowException.invalidParameter("Expected numeric value type for numeric attribute: " + cl.key()
+                + ". Found " + v);
+    }
+
+    private static void stringCompare(Sql sql, String col, Clause cl) {
+        if (!STRING_OPS.contains(cl.comparator())) {
+            throw MlflowException.invalidParameter("Invalid comparator '" + cl.comparator() + "' not one of "
+                    + "'['=', '!=', 'LIKE', 'ILIKE']'");
+        }
+        if (cl.value().kind() != Value.Kind.STRING) {
+            throw MlflowException.invalidParameter("Expected a quoted string value for " + cl.type() + " '" + cl.key()
+                    + "' (e.g. 'my-value'). Got value " + cl.value());
+        }
+        String v = cl.value().text();
+        switch (cl.comparator()) {
+            case "=" -> sql.append(col + " = ?", v);
+            case "!=" -> sql.append("(" + col + " IS NULL OR " + col + " <> ?)", v);
+            case "LIKE" -> sql.append(col + " LIKE ?", v);
+            default -> sql.append(col + " ILIKE ?", v);
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package dev.dmsmlflow.tracking.runs;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.dmsmlflow.tracking.http.Json;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** A run with its data, inputs and outputs, and its protobuf-JSON writer. */
+public final class Run {
+    /** The run's info columns. */
+    public record Info(String runId, long experimentId, String name, String userId, String status, Long startTime,
+                       Long endTime, String lifecycleStage, String artifactUri) {
+        public boolean isActive() {
+            return "active".equals(lifecycleStage);
+        }
+
+        public void write(JsonGenerator g) throws IOException {
+            g.writeStartObject();
+            g.writeStringField("run_id", runId);
+            g.writeStringField("run_uuid", runId);
+            Json.str(g, "run_name", name);
+            g.writeStringField("experiment_id", Long.toString(experimentId));
+            Json.str(g, "user_id", userId);
+            Json.str(g, "status", status);
+            Json.num(g, "start_time", startTime);
+            Json.num(g, "end_time", endTime);
+            Json.str(g, "artifact_uri", artifactUri);
+            Json.str(g, "lifecycle_stage", lifecycleStage);
+            g.writeEndObject();
+        }
+    }
+
+    /** One metric value. */
+    public record Metric(String key, double value, long timestamp, long step, String modelId, String datasetName,
+                         String datasetDigest) {
+        public void write(JsonGenerator g, String runId) throws IOException {
+            g.writeStartObject();
+            g.writeStringField("key", key);
+            Json.dbl(g, "value", value);
+            g.writeNumberField("timestamp", timestamp);
+            g.writeNumberField("step", step);
+            Json.str(g, "dataset_name", datasetName);
+            Json.str(g, "dataset_digest", datasetDigest);
+            Json.str(g, "model_id", modelId);
+            Json.str(g, "run_id", runId);
+            g.writeEndObject();
+        }
+    }
+
+    /** A dataset logged as an input, with the input's tags. */
+    public record DatasetInput(Map<String, String> tags, String name, String digest, String sourceType, String source,
+                               String schema, String profile) {
+    }
+
+    /** A model output of the run. */
+    public record ModelOutput(String modelId, long step) {
+    }
+
+    public final Info info;
+    public final List<Metric> metrics = new ArrayList<>();
+    public final Map<String, String> params = new LinkedHashMap<>();
+    public final Map<String, String> tags = new LinkedHashMap<>();
+    public final List<DatasetInput> datasetInputs = new ArrayList<>();
+    public final List<String> modelInputs = new ArrayList<>();
+    public final List<ModelOutput> modelOutputs = new ArrayList<>();
+
+    public Run(Info info) {
+        this.info = info;
+    }
+
+    public void write(JsonGenerator g) throws IOException {
+        g.writeStartObject();
+        g.writeFieldName("info");
+        info.write(g);
+        g.writeObjectFieldStart("data");
+        if (!metrics.isEmpty()) {
+            g.writeArrayFieldStart("metrics");
+            for (Metric m : metrics) {
+                m.write(g, null);
+            }
+            g.writeEndArray();
+        }
+        Json.keyValues(g, "params", params);
+        Json.keyValues(g, "tags", tags);
+        g.writeEndObject();
+        g.writeObjectFieldStart("inputs");
+        if (!datasetInputs.isEmpty()) {
+            g.writeArrayFieldStart("dataset_inputs");
+            for (DatasetInput d : datasetInputs) {
+                g.writeStartObject();
+                Json.keyValues(g, "tags", d.tags());
+                g.writeObjectFieldStart("dataset");
+                Json.str(g, "name", d.name());
+                Json.str(g, "digest", d.digest());
+                Json.str(g, "source_type", d.sourceType());
+                Json.str(g, "source", d.source());
+                Json.str(g, "schema", d.schema());
+                Json.str(g, "profile", d.profile());
+                g.writeEndObject();
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+        }
+        if (!modelInputs.isEmpty()) {
+            g.writeArrayFieldStart("model_inputs");
+            for (String m : modelInputs) {
+                g.writeStartObject();
+                g.writeStringField("model_id", m);
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+        }
+        g.writeEndObject();
+        g.writeObjectFieldStart("outputs");
+        if (!modelOutputs.isEmpty()) {
+            g.writeArrayFieldStart("model_outputs");
+            for (ModelOutput m : modelOutputs) {
+                g.writeStartObject();
+                g.writeStringField("model_id", m.modelId());
+                g.writeNumberField("step", m.step());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+        }
+        g.writeEndObject();
+        g.writeEndObject();
+    }
+}

@@ -1,0 +1,377 @@
+package dev.dmsmlflow.tracking.runs;
+
+import dev.dmsmlflow.tracking.db.Db;
+import dev.dmsmlflow.tracking.db.Sql;
+import dev.dmsmlflow.tracking.experiments.ExperimentStore.ViewType;
+import dev.dmsmlflow.tracking.http.MlflowException;
+import dev.dmsmlflow.tracking.search.FilterParser;
+import dev.dmsmlflow.tracking.search.FilterParser.Clause;
+import dev.dmsmlflow.tracking.search.FilterParser.OrderTerm;
+import dev.dmsmlflow.tracking.search.FilterParser.Value;
+import dev.dmsmlflow.tracking.search.PageToken;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Runs search: the filter grammar and order_by turned into one parameterized SQL query over runs,
+ * latest_metrics, params and tags (values always bound, never pasted), offset page tokens.
+ */
+@ApplicationScoped
+public class RunSearch {
+    static final Set<String> NUMERIC_COMPARATORS = Set.of("=", "!=", ">", ">=", "<", "<=");
+    static final Set<String> STRING_COMPARATORS = Set.of("=", "!=", "LIKE", "ILIKE");
+    static final Map<String, String> STRING_ATTRIBUTES = Map.of(
+            "run_id", "r.run_uuid", "run_name", "r.name", "user_id", "r.user_id", "status", "r.status",
+            "artifact_uri", "r.artifact_uri", "lifecycle_stage", "r.lifecycle_stage");
+    static final Map<String, String> NUMERIC_ATTRIBUTES = Map.of("start_time", "r.start_time", "end_time", "r.end_time");
+    static final Map<String, String> ATTRIBUTE_ALIASES = Map.of("created", "start_time", "Created", "start_time",
+            "run name", "run_name", "Run name", "run_name", "Run Name", "run_name", "run_uuid", "run_id");
+
+    @Inject
+    Db db;
+
+    /** A page of runs. */
+    public record Page(List<Run> runs, String nextPageToken) {
+    }
+
+    public Page search(List<String> experimentIds, String filter, ViewType view, int maxResults, List<String> orderBy,
+                       String pageToken) {
+        long offset = PageToken.decodeOffset(pageToken);
+        Sql single = build(experimentIds, filter, view, orderBy); // validates everything
+        if (experimentIds.isEmpty()) {
+            return new Page(List.of(), null);
+        }
+        List<Sql> segments = segments(experimentIds, filter, view, orderBy);
+        if (segments == null) {
+            segments = List.of(single);
+        }
+        List<Sql> queries = segments;
+        return db.read(c -> {
+            Map<String, Run> runs = new LinkedHashMap<>();
+            int want = maxResults + 1;
+            long skip = offset;
+            for (int s = 0; s < queries.size() && runs.size() < want; s++) {
+                Sql q = new Sql().append(queries.get(s).text(), queries.get(s).values().toArray());
+                q.append(" LIMIT ? OFFSET ?", want - runs.size(), skip);
+                int got = 0;
+                try (PreparedStatement ps = q.prepare(c); ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        Run.Info info = RunStore.infoRow(rs);
+                        runs.put(info.runId(), new Run(info));
+                        got++;
+                    }
+                }
+                if (runs.size() < want && s + 1 < queries.size()) {
+                    // this segment is exhausted: carry the rest of the offset over to the next one
+                    if (got > 0) {
+                        skip = 0;
+                    } else if (skip > 0) {
+                        skip = Math.max(0, skip - count(c, queries.get(s)));
+                    }
+                }
+            }
+            String next = null;
+            if (runs.size() > maxResults) {
+                String last = null;
+                for (String k : runs.keySet()) {
+                    last = k;
+                }
+                runs.remove(last);
+                next = PageToken.encode(offset + maxResults);
+            }
+            RunStore.fill(c, runs);
+            return new Page(new ArrayList<>(runs.values()), next);
+        });
+    }
+
+    private static long count(java.sql.Connection c, Sql query) throws java.sql.SQLException {
+        Sql q = new Sql().append("SELECT count(*) FROM (" + query.text() + ") AS segment", query.values().toArray());
+        try (PreparedStatement ps = q.prepare(c); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /**
+     * When the first order term is a metric, the same ordering split into three queries run one after
+     * the other: runs whose latest value is a number (ordered by the value, so PostgreSQL can walk
+     * latest_metrics' (experiment_id, key, value) index and stop after one page instead of sorting every
+     * matching run), then runs whose value is NaN, then runs without the metric. Null otherwise.
+     */
+    static List<Sql> segments(List<String> experimentIds, String filter, ViewType view, List<String> orderBy) {
+        if (orderBy.isEmpty() || !FilterParser.METRIC.equals(FilterParser.parseOrderBy(orderBy.get(0)).type())) {
+            return null;
+        }
+        List<Sql> out = new ArrayList<>(3);
+        for (int segment = 0; segment < 3; segment++) {
+            out.add(build(experimentIds, filter, view, orderBy, segment));
+        }
+        return out;
+    }
+
+    /** Builds the query text and binds (without LIMIT/OFFSET). Visible for tests. */
+    public static Sql build(List<String> experimentIds, String filter, ViewType view, List<String> orderBy) {
+        return build(experimentIds, filter, view, orderBy, -1);
+    }
+
+    /**
+     * {@code segment} -1: one query for the whole ordering; 0/1/2 (first order term a metric): only the runs
+     * whose value of that metric is a number / NaN / missing, ordered by the value then the other terms.
+     */
+    private static Sql build(List<String> experimentIds, String filter, ViewType view, List<String> orderBy, int segment) {
+        Long[] exps = new Long[experimentIds.size()];
+        for (int i = 0; i < exps.length; i++) {
+            try {
+                exps[i] = Long.parseLong(experimentIds.get(i));
+            } catch (NumberFormatException e) {
+                throw MlflowException.invalidParameter("Invalid experiment ID: '" + experimentIds.get(i) + "'");
+            }
+        }
+        List<Clause> clauses = FilterParser.parseFilter(filter);
+        for (Clause cl : clauses) {
+            validate(cl);
+        }
+        Sql joins = new Sql();
+        List<String> orderParts = new ArrayList<>();
+        List<Object> orderBinds = new ArrayList<>();
+        orderClauses(orderBy, joins, orderParts);
+        Sql segmentWhere = new Sql();
+        if (segment >= 0) {
+            // the first term is a metric: replace its LEFT JOIN and NULL/NaN ordering by one segment
+            String key = FilterParser.parseOrderBy(orderBy.get(0)).key();
+            boolean asc = FilterParser.parseOrderBy(orderBy.get(0)).ascending();
+            joins = new Sql();
+            List<String> rest = new ArrayList<>();
+            orderClauses(orderBy.subList(1, orderBy.size()), joins, rest, 1);
+            orderParts = new ArrayList<>();
+            if (segment < 2) {
+                Sql first = new Sql().append(" JOIN latest_metrics os ON os.run_uuid = r.run_uuid AND os.key = ?", key);
+                if (exps.length == 1) {
+                    first.append(" AND os.experiment_id = ?", exps[0]);
+                } else {
+                    first.append(" AND os.experiment_id = ANY(?)", (Object) exps);
+                }
+                joins = first.append(joins.text(), joins.values().toArray());
+                if (segment == 0) {
+                    segmentWhere.append(" AND os.value <> 'NaN'::float8");
+                    orderParts.add("os.value" + (asc ? " ASC" : " DESC"));
+                } else {
+                    segmentWhere.append(" AND os.value = 'NaN'::float8");
+                }
+            } else {
+                segmentWhere.append(" AND NOT EXISTS (SELECT 1 FROM latest_metrics os WHERE os.run_uuid = r.run_uuid "
+                        + "AND os.key = ?)", key);
+            }
+            orderParts.addAll(rest);
+        }
+        Sql sql = new Sql().append("SELECT " + RunStore.INFO_COLUMNS + " FROM runs r");
+        sql.append(joins.text(), joins.values().toArray());
+        if (exps.length == 1) {
+            sql.append(" WHERE r.experiment_id = ? AND " + view.sqlCondition("r.lifecycle_stage"), exps[0]);
+        } else {
+            sql.append(" WHERE r.experiment_id = ANY(?) AND " + view.sqlCondition("r.lifecycle_stage"), (Object) exps);
+        }
+        sql.append(segmentWhere.text(), segmentWhere.values().toArray());
+        for (Clause cl : clauses) {
+            sql.append(" AND ");
+            appendClause(sql, cl);
+        }
+        sql.append(" ORDER BY " + String.join(", ", orderParts), orderBinds.toArray());
+        return sql;
+    }
+
+    private static String attributeKey(String key) {
+        return ATTRIBUTE_ALIASES.getOrDefault(key, key);
+    }
+
+    static void validate(Clause cl) {
+        String cmp = cl.comparator();
+        Value v = cl.value();
+        switch (cl.type()) {
+            case FilterParser.METRIC -> {
+                if (v.kind() != Value.Kind.NUMBER) {
+                    throw MlflowException.invalidParameter("Expected numeric value type for metric. Found " + v);
+                }
+                comparator(cmp, NUMERIC_COMPARATORS, "metric");
+            }
+            case FilterParser.PARAM, FilterParser.TAG -> {
+                if (v.kind() != Value.Kind.STRING) {
+                    throw MlflowException.invalidParameter("Expected a quoted string value for "
+                            + (cl.type().equals("param") ? "parameter" : "tag") + " (e.g. 'my-value'). Got value " + v);
+                }
+                comparator(cmp, STRING_COMPARATORS, cl.type());
+            }
+            case FilterParser.ATTRIBUTE -> {
+                String key = attributeKey(cl.key());
+                if (NUMERIC_ATTRIBUTES.containsKey(key)) {
+                    if (v.kind() != Value.Kind.NUMBER) {
+                        throw MlflowException.invalidParameter("Expected numeric value type for numeric attribute: "
+                                + cl.key() + ". Found " + v);
+                    }
+                    comparator(cmp, NUMERIC_COMPARATORS, "numeric attribute");
+                } else if (STRING_ATTRIBUTES.containsKey(key)) {
+                    if (v.kind() == Value.Kind.LIST) {
+                        if (!key.equals("run_id")) {
+                            throw MlflowException.invalidParameter("Only the 'run_id' attribute supports comparison with a "
+                                    + "list of quoted string values.");
+                        }
+                        if (!cmp.equals("IN") && !cmp.equals("NOT IN")) {
+                            throw MlflowException.invalidParameter("Invalid comparator '" + cmp + "' for a list of values; "
+                                    + "use IN or NOT IN");
+                        }
+                    } else {
+                        if (v.kind() != Value.Kind.STRING) {
+                            throw MlflowException.invalidParameter("Expected a quoted string value for attributes. Got value " + v);
+                        }
+                        comparator(cmp, STRING_COMPARATORS, "string attribute");
+                    }
+                } else {
+                    throw MlflowException.invalidParameter("Invalid attribute key '" + cl.key() + "' specified. Valid keys are "
+                            + "'['run_id', 'run_name', 'user_id', 'status', 'artifact_uri', 'lifecycle_stage', 'start_time', "
+                            + "'end_time', 'created']'");
+                }
+            }
+            case FilterParser.DATASET -> {
+                if (!Set.of("name", "digest", "context").contains(cl.key())) {
+                    throw MlflowException.invalidParameter("Invalid dataset key '" + cl.key()
+                            + "' specified. Valid keys are '{'name', 'digest', 'context'}'");
+                }
+                if (v.kind() == Value.Kind.LIST) {
+                    if (!cmp.equals("IN") && !cmp.equals("NOT IN")) {
+                        throw MlflowException.invalidParameter("Invalid comparator '" + cmp + "' for a list of values");
+                    }
+                } else if (v.kind() != Value.Kind.STRING) {
+                    throw MlflowException.invalidParameter("Expected a quoted string value for dataset attributes. Got value " + v);
+                } else {
+                    comparator(cmp, STRING_COMPARATORS, "dataset attribute");
+                }
+            }
+            default -> throw MlflowException.invalidParameter("Invalid entity type '" + cl.type() + "'");
+        }
+    }
+
+    private static void comparator(String cmp, Set<String> allowed, String what) {
+        if (!allowed.contains(cmp)) {
+            throw MlflowException.invalidParameter("Invalid comparator '" + cmp + "' not one of '" + sorted(allowed)
+                    + "' for " + what);
+        }
+    }
+
+    private static List<String> sorted(Set<String> s) {
+        List<String> l = new ArrayList<>(s);
+        l.sort(null);
+        return l;
+    }
+
+    /** Appends one validated clause; comparators come from a fixed set, values are bound. */
+    private static void appendClause(Sql sql, Clause cl) {
+        String cmp = cl.comparator();
+        Value v = cl.value();
+        switch (cl.type()) {
+            case FilterParser.METRIC -> sql.append("EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_uuid = r.run_uuid "
+                    + "AND m.key = ? AND m.value " + cmp + " ?)", cl.key(), v.number());
+            case FilterParser.PARAM -> sql.append("EXISTS (SELECT 1 FROM params p WHERE p.run_uuid = r.run_uuid "
+                    + "AND p.key = ? AND p.value " + cmp + " ?)", cl.key(), v.text());
+            case FilterParser.TAG -> sql.append("EXISTS (SELECT 1 FROM tags t WHERE t.run_uuid = r.run_uuid "
+                    + "AND t.key = ? AND t.value " + cmp + " ?)", cl.key(), v.text());
+            case FilterParser.ATTRIBUTE -> {
+                String key = attributeKey(cl.key());
+                String numericColumn = NUMERIC_ATTRIBUTES.get(key);
+                if (numericColumn != null) {
+                    sql.append(numericColumn + " " + cmp + " ?", v.number());
+                } else {
+                    String column = STRING_ATTRIBUTES.get(key);
+                    if (v.kind() == Value.Kind.LIST) {
+                        sql.append((cmp.equals("IN") ? "" : "NOT ") + column + " = ANY(?)", (Object) v.list().toArray(new String[0]));
+                    } else {
+                        sql.append(column + " " + cmp + " ?", v.text());
+                    }
+                }
+            }
+            case FilterParser.DATASET -> {
+                sql.append("EXISTS (SELECT 1 FROM run_dataset_inputs di JOIN datasets d ON d.dataset_uuid = di.dataset_uuid ");
+                String column;
+                if (cl.key().equals("context")) {
+                    sql.append("JOIN run_dataset_input_tags dt ON dt.run_uuid = di.run_uuid AND dt.dataset_uuid = di.dataset_uuid "
+                            + "AND dt.key = 'mlflow.data.context' ");
+                    column = "dt.value";
+                } else {
+                    column = cl.key().equals("name") ? "d.name" : "d.digest";
+                }
+                sql.append("WHERE di.run_uuid = r.run_uuid AND ");
+                if (v.kind() == Value.Kind.LIST) {
+                    sql.append((cmp.equals("IN") ? "" : "NOT ") + column + " = ANY(?))", (Object) v.list().toArray(new String[0]));
+                } else {
+                    sql.append(column + " " + cmp + " ?)", v.text());
+                }
+            }
+            default -> throw MlflowException.invalidParameter("Invalid entity type '" + cl.type() + "'");
+        }
+    }
+
+    /**
+     * Order terms: NULLs (runs without the metric/param/tag) last, and for metrics NaN after numbers,
+     * whatever the direction; ties broken by start_time DESC then run id.
+     */
+    static void orderClauses(List<String> orderBy, Sql joins, List<String> parts) {
+        orderClauses(orderBy, joins, parts, 0);
+    }
+
+    /** {@code firstAlias}: number of the first join alias (om0/ok0...), so that segments can add their own. */
+    static void orderClauses(List<String> orderBy, Sql joins, List<String> parts, int firstAlias) {
+        Set<String> seen = new HashSet<>();
+        int n = firstAlias;
+        for (String item : orderBy) {
+            OrderTerm t = FilterParser.parseOrderBy(item);
+            String dir = t.ascending() ? " ASC" : " DESC";
+            String identity;
+            switch (t.type()) {
+                case FilterParser.ATTRIBUTE -> {
+                    String key = attributeKey(t.key());
+                    String column = NUMERIC_ATTRIBUTES.containsKey(key) ? NUMERIC_ATTRIBUTES.get(key) : STRING_ATTRIBUTES.get(key);
+                    if (column == null || key.equals("lifecycle_stage")) {
+                        throw MlflowException.invalidParameter("Invalid attribute key '" + t.key() + "' specified. Valid keys are "
+                                + "'['run_id', 'run_name', 'user_id', 'status', 'artifact_uri', 'start_time', 'end_time', 'created']'");
+                    }
+                    identity = "attribute." + key;
+                    parts.add("(" + column + " IS NULL)");
+                    parts.add(column + dir);
+                }
+                case FilterParser.METRIC -> {
+                    String a = "om" + n++;
+                    joins.append(" LEFT JOIN latest_metrics " + a + " ON " + a + ".run_uuid = r.run_uuid AND " + a + ".key = ?", t.key());
+                    identity = "metric." + t.key();
+                    parts.add("(CASE WHEN " + a + ".value IS NULL THEN 2 WHEN " + a + ".value = 'NaN'::float8 THEN 1 ELSE 0 END)");
+                    parts.add(a + ".value" + dir);
+                }
+                case FilterParser.PARAM, FilterParser.TAG -> {
+                    String a = "ok" + n++;
+                    String table = t.type().equals(FilterParser.PARAM) ? "params" : "tags";
+                    joins.append(" LEFT JOIN " + table + " " + a + " ON " + a + ".run_uuid = r.run_uuid AND " + a + ".key = ?", t.key());
+                    identity = t.type() + "." + t.key();
+                    parts.add("(" + a + ".value IS NULL)");
+                    parts.add(a + ".value" + dir);
+                }
+                default -> throw MlflowException.invalidParameter("Invalid order_by entity type '" + t.type() + "' in '" + item + "'");
+            }
+            if (!seen.add(identity)) {
+                throw MlflowException.invalidParameter("`order_by` contains duplicate fields: " + orderBy);
+            }
+        }
+        if (!seen.contains("attribute.start_time")) {
+            parts.add("r.start_time DESC NULLS LAST");
+        }
+        if (!seen.contains("attribute.run_id")) {
+            parts.add("r.run_uuid ASC");
+        }
+    }
+}

@@ -1,0 +1,716 @@
+package dev.dmsmlflow.tracking.runs;
+
+import dev.dmsmlflow.tracking.db.Db;
+import dev.dmsmlflow.tracking.experiments.Experiment;
+import dev.dmsmlflow.tracking.experiments.ExperimentStore;
+import dev.dmsmlflow.tracking.http.MlflowException;
+import dev.dmsmlflow.tracking.runs.Run.Metric;
+import dev.dmsmlflow.tracking.search.PageToken;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+
+/** Runs and their params, tags, metrics, inputs and outputs in PostgreSQL (plain JDBC, batched writes). */
+@ApplicationScoped
+public class RunStore {
+    public static final String RUN_NAME_TAG = "mlflow.runName";
+    static final String INFO_COLUMNS = "r.run_uuid, r.experiment_id, r.name, r.user_id, r.status, r.start_time, "
+            + "r.end_time, r.lifecycle_stage, r.artifact_uri";
+
+    @Inject
+    Db db;
+    @Inject
+    ExperimentStore experiments;
+
+    /** A param to log. */
+    public record Param(String key, String value) {
+    }
+
+    /** A dataset input to log. */
+    public record DatasetToLog(Run.DatasetInput input) {
+    }
+
+    public static String newRunId() {
+        UUID u = UUID.randomUUID();
+        return String.format("%016x%016x", u.getMostSignificantBits(), u.getLeastSignificantBits());
+    }
+
+    // ---------------------------------------------------------------- create / read
+
+    public Run create(String experimentId, String userId, Long startTime, String runName, Map<String, String> tags) {
+        String tagName = tags.get(RUN_NAME_TAG);
+        if (runName != null && !runName.isEmpty() && tagName != null && !tagName.equals(runName)) {
+            throw MlflowException.invalidParameter("Both 'run_name' argument and 'mlflow.runName' tag are specified, "
+                    + "but with different values (run_name='" + runName + "', mlflow.runName='" + tagName + "').");
+        }
+        String name = runName != null && !runName.isEmpty() ? runName : tagName != null && !tagName.isEmpty() ? tagName : RunNames.random();
+        Map<String, String> allTags = new LinkedHashMap<>(tags);
+        allTags.put(RUN_NAME_TAG, name);
+        String runId = newRunId();
+        long start = startTime == null ? System.currentTimeMillis() : startTime;
+        return db.tx(c -> {
+            Experiment e = experiments.requireActive(c, experimentId == null ? "0" : experimentId);
+            String loc = e.artifactLocation() == null ? ExperimentStore.DEFAULT_ARTIFACT_SCHEME + e.id() : e.artifactLocation();
+            String artifactUri = (loc.endsWith("/") ? loc.substring(0, loc.length() - 1) : loc) + "/" + runId + "/artifacts";
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO runs (run_uuid, experiment_id, name, user_id, status, "
+                    + "start_time, lifecycle_stage, artifact_uri) VALUES (?, ?, ?, ?, 'RUNNING', ?, 'active', ?)")) {
+                ps.setString(1, runId);
+                ps.setLong(2, e.id());
+                ps.setString(3, name);
+                ps.setString(4, userId);
+                ps.setLong(5, start);
+                ps.setString(6, artifactUri);
+                ps.executeUpdate();
+            }
+            upsertTags(c, runId, allTags);
+            Run run = new Run(new Run.Info(runId, e.id(), name, userId, "RUNNING", start, null, "active", artifactUri));
+            run.tags.putAll(allTags);
+            return run;
+        });
+    }
+
+    public Run get(String runId) {
+        return db.read(c -> {
+            Run.Info info = info(c, runId);
+            if (info == null) {
+                throw runNotFound(runId);
+            }
+            Run run = new Run(info);
+            fill(c, Map.of(runId, run));
+            return run;
+        });
+    }
+
+    static MlflowException runNotFound(String runId) {
+        return MlflowException.notFound("Run with id=" + runId + " not found");
+    }
+
+    static Run.Info info(Connection c, String runId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + INFO_COLUMNS + " FROM runs r WHERE r.run_uuid = ?")) {
+            ps.setString(1, runId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? infoRow(rs) : null;
+            }
+        }
+    }
+
+    static Run.Info infoRow(ResultSet rs) throws SQLException {
+        long start = rs.getLong(6);
+        Long startTime = rs.wasNull() ? null : start;
+        long end = rs.getLong(7);
+        Long endTime = rs.wasNull() ? null : end;
+        return new Run.Info(rs.getString(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                startTime, endTime, rs.getString(8), rs.getString(9));
+    }
+
+    /** Loads latest metrics, params, tags, inputs and outputs for the given runs (keyed by run id). */
+    static void fill(Connection c, Map<String, Run> runs) throws SQLException {
+        if (runs.isEmpty()) {
+            return;
+        }
+        java.sql.Array ids = c.createArrayOf("text", runs.keySet().toArray(new String[0]));
+        try (PreparedStatement ps = c.prepareStatement("SELECT run_uuid, key, value, timestamp, step, model_id, dataset_name, "
+                + "dataset_digest FROM latest_metrics WHERE run_uuid = ANY(?) ORDER BY run_uuid, key")) {
+            ps.setArray(1, ids);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    runs.get(rs.getString(1)).metrics.add(new Metric(rs.getString(2), rs.getDouble(3), rs.getLong(4),
+                            rs.getLong(5), rs.getString(6), rs.getString(7), rs.getString(8)));
+                }
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT run_uuid, key, value FROM params WHERE run_uuid = ANY(?) ORDER BY run_uuid, key")) {
+            ps.setArray(1, ids);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    runs.get(rs.getString(1)).params.put(rs.getString(2), rs.getString(3));
+                }
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT run_uuid, key, value FROM tags WHERE run_uuid = ANY(?) ORDER BY run_uuid, key")) {
+            ps.setArray(1, ids);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    runs.get(rs.getString(1)).tags.put(rs.getString(2), rs.getString(3));
+                }
+            }
+        }
+        Map<String, Map<String, Run.DatasetInput>> inputs = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT i.run_uuid, d.dataset_uuid, d.name, d.digest, d.source_type, "
+                + "d.source, d.schema, d.profile FROM run_dataset_inputs i JOIN datasets d ON d.dataset_uuid = i.dataset_uuid "
+                + "WHERE i.run_uuid = ANY(?) ORDER BY i.position")) {
+            ps.setArray(1, ids);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Run.DatasetInput d = new Run.DatasetInput(new LinkedHashMap<>(), rs.getString(3), rs.getString(4),
+                            rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8));
+                    runs.get(rs.getString(1)).datasetInputs.add(d);
+                    inputs.computeIfAbsent(rs.getString(1), k -> new HashMap<>()).put(rs.getString(2), d);
+                }
+            }
+        }
+        if (!inputs.isEmpty()) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT run_uuid, dataset_uuid, key, value FROM run_dataset_input_tags "
+                    + "WHERE run_uuid = ANY(?) ORDER BY key")) {
+                ps.setArray(1, ids);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        Run.DatasetInput d = inputs.getOrDefault(rs.getString(1), Map.of()).get(rs.getString(2));
+                        if (d != null) {
+                            d.tags().put(rs.getString(3), rs.getString(4));
+                        }
+                    }
+                }
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT run_uuid, model_id FROM run_model_inputs WHERE run_uuid = ANY(?) ORDER BY position")) {
+            ps.setArray(1, ids);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    runs.get(rs.getString(1)).modelInputs.add(rs.getString(2));
+                }
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT run_uuid, model_id, step FROM run_model_outputs WHERE run_uuid = ANY(?) ORDER BY position")) {
+            ps.setArray(1, ids);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    runs.get(rs.getString(1)).modelOutputs.add(new Run.ModelOutput(rs.getString(2), rs.getLong(3)));
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    /** Locks nothing; returns the run's info, or 404. */
+    private static Run.Info require(Connection c, String runId) throws SQLException {
+        Run.Info info = info(c, runId);
+        if (info == null) {
+            throw runNotFound(runId);
+        }
+        return info;
+    }
+
+    /** The run must exist and be active (writes to deleted runs are rejected). */
+    static Run.Info requireActive(Connection c, String runId) throws SQLException {
+        Run.Info info = require(c, runId);
+        if (!info.isActive()) {
+            throw MlflowException.invalidParameter("The run " + runId + " must be in the 'active' state. "
+                    + "Current state is " + info.lifecycleStage() + ".");
+        }
+        return info;
+    }
+
+    public Run.Info update(String runId, String status, Long endTime, String runName) {
+        return db.tx(c -> {
+            Run.Info info = requireActive(c, runId);
+            String newStatus = status != null ? status : info.status();
+            Long newEnd = endTime != null ? endTime : info.endTime();
+            String newName = runName != null && !runName.isEmpty() ? runName : info.name();
+            try (PreparedStatement ps = c.prepareStatement("UPDATE runs SET status = ?, end_time = ?, name = ? WHERE run_uuid = ?")) {
+                ps.setString(1, newStatus);
+                if (newEnd == null) {
+                    ps.setNull(2, Types.BIGINT);
+                } else {
+                    ps.setLong(2, newEnd);
+                }
+                ps.setString(3, newName);
+                ps.setString(4, runId);
+                ps.executeUpdate();
+            }
+            if (runName != null && !runName.isEmpty()) {
+                upsertTags(c, runId, Map.of(RUN_NAME_TAG, runName));
+            }
+            return new Run.Info(runId, info.experimentId(), newName, info.userId(), newStatus, info.startTime(), newEnd,
+                    info.lifecycleStage(), info.artifactUri());
+        });
+    }
+
+    public void setLifecycle(String runId, boolean delete) {
+        db.tx(c -> {
+            require(c, runId);
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE run_uuid = ?")) {
+                ps.setString(1, delete ? "deleted" : "active");
+                if (delete) {
+                    ps.setLong(2, System.currentTimeMillis());
+                } else {
+                    ps.setNull(2, Types.BIGINT);
+                }
+                ps.setString(3, runId);
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    // ---------------------------------------------------------------- tags and params
+
+    public void setTag(String runId, String key, String value) {
+        db.tx(c -> {
+            requireActive(c, runId);
+            upsertTags(c, runId, Map.of(key, value));
+            if (RUN_NAME_TAG.equals(key)) {
+                try (PreparedStatement ps = c.prepareStatement("UPDATE runs SET name = ? WHERE run_uuid = ?")) {
+                    ps.setString(1, value);
+                    ps.setString(2, runId);
+                    ps.executeUpdate();
+                }
+            }
+            return null;
+        });
+    }
+
+    public void deleteTag(String runId, String key) {
+        db.tx(c -> {
+            requireActive(c, runId);
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM tags WHERE run_uuid = ? AND key = ?")) {
+                ps.setString(1, runId);
+                ps.setString(2, key);
+                if (ps.executeUpdate() == 0) {
+                    throw MlflowException.notFound("No tag with name: " + key + " in run with id " + runId);
+                }
+            }
+            return null;
+        });
+    }
+
+    private static void upsertTags(Connection c, String runId, Map<String, String> tags) throws SQLException {
+        if (tags.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO tags (run_uuid, key, value) VALUES (?, ?, ?) "
+                + "ON CONFLICT (run_uuid, key) DO UPDATE SET value = EXCLUDED.value")) {
+            for (var e : tags.entrySet()) {
+                ps.setString(1, runId);
+                ps.setString(2, e.getKey());
+                ps.setString(3, e.getValue());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    /** Inserts params; an existing key with a different value is rejected (same value is a no-op). */
+    private static void insertParams(Connection c, String runId, Collection<Param> params) throws SQLException {
+        if (params.isEmpty()) {
+            return;
+        }
+        Map<String, String> existing = new HashMap<>();
+        String[] keys = params.stream().map(Param::key).toArray(String[]::new);
+        try (PreparedStatement ps = c.prepareStatement("SELECT key, value FROM params WHERE run_uuid = ? AND key = ANY(?)")) {
+            ps.setString(1, runId);
+            ps.setArray(2, c.createArrayOf("text", keys));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    existing.put(rs.getString(1), rs.getString(2));
+                }
+            }
+        }
+        List<Param> fresh = new ArrayList<>();
+        for (Param p : params) {
+            String old = existing.get(p.key());
+            if (old == null) {
+                fresh.add(p);
+            } else if (!old.equals(p.value())) {
+                throw paramChanged(runId, p, old);
+            }
+        }
+        if (fresh.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO params (run_uuid, key, value) VALUES (?, ?, ?) "
+                + "ON CONFLICT (run_uuid, key) DO NOTHING")) {
+            for (Param p : fresh) {
+                ps.setString(1, runId);
+                ps.setString(2, p.key());
+                ps.setString(3, p.value());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+        // A concurrent writer may have logged the same key in between: verify the stored values.
+        try (PreparedStatement ps = c.prepareStatement("SELECT key, value FROM params WHERE run_uuid = ? AND key = ANY(?)")) {
+            ps.setString(1, runId);
+            ps.setArray(2, c.createArrayOf("text", fresh.stream().map(Param::key).toArray(String[]::new)));
+            try (ResultSet rs = ps.executeQuery()) {
+                Map<String, String> stored = new HashMap<>();
+                while (rs.next()) {
+                    stored.put(rs.getString(1), rs.getString(2));
+                }
+                for (Param p : fresh) {
+                    String s = stored.get(p.key());
+                    if (s != null && !s.equals(p.value())) {
+                        throw paramChanged(runId, p, s);
+                    }
+                }
+            }
+        }
+    }
+
+    private static MlflowException paramChanged(String runId, Param p, String old) {
+        return MlflowException.invalidParameter("Changing param values is not allowed. Param with key='" + p.key()
+                + "' was already logged with value='" + old + "' for run ID='" + runId + "'. Attempted logging new value '"
+                + p.value() + "'.");
+    }
+
+    public void logParam(String runId, String key, String value) {
+        db.tx(c -> {
+            requireActive(c, runId);
+            insertParams(c, runId, List.of(new Param(key, value)));
+            return null;
+        });
+    }
+
+    // ---------------------------------------------------------------- metrics
+
+    /**
+     * The hot path of single-metric logging: one statement (one round trip, its own transaction) checks
+     * the run, inserts the history row and advances latest_metrics.
+     */
+    private static final String LOG_ONE_METRIC = "WITH r AS (SELECT experiment_id, lifecycle_stage FROM runs WHERE run_uuid = ?), "
+            + "h AS (INSERT INTO metrics (run_uuid, key, step, timestamp, value, model_id, dataset_name, dataset_digest) "
+            + "SELECT ?, ?, ?, ?, ?, ?, ?, ? FROM r WHERE r.lifecycle_stage = 'active' "
+            + "ON CONFLICT (run_uuid, key, timestamp, step, value) DO UPDATE SET "
+            + "model_id = COALESCE(metrics.model_id, EXCLUDED.model_id), "
+            + "dataset_name = COALESCE(metrics.dataset_name, EXCLUDED.dataset_name), "
+            + "dataset_digest = COALESCE(metrics.dataset_digest, EXCLUDED.dataset_digest) "
+            + "WHERE metrics.model_id IS NULL AND EXCLUDED.model_id IS NOT NULL "
+            + "OR metrics.dataset_name IS NULL AND EXCLUDED.dataset_name IS NOT NULL RETURNING 1), "
+            + "l AS (INSERT INTO latest_metrics AS l (run_uuid, key, experiment_id, step, timestamp, value, model_id, "
+            + "dataset_name, dataset_digest) SELECT ?, ?, r.experiment_id, ?, ?, ?, ?, ?, ? FROM r WHERE r.lifecycle_stage = 'active' "
+            + "ON CONFLICT (run_uuid, key) DO UPDATE SET step = EXCLUDED.step, timestamp = EXCLUDED.timestamp, "
+            + "value = EXCLUDED.value, model_id = EXCLUDED.model_id, dataset_name = EXCLUDED.dataset_name, "
+            + "dataset_digest = EXCLUDED.dataset_digest "
+            + "WHERE (EXCLUDED.step, EXCLUDED.timestamp, EXCLUDED.value) > (l.step, l.timestamp, l.value) RETURNING 1) "
+            + "SELECT lifecycle_stage FROM r";
+
+    public void logMetric(String runId, Metric m) {
+        String stage = db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(LOG_ONE_METRIC)) {
+                int i = 1;
+                ps.setString(i++, runId);
+                for (int copy = 0; copy < 2; copy++) {
+                    ps.setString(i++, runId);
+                    ps.setString(i++, m.key());
+                    ps.setLong(i++, m.step());
+                    ps.setLong(i++, m.timestamp());
+                    ps.setDouble(i++, m.value());
+                    ps.setString(i++, m.modelId());
+                    ps.setString(i++, m.datasetName());
+                    ps.setString(i++, m.datasetDigest());
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? rs.getString(1) : null;
+                }
+            }
+        });
+        if (stage == null) {
+            throw runNotFound(runId);
+        }
+        if (!"active".equals(stage)) {
+            throw MlflowException.invalidParameter("The run " + runId + " must be in the 'active' state. "
+                    + "Current state is " + stage + ".");
+        }
+    }
+
+    public void logBatch(String runId, List<Metric> metrics, List<Param> params, Map<String, String> tags) {
+        db.tx(c -> {
+            Run.Info info = requireActive(c, runId);
+            insertParams(c, runId, params);
+            insertMetrics(c, runId, info.experimentId(), metrics);
+            upsertTags(c, runId, tags);
+            if (tags.containsKey(RUN_NAME_TAG)) {
+                try (PreparedStatement ps = c.prepareStatement("UPDATE runs SET name = ? WHERE run_uuid = ?")) {
+                    ps.setString(1, tags.get(RUN_NAME_TAG));
+                    ps.setString(2, runId);
+                    ps.executeUpdate();
+                }
+            }
+            return null;
+        });
+    }
+
+    /** Orders metric values as upstream picks the latest: by step, then timestamp, then value. */
+    static int compareLatest(Metric a, Metric b) {
+        int c = Long.compare(a.step(), b.step());
+        if (c != 0) {
+            return c;
+        }
+        c = Long.compare(a.timestamp(), b.timestamp());
+        if (c != 0) {
+            return c;
+        }
+        return Double.compare(a.value(), b.value());
+    }
+
+    static void insertMetrics(Connection c, String runId, long experimentId, List<Metric> metrics) throws SQLException {
+        if (metrics.isEmpty()) {
+            return;
+        }
+        // One row per primary key (an identical duplicate is accepted and stored once).
+        record Pk(String key, long ts, long step, long valueBits) {
+        }
+        Map<Pk, Metric> unique = new LinkedHashMap<>();
+        Map<String, Metric> latest = new HashMap<>();
+        for (Metric m : metrics) {
+            double v = m.value();
+            unique.merge(new Pk(m.key(), m.timestamp(), m.step(), Double.isNaN(v) ? Double.doubleToLongBits(Double.NaN)
+                    : Double.doubleToLongBits(v == 0.0 ? 0.0 : v)), m, (a, b) -> a.modelId() != null ? a : b);
+            latest.merge(m.key(), m, (a, b) -> compareLatest(a, b) >= 0 ? a : b);
+        }
+        // Arrays + unnest: one statement per table whatever the batch size.
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO metrics (run_uuid, key, step, timestamp, value, model_id, "
+                + "dataset_name, dataset_digest) SELECT ?, u.k, u.s, u.t, u.v, u.mi, u.dn, u.dd FROM unnest(?::text[], ?::bigint[], "
+                + "?::bigint[], ?::float8[], ?::text[], ?::text[], ?::text[]) AS u(k, s, t, v, mi, dn, dd) "
+                + "ON CONFLICT (run_uuid, key, timestamp, step, value) "
+                + "DO UPDATE SET model_id = COALESCE(metrics.model_id, EXCLUDED.model_id), "
+                + "dataset_name = COALESCE(metrics.dataset_name, EXCLUDED.dataset_name), "
+                + "dataset_digest = COALESCE(metrics.dataset_digest, EXCLUDED.dataset_digest) "
+                + "WHERE metrics.model_id IS NULL AND EXCLUDED.model_id IS NOT NULL "
+                + "OR metrics.dataset_name IS NULL AND EXCLUDED.dataset_name IS NOT NULL")) {
+            ps.setString(1, runId);
+            bindMetricArrays(c, ps, 2, new ArrayList<>(unique.values()));
+            ps.executeUpdate();
+        }
+        List<Metric> lat = new ArrayList<>(latest.values());
+        lat.sort((a, b) -> a.key().compareTo(b.key())); // stable lock order across concurrent writers
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO latest_metrics AS l (run_uuid, key, experiment_id, step, "
+                + "timestamp, value, model_id, dataset_name, dataset_digest) SELECT ?, u.k, ?, u.s, u.t, u.v, u.mi, u.dn, u.dd "
+                + "FROM unnest(?::text[], ?::bigint[], ?::bigint[], ?::float8[], ?::text[], ?::text[], ?::text[]) "
+                + "WITH ORDINALITY AS u(k, s, t, v, mi, dn, dd, n) ORDER BY u.n "
+                + "ON CONFLICT (run_uuid, key) DO UPDATE SET step = EXCLUDED.step, timestamp = EXCLUDED.timestamp, "
+                + "value = EXCLUDED.value, model_id = EXCLUDED.model_id, dataset_name = EXCLUDED.dataset_name, "
+                + "dataset_digest = EXCLUDED.dataset_digest "
+                + "WHERE (EXCLUDED.step, EXCLUDED.timestamp, EXCLUDED.value) > (l.step, l.timestamp, l.value)")) {
+            ps.setString(1, runId);
+            ps.setLong(2, experimentId);
+            bindMetricArrays(c, ps, 3, lat);
+            ps.executeUpdate();
+        }
+    }
+
+    private static void bindMetricArrays(Connection c, PreparedStatement ps, int first, List<Metric> ms) throws SQLException {
+        int n = ms.size();
+        String[] keys = new String[n];
+        Long[] steps = new Long[n];
+        Long[] timestamps = new Long[n];
+        Double[] values = new Double[n];
+        String[] models = new String[n];
+        String[] datasetNames = new String[n];
+        String[] datasetDigests = new String[n];
+        for (int i = 0; i < n; i++) {
+            Metric m = ms.get(i);
+            keys[i] = m.key();
+            steps[i] = m.step();
+            timestamps[i] = m.timestamp();
+            values[i] = m.value();
+            models[i] = m.modelId();
+            datasetNames[i] = m.datasetName();
+            datasetDigests[i] = m.datasetDigest();
+        }
+        ps.setArray(first, c.createArrayOf("text", keys));
+        ps.setArray(first + 1, c.createArrayOf("int8", steps));
+        ps.setArray(first + 2, c.createArrayOf("int8", timestamps));
+        ps.setArray(first + 3, c.createArrayOf("float8", values));
+        ps.setArray(first + 4, c.createArrayOf("text", models));
+        ps.setArray(first + 5, c.createArrayOf("text", datasetNames));
+        ps.setArray(first + 6, c.createArrayOf("text", datasetDigests));
+    }
+
+    /** A page of metric history. */
+    public record HistoryPage(List<Metric> metrics, String nextPageToken) {
+    }
+
+    /** History of one metric in (timestamp, step, value) order; {@code maxResults} null = everything. */
+    public HistoryPage history(String runId, String key, Integer maxResults, String pageToken) {
+        long offset = PageToken.decodeOffset(pageToken);
+        return db.read(c -> {
+            if (info(c, runId) == null) {
+                throw runNotFound(runId);
+            }
+            String sql = "SELECT key, value, timestamp, step, model_id, dataset_name, dataset_digest FROM metrics "
+                    + "WHERE run_uuid = ? AND key = ? ORDER BY timestamp, step, value"
+                    + (maxResults != null ? " LIMIT ? OFFSET ?" : "");
+            List<Metric> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setString(1, runId);
+                ps.setString(2, key);
+                if (maxResults != null) {
+                    ps.setInt(3, maxResults + 1);
+                    ps.setLong(4, offset);
+                }
+                ps.setFetchSize(5000);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new Metric(rs.getString(1), rs.getDouble(2), rs.getLong(3), rs.getLong(4),
+                                rs.getString(5), rs.getString(6), rs.getString(7)));
+                    }
+                }
+            }
+            String next = null;
+            if (maxResults != null && out.size() > maxResults) {
+                out.remove(out.size() - 1);
+                next = PageToken.encode(offset + maxResults);
+            }
+            return new HistoryPage(out, next);
+        });
+    }
+
+    /** A metric value with its run id (bulk history responses). */
+    public record RunMetric(String runId, Metric metric) {
+    }
+
+    /** History of one metric for several runs, restricted to the given steps (null = all), at most {@code limit} rows per run. */
+    public List<RunMetric> historyForRuns(List<String> runIds, String key, long[] steps, int limit) {
+        return db.read(c -> {
+            List<RunMetric> out = new ArrayList<>();
+            String sql = "SELECT run_uuid, key, value, timestamp, step, model_id, dataset_name, dataset_digest FROM metrics "
+                    + "WHERE run_uuid = ? AND key = ?" + (steps != null ? " AND step = ANY(?)" : "")
+                    + " ORDER BY step, timestamp, value LIMIT ?";
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                for (String runId : runIds) {
+                    int i = 1;
+                    ps.setString(i++, runId);
+                    ps.setString(i++, key);
+                    if (steps != null) {
+                        Long[] boxed = new Long[steps.length];
+                        for (int k = 0; k < steps.length; k++) {
+                            boxed[k] = steps[k];
+                        }
+                        ps.setArray(i++, c.createArrayOf("bigint", boxed));
+                    }
+                    ps.setInt(i, limit);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            out.add(new RunMetric(rs.getString(1), new Metric(rs.getString(2), rs.getDouble(3), rs.getLong(4),
+                                    rs.getLong(5), rs.getString(6), rs.getString(7), rs.getString(8))));
+                        }
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    /** Distinct steps of one metric over several runs, ascending, with per-run min and max. */
+    public record Steps(List<Long> all, List<Long> minsAndMaxes) {
+    }
+
+    public Steps steps(List<String> runIds, String key) {
+        return db.read(c -> {
+            List<Long> all = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT DISTINCT step FROM metrics WHERE run_uuid = ANY(?) AND key = ? ORDER BY step")) {
+                ps.setArray(1, c.createArrayOf("text", runIds.toArray(new String[0])));
+                ps.setString(2, key);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        all.add(rs.getLong(1));
+                    }
+                }
+            }
+            List<Long> mm = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT min(step), max(step) FROM metrics WHERE run_uuid = ANY(?) AND key = ? GROUP BY run_uuid")) {
+                ps.setArray(1, c.createArrayOf("text", runIds.toArray(new String[0])));
+                ps.setString(2, key);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        mm.add(rs.getLong(1));
+                        mm.add(rs.getLong(2));
+                    }
+                }
+            }
+            return new Steps(all, mm);
+        });
+    }
+
+    // ---------------------------------------------------------------- inputs and outputs
+
+    public void logInputs(String runId, List<Run.DatasetInput> datasets, List<String> modelIds) {
+        db.tx(c -> {
+            Run.Info info = requireActive(c, runId);
+            for (Run.DatasetInput d : datasets) {
+                String datasetUuid;
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO datasets (dataset_uuid, experiment_id, name, digest, "
+                        + "source_type, source, schema, profile) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                        + "ON CONFLICT (experiment_id, name, digest) DO UPDATE SET name = EXCLUDED.name RETURNING dataset_uuid")) {
+                    ps.setString(1, newRunId());
+                    ps.setLong(2, info.experimentId());
+                    ps.setString(3, d.name());
+                    ps.setString(4, d.digest());
+                    ps.setString(5, d.sourceType());
+                    ps.setString(6, d.source());
+                    ps.setString(7, d.schema());
+                    ps.setString(8, d.profile());
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        datasetUuid = rs.getString(1);
+                    }
+                }
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO run_dataset_inputs (run_uuid, dataset_uuid) VALUES (?, ?) "
+                        + "ON CONFLICT DO NOTHING")) {
+                    ps.setString(1, runId);
+                    ps.setString(2, datasetUuid);
+                    ps.executeUpdate();
+                }
+                if (!d.tags().isEmpty()) {
+                    try (PreparedStatement ps = c.prepareStatement("INSERT INTO run_dataset_input_tags (run_uuid, dataset_uuid, key, value) "
+                            + "VALUES (?, ?, ?, ?) ON CONFLICT (run_uuid, dataset_uuid, key) DO UPDATE SET value = EXCLUDED.value")) {
+                        for (var t : d.tags().entrySet()) {
+                            ps.setString(1, runId);
+                            ps.setString(2, datasetUuid);
+                            ps.setString(3, t.getKey());
+                            ps.setString(4, Objects.requireNonNullElse(t.getValue(), ""));
+                            ps.addBatch();
+                        }
+                        ps.executeBatch();
+                    }
+                }
+            }
+            if (!modelIds.isEmpty()) {
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO run_model_inputs (run_uuid, model_id) VALUES (?, ?) ON CONFLICT DO NOTHING")) {
+                    for (String m : modelIds) {
+                        ps.setString(1, runId);
+                        ps.setString(2, m);
+                        ps.addBatch();
+                    }
+                    ps.executeBatch();
+                }
+            }
+            return null;
+        });
+    }
+
+    public void logOutputs(String runId, List<Run.ModelOutput> outputs) {
+        db.tx(c -> {
+            requireActive(c, runId);
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO run_model_outputs (run_uuid, model_id, step) VALUES (?, ?, ?) "
+                    + "ON CONFLICT DO NOTHING")) {
+                for (Run.ModelOutput o : outputs) {
+                    ps.setString(1, runId);
+                    ps.setString(2, o.modelId());
+                    ps.setLong(3, o.step());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return null;
+        });
+    }
+}

@@ -1,0 +1,257 @@
+"""The unmodified upstream Python client against our tracking server (see conftest.py)."""
+
+import os
+import pathlib
+import subprocess
+import sys
+import time
+import uuid
+
+import numpy as np
+import pytest
+import requests
+
+import mlflow
+from mlflow.exceptions import MlflowException
+
+HERE = pathlib.Path(__file__).parent
+PROMPT_S = 5.0  # an error must come back at once: no 5xx retry loop in the client
+
+
+def unique(prefix):
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def iris():
+    from sklearn import datasets
+
+    data = datasets.load_iris()
+    return data.data, data.target
+
+
+# ---------------------------------------------------------------- the seed's training example
+
+
+@pytest.fixture(scope="module")
+def seed_run(server_url, mlflow_client, tmp_path_factory):
+    script = (HERE / "seed_iris_example.py.txt").read_text()
+    assert script.count('"<VPC_ADDRESS>"') == 1
+    path = tmp_path_factory.mktemp("seed") / "iris_example.py"
+    path.write_text(script.replace('"<VPC_ADDRESS>"', repr(server_url)))
+    started = time.time()
+    proc = subprocess.run(
+        [sys.executable, str(path)], capture_output=True, text=True, timeout=240,
+        env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"},
+    )
+    assert proc.returncode == 0, f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+    run_id = next(line.split(": ", 1)[1] for line in proc.stdout.splitlines() if line.startswith("Run ID: "))
+    return {"run_id": run_id, "stdout": proc.stdout, "seconds": time.time() - started}
+
+
+def test_seed_example_run_finishes_with_params_metrics_tags(seed_run, mlflow_client):
+    run = mlflow_client.get_run(seed_run["run_id"])
+    assert run.info.status == "FINISHED"
+    assert run.info.run_name == "RandomForest_Iris"
+    assert run.info.end_time is not None and run.info.end_time >= run.info.start_time
+    exp = mlflow_client.get_experiment(run.info.experiment_id)
+    assert exp.name == "Iris Classification"
+    assert run.data.params == {"n_estimators": "100", "max_depth": "3", "random_state": "42", "test_size": "0.2"}
+    assert set(run.data.metrics) == {"accuracy", "precision", "recall", "f1_score"}
+    for value in run.data.metrics.values():
+        assert 0.8 <= value <= 1.0
+    assert run.data.tags["algorithm"] == "RandomForestClassifier"
+    assert run.data.tags["features"].startswith("sepal length (cm)")
+    assert run.data.tags["targets"] == "setosa, versicolor, virginica"
+    assert run.data.tags["mlflow.runName"] == "RandomForest_Iris"
+    history = mlflow_client.get_metric_history(run.info.run_id, "accuracy")
+    assert len(history) >= 1
+
+
+def test_seed_example_model_loads_and_predicts(seed_run, mlflow_client):
+    run = mlflow_client.get_run(seed_run["run_id"])
+    models = mlflow.search_logged_models(experiment_ids=[run.info.experiment_id], output_format="list")
+    model = next(m for m in models if m.source_run_id == run.info.run_id)
+    assert model.name == "iris_model"
+    assert str(model.status).endswith("READY")
+    X, y = iris()
+    sk = mlflow.sklearn.load_model(f"models:/{model.model_id}")
+    assert (sk.predict(X) == y).mean() > 0.9
+    py = mlflow.pyfunc.load_model(f"models:/{model.model_id}")
+    assert len(py.predict(X[:5])) == 5
+    # the files went through the artifact proxy
+    names = {f.path for f in mlflow_client.list_logged_model_artifacts(model.model_id)} if hasattr(
+        mlflow_client, "list_logged_model_artifacts") else None
+    if names is not None:
+        assert "MLmodel" in names
+
+
+# ---------------------------------------------------------------- search
+
+
+def test_search_runs_with_filters_and_ordering(mlflow_client):
+    exp_id = mlflow_client.create_experiment(unique("search"))
+    for i in range(6):
+        with mlflow.start_run(experiment_id=exp_id, run_name=f"r{i}"):
+            mlflow.log_metric("m", float(i))
+            mlflow.log_param("p", "even" if i % 2 == 0 else "odd")
+            mlflow.set_tag("team", "x" if i < 3 else "y")
+    runs = mlflow_client.search_runs(
+        [exp_id], filter_string="metrics.m >= 1 and params.p = 'even'", order_by=["metrics.m DESC"]
+    )
+    assert [r.info.run_name for r in runs] == ["r4", "r2"]
+    runs = mlflow_client.search_runs([exp_id], filter_string="tags.team = 'y'", order_by=["metrics.m ASC"])
+    assert [r.info.run_name for r in runs] == ["r3", "r4", "r5"]
+    df = mlflow.search_runs([exp_id], filter_string="attributes.run_name LIKE 'r%'", order_by=["metrics.m DESC"])
+    assert list(df["tags.mlflow.runName"]) == ["r5", "r4", "r3", "r2", "r1", "r0"]
+    page = mlflow_client.search_runs([exp_id], max_results=4, order_by=["metrics.m ASC"])
+    assert len(page) == 4 and page.token
+    rest = mlflow_client.search_runs([exp_id], max_results=4, order_by=["metrics.m ASC"], page_token=page.token)
+    assert [r.info.run_name for r in rest] == ["r4", "r5"]
+
+
+# ---------------------------------------------------------------- artifacts
+
+
+def test_log_list_download_artifacts(mlflow_client, tmp_path):
+    exp_id = mlflow_client.create_experiment(unique("artifacts"))
+    src = tmp_path / "src"
+    (src / "nested" / "deeper").mkdir(parents=True)
+    (src / "top.txt").write_text("top level")
+    (src / "nested" / "a.json").write_text('{"a": 1}')
+    blob = os.urandom(3 * 1024 * 1024 + 5)
+    (src / "nested" / "deeper" / "blob.bin").write_bytes(blob)
+    single = tmp_path / "single.txt"
+    single.write_text("just one")
+    with mlflow.start_run(experiment_id=exp_id) as run:
+        mlflow.log_artifact(str(single))
+        mlflow.log_artifacts(str(src), artifact_path="bundle")
+        mlflow.log_text("inline text", "notes/inline.txt")
+        mlflow.log_dict({"k": [1, 2]}, "notes/d.json")
+    run_id = run.info.run_id
+    assert run.info.artifact_uri.startswith("mlflow-artifacts:/")
+
+    top = mlflow_client.list_artifacts(run_id)
+    assert [(f.path, f.is_dir) for f in top] == [("bundle", True), ("notes", True), ("single.txt", False)]
+    assert next(f for f in top if f.path == "single.txt").file_size == len("just one")
+    nested = mlflow_client.list_artifacts(run_id, "bundle/nested")
+    assert [(f.path, f.is_dir) for f in nested] == [("bundle/nested/a.json", False), ("bundle/nested/deeper", True)]
+
+    dst = tmp_path / "dst"
+    dst.mkdir()
+    local = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path="bundle", dst_path=str(dst))
+    assert (pathlib.Path(local) / "top.txt").read_text() == "top level"
+    assert (pathlib.Path(local) / "nested" / "deeper" / "blob.bin").read_bytes() == blob
+    assert mlflow.artifacts.load_text(f"runs:/{run_id}/notes/inline.txt") == "inline text"
+    assert mlflow.artifacts.load_dict(f"runs:/{run_id}/notes/d.json") == {"k": [1, 2]}
+    one = mlflow_client.download_artifacts(run_id, "single.txt", str(dst))
+    assert pathlib.Path(one).read_text() == "just one"
+
+
+def test_get_artifact_and_list_endpoints_used_by_the_ui(server_url, mlflow_client, tmp_path):
+    exp_id = mlflow_client.create_experiment(unique("ui"))
+    f = tmp_path / "report.txt"
+    f.write_text("for the UI")
+    with mlflow.start_run(experiment_id=exp_id) as run:
+        mlflow.log_artifact(str(f), artifact_path="out")
+    r = requests.get(f"{server_url}/get-artifact", params={"run_id": run.info.run_id, "path": "out/report.txt"}, timeout=10)
+    assert r.status_code == 200 and r.text == "for the UI"
+    r = requests.get(f"{server_url}/ajax-api/2.0/mlflow/artifacts/list", params={"run_id": run.info.run_id, "path": "out"}, timeout=10)
+    assert r.status_code == 200
+    body = r.json()
+    assert body["root_uri"] == run.info.artifact_uri
+    assert body["files"] == [{"path": "out/report.txt", "is_dir": False, "file_size": len("for the UI")}]
+    r = requests.get(f"{server_url}/get-artifact", params={"run_id": run.info.run_id, "path": "../../etc/passwd"}, timeout=10)
+    assert r.status_code == 400 and r.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+
+
+# ---------------------------------------------------------------- registry
+
+
+@pytest.fixture(scope="module")
+def small_model(mlflow_client):
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = iris()
+    exp_id = mlflow_client.create_experiment(unique("registry"))
+    with mlflow.start_run(experiment_id=exp_id) as run:
+        info = mlflow.sklearn.log_model(LogisticRegression(max_iter=500).fit(X, y), name="clf")
+    return {"run_id": run.info.run_id, "model_id": info.model_id, "experiment_id": exp_id, "uri": info.model_uri}
+
+
+def test_register_model_and_aliases(server_url, mlflow_client, small_model):
+    name = unique("iris-clf")
+    mv = mlflow.register_model(small_model["uri"], name)
+    assert mv.name == name and str(mv.version) == "1"
+    mlflow_client.set_registered_model_alias(name, "champion", mv.version)
+    by_alias = mlflow_client.get_model_version_by_alias(name, "champion")
+    assert str(by_alias.version) == "1"
+    assert "champion" in mlflow_client.get_registered_model(name).aliases
+    X, y = iris()
+    loaded = mlflow.sklearn.load_model(f"models:/{name}@champion")
+    assert (loaded.predict(X) == y).mean() > 0.9
+    loaded_v1 = mlflow.pyfunc.load_model(f"models:/{name}/1")
+    assert len(loaded_v1.predict(X[:3])) == 3
+    r = requests.get(f"{server_url}/model-versions/get-artifact", params={"name": name, "version": "1", "path": "MLmodel"}, timeout=10)
+    assert r.status_code == 200 and "flavors" in r.text
+    mlflow_client.delete_registered_model_alias(name, "champion")
+    with pytest.raises(MlflowException):
+        mlflow_client.get_model_version_by_alias(name, "champion")
+
+
+def test_search_logged_models(mlflow_client, small_model):
+    models = mlflow.search_logged_models(
+        experiment_ids=[small_model["experiment_id"]], filter_string="name = 'clf'", output_format="list"
+    )
+    assert [m.model_id for m in models] == [small_model["model_id"]]
+    assert models[0].source_run_id == small_model["run_id"]
+    none = mlflow.search_logged_models(
+        experiment_ids=[small_model["experiment_id"]], filter_string="name = 'nope'", output_format="list"
+    )
+    assert none == []
+    df = mlflow.search_logged_models(experiment_ids=[small_model["experiment_id"]])
+    assert len(df) == 1
+
+
+# ---------------------------------------------------------------- errors, promptly
+
+
+def _raises_promptly(fn, code):
+    started = time.time()
+    with pytest.raises(MlflowException) as e:
+        fn()
+    elapsed = time.time() - started
+    assert e.value.error_code == code, str(e.value)
+    assert elapsed < PROMPT_S, f"took {elapsed:.1f}s: the client retried (5xx?)"
+    return e.value
+
+
+def test_unknown_run(mlflow_client):
+    _raises_promptly(lambda: mlflow_client.get_run("0" * 32), "RESOURCE_DOES_NOT_EXIST")
+
+
+def test_bad_filter(mlflow_client):
+    _raises_promptly(lambda: mlflow_client.search_runs(["0"], filter_string="metrics.m >>> 1"), "INVALID_PARAMETER_VALUE")
+    _raises_promptly(lambda: mlflow_client.search_runs(["0"], filter_string="params.p = 'x' OR params.q = 'y'"),
+                     "INVALID_PARAMETER_VALUE")
+
+
+def test_param_overwrite(mlflow_client):
+    exp_id = mlflow_client.create_experiment(unique("params"))
+    run = mlflow_client.create_run(exp_id)
+    mlflow_client.log_param(run.info.run_id, "lr", "0.1")
+    mlflow_client.log_param(run.info.run_id, "lr", "0.1")  # same value: accepted
+    _raises_promptly(lambda: mlflow_client.log_param(run.info.run_id, "lr", "0.2"), "INVALID_PARAMETER_VALUE")
+
+
+def test_unknown_experiment_and_model(mlflow_client):
+    _raises_promptly(lambda: mlflow_client.get_experiment("987654321"), "RESOURCE_DOES_NOT_EXIST")
+    _raises_promptly(lambda: mlflow_client.get_registered_model(unique("missing")), "RESOURCE_DOES_NOT_EXIST")
+
+
+def test_download_of_missing_artifact_fails_promptly(mlflow_client, tmp_path):
+    exp_id = mlflow_client.create_experiment(unique("missing-artifact"))
+    run = mlflow_client.create_run(exp_id)
+    started = time.time()
+    with pytest.raises(Exception):
+        mlflow.artifacts.download_artifacts(run_id=run.info.run_id, artifact_path="nope.txt", dst_path=str(tmp_path))
+    assert time.time() - started < PROMPT_S

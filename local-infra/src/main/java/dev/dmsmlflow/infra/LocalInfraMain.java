@@ -7,7 +7,8 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * Runs PostgreSQL and Kafka for {@code ./dms up} with their data under one directory, kept across restarts:
- * {@code LocalInfraMain --dir .dms --pg-port 15432 --kafka-port 19092 --controller-port 19093 --databases a,b}.
+ * {@code LocalInfraMain --dir .dms --pg-port 15432 --kafka-port 19092 --controller-port 19093 --databases a,b}
+ * ({@code --no-kafka true} runs PostgreSQL alone, as {@code ./dms tracking-server} does).
  * Prints {@code READY} once both answer; stops both cleanly on SIGTERM or Ctrl-C.
  */
 public final class LocalInfraMain {
@@ -21,6 +22,7 @@ public final class LocalInfraMain {
         int kafkaPort = 19092;
         int controllerPort = 19093;
         List<String> databases = new ArrayList<>();
+        boolean withKafka = true;
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--dir" -> dir = Path.of(args[i + 1]);
@@ -28,6 +30,7 @@ public final class LocalInfraMain {
                 case "--kafka-port" -> kafkaPort = Integer.parseInt(args[i + 1]);
                 case "--controller-port" -> controllerPort = Integer.parseInt(args[i + 1]);
                 case "--databases" -> databases.addAll(List.of(args[i + 1].split(",")));
+                case "--no-kafka" -> withKafka = !Boolean.parseBoolean(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -39,12 +42,16 @@ public final class LocalInfraMain {
             }
         }
         System.out.printf("postgres  127.0.0.1:%d  (user postgres, data %s)%n", pg.port(), dir.resolve("postgres"));
-        LocalKafka kafka = LocalKafka.at(dir.resolve("kafka"), kafkaPort, controllerPort);
-        kafka.start();
-        System.out.printf("kafka     %s  (data %s)%n", kafka.bootstrapServers(), dir.resolve("kafka"));
+        LocalKafka kafka = withKafka ? LocalKafka.at(dir.resolve("kafka"), kafkaPort, controllerPort) : null;
+        if (kafka != null) {
+            kafka.start();
+            System.out.printf("kafka     %s  (data %s)%n", kafka.bootstrapServers(), dir.resolve("kafka"));
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            kafka.stop();
+            if (kafka != null) {
+                kafka.stop();
+            }
             pg.close();
             stopped.countDown();
         }, "local-infra-stop"));

@@ -19,7 +19,7 @@ class ReadinessTest {
         given().when().get("/q/health/ready").then()
                 .statusCode(200)
                 .body("status", equalTo("UP"))
-                .body("checks.name", hasItems("Database connections health check", "kafka", "outbox-relay"))
+                .body("checks.name", hasItems("Database connections health check", "kafka", "outbox-relay", "instance-events-consumer"))
                 .body("checks.find { it.name == 'outbox-relay' }.data.state", equalTo("STREAMING"));
     }
 

@@ -1,0 +1,202 @@
+package dev.dmsmlflow.network.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.dmsmlflow.network.application.NetworkService;
+import dev.dmsmlflow.network.application.NetworkValidator;
+import dev.dmsmlflow.network.domain.AclRule;
+import dev.dmsmlflow.network.domain.Admission;
+import dev.dmsmlflow.network.domain.Network;
+import dev.dmsmlflow.network.domain.NetworkStatus;
+import dev.dmsmlflow.network.persistence.NetworkRepository;
+import dev.dmsmlflow.platform.problem.Problem;
+import dev.dmsmlflow.platform.problem.ProblemException;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+
+import java.time.Instant;
+import java.util.List;
+
+/** Internal REST API of network-service (the gateway exposes it): dry-run validation, networks, ACL entries, diagnosis. */
+@Path("/networks")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+public class NetworkResource {
+
+    private static final int MAX_LIMIT = 1000;
+
+    /** Network choice of an instance to check before accepting it. */
+    public record ValidateRequest(String vpcId, String vSwitchId, String secondaryVSwitchId, String securityGroupId) {
+    }
+
+    /** A valid choice, with what was resolved. */
+    public record ValidateResponse(boolean valid, String vpcId, String vSwitchId, String secondaryVSwitchId,
+                                   String securityGroupId, List<String> zoneIds, long primaryFreeAddresses) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record BackendView(String host, int port) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record FailureView(String code, String message) {
+    }
+
+    /** What a client sees of an instance's network. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record NetworkView(String instanceId, String workspaceId, NetworkStatus status, String vpcId, String vSwitchId,
+                              String secondaryVSwitchId, List<String> zoneIds, String securityGroupId,
+                              String loadBalancerId, String listenerId, String aclId, String serverGroupId,
+                              String vpcAddress, Integer vpcPort, BackendView backend, FailureView failure,
+                              Instant createdAt, Instant updatedAt) {
+
+        static NetworkView of(Network n) {
+            return new NetworkView(n.instanceId(), n.workspaceId(), n.status(), n.vpcId(), n.vSwitchId(), n.secondaryVSwitchId(),
+                    n.zoneIds(), n.securityGroupId(), n.loadBalancerId(), n.listenerId(), n.aclId(), n.serverGroupId(),
+                    n.vpcAddress(), n.vpcPort(), n.backendHost() == null ? null : new BackendView(n.backendHost(), n.backendPort()),
+                    n.failureCode() == null ? null : new FailureView(n.failureCode(), n.failureMessage()),
+                    n.createdAt(), n.updatedAt());
+        }
+    }
+
+    /** One page of a list. */
+    public record Page<T>(List<T> items, int offset, int limit, long total) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record EntryView(String cidr, String description, Instant createdAt) {
+        static EntryView of(AclRule r) {
+            return new EntryView(r.cidr(), r.description(), r.createdAt());
+        }
+    }
+
+    /** Either one entry ({@code cidr}, {@code description}) or several ({@code entries}). */
+    public record AddEntriesRequest(String cidr, String description, List<NetworkService.EntryInput> entries) {
+    }
+
+    public record AclChangeView(String instanceId, String aclId, List<EntryView> added, List<EntryView> removed, int total) {
+        static AclChangeView of(NetworkService.AclChange c) {
+            return new AclChangeView(c.network().instanceId(), c.network().aclId(),
+                    c.added().stream().map(EntryView::of).toList(), c.removed().stream().map(EntryView::of).toList(), c.total());
+        }
+    }
+
+    public record DiagnosisView(String instanceId, String source, boolean admitted, List<Admission.Decision> layers) {
+    }
+
+    private final NetworkService service;
+    private final NetworkValidator validator;
+    private final NetworkRepository repository;
+
+    public NetworkResource(NetworkService service, NetworkValidator validator, NetworkRepository repository) {
+        this.service = service;
+        this.validator = validator;
+        this.repository = repository;
+    }
+
+    /** Dry run: 200 when the network choice is acceptable, else 400 naming the field (and a reason code). */
+    @POST
+    @Path("/validate")
+    public ValidateResponse validate(ValidateRequest request) {
+        if (request == null) {
+            throw ProblemException.invalidField("vpcId", "a body with vpcId, vSwitchId, secondaryVSwitchId and securityGroupId is required");
+        }
+        NetworkValidator.Result r;
+        try {
+            r = validator.validate(request.vpcId(), request.vSwitchId(), request.secondaryVSwitchId(), request.securityGroupId());
+        } catch (IllegalStateException e) {
+            // the cloud's network APIs did not answer (after retries): not the caller's fault, and not a 500
+            throw new ProblemException(Problem.of("provider-unavailable", "Network facts unavailable", 503,
+                    "the network could not be checked right now: " + e.getMessage(), null));
+        }
+        if (!r.ok()) {
+            throw new ProblemException(Problem.of("invalid-field", "Invalid request field", 400, r.failure().message(),
+                    r.failure().field()).withCode(r.failure().code().name()));
+        }
+        return new ValidateResponse(true, r.vpc().id(), r.primary().id(), r.secondary().id(), r.securityGroup().id(),
+                List.of(r.primary().zoneId(), r.secondary().zoneId()), r.primary().availableIpAddressCount());
+    }
+
+    @GET
+    public Page<NetworkView> list(@QueryParam("workspaceId") String workspaceId, @QueryParam("status") String status,
+                                  @QueryParam("offset") @DefaultValue("0") int offset,
+                                  @QueryParam("limit") @DefaultValue("50") int limit) {
+        checkPage(offset, limit);
+        NetworkStatus s = null;
+        if (status != null && !status.isBlank()) {
+            try {
+                s = NetworkStatus.valueOf(status.trim().toUpperCase());
+            } catch (IllegalArgumentException e) {
+                throw ProblemException.invalidField("status", "must be one of " + List.of(NetworkStatus.values()));
+            }
+        }
+        return new Page<>(repository.list(workspaceId, s, offset, limit).stream().map(NetworkView::of).toList(),
+                offset, limit, repository.count(workspaceId, s));
+    }
+
+    /** The network (load balancer, listener, ACL, VPC address) of an instance, found by the instance id. */
+    @GET
+    @Path("/{instanceId}")
+    public NetworkView get(@PathParam("instanceId") String instanceId) {
+        return NetworkView.of(service.get(instanceId));
+    }
+
+    @GET
+    @Path("/{instanceId}/acl/entries")
+    public Page<EntryView> entries(@PathParam("instanceId") String instanceId,
+                                   @QueryParam("offset") @DefaultValue("0") int offset,
+                                   @QueryParam("limit") @DefaultValue("100") int limit) {
+        checkPage(offset, limit);
+        List<EntryView> items = service.entries(instanceId, offset, limit).stream().map(EntryView::of).toList();
+        return new Page<>(items, offset, limit, service.countEntries(instanceId));
+    }
+
+    @POST
+    @Path("/{instanceId}/acl/entries")
+    public AclChangeView addEntries(@PathParam("instanceId") String instanceId, AddEntriesRequest request) {
+        if (request == null) {
+            throw ProblemException.invalidField("cidr", "a body with cidr (or entries) is required");
+        }
+        if (request.entries() != null) {
+            if (request.cidr() != null) {
+                throw ProblemException.invalidField("cidr", "give either cidr or entries, not both");
+            }
+            return AclChangeView.of(service.addEntries(instanceId, request.entries(), "entries"));
+        }
+        return AclChangeView.of(service.addEntries(instanceId,
+                List.of(new NetworkService.EntryInput(request.cidr(), request.description())), null));
+    }
+
+    /** Removes the entries named by one or more {@code cidr} query parameters. */
+    @DELETE
+    @Path("/{instanceId}/acl/entries")
+    public AclChangeView removeEntries(@PathParam("instanceId") String instanceId, @QueryParam("cidr") List<String> cidrs) {
+        return AclChangeView.of(service.removeEntries(instanceId, cidrs));
+    }
+
+    @GET
+    @Path("/{instanceId}/diagnose")
+    public DiagnosisView diagnose(@PathParam("instanceId") String instanceId, @QueryParam("source") String source) {
+        if (source == null || source.isBlank()) {
+            throw ProblemException.invalidField("source", "the client's source address is required");
+        }
+        NetworkService.Diagnosis d = service.diagnose(instanceId, source);
+        return new DiagnosisView(d.instanceId(), d.source(), d.admitted(), d.layers());
+    }
+
+    private static void checkPage(int offset, int limit) {
+        if (offset < 0) {
+            throw ProblemException.invalidField("offset", "must be 0 or more");
+        }
+        if (limit < 1 || limit > MAX_LIMIT) {
+            throw ProblemException.invalidField("limit", "must be between 1 and " + MAX_LIMIT);
+        }
+    }
+}

@@ -1,0 +1,335 @@
+package dev.dmsmlflow.network.application;
+
+import dev.dmsmlflow.contracts.Event;
+import dev.dmsmlflow.contracts.EventCodec;
+import dev.dmsmlflow.contracts.Topics;
+import dev.dmsmlflow.contracts.common.Backend;
+import dev.dmsmlflow.contracts.instance.InstanceDeployed;
+import dev.dmsmlflow.contracts.instance.InstanceReleaseRequested;
+import dev.dmsmlflow.contracts.instance.InstanceRequested;
+import dev.dmsmlflow.contracts.network.AclEntry;
+import dev.dmsmlflow.contracts.network.AlbAclUpdated;
+import dev.dmsmlflow.contracts.network.BackendRegistered;
+import dev.dmsmlflow.contracts.network.NetworkFailureCode;
+import dev.dmsmlflow.contracts.network.NetworkProvisionFailed;
+import dev.dmsmlflow.contracts.network.NetworkProvisioned;
+import dev.dmsmlflow.contracts.network.NetworkReleased;
+import dev.dmsmlflow.network.domain.AclRule;
+import dev.dmsmlflow.network.domain.Admission;
+import dev.dmsmlflow.network.domain.IpBlock;
+import dev.dmsmlflow.network.domain.Network;
+import dev.dmsmlflow.network.domain.NetworkStatus;
+import dev.dmsmlflow.network.persistence.NetworkRepository;
+import dev.dmsmlflow.network.provider.LoadBalancers;
+import dev.dmsmlflow.network.provider.NetworkFacts;
+import dev.dmsmlflow.network.provider.ProviderException;
+import dev.dmsmlflow.platform.problem.Problem;
+import dev.dmsmlflow.platform.problem.ProblemException;
+import dev.dmsmlflow.platform.quarkus.Outbox;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+import org.jboss.logging.Logger;
+
+import java.net.InetAddress;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The network of an instance: provisioning, backend registration and release (saga steps), ACL entries and the
+ * connectivity diagnosis. Every state change and its event commit together through the outbox.
+ */
+@ApplicationScoped
+public class NetworkService {
+
+    private static final Logger LOG = Logger.getLogger(NetworkService.class);
+    /** An ALB ACL holds at most 1,000 entries. */
+    public static final int MAX_ACL_ENTRIES = 1000;
+    public static final int MAX_DESCRIPTION = 256;
+
+    /** One requested ACL entry as the client wrote it. */
+    public record EntryInput(String cidr, String description) {
+    }
+
+    /** What an ACL change did. */
+    public record AclChange(Network network, List<AclRule> added, List<AclRule> removed, int total) {
+    }
+
+    /** Per-layer verdict of the connectivity diagnosis. */
+    public record Diagnosis(String instanceId, String source, boolean admitted, List<Admission.Decision> layers) {
+    }
+
+    private final NetworkRepository repository;
+    private final NetworkValidator validator;
+    private final NetworkFacts facts;
+    private final LoadBalancers loadBalancers;
+    private final Outbox outbox;
+    private final EventCodec codec = new EventCodec();
+
+    public NetworkService(NetworkRepository repository, NetworkValidator validator, NetworkFacts facts,
+                          LoadBalancers loadBalancers, Outbox outbox) {
+        this.repository = repository;
+        this.validator = validator;
+        this.facts = facts;
+        this.loadBalancers = loadBalancers;
+        this.outbox = outbox;
+    }
+
+    private void publish(Event event) {
+        outbox.publish(Topics.NETWORK, event.aggregateId(), event.eventType(), codec.encode(event));
+    }
+
+    // ---------------------------------------------------------------- saga
+
+    /** InstanceRequested: validate, create load balancer + listener + deny-all ACL, answer with the outcome. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void onInstanceRequested(InstanceRequested e) {
+        Network existing = repository.find(e.instanceId(), true).orElse(null);
+        if (existing != null) {
+            // a re-sent request (new event id) gets the answer again; the network is never provisioned twice
+            switch (existing.status()) {
+                case ACTIVE -> publish(provisioned(existing));
+                case FAILED -> publish(new NetworkProvisionFailed(existing.instanceId(), existing.workspaceId(),
+                        NetworkFailureCode.valueOf(existing.failureCode()), existing.failureMessage(), Instant.now()));
+                default -> LOG.infof("InstanceRequested for %s ignored: network is %s", e.instanceId(), existing.status());
+            }
+            return;
+        }
+        Instant now = Instant.now();
+        NetworkValidator.Result r = validator.validate(e.vpcId(), e.vSwitchId(), e.secondaryVSwitchId(), e.securityGroupId());
+        Network base = new Network(e.instanceId(), e.workspaceId(), e.vpcId(), e.vSwitchId(), e.secondaryVSwitchId(),
+                List.of(), e.securityGroupId(), null, null, null, null, null, null, null, null,
+                NetworkStatus.PROVISIONING, null, null, now, now);
+        if (!r.ok()) {
+            fail(base, r.failure().code(), r.failure().field() + ": " + r.failure().message());
+            return;
+        }
+        LoadBalancers.Handle h;
+        try {
+            h = loadBalancers.create(new LoadBalancers.Spec(e.instanceId(), e.instanceId(), r.vpc(), r.primary(), r.secondary(), r.securityGroup()));
+        } catch (ProviderException pe) {
+            fail(base, pe.code(), pe.getMessage());
+            return;
+        } catch (RuntimeException re) {
+            LOG.errorf(re, "creating the load balancer of %s failed", e.instanceId());
+            try {
+                loadBalancers.delete(base);
+            } catch (Exception cleanup) {
+                LOG.warnf("cleanup after failed creation of %s: %s", e.instanceId(), cleanup.toString());
+            }
+            fail(base, NetworkFailureCode.PROVIDER_ERROR, "load balancer creation failed: " + re.getMessage());
+            return;
+        }
+        Network n = new Network(e.instanceId(), e.workspaceId(), e.vpcId(), e.vSwitchId(), e.secondaryVSwitchId(),
+                h.zoneIds(), e.securityGroupId(), h.loadBalancerId(), h.listenerId(), h.aclId(), h.serverGroupId(),
+                h.vpcAddress(), h.vpcPort(), null, null, NetworkStatus.ACTIVE, null, null, now, Instant.now());
+        repository.save(n);
+        publish(provisioned(n));
+        LOG.infof("network of %s is active: %s at %s:%d", n.instanceId(), n.loadBalancerId(), n.vpcAddress(), n.vpcPort());
+    }
+
+    private void fail(Network base, NetworkFailureCode code, String message) {
+        Network failed = new Network(base.instanceId(), base.workspaceId(), base.vpcId(), base.vSwitchId(),
+                base.secondaryVSwitchId(), List.of(), base.securityGroupId(), null, null, null, null, null, null, null, null,
+                NetworkStatus.FAILED, code.name(), message, base.createdAt(), Instant.now());
+        repository.save(failed);
+        publish(new NetworkProvisionFailed(base.instanceId(), base.workspaceId(), code, message, Instant.now()));
+        LOG.infof("network of %s failed: %s %s", base.instanceId(), code, message);
+    }
+
+    private static NetworkProvisioned provisioned(Network n) {
+        return new NetworkProvisioned(n.instanceId(), n.workspaceId(), n.vpcAddress(), n.vpcPort(), n.loadBalancerId(),
+                n.listenerId(), n.aclId(), n.serverGroupId(), n.zoneIds(), n.updatedAt());
+    }
+
+    /** InstanceDeployed: point the load balancer at the tracking server. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public boolean onInstanceDeployed(InstanceDeployed e) throws ProviderException {
+        Network n = repository.find(e.instanceId(), true).orElse(null);
+        if (n == null || n.status() != NetworkStatus.ACTIVE) {
+            LOG.warnf("InstanceDeployed for %s ignored: network is %s", e.instanceId(), n == null ? "unknown" : n.status());
+            return false;
+        }
+        Backend b = e.backend();
+        String serverGroupId = loadBalancers.registerBackend(n, b.host(), b.port());
+        Network updated = new Network(n.instanceId(), n.workspaceId(), n.vpcId(), n.vSwitchId(), n.secondaryVSwitchId(),
+                n.zoneIds(), n.securityGroupId(), n.loadBalancerId(), n.listenerId(), n.aclId(), serverGroupId,
+                n.vpcAddress(), n.vpcPort(), b.host(), b.port(), n.status(), null, null, n.createdAt(), Instant.now());
+        repository.save(updated);
+        publish(new BackendRegistered(n.instanceId(), n.workspaceId(), n.loadBalancerId(), serverGroupId, b, Instant.now()));
+        return true;
+    }
+
+    /** InstanceReleaseRequested: delete load balancer, listener and ACL; answer NetworkReleased (also when nothing existed). */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void onReleaseRequested(InstanceReleaseRequested e) throws ProviderException {
+        Network n = repository.find(e.instanceId(), true).orElse(null);
+        Instant now = Instant.now();
+        if (n == null) {
+            // a tombstone, so a late InstanceRequested never provisions a released instance
+            repository.save(new Network(e.instanceId(), e.workspaceId(), null, null, null, List.of(), null, null, null,
+                    null, null, null, null, null, null, NetworkStatus.RELEASED, null, null, now, now));
+            publish(new NetworkReleased(e.instanceId(), e.workspaceId(), null, now));
+            return;
+        }
+        if (n.status() != NetworkStatus.RELEASED) {
+            loadBalancers.delete(n);
+            repository.deleteAllAclEntries(n.instanceId());
+            repository.save(n.withStatus(NetworkStatus.RELEASED));
+        }
+        publish(new NetworkReleased(n.instanceId(), n.workspaceId(), n.loadBalancerId(), now));
+    }
+
+    // ---------------------------------------------------------------- queries
+
+    public Network get(String instanceId) {
+        return repository.find(instanceId, false)
+                .orElseThrow(() -> ProblemException.notFound("no network for instance " + instanceId));
+    }
+
+    // ---------------------------------------------------------------- ACL
+
+    /** Adds entries (normalized; already-present ones are left alone); one AlbAclUpdated when something changed. */
+    @Transactional
+    public AclChange addEntries(String instanceId, List<EntryInput> inputs, String fieldPrefix) {
+        Network n = activeNetwork(instanceId);
+        if (inputs == null || inputs.isEmpty()) {
+            throw ProblemException.invalidField(fieldPrefix == null ? "cidr" : fieldPrefix, "at least one entry is required");
+        }
+        Map<String, AclRule> wanted = new LinkedHashMap<>();
+        Instant now = Instant.now();
+        for (int i = 0; i < inputs.size(); i++) {
+            EntryInput in = inputs.get(i);
+            String prefix = fieldPrefix == null ? "" : fieldPrefix + "[" + i + "].";
+            IpBlock block;
+            try {
+                block = IpBlock.parse(in == null ? null : in.cidr());
+            } catch (IllegalArgumentException ex) {
+                throw ProblemException.invalidField(prefix + "cidr", ex.getMessage());
+            }
+            String description = in.description() == null || in.description().isBlank() ? null : in.description().trim();
+            if (description != null && description.length() > MAX_DESCRIPTION) {
+                throw ProblemException.invalidField(prefix + "description", "must be at most " + MAX_DESCRIPTION + " characters");
+            }
+            wanted.putIfAbsent(block.toString(), new AclRule(block.toString(), description, now));
+        }
+        Set<String> present = new HashSet<>();
+        repository.allAclEntries(instanceId).forEach(r -> present.add(r.cidr()));
+        List<AclRule> toAdd = new ArrayList<>();
+        wanted.values().stream().filter(r -> !present.contains(r.cidr())).forEach(toAdd::add);
+        if (present.size() + toAdd.size() > MAX_ACL_ENTRIES) {
+            throw new ProblemException(Problem.of("invalid-field", "Invalid request field", 400,
+                    "an ACL holds at most " + MAX_ACL_ENTRIES + " entries; it has " + present.size() + " and " + toAdd.size()
+                            + " more were requested", fieldPrefix == null ? "cidr" : fieldPrefix).withCode("ACL_ENTRY_LIMIT"));
+        }
+        if (toAdd.isEmpty()) {
+            return new AclChange(n, List.of(), List.of(), present.size());
+        }
+        try {
+            loadBalancers.addAclEntries(n, toAdd);
+        } catch (ProviderException pe) {
+            throw providerProblem(pe);
+        }
+        List<AclRule> added = repository.insertAclEntries(instanceId, toAdd);
+        publish(new AlbAclUpdated(n.instanceId(), n.workspaceId(), n.aclId(), wire(added), List.of(), now));
+        return new AclChange(n, added, List.of(), present.size() + added.size());
+    }
+
+    /** Removes entries (given in any notation that normalizes to them); absent ones are ignored. */
+    @Transactional
+    public AclChange removeEntries(String instanceId, List<String> cidrs) {
+        Network n = activeNetwork(instanceId);
+        if (cidrs == null || cidrs.isEmpty()) {
+            throw ProblemException.invalidField("cidr", "at least one cidr is required");
+        }
+        List<String> normalized = new ArrayList<>();
+        for (String c : cidrs) {
+            try {
+                String s = IpBlock.parse(c).toString();
+                if (!normalized.contains(s)) {
+                    normalized.add(s);
+                }
+            } catch (IllegalArgumentException ex) {
+                throw ProblemException.invalidField("cidr", ex.getMessage());
+            }
+        }
+        List<AclRule> removed = repository.deleteAclEntries(instanceId, normalized);
+        int total = repository.countAclEntries(instanceId);
+        if (removed.isEmpty()) {
+            return new AclChange(n, List.of(), List.of(), total);
+        }
+        try {
+            loadBalancers.removeAclEntries(n, removed.stream().map(AclRule::cidr).toList());
+        } catch (ProviderException pe) {
+            throw providerProblem(pe);
+        }
+        publish(new AlbAclUpdated(n.instanceId(), n.workspaceId(), n.aclId(), List.of(), wire(removed), Instant.now()));
+        return new AclChange(n, List.of(), removed, total);
+    }
+
+    public List<AclRule> entries(String instanceId, int offset, int limit) {
+        get(instanceId);
+        return repository.aclEntries(instanceId, offset, limit);
+    }
+
+    public int countEntries(String instanceId) {
+        return repository.countAclEntries(instanceId);
+    }
+
+    private Network activeNetwork(String instanceId) {
+        Network n = repository.find(instanceId, true)
+                .orElseThrow(() -> ProblemException.notFound("no network for instance " + instanceId));
+        if (n.status() != NetworkStatus.ACTIVE) {
+            throw ProblemException.conflict("the network of instance " + instanceId + " is " + n.status() + ", not ACTIVE");
+        }
+        return n;
+    }
+
+    private static List<AclEntry> wire(List<AclRule> rules) {
+        return rules.stream().map(r -> new AclEntry(r.cidr(), r.description())).toList();
+    }
+
+    private static ProblemException providerProblem(ProviderException pe) {
+        return new ProblemException(Problem.of("provider-error", "Cloud provider error", 502, pe.getMessage(), null)
+                .withCode(pe.code().name()));
+    }
+
+    // ---------------------------------------------------------------- diagnosis
+
+    /** For each layer of the seed's FAQ (ACL, security group port 80, same VPC / reachable): admitted or not, and why. */
+    public Diagnosis diagnose(String instanceId, String sourceText) {
+        Network n = get(instanceId);
+        InetAddress source;
+        try {
+            source = IpBlock.parseAddress(sourceText == null ? "" : sourceText.trim());
+        } catch (IllegalArgumentException ex) {
+            throw ProblemException.invalidField("source", "must be an IPv4 or IPv6 address: " + ex.getMessage());
+        }
+        List<Admission.Decision> layers = new ArrayList<>();
+        layers.add(Admission.acl(repository.allAclEntries(instanceId), source));
+        layers.add(Admission.securityGroup(facts.securityGroup(n.securityGroupId()).orElse(null), n.securityGroupId(), source));
+        layers.add(reachability(n, source));
+        boolean admitted = layers.stream().allMatch(Admission.Decision::admitted);
+        return new Diagnosis(instanceId, source.getHostAddress(), admitted, layers);
+    }
+
+    private Admission.Decision reachability(Network n, InetAddress source) {
+        if (n.status() != NetworkStatus.ACTIVE) {
+            return new Admission.Decision("vpc", false, "the load balancer is " + n.status() + "; nothing listens at the VPC address");
+        }
+        NetworkFacts.Vpc vpc = facts.vpc(n.vpcId()).orElse(null);
+        if (vpc == null) {
+            return new Admission.Decision("vpc", false, "VPC " + n.vpcId() + " no longer exists");
+        }
+        if (vpc.cidr() != null && IpBlock.parse(vpc.cidr()).contains(source)) {
+            return new Admission.Decision("vpc", true, source.getHostAddress() + " is inside VPC " + vpc.id() + " (" + vpc.cidr()
+                    + ") and reaches " + n.vpcAddress() + ":" + n.vpcPort());
+        }
+        return new Admission.Decision("vpc", false, source.getHostAddress() + " is outside VPC " + vpc.id() + " (" + vpc.cidr()
+                + "); connect it to the VPC (VPN, Cloud Enterprise Network) first");
+    }
+}

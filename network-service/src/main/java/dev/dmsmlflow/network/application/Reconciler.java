@@ -1,0 +1,52 @@
+package dev.dmsmlflow.network.application;
+
+import dev.dmsmlflow.network.domain.Network;
+import dev.dmsmlflow.network.persistence.NetworkRepository;
+import dev.dmsmlflow.network.provider.LoadBalancers;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+
+import java.util.Objects;
+
+/** After a restart, brings every ACTIVE network's runtime back (local proxies with their ACL and backend). */
+@ApplicationScoped
+public class Reconciler {
+
+    private static final Logger LOG = Logger.getLogger(Reconciler.class);
+
+    private final NetworkRepository repository;
+    private final LoadBalancers loadBalancers;
+
+    public Reconciler(NetworkRepository repository, LoadBalancers loadBalancers) {
+        this.repository = repository;
+        this.loadBalancers = loadBalancers;
+    }
+
+    void onStart(@Observes @Priority(10) StartupEvent event) {
+        reconcile();
+    }
+
+    /** Restores what is missing; returns how many networks were looked at. */
+    public int reconcile() {
+        int n = 0;
+        for (Network network : repository.active()) {
+            n++;
+            try {
+                Network restored = loadBalancers.restore(network, repository.allAclEntries(network.instanceId()));
+                if (!Objects.equals(restored.vpcPort(), network.vpcPort())) {
+                    QuarkusTransaction.requiringNew().run(() -> repository.save(restored));
+                }
+            } catch (Exception e) {
+                LOG.errorf(e, "could not restore the load balancer of %s", network.instanceId());
+            }
+        }
+        if (n > 0) {
+            LOG.infof("reconciled %d active networks", n);
+        }
+        return n;
+    }
+}

@@ -1,0 +1,38 @@
+package dev.dmsmlflow.network.domain;
+
+import java.time.Instant;
+import java.util.List;
+
+/** The network of one MLflow instance as network-service stores it (one row per instance id). */
+public record Network(
+        String instanceId,
+        String workspaceId,
+        String vpcId,
+        String vSwitchId,
+        String secondaryVSwitchId,
+        List<String> zoneIds,
+        String securityGroupId,
+        String loadBalancerId,
+        String listenerId,
+        String aclId,
+        String serverGroupId,
+        String vpcAddress,
+        Integer vpcPort,
+        String backendHost,
+        Integer backendPort,
+        NetworkStatus status,
+        String failureCode,
+        String failureMessage,
+        Instant createdAt,
+        Instant updatedAt) {
+
+    public Network {
+        zoneIds = zoneIds == null ? List.of() : List.copyOf(zoneIds);
+    }
+
+    public Network withStatus(NetworkStatus s) {
+        return new Network(instanceId, workspaceId, vpcId, vSwitchId, secondaryVSwitchId, zoneIds, securityGroupId,
+                loadBalancerId, listenerId, aclId, serverGroupId, vpcAddress, vpcPort, backendHost, backendPort, s,
+                failureCode, failureMessage, createdAt, Instant.now());
+    }
+}

@@ -1,0 +1,277 @@
+package dev.dmsmlflow.network.persistence;
+
+import dev.dmsmlflow.network.domain.AclRule;
+import dev.dmsmlflow.network.domain.Network;
+import dev.dmsmlflow.network.domain.NetworkStatus;
+import io.agroal.api.AgroalDataSource;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+
+/** JDBC access to the network and acl_entry tables; callers bring the transaction. */
+@ApplicationScoped
+public class NetworkRepository {
+
+    private static final String COLUMNS = "instance_id, workspace_id, vpc_id, vswitch_id, secondary_vswitch_id, zone_ids, "
+            + "security_group_id, load_balancer_id, listener_id, acl_id, server_group_id, vpc_address, vpc_port, "
+            + "backend_host, backend_port, status, failure_code, failure_message, created_at, updated_at";
+
+    private final AgroalDataSource dataSource;
+
+    public NetworkRepository(AgroalDataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /** The network of an instance, locked for update when {@code lock}. */
+    public Optional<Network> find(String instanceId, boolean lock) {
+        String sql = "SELECT " + COLUMNS + " FROM network WHERE instance_id = ?" + (lock ? " FOR UPDATE" : "");
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, instanceId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(map(rs)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("reading network " + instanceId, e);
+        }
+    }
+
+    /** A page of networks, newest first, optionally of one workspace and status. */
+    public List<Network> list(String workspaceId, NetworkStatus status, int offset, int limit) {
+        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM network WHERE 1=1");
+        List<Object> args = new ArrayList<>();
+        where(workspaceId, status, sql, args);
+        sql.append(" ORDER BY created_at DESC, instance_id LIMIT ? OFFSET ?");
+        args.add(limit);
+        args.add(offset);
+        List<Network> out = new ArrayList<>();
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            bind(ps, args);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(map(rs));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("listing networks", e);
+        }
+        return out;
+    }
+
+    public long count(String workspaceId, NetworkStatus status) {
+        StringBuilder sql = new StringBuilder("SELECT count(*) FROM network WHERE 1=1");
+        List<Object> args = new ArrayList<>();
+        where(workspaceId, status, sql, args);
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            bind(ps, args);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("counting networks", e);
+        }
+    }
+
+    private static void where(String workspaceId, NetworkStatus status, StringBuilder sql, List<Object> args) {
+        if (workspaceId != null) {
+            sql.append(" AND workspace_id = ?");
+            args.add(workspaceId);
+        }
+        if (status != null) {
+            sql.append(" AND status = ?");
+            args.add(status.name());
+        }
+    }
+
+    private static void bind(PreparedStatement ps, List<Object> args) throws SQLException {
+        for (int i = 0; i < args.size(); i++) {
+            ps.setObject(i + 1, args.get(i));
+        }
+    }
+
+    /** Networks whose load balancer should be running (for reconciliation after a restart). */
+    public List<Network> active() {
+        List<Network> out = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM network WHERE status = 'ACTIVE'")) {
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(map(rs));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("listing active networks", e);
+        }
+        return out;
+    }
+
+    /** Inserts or replaces the row of {@code n.instanceId()}. */
+    public void save(Network n) {
+        String sql = "INSERT INTO network (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                + "ON CONFLICT (instance_id) DO UPDATE SET workspace_id = EXCLUDED.workspace_id, vpc_id = EXCLUDED.vpc_id, "
+                + "vswitch_id = EXCLUDED.vswitch_id, secondary_vswitch_id = EXCLUDED.secondary_vswitch_id, zone_ids = EXCLUDED.zone_ids, "
+                + "security_group_id = EXCLUDED.security_group_id, load_balancer_id = EXCLUDED.load_balancer_id, "
+                + "listener_id = EXCLUDED.listener_id, acl_id = EXCLUDED.acl_id, server_group_id = EXCLUDED.server_group_id, "
+                + "vpc_address = EXCLUDED.vpc_address, vpc_port = EXCLUDED.vpc_port, backend_host = EXCLUDED.backend_host, "
+                + "backend_port = EXCLUDED.backend_port, status = EXCLUDED.status, failure_code = EXCLUDED.failure_code, "
+                + "failure_message = EXCLUDED.failure_message, updated_at = EXCLUDED.updated_at";
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            int i = 1;
+            ps.setString(i++, n.instanceId());
+            ps.setString(i++, n.workspaceId());
+            ps.setString(i++, n.vpcId());
+            ps.setString(i++, n.vSwitchId());
+            ps.setString(i++, n.secondaryVSwitchId());
+            ps.setString(i++, n.zoneIds().isEmpty() ? null : String.join(",", n.zoneIds()));
+            ps.setString(i++, n.securityGroupId());
+            ps.setString(i++, n.loadBalancerId());
+            ps.setString(i++, n.listenerId());
+            ps.setString(i++, n.aclId());
+            ps.setString(i++, n.serverGroupId());
+            ps.setString(i++, n.vpcAddress());
+            setInt(ps, i++, n.vpcPort());
+            ps.setString(i++, n.backendHost());
+            setInt(ps, i++, n.backendPort());
+            ps.setString(i++, n.status().name());
+            ps.setString(i++, n.failureCode());
+            ps.setString(i++, n.failureMessage());
+            ps.setTimestamp(i++, Timestamp.from(n.createdAt()));
+            ps.setTimestamp(i, Timestamp.from(n.updatedAt()));
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("saving network " + n.instanceId(), e);
+        }
+    }
+
+    private static void setInt(PreparedStatement ps, int i, Integer v) throws SQLException {
+        if (v == null) {
+            ps.setNull(i, Types.INTEGER);
+        } else {
+            ps.setInt(i, v);
+        }
+    }
+
+    private static Network map(ResultSet rs) throws SQLException {
+        String zones = rs.getString("zone_ids");
+        return new Network(rs.getString("instance_id"), rs.getString("workspace_id"), rs.getString("vpc_id"),
+                rs.getString("vswitch_id"), rs.getString("secondary_vswitch_id"),
+                zones == null ? List.of() : Arrays.asList(zones.split(",")),
+                rs.getString("security_group_id"), rs.getString("load_balancer_id"), rs.getString("listener_id"),
+                rs.getString("acl_id"), rs.getString("server_group_id"), rs.getString("vpc_address"),
+                (Integer) rs.getObject("vpc_port"), rs.getString("backend_host"), (Integer) rs.getObject("backend_port"),
+                NetworkStatus.valueOf(rs.getString("status")), rs.getString("failure_code"), rs.getString("failure_message"),
+                rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("updated_at").toInstant());
+    }
+
+    /** How many live networks use a vSwitch as their primary (each holds two of its addresses). */
+    public int activeOnPrimaryVSwitch(String vSwitchId) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT count(*) FROM network WHERE vswitch_id = ? AND status IN ('PROVISIONING', 'ACTIVE', 'RELEASING')")) {
+            ps.setString(1, vSwitchId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("counting networks on " + vSwitchId, e);
+        }
+    }
+
+    // ---- ACL entries
+
+    public List<AclRule> aclEntries(String instanceId, int offset, int limit) {
+        List<AclRule> out = new ArrayList<>();
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT cidr, description, created_at FROM acl_entry WHERE instance_id = ? ORDER BY created_at, cidr LIMIT ? OFFSET ?")) {
+            ps.setString(1, instanceId);
+            ps.setInt(2, limit);
+            ps.setInt(3, offset);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new AclRule(rs.getString(1), rs.getString(2), rs.getTimestamp(3).toInstant()));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("reading ACL of " + instanceId, e);
+        }
+        return out;
+    }
+
+    public List<AclRule> allAclEntries(String instanceId) {
+        return aclEntries(instanceId, 0, Integer.MAX_VALUE);
+    }
+
+    public int countAclEntries(String instanceId) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM acl_entry WHERE instance_id = ?")) {
+            ps.setString(1, instanceId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("counting ACL of " + instanceId, e);
+        }
+    }
+
+    /** Inserts the entries not yet present; returns those actually inserted. */
+    public List<AclRule> insertAclEntries(String instanceId, Collection<AclRule> entries) {
+        List<AclRule> added = new ArrayList<>();
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO acl_entry (instance_id, cidr, description, created_at) VALUES (?,?,?,?) ON CONFLICT DO NOTHING")) {
+            for (AclRule e : entries) {
+                ps.setString(1, instanceId);
+                ps.setString(2, e.cidr());
+                ps.setString(3, e.description());
+                ps.setTimestamp(4, Timestamp.from(e.createdAt() == null ? Instant.now() : e.createdAt()));
+                if (ps.executeUpdate() == 1) {
+                    added.add(e);
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("adding ACL entries of " + instanceId, e);
+        }
+        return added;
+    }
+
+    /** Deletes the given entries; returns the ones that existed. */
+    public List<AclRule> deleteAclEntries(String instanceId, Collection<String> cidrs) {
+        List<AclRule> removed = new ArrayList<>();
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "DELETE FROM acl_entry WHERE instance_id = ? AND cidr = ? RETURNING cidr, description, created_at")) {
+            for (String cidr : cidrs) {
+                ps.setString(1, instanceId);
+                ps.setString(2, cidr);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        removed.add(new AclRule(rs.getString(1), rs.getString(2), rs.getTimestamp(3).toInstant()));
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("removing ACL entries of " + instanceId, e);
+        }
+        return removed;
+    }
+
+    public void deleteAllAclEntries(String instanceId) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("DELETE FROM acl_entry WHERE instance_id = ?")) {
+            ps.setString(1, instanceId);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("clearing ACL of " + instanceId, e);
+        }
+    }
+}

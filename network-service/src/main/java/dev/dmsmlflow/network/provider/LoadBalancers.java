@@ -1,0 +1,46 @@
+package dev.dmsmlflow.network.provider;
+
+import dev.dmsmlflow.network.domain.AclRule;
+import dev.dmsmlflow.network.domain.Network;
+
+import java.util.List;
+
+/**
+ * Load balancers at the cloud edge: one per instance across two zones, a port-80 listener and a white-list ACL that
+ * starts empty (denies everything). Every call is idempotent: creation by client token, deletion of what is gone is fine.
+ */
+public interface LoadBalancers {
+
+    /** What to create for an instance. {@code clientToken} makes a retried creation return the same resources. */
+    record Spec(String instanceId, String clientToken, NetworkFacts.Vpc vpc, NetworkFacts.VSwitch primary,
+                NetworkFacts.VSwitch secondary, NetworkFacts.SecurityGroup securityGroup) {
+    }
+
+    /** Ids and address of an instance's load balancer. */
+    record Handle(String loadBalancerId, String listenerId, String aclId, String serverGroupId,
+                  String vpcAddress, int vpcPort, List<String> zoneIds) {
+    }
+
+    /**
+     * Creates (or finds, for a known client token) the load balancer, listener and empty ACL. On failure everything it
+     * created is removed before the exception leaves.
+     */
+    Handle create(Spec spec) throws ProviderException;
+
+    /** Adds entries to the ACL (already-present entries are fine). */
+    void addAclEntries(Network network, List<AclRule> entries) throws ProviderException;
+
+    /** Removes entries from the ACL (absent entries are fine). */
+    void removeAclEntries(Network network, List<String> cidrs) throws ProviderException;
+
+    /** Points the load balancer at the tracking server (replacing a previous backend); returns the server group id. */
+    String registerBackend(Network network, String host, int port) throws ProviderException;
+
+    /** Deletes the load balancer, listener, server group and ACL of the instance; nothing left is fine. */
+    void delete(Network network) throws ProviderException;
+
+    /** Re-creates local runtime state for an active network after a restart (a no-op for cloud providers). */
+    default Network restore(Network network, List<AclRule> entries) throws ProviderException {
+        return network;
+    }
+}

@@ -1,0 +1,342 @@
+package dev.dmsmlflow.network.provider.aliyun;
+
+import com.aliyun.alb20200616.models.AddEntriesToAclRequest;
+import com.aliyun.alb20200616.models.AddServersToServerGroupRequest;
+import com.aliyun.alb20200616.models.AssociateAclsWithListenerRequest;
+import com.aliyun.alb20200616.models.CreateAclRequest;
+import com.aliyun.alb20200616.models.CreateListenerRequest;
+import com.aliyun.alb20200616.models.CreateLoadBalancerRequest;
+import com.aliyun.alb20200616.models.CreateServerGroupRequest;
+import com.aliyun.alb20200616.models.DeleteAclRequest;
+import com.aliyun.alb20200616.models.DeleteListenerRequest;
+import com.aliyun.alb20200616.models.DeleteLoadBalancerRequest;
+import com.aliyun.alb20200616.models.DeleteServerGroupRequest;
+import com.aliyun.alb20200616.models.GetListenerAttributeRequest;
+import com.aliyun.alb20200616.models.GetListenerAttributeResponseBody;
+import com.aliyun.alb20200616.models.GetLoadBalancerAttributeRequest;
+import com.aliyun.alb20200616.models.GetLoadBalancerAttributeResponseBody;
+import com.aliyun.alb20200616.models.ListAsynJobsRequest;
+import com.aliyun.alb20200616.models.ListAsynJobsResponseBody;
+import com.aliyun.alb20200616.models.ListServerGroupServersRequest;
+import com.aliyun.alb20200616.models.ListServerGroupServersResponseBody;
+import com.aliyun.alb20200616.models.RemoveEntriesFromAclRequest;
+import com.aliyun.alb20200616.models.RemoveServersFromServerGroupRequest;
+import com.aliyun.tea.TeaException;
+import dev.dmsmlflow.contracts.network.NetworkFailureCode;
+import dev.dmsmlflow.network.domain.AclRule;
+import dev.dmsmlflow.network.domain.Network;
+import dev.dmsmlflow.network.provider.LoadBalancers;
+import dev.dmsmlflow.network.provider.ProviderException;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Typed;
+import org.jboss.logging.Logger;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * Application Load Balancers on Alibaba Cloud through the official ALB SDK: a dry run, then the load balancer in two
+ * zones, a server group, an ACL, a port-80 HTTP listener forwarding to the group and the ACL attached as a white list
+ * (empty, so it denies all). Every mutating call carries a ClientToken derived from the instance id and waits for its
+ * asynchronous job; a failed creation deletes what it created.
+ */
+@ApplicationScoped
+@Typed(AliyunLoadBalancers.class)
+public class AliyunLoadBalancers implements LoadBalancers {
+
+    private static final Logger LOG = Logger.getLogger(AliyunLoadBalancers.class);
+    /** AddEntriesToAcl and RemoveEntriesFromAcl take at most 20 entries per call. */
+    public static final int ACL_BATCH = 20;
+    private static final int LISTENER_PORT = 80;
+
+    private final AliyunClients clients;
+
+    public AliyunLoadBalancers(AliyunClients clients) {
+        this.clients = clients;
+    }
+
+    @Override
+    public Handle create(Spec spec) throws ProviderException {
+        String key = spec.clientToken();
+        String name = "dms-mlflow-" + spec.instanceId();
+        List<CreateLoadBalancerRequest.CreateLoadBalancerRequestZoneMappings> zones = List.of(
+                new CreateLoadBalancerRequest.CreateLoadBalancerRequestZoneMappings().setVSwitchId(spec.primary().id()).setZoneId(spec.primary().zoneId()),
+                new CreateLoadBalancerRequest.CreateLoadBalancerRequestZoneMappings().setVSwitchId(spec.secondary().id()).setZoneId(spec.secondary().zoneId()));
+        CreateLoadBalancerRequest lbRequest = new CreateLoadBalancerRequest()
+                .setLoadBalancerName(name)
+                .setVpcId(spec.vpc().id())
+                .setAddressType(clients.config().addressType())
+                .setLoadBalancerEdition(clients.config().loadBalancerEdition())
+                .setLoadBalancerBillingConfig(new CreateLoadBalancerRequest.CreateLoadBalancerRequestLoadBalancerBillingConfig().setPayType("PostPay"))
+                .setZoneMappings(zones)
+                .setClientToken(AliyunClients.token("lb", key));
+        dryRun(lbRequest);
+
+        String lbId = null;
+        String serverGroupId = null;
+        String aclId = null;
+        String listenerId = null;
+        try {
+            var lb = clients.call("CreateLoadBalancer", () -> clients.alb().createLoadBalancerWithOptions(lbRequest.setDryRun(false), clients.runtime())).getBody();
+            lbId = lb.getLoadBalancerId();
+            String createdLb = lbId;
+            GetLoadBalancerAttributeResponseBody attrs = waitLoadBalancer(createdLb, s -> "Active".equalsIgnoreCase(s));
+
+            var sg = clients.call("CreateServerGroup", () -> clients.alb().createServerGroupWithOptions(new CreateServerGroupRequest()
+                    .setServerGroupName(name).setServerGroupType("Ip").setProtocol("HTTP").setVpcId(spec.vpc().id())
+                    .setClientToken(AliyunClients.token("sgp", key)), clients.runtime())).getBody();
+            serverGroupId = sg.getServerGroupId();
+            waitJob(sg.getJobId());
+
+            var acl = clients.call("CreateAcl", () -> clients.alb().createAclWithOptions(new CreateAclRequest()
+                    .setAclName(name).setClientToken(AliyunClients.token("acl", key)), clients.runtime())).getBody();
+            aclId = acl.getAclId();
+            waitJob(acl.getJobId());
+
+            String group = serverGroupId;
+            var listener = clients.call("CreateListener", () -> clients.alb().createListenerWithOptions(new CreateListenerRequest()
+                    .setLoadBalancerId(createdLb).setListenerProtocol("HTTP").setListenerPort(LISTENER_PORT)
+                    .setListenerDescription(name)
+                    .setDefaultActions(List.of(new CreateListenerRequest.CreateListenerRequestDefaultActions().setType("ForwardGroup")
+                            .setForwardGroupConfig(new CreateListenerRequest.CreateListenerRequestDefaultActionsForwardGroupConfig()
+                                    .setServerGroupTuples(List.of(new CreateListenerRequest.CreateListenerRequestDefaultActionsForwardGroupConfigServerGroupTuples()
+                                            .setServerGroupId(group))))))
+                    .setClientToken(AliyunClients.token("lsn", key)), clients.runtime())).getBody();
+            listenerId = listener.getListenerId();
+            String createdListener = listenerId;
+            waitListener(createdListener);
+
+            String createdAcl = aclId;
+            clients.call("AssociateAclsWithListener", () -> clients.alb().associateAclsWithListenerWithOptions(new AssociateAclsWithListenerRequest()
+                    .setListenerId(createdListener).setAclIds(List.of(createdAcl)).setAclType("White")
+                    .setClientToken(AliyunClients.token("assoc", key)), clients.runtime()));
+            GetListenerAttributeResponseBody l = waitListener(createdListener);
+            if (l.getAclConfig() == null || !"White".equalsIgnoreCase(l.getAclConfig().getAclType())) {
+                throw new ProviderException(NetworkFailureCode.LOAD_BALANCER_CREATION_FAILED,
+                        "listener " + createdListener + " did not take the white-list ACL " + createdAcl);
+            }
+            return new Handle(lbId, listenerId, aclId, serverGroupId, address(attrs), LISTENER_PORT,
+                    List.of(spec.primary().zoneId(), spec.secondary().zoneId()));
+        } catch (ProviderException e) {
+            cleanup(lbId, listenerId, serverGroupId, aclId);
+            throw e.code() == NetworkFailureCode.PROVIDER_ERROR
+                    ? new ProviderException(NetworkFailureCode.LOAD_BALANCER_CREATION_FAILED, e.getMessage(), e) : e;
+        }
+    }
+
+    /** CreateLoadBalancer with DryRun=true: success is the error code DryRunOperation. */
+    private void dryRun(CreateLoadBalancerRequest request) throws ProviderException {
+        try {
+            boolean passed = clients.call("CreateLoadBalancer (dry run)", () -> {
+                try {
+                    clients.alb().createLoadBalancerWithOptions(request.setDryRun(true), clients.runtime());
+                    return false;
+                } catch (TeaException e) {
+                    if ("DryRunOperation".equals(e.getCode())) {
+                        return true;
+                    }
+                    throw e;
+                }
+            });
+            if (!passed) {
+                throw new ProviderException(NetworkFailureCode.LOAD_BALANCER_CREATION_FAILED,
+                        "the dry run of CreateLoadBalancer neither passed nor failed");
+            }
+        } catch (ProviderException e) {
+            throw e.code() == NetworkFailureCode.PROVIDER_ERROR
+                    ? new ProviderException(NetworkFailureCode.LOAD_BALANCER_CREATION_FAILED, e.getMessage(), e) : e;
+        } finally {
+            request.setDryRun(false);
+        }
+    }
+
+    private static String address(GetLoadBalancerAttributeResponseBody attrs) {
+        if (attrs.getZoneMappings() != null) {
+            for (var z : attrs.getZoneMappings()) {
+                if (z.getLoadBalancerAddresses() != null) {
+                    for (var a : z.getLoadBalancerAddresses()) {
+                        if (a.getAddress() != null) {
+                            return a.getAddress();
+                        }
+                        if (a.getIntranetAddress() != null) {
+                            return a.getIntranetAddress();
+                        }
+                    }
+                }
+            }
+        }
+        return attrs.getDNSName();
+    }
+
+    private GetLoadBalancerAttributeResponseBody waitLoadBalancer(String lbId, Predicate<String> done) throws ProviderException {
+        long deadline = System.nanoTime() + clients.config().jobTimeout().toNanos();
+        while (true) {
+            GetLoadBalancerAttributeResponseBody b = clients.call("GetLoadBalancerAttribute", () -> clients.alb()
+                    .getLoadBalancerAttributeWithOptions(new GetLoadBalancerAttributeRequest().setLoadBalancerId(lbId), clients.runtime())).getBody();
+            String status = b.getLoadBalancerStatus();
+            if (done.test(status)) {
+                return b;
+            }
+            if ("CreateFailed".equalsIgnoreCase(status)) {
+                throw new ProviderException(NetworkFailureCode.LOAD_BALANCER_CREATION_FAILED, "load balancer " + lbId + " is " + status);
+            }
+            timeout(deadline, "load balancer " + lbId + " to become Active (is " + status + ")");
+        }
+    }
+
+    private GetListenerAttributeResponseBody waitListener(String listenerId) throws ProviderException {
+        long deadline = System.nanoTime() + clients.config().jobTimeout().toNanos();
+        while (true) {
+            GetListenerAttributeResponseBody b = clients.call("GetListenerAttribute", () -> clients.alb()
+                    .getListenerAttributeWithOptions(new GetListenerAttributeRequest().setListenerId(listenerId), clients.runtime())).getBody();
+            if ("Running".equalsIgnoreCase(b.getListenerStatus())) {
+                return b;
+            }
+            timeout(deadline, "listener " + listenerId + " to be Running (is " + b.getListenerStatus() + ")");
+        }
+    }
+
+    /** Polls ListAsynJobs until the job succeeded; a null job id means the call was synchronous. */
+    private void waitJob(String jobId) throws ProviderException {
+        if (jobId == null) {
+            return;
+        }
+        long deadline = System.nanoTime() + clients.config().jobTimeout().toNanos();
+        while (true) {
+            ListAsynJobsResponseBody b = clients.call("ListAsynJobs", () -> clients.alb().listAsynJobsWithOptions(
+                    new ListAsynJobsRequest().setJobIds(List.of(jobId)), clients.runtime())).getBody();
+            var job = b.getJobs() == null ? null : b.getJobs().stream().filter(j -> jobId.equals(j.getId())).findFirst().orElse(null);
+            String status = job == null ? null : job.getStatus();
+            if ("Succeeded".equalsIgnoreCase(status)) {
+                return;
+            }
+            if ("Failed".equalsIgnoreCase(status)) {
+                throw new ProviderException(NetworkFailureCode.PROVIDER_ERROR, "job " + jobId + " (" + job.getApiName() + ") failed: "
+                        + job.getErrorCode() + " " + job.getErrorMessage());
+            }
+            timeout(deadline, "job " + jobId + " (is " + status + ")");
+        }
+    }
+
+    private void timeout(long deadline, String what) throws ProviderException {
+        if (System.nanoTime() > deadline) {
+            throw new ProviderException(NetworkFailureCode.PROVIDER_ERROR, "timed out waiting for " + what);
+        }
+        AliyunClients.sleep(clients.config().pollInterval().toMillis());
+    }
+
+    private void cleanup(String lbId, String listenerId, String serverGroupId, String aclId) {
+        try {
+            deleteAll(lbId, listenerId, serverGroupId, aclId);
+        } catch (ProviderException e) {
+            LOG.errorf("cleanup after a failed creation left resources behind (lb %s, listener %s, server group %s, acl %s): %s",
+                    lbId, listenerId, serverGroupId, aclId, e.getMessage());
+        }
+    }
+
+    @Override
+    public void addAclEntries(Network network, List<AclRule> entries) throws ProviderException {
+        for (int i = 0; i < entries.size(); i += ACL_BATCH) {
+            List<AclRule> batch = entries.subList(i, Math.min(entries.size(), i + ACL_BATCH));
+            List<AddEntriesToAclRequest.AddEntriesToAclRequestAclEntries> items = new ArrayList<>();
+            batch.forEach(e -> items.add(new AddEntriesToAclRequest.AddEntriesToAclRequestAclEntries().setEntry(e.cidr())
+                    .setDescription(e.description())));
+            String token = AliyunClients.token("acl-add", network.aclId() + ":" + String.join(",", batch.stream().map(AclRule::cidr).toList()));
+            try {
+                var r = clients.call("AddEntriesToAcl", () -> clients.alb().addEntriesToAclWithOptions(new AddEntriesToAclRequest()
+                        .setAclId(network.aclId()).setAclEntries(items).setClientToken(token), clients.runtime())).getBody();
+                waitJob(r.getJobId());
+            } catch (AliyunClients.AliyunException e) {
+                if (!e.errorCode().contains("Duplicated") && !e.errorCode().contains("AlreadyExist")) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void removeAclEntries(Network network, List<String> cidrs) throws ProviderException {
+        for (int i = 0; i < cidrs.size(); i += ACL_BATCH) {
+            List<String> batch = List.copyOf(cidrs.subList(i, Math.min(cidrs.size(), i + ACL_BATCH)));
+            String token = AliyunClients.token("acl-rm", network.aclId() + ":" + String.join(",", batch));
+            try {
+                var r = clients.call("RemoveEntriesFromAcl", () -> clients.alb().removeEntriesFromAclWithOptions(new RemoveEntriesFromAclRequest()
+                        .setAclId(network.aclId()).setEntries(batch).setClientToken(token), clients.runtime())).getBody();
+                waitJob(r.getJobId());
+            } catch (AliyunClients.AliyunException e) {
+                if (!e.isNotFound()) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    @Override
+    public String registerBackend(Network network, String host, int port) throws ProviderException {
+        String group = network.serverGroupId();
+        ListServerGroupServersResponseBody current = clients.call("ListServerGroupServers", () -> clients.alb()
+                .listServerGroupServersWithOptions(new ListServerGroupServersRequest().setServerGroupId(group), clients.runtime())).getBody();
+        boolean present = false;
+        List<RemoveServersFromServerGroupRequest.RemoveServersFromServerGroupRequestServers> stale = new ArrayList<>();
+        if (current.getServers() != null) {
+            for (var s : current.getServers()) {
+                if (host.equals(s.getServerIp() != null ? s.getServerIp() : s.getServerId()) && Integer.valueOf(port).equals(s.getPort())) {
+                    present = true;
+                } else {
+                    stale.add(new RemoveServersFromServerGroupRequest.RemoveServersFromServerGroupRequestServers()
+                            .setServerId(s.getServerId()).setServerIp(s.getServerIp()).setServerType(s.getServerType()).setPort(s.getPort()));
+                }
+            }
+        }
+        if (!present) {
+            var r = clients.call("AddServersToServerGroup", () -> clients.alb().addServersToServerGroupWithOptions(new AddServersToServerGroupRequest()
+                    .setServerGroupId(group)
+                    .setServers(List.of(new AddServersToServerGroupRequest.AddServersToServerGroupRequestServers()
+                            .setServerType("Ip").setServerId(host).setServerIp(host).setPort(port).setWeight(100)
+                            .setDescription("tracking server of " + network.instanceId())))
+                    .setClientToken(AliyunClients.token("srv", network.instanceId() + ":" + host + ":" + port)), clients.runtime())).getBody();
+            waitJob(r.getJobId());
+        }
+        if (!stale.isEmpty()) {
+            var r = clients.call("RemoveServersFromServerGroup", () -> clients.alb().removeServersFromServerGroupWithOptions(
+                    new RemoveServersFromServerGroupRequest().setServerGroupId(group).setServers(stale), clients.runtime())).getBody();
+            waitJob(r.getJobId());
+        }
+        return group;
+    }
+
+    @Override
+    public void delete(Network network) throws ProviderException {
+        deleteAll(network.loadBalancerId(), network.listenerId(), network.serverGroupId(), network.aclId());
+    }
+
+    private void deleteAll(String lbId, String listenerId, String serverGroupId, String aclId) throws ProviderException {
+        if (listenerId != null) {
+            ignoringNotFound("DeleteListener", () -> clients.alb().deleteListenerWithOptions(
+                    new DeleteListenerRequest().setListenerId(listenerId), clients.runtime()).getBody().getJobId());
+        }
+        if (lbId != null) {
+            ignoringNotFound("DeleteLoadBalancer", () -> clients.alb().deleteLoadBalancerWithOptions(
+                    new DeleteLoadBalancerRequest().setLoadBalancerId(lbId), clients.runtime()).getBody().getJobId());
+        }
+        if (serverGroupId != null) {
+            ignoringNotFound("DeleteServerGroup", () -> clients.alb().deleteServerGroupWithOptions(
+                    new DeleteServerGroupRequest().setServerGroupId(serverGroupId), clients.runtime()).getBody().getJobId());
+        }
+        if (aclId != null) {
+            ignoringNotFound("DeleteAcl", () -> clients.alb().deleteAclWithOptions(
+                    new DeleteAclRequest().setAclId(aclId), clients.runtime()).getBody().getJobId());
+        }
+    }
+
+    private void ignoringNotFound(String action, AliyunClients.Call<String> call) throws ProviderException {
+        try {
+            waitJob(clients.call(action, call));
+        } catch (AliyunClients.AliyunException e) {
+            if (!e.isNotFound()) {
+                throw e;
+            }
+        }
+    }
+}

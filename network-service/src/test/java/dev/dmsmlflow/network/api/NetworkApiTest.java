@@ -1,0 +1,360 @@
+package dev.dmsmlflow.network.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dmsmlflow.contracts.EventSchemas;
+import dev.dmsmlflow.contracts.network.AlbAclUpdated;
+import dev.dmsmlflow.infra.LocalInfraTestResource;
+import dev.dmsmlflow.network.application.NetworkService;
+import dev.dmsmlflow.network.support.EchoBackend;
+import dev.dmsmlflow.network.support.Fixtures;
+import dev.dmsmlflow.network.support.RawHttp;
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+import java.net.ServerSocket;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItems;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@QuarkusTest
+@QuarkusTestResource(value = LocalInfraTestResource.class, initArgs = @ResourceArg(name = "service", value = "network"))
+class NetworkApiTest {
+
+    @Inject
+    NetworkService service;
+
+    @Inject
+    AgroalDataSource dataSource;
+
+    @Inject
+    dev.dmsmlflow.network.provider.local.LocalLoadBalancers localLoadBalancers;
+
+    @Inject
+    dev.dmsmlflow.network.application.Reconciler reconciler;
+
+    // ------------------------------------------------------------------ dry-run validation
+
+    private static io.restassured.response.ValidatableResponse validate(String vpc, String vsw, String vsw2, String sg) {
+        return given().contentType(ContentType.JSON)
+                .body(Map.of("vpcId", vpc, "vSwitchId", vsw, "secondaryVSwitchId", vsw2, "securityGroupId", sg))
+                .when().post("/networks/validate").then();
+    }
+
+    @Test
+    void validationAcceptsTheSeededNetwork() {
+        validate("vpc-local", "vsw-local-a", "vsw-local-b", "sg-local-basic").statusCode(200)
+                .body("valid", equalTo(true)).body("zoneIds", hasItems("zone-a", "zone-b"));
+    }
+
+    @Test
+    void validationRefusesVSwitchesInTheSameZone() {
+        validate("vpc-local", "vsw-local-a", "vsw-local-a2", "sg-local-basic").statusCode(400)
+                .contentType("application/problem+json")
+                .body("field", equalTo("secondaryVSwitchId"))
+                .body("code", equalTo("VSWITCHES_IN_SAME_ZONE"))
+                .body("detail", containsString("must be in a different zone than the primary vSwitch"));
+    }
+
+    @Test
+    void validationRefusesManagedAndEnterpriseSecurityGroups() {
+        validate("vpc-local", "vsw-local-a", "vsw-local-b", "sg-local-managed").statusCode(400)
+                .body("field", equalTo("securityGroupId")).body("code", equalTo("SECURITY_GROUP_NOT_BASIC"))
+                .body("detail", containsString("managed"));
+        validate("vpc-local", "vsw-local-a", "vsw-local-b", "sg-local-enterprise").statusCode(400)
+                .body("field", equalTo("securityGroupId")).body("code", equalTo("SECURITY_GROUP_NOT_BASIC"))
+                .body("detail", containsString("enterprise"));
+    }
+
+    @Test
+    void validationRefusesUnknownVpcAndForeignOrUnknownVSwitches() {
+        validate("vpc-nope", "vsw-local-a", "vsw-local-b", "sg-local-basic").statusCode(400)
+                .body("field", equalTo("vpcId")).body("code", equalTo("VPC_NOT_FOUND"));
+        validate("vpc-local", "vsw-other-a", "vsw-local-b", "sg-local-basic").statusCode(400)
+                .body("field", equalTo("vSwitchId")).body("code", equalTo("VSWITCH_NOT_IN_VPC"));
+        validate("vpc-local", "vsw-local-a", "vsw-nope", "sg-local-basic").statusCode(400)
+                .body("field", equalTo("secondaryVSwitchId")).body("code", equalTo("VSWITCH_NOT_FOUND"));
+        validate("vpc-local", "vsw-local-a", "vsw-local-b", "sg-nope").statusCode(400)
+                .body("field", equalTo("securityGroupId")).body("code", equalTo("SECURITY_GROUP_NOT_FOUND"));
+        given().contentType(ContentType.JSON).body(Map.of("vpcId", "vpc-local")).when().post("/networks/validate")
+                .then().statusCode(400).body("field", equalTo("vSwitchId"));
+    }
+
+    @Test
+    void validationRefusesAPrimaryVSwitchWithFewerThanTwoFreeAddresses() {
+        validate("vpc-local", "vsw-local-full", "vsw-local-b", "sg-local-basic").statusCode(400)
+                .body("field", equalTo("vSwitchId")).body("code", equalTo("VSWITCH_NO_FREE_IP"))
+                .body("detail", containsString("1 free addresses"));
+    }
+
+    @Test
+    void eachLiveInstanceHoldsTwoAddressesOfItsPrimaryVSwitch() {
+        validate("vpc-local", "vsw-local-small", "vsw-local-b", "sg-local-basic").statusCode(200).body("primaryFreeAddresses", equalTo(3));
+        String id = Fixtures.newInstanceId();
+        QuarkusTransaction.requiringNew().run(() ->
+                service.onInstanceRequested(Fixtures.requested(id, "vsw-local-small", "vsw-local-b", "sg-local-basic")));
+        validate("vpc-local", "vsw-local-small", "vsw-local-b", "sg-local-basic").statusCode(400)
+                .body("code", equalTo("VSWITCH_NO_FREE_IP")).body("detail", containsString("1 free addresses"));
+        QuarkusTransaction.requiringNew().run(() -> {
+            try {
+                service.onReleaseRequested(Fixtures.releaseRequested(id));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        validate("vpc-local", "vsw-local-small", "vsw-local-b", "sg-local-basic").statusCode(200);
+    }
+
+    // ------------------------------------------------------------------ networks and the local proxy
+
+    private JsonPath provision(String instanceId, String securityGroup) {
+        QuarkusTransaction.requiringNew().run(() ->
+                service.onInstanceRequested(Fixtures.requested(instanceId, "vsw-local-a", "vsw-local-b", securityGroup)));
+        return given().when().get("/networks/" + instanceId).then().statusCode(200)
+                .body("status", equalTo("ACTIVE")).extract().jsonPath();
+    }
+
+    private void registerBackend(String instanceId, int port) {
+        QuarkusTransaction.requiringNew().run(() -> {
+            try {
+                service.onInstanceDeployed(Fixtures.deployed(instanceId, port));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    private static void addEntry(String instanceId, String cidr, int expectedAdded) {
+        given().contentType(ContentType.JSON).body(Map.of("cidr", cidr, "description", "test"))
+                .when().post("/networks/" + instanceId + "/acl/entries")
+                .then().statusCode(200).body("added.size()", equalTo(expectedAdded));
+    }
+
+    @Test
+    void networkIsFoundByInstanceIdAndUnknownOnesAre404() {
+        String id = Fixtures.newInstanceId();
+        JsonPath n = provision(id, "sg-local-basic");
+        assertTrue(n.getString("loadBalancerId").startsWith("alb-"));
+        assertEquals("127.0.0.1", n.getString("vpcAddress"));
+        assertEquals(List.of("zone-a", "zone-b"), n.getList("zoneIds"));
+        given().when().get("/networks/mlf-does-not-exist").then().statusCode(404).contentType("application/problem+json");
+        given().queryParam("workspaceId", "ws-test").queryParam("limit", 500).when().get("/networks").then().statusCode(200)
+                .body("items.instanceId", hasItems(id));
+        given().queryParam("limit", 0).when().get("/networks").then().statusCode(400).body("field", equalTo("limit"));
+    }
+
+    @Test
+    void proxyDeniesEverythingUntilAnAclEntryCoversTheSourceThenForwardsToTheBackend() throws Exception {
+        String id = Fixtures.newInstanceId();
+        JsonPath n = provision(id, "sg-local-basic");
+        String host = n.getString("vpcAddress");
+        int port = n.getInt("vpcPort");
+        try (EchoBackend backend = new EchoBackend()) {
+            registerBackend(id, backend.port());
+
+            RawHttp.Response denied = RawHttp.get("127.0.0.1", host, port, "/api/2.0/mlflow/experiments/search");
+            assertEquals(403, denied.status());
+            assertEquals("acl", denied.json().get("layer").asText());
+
+            addEntry(id, "127.0.0.1", 1);
+            RawHttp.Response ok = RawHttp.request("127.0.0.1", host, port, "POST", "/api/2.0/mlflow/runs/create?x=1&y=two",
+                    "{\"experiment_id\":\"0\"}", Map.of("X-Test", "kept", "Content-Type", "application/json"));
+            assertEquals(200, ok.status(), ok.body());
+            JsonNode echo = ok.json();
+            assertEquals("POST", echo.get("method").asText());
+            assertEquals("/api/2.0/mlflow/runs/create", echo.get("path").asText());
+            assertEquals("x=1&y=two", echo.get("query").asText());
+            assertEquals("{\"experiment_id\":\"0\"}", echo.get("body").asText());
+            assertEquals("kept", echo.get("xTest").asText());
+            assertEquals("127.0.0.1", echo.get("forwardedFor").asText());
+            assertEquals("echo", ok.headers().get("x-backend"));
+
+            RawHttp.Response other = RawHttp.get("127.0.0.2", host, port, "/");
+            assertEquals(403, other.status());
+            assertEquals("acl", other.json().get("layer").asText());
+
+            given().queryParam("cidr", "127.0.0.1/32").when().delete("/networks/" + id + "/acl/entries")
+                    .then().statusCode(200).body("removed.size()", equalTo(1)).body("total", equalTo(0));
+            assertEquals(403, RawHttp.get("127.0.0.1", host, port, "/").status());
+        }
+    }
+
+    @Test
+    void largeBodiesStreamThroughTheProxy() throws Exception {
+        String id = Fixtures.newInstanceId();
+        JsonPath n = provision(id, "sg-local-basic");
+        try (EchoBackend backend = new EchoBackend()) {
+            registerBackend(id, backend.port());
+            addEntry(id, "127.0.0.0/8", 1);
+            String big = "0123456789abcdef".repeat(256 * 1024); // 4 MiB
+            RawHttp.Response ok = RawHttp.request("127.0.0.9", n.getString("vpcAddress"), n.getInt("vpcPort"), "PUT",
+                    "/ajax-api/2.0/mlflow-artifacts/artifacts/model.bin", big, Map.of("Content-Type", "application/octet-stream"));
+            assertEquals(200, ok.status());
+            assertEquals(big.length(), ok.json().get("body").asText().length());
+            assertEquals("PUT", ok.json().get("method").asText());
+        }
+    }
+
+    @Test
+    void securityGroupInboundRulesAreEnforcedAfterTheAcl() throws Exception {
+        String id = Fixtures.newInstanceId();
+        JsonPath n = provision(id, "sg-local-narrow");
+        try (EchoBackend backend = new EchoBackend()) {
+            registerBackend(id, backend.port());
+            addEntry(id, "127.0.0.0/8", 1);
+            RawHttp.Response denied = RawHttp.get("127.0.0.3", n.getString("vpcAddress"), n.getInt("vpcPort"), "/");
+            assertEquals(403, denied.status());
+            assertEquals("security-group", denied.json().get("layer").asText());
+            assertEquals(200, RawHttp.get("127.0.0.1", n.getString("vpcAddress"), n.getInt("vpcPort"), "/").status());
+        }
+    }
+
+    @Test
+    void proxyAnswers503WithoutBackendAnd502WhenTheBackendIsDown() throws Exception {
+        String id = Fixtures.newInstanceId();
+        JsonPath n = provision(id, "sg-local-basic");
+        addEntry(id, "127.0.0.1", 1);
+        RawHttp.Response none = RawHttp.get("127.0.0.1", n.getString("vpcAddress"), n.getInt("vpcPort"), "/");
+        assertEquals(503, none.status());
+        assertEquals("backend", none.json().get("layer").asText());
+        int deadPort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            deadPort = s.getLocalPort();
+        }
+        registerBackend(id, deadPort);
+        assertEquals(502, RawHttp.get("127.0.0.1", n.getString("vpcAddress"), n.getInt("vpcPort"), "/").status());
+    }
+
+    @Test
+    void proxiesAreRecreatedFromTheDatabaseAfterARestart() throws Exception {
+        String id = Fixtures.newInstanceId();
+        JsonPath n = provision(id, "sg-local-basic");
+        try (EchoBackend backend = new EchoBackend()) {
+            registerBackend(id, backend.port());
+            addEntry(id, "127.0.0.1", 1);
+            assertEquals(200, RawHttp.get("127.0.0.1", n.getString("vpcAddress"), n.getInt("vpcPort"), "/").status());
+            localLoadBalancers.closeAll();
+            org.junit.jupiter.api.Assertions.assertThrows(java.net.ConnectException.class,
+                    () -> RawHttp.get("127.0.0.1", n.getString("vpcAddress"), n.getInt("vpcPort"), "/"));
+            assertTrue(reconciler.reconcile() >= 1);
+            JsonPath after = given().when().get("/networks/" + id).then().statusCode(200).extract().jsonPath();
+            assertEquals(200, RawHttp.get("127.0.0.1", after.getString("vpcAddress"), after.getInt("vpcPort"), "/").status());
+            assertEquals(403, RawHttp.get("127.0.0.2", after.getString("vpcAddress"), after.getInt("vpcPort"), "/").status());
+        }
+    }
+
+    // ------------------------------------------------------------------ ACL entries
+
+    @Test
+    void aclEntriesAreNormalizedAndDuplicatesAreIdempotent() throws Exception {
+        String id = Fixtures.newInstanceId();
+        provision(id, "sg-local-basic");
+        addEntry(id, "10.1.2.3/8", 1);
+        addEntry(id, "10.0.0.0/8", 0);
+        addEntry(id, "2001:DB8:0:0::1", 1);
+        given().contentType(ContentType.JSON)
+                .body(Map.of("entries", List.of(Map.of("cidr", "192.168.1.7"), Map.of("cidr", "192.168.1.7/32"), Map.of("cidr", "172.16.0.0/12"))))
+                .when().post("/networks/" + id + "/acl/entries").then().statusCode(200)
+                .body("added.cidr", equalTo(List.of("192.168.1.7/32", "172.16.0.0/12"))).body("total", equalTo(4));
+        given().when().get("/networks/" + id + "/acl/entries").then().statusCode(200)
+                .body("total", equalTo(4))
+                .body("items.cidr", hasItems("10.0.0.0/8", "2001:db8::1/128", "192.168.1.7/32", "172.16.0.0/12"));
+        given().contentType(ContentType.JSON).body(Map.of("cidr", "not-an-ip")).when().post("/networks/" + id + "/acl/entries")
+                .then().statusCode(400).body("field", equalTo("cidr"));
+        given().contentType(ContentType.JSON).body(Map.of("entries", List.of(Map.of("cidr", "1.1.1.1"), Map.of("cidr", "1.1.1.1/40"))))
+                .when().post("/networks/" + id + "/acl/entries").then().statusCode(400).body("field", equalTo("entries[1].cidr"));
+        given().contentType(ContentType.JSON).body(Map.of("cidr", "1.1.1.1", "description", "x".repeat(257)))
+                .when().post("/networks/" + id + "/acl/entries").then().statusCode(400).body("field", equalTo("description"));
+
+        // every change is one AlbAclUpdated in the outbox, valid against the contract (IPv4 and IPv6 entries)
+        List<JsonNode> events = outboxPayloads(id, AlbAclUpdated.TYPE);
+        assertEquals(3, events.size());
+        for (JsonNode e : events) {
+            assertEquals(List.of(), EventSchemas.validate(AlbAclUpdated.TYPE, e));
+        }
+    }
+
+    @Test
+    void anAclHoldsAtMostOneThousandEntries() {
+        String id = Fixtures.newInstanceId();
+        provision(id, "sg-local-basic");
+        List<Map<String, String>> entries = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            entries.add(Map.of("cidr", "10." + (i / 256) + "." + (i % 256) + ".1"));
+        }
+        given().contentType(ContentType.JSON).body(Map.of("entries", entries))
+                .when().post("/networks/" + id + "/acl/entries").then().statusCode(200).body("total", equalTo(1000));
+        given().contentType(ContentType.JSON).body(Map.of("cidr", "10.0.0.1")).when().post("/networks/" + id + "/acl/entries")
+                .then().statusCode(200).body("added.size()", equalTo(0));
+        given().contentType(ContentType.JSON).body(Map.of("cidr", "11.0.0.1")).when().post("/networks/" + id + "/acl/entries")
+                .then().statusCode(400).body("code", equalTo("ACL_ENTRY_LIMIT")).body("field", equalTo("cidr"));
+        given().queryParam("offset", 990).queryParam("limit", 100).when().get("/networks/" + id + "/acl/entries").then()
+                .statusCode(200).body("items.size()", equalTo(10)).body("total", equalTo(1000));
+    }
+
+    @Test
+    void aclChangesOnAnUnknownNetworkAre404() {
+        given().contentType(ContentType.JSON).body(Map.of("cidr", "10.0.0.1")).when().post("/networks/mlf-none/acl/entries")
+                .then().statusCode(404);
+    }
+
+    // ------------------------------------------------------------------ diagnosis
+
+    @Test
+    void diagnosisReportsEachLayer() {
+        String id = Fixtures.newInstanceId();
+        provision(id, "sg-local-narrow");
+        JsonPath before = given().queryParam("source", "127.0.0.1").when().get("/networks/" + id + "/diagnose")
+                .then().statusCode(200).extract().jsonPath();
+        assertFalse(before.getBoolean("admitted"));
+        assertEquals(List.of("acl", "security-group", "vpc"), before.getList("layers.layer"));
+        assertEquals(List.of(false, true, true), before.getList("layers.admitted"));
+        assertTrue(before.getString("layers[0].reason").contains("denies all"));
+
+        addEntry(id, "127.0.0.0/8", 1);
+        given().queryParam("source", "127.0.0.1").when().get("/networks/" + id + "/diagnose").then().statusCode(200)
+                .body("admitted", equalTo(true));
+        JsonPath other = given().queryParam("source", "127.0.0.9").when().get("/networks/" + id + "/diagnose")
+                .then().statusCode(200).extract().jsonPath();
+        assertEquals(List.of(true, false, true), other.getList("layers.admitted"));
+        JsonPath outside = given().queryParam("source", "192.168.5.5").when().get("/networks/" + id + "/diagnose")
+                .then().statusCode(200).extract().jsonPath();
+        assertEquals(List.of(false, false, false), outside.getList("layers.admitted"));
+        given().queryParam("source", "nope").when().get("/networks/" + id + "/diagnose").then().statusCode(400)
+                .body("field", equalTo("source"));
+    }
+
+    private List<JsonNode> outboxPayloads(String instanceId, String type) throws Exception {
+        List<JsonNode> out = new ArrayList<>();
+        ObjectMapper json = new ObjectMapper();
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT payload::text FROM outbox_event WHERE aggregateid = ? AND type = ? ORDER BY occurred_at")) {
+            ps.setString(1, instanceId);
+            ps.setString(2, type);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(json.readTree(rs.getString(1)));
+                }
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,115 @@
+package dev.dmsmlflow.network.messaging;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dmsmlflow.contracts.EventSchemas;
+import dev.dmsmlflow.contracts.instance.InstanceDeployed;
+import dev.dmsmlflow.contracts.instance.InstanceReleaseRequested;
+import dev.dmsmlflow.contracts.instance.InstanceRequested;
+import dev.dmsmlflow.contracts.network.NetworkProvisionFailed;
+import dev.dmsmlflow.contracts.network.NetworkProvisioned;
+import dev.dmsmlflow.contracts.network.NetworkReleased;
+import dev.dmsmlflow.infra.LocalInfraTestResource;
+import dev.dmsmlflow.network.support.Fixtures;
+import dev.dmsmlflow.platform.messaging.CloudEventEnvelope;
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Message contracts: the handler consumes the examples in contracts, and what the service writes to its outbox
+ * validates against the schemas in contracts.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = LocalInfraTestResource.class, initArgs = @ResourceArg(name = "service", value = "network"))
+class MessageContractTest {
+
+    @Inject
+    InstanceEventsHandler handler;
+
+    @Inject
+    AgroalDataSource dataSource;
+
+    private static CloudEventEnvelope envelope(String id, String type, String key, String payload) {
+        return new CloudEventEnvelope(id, type, "/instance-service", Instant.now(), key, key, payload);
+    }
+
+    @Test
+    void theContractExamplesAreConsumedAndAnsweredWithSchemaValidEvents() throws Exception {
+        JsonNode requested = EventSchemas.example(InstanceRequested.TYPE);
+        String instanceId = requested.get("instanceId").asText();
+        // the example's VPC is not in the local registry: the answer is a valid NetworkProvisionFailed
+        assertEquals(InstanceEventsHandler.Outcome.HANDLED,
+                handler.handle(envelope(UUID.randomUUID().toString(), InstanceRequested.TYPE, instanceId, requested.toString())));
+        JsonNode failed = single(outbox(instanceId, NetworkProvisionFailed.TYPE));
+        assertEquals(List.of(), EventSchemas.validate(NetworkProvisionFailed.TYPE, failed));
+        assertEquals("VPC_NOT_FOUND", failed.get("code").asText());
+
+        JsonNode deployed = EventSchemas.example(InstanceDeployed.TYPE);
+        assertEquals(InstanceEventsHandler.Outcome.HANDLED,
+                handler.handle(envelope(UUID.randomUUID().toString(), InstanceDeployed.TYPE, instanceId, deployed.toString())));
+
+        JsonNode release = EventSchemas.example(InstanceReleaseRequested.TYPE);
+        assertEquals(InstanceEventsHandler.Outcome.HANDLED, handler.handle(
+                envelope(UUID.randomUUID().toString(), InstanceReleaseRequested.TYPE, instanceId, release.toString())));
+        JsonNode released = single(outbox(instanceId, NetworkReleased.TYPE));
+        assertEquals(List.of(), EventSchemas.validate(NetworkReleased.TYPE, released));
+    }
+
+    @Test
+    void aProvisionedNetworkIsAnnouncedWithASchemaValidEventAndRedeliveryIsADuplicate() throws Exception {
+        String id = Fixtures.newInstanceId();
+        String eventId = UUID.randomUUID().toString();
+        String payload = new ObjectMapper().writeValueAsString(new dev.dmsmlflow.contracts.EventCodec().toTree(Fixtures.requested(id)));
+        assertEquals(InstanceEventsHandler.Outcome.HANDLED, handler.handle(envelope(eventId, InstanceRequested.TYPE, id, payload)));
+        assertEquals(InstanceEventsHandler.Outcome.DUPLICATE, handler.handle(envelope(eventId, InstanceRequested.TYPE, id, payload)));
+        JsonNode provisioned = single(outbox(id, NetworkProvisioned.TYPE));
+        assertEquals(List.of(), EventSchemas.validate(NetworkProvisioned.TYPE, provisioned));
+        assertEquals(List.of("zone-a", "zone-b"), List.of(provisioned.get("zoneIds").get(0).asText(), provisioned.get("zoneIds").get(1).asText()));
+    }
+
+    @Test
+    void recordsWithoutIdOrWithBadPayloadAreRejectedAndUnknownTypesCounted() throws Exception {
+        assertEquals(InstanceEventsHandler.Outcome.REJECTED, handler.handle(envelope(null, InstanceRequested.TYPE, "k", "{}")));
+        assertEquals(InstanceEventsHandler.Outcome.REJECTED,
+                handler.handle(envelope(UUID.randomUUID().toString(), InstanceRequested.TYPE, "k", "{\"instanceId\":\"x\"}")));
+        assertEquals(InstanceEventsHandler.Outcome.UNKNOWN_TYPE,
+                handler.handle(envelope(UUID.randomUUID().toString(), "SomethingNew", "k", "{}")));
+        assertEquals(InstanceEventsHandler.Outcome.IGNORED,
+                handler.handle(envelope(UUID.randomUUID().toString(), "InstanceRunning", "k", "{}")));
+    }
+
+    private static JsonNode single(List<JsonNode> events) {
+        assertEquals(1, events.size(), events.toString());
+        return events.get(0);
+    }
+
+    private List<JsonNode> outbox(String instanceId, String type) throws Exception {
+        List<JsonNode> out = new ArrayList<>();
+        ObjectMapper json = new ObjectMapper();
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT payload::text FROM outbox_event WHERE aggregateid = ? AND type = ? ORDER BY occurred_at")) {
+            ps.setString(1, instanceId);
+            ps.setString(2, type);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(json.readTree(rs.getString(1)));
+                }
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,213 @@
+package dev.dmsmlflow.network.provider.aliyun;
+
+import dev.dmsmlflow.contracts.network.NetworkFailureCode;
+import dev.dmsmlflow.network.NetworkConfig;
+import dev.dmsmlflow.network.domain.AclRule;
+import dev.dmsmlflow.network.domain.Network;
+import dev.dmsmlflow.network.domain.NetworkStatus;
+import dev.dmsmlflow.network.provider.LoadBalancers;
+import dev.dmsmlflow.network.provider.NetworkFacts;
+import dev.dmsmlflow.network.provider.ProviderException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The aliyun provider against a local server that speaks Alibaba Cloud's RPC wire format and checks signatures. */
+class AliyunProviderTest {
+
+    private FakeAlibabaCloud cloud;
+    private AliyunClients clients;
+    private AliyunNetworkFacts facts;
+    private AliyunLoadBalancers loadBalancers;
+
+    @BeforeAll
+    static void credentials() {
+        // the first link of the default credential chain; in production: ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET
+        System.setProperty("alibabacloud.accessKeyId", FakeAlibabaCloud.ACCESS_KEY_ID);
+        System.setProperty("alibabacloud.accessKeySecret", FakeAlibabaCloud.ACCESS_KEY_SECRET);
+    }
+
+    @AfterAll
+    static void forget() {
+        System.clearProperty("alibabacloud.accessKeyId");
+        System.clearProperty("alibabacloud.accessKeySecret");
+    }
+
+    static NetworkConfig.Aliyun settings(String endpoint) {
+        return new NetworkConfig.Aliyun() {
+            public String regionId() { return "cn-hangzhou"; }
+            public Optional<String> albEndpoint() { return Optional.of(endpoint); }
+            public Optional<String> vpcEndpoint() { return Optional.of(endpoint); }
+            public Optional<String> ecsEndpoint() { return Optional.of(endpoint); }
+            public String protocol() { return "http"; }
+            public String addressType() { return "Intranet"; }
+            public String loadBalancerEdition() { return "Standard"; }
+            public Duration jobTimeout() { return Duration.ofSeconds(20); }
+            public Duration pollInterval() { return Duration.ofMillis(20); }
+            public int maxRetries() { return 4; }
+            public Duration retryBackoff() { return Duration.ofMillis(20); }
+        };
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        cloud = new FakeAlibabaCloud();
+        clients = new AliyunClients(settings(cloud.endpoint()));
+        facts = new AliyunNetworkFacts(clients);
+        loadBalancers = new AliyunLoadBalancers(clients);
+        cloud.seed();
+    }
+
+    @AfterEach
+    void stop() {
+        cloud.close();
+    }
+
+    private LoadBalancers.Spec spec(String instanceId) {
+        return new LoadBalancers.Spec(instanceId, instanceId, facts.vpc("vpc-a1").orElseThrow(), facts.vSwitch("vsw-h1").orElseThrow(),
+                facts.vSwitch("vsw-i1").orElseThrow(), facts.securityGroup("sg-basic").orElseThrow());
+    }
+
+    private static Network network(String instanceId, LoadBalancers.Handle h) {
+        return new Network(instanceId, "ws-1", "vpc-a1", "vsw-h1", "vsw-i1", h.zoneIds(), "sg-basic", h.loadBalancerId(),
+                h.listenerId(), h.aclId(), h.serverGroupId(), h.vpcAddress(), h.vpcPort(), null, null, NetworkStatus.ACTIVE,
+                null, null, Instant.now(), Instant.now());
+    }
+
+    @Test
+    void networkFactsComeFromVpcAndEcsApis() {
+        NetworkFacts.VSwitch vsw = facts.vSwitch("vsw-h1").orElseThrow();
+        assertEquals("vpc-a1", vsw.vpcId());
+        assertEquals("cn-hangzhou-h", vsw.zoneId());
+        assertEquals(251, vsw.availableIpAddressCount());
+        assertEquals("192.168.0.0/16", facts.vpc("vpc-a1").orElseThrow().cidr());
+        assertTrue(facts.vSwitch("vsw-nope").isEmpty());
+        assertTrue(facts.vpc("vpc-nope").isEmpty());
+        assertTrue(facts.securityGroup("sg-nope").isEmpty());
+
+        NetworkFacts.SecurityGroup sg = facts.securityGroup("sg-basic").orElseThrow();
+        assertTrue(sg.isBasic());
+        assertEquals(2, sg.inboundRules().size());
+        NetworkFacts.InboundRule http = sg.inboundRules().get(0);
+        assertEquals("tcp", http.protocol());
+        assertTrue(http.admitsPort(80) && http.accepts());
+        assertFalse(sg.inboundRules().get(1).accepts());
+        assertFalse(facts.securityGroup("sg-managed").orElseThrow().isBasic());
+        assertFalse(facts.securityGroup("sg-ent").orElseThrow().isBasic());
+    }
+
+    @Test
+    void createMakesAWhiteListedPort80ListenerAfterADryRunRetryingThrottlingAndPollingJobs() throws Exception {
+        cloud.throttle.put("CreateLoadBalancer", new AtomicInteger(1));
+        cloud.throttle.put("AddEntriesToAcl", new AtomicInteger(2));
+        LoadBalancers.Handle h = loadBalancers.create(spec("mlf-abc123"));
+
+        assertTrue(cloud.calls.indexOf("CreateLoadBalancer") >= 0);
+        assertEquals("true", cloud.count("CreateLoadBalancer") >= 3 ? "true" : "false", cloud.calls.toString()); // dry run, throttled, real
+        assertTrue(cloud.count("GetLoadBalancerAttribute") > FakeAlibabaCloud.POLLS_TO_SETTLE, "polled until Active");
+        assertTrue(cloud.count("ListAsynJobs") > 0);
+        assertEquals(80, h.vpcPort());
+        assertEquals("192.168.0.10", h.vpcAddress());
+        assertEquals(List.of("cn-hangzhou-h", "cn-hangzhou-i"), h.zoneIds());
+        FakeAlibabaCloud.Resource listener = cloud.listeners.get(h.listenerId());
+        assertEquals("White", listener.attrs.get("AclType"));
+        assertEquals(h.aclId(), listener.attrs.get("AclId"));
+        assertEquals("80", listener.attrs.get("Port"));
+        assertEquals("HTTP", listener.attrs.get("Protocol"));
+        assertEquals(h.serverGroupId(), listener.attrs.get("ServerGroupId"));
+        assertTrue(cloud.acls.get(h.aclId()).entries.isEmpty(), "the ACL starts empty: deny all");
+        FakeAlibabaCloud.Resource lb = cloud.loadBalancers.get(h.loadBalancerId());
+        assertEquals("Intranet", lb.attrs.get("AddressType"));
+        assertEquals("PostPay", lb.attrs.get("PayType"));
+        Map<String, String> params = cloud.lastParams.get("CreateLoadBalancer");
+        assertEquals("vsw-h1", params.get("ZoneMappings.1.VSwitchId"));
+        assertEquals("cn-hangzhou-i", params.get("ZoneMappings.2.ZoneId"));
+        assertTrue(params.get("ClientToken").length() <= 64);
+
+        // a retried creation (same client token) returns the same resources
+        LoadBalancers.Handle again = loadBalancers.create(spec("mlf-abc123"));
+        assertEquals(h.loadBalancerId(), again.loadBalancerId());
+        assertEquals(h.listenerId(), again.listenerId());
+        assertEquals(1, cloud.loadBalancers.size());
+        assertEquals(1, cloud.acls.size());
+    }
+
+    @Test
+    void aclEntriesGoInBatchesOfTwentyAndBackendsAreReplaced() throws Exception {
+        LoadBalancers.Handle h = loadBalancers.create(spec("mlf-batch"));
+        Network n = network("mlf-batch", h);
+        List<AclRule> entries = new ArrayList<>();
+        for (int i = 0; i < 45; i++) {
+            entries.add(new AclRule("10.0." + i + ".0/24", "entry " + i, Instant.now()));
+        }
+        cloud.throttle.put("AddEntriesToAcl", new AtomicInteger(1));
+        loadBalancers.addAclEntries(n, entries);
+        assertEquals(45, cloud.acls.get(h.aclId()).entries.size());
+        assertEquals(4, cloud.count("AddEntriesToAcl"), "3 batches + 1 throttled");
+        loadBalancers.removeAclEntries(n, entries.subList(0, 25).stream().map(AclRule::cidr).toList());
+        assertEquals(20, cloud.acls.get(h.aclId()).entries.size());
+        assertEquals(2, cloud.count("RemoveEntriesFromAcl"));
+
+        loadBalancers.registerBackend(n, "192.168.0.77", 5000);
+        loadBalancers.registerBackend(n, "192.168.0.77", 5000);
+        assertEquals(1, cloud.serverGroups.get(h.serverGroupId()).servers.size());
+        loadBalancers.registerBackend(n, "192.168.0.78", 5001);
+        List<Map<String, Object>> servers = cloud.serverGroups.get(h.serverGroupId()).servers;
+        assertEquals(1, servers.size());
+        assertEquals("192.168.0.78", servers.get(0).get("ServerIp"));
+        assertEquals(5001, servers.get(0).get("Port"));
+
+        loadBalancers.delete(n);
+        assertTrue(cloud.loadBalancers.isEmpty() && cloud.listeners.isEmpty() && cloud.serverGroups.isEmpty() && cloud.acls.isEmpty());
+        loadBalancers.delete(n); // gone already: fine
+    }
+
+    @Test
+    void aFailedCreationRemovesEverythingItCreated() {
+        cloud.failures.put("CreateListener", "QuotaExceeded.ListenersNum");
+        ProviderException e = assertThrows(ProviderException.class, () -> loadBalancers.create(spec("mlf-fail")));
+        assertEquals(NetworkFailureCode.LOAD_BALANCER_QUOTA_EXCEEDED, e.code());
+        assertTrue(cloud.loadBalancers.isEmpty(), "load balancer deleted");
+        assertTrue(cloud.serverGroups.isEmpty(), "server group deleted");
+        assertTrue(cloud.acls.isEmpty(), "acl deleted");
+    }
+
+    @Test
+    void aRefusedDryRunCreatesNothing() {
+        cloud.failures.put("CreateLoadBalancer", "OperationDenied.VSwitchNotEnoughIp");
+        ProviderException e = assertThrows(ProviderException.class, () -> loadBalancers.create(spec("mlf-dry")));
+        assertEquals(NetworkFailureCode.LOAD_BALANCER_CREATION_FAILED, e.code());
+        assertTrue(e.getMessage().contains("OperationDenied.VSwitchNotEnoughIp"), e.getMessage());
+        assertEquals(1, cloud.count("CreateLoadBalancer"));
+        assertTrue(cloud.loadBalancers.isEmpty());
+    }
+
+    @Test
+    void requestsSignedWithAnotherSecretAreRejected() {
+        System.setProperty("alibabacloud.accessKeySecret", "not-the-secret");
+        try {
+            AliyunNetworkFacts wrong = new AliyunNetworkFacts(new AliyunClients(settings(cloud.endpoint())));
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> wrong.vSwitch("vsw-h1"));
+            assertTrue(e.getMessage().contains("SignatureDoesNotMatch"), e.getMessage());
+            assertFalse(e.getMessage().contains("not-the-secret"), "the secret is never in a message");
+            assertTrue(cloud.calls.isEmpty(), "nothing was executed");
+        } finally {
+            System.setProperty("alibabacloud.accessKeySecret", FakeAlibabaCloud.ACCESS_KEY_SECRET);
+        }
+    }
+}

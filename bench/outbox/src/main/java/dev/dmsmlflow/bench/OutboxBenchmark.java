@@ -33,7 +33,7 @@ import java.util.concurrent.Future;
  * prints throughput from first commit to last consumption and the commit-to-consumer latency percentiles.
  * Options: --events N (100000) --writers W (4) --batch B events per transaction (20) --aggregates A (100)
  * --rate R offered events/s across all writers (0 = as fast as the writers can commit)
- * --throwaway (PostgreSQL without fsync; default is a durable server).
+ * --warmup N events relayed first and not measured (20000) --throwaway (PostgreSQL without fsync; default durable).
  * Throughput is measured with an unpaced run; latency is meaningful at an offered rate the relay sustains,
  * since an unpaced run measures the queue the writers build up, not the relay.
  */
@@ -58,20 +58,34 @@ public final class OutboxBenchmark {
                 .locations("classpath:db/platform").load().migrate();
         String topic = "bench.outbox." + System.currentTimeMillis();
 
+        int warmup = intOpt(args, "--warmup", 20_000);
+        try (OutboxRelay relay = new OutboxRelay(RelaySettings.forJdbcUrl(db, pg.jdbcUrl(db), pg.username(), pg.password(), kafka.bootstrapServers()))) {
+            relay.start();
+            relay.awaitStreaming(Duration.ofSeconds(60));
+            if (warmup > 0) {
+                System.out.printf("warm-up: %d events (JIT, connections, topic metadata), not measured%n", warmup);
+                runPhase(pg, db, kafka, topic + ".warmup", warmup, writers, batch, aggregates, rate, false);
+            }
+            runPhase(pg, db, kafka, topic, events, writers, batch, aggregates, rate, true);
+        } finally {
+            kafka.close();
+            pg.close();
+        }
+    }
+
+    private static void runPhase(LocalPostgres pg, String db, LocalKafka kafka, String topic, int events, int writers,
+                                 int batch, int aggregates, int rate, boolean report) throws Exception {
         Map<String, Long> committedAt = new ConcurrentHashMap<>(events * 2);
         long[] latenciesNanos = new long[events];
         int received = 0;
         long firstCommit;
         long lastReceive;
-        try (OutboxRelay relay = new OutboxRelay(RelaySettings.forJdbcUrl(db, pg.jdbcUrl(db), pg.username(), pg.password(), kafka.bootstrapServers()));
-             KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
                      ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                     ConsumerConfig.GROUP_ID_CONFIG, "bench",
+                     ConsumerConfig.GROUP_ID_CONFIG, "bench-" + topic,
                      ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                      ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000",
                      ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "10"), new StringDeserializer(), new StringDeserializer())) {
-            relay.start();
-            relay.awaitStreaming(Duration.ofSeconds(60));
             consumer.subscribe(List.of(topic));
             consumer.poll(Duration.ofMillis(200)); // join the group before the clock starts
 
@@ -132,6 +146,9 @@ public final class OutboxBenchmark {
                 f.get();
             }
             pool.shutdown();
+            if (!report) {
+                return;
+            }
             double seconds = (lastReceive - firstCommit) / 1e9;
             long[] sorted = Arrays.copyOf(latenciesNanos, received);
             Arrays.sort(sorted);
@@ -139,9 +156,6 @@ public final class OutboxBenchmark {
                     received, expected, seconds, received / seconds);
             System.out.printf("latency commit->consumer: p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
                     pct(sorted, 50) / 1e6, pct(sorted, 99) / 1e6, sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1e6);
-        } finally {
-            kafka.close();
-            pg.close();
         }
     }
 

@@ -1,0 +1,30 @@
+package dev.dmsmlflow.compute;
+
+import java.util.Collection;
+
+/** Runs one tracking server per instance (local: a child process; production: a Kubernetes Deployment). */
+public interface Compute {
+
+    /**
+     * Starts the instance's tracking server and returns once it answers its health check. Idempotent: when
+     * a healthy server for the instance already runs, its address is returned.
+     *
+     * @throws ComputeException when it cannot start or does not become healthy; nothing is left running then
+     */
+    ComputeAddress start(ComputeRequest request) throws ComputeException;
+
+    /** Stops the instance's tracking server; does nothing when none runs. */
+    void stop(String instanceId);
+
+    /** Whether the provider can run that tracking-server version (null = the default version). */
+    boolean supportsVersion(String version);
+
+    /** Whether a tracking server for the instance is running. */
+    boolean isRunning(String instanceId);
+
+    /**
+     * After a restart of the service: adopts servers that still run, restarts the dead ones among
+     * {@code wanted}, leaves those of {@code inProgress} instances alone, and stops every other server.
+     */
+    void reconcile(Collection<ComputeRequest> wanted, Collection<String> inProgress);
+}

@@ -1,0 +1,244 @@
+package dev.dmsmlflow.instance.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dmsmlflow.compute.Compute;
+import dev.dmsmlflow.instance.domain.CreateInstance;
+import dev.dmsmlflow.instance.domain.Instance;
+import dev.dmsmlflow.instance.domain.InstanceRules;
+import dev.dmsmlflow.instance.domain.InstanceStatus;
+import dev.dmsmlflow.instance.domain.Spec;
+import dev.dmsmlflow.instance.network.NetworkValidation;
+import dev.dmsmlflow.instance.persistence.InstanceRepository;
+import dev.dmsmlflow.instance.saga.InstanceService;
+import dev.dmsmlflow.instance.saga.SagaWorker;
+import dev.dmsmlflow.platform.problem.ProblemException;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.PATCH;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+
+/** The internal instance API (the gateway exposes it publicly). Errors are problem+json naming the field. */
+@Path("/instances")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+public class InstanceResource {
+
+    private static final int DEFAULT_PAGE_SIZE = 20;
+    private static final int MAX_PAGE_SIZE = 100;
+    private static final Set<String> EDITABLE = Set.of("name", "description");
+
+    private final InstanceService service;
+    private final InstanceRepository repository;
+    private final NetworkValidation network;
+    private final SagaWorker worker;
+    private final Compute compute;
+    private final ObjectMapper mapper;
+
+    InstanceResource(InstanceService service, InstanceRepository repository, NetworkValidation network, SagaWorker worker,
+                     Compute compute, ObjectMapper mapper) {
+        this.service = service;
+        this.repository = repository;
+        this.network = network;
+        this.worker = worker;
+        this.compute = compute;
+        this.mapper = mapper;
+    }
+
+    @POST
+    public Response create(CreateInstanceRequest body, @HeaderParam("Idempotency-Key") String idempotencyKey,
+                           @HeaderParam("X-Dms-Principal") String principal) {
+        if (body == null) {
+            throw ProblemException.invalidField("body", "A JSON body with the instance's parameters is required.");
+        }
+        CreateInstance cmd = validate(body, principal);
+        String key = null;
+        String hash = null;
+        if (idempotencyKey != null) {
+            if (idempotencyKey.isBlank() || idempotencyKey.length() > 255) {
+                throw ProblemException.invalidField("Idempotency-Key", "Idempotency-Key must be 1-255 characters.");
+            }
+            key = idempotencyKey;
+            hash = hash(cmd);
+            var existing = service.findByIdempotencyKey(cmd.workspaceId(), key, hash);
+            if (existing.isPresent()) {
+                return created(existing.get(), true);
+            }
+        }
+        network.validate(new NetworkValidation.NetworkRequest(cmd.vpcId(), cmd.vSwitchId(), cmd.secondaryVSwitchId(), cmd.securityGroupId()));
+        try {
+            return created(service.create(cmd, key, hash), false);
+        } catch (InstanceService.IdempotencyRaceException e) {
+            return created(service.findByIdempotencyKey(cmd.workspaceId(), key, hash).orElseThrow(() -> e), true);
+        }
+    }
+
+    @GET
+    @Path("/{id}")
+    public InstanceView get(@PathParam("id") String id) {
+        return InstanceView.of(service.get(id));
+    }
+
+    @GET
+    public InstancePage list(@QueryParam("status") String status, @QueryParam("pageSize") String pageSize,
+                             @QueryParam("pageToken") String pageToken) {
+        InstanceStatus filter = null;
+        if (status != null && !status.isEmpty()) {
+            try {
+                filter = InstanceStatus.valueOf(status);
+            } catch (IllegalArgumentException e) {
+                throw ProblemException.invalidField("status", "Unknown status '" + status + "'; one of "
+                        + java.util.Arrays.toString(InstanceStatus.values()) + ".");
+            }
+        }
+        int size = DEFAULT_PAGE_SIZE;
+        if (pageSize != null && !pageSize.isEmpty()) {
+            try {
+                size = Integer.parseInt(pageSize);
+            } catch (NumberFormatException e) {
+                size = -1;
+            }
+            if (size < 1 || size > MAX_PAGE_SIZE) {
+                throw ProblemException.invalidField("pageSize", "pageSize must be an integer from 1 to " + MAX_PAGE_SIZE + ".");
+            }
+        }
+        String after = null;
+        if (pageToken != null && !pageToken.isEmpty()) {
+            try {
+                after = new String(Base64.getUrlDecoder().decode(pageToken), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw ProblemException.invalidField("pageToken", "pageToken is not a token returned by this API.");
+            }
+            if (!after.startsWith("i:")) {
+                throw ProblemException.invalidField("pageToken", "pageToken is not a token returned by this API.");
+            }
+            after = after.substring(2);
+        }
+        List<Instance> rows = repository.page(filter, after, size + 1);
+        String next = null;
+        if (rows.size() > size) {
+            rows = rows.subList(0, size);
+            next = Base64.getUrlEncoder().withoutPadding()
+                    .encodeToString(("i:" + rows.get(size - 1).id).getBytes(StandardCharsets.UTF_8));
+        }
+        return new InstancePage(rows.stream().map(InstanceView::of).toList(), next);
+    }
+
+    @PATCH
+    @Path("/{id}")
+    @Consumes({MediaType.APPLICATION_JSON, "application/merge-patch+json"})
+    public InstanceView update(@PathParam("id") String id, JsonNode body) {
+        if (body == null || !body.isObject()) {
+            throw ProblemException.invalidField("body", "A JSON object with name and/or description is required.");
+        }
+        for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
+            String field = it.next();
+            if (!EDITABLE.contains(field)) {
+                throw ProblemException.invalidField(field, "Only name and description can be edited.");
+            }
+        }
+        String name = null;
+        if (body.has("name")) {
+            if (!body.get("name").isTextual()) {
+                throw ProblemException.invalidField("name", "name must be a string.");
+            }
+            name = InstanceRules.name(body.get("name").asText());
+        }
+        String description = null;
+        boolean descriptionGiven = body.has("description");
+        if (descriptionGiven && !body.get("description").isNull()) {
+            if (!body.get("description").isTextual()) {
+                throw ProblemException.invalidField("description", "description must be a string or null.");
+            }
+            description = InstanceRules.description(body.get("description").asText());
+        }
+        return InstanceView.of(service.update(id, name, description, descriptionGiven));
+    }
+
+    @POST
+    @Path("/{id}/release")
+    public Response release(@PathParam("id") String id, @HeaderParam("X-Dms-Principal") String principal) {
+        return accepted(service.release(id, principal));
+    }
+
+    @POST
+    @Path("/{id}/redeploy")
+    public Response redeploy(@PathParam("id") String id, JsonNode body) {
+        String version = null;
+        if (body != null && body.hasNonNull("version")) {
+            if (!body.get("version").isTextual() || !compute.supportsVersion(body.get("version").asText())) {
+                throw ProblemException.invalidField("version", "Unknown tracking-server version " + body.get("version") + ".");
+            }
+            version = body.get("version").asText();
+        }
+        return accepted(service.redeploy(id, version));
+    }
+
+    @POST
+    @Path("/{id}/stop")
+    public Response stop(@PathParam("id") String id) {
+        return accepted(service.stop(id));
+    }
+
+    @POST
+    @Path("/{id}/start")
+    public Response start(@PathParam("id") String id) {
+        return accepted(service.start(id));
+    }
+
+    private Response accepted(Instance i) {
+        worker.wake();
+        return Response.accepted(InstanceView.of(i)).build();
+    }
+
+    private static Response created(Instance i, boolean replayed) {
+        return Response.created(URI.create("/instances/" + i.id)).entity(InstanceView.of(i))
+                .header("Idempotent-Replayed", Boolean.toString(replayed)).build();
+    }
+
+    private static CreateInstance validate(CreateInstanceRequest b, String principal) {
+        String workspaceId = InstanceRules.id("workspaceId", b.workspaceId());
+        String name = InstanceRules.name(b.name());
+        String description = InstanceRules.description(b.description());
+        String vpcId = InstanceRules.id("vpcId", b.vpcId());
+        String vSwitchId = InstanceRules.id("vSwitchId", b.vSwitchId());
+        String secondary = InstanceRules.id("secondaryVSwitchId", b.secondaryVSwitchId());
+        if (secondary.equals(vSwitchId)) {
+            throw ProblemException.invalidField("secondaryVSwitchId",
+                    "secondaryVSwitchId must differ from vSwitchId: the load balancer needs two zones.");
+        }
+        String securityGroupId = InstanceRules.id("securityGroupId", b.securityGroupId());
+        String bucket = InstanceRules.ossBucket(b.ossBucket());
+        String path = InstanceRules.ossPath(b.ossPath());
+        Spec spec = InstanceRules.spec(b.spec());
+        String by = principal == null || principal.isBlank() ? null : principal;
+        return new CreateInstance(workspaceId, name, description, vpcId, vSwitchId, secondary, securityGroupId, bucket, path, spec, by);
+    }
+
+    private String hash(CreateInstance cmd) {
+        try {
+            String canonical = mapper.writeValueAsString(new Object[] {cmd.workspaceId(), cmd.name(), cmd.description(), cmd.vpcId(),
+                    cmd.vSwitchId(), cmd.secondaryVSwitchId(), cmd.securityGroupId(), cmd.ossBucket(), cmd.ossPath(), cmd.spec().name()});
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException | com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

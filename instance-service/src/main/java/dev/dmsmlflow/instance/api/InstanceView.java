@@ -1,0 +1,43 @@
+package dev.dmsmlflow.instance.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.dmsmlflow.instance.domain.Instance;
+
+import java.time.Instant;
+
+/** An instance as the API shows it; never carries database credentials. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record InstanceView(
+        @JsonProperty("id") String id,
+        @JsonProperty("workspaceId") String workspaceId,
+        @JsonProperty("name") String name,
+        @JsonProperty("description") String description,
+        @JsonProperty("status") String status,
+        @JsonProperty("statusReason") Reason statusReason,
+        @JsonProperty("vpcId") String vpcId,
+        @JsonProperty("vSwitchId") String vSwitchId,
+        @JsonProperty("secondaryVSwitchId") String secondaryVSwitchId,
+        @JsonProperty("securityGroupId") String securityGroupId,
+        @JsonProperty("ossBucket") String ossBucket,
+        @JsonProperty("ossPath") String ossPath,
+        @JsonProperty("artifactRoot") String artifactRoot,
+        @JsonProperty("spec") String spec,
+        @JsonProperty("trackingVersion") String trackingVersion,
+        @JsonProperty("vpcAddress") String vpcAddress,
+        @JsonProperty("trackingUri") String trackingUri,
+        @JsonProperty("loadBalancerId") String loadBalancerId,
+        @JsonProperty("createdAt") Instant createdAt,
+        @JsonProperty("updatedAt") Instant updatedAt) {
+
+    /** Why the instance is in a failed (or fallen-back) status. */
+    public record Reason(@JsonProperty("code") String code, @JsonProperty("message") String message) {
+    }
+
+    public static InstanceView of(Instance i) {
+        return new InstanceView(i.id, i.workspaceId, i.name, i.description, i.status.name(),
+                i.failureCode == null ? null : new Reason(i.failureCode, i.failureMessage),
+                i.vpcId, i.vSwitchId, i.secondaryVSwitchId, i.securityGroupId, i.ossBucket, i.ossPath, i.artifactRoot(),
+                i.spec, i.trackingVersion, i.vpcAddress, i.trackingUri(), i.loadBalancerId, i.createdAt, i.updatedAt);
+    }
+}

@@ -1,0 +1,55 @@
+package dev.dmsmlflow.instance.domain;
+
+import dev.dmsmlflow.contracts.common.Backend;
+import dev.dmsmlflow.contracts.instance.InstanceDeployed;
+import dev.dmsmlflow.contracts.instance.InstanceFailed;
+import dev.dmsmlflow.contracts.instance.InstanceFailureCode;
+import dev.dmsmlflow.contracts.instance.InstanceReleaseRequested;
+import dev.dmsmlflow.contracts.instance.InstanceReleased;
+import dev.dmsmlflow.contracts.instance.InstanceRequested;
+import dev.dmsmlflow.contracts.instance.InstanceRunning;
+import dev.dmsmlflow.contracts.instance.InstanceUpdated;
+
+import java.time.Instant;
+
+/** The one place where the instance entity is mapped to its wire events. */
+public final class Events {
+
+    private Events() {
+    }
+
+    public static InstanceRequested requested(Instance i) {
+        return new InstanceRequested(i.id, i.workspaceId, i.name, i.description, i.vpcId, i.vSwitchId, i.secondaryVSwitchId,
+                i.securityGroupId, i.ossBucket, i.ossPath, i.spec, i.requestedBy, i.createdAt);
+    }
+
+    public static InstanceUpdated updated(Instance i, Instant at) {
+        return new InstanceUpdated(i.id, i.workspaceId, i.name, i.description, at);
+    }
+
+    public static InstanceDeployed deployed(Instance i, Instant at) {
+        return new InstanceDeployed(i.id, i.workspaceId, new Backend(i.backendHost, i.backendPort), i.trackingDatabase, at);
+    }
+
+    public static InstanceRunning running(Instance i, Instant at) {
+        return new InstanceRunning(i.id, i.workspaceId, i.vpcAddress, i.trackingUri(), at);
+    }
+
+    public static InstanceFailed failed(Instance i, Instant at) {
+        InstanceFailureCode code;
+        try {
+            code = InstanceFailureCode.valueOf(i.failureCode);
+        } catch (RuntimeException e) {
+            code = InstanceFailureCode.INTERNAL_ERROR;
+        }
+        return new InstanceFailed(i.id, i.workspaceId, code, i.failureMessage == null ? code.name() : i.failureMessage, at);
+    }
+
+    public static InstanceReleaseRequested releaseRequested(Instance i, String by, Instant at) {
+        return new InstanceReleaseRequested(i.id, i.workspaceId, by, at);
+    }
+
+    public static InstanceReleased released(Instance i, Instant at) {
+        return new InstanceReleased(i.id, i.workspaceId, at);
+    }
+}

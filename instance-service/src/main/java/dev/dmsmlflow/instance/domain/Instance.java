@@ -1,0 +1,57 @@
+package dev.dmsmlflow.instance.domain;
+
+import java.time.Instant;
+
+/** One MLflow instance as stored: its request, status, pending saga step and what provisioning created. */
+public class Instance {
+    public String id;
+    public String workspaceId;
+    public String name;
+    public String description;
+    public String vpcId;
+    public String vSwitchId;
+    public String secondaryVSwitchId;
+    public String securityGroupId;
+    public String ossBucket;
+    public String ossPath;
+    public String spec;
+    public String trackingVersion;
+    public InstanceStatus status;
+    public SagaStep sagaStep;
+    public String failureCode;
+    public String failureMessage;
+    public String trackingDatabase;
+    public String backendHost;
+    public Integer backendPort;
+    public String vpcAddress;
+    public Integer vpcPort;
+    public String loadBalancerId;
+    public String listenerId;
+    public String aclId;
+    public boolean computeReleased;
+    public boolean networkReleased;
+    public String requestedBy;
+    public Instant createdAt;
+    public Instant updatedAt;
+    /** Start of the not yet metered running time; null while the instance is not running. */
+    public Instant meteredFrom;
+    public long version;
+
+    /** The tracking URI users copy into mlflow.set_tracking_uri, once the load balancer exists. */
+    public String trackingUri() {
+        if (vpcAddress == null) {
+            return null;
+        }
+        return "http://" + vpcAddress + (vpcPort == null || vpcPort == 80 ? "" : ":" + vpcPort);
+    }
+
+    /** The default artifact root the user asked for. */
+    public String artifactRoot() {
+        return "oss://" + ossBucket + "/" + ossPath;
+    }
+
+    @Override
+    public String toString() {
+        return "Instance[" + id + " " + status + (sagaStep == null ? "" : " step=" + sagaStep) + "]";
+    }
+}

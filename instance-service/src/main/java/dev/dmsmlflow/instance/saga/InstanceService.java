@@ -1,0 +1,455 @@
+package dev.dmsmlflow.instance.saga;
+
+import dev.dmsmlflow.contracts.instance.InstanceFailureCode;
+import dev.dmsmlflow.contracts.network.BackendRegistered;
+import dev.dmsmlflow.contracts.network.NetworkProvisionFailed;
+import dev.dmsmlflow.contracts.network.NetworkProvisioned;
+import dev.dmsmlflow.contracts.network.NetworkReleased;
+import dev.dmsmlflow.instance.database.TrackingDatabases;
+import dev.dmsmlflow.instance.domain.CreateInstance;
+import dev.dmsmlflow.instance.domain.Events;
+import dev.dmsmlflow.instance.domain.Instance;
+import dev.dmsmlflow.instance.domain.InstanceStatus;
+import dev.dmsmlflow.instance.domain.SagaStep;
+import dev.dmsmlflow.instance.messaging.EventPublisher;
+import dev.dmsmlflow.instance.metering.Metering;
+import dev.dmsmlflow.instance.persistence.InstanceRepository;
+import dev.dmsmlflow.platform.problem.Problem;
+import dev.dmsmlflow.platform.problem.ProblemException;
+import io.agroal.api.AgroalDataSource;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+import org.jboss.logging.Logger;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The instance state machine. Every method is one transaction that changes the instance and writes the
+ * events of that change to the outbox; long-running work (database, compute) is left as a saga step for
+ * {@link SagaWorker}, which reports back through the {@code compute*} methods.
+ */
+@ApplicationScoped
+public class InstanceService {
+
+    private static final Logger LOG = Logger.getLogger(InstanceService.class);
+
+    private final InstanceRepository repository;
+    private final EventPublisher events;
+    private final Metering metering;
+    private final AgroalDataSource dataSource;
+
+    InstanceService(InstanceRepository repository, EventPublisher events, Metering metering, AgroalDataSource dataSource) {
+        this.repository = repository;
+        this.events = events;
+        this.metering = metering;
+        this.dataSource = dataSource;
+    }
+
+    /** The outcome of a create: the instance and whether this request created it (false: idempotent replay). */
+    public record Created(Instance instance, boolean created) {
+    }
+
+    // ---------------------------------------------------------------- API side
+
+    /** The instance an Idempotency-Key already created; 409 when the key was used with another body. */
+    @Transactional
+    public Optional<Instance> findByIdempotencyKey(String workspaceId, String key, String requestHash) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement(
+                     "SELECT request_hash, instance_id FROM instance_idempotency_key WHERE workspace_id = ? AND key = ?")) {
+            ps.setString(1, workspaceId);
+            ps.setString(2, key);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                if (!rs.getString(1).equals(requestHash)) {
+                    throw new ProblemException(Problem.of("idempotency-key-reused", "Idempotency key reused", 409,
+                            "This Idempotency-Key was already used with a different request body.", "Idempotency-Key"));
+                }
+                return repository.find(rs.getString(2));
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("idempotency lookup failed", e);
+        }
+    }
+
+    @Transactional
+    public Instance create(CreateInstance cmd, String idempotencyKey, String requestHash) {
+        Instant now = Instant.now();
+        Instance i = new Instance();
+        i.id = UUID.randomUUID().toString();
+        i.workspaceId = cmd.workspaceId();
+        i.name = cmd.name();
+        i.description = cmd.description();
+        i.vpcId = cmd.vpcId();
+        i.vSwitchId = cmd.vSwitchId();
+        i.secondaryVSwitchId = cmd.secondaryVSwitchId();
+        i.securityGroupId = cmd.securityGroupId();
+        i.ossBucket = cmd.ossBucket();
+        i.ossPath = cmd.ossPath();
+        i.spec = cmd.spec().name();
+        i.status = InstanceStatus.CREATING;
+        i.sagaStep = SagaStep.AWAIT_NETWORK;
+        i.trackingDatabase = TrackingDatabases.databaseName(i.id);
+        i.requestedBy = cmd.requestedBy();
+        i.createdAt = now;
+        i.updatedAt = now;
+        repository.insert(i);
+        if (idempotencyKey != null) {
+            try (Connection c = dataSource.getConnection();
+                 PreparedStatement ps = c.prepareStatement("INSERT INTO instance_idempotency_key "
+                         + "(workspace_id, key, request_hash, instance_id, created_at) VALUES (?, ?, ?, ?, ?)")) {
+                ps.setString(1, i.workspaceId);
+                ps.setString(2, idempotencyKey);
+                ps.setString(3, requestHash);
+                ps.setString(4, i.id);
+                ps.setTimestamp(5, Timestamp.from(now));
+                ps.executeUpdate();
+            } catch (SQLException e) {
+                // a concurrent request with the same key won: this transaction rolls back, the caller re-reads the key
+                throw new IdempotencyRaceException(e);
+            }
+        }
+        events.publish(Events.requested(i));
+        LOG.infof("instance %s requested (%s, %s)", i.id, i.name, i.spec);
+        return i;
+    }
+
+    /** Thrown when two requests with one Idempotency-Key race; the loser answers with the winner's instance. */
+    public static class IdempotencyRaceException extends RuntimeException {
+        IdempotencyRaceException(Throwable cause) {
+            super("idempotency key taken concurrently", cause);
+        }
+    }
+
+    public Instance get(String id) {
+        return repository.find(id).orElseThrow(() -> ProblemException.notFound("Instance " + id + " does not exist."));
+    }
+
+    @Transactional
+    public Instance update(String id, String name, String description, boolean descriptionGiven) {
+        Instance i = locked(id);
+        if (i.status == InstanceStatus.RELEASING || i.status == InstanceStatus.RELEASED) {
+            throw ProblemException.conflict("Instance " + id + " is " + i.status + " and can no longer be edited.");
+        }
+        boolean changed = false;
+        if (name != null && !name.equals(i.name)) {
+            i.name = name;
+            changed = true;
+        }
+        if (descriptionGiven && !java.util.Objects.equals(description, i.description)) {
+            i.description = description;
+            changed = true;
+        }
+        if (changed) {
+            repository.update(i);
+            events.publish(Events.updated(i, i.updatedAt));
+        }
+        return i;
+    }
+
+    @Transactional
+    public Instance release(String id, String requestedBy) {
+        Instance i = locked(id);
+        if (i.status == InstanceStatus.RELEASING || i.status == InstanceStatus.RELEASED) {
+            return i;
+        }
+        require(i, InstanceStatus.RELEASABLE.contains(i.status), "released");
+        Instant now = Instant.now();
+        metering.meter(i, now, true);
+        i.status = InstanceStatus.RELEASING;
+        i.sagaStep = SagaStep.RELEASE;
+        i.computeReleased = false;
+        i.failureCode = null;
+        i.failureMessage = null;
+        repository.update(i);
+        events.publish(Events.releaseRequested(i, requestedBy, now));
+        return i;
+    }
+
+    @Transactional
+    public Instance redeploy(String id, String version) {
+        Instance i = locked(id);
+        require(i, i.status == InstanceStatus.RUNNING, "redeployed");
+        i.status = InstanceStatus.REDEPLOYING;
+        i.sagaStep = SagaStep.REDEPLOY;
+        if (version != null) {
+            i.trackingVersion = version;
+        }
+        repository.update(i);
+        return i;
+    }
+
+    @Transactional
+    public Instance stop(String id) {
+        Instance i = locked(id);
+        if (i.status == InstanceStatus.STOPPING || i.status == InstanceStatus.STOPPED) {
+            return i;
+        }
+        require(i, i.status == InstanceStatus.RUNNING, "stopped");
+        metering.meter(i, Instant.now(), true);
+        i.status = InstanceStatus.STOPPING;
+        i.sagaStep = SagaStep.STOP;
+        repository.update(i);
+        return i;
+    }
+
+    @Transactional
+    public Instance start(String id) {
+        Instance i = locked(id);
+        if (i.status == InstanceStatus.STARTING || i.status == InstanceStatus.RUNNING) {
+            return i;
+        }
+        require(i, i.status == InstanceStatus.STOPPED, "started");
+        i.status = InstanceStatus.STARTING;
+        i.sagaStep = SagaStep.START;
+        i.failureCode = null;
+        i.failureMessage = null;
+        repository.update(i);
+        return i;
+    }
+
+    // ---------------------------------------------------------------- events from network-service
+
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void onNetworkProvisioned(NetworkProvisioned e) {
+        Optional<Instance> found = repository.lock(e.instanceId());
+        if (found.isEmpty()) {
+            LOG.debugf("NetworkProvisioned for unknown instance %s ignored", e.instanceId());
+            return;
+        }
+        Instance i = found.get();
+        if (i.status != InstanceStatus.CREATING || i.sagaStep != SagaStep.AWAIT_NETWORK) {
+            LOG.infof("NetworkProvisioned for %s in %s ignored (already handled)", i, i.status);
+            return;
+        }
+        i.vpcAddress = e.vpcAddress();
+        i.vpcPort = e.vpcPort();
+        i.loadBalancerId = e.loadBalancerId();
+        i.listenerId = e.listenerId();
+        i.aclId = e.aclId();
+        i.sagaStep = SagaStep.DEPLOY;
+        repository.update(i);
+    }
+
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void onNetworkProvisionFailed(NetworkProvisionFailed e) {
+        Optional<Instance> found = repository.lock(e.instanceId());
+        if (found.isEmpty()) {
+            return;
+        }
+        Instance i = found.get();
+        if (i.status != InstanceStatus.CREATING || i.sagaStep != SagaStep.AWAIT_NETWORK) {
+            LOG.infof("NetworkProvisionFailed for %s ignored", i);
+            return;
+        }
+        i.failureCode = InstanceFailureCode.NETWORK_PROVISION_FAILED.name();
+        i.failureMessage = e.code() + ": " + e.message();
+        i.networkReleased = true; // network-service cleaned up what it had created
+        i.sagaStep = SagaStep.FAIL_CLEANUP;
+        repository.update(i);
+    }
+
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void onBackendRegistered(BackendRegistered e) {
+        Optional<Instance> found = repository.lock(e.instanceId());
+        if (found.isEmpty()) {
+            return;
+        }
+        Instance i = found.get();
+        boolean matches = e.backend() != null && e.backend().host().equals(i.backendHost)
+                && i.backendPort != null && e.backend().port() == i.backendPort;
+        if (i.sagaStep != SagaStep.AWAIT_BACKEND || !matches) {
+            LOG.infof("BackendRegistered for %s ignored (step %s, backend %s)", i.id, i.sagaStep, e.backend());
+            return;
+        }
+        becomeRunning(i, Instant.now());
+    }
+
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void onNetworkReleased(NetworkReleased e) {
+        Optional<Instance> found = repository.lock(e.instanceId());
+        if (found.isEmpty() || found.get().status == InstanceStatus.RELEASED) {
+            return;
+        }
+        Instance i = found.get();
+        i.networkReleased = true;
+        if (i.status == InstanceStatus.RELEASING && i.computeReleased) {
+            becomeReleased(i);
+        }
+        repository.update(i);
+    }
+
+    // ---------------------------------------------------------------- results of saga steps
+
+    /** The tracking server answers its health check: publish InstanceDeployed; RUNNING at once when the backend is unchanged. */
+    @Transactional
+    public boolean computeStarted(String id, SagaStep step, String host, int port) {
+        Instance i = locked(id);
+        if (i.sagaStep != step) {
+            return false;
+        }
+        boolean sameBackend = host.equals(i.backendHost) && i.backendPort != null && i.backendPort == port;
+        i.backendHost = host;
+        i.backendPort = port;
+        i.computeReleased = false;
+        Instant now = Instant.now();
+        events.publish(Events.deployed(i, now));
+        if (step != SagaStep.DEPLOY && sameBackend) {
+            becomeRunning(i, now); // the load balancer already forwards to this address
+        } else {
+            i.sagaStep = SagaStep.AWAIT_BACKEND;
+            repository.update(i);
+        }
+        return true;
+    }
+
+    /** Provisioning failed: record why; the worker removes what was created next. */
+    @Transactional
+    public void deployFailed(String id, InstanceFailureCode code, String message) {
+        Instance i = locked(id);
+        if (i.sagaStep != SagaStep.DEPLOY) {
+            return;
+        }
+        i.failureCode = code.name();
+        i.failureMessage = truncate(message);
+        i.sagaStep = SagaStep.FAIL_CLEANUP;
+        repository.update(i);
+    }
+
+    /** network-service did not answer in time: fail and clean up like any other provisioning failure. */
+    @Transactional
+    public boolean deployTimedOut(String id, java.time.Duration after) {
+        Instance i = locked(id);
+        if (i.status != InstanceStatus.CREATING || i.sagaStep != SagaStep.AWAIT_NETWORK && i.sagaStep != SagaStep.AWAIT_BACKEND) {
+            return false;
+        }
+        boolean backend = i.sagaStep == SagaStep.AWAIT_BACKEND;
+        i.failureCode = (backend ? InstanceFailureCode.BACKEND_REGISTRATION_FAILED : InstanceFailureCode.DEPLOY_TIMEOUT).name();
+        i.failureMessage = (backend ? "The load balancer did not register the tracking server" : "The network was not provisioned")
+                + " within " + after.toMinutes() + " minutes.";
+        i.sagaStep = SagaStep.FAIL_CLEANUP;
+        repository.update(i);
+        return true;
+    }
+
+    /** Compute and database of a failed instance are gone: CREATE_FAILED, and the network is asked to go too. */
+    @Transactional
+    public void failureCleanedUp(String id) {
+        Instance i = locked(id);
+        if (i.sagaStep != SagaStep.FAIL_CLEANUP) {
+            return;
+        }
+        Instant now = Instant.now();
+        i.status = InstanceStatus.CREATE_FAILED;
+        i.sagaStep = null;
+        i.computeReleased = true;
+        i.backendHost = null;
+        i.backendPort = null;
+        repository.update(i);
+        events.publish(Events.failed(i, now));
+        if (!i.networkReleased) {
+            events.publish(Events.releaseRequested(i, "instance-service", now));
+        }
+        LOG.infof("instance %s CREATE_FAILED: %s %s", i.id, i.failureCode, i.failureMessage);
+    }
+
+    /** Redeploy or start could not bring the tracking server up: STOPPED (data kept), with the reason. */
+    @Transactional
+    public void restartFailed(String id, SagaStep step, String message) {
+        Instance i = locked(id);
+        if (i.sagaStep != step) {
+            return;
+        }
+        metering.meter(i, Instant.now(), true); // a redeploy that failed ends the running time
+        i.status = InstanceStatus.STOPPED;
+        i.sagaStep = null;
+        i.failureCode = InstanceFailureCode.COMPUTE_START_FAILED.name();
+        i.failureMessage = truncate(message);
+        repository.update(i);
+    }
+
+    @Transactional
+    public void computeStopped(String id) {
+        Instance i = locked(id);
+        if (i.sagaStep != SagaStep.STOP) {
+            return;
+        }
+        i.status = InstanceStatus.STOPPED;
+        i.sagaStep = null;
+        repository.update(i);
+    }
+
+    /** Compute and database of a released instance are gone; RELEASED once the network is released too. */
+    @Transactional
+    public void computeReleased(String id) {
+        Instance i = locked(id);
+        if (i.sagaStep != SagaStep.RELEASE) {
+            return;
+        }
+        i.computeReleased = true;
+        if (i.networkReleased) {
+            becomeReleased(i);
+        } else {
+            i.sagaStep = SagaStep.AWAIT_NETWORK_RELEASE;
+        }
+        repository.update(i);
+    }
+
+    @Transactional
+    public void releaseFailed(String id, String message) {
+        Instance i = locked(id);
+        if (i.sagaStep != SagaStep.RELEASE) {
+            return;
+        }
+        i.status = InstanceStatus.RELEASE_FAILED;
+        i.sagaStep = null;
+        i.failureCode = InstanceFailureCode.INTERNAL_ERROR.name();
+        i.failureMessage = truncate(message);
+        repository.update(i);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private void becomeRunning(Instance i, Instant now) {
+        i.status = InstanceStatus.RUNNING;
+        i.sagaStep = null;
+        if (i.meteredFrom == null) {
+            i.meteredFrom = now;
+        }
+        repository.update(i);
+        events.publish(Events.running(i, now));
+        LOG.infof("instance %s RUNNING at %s", i.id, i.trackingUri());
+    }
+
+    private void becomeReleased(Instance i) {
+        i.status = InstanceStatus.RELEASED;
+        i.sagaStep = null;
+        i.backendHost = null;
+        i.backendPort = null;
+        events.publish(Events.released(i, Instant.now()));
+        LOG.infof("instance %s RELEASED", i.id);
+    }
+
+    private Instance locked(String id) {
+        return repository.lock(id).orElseThrow(() -> ProblemException.notFound("Instance " + id + " does not exist."));
+    }
+
+    private static void require(Instance i, boolean allowed, String verb) {
+        if (!allowed) {
+            throw ProblemException.conflict("Instance " + i.id + " is " + i.status + " and cannot be " + verb + " now.");
+        }
+    }
+
+    private static String truncate(String s) {
+        return s == null || s.length() <= 1000 ? s : s.substring(0, 1000);
+    }
+}

@@ -1,0 +1,269 @@
+package dev.dmsmlflow.instance.saga;
+
+import dev.dmsmlflow.compute.Compute;
+import dev.dmsmlflow.compute.ComputeAddress;
+import dev.dmsmlflow.compute.ComputeException;
+import dev.dmsmlflow.compute.ComputeRequest;
+import dev.dmsmlflow.contracts.instance.InstanceFailureCode;
+import dev.dmsmlflow.instance.InstanceConfig;
+import dev.dmsmlflow.instance.database.TrackingDatabases;
+import dev.dmsmlflow.instance.domain.Instance;
+import dev.dmsmlflow.instance.domain.InstanceStatus;
+import dev.dmsmlflow.instance.domain.SagaStep;
+import dev.dmsmlflow.instance.domain.Spec;
+import dev.dmsmlflow.instance.persistence.InstanceRepository;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Executes the local saga steps (database, compute) of every instance that has one, a few in parallel and
+ * never two for the same instance. The steps are persisted with the instance, so after a restart the worker
+ * simply finds them again; on startup it also reconciles compute with the instances' statuses.
+ */
+@ApplicationScoped
+public class SagaWorker {
+
+    private static final Logger LOG = Logger.getLogger(SagaWorker.class);
+
+    private final InstanceRepository repository;
+    private final InstanceService service;
+    private final TrackingDatabases databases;
+    private final Compute compute;
+    private final InstanceConfig config;
+    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    private final Map<String, Long> retryAfter = new ConcurrentHashMap<>();
+    private final Semaphore wakeUp = new Semaphore(0);
+    private volatile boolean running;
+    private long nextWatch;
+    private ExecutorService steps;
+    private Thread loop;
+
+    SagaWorker(InstanceRepository repository, InstanceService service, TrackingDatabases databases, Compute compute,
+               InstanceConfig config) {
+        this.repository = repository;
+        this.service = service;
+        this.databases = databases;
+        this.compute = compute;
+        this.config = config;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        steps = Executors.newFixedThreadPool(config.saga().workers(), r -> {
+            Thread t = new Thread(r, "saga-step");
+            t.setDaemon(true);
+            return t;
+        });
+        running = true;
+        loop = new Thread(this::run, "saga-worker");
+        loop.setDaemon(true);
+        loop.start();
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        running = false;
+        wakeUp.release();
+        if (steps != null) {
+            steps.shutdownNow();
+            try {
+                steps.awaitTermination(20, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Look for work now (called after a transaction that set a saga step committed). */
+    public void wake() {
+        wakeUp.release();
+    }
+
+    private void run() {
+        try {
+            reconcile();
+        } catch (RuntimeException e) {
+            LOG.error("compute reconciliation failed", e);
+        }
+        while (running) {
+            try {
+                dispatch();
+                wakeUp.tryAcquire(config.saga().pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+                wakeUp.drainPermits();
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                if (running) {
+                    LOG.warn("saga worker loop failed; retrying", e);
+                }
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Adopt or restart the tracking servers that should run; stop those of instances that should have none. */
+    public void reconcile() {
+        List<ComputeRequest> wanted = new ArrayList<>();
+        List<String> inProgress = new ArrayList<>();
+        for (Instance i : repository.notReleased()) {
+            if (i.sagaStep != null && i.sagaStep.isLocal()) {
+                inProgress.add(i.id); // its step starts or stops the process itself
+            } else if (i.sagaStep == SagaStep.AWAIT_BACKEND
+                    || i.sagaStep == null && InstanceStatus.COMPUTE_EXPECTED.contains(i.status)) {
+                wanted.add(request(i));
+            }
+        }
+        compute.reconcile(wanted, inProgress);
+    }
+
+    private void dispatch() {
+        long now = System.currentTimeMillis();
+        Duration timeout = config.saga().deployTimeout();
+        for (Instance i : repository.creatingAndWaitingSince(Instant.now().minus(timeout))) {
+            if (service.deployTimedOut(i.id, timeout)) {
+                LOG.warnf("instance %s timed out waiting for network-service (%s)", i.id, i.sagaStep);
+            }
+        }
+        if (now >= nextWatch) {
+            nextWatch = now + config.saga().watchInterval().toMillis();
+            watchRunning();
+        }
+        for (Instance i : repository.withLocalSagaWork()) {
+            Long after = retryAfter.get(i.id);
+            if (after != null && after > now) {
+                continue;
+            }
+            if (inFlight.add(i.id)) {
+                steps.submit(() -> {
+                    try {
+                        execute(i);
+                        retryAfter.remove(i.id);
+                    } catch (RuntimeException e) {
+                        LOG.warnf(e, "saga step %s of %s failed; will retry", i.sagaStep, i.id);
+                        retryAfter.put(i.id, System.currentTimeMillis() + 2000);
+                    } finally {
+                        inFlight.remove(i.id);
+                        wake();
+                    }
+                });
+            }
+        }
+    }
+
+    /** Restarts the dead tracking server of a RUNNING instance; holds the instance like a step so none runs meanwhile. */
+    private void watchRunning() {
+        for (Instance candidate : repository.withStatus(InstanceStatus.RUNNING)) {
+            if (candidate.sagaStep != null || !inFlight.add(candidate.id)) {
+                continue;
+            }
+            steps.submit(() -> {
+                try {
+                    Instance i = repository.find(candidate.id).orElse(null);
+                    if (i != null && i.status == InstanceStatus.RUNNING && i.sagaStep == null && !compute.isRunning(i.id)) {
+                        LOG.warnf("tracking server of RUNNING instance %s is gone; restarting it", i.id);
+                        ComputeAddress a = compute.start(request(i));
+                        if (i.backendPort == null || a.port() != i.backendPort) {
+                            LOG.errorf("tracking server of %s restarted on port %d instead of %s", i.id, a.port(), i.backendPort);
+                        }
+                    }
+                } catch (ComputeException | RuntimeException e) {
+                    LOG.errorf("could not restart tracking server of %s: %s", candidate.id, e.getMessage());
+                } finally {
+                    inFlight.remove(candidate.id);
+                }
+            });
+        }
+    }
+
+    private void execute(Instance i) {
+        switch (i.sagaStep) {
+            case DEPLOY -> deploy(i);
+            case REDEPLOY -> {
+                compute.stop(i.id);
+                restart(i, SagaStep.REDEPLOY);
+            }
+            case START -> restart(i, SagaStep.START);
+            case STOP -> {
+                compute.stop(i.id);
+                service.computeStopped(i.id);
+            }
+            case FAIL_CLEANUP -> {
+                removeComputeAndDatabase(i);
+                service.failureCleanedUp(i.id);
+            }
+            case RELEASE -> {
+                try {
+                    compute.stop(i.id);
+                    databases.drop(i.trackingDatabase);
+                } catch (SQLException e) {
+                    LOG.errorf("release of %s failed: %s", i.id, e.getMessage());
+                    service.releaseFailed(i.id, "Dropping the tracking database failed: " + e.getMessage());
+                    return;
+                }
+                service.computeReleased(i.id);
+            }
+            default -> LOG.warnf("no local work for step %s of %s", i.sagaStep, i.id);
+        }
+    }
+
+    private void deploy(Instance i) {
+        try {
+            databases.create(i.trackingDatabase);
+        } catch (SQLException e) {
+            service.deployFailed(i.id, InstanceFailureCode.DATABASE_PROVISION_FAILED, "Creating the tracking database failed: " + e.getMessage());
+            return;
+        }
+        try {
+            ComputeAddress a = compute.start(request(i));
+            if (!service.computeStarted(i.id, SagaStep.DEPLOY, a.host(), a.port())) {
+                LOG.infof("instance %s changed while deploying; its step decides", i.id);
+            }
+        } catch (ComputeException e) {
+            service.deployFailed(i.id, InstanceFailureCode.COMPUTE_START_FAILED, "The tracking server did not start: " + e.getMessage());
+        }
+    }
+
+    private void restart(Instance i, SagaStep step) {
+        try {
+            databases.create(i.trackingDatabase); // exists already; recreates nothing
+            ComputeAddress a = compute.start(request(i).withPreferredPort(i.backendPort));
+            service.computeStarted(i.id, step, a.host(), a.port());
+        } catch (ComputeException | SQLException e) {
+            service.restartFailed(i.id, step, "The tracking server did not start: " + e.getMessage());
+        }
+    }
+
+    private void removeComputeAndDatabase(Instance i) {
+        compute.stop(i.id);
+        try {
+            databases.drop(i.trackingDatabase);
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not drop " + i.trackingDatabase + ": " + e.getMessage(), e);
+        }
+    }
+
+    private ComputeRequest request(Instance i) {
+        Spec spec = Spec.find(i.spec).orElse(new Spec(i.spec, 1, 2));
+        String db = i.trackingDatabase;
+        return new ComputeRequest(i.id, spec.name(), spec.cpuCores(), spec.memoryGiB(), databases.jdbcUrl(db), databases.user(db),
+                databases.password(db), i.ossBucket, i.ossPath, i.backendPort, i.trackingVersion);
+    }
+}

@@ -1,0 +1,272 @@
+package dev.dmsmlflow.instance;
+
+import dev.dmsmlflow.infra.LocalInfraTestResource;
+import dev.dmsmlflow.instance.support.Bus;
+import dev.dmsmlflow.instance.support.Eventually;
+import dev.dmsmlflow.instance.support.NetworkServiceStandIn;
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasKey;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The instance API without the saga: validation, idempotency, reads, edits and refused transitions. */
+@QuarkusTest
+@QuarkusTestResource(value = LocalInfraTestResource.class, initArgs = @ResourceArg(name = "service", value = "instance"))
+@QuarkusTestResource(NetworkServiceStandIn.class)
+class InstanceApiTest {
+
+    static Bus bus;
+
+    @Inject
+    AgroalDataSource dataSource;
+
+    @BeforeAll
+    static void bus() {
+        bus = new Bus();
+    }
+
+    @AfterAll
+    static void closeBus() {
+        bus.close();
+    }
+
+    static Map<String, Object> validBody(String workspace) {
+        Map<String, Object> b = new HashMap<>();
+        b.put("workspaceId", workspace);
+        b.put("name", "mlflow-" + UUID.randomUUID().toString().substring(0, 8));
+        b.put("description", "team tracking");
+        b.put("vpcId", "vpc-local");
+        b.put("vSwitchId", "vsw-a");
+        b.put("secondaryVSwitchId", "vsw-b");
+        b.put("securityGroupId", "sg-basic");
+        b.put("ossBucket", "ml-artifacts");
+        b.put("ossPath", "team/experiments");
+        b.put("spec", "mlflow.small");
+        return b;
+    }
+
+    static String workspace() {
+        return "ws-" + UUID.randomUUID().toString().substring(0, 12);
+    }
+
+    private int instancesIn(String workspace) throws Exception {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM instance WHERE workspace_id = ?")) {
+            ps.setString(1, workspace);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+
+    private void assertRejected(String workspace, Map<String, Object> body, String field) throws Exception {
+        given().contentType(ContentType.JSON).body(body).post("/instances").then()
+                .statusCode(400).contentType("application/problem+json")
+                .body("status", equalTo(400)).body("field", equalTo(field)).body("detail", notNullValue());
+        assertEquals(0, instancesIn(workspace), "nothing may be created for a rejected request");
+    }
+
+    @Test
+    void invalidFieldsAreRejectedNamingTheFieldAndNothingIsCreated() throws Exception {
+        String ws = workspace();
+        Map<String, List<Object>> bad = Map.of(
+                "name", List.of("", "1starts-with-digit", "has space", "x".repeat(65), "bad.dot"),
+                "ossBucket", List.of("Upper", "ab", "-starts-with-hyphen", "ends-with-hyphen-", "under_score", "b".repeat(64)),
+                "ossPath", List.of("", "/leading", "a/../b", "..", "a//b", "a\\b", "p".repeat(1025)),
+                "spec", List.of("mlflow.huge", ""),
+                "workspaceId", List.of("", "has space"),
+                "vpcId", List.of(""),
+                "description", List.of("d".repeat(257)));
+        for (var e : bad.entrySet()) {
+            for (Object value : e.getValue()) {
+                Map<String, Object> body = validBody(ws);
+                body.put(e.getKey(), value);
+                if (e.getKey().equals("workspaceId")) {
+                    given().contentType(ContentType.JSON).body(body).post("/instances").then()
+                            .statusCode(400).contentType("application/problem+json").body("field", equalTo("workspaceId"));
+                } else {
+                    assertRejected(ws, body, e.getKey());
+                }
+            }
+        }
+        Map<String, Object> missing = validBody(ws);
+        missing.remove("securityGroupId");
+        assertRejected(ws, missing, "securityGroupId");
+        Map<String, Object> sameSwitch = validBody(ws);
+        sameSwitch.put("secondaryVSwitchId", "vsw-a");
+        assertRejected(ws, sameSwitch, "secondaryVSwitchId");
+    }
+
+    @Test
+    void networkDryRunRejectionsNameTheFieldAndCreateNothing() throws Exception {
+        String ws = workspace();
+        Map<String, Object> unknownVpc = validBody(ws);
+        unknownVpc.put("vpcId", NetworkServiceStandIn.UNKNOWN_VPC);
+        assertRejected(ws, unknownVpc, "vpcId");
+        Map<String, Object> sameZone = validBody(ws);
+        sameZone.put("secondaryVSwitchId", NetworkServiceStandIn.SAME_ZONE_VSWITCH);
+        assertRejected(ws, sameZone, "secondaryVSwitchId");
+        Map<String, Object> managed = validBody(ws);
+        managed.put("securityGroupId", NetworkServiceStandIn.MANAGED_SECURITY_GROUP);
+        given().contentType(ContentType.JSON).body(managed).post("/instances").then()
+                .statusCode(400).body("field", equalTo("securityGroupId")).body("code", equalTo("SECURITY_GROUP_NOT_BASIC"));
+        assertEquals(0, instancesIn(ws));
+    }
+
+    @Test
+    void invalidInputNeverReachesTheNetworkDryRun() {
+        int before = NetworkServiceStandIn.CALLS.get();
+        Map<String, Object> body = validBody(workspace());
+        body.put("ossBucket", "Bad_Bucket");
+        given().contentType(ContentType.JSON).body(body).post("/instances").then().statusCode(400);
+        assertEquals(before, NetworkServiceStandIn.CALLS.get());
+    }
+
+    @Test
+    void createPublishesInstanceRequestedAndIsCreating() {
+        String ws = workspace();
+        Map<String, Object> body = validBody(ws);
+        String id = given().contentType(ContentType.JSON).body(body).post("/instances").then()
+                .statusCode(201).header("Location", notNullValue())
+                .body("status", equalTo("CREATING")).body("artifactRoot", equalTo("oss://ml-artifacts/team/experiments"))
+                .extract().path("id");
+        given().get("/instances/" + id).then().statusCode(200)
+                .body("name", equalTo(body.get("name"))).body("spec", equalTo("mlflow.small"))
+                .body("$", not(hasKey("password"))).body("$", not(hasKey("trackingDatabase")));
+        Bus.Received e = bus.await("InstanceRequested", Bus.forInstance(id), Duration.ofSeconds(60));
+        assertEquals(id, e.key());
+        assertEquals(ws, e.payload().get("workspaceId").asText());
+        assertEquals("vsw-b", e.payload().get("secondaryVSwitchId").asText());
+    }
+
+    @Test
+    void sameIdempotencyKeyAndBodyGiveTheSameInstance() throws Exception {
+        String ws = workspace();
+        Map<String, Object> body = validBody(ws);
+        String key = UUID.randomUUID().toString();
+        String first = given().contentType(ContentType.JSON).header("Idempotency-Key", key).body(body).post("/instances")
+                .then().statusCode(201).header("Idempotent-Replayed", "false").extract().path("id");
+        String second = given().contentType(ContentType.JSON).header("Idempotency-Key", key).body(body).post("/instances")
+                .then().statusCode(201).header("Idempotent-Replayed", "true").extract().path("id");
+        assertEquals(first, second);
+        assertEquals(1, instancesIn(ws));
+        body.put("description", "another body");
+        given().contentType(ContentType.JSON).header("Idempotency-Key", key).body(body).post("/instances").then()
+                .statusCode(409).contentType("application/problem+json").body("field", equalTo("Idempotency-Key"));
+        String other = given().contentType(ContentType.JSON).header("Idempotency-Key", UUID.randomUUID().toString()).body(body)
+                .post("/instances").then().statusCode(201).extract().path("id");
+        assertNotEquals(first, other);
+    }
+
+    @Test
+    void editChangesNameAndDescriptionOnlyAndPublishesInstanceUpdated() {
+        Map<String, Object> body = validBody(workspace());
+        String id = given().contentType(ContentType.JSON).body(body).post("/instances").then().statusCode(201).extract().path("id");
+        given().contentType(ContentType.JSON).body(Map.of("name", "renamed", "description", "new words"))
+                .patch("/instances/" + id).then().statusCode(200)
+                .body("name", equalTo("renamed")).body("description", equalTo("new words"))
+                .body("ossPath", equalTo("team/experiments")).body("spec", equalTo("mlflow.small"));
+        given().contentType(ContentType.JSON).body(Map.of("spec", "mlflow.large")).patch("/instances/" + id).then()
+                .statusCode(400).body("field", equalTo("spec"));
+        given().contentType(ContentType.JSON).body(Map.of("name", "9bad")).patch("/instances/" + id).then()
+                .statusCode(400).body("field", equalTo("name"));
+        given().contentType(ContentType.JSON).body("{\"description\":null}").patch("/instances/" + id).then()
+                .statusCode(200).body("description", nullValue()).body("name", equalTo("renamed"));
+        Bus.Received e = bus.await("InstanceUpdated", r -> Bus.forInstance(id).test(r) && "renamed".equals(r.payload().path("name").asText()),
+                Duration.ofSeconds(60));
+        assertEquals("new words", e.payload().path("description").asText());
+    }
+
+    @Test
+    void transitionsThatDoNotFitTheStatusAreConflicts() {
+        String id = given().contentType(ContentType.JSON).body(validBody(workspace())).post("/instances").then()
+                .statusCode(201).extract().path("id");
+        for (String action : List.of("stop", "start", "redeploy", "release")) {
+            given().contentType(ContentType.JSON).post("/instances/" + id + "/" + action).then()
+                    .statusCode(409).contentType("application/problem+json").body("status", equalTo(409));
+        }
+        given().contentType(ContentType.JSON).body(Map.of("version", "no-such-version")).post("/instances/" + id + "/redeploy")
+                .then().statusCode(400).body("field", equalTo("version"));
+        given().get("/instances/" + id).then().body("status", equalTo("CREATING"));
+        given().get("/instances/" + UUID.randomUUID()).then().statusCode(404).contentType("application/problem+json");
+        given().contentType(ContentType.JSON).body("{}").post("/instances/" + UUID.randomUUID() + "/stop").then().statusCode(404);
+    }
+
+    @Test
+    void listIsPaginatedAndFiltersByStatus() {
+        Set<String> mine = new HashSet<>();
+        for (int k = 0; k < 3; k++) {
+            mine.add(given().contentType(ContentType.JSON).body(validBody(workspace())).post("/instances").then()
+                    .statusCode(201).extract().path("id"));
+        }
+        Set<String> seen = new HashSet<>();
+        String token = null;
+        int pages = 0;
+        do {
+            var spec = given().queryParam("pageSize", 2).queryParam("status", "CREATING");
+            if (token != null) {
+                spec = spec.queryParam("pageToken", token);
+            }
+            var page = spec.get("/instances").then().statusCode(200).extract().jsonPath();
+            List<String> ids = page.getList("items.id");
+            List<String> statuses = page.getList("items.status");
+            assertTrue(ids.size() <= 2);
+            statuses.forEach(s -> assertEquals("CREATING", s));
+            for (String id : ids) {
+                assertTrue(seen.add(id), "an instance appears on two pages");
+            }
+            token = page.getString("nextPageToken");
+            pages++;
+        } while (token != null && pages < 1000);
+        assertTrue(seen.containsAll(mine));
+        given().queryParam("status", "RUNNING").get("/instances").then().statusCode(200);
+        given().queryParam("status", "SLEEPING").get("/instances").then().statusCode(400).body("field", equalTo("status"));
+        given().queryParam("pageSize", 0).get("/instances").then().statusCode(400).body("field", equalTo("pageSize"));
+        given().queryParam("pageSize", 101).get("/instances").then().statusCode(400).body("field", equalTo("pageSize"));
+        given().queryParam("pageToken", "%%%").get("/instances").then().statusCode(400).body("field", equalTo("pageToken"));
+    }
+
+    @Test
+    void anInstanceNetworkServiceNeverAnswersFailsWithDeployTimeout() throws Exception {
+        String ws = workspace();
+        String id = given().contentType(ContentType.JSON).body(validBody(ws)).post("/instances").then()
+                .statusCode(201).extract().path("id");
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("UPDATE instance SET updated_at = now() - interval '1 day' WHERE id = ?")) {
+            ps.setString(1, id);
+            assertEquals(1, ps.executeUpdate());
+        }
+        Eventually.until(() -> "CREATE_FAILED".equals(given().get("/instances/" + id).then().extract().path("status")),
+                Duration.ofSeconds(60), "the deploy timeout");
+        given().get("/instances/" + id).then().body("statusReason.code", equalTo("DEPLOY_TIMEOUT"));
+        assertEquals("DEPLOY_TIMEOUT", bus.await("InstanceFailed", Bus.forInstance(id), Duration.ofSeconds(60)).payload().path("code").asText());
+        bus.await("InstanceReleaseRequested", Bus.forInstance(id), Duration.ofSeconds(60));
+    }
+}

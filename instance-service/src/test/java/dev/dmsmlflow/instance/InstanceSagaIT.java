@@ -1,0 +1,270 @@
+package dev.dmsmlflow.instance;
+
+import dev.dmsmlflow.compute.Compute;
+import dev.dmsmlflow.compute.ComputeRequest;
+import dev.dmsmlflow.compute.local.LocalCompute;
+import dev.dmsmlflow.instance.database.TrackingDatabases;
+import dev.dmsmlflow.instance.domain.Instance;
+import dev.dmsmlflow.instance.domain.InstanceStatus;
+import dev.dmsmlflow.instance.domain.SagaStep;
+import dev.dmsmlflow.instance.persistence.InstanceRepository;
+import dev.dmsmlflow.instance.saga.SagaWorker;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.util.Properties;
+import dev.dmsmlflow.contracts.common.Backend;
+import dev.dmsmlflow.contracts.network.BackendRegistered;
+import dev.dmsmlflow.contracts.network.NetworkFailureCode;
+import dev.dmsmlflow.contracts.network.NetworkProvisionFailed;
+import dev.dmsmlflow.contracts.network.NetworkProvisioned;
+import dev.dmsmlflow.contracts.network.NetworkReleased;
+import dev.dmsmlflow.infra.LocalInfraTestResource;
+import dev.dmsmlflow.instance.support.Bus;
+import dev.dmsmlflow.instance.support.Eventually;
+import dev.dmsmlflow.instance.support.NetworkServiceStandIn;
+import dev.dmsmlflow.instance.support.Probes;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The instance half of the provisioning saga on real PostgreSQL, Kafka and tracking-server processes; the test
+ * plays network-service by publishing its events on the broker.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = LocalInfraTestResource.class, initArgs = @ResourceArg(name = "service", value = "instance"))
+@QuarkusTestResource(NetworkServiceStandIn.class)
+class InstanceSagaIT {
+
+    static final Duration EVENT = Duration.ofSeconds(60);
+    static final Duration DEPLOY = Duration.ofSeconds(180);
+    static Bus bus;
+
+    @Inject
+    Compute compute;
+    @Inject
+    LocalCompute localCompute;
+    @Inject
+    SagaWorker worker;
+    @Inject
+    TrackingDatabases databases;
+    @Inject
+    InstanceRepository repository;
+
+    @BeforeAll
+    static void bus() {
+        bus = new Bus();
+    }
+
+    @AfterAll
+    static void closeBus() {
+        bus.close();
+    }
+
+    static String create(Map<String, Object> body) {
+        return given().contentType(ContentType.JSON).body(body).post("/instances").then().statusCode(201).extract().path("id");
+    }
+
+    static String status(String id) {
+        return given().get("/instances/" + id).then().statusCode(200).extract().path("status");
+    }
+
+    static void awaitStatus(String id, String status, Duration timeout) {
+        Eventually.until(() -> status.equals(status(id)), timeout, id + " to be " + status);
+    }
+
+    static NetworkProvisioned networkProvisioned(String id, String ws) {
+        return new NetworkProvisioned(id, ws, "127.0.0.1", 18080, "alb-" + id.substring(0, 8), "lsn-1", "acl-1", "sgp-1",
+                List.of("zone-a", "zone-b"), Instant.now());
+    }
+
+    @Test
+    void createRedeployStopStartAndReleaseDriveTheTrackingServerAndItsDatabase() {
+        String ws = InstanceApiTest.workspace();
+        String id = create(InstanceApiTest.validBody(ws));
+        bus.await("InstanceRequested", Bus.forInstance(id), EVENT);
+
+        // network-service answers; the same event delivered twice, and a second copy under a new id, change nothing
+        NetworkProvisioned provisioned = networkProvisioned(id, ws);
+        String eventId = bus.publish(provisioned);
+        bus.publish(provisioned, eventId);
+        bus.publish(provisioned);
+
+        Bus.Received deployed = bus.await("InstanceDeployed", Bus.forInstance(id), DEPLOY);
+        String host = deployed.payload().path("backend").path("host").asText();
+        int port = deployed.payload().path("backend").path("port").asInt();
+        String database = deployed.payload().path("trackingDatabase").asText();
+        assertTrue(Probes.databaseExists(database), "the instance has its own tracking database");
+        given().get("http://" + host + ":" + port + "/health").then().statusCode(200);
+        assertTrue(compute.isRunning(id));
+
+        bus.publish(new BackendRegistered(id, ws, provisioned.loadBalancerId(), "sgp-1", new Backend(host, port), Instant.now()));
+        awaitStatus(id, "RUNNING", EVENT);
+        Bus.Received running = bus.await("InstanceRunning", Bus.forInstance(id), EVENT);
+        assertEquals("http://127.0.0.1:18080", running.payload().path("trackingUri").asText());
+        given().get("/instances/" + id).then().body("vpcAddress", equalTo("127.0.0.1"))
+                .body("trackingUri", equalTo("http://127.0.0.1:18080"));
+        assertEquals(1, bus.all("InstanceDeployed", Bus.forInstance(id)).size(), "replayed NetworkProvisioned deployed twice");
+
+        // data written before a redeploy is there after it
+        String tracking = "http://" + host + ":" + port + "/api/2.0/mlflow";
+        String experimentName = "exp-" + UUID.randomUUID();
+        String experimentId = given().contentType(ContentType.JSON).body(Map.of("name", experimentName))
+                .post(tracking + "/experiments/create").then().statusCode(200).extract().path("experiment_id");
+
+        given().contentType(ContentType.JSON).body(Map.of("version", "next")).post("/instances/" + id + "/redeploy").then()
+                .statusCode(202).body("status", equalTo("REDEPLOYING")).body("trackingVersion", equalTo("next"));
+        Eventually.until(() -> bus.all("InstanceDeployed", Bus.forInstance(id)).size() == 2, DEPLOY, "the redeployed server");
+        awaitStatus(id, "RUNNING", EVENT);
+        given().queryParam("experiment_id", experimentId).get(tracking + "/experiments/get").then()
+                .statusCode(200).body("experiment.name", equalTo(experimentName));
+
+        // stop ends the usage window and the process; start brings the same data back
+        given().contentType(ContentType.JSON).post("/instances/" + id + "/stop").then().statusCode(202);
+        awaitStatus(id, "STOPPED", EVENT);
+        assertFalse(compute.isRunning(id));
+        Eventually.until(() -> !Probes.listening(host, port), EVENT, "the stopped server to close its port");
+        Bus.Received usage = bus.await("UsageMetered", Bus.forInstance(id), EVENT);
+        assertEquals("instance-hours", usage.payload().path("unit").asText());
+        assertEquals("mlflow.small", usage.payload().path("spec").asText());
+        assertEquals(usage.payload().path("meterId").asText(), usage.id(), "the event id is the deterministic meter id");
+
+        given().contentType(ContentType.JSON).post("/instances/" + id + "/start").then().statusCode(202);
+        awaitStatus(id, "RUNNING", DEPLOY);
+        given().queryParam("experiment_id", experimentId).get(tracking + "/experiments/get").then()
+                .statusCode(200).body("experiment.name", equalTo(experimentName));
+
+        // release: compute and database go, then the network; RELEASED only after NetworkReleased
+        given().contentType(ContentType.JSON).post("/instances/" + id + "/release").then()
+                .statusCode(202).body("status", equalTo("RELEASING"));
+        bus.await("InstanceReleaseRequested", Bus.forInstance(id), EVENT);
+        Eventually.until(() -> !Probes.databaseExists(database), EVENT, "the tracking database to be dropped");
+        Eventually.until(() -> !compute.isRunning(id) && !Probes.listening(host, port), EVENT, "the tracking server to stop");
+        assertEquals("RELEASING", status(id));
+        bus.publish(new NetworkReleased(id, ws, provisioned.loadBalancerId(), Instant.now()));
+        awaitStatus(id, "RELEASED", EVENT);
+        bus.await("InstanceReleased", Bus.forInstance(id), EVENT);
+        given().contentType(ContentType.JSON).post("/instances/" + id + "/start").then().statusCode(409);
+    }
+
+    @Test
+    void networkProvisionFailureEndsInCreateFailedWithTheReason() {
+        String ws = InstanceApiTest.workspace();
+        String id = create(InstanceApiTest.validBody(ws));
+        bus.await("InstanceRequested", Bus.forInstance(id), EVENT);
+        bus.publish(new NetworkProvisionFailed(id, ws, NetworkFailureCode.VSWITCH_NO_FREE_IP, "vsw-a has no free address", Instant.now()));
+        awaitStatus(id, "CREATE_FAILED", EVENT);
+        given().get("/instances/" + id).then()
+                .body("statusReason.code", equalTo("NETWORK_PROVISION_FAILED"))
+                .body("statusReason.message", equalTo("VSWITCH_NO_FREE_IP: vsw-a has no free address"));
+        Bus.Received failed = bus.await("InstanceFailed", Bus.forInstance(id), EVENT);
+        assertEquals("NETWORK_PROVISION_FAILED", failed.payload().path("code").asText());
+        assertFalse(Probes.databaseExists("mlflow_" + id.replace("-", "")));
+        // a failed instance can be released; the network already reported itself gone
+        given().contentType(ContentType.JSON).post("/instances/" + id + "/release").then().statusCode(202);
+        awaitStatus(id, "RELEASED", EVENT);
+    }
+
+    @Test
+    void aSagaStepPersistedBeforeACrashIsResumed() {
+        // as left by an instance-service that handled NetworkProvisioned and died before deploying
+        Instance i = new Instance();
+        i.id = UUID.randomUUID().toString();
+        i.workspaceId = InstanceApiTest.workspace();
+        i.name = "resumed";
+        i.vpcId = "vpc-local";
+        i.vSwitchId = "vsw-a";
+        i.secondaryVSwitchId = "vsw-b";
+        i.securityGroupId = "sg-basic";
+        i.ossBucket = "ml-artifacts";
+        i.ossPath = "resumed";
+        i.spec = "mlflow.small";
+        i.status = InstanceStatus.CREATING;
+        i.sagaStep = SagaStep.DEPLOY;
+        i.trackingDatabase = TrackingDatabases.databaseName(i.id);
+        i.vpcAddress = "127.0.0.1";
+        i.vpcPort = 18081;
+        i.loadBalancerId = "alb-resumed";
+        i.createdAt = Instant.now();
+        i.updatedAt = i.createdAt;
+        QuarkusTransaction.requiringNew().run(() -> repository.insert(i));
+        worker.wake();
+
+        Bus.Received deployed = bus.await("InstanceDeployed", Bus.forInstance(i.id), DEPLOY);
+        Backend backend = new Backend(deployed.payload().path("backend").path("host").asText(),
+                deployed.payload().path("backend").path("port").asInt());
+        bus.publish(new BackendRegistered(i.id, i.workspaceId, "alb-resumed", null, backend, Instant.now()));
+        awaitStatus(i.id, "RUNNING", EVENT);
+        releaseCompletely(i.id, i.workspaceId);
+    }
+
+    @Test
+    void reconcileRestartsDeadServersOfRunningInstancesAndStopsOrphans() throws Exception {
+        String ws = InstanceApiTest.workspace();
+        String id = create(InstanceApiTest.validBody(ws));
+        bus.publish(networkProvisioned(id, ws));
+        Bus.Received deployed = bus.await("InstanceDeployed", Bus.forInstance(id), DEPLOY);
+        String host = deployed.payload().path("backend").path("host").asText();
+        int port = deployed.payload().path("backend").path("port").asInt();
+        bus.publish(new BackendRegistered(id, ws, "alb-1", null, new Backend(host, port), Instant.now()));
+        awaitStatus(id, "RUNNING", EVENT);
+
+        // the tracking server dies; an orphan server of an instance this service does not know runs
+        ProcessHandle.of(pid(id)).orElseThrow().destroyForcibly();
+        Eventually.until(() -> !Probes.listening(host, port), EVENT, "the killed server to close its port");
+        String orphan = UUID.randomUUID().toString();
+        String orphanDb = TrackingDatabases.databaseName(orphan);
+        databases.create(orphanDb);
+        int orphanPort = compute.start(new ComputeRequest(orphan, "mlflow.small", 1, 2, databases.jdbcUrl(orphanDb),
+                databases.user(orphanDb), databases.password(orphanDb), "orphans", "x", null, null)).port();
+        assertTrue(compute.isRunning(orphan));
+
+        worker.reconcile();
+
+        assertTrue(compute.isRunning(id));
+        given().get("http://" + host + ":" + port + "/health").then().statusCode(200);
+        assertFalse(compute.isRunning(orphan));
+        assertFalse(Probes.listening("127.0.0.1", orphanPort));
+        databases.drop(orphanDb);
+
+        // while the service runs, a watcher restarts a RUNNING instance's server that died
+        long killed = pid(id);
+        ProcessHandle.of(killed).orElseThrow().destroyForcibly();
+        Eventually.until(() -> compute.isRunning(id) && Probes.healthy(host, port), DEPLOY, "the watcher to restart the server");
+        assertTrue(pid(id) != killed, "a new process serves the same port");
+        releaseCompletely(id, ws);
+    }
+
+    private long pid(String id) throws Exception {
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(localCompute.instanceDirectory(id).resolve("server.properties"))) {
+            p.load(in);
+        }
+        return Long.parseLong(p.getProperty("pid"));
+    }
+
+    private void releaseCompletely(String id, String ws) {
+        given().contentType(ContentType.JSON).post("/instances/" + id + "/release").then().statusCode(202);
+        bus.await("InstanceReleaseRequested", Bus.forInstance(id), EVENT);
+        bus.publish(new NetworkReleased(id, ws, null, Instant.now()));
+        awaitStatus(id, "RELEASED", EVENT);
+    }
+}

@@ -1,0 +1,164 @@
+package dev.dmsmlflow.instance;
+
+import dev.dmsmlflow.contracts.common.Backend;
+import dev.dmsmlflow.contracts.network.BackendRegistered;
+import dev.dmsmlflow.contracts.network.NetworkReleased;
+import dev.dmsmlflow.infra.LocalKafka;
+import dev.dmsmlflow.infra.LocalPostgres;
+import dev.dmsmlflow.instance.database.TrackingDatabases;
+import dev.dmsmlflow.instance.support.Bus;
+import dev.dmsmlflow.instance.support.Eventually;
+import dev.dmsmlflow.instance.support.NetworkServiceStandIn;
+import dev.dmsmlflow.instance.support.Probes;
+import io.restassured.http.ContentType;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The packaged instance-service (target/quarkus-app) as a real process, killed with SIGKILL in the middle of
+ * deploying an instance and started again: the saga finishes, with a single tracking server and no secret in
+ * any log.
+ */
+class RestartIT {
+
+    static final Path APP = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
+    static final Path DIR = Path.of("target/restart-it-" + UUID.randomUUID().toString().substring(0, 8)).toAbsolutePath();
+
+    private final List<Process> services = new ArrayList<>();
+    private String validationUrl;
+
+    @AfterEach
+    void stopEverything() throws Exception {
+        for (Process p : services) {
+            p.destroyForcibly().waitFor();
+        }
+        // tracking servers outlive a killed service by design; remove those this test left
+        String home = "-Ddms.compute.home=" + DIR.resolve("work");
+        ProcessHandle.allProcesses()
+                .filter(h -> h.info().arguments().map(a -> List.of(a).contains(home)).orElse(false))
+                .forEach(ProcessHandle::destroyForcibly);
+    }
+
+    @Test
+    void aServiceKilledMidDeployFinishesTheSagaAfterARestart() throws Exception {
+        assertTrue(Files.isRegularFile(APP), "package the service first");
+        validationUrl = new NetworkServiceStandIn().start().get("dms.network.validation-url");
+        Files.createDirectories(DIR);
+        String db = LocalPostgres.uniqueDatabaseName("instance_restart");
+        LocalPostgres.shared().createDatabase(db);
+        int port = freePort();
+        String group = "restart-it-" + UUID.randomUUID();
+
+        try (Bus bus = new Bus()) {
+            Process first = startService(db, port, group, 1);
+            String base = "http://127.0.0.1:" + port;
+            String ws = InstanceApiTest.workspace();
+            String id = given().contentType(ContentType.JSON).body(InstanceApiTest.validBody(ws)).post(base + "/instances")
+                    .then().statusCode(201).extract().path("id");
+            bus.await("InstanceRequested", Bus.forInstance(id), InstanceSagaIT.EVENT);
+            bus.publish(InstanceSagaIT.networkProvisioned(id, ws));
+
+            // the deploy step has begun (database created, tracking server starting): kill -9 the service
+            String database = TrackingDatabases.databaseName(id);
+            Eventually.until(() -> Probes.databaseExists(database), InstanceSagaIT.DEPLOY, "the deploy step to start");
+            first.destroyForcibly().waitFor();
+            assertTrue(bus.all("InstanceDeployed", Bus.forInstance(id)).isEmpty(), "killed before it deployed");
+
+            startService(db, port, group, 2);
+            Bus.Received deployed = bus.await("InstanceDeployed", Bus.forInstance(id), InstanceSagaIT.DEPLOY);
+            Backend backend = new Backend(deployed.payload().path("backend").path("host").asText(),
+                    deployed.payload().path("backend").path("port").asInt());
+            bus.publish(new BackendRegistered(id, ws, "alb-restart", null, backend, Instant.now()));
+            Eventually.until(() -> "RUNNING".equals(given().get(base + "/instances/" + id).then().extract().path("status")),
+                    InstanceSagaIT.EVENT, "RUNNING after the restart");
+            given().get("http://" + backend.host() + ":" + backend.port() + "/health").then().statusCode(200);
+            assertTrue(bus.all("InstanceDeployed", Bus.forInstance(id)).size() == 1);
+            trackingServerPid(id); // exactly one tracking server for the instance
+
+            // service and tracking server both die; on startup the service restarts the RUNNING instance's server on its port
+            services.get(services.size() - 1).destroyForcibly().waitFor();
+            long serverPid = trackingServerPid(id);
+            ProcessHandle.of(serverPid).orElseThrow().destroyForcibly();
+            Eventually.until(() -> !Probes.healthy(backend.host(), backend.port()), InstanceSagaIT.EVENT, "the server to die");
+            startService(db, port, group, 3);
+            Eventually.until(() -> Probes.healthy(backend.host(), backend.port()), InstanceSagaIT.DEPLOY, "reconcile to restart the server");
+            assertTrue(trackingServerPid(id) != serverPid);
+            assertTrue("RUNNING".equals(given().get(base + "/instances/" + id).then().extract().path("status")));
+
+            given().contentType(ContentType.JSON).post(base + "/instances/" + id + "/release").then().statusCode(202);
+            bus.publish(new NetworkReleased(id, ws, "alb-restart", Instant.now()));
+            Eventually.until(() -> "RELEASED".equals(given().get(base + "/instances/" + id).then().extract().path("status")),
+                    InstanceSagaIT.EVENT, "RELEASED");
+            assertFalse(Probes.databaseExists(database));
+
+            String password = TrackingDatabases.derivePassword("dms-local-tracking-db-secret", database);
+            try (Stream<Path> logs = Files.walk(DIR)) {
+                for (Path log : logs.filter(p -> p.toString().endsWith(".log")).toList()) {
+                    assertFalse(Files.readString(log).contains(password), "a database password leaked into " + log);
+                }
+            }
+        }
+    }
+
+    /** The pid of the instance's tracking server, from the process table. */
+    private static long trackingServerPid(String id) {
+        List<Long> pids = ProcessHandle.allProcesses()
+                .filter(h -> h.info().arguments().map(a -> List.of(a).contains("-Ddms.instance.id=" + id)).orElse(false))
+                .map(ProcessHandle::pid).toList();
+        assertEquals(1, pids.size(), "tracking servers of " + id + ": " + pids);
+        return pids.get(0);
+    }
+
+    private Process startService(String db, int port, String group, int n) throws IOException {
+        LocalPostgres pg = LocalPostgres.shared();
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dquarkus.http.port=" + port,
+                "-Ddms.relay.slot-name=" + db,
+                "-Ddms.consumer.group-id=" + group,
+                "-Ddms.network.validation-url=" + validationUrl,
+                "-Ddms.compute.local.tracking-server-jar=" + System.getProperty("dms.compute.local.tracking-server-jar"),
+                "-Ddms.compute.local.work-dir=" + DIR.resolve("work"),
+                "-Ddms.compute.local.jvm-options=-XX:TieredStopAtLevel=1",
+                "-Ddms.saga.poll-interval=200ms",
+                "-jar", APP.toString());
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(DIR.resolve("service-" + n + ".log").toFile());
+        pb.environment().put("DMS_DB_URL", pg.jdbcUrl(db));
+        pb.environment().put("DMS_DB_USER", pg.username());
+        pb.environment().put("DMS_DB_PASSWORD", pg.password());
+        pb.environment().put("DMS_KAFKA_BOOTSTRAP", LocalKafka.shared().bootstrapServers());
+        Process p = pb.start();
+        services.add(p);
+        Eventually.until(() -> {
+            assertTrue(p.isAlive(), "instance-service exited; see " + DIR.resolve("service-" + n + ".log"));
+            try {
+                return given().get("http://127.0.0.1:" + port + "/q/health/ready").statusCode() == 200;
+            } catch (Exception e) { // not listening yet
+                return false;
+            }
+        }, Duration.ofSeconds(180), "instance-service to be ready");
+        return p;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}

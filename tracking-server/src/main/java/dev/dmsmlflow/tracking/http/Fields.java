@@ -40,7 +40,22 @@ public final class Fields {
         return json;
     }
 
+    /** Field names come from code (a small fixed set): their lowerCamel spellings are computed once. */
+    private static final java.util.concurrent.ConcurrentHashMap<String, String> CAMEL = new java.util.concurrent.ConcurrentHashMap<>();
+
     static String camel(String snake) {
+        String known = CAMEL.get(snake);
+        if (known != null) {
+            return known;
+        }
+        String c = toCamel(snake);
+        if (CAMEL.size() < 10_000) {
+            CAMEL.put(snake, c);
+        }
+        return c;
+    }
+
+    private static String toCamel(String snake) {
         int i = snake.indexOf('_');
         if (i < 0) {
             return snake;

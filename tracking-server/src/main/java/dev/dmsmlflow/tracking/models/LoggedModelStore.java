@@ -1,5 +1,6 @@
 package dev.dmsmlflow.tracking.models;
 
+import dev.dmsmlflow.tracking.validation.RandomNames;
 import dev.dmsmlflow.tracking.db.Db;
 import dev.dmsmlflow.tracking.db.Sql;
 import dev.dmsmlflow.tracking.experiments.Experiment;
@@ -55,7 +56,7 @@ public class LoggedModelStore {
                               List<KeyValue> params, List<KeyValue> tags) {
         String modelId = newModelId();
         long now = System.currentTimeMillis();
-        String modelName = name == null ? ModelNames.random() : name;
+        String modelName = name == null ? RandomNames.random() : name;
         return db.tx(c -> {
             Experiment e = experiments.requireActive(c, experimentId);
             String uri = artifactUri(e.artifactLocation(), modelId);

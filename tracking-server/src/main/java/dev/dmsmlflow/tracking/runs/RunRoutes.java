@@ -124,8 +124,18 @@ public class RunRoutes implements RouteProvider {
     }
 
     private static Metric metric(Fields f) {
+        return metric(f, null);
+    }
+
+    /** {@code validKeys}: keys already validated in this request (a batch repeats a few keys many times), or null. */
+    private static Metric metric(Fields f, Set<String> validKeys) {
         String key = f.string("key");
-        Validation.key("Metric", key);
+        if (validKeys == null || key == null || !validKeys.contains(key)) {
+            Validation.key("Metric", key);
+            if (validKeys != null) {
+                validKeys.add(key);
+            }
+        }
         Double value = f.dbl("value");
         if (value == null) {
             throw MlflowException.missing("value");
@@ -192,8 +202,9 @@ public class RunRoutes implements RouteProvider {
         Validation.batchLimit("metrics, params, and tags", Validation.MAX_ENTITIES_PER_BATCH,
                 metricFields.size() + paramFields.size() + tagFields.size());
         List<Metric> metrics = new ArrayList<>(metricFields.size());
+        Set<String> validKeys = new HashSet<>();
         for (Fields f : metricFields) {
-            metrics.add(metric(f));
+            metrics.add(metric(f, validKeys));
         }
         List<RunStore.Param> params = new ArrayList<>(paramFields.size());
         Set<String> keys = new HashSet<>();

@@ -55,7 +55,7 @@ public class RunSearch {
             segments = List.of(single);
         }
         List<Sql> queries = segments;
-        return db.read(c -> {
+        return db.readSerial(c -> {
             Map<String, Run> runs = new LinkedHashMap<>();
             int want = maxResults + 1;
             long skip = offset;

@@ -1,5 +1,6 @@
 package dev.dmsmlflow.tracking.runs;
 
+import dev.dmsmlflow.tracking.validation.RandomNames;
 import dev.dmsmlflow.tracking.db.Db;
 import dev.dmsmlflow.tracking.experiments.Experiment;
 import dev.dmsmlflow.tracking.experiments.ExperimentStore;
@@ -56,7 +57,7 @@ public class RunStore {
             throw MlflowException.invalidParameter("Both 'run_name' argument and 'mlflow.runName' tag are specified, "
                     + "but with different values (run_name='" + runName + "', mlflow.runName='" + tagName + "').");
         }
-        String name = runName != null && !runName.isEmpty() ? runName : tagName != null && !tagName.isEmpty() ? tagName : RunNames.random();
+        String name = runName != null && !runName.isEmpty() ? runName : tagName != null && !tagName.isEmpty() ? tagName : RandomNames.random();
         Map<String, String> allTags = new LinkedHashMap<>(tags);
         allTags.put(RUN_NAME_TAG, name);
         String runId = newRunId();
@@ -98,6 +99,16 @@ public class RunStore {
         return MlflowException.notFound("Run with id=" + runId + " not found");
     }
 
+    /** The run's info, with a KEY SHARE lock on its row until the transaction ends (null if unknown). */
+    static Run.Info lockShared(Connection c, String runId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + INFO_COLUMNS + " FROM runs r WHERE r.run_uuid = ? FOR KEY SHARE")) {
+            ps.setString(1, runId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? infoRow(rs) : null;
+            }
+        }
+    }
+
     static Run.Info info(Connection c, String runId) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT " + INFO_COLUMNS + " FROM runs r WHERE r.run_uuid = ?")) {
             ps.setString(1, runId);
@@ -116,79 +127,63 @@ public class RunStore {
                 startTime, endTime, rs.getString(8), rs.getString(9));
     }
 
+    /**
+     * Everything {@link #fill} loads, in one statement (one round trip instead of seven): one row per latest
+     * metric, param, tag, dataset input, dataset input tag, model input and model output, tagged by kind and
+     * sorted as the separate queries were (metrics, params, tags by key; inputs and outputs by position;
+     * dataset input tags by key after their inputs).
+     */
+    private static final String FILL = "SELECT 0 AS kind, run_uuid, key AS a, model_id AS b, dataset_name AS c, dataset_digest AS d, "
+            + "NULL::text AS e, NULL::text AS f, NULL::text AS g, value AS v, timestamp AS n1, step AS n2, key AS sk "
+            + "FROM latest_metrics WHERE run_uuid = ANY(?) "
+            + "UNION ALL SELECT 1, run_uuid, key, value, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, key FROM params WHERE run_uuid = ANY(?) "
+            + "UNION ALL SELECT 2, run_uuid, key, value, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, key FROM tags WHERE run_uuid = ANY(?) "
+            + "UNION ALL SELECT 3, i.run_uuid, d.dataset_uuid, d.name, d.digest, d.source_type, d.source, d.schema, d.profile, NULL, "
+            + "i.position, NULL, '' FROM run_dataset_inputs i JOIN datasets d ON d.dataset_uuid = i.dataset_uuid WHERE i.run_uuid = ANY(?) "
+            + "UNION ALL SELECT 4, run_uuid, dataset_uuid, key, value, NULL, NULL, NULL, NULL, NULL, NULL, NULL, key "
+            + "FROM run_dataset_input_tags WHERE run_uuid = ANY(?) "
+            + "UNION ALL SELECT 5, run_uuid, model_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, position, NULL, '' "
+            + "FROM run_model_inputs WHERE run_uuid = ANY(?) "
+            + "UNION ALL SELECT 6, run_uuid, model_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, position, step, '' "
+            + "FROM run_model_outputs WHERE run_uuid = ANY(?) "
+            + "ORDER BY kind, sk, n1";
+
     /** Loads latest metrics, params, tags, inputs and outputs for the given runs (keyed by run id). */
     static void fill(Connection c, Map<String, Run> runs) throws SQLException {
         if (runs.isEmpty()) {
             return;
         }
         java.sql.Array ids = c.createArrayOf("text", runs.keySet().toArray(new String[0]));
-        try (PreparedStatement ps = c.prepareStatement("SELECT run_uuid, key, value, timestamp, step, model_id, dataset_name, "
-                + "dataset_digest FROM latest_metrics WHERE run_uuid = ANY(?) ORDER BY run_uuid, key")) {
-            ps.setArray(1, ids);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    runs.get(rs.getString(1)).metrics.add(new Metric(rs.getString(2), rs.getDouble(3), rs.getLong(4),
-                            rs.getLong(5), rs.getString(6), rs.getString(7), rs.getString(8)));
-                }
-            }
-        }
-        try (PreparedStatement ps = c.prepareStatement("SELECT run_uuid, key, value FROM params WHERE run_uuid = ANY(?) ORDER BY run_uuid, key")) {
-            ps.setArray(1, ids);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    runs.get(rs.getString(1)).params.put(rs.getString(2), rs.getString(3));
-                }
-            }
-        }
-        try (PreparedStatement ps = c.prepareStatement("SELECT run_uuid, key, value FROM tags WHERE run_uuid = ANY(?) ORDER BY run_uuid, key")) {
-            ps.setArray(1, ids);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    runs.get(rs.getString(1)).tags.put(rs.getString(2), rs.getString(3));
-                }
-            }
-        }
         Map<String, Map<String, Run.DatasetInput>> inputs = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT i.run_uuid, d.dataset_uuid, d.name, d.digest, d.source_type, "
-                + "d.source, d.schema, d.profile FROM run_dataset_inputs i JOIN datasets d ON d.dataset_uuid = i.dataset_uuid "
-                + "WHERE i.run_uuid = ANY(?) ORDER BY i.position")) {
-            ps.setArray(1, ids);
+        try (PreparedStatement ps = c.prepareStatement(FILL)) {
+            for (int i = 1; i <= 7; i++) {
+                ps.setArray(i, ids);
+            }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    Run.DatasetInput d = new Run.DatasetInput(new LinkedHashMap<>(), rs.getString(3), rs.getString(4),
-                            rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8));
-                    runs.get(rs.getString(1)).datasetInputs.add(d);
-                    inputs.computeIfAbsent(rs.getString(1), k -> new HashMap<>()).put(rs.getString(2), d);
-                }
-            }
-        }
-        if (!inputs.isEmpty()) {
-            try (PreparedStatement ps = c.prepareStatement("SELECT run_uuid, dataset_uuid, key, value FROM run_dataset_input_tags "
-                    + "WHERE run_uuid = ANY(?) ORDER BY key")) {
-                ps.setArray(1, ids);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        Run.DatasetInput d = inputs.getOrDefault(rs.getString(1), Map.of()).get(rs.getString(2));
-                        if (d != null) {
-                            d.tags().put(rs.getString(3), rs.getString(4));
+                    int kind = rs.getInt(1);
+                    Run run = runs.get(rs.getString(2));
+                    switch (kind) {
+                        case 0 -> run.metrics.add(new Metric(rs.getString(3), rs.getDouble(10), rs.getLong(11),
+                                rs.getLong(12), rs.getString(4), rs.getString(5), rs.getString(6)));
+                        case 1 -> run.params.put(rs.getString(3), rs.getString(4));
+                        case 2 -> run.tags.put(rs.getString(3), rs.getString(4));
+                        case 3 -> {
+                            Run.DatasetInput d = new Run.DatasetInput(new LinkedHashMap<>(), rs.getString(4), rs.getString(5),
+                                    rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9));
+                            run.datasetInputs.add(d);
+                            inputs.computeIfAbsent(rs.getString(2), k -> new HashMap<>()).put(rs.getString(3), d);
                         }
+                        case 4 -> {
+                            Run.DatasetInput d = inputs.getOrDefault(rs.getString(2), Map.of()).get(rs.getString(3));
+                            if (d != null) {
+                                d.tags().put(rs.getString(4), rs.getString(5));
+                            }
+                        }
+                        case 5 -> run.modelInputs.add(rs.getString(3));
+                        case 6 -> run.modelOutputs.add(new Run.ModelOutput(rs.getString(3), rs.getLong(12)));
+                        default -> throw new IllegalStateException("unknown row kind " + kind);
                     }
-                }
-            }
-        }
-        try (PreparedStatement ps = c.prepareStatement("SELECT run_uuid, model_id FROM run_model_inputs WHERE run_uuid = ANY(?) ORDER BY position")) {
-            ps.setArray(1, ids);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    runs.get(rs.getString(1)).modelInputs.add(rs.getString(2));
-                }
-            }
-        }
-        try (PreparedStatement ps = c.prepareStatement("SELECT run_uuid, model_id, step FROM run_model_outputs WHERE run_uuid = ANY(?) ORDER BY position")) {
-            ps.setArray(1, ids);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    runs.get(rs.getString(1)).modelOutputs.add(new Run.ModelOutput(rs.getString(2), rs.getLong(3)));
                 }
             }
         }
@@ -382,7 +377,7 @@ public class RunStore {
      * The hot path of single-metric logging: one statement (one round trip, its own transaction) checks
      * the run, inserts the history row and advances latest_metrics.
      */
-    private static final String LOG_ONE_METRIC = "WITH r AS (SELECT experiment_id, lifecycle_stage FROM runs WHERE run_uuid = ?), "
+    private static final String LOG_ONE_METRIC = "WITH r AS (SELECT experiment_id, lifecycle_stage FROM runs WHERE run_uuid = ? FOR KEY SHARE), "
             + "h AS (INSERT INTO metrics (run_uuid, key, step, timestamp, value, model_id, dataset_name, dataset_digest) "
             + "SELECT ?, ?, ?, ?, ?, ?, ?, ? FROM r WHERE r.lifecycle_stage = 'active' "
             + "ON CONFLICT (run_uuid, key, timestamp, step, value) DO UPDATE SET "
@@ -430,7 +425,15 @@ public class RunStore {
 
     public void logBatch(String runId, List<Metric> metrics, List<Param> params, Map<String, String> tags) {
         db.tx(c -> {
-            Run.Info info = requireActive(c, runId);
+            // KEY SHARE: the run cannot be removed before we commit (metrics has no per-row foreign key, V6)
+            Run.Info info = lockShared(c, runId);
+            if (info == null) {
+                throw runNotFound(runId);
+            }
+            if (!info.isActive()) {
+                throw MlflowException.invalidParameter("The run " + runId + " must be in the 'active' state. "
+                        + "Current state is " + info.lifecycleStage() + ".");
+            }
             insertParams(c, runId, params);
             insertMetrics(c, runId, info.experimentId(), metrics);
             upsertTags(c, runId, tags);
@@ -507,12 +510,14 @@ public class RunStore {
     private static void bindMetricArrays(Connection c, PreparedStatement ps, int first, List<Metric> ms) throws SQLException {
         int n = ms.size();
         String[] keys = new String[n];
-        Long[] steps = new Long[n];
-        Long[] timestamps = new Long[n];
-        Double[] values = new Double[n];
+        long[] steps = new long[n];
+        long[] timestamps = new long[n];
+        double[] values = new double[n];
         String[] models = new String[n];
         String[] datasetNames = new String[n];
         String[] datasetDigests = new String[n];
+        boolean anyModel = false;
+        boolean anyDataset = false;
         for (int i = 0; i < n; i++) {
             Metric m = ms.get(i);
             keys[i] = m.key();
@@ -522,14 +527,27 @@ public class RunStore {
             models[i] = m.modelId();
             datasetNames[i] = m.datasetName();
             datasetDigests[i] = m.datasetDigest();
+            anyModel |= m.modelId() != null;
+            anyDataset |= m.datasetName() != null || m.datasetDigest() != null;
         }
         ps.setArray(first, c.createArrayOf("text", keys));
-        ps.setArray(first + 1, c.createArrayOf("int8", steps));
-        ps.setArray(first + 2, c.createArrayOf("int8", timestamps));
-        ps.setArray(first + 3, c.createArrayOf("float8", values));
-        ps.setArray(first + 4, c.createArrayOf("text", models));
-        ps.setArray(first + 5, c.createArrayOf("text", datasetNames));
-        ps.setArray(first + 6, c.createArrayOf("text", datasetDigests));
+        // primitive arrays travel in PostgreSQL's binary array format (no text formatting and parsing)
+        ps.setObject(first + 1, steps);
+        ps.setObject(first + 2, timestamps);
+        ps.setObject(first + 3, values);
+        // unnest pads a NULL array with NULLs: most batches carry no model or dataset at all
+        if (anyModel) {
+            ps.setArray(first + 4, c.createArrayOf("text", models));
+        } else {
+            ps.setNull(first + 4, Types.ARRAY);
+        }
+        if (anyDataset) {
+            ps.setArray(first + 5, c.createArrayOf("text", datasetNames));
+            ps.setArray(first + 6, c.createArrayOf("text", datasetDigests));
+        } else {
+            ps.setNull(first + 5, Types.ARRAY);
+            ps.setNull(first + 6, Types.ARRAY);
+        }
     }
 
     /** A page of metric history. */

@@ -1,9 +1,9 @@
-package dev.dmsmlflow.tracking.runs;
+package dev.dmsmlflow.tracking.validation;
 
 import java.util.concurrent.ThreadLocalRandom;
 
-/** Random readable run names ({@code adjective-noun-NNN}) for runs created without a name. */
-final class RunNames {
+/** Random readable names ({@code adjective-noun-NNN}) for runs and logged models created without one. */
+public final class RandomNames {
     private static final String[] ADJECTIVES = {
         "amber", "brave", "bright", "calm", "clever", "crisp", "daring", "eager", "fancy", "gentle",
         "glad", "golden", "happy", "humble", "jolly", "keen", "kind", "lively", "lucky", "merry",
@@ -15,10 +15,10 @@ final class RunNames {
         "lantern", "compass", "anchor", "orchid", "willow", "dolphin", "gecko", "puffin", "yak", "zebra",
         "finch", "moose", "newt", "owl", "quail", "raven", "seal", "trout", "vole", "wren"};
 
-    private RunNames() {
+    private RandomNames() {
     }
 
-    static String random() {
+    public static String random() {
         ThreadLocalRandom r = ThreadLocalRandom.current();
         return ADJECTIVES[r.nextInt(ADJECTIVES.length)] + "-" + NOUNS[r.nextInt(NOUNS.length)] + "-" + r.nextInt(1000);
     }

@@ -1,0 +1,507 @@
+"""tracking-server benchmark: our server vs upstream `mlflow server`, same PostgreSQL, one run.
+
+Started by run.sh (which builds the jar and the venv). Measures, against each server:
+  (i)   runs/log-metric requests/s, C concurrent keep-alive clients (default 8)
+  (ii)  runs/log-batch metrics/s at 1000 metrics/request
+  (iii) runs/search p50/p99 on one experiment of N runs x 10 metrics x 10 params x 5 tags
+        (filter on a metric and a param, order by a metric), data loaded with SQL into each schema
+  (iv)  metrics/get-history of a 100,000-point metric, all pages
+Only loopback traffic. Not a test.
+"""
+import argparse
+import asyncio
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+
+import psycopg2
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+API = "/api/2.0/mlflow/"
+
+
+# ----------------------------------------------------------------------------- minimal keep-alive HTTP client
+class Conn:
+    """One keep-alive HTTP/1.1 connection (content-length and chunked responses); low client CPU."""
+
+    def __init__(self, port):
+        self.port = port
+        self.r = self.w = None
+
+    async def open(self):
+        self.r, self.w = await asyncio.open_connection("127.0.0.1", self.port)
+
+    async def request(self, method, path, body=None):
+        if self.w is None:
+            await self.open()
+        data = b"" if body is None else (body if isinstance(body, bytes) else body.encode())
+        head = (f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(data)}\r\nConnection: keep-alive\r\n\r\n").encode()
+        self.w.write(head + data)
+        line = await self.r.readuntil(b"\r\n\r\n")
+        lines = line.split(b"\r\n")
+        status = int(lines[0].split(b" ", 2)[1])
+        length, chunked, close = None, False, False
+        for h in lines[1:]:
+            k, _, v = h.partition(b":")
+            k = k.strip().lower()
+            if k == b"content-length":
+                length = int(v)
+            elif k == b"transfer-encoding" and b"chunked" in v.lower():
+                chunked = True
+            elif k == b"connection" and b"close" in v.lower():
+                close = True
+        if chunked:
+            parts = []
+            while True:
+                size = int((await self.r.readuntil(b"\r\n")).split(b";")[0], 16)
+                if size == 0:
+                    await self.r.readuntil(b"\r\n")
+                    break
+                parts.append(await self.r.readexactly(size))
+                await self.r.readexactly(2)
+            payload = b"".join(parts)
+        elif length is not None:
+            payload = await self.r.readexactly(length)
+        else:
+            payload = await self.r.read()
+            close = True
+        if close:
+            self.close()
+        return status, payload
+
+    def close(self):
+        if self.w is not None:
+            self.w.close()
+        self.r = self.w = None
+
+
+def call(port, method, endpoint, body=None, timeout=600):
+    """Blocking JSON call for setup work."""
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{API}{endpoint}", data=data, method=method,
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=timeout) as resp:
+        return json.loads(resp.read() or b"{}")
+
+
+# ----------------------------------------------------------------------------- processes
+class Procs:
+    def __init__(self):
+        self.items = []
+
+    def add(self, name, p):
+        self.items.append((name, p))
+        return p
+
+    def stop_all(self):
+        for name, p in reversed(self.items):
+            if p.poll() is not None:
+                continue
+            try:
+                if name == "postgres":
+                    p.stdin.close()
+                    p.wait(timeout=60)
+                else:
+                    os.killpg(p.pid, signal.SIGTERM)  # our own child's process group (uvicorn workers)
+                    p.wait(timeout=30)
+            except Exception:
+                try:
+                    os.killpg(p.pid, signal.SIGKILL)
+                except Exception:
+                    pass
+
+
+def wait_http(port, proc, log, timeout=300):
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        if proc.poll() is not None:
+            sys.exit(f"server on port {port} exited; see {log}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
+                if r.status == 200:
+                    return time.time() - t0
+        except Exception:
+            pass
+        time.sleep(0.3)
+    sys.exit(f"server on port {port} not ready after {timeout}s; see {log}")
+
+
+def start_postgres(procs, work, port, dbs):
+    cp = open(os.path.join(ROOT, "local-infra/target/local-infra.classpath")).read().strip()
+    cp += ":" + os.path.join(ROOT, "local-infra/target/classes")
+    log = open(os.path.join(work, "postgres.log"), "w")
+    p = procs.add("postgres", subprocess.Popen(
+        ["java", "-Xmx256m", "-cp", cp, os.path.join(HERE, "BenchPostgres.java"), os.path.join(work, "pg"), str(port), *dbs],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True))
+    for line in p.stdout:
+        if line.startswith("READY"):
+            return
+    sys.exit("PostgreSQL did not start; see " + log.name)
+
+
+def start_ours(procs, work, port, pg_port, db, heap):
+    env = dict(os.environ, DMS_TRACKING_DB_URL=f"jdbc:postgresql://127.0.0.1:{pg_port}/{db}",
+               DMS_TRACKING_DB_USER="postgres", DMS_TRACKING_DB_PASSWORD="postgres")
+    logname = os.path.join(work, "ours.log")
+    p = procs.add("ours", subprocess.Popen(
+        ["java", f"-Xmx{heap}", f"-Dquarkus.http.port={port}", f"-Ddms.tracking.artifact-root={work}/ours-artifacts",
+         "-jar", os.path.join(ROOT, "tracking-server/target/quarkus-app/quarkus-run.jar")],
+        env=env, stdout=open(logname, "w"), stderr=subprocess.STDOUT, start_new_session=True))
+    return wait_http(port, p, logname)
+
+
+def start_upstream(procs, work, port, pg_port, db):
+    logname = os.path.join(work, "upstream.log")
+    p = procs.add("upstream", subprocess.Popen(
+        [os.path.join(HERE, ".venv/bin/mlflow"), "server",
+         "--backend-store-uri", f"postgresql+psycopg2://postgres:postgres@127.0.0.1:{pg_port}/{db}",
+         "--default-artifact-root", f"file://{work}/upstream-artifacts", "--host", "127.0.0.1", "--port", str(port)],
+        stdout=open(logname, "w"), stderr=subprocess.STDOUT, start_new_session=True,
+        env=dict(os.environ, MLFLOW_ENABLE_TELEMETRY="false", MLFLOW_DISABLE_TELEMETRY="true", DO_NOT_TRACK="true")))
+    return wait_http(port, p, logname, timeout=600)
+
+
+# ----------------------------------------------------------------------------- load loops
+async def closed_loop(port, concurrency, duration, max_requests, make_request):
+    """`concurrency` keep-alive clients issue requests back to back until `duration` s or `max_requests`."""
+    done = {"ok": 0, "err": 0, "first_err": None}
+    deadline = time.perf_counter() + duration
+    counter = iter(range(max_requests))
+
+    async def worker(w):
+        conn = Conn(port)
+        try:
+            while time.perf_counter() < deadline:
+                n = next(counter, None)
+                if n is None:
+                    return
+                method, path, body = make_request(w, n)
+                status, payload = await conn.request(method, path, body)
+                if status == 200:
+                    done["ok"] += 1
+                else:
+                    done["err"] += 1
+                    done["first_err"] = done["first_err"] or payload[:300]
+        finally:
+            conn.close()
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(worker(w) for w in range(concurrency)))
+    return done, time.perf_counter() - t0
+
+
+def create_experiment(port, name):
+    return call(port, "POST", "experiments/create", {"name": name})["experiment_id"]
+
+
+def create_run(port, exp):
+    return call(port, "POST", "runs/create", {"experiment_id": exp, "start_time": int(time.time() * 1000)})["run"]["info"]["run_id"]
+
+
+def bench_log_metric(port, tag, a):
+    exp = create_experiment(port, f"lm-{tag}-{time.time_ns()}")
+    runs = [create_run(port, exp) for _ in range(a.concurrency)]
+    ts = int(time.time() * 1000)
+
+    def req(w, n):
+        return "POST", API + "runs/log-metric", (
+            f'{{"run_id":"{runs[w]}","key":"loss","value":{n * 0.001},"timestamp":{ts + n},"step":{n}}}')
+
+    asyncio.run(closed_loop(port, a.concurrency, min(2.0, a.duration), 10 ** 9, req))  # warm-up
+    done, secs = asyncio.run(closed_loop(port, a.concurrency, a.duration, a.max_requests, req))
+    if done["err"]:
+        print(f"  [{tag}] log-metric errors: {done['err']} first: {done['first_err']}")
+    return done["ok"] / secs, done["ok"], secs
+
+
+def bench_log_batch(port, tag, a):
+    exp = create_experiment(port, f"lb-{tag}-{time.time_ns()}")
+    runs = [create_run(port, exp) for _ in range(a.batch_concurrency)]
+    ts = int(time.time() * 1000)
+
+    def req(w, n):
+        base = n * 100
+        items = ",".join(f'{{"key":"m{j % 10}","value":{(n * 7 + j) % 1000 / 7},"timestamp":{ts + n},"step":{base + j // 10}}}'
+                         for j in range(1000))
+        return "POST", API + "runs/log-batch", f'{{"run_id":"{runs[w]}","metrics":[{items}]}}'
+
+    asyncio.run(closed_loop(port, a.batch_concurrency, min(2.0, a.duration), 10 ** 9, req))  # warm-up (own n range)
+    # separate n range for the measured part so no request repeats a warm-up batch
+    def req2(w, n):
+        return req(w, n + 10 ** 6)
+    done, secs = asyncio.run(closed_loop(port, a.batch_concurrency, a.duration, a.max_requests, req2))
+    if done["err"]:
+        print(f"  [{tag}] log-batch errors: {done['err']} first: {done['first_err']}")
+    return done["ok"] * 1000 / secs, done["ok"], secs
+
+
+# ----------------------------------------------------------------------------- data for search and history (SQL)
+def run_uuid_sql(i):
+    return f"md5('bench-run-' || {i})"
+
+
+def load_search_data(pg_port, db, schema, exp, n_runs, t0):
+    """Loads n_runs runs x 10 metrics x 10 params x 5 tags (+ mlflow.runName) with deterministic values."""
+    # pseudo-random but identical on both servers: the first 32 bits of md5(run:key) in [0, 1)
+    metric = "(('x' || substr(md5(g.i || ':' || k.k), 1, 8))::bit(32)::bigint)::float8 / 4294967296"
+    with psycopg2.connect(host="127.0.0.1", port=pg_port, dbname=db, user="postgres", password="postgres") as c:
+        cur = c.cursor()
+        gen = f"FROM generate_series(1, {n_runs}) AS g(i)"
+        if schema == "ours":
+            cur.execute(f"""INSERT INTO runs (run_uuid, experiment_id, name, user_id, status, start_time, end_time,
+                lifecycle_stage, artifact_uri) SELECT {run_uuid_sql('g.i')}, {exp}, 'run-' || g.i, 'bench', 'FINISHED',
+                {t0} + g.i, {t0} + g.i + 1000, 'active', 'mlflow-artifacts:/{exp}/' || {run_uuid_sql('g.i')} || '/artifacts' {gen}""")
+            cur.execute(f"""INSERT INTO metrics (run_uuid, key, step, timestamp, value) SELECT {run_uuid_sql('g.i')},
+                'm' || k.k, 0, {t0} + g.i, {metric} {gen} CROSS JOIN generate_series(0, 9) AS k(k)""")
+            cur.execute(f"""INSERT INTO latest_metrics (run_uuid, key, experiment_id, step, timestamp, value)
+                SELECT {run_uuid_sql('g.i')}, 'm' || k.k, {exp}, 0, {t0} + g.i, {metric} {gen}
+                CROSS JOIN generate_series(0, 9) AS k(k)""")
+        else:
+            cur.execute(f"""INSERT INTO runs (run_uuid, name, source_type, source_name, entry_point_name, user_id, status,
+                start_time, end_time, source_version, lifecycle_stage, artifact_uri, experiment_id)
+                SELECT {run_uuid_sql('g.i')}, 'run-' || g.i, 'UNKNOWN', '', '', 'bench', 'FINISHED', {t0} + g.i,
+                {t0} + g.i + 1000, '', 'active', 'file:///a/{exp}/' || {run_uuid_sql('g.i')} || '/artifacts', {exp} {gen}""")
+            cur.execute(f"""INSERT INTO metrics (key, value, timestamp, run_uuid, step, is_nan) SELECT 'm' || k.k, {metric},
+                {t0} + g.i, {run_uuid_sql('g.i')}, 0, false {gen} CROSS JOIN generate_series(0, 9) AS k(k)""")
+            cur.execute(f"""INSERT INTO latest_metrics (key, value, timestamp, step, is_nan, run_uuid) SELECT 'm' || k.k,
+                {metric}, {t0} + g.i, 0, false, {run_uuid_sql('g.i')} {gen} CROSS JOIN generate_series(0, 9) AS k(k)""")
+        cur.execute(f"""INSERT INTO params (run_uuid, key, value) SELECT {run_uuid_sql('g.i')}, 'p' || k.k,
+            'v' || ((g.i + k.k * 3) % 10) {gen} CROSS JOIN generate_series(0, 9) AS k(k)""")
+        cur.execute(f"""INSERT INTO tags (run_uuid, key, value) SELECT {run_uuid_sql('g.i')}, 't' || k.k,
+            'tag-' || ((g.i + k.k) % 7) {gen} CROSS JOIN generate_series(0, 4) AS k(k)""")
+        cur.execute(f"""INSERT INTO tags (run_uuid, key, value) SELECT {run_uuid_sql('g.i')}, 'mlflow.runName',
+            'run-' || g.i {gen}""")
+    vacuum_analyze(pg_port, db)
+
+
+def load_history(pg_port, db, schema, run_id, points, t0):
+    with psycopg2.connect(host="127.0.0.1", port=pg_port, dbname=db, user="postgres", password="postgres") as c:
+        cur = c.cursor()
+        gen = f"FROM generate_series(0, {points - 1}) AS g(i)"
+        if schema == "ours":
+            cur.execute(f"""INSERT INTO metrics (run_uuid, key, step, timestamp, value) SELECT '{run_id}', 'loss', g.i,
+                {t0} + g.i, 1.0 / (g.i + 1) {gen}""")
+        else:
+            cur.execute(f"""INSERT INTO metrics (key, value, timestamp, run_uuid, step, is_nan) SELECT 'loss', 1.0 / (g.i + 1),
+                {t0} + g.i, '{run_id}', g.i, false {gen}""")
+    vacuum_analyze(pg_port, db)
+
+
+def vacuum_analyze(pg_port, db):
+    c = psycopg2.connect(host="127.0.0.1", port=pg_port, dbname=db, user="postgres", password="postgres")
+    c.autocommit = True
+    cur = c.cursor()
+    cur.execute("VACUUM ANALYZE")
+    cur.execute("VACUUM")  # a second pass marks the freshly loaded pages all-visible, as autovacuum would
+    c.close()
+
+
+def percentile(xs, p):
+    xs = sorted(xs)
+    k = (len(xs) - 1) * p
+    lo = int(k)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
+
+
+def bench_search(port, tag, exp, a):
+    body = json.dumps({"experiment_ids": [exp], "filter": a.filter, "order_by": [a.order_by],
+                       "max_results": a.max_results})
+
+    async def go():
+        conn = Conn(port)
+        lat, first = [], None
+        t_end = time.perf_counter() + a.search_seconds
+        for n in range(a.search_warmup + a.search_iters):
+            t = time.perf_counter()
+            status, payload = await conn.request("POST", API + "runs/search", body)
+            dt = time.perf_counter() - t
+            if status != 200:
+                raise SystemExit(f"[{tag}] search failed: {status} {payload[:300]}")
+            if first is None:
+                first = json.loads(payload)
+            if n >= a.search_warmup:
+                lat.append(dt)
+                if time.perf_counter() > t_end and len(lat) >= 5:
+                    break
+        conn.close()
+        return lat, first
+
+    lat, first = asyncio.run(go())
+    ids = [r["info"]["run_id"] for r in first.get("runs", [])]
+    return percentile(lat, 0.5) * 1000, percentile(lat, 0.99) * 1000, len(lat), ids
+
+
+def bench_history(port, tag, run_id, a):
+    async def read_all(conn):
+        token, points, pages = None, 0, 0
+        while True:
+            q = f"run_id={run_id}&metric_key=loss&max_results={a.history_page}"
+            if token:
+                q += "&page_token=" + urllib.request.quote(token)
+            status, payload = await conn.request("GET", API + "metrics/get-history?" + q)
+            if status != 200:
+                raise SystemExit(f"[{tag}] get-history failed: {status} {payload[:300]}")
+            d = json.loads(payload)
+            points += len(d.get("metrics", []))
+            pages += 1
+            token = d.get("next_page_token")
+            if not token:
+                return points, pages
+
+    async def go():
+        conn = Conn(port)
+        await read_all(conn)  # warm-up
+        times, points, pages = [], 0, 0
+        t_end = time.perf_counter() + a.history_seconds
+        for _ in range(a.history_iters):
+            t = time.perf_counter()
+            points, pages = await read_all(conn)
+            times.append(time.perf_counter() - t)
+            if time.perf_counter() > t_end:
+                break
+        conn.close()
+        return times, points, pages
+
+    times, points, pages = asyncio.run(go())
+    return statistics.median(times) * 1000, points, pages, len(times)
+
+
+# ----------------------------------------------------------------------------- main
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=50000, help="runs in the search experiment (default 50000)")
+    ap.add_argument("--history-points", type=int, default=100000)
+    ap.add_argument("--history-page", type=int, default=25000, help="max_results per get-history page")
+    ap.add_argument("--history-iters", type=int, default=10)
+    ap.add_argument("--history-seconds", type=float, default=30)
+    ap.add_argument("--concurrency", type=int, default=8, help="log-metric clients (default 8)")
+    ap.add_argument("--batch-concurrency", type=int, default=4, help="log-batch clients (default 4)")
+    ap.add_argument("--duration", type=float, default=15, help="seconds per throughput measurement")
+    ap.add_argument("--max-requests", type=int, default=200000, help="request cap per throughput measurement")
+    ap.add_argument("--search-iters", type=int, default=200)
+    ap.add_argument("--search-warmup", type=int, default=5)
+    ap.add_argument("--search-seconds", type=float, default=60, help="stop the search loop after this long (>= 5 samples)")
+    ap.add_argument("--max-results", type=int, default=100)
+    ap.add_argument("--filter", default="metrics.m0 > 0.5 and params.p0 = 'v3'")
+    ap.add_argument("--order-by", default="metrics.m1 DESC")
+    ap.add_argument("--pg-port", type=int, default=25432)
+    ap.add_argument("--ours-port", type=int, default=25500)
+    ap.add_argument("--upstream-port", type=int, default=25501)
+    ap.add_argument("--ours-heap", default="1g")
+    ap.add_argument("--only", choices=["ours", "upstream"], help="benchmark one server only")
+    ap.add_argument("--skip", default="", help="comma list of i,ii,iii,iv to skip")
+    ap.add_argument("--work", default=os.path.join(HERE, "target"))
+    a = ap.parse_args()
+    skip = set(filter(None, a.skip.split(",")))
+
+    work = a.work
+    os.makedirs(work, exist_ok=True)
+    subprocess.run(["rm", "-rf", os.path.join(work, "pg"), os.path.join(work, "ours-artifacts"),
+                    os.path.join(work, "upstream-artifacts")], check=True)
+    servers = [s for s in ("ours", "upstream") if a.only in (None, s)]
+    procs = Procs()
+    results = {s: {} for s in servers}
+    try:
+        la = os.getloadavg()
+        print(f"machine: {os.cpu_count()} cores, load average at start {la[0]:.2f} {la[1]:.2f} {la[2]:.2f}", flush=True)
+        print(f"PostgreSQL (fsync on) on 127.0.0.1:{a.pg_port}, data in {work}/pg", flush=True)
+        start_postgres(procs, work, a.pg_port, ["bench_ours", "bench_upstream"])
+        ports = {}
+        if "ours" in servers:
+            s = start_ours(procs, work, a.ours_port, a.pg_port, "bench_ours", a.ours_heap)
+            print(f"ours     : http://127.0.0.1:{a.ours_port} (ready in {s:.1f}s)", flush=True)
+            ports["ours"] = a.ours_port
+        if "upstream" in servers:
+            s = start_upstream(procs, work, a.upstream_port, a.pg_port, "bench_upstream")
+            ver = subprocess.run([os.path.join(HERE, ".venv/bin/python"), "-c", "import mlflow; print(mlflow.__version__)"],
+                                 capture_output=True, text=True).stdout.strip()
+            print(f"upstream : mlflow {ver} server, http://127.0.0.1:{a.upstream_port} (ready in {s:.1f}s)", flush=True)
+            ports["upstream"] = a.upstream_port
+        t0 = int(time.time() * 1000)
+
+        for s in servers:
+            port = ports[s]
+            r = results[s]
+            if "i" not in skip:
+                rps, n, secs = bench_log_metric(port, s, a)
+                r["i"] = rps
+                print(f"[{s}] (i) log-metric: {rps:,.0f} req/s ({n} requests in {secs:.1f}s, {a.concurrency} clients)", flush=True)
+            if "ii" not in skip:
+                mps, n, secs = bench_log_batch(port, s, a)
+                r["ii"] = mps
+                print(f"[{s}] (ii) log-batch: {mps:,.0f} metrics/s ({n} requests x 1000 in {secs:.1f}s, "
+                      f"{a.batch_concurrency} clients)", flush=True)
+            if "iii" not in skip:
+                exp = create_experiment(port, f"search-{s}-{time.time_ns()}")
+                tl = time.time()
+                load_search_data(a.pg_port, f"bench_{s}", s, exp, a.runs, t0)
+                print(f"[{s}] (iii) loaded {a.runs} runs with SQL in {time.time() - tl:.0f}s", flush=True)
+                p50, p99, n, ids = bench_search(port, s, exp, a)
+                r["iii"] = (p50, p99)
+                r["iii_ids"] = ids
+                print(f"[{s}] (iii) search: p50 {p50:.1f} ms, p99 {p99:.1f} ms ({n} queries, {len(ids)} runs/page)", flush=True)
+            if "iv" not in skip:
+                exp = create_experiment(port, f"history-{s}-{time.time_ns()}")
+                run = create_run(port, exp)
+                load_history(a.pg_port, f"bench_{s}", s, run, a.history_points, t0)
+                ms, points, pages, n = bench_history(port, s, run, a)
+                if points != a.history_points:
+                    print(f"[{s}] (iv) WARNING read {points} points, expected {a.history_points}")
+                r["iv"] = ms
+                print(f"[{s}] (iv) get-history: {ms:.0f} ms for {points} points in {pages} pages "
+                      f"(median of {n})", flush=True)
+    finally:
+        procs.stop_all()
+
+    if "ours" in results and "upstream" in results and results["ours"].get("iii_ids") is not None \
+            and results["upstream"].get("iii_ids") is not None:
+        same = results["ours"]["iii_ids"] == results["upstream"]["iii_ids"]
+        print(f"search result check: first page identical on both servers: {same}")
+
+    def fmt(v, unit):
+        return "-" if v is None else f"{v:,.0f} {unit}" if unit in ("req/s", "metrics/s") else f"{v:,.1f} {unit}"
+
+    o, u = results.get("ours", {}), results.get("upstream", {})
+    rows = [
+        (f"(i) log-metric, {a.concurrency} clients", o.get("i"), u.get("i"), "req/s", True),
+        (f"(ii) log-batch 1000/request, {a.batch_concurrency} clients", o.get("ii"), u.get("ii"), "metrics/s", True),
+        (f"(iii) search p50 ({a.runs} runs)", (o.get("iii") or (None,))[0], (u.get("iii") or (None,))[0], "ms", False),
+        (f"(iii) search p99 ({a.runs} runs)", (o.get("iii") or (None, None))[1], (u.get("iii") or (None, None))[1], "ms", False),
+        (f"(iv) get-history {a.history_points} points", o.get("iv"), u.get("iv"), "ms", False),
+    ]
+    print()
+    print(f"{'measure':44} {'ours':>16} {'upstream':>16} {'ratio':>8}")
+    for name, ov, uv, unit, higher in rows:
+        ratio = "-"
+        if ov and uv:
+            ratio = f"{(ov / uv if higher else uv / ov):.1f}x"
+        print(f"{name:44} {fmt(ov, unit):>16} {fmt(uv, unit):>16} {ratio:>8}")
+    print("(ratio = how many times better ours is; (iii) and (iv) data loaded with SQL into each server's own schema, "
+          "identical values; (i) and (ii) through the HTTP API)")
+    def ratio(k, higher=True, idx=None):
+        ov, uv = o.get(k), u.get(k)
+        if idx is not None and ov and uv:
+            ov, uv = ov[idx], uv[idx]
+        return None if not ov or not uv else (ov / uv if higher else uv / ov)
+
+    goals = [("(i) >= 10x upstream", ratio("i"), lambda r: r >= 10),
+             ("(ii) >= 10x upstream", ratio("ii"), lambda r: r >= 10),
+             ("(iii) p50 >= 20x upstream", ratio("iii", False, 0), lambda r: r >= 20)]
+    for name, r, ok in goals:
+        if r is not None:
+            print(f"goal {name}: {'met' if ok(r) else 'MISSED'} ({r:.1f}x)")
+    if o.get("iii"):
+        print(f"goal (iii) p50 <= 50 ms: {'met' if o['iii'][0] <= 50 else 'MISSED'} ({o['iii'][0]:.1f} ms)")
+    print(f"load average at end: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

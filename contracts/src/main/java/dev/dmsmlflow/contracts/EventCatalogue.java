@@ -7,6 +7,7 @@ import dev.dmsmlflow.contracts.instance.InstanceReleaseRequested;
 import dev.dmsmlflow.contracts.instance.InstanceReleased;
 import dev.dmsmlflow.contracts.instance.InstanceRequested;
 import dev.dmsmlflow.contracts.instance.InstanceRunning;
+import dev.dmsmlflow.contracts.instance.InstanceStatusChanged;
 import dev.dmsmlflow.contracts.instance.InstanceUpdated;
 import dev.dmsmlflow.contracts.network.AlbAclUpdated;
 import dev.dmsmlflow.contracts.network.BackendRegistered;
@@ -34,6 +35,7 @@ public final class EventCatalogue {
         List<EventDescriptor> all = List.of(
                 entry(InstanceRequested.TYPE, InstanceRequested.class, AggregateType.INSTANCE, "instanceId"),
                 entry(InstanceUpdated.TYPE, InstanceUpdated.class, AggregateType.INSTANCE, "instanceId"),
+                entry(InstanceStatusChanged.TYPE, InstanceStatusChanged.class, AggregateType.INSTANCE, "instanceId"),
                 entry(NetworkProvisioned.TYPE, NetworkProvisioned.class, AggregateType.NETWORK, "instanceId"),
                 entry(NetworkProvisionFailed.TYPE, NetworkProvisionFailed.class, AggregateType.NETWORK, "instanceId"),
                 entry(InstanceDeployed.TYPE, InstanceDeployed.class, AggregateType.INSTANCE, "instanceId"),

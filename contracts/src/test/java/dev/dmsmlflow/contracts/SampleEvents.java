@@ -10,6 +10,8 @@ import dev.dmsmlflow.contracts.instance.InstanceReleaseRequested;
 import dev.dmsmlflow.contracts.instance.InstanceReleased;
 import dev.dmsmlflow.contracts.instance.InstanceRequested;
 import dev.dmsmlflow.contracts.instance.InstanceRunning;
+import dev.dmsmlflow.contracts.instance.InstanceStatus;
+import dev.dmsmlflow.contracts.instance.InstanceStatusChanged;
 import dev.dmsmlflow.contracts.instance.InstanceUpdated;
 import dev.dmsmlflow.contracts.network.AclEntry;
 import dev.dmsmlflow.contracts.network.AlbAclUpdated;
@@ -57,6 +59,14 @@ final class SampleEvents {
                         "my-mlflow-prod",
                         "Production experiments.",
                         Instant.parse("2025-04-02T09:00:00Z")),
+                new InstanceStatusChanged(
+                        "mlf-7f3a9c21",
+                        "ws-4821",
+                        InstanceStatus.CREATE_FAILED,
+                        InstanceStatus.CREATING,
+                        "COMPUTE_START_FAILED",
+                        "the tracking server did not answer its health check",
+                        Instant.parse("2025-04-03T18:00:00Z")),
                 new NetworkProvisioned(
                         "mlf-7f3a9c21",
                         "ws-4821",

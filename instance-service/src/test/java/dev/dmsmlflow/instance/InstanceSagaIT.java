@@ -163,6 +163,18 @@ class InstanceSagaIT {
         awaitStatus(id, "RELEASED", EVENT);
         bus.await("InstanceReleased", Bus.forInstance(id), EVENT);
         given().contentType(ContentType.JSON).post("/instances/" + id + "/start").then().statusCode(409);
+
+        // every transition was announced, in order, each from the status before it
+        List<String> expected = List.of("CREATING", "RUNNING", "REDEPLOYING", "RUNNING", "STOPPING", "STOPPED",
+                "STARTING", "RUNNING", "RELEASING", "RELEASED");
+        Eventually.until(() -> bus.all("InstanceStatusChanged", Bus.forInstance(id)).size() >= expected.size(), EVENT,
+                "the status changes");
+        List<Bus.Received> changes = bus.all("InstanceStatusChanged", Bus.forInstance(id));
+        assertEquals(expected, changes.stream().map(c -> c.payload().path("status").asText()).toList());
+        for (int k = 1; k < changes.size(); k++) {
+            assertEquals(expected.get(k - 1), changes.get(k).payload().path("previousStatus").asText());
+        }
+        assertTrue(changes.get(0).payload().path("previousStatus").isMissingNode(), "a new instance has no previous status");
     }
 
     @Test

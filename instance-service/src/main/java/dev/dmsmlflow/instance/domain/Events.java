@@ -8,6 +8,7 @@ import dev.dmsmlflow.contracts.instance.InstanceReleaseRequested;
 import dev.dmsmlflow.contracts.instance.InstanceReleased;
 import dev.dmsmlflow.contracts.instance.InstanceRequested;
 import dev.dmsmlflow.contracts.instance.InstanceRunning;
+import dev.dmsmlflow.contracts.instance.InstanceStatusChanged;
 import dev.dmsmlflow.contracts.instance.InstanceUpdated;
 
 import java.time.Instant;
@@ -25,6 +26,18 @@ public final class Events {
 
     public static InstanceUpdated updated(Instance i, Instant at) {
         return new InstanceUpdated(i.id, i.workspaceId, i.name, i.description, at);
+    }
+
+    /** Every status transition, with the failure reason when the new status is a failure. */
+    public static InstanceStatusChanged statusChanged(Instance i, InstanceStatus from, Instant at) {
+        boolean failure = i.status == InstanceStatus.CREATE_FAILED || i.status == InstanceStatus.RELEASE_FAILED
+                || (i.status == InstanceStatus.STOPPED && i.failureCode != null);
+        return new InstanceStatusChanged(i.id, i.workspaceId, wire(i.status), from == null ? null : wire(from),
+                failure ? i.failureCode : null, failure ? i.failureMessage : null, at);
+    }
+
+    private static dev.dmsmlflow.contracts.instance.InstanceStatus wire(InstanceStatus status) {
+        return dev.dmsmlflow.contracts.instance.InstanceStatus.valueOf(status.name());
     }
 
     public static InstanceDeployed deployed(Instance i, Instant at) {

@@ -17,6 +17,8 @@ public class Instance {
     public String spec;
     public String trackingVersion;
     public InstanceStatus status;
+    /** The status as last read from or written to the database: a difference is a transition to announce. */
+    public InstanceStatus storedStatus;
     public SagaStep sagaStep;
     public String failureCode;
     public String failureMessage;

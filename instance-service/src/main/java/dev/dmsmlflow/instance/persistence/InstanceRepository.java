@@ -209,6 +209,7 @@ public class InstanceRepository {
         i.spec = rs.getString("spec");
         i.trackingVersion = rs.getString("tracking_version");
         i.status = InstanceStatus.valueOf(rs.getString("status"));
+        i.storedStatus = i.status;
         String step = rs.getString("saga_step");
         i.sagaStep = step == null ? null : SagaStep.valueOf(step);
         i.failureCode = rs.getString("failure_code");

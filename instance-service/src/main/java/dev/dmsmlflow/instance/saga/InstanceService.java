@@ -103,6 +103,7 @@ public class InstanceService {
         i.createdAt = now;
         i.updatedAt = now;
         repository.insert(i);
+        announceStatus(i);
         if (idempotencyKey != null) {
             try (Connection c = dataSource.getConnection();
                  PreparedStatement ps = c.prepareStatement("INSERT INTO instance_idempotency_key "
@@ -150,7 +151,7 @@ public class InstanceService {
             changed = true;
         }
         if (changed) {
-            repository.update(i);
+            save(i);
             events.publish(Events.updated(i, i.updatedAt));
         }
         return i;
@@ -170,7 +171,7 @@ public class InstanceService {
         i.computeReleased = false;
         i.failureCode = null;
         i.failureMessage = null;
-        repository.update(i);
+        save(i);
         events.publish(Events.releaseRequested(i, requestedBy, now));
         return i;
     }
@@ -184,7 +185,7 @@ public class InstanceService {
         if (version != null) {
             i.trackingVersion = version;
         }
-        repository.update(i);
+        save(i);
         return i;
     }
 
@@ -198,7 +199,7 @@ public class InstanceService {
         metering.meter(i, Instant.now(), true);
         i.status = InstanceStatus.STOPPING;
         i.sagaStep = SagaStep.STOP;
-        repository.update(i);
+        save(i);
         return i;
     }
 
@@ -213,7 +214,7 @@ public class InstanceService {
         i.sagaStep = SagaStep.START;
         i.failureCode = null;
         i.failureMessage = null;
-        repository.update(i);
+        save(i);
         return i;
     }
 
@@ -237,7 +238,7 @@ public class InstanceService {
         i.listenerId = e.listenerId();
         i.aclId = e.aclId();
         i.sagaStep = SagaStep.DEPLOY;
-        repository.update(i);
+        save(i);
     }
 
     @Transactional(Transactional.TxType.MANDATORY)
@@ -255,7 +256,7 @@ public class InstanceService {
         i.failureMessage = e.code() + ": " + e.message();
         i.networkReleased = true; // network-service cleaned up what it had created
         i.sagaStep = SagaStep.FAIL_CLEANUP;
-        repository.update(i);
+        save(i);
     }
 
     @Transactional(Transactional.TxType.MANDATORY)
@@ -285,7 +286,7 @@ public class InstanceService {
         if (i.status == InstanceStatus.RELEASING && i.computeReleased) {
             becomeReleased(i);
         }
-        repository.update(i);
+        save(i);
     }
 
     // ---------------------------------------------------------------- results of saga steps
@@ -307,7 +308,7 @@ public class InstanceService {
             becomeRunning(i, now); // the load balancer already forwards to this address
         } else {
             i.sagaStep = SagaStep.AWAIT_BACKEND;
-            repository.update(i);
+            save(i);
         }
         return true;
     }
@@ -322,7 +323,7 @@ public class InstanceService {
         i.failureCode = code.name();
         i.failureMessage = truncate(message);
         i.sagaStep = SagaStep.FAIL_CLEANUP;
-        repository.update(i);
+        save(i);
     }
 
     /** network-service did not answer in time: fail and clean up like any other provisioning failure. */
@@ -337,7 +338,7 @@ public class InstanceService {
         i.failureMessage = (backend ? "The load balancer did not register the tracking server" : "The network was not provisioned")
                 + " within " + after.toMinutes() + " minutes.";
         i.sagaStep = SagaStep.FAIL_CLEANUP;
-        repository.update(i);
+        save(i);
         return true;
     }
 
@@ -354,7 +355,7 @@ public class InstanceService {
         i.computeReleased = true;
         i.backendHost = null;
         i.backendPort = null;
-        repository.update(i);
+        save(i);
         events.publish(Events.failed(i, now));
         if (!i.networkReleased) {
             events.publish(Events.releaseRequested(i, "instance-service", now));
@@ -374,7 +375,7 @@ public class InstanceService {
         i.sagaStep = null;
         i.failureCode = InstanceFailureCode.COMPUTE_START_FAILED.name();
         i.failureMessage = truncate(message);
-        repository.update(i);
+        save(i);
     }
 
     @Transactional
@@ -385,7 +386,7 @@ public class InstanceService {
         }
         i.status = InstanceStatus.STOPPED;
         i.sagaStep = null;
-        repository.update(i);
+        save(i);
     }
 
     /** Compute and database of a released instance are gone; RELEASED once the network is released too. */
@@ -401,7 +402,7 @@ public class InstanceService {
         } else {
             i.sagaStep = SagaStep.AWAIT_NETWORK_RELEASE;
         }
-        repository.update(i);
+        save(i);
     }
 
     @Transactional
@@ -414,7 +415,7 @@ public class InstanceService {
         i.sagaStep = null;
         i.failureCode = InstanceFailureCode.INTERNAL_ERROR.name();
         i.failureMessage = truncate(message);
-        repository.update(i);
+        save(i);
     }
 
     // ---------------------------------------------------------------- helpers
@@ -425,7 +426,7 @@ public class InstanceService {
         if (i.meteredFrom == null) {
             i.meteredFrom = now;
         }
-        repository.update(i);
+        save(i);
         events.publish(Events.running(i, now));
         LOG.infof("instance %s RUNNING at %s", i.id, i.trackingUri());
     }
@@ -437,6 +438,19 @@ public class InstanceService {
         i.backendPort = null;
         events.publish(Events.released(i, Instant.now()));
         LOG.infof("instance %s RELEASED", i.id);
+    }
+
+    /** Writes the instance and, in the same transaction, announces a status transition if there was one. */
+    private void save(Instance i) {
+        repository.update(i);
+        announceStatus(i);
+    }
+
+    private void announceStatus(Instance i) {
+        if (i.status != i.storedStatus) {
+            events.publish(Events.statusChanged(i, i.storedStatus, Instant.now()));
+            i.storedStatus = i.status;
+        }
     }
 
     private Instance locked(String id) {

@@ -28,7 +28,7 @@ public class InstanceEventsHandler {
     /** Inbox consumer name. */
     public static final String CONSUMER = "network-service.instance-events";
     /** Instance events that are someone else's business; counted as ignored. */
-    private static final Set<String> NOT_OURS = Set.of("InstanceUpdated", "InstanceRunning", "InstanceFailed", "InstanceReleased");
+    private static final Set<String> NOT_OURS = Set.of("InstanceUpdated", "InstanceStatusChanged", "InstanceRunning", "InstanceFailed", "InstanceReleased");
 
     /** What became of a record. */
     public enum Outcome { HANDLED, DUPLICATE, IGNORED, UNKNOWN_TYPE, REJECTED }

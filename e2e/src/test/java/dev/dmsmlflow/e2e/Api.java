@@ -1,0 +1,118 @@
+package dev.dmsmlflow.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/** A small JSON-over-HTTP client for the services' REST APIs (java.net.http + Jackson). */
+public final class Api {
+
+    public static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+            .version(HttpClient.Version.HTTP_1_1).build();
+
+    private Api() {
+    }
+
+    /** A response: status, content type, body text and (when it parses) its JSON. */
+    public record Resp(int status, String contentType, String body, JsonNode json) {
+        public String text(String field) {
+            JsonNode n = json.path(field);
+            return n.isMissingNode() || n.isNull() ? null : n.asText();
+        }
+
+        @Override
+        public String toString() {
+            return status + " " + contentType + " " + body;
+        }
+    }
+
+    public static Resp get(String url) {
+        return send(HttpRequest.newBuilder(URI.create(url)).GET());
+    }
+
+    public static Resp post(String url, Object body) {
+        return send(HttpRequest.newBuilder(URI.create(url)).header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json(body))));
+    }
+
+    public static Resp patch(String url, Object body) {
+        return send(HttpRequest.newBuilder(URI.create(url)).header("content-type", "application/json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString(json(body))));
+    }
+
+    public static Resp delete(String url) {
+        return send(HttpRequest.newBuilder(URI.create(url)).DELETE());
+    }
+
+    private static String json(Object body) {
+        try {
+            return body instanceof String s ? s : JSON.writeValueAsString(body);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Resp send(HttpRequest.Builder b) {
+        try {
+            HttpResponse<String> r = HTTP.send(b.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+            return new Resp(r.statusCode(), r.headers().firstValue("content-type").orElse(""), r.body(), parse(r.body()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static JsonNode parse(String body) {
+        try {
+            return body == null || body.isBlank() ? MissingNode.getInstance() : JSON.readTree(body);
+        } catch (IOException e) {
+            return MissingNode.getInstance();
+        }
+    }
+
+    /** Polls {@code condition} every 100 ms until it holds or {@code timeout} passes (then fails with {@code what} and the last state). */
+    public static void await(BooleanSupplier condition, Duration timeout, String what, Supplier<Object> state) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        RuntimeException last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                if (condition.getAsBoolean()) {
+                    return;
+                }
+                last = null;
+            } catch (RuntimeException e) {
+                last = e;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        Object s;
+        try {
+            s = state.get();
+        } catch (RuntimeException e) {
+            s = e.toString();
+        }
+        AssertionError err = new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what + "; last: " + s);
+        if (last != null) {
+            err.initCause(last);
+        }
+        throw err;
+    }
+}

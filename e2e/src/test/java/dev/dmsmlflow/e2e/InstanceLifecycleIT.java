@@ -1,0 +1,429 @@
+package dev.dmsmlflow.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.mlflow.api.proto.Service.Metric;
+import org.mlflow.api.proto.Service.Param;
+import org.mlflow.api.proto.Service.Run;
+import org.mlflow.api.proto.Service.RunInfo;
+import org.mlflow.api.proto.Service.RunTag;
+import org.mlflow.tracking.MlflowClient;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The MLflow instance lifecycle across the packaged instance-service and network-service, talking to each other over
+ * the real Kafka broker (the saga) and HTTP (the dry-run), on real PostgreSQL, with the local provider: a real
+ * reverse proxy per instance in network-service and a real tracking-server process per instance in instance-service.
+ * Nothing is stubbed; the MLflow side is driven by the official Java client through the instance's VPC address.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class InstanceLifecycleIT {
+
+    static final Duration SAGA = Duration.ofSeconds(120);
+    static final String WORKSPACE = "ws-e2e-" + UUID.randomUUID().toString().substring(0, 8);
+
+    Stack stack;
+    /** The instance the tests after creation share (create → ACL/client → redeploy/edit → release). */
+    String instanceId;
+    String trackingUri;
+
+    @BeforeAll
+    void startServices() {
+        String dir = System.getProperty("dms.e2e.dir", "target/e2e");
+        stack = Stack.start(Path.of(dir, "lifecycle-" + UUID.randomUUID().toString().substring(0, 8)));
+    }
+
+    @AfterAll
+    void stopServices() {
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    static Map<String, Object> body(String name) {
+        Map<String, Object> b = new HashMap<>();
+        b.put("workspaceId", WORKSPACE);
+        b.put("name", name);
+        b.put("description", "end-to-end");
+        b.put("vpcId", "vpc-local");
+        b.put("vSwitchId", "vsw-local-a");
+        b.put("secondaryVSwitchId", "vsw-local-b");
+        b.put("securityGroupId", "sg-local-basic");
+        b.put("ossBucket", "e2e-artifacts");
+        b.put("ossPath", "team/experiments");
+        b.put("spec", "mlflow.small");
+        return b;
+    }
+
+    @Test
+    @Order(1)
+    void invalidNetworkAndNamesAreRefusedWithTheFieldAndNothingIsCreated() {
+        record Case(String field, Object value, String expectedField) {
+        }
+        List<Case> cases = List.of(
+                new Case("secondaryVSwitchId", "vsw-local-a2", "secondaryVSwitchId"), // same zone as vsw-local-a
+                new Case("securityGroupId", "sg-local-managed", "securityGroupId"),   // managed: not basic
+                new Case("vpcId", "vpc-nowhere", "vpcId"),                            // unknown VPC
+                new Case("name", "1 bad name!", "name"));                             // bad name
+        for (Case c : cases) {
+            Map<String, Object> b = body("refused-" + c.field().toLowerCase());
+            b.put(c.field(), c.value());
+            Api.Resp r = Api.post(stack.instanceUrl + "/instances", b);
+            assertEquals(400, r.status(), c + " -> " + r);
+            assertTrue(r.contentType().startsWith("application/problem+json"), c + " -> " + r);
+            assertEquals(c.expectedField(), r.text("field"), c + " -> " + r);
+            assertNotNull(r.text("detail") != null ? r.text("detail") : r.text("title"), c + " -> " + r);
+        }
+        // nothing was created: no instance of this workspace, and no network for it in network-service
+        assertTrue(allInstances().stream().noneMatch(i -> WORKSPACE.equals(i.path("workspaceId").asText())),
+                "instances after refused requests: " + allInstances());
+        Api.Resp networks = Api.get(stack.networkUrl + "/networks?workspaceId=" + WORKSPACE);
+        assertEquals(200, networks.status(), networks.toString());
+        assertEquals(0, networks.json().path("total").asLong(), networks.toString());
+    }
+
+    @Test
+    @Order(2)
+    void aCreatedInstanceRunsBehindADenyAllAclAndServesTheOfficialMlflowClient() throws Exception {
+        JsonNode running = createRunning("e2e-" + UUID.randomUUID().toString().substring(0, 6));
+        URI uri = URI.create(trackingUri);
+        assertTrue(uri.getHost().startsWith("127."), "a VPC address in vpc-local: " + running);
+        assertFalse(running.path("vpcAddress").asText().isEmpty(), running.toString());
+
+        // the load balancer's ACL denies everything until an entry admits the source
+        Api.Resp denied = Api.get(trackingUri + "/health");
+        assertEquals(403, denied.status(), denied.toString());
+        assertEquals("acl", denied.text("layer"), denied.toString());
+
+        Api.Resp added = Api.post(stack.networkUrl + "/networks/" + instanceId + "/acl/entries",
+                Map.of("cidr", "127.0.0.1", "description", "the e2e test's client"));
+        assertEquals(200, added.status(), added.toString());
+        assertEquals("127.0.0.1/32", added.json().path("added").path(0).path("cidr").asText(), added.toString());
+        Api.await(() -> Api.get(trackingUri + "/health").status() == 200, Duration.ofSeconds(10),
+                "the ACL entry to admit 127.0.0.1", () -> Api.get(trackingUri + "/health"));
+
+        // the official MLflow Java client, through the VPC address
+        MlflowClient client = new MlflowClient(trackingUri);
+        try {
+            String experimentId = client.createExperiment("e2e-experiment");
+            RunInfo info = client.createRun(experimentId);
+            client.logParam(info.getRunId(), "alpha", "0.5");
+            client.logMetric(info.getRunId(), "rmse", 0.25);
+            client.logMetric(info.getRunId(), "rmse", 0.125);
+            client.setTag(info.getRunId(), "team", "e2e");
+            client.setTerminated(info.getRunId());
+
+            Run run = client.getRun(info.getRunId());
+            assertEquals(experimentId, run.getInfo().getExperimentId());
+            assertEquals("FINISHED", run.getInfo().getStatus().name());
+            assertEquals("0.5", params(run).get("alpha"));
+            assertEquals(0.125, metrics(run).get("rmse"));
+            assertEquals("e2e", tags(run).get("team"));
+            assertEquals(2, client.getMetricHistory(info.getRunId(), "rmse").size());
+            assertEquals(experimentId, client.getExperimentByName("e2e-experiment").orElseThrow().getExperimentId());
+        } finally {
+            client.close();
+        }
+
+        // a client whose socket is bound to another loopback address, not covered by the ACL, is still refused
+        RawResponse other = rawGet("127.0.0.9", uri.getHost(), uri.getPort(), "/api/2.0/mlflow/experiments/get-by-name?experiment_name=e2e-experiment");
+        assertEquals(403, other.status(), other.toString());
+        assertEquals("acl", Api.parse(other.body()).path("layer").asText(), other.toString());
+        // network-service's diagnosis agrees with what the proxy did, layer by layer
+        JsonNode diagnosis = Api.get(stack.networkUrl + "/networks/" + instanceId + "/diagnose?source=127.0.0.9").json();
+        assertFalse(diagnosis.path("admitted").asBoolean(true), diagnosis.toString());
+        assertEquals("acl", diagnosis.path("layers").path(0).path("layer").asText(), diagnosis.toString());
+        assertFalse(diagnosis.path("layers").path(0).path("admitted").asBoolean(true), diagnosis.toString());
+        JsonNode admitted = Api.get(stack.networkUrl + "/networks/" + instanceId + "/diagnose?source=127.0.0.1").json();
+        assertTrue(admitted.path("admitted").asBoolean(false), admitted.toString());
+        // ... while the same request from the covered address passes
+        RawResponse covered = rawGet("127.0.0.1", uri.getHost(), uri.getPort(), "/api/2.0/mlflow/experiments/get-by-name?experiment_name=e2e-experiment");
+        assertEquals(200, covered.status(), covered.toString());
+    }
+
+    @Test
+    @Order(3)
+    void redeployKeepsEveryExperimentAndRunAndEditChangesOnlyNameAndDescription() throws Exception {
+        ensureRunningWithAcl();
+        MlflowClient client = new MlflowClient(trackingUri);
+        List<String> runIds = new ArrayList<>();
+        List<String> experimentIds = new ArrayList<>();
+        try {
+            for (int e = 0; e < 2; e++) {
+                String experimentId = client.createExperiment("before-redeploy-" + e);
+                experimentIds.add(experimentId);
+                for (int r = 0; r < 2; r++) {
+                    RunInfo run = client.createRun(experimentId);
+                    client.logParam(run.getRunId(), "n", e + "-" + r);
+                    client.logMetric(run.getRunId(), "loss", e * 10 + r);
+                    client.setTag(run.getRunId(), "phase", "before");
+                    runIds.add(run.getRunId());
+                }
+            }
+        } finally {
+            client.close();
+        }
+        long serverBefore = trackingServerPid(instanceId);
+
+        Api.Resp redeploy = Api.post(stack.instanceUrl + "/instances/" + instanceId + "/redeploy", Map.of());
+        assertEquals(202, redeploy.status(), redeploy.toString());
+        Api.await(() -> "RUNNING".equals(instance(instanceId).path("status").asText()), SAGA, "RUNNING after redeploy",
+                () -> instance(instanceId));
+        assertNotEquals(serverBefore, trackingServerPid(instanceId), "the tracking server was restarted");
+        assertEquals(trackingUri, instance(instanceId).path("trackingUri").asText(), "the VPC address is kept");
+
+        Api.await(() -> Api.get(trackingUri + "/health").status() == 200, Duration.ofSeconds(30),
+                "the redeployed server behind the load balancer", () -> Api.get(trackingUri + "/health"));
+        client = new MlflowClient(trackingUri);
+        try {
+            for (int e = 0; e < 2; e++) {
+                assertEquals(experimentIds.get(e),
+                        client.getExperimentByName("before-redeploy-" + e).orElseThrow().getExperimentId());
+            }
+            assertTrue(client.getExperimentByName("e2e-experiment").isPresent(), "the first test's experiment");
+            for (int i = 0; i < runIds.size(); i++) {
+                Run run = client.getRun(runIds.get(i));
+                assertEquals((i / 2) + "-" + (i % 2), params(run).get("n"));
+                assertEquals((double) ((i / 2) * 10 + (i % 2)), metrics(run).get("loss"));
+                assertEquals("before", tags(run).get("phase"));
+            }
+            assertEquals(2, client.searchRuns(List.of(experimentIds.get(0)), "").size());
+        } finally {
+            client.close();
+        }
+
+        // edit: name and description only
+        JsonNode before = instance(instanceId);
+        String newName = "renamed-" + UUID.randomUUID().toString().substring(0, 6);
+        Api.Resp edited = Api.patch(stack.instanceUrl + "/instances/" + instanceId,
+                Map.of("name", newName, "description", "edited by the e2e test"));
+        assertEquals(200, edited.status(), edited.toString());
+        JsonNode after = instance(instanceId);
+        assertEquals(newName, after.path("name").asText());
+        assertEquals("edited by the e2e test", after.path("description").asText());
+        for (String field : List.of("id", "workspaceId", "status", "vpcId", "vSwitchId", "secondaryVSwitchId",
+                "securityGroupId", "ossBucket", "ossPath", "artifactRoot", "spec", "trackingVersion", "vpcAddress",
+                "trackingUri", "loadBalancerId", "createdAt")) {
+            assertEquals(before.path(field), after.path(field), field + " changed by an edit");
+        }
+        Api.Resp other = Api.patch(stack.instanceUrl + "/instances/" + instanceId, Map.of("vSwitchId", "vsw-local-b"));
+        assertEquals(400, other.status(), other.toString());
+        assertEquals("vSwitchId", other.text("field"), other.toString());
+        assertEquals(200, Api.get(trackingUri + "/health").status(), "still serving after the edit");
+    }
+
+    @Test
+    @Order(4)
+    void releaseDropsTheDatabaseStopsTheServerAndClosesTheAddress() {
+        ensureRunningWithAcl();
+        String id = instanceId;
+        URI uri = URI.create(trackingUri);
+        String database = "mlflow_" + id.toLowerCase().replaceAll("[^a-z0-9]", "");
+        assertTrue(stack.databaseExists(database), "the instance's tracking database " + database);
+
+        Api.Resp release = Api.post(stack.instanceUrl + "/instances/" + id + "/release", Map.of());
+        assertEquals(202, release.status(), release.toString());
+        Api.await(() -> "RELEASED".equals(instance(id).path("status").asText()), SAGA, "RELEASED", () -> instance(id));
+
+        assertFalse(stack.databaseExists(database), "the tracking database is dropped");
+        assertTrue(trackingServerPids(id).isEmpty(), "the tracking server process is stopped");
+        assertThrows(ConnectException.class, () -> {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 2000);
+            }
+        }, "the VPC address refuses connections");
+        assertEquals("RELEASED", Api.get(stack.networkUrl + "/networks/" + id).json().path("status").asText());
+        instanceId = null;
+        trackingUri = null;
+    }
+
+    @Test
+    @Order(5)
+    void instanceServiceKilledMidDeployFinishesTheSagaWithOneServerAndOneLoadBalancer() throws Exception {
+        Api.Resp created = Api.post(stack.instanceUrl + "/instances", body("e2e-crash-" + UUID.randomUUID().toString().substring(0, 4)));
+        assertEquals(201, created.status(), created.toString());
+        String id = created.text("id");
+        String database = "mlflow_" + id.toLowerCase().replaceAll("[^a-z0-9]", "");
+        // network-service provisioned the load balancer and instance-service began the deploy step: kill -9 it there
+        Api.await(() -> stack.databaseExists(database), SAGA, "the deploy step to begin", () -> instance(id));
+        stack.killInstanceService();
+        stack.restartInstanceService();
+
+        Api.await(() -> {
+            String s = instance(id).path("status").asText();
+            if (s.endsWith("_FAILED")) {
+                throw new AssertionError(s + ": " + instance(id));
+            }
+            return "RUNNING".equals(s);
+        }, SAGA, "RUNNING after the restart", () -> instance(id));
+        String uri = instance(id).path("trackingUri").asText();
+        trackingServerPid(id); // exactly one tracking server
+        JsonNode network = Api.get(stack.networkUrl + "/networks/" + id).json();
+        assertEquals("ACTIVE", network.path("status").asText(), network.toString());
+        assertEquals(uri, "http://" + network.path("vpcAddress").asText() + ":" + network.path("vpcPort").asInt(), network.toString());
+        assertEquals(1, Api.get(stack.networkUrl + "/networks?workspaceId=" + WORKSPACE + "&status=ACTIVE").json().path("total").asLong());
+
+        assertEquals(403, Api.get(uri + "/health").status(), "deny-all until an entry");
+        assertEquals(200, Api.post(stack.networkUrl + "/networks/" + id + "/acl/entries", Map.of("cidr", "127.0.0.0/30")).status());
+        Api.await(() -> Api.get(uri + "/api/2.0/mlflow/experiments/search?max_results=10").status() == 200,
+                Duration.ofSeconds(10), "the restarted instance to serve", () -> Api.get(uri + "/health"));
+
+        assertEquals(202, Api.post(stack.instanceUrl + "/instances/" + id + "/release", Map.of()).status());
+        Api.await(() -> "RELEASED".equals(instance(id).path("status").asText()), SAGA, "RELEASED", () -> instance(id));
+        assertFalse(stack.databaseExists(database));
+        assertTrue(trackingServerPids(id).isEmpty(), "no tracking server left");
+    }
+
+    // --- helpers
+
+    private JsonNode createRunning(String name) {
+        Api.Resp created = Api.post(stack.instanceUrl + "/instances", body(name));
+        assertEquals(201, created.status(), created.toString());
+        String id = created.text("id");
+        assertEquals("CREATING", created.text("status"), created.toString());
+        Api.await(() -> {
+            String s = instance(id).path("status").asText();
+            if ("CREATE_FAILED".equals(s)) {
+                throw new AssertionError("CREATE_FAILED: " + instance(id));
+            }
+            return "RUNNING".equals(s);
+        }, SAGA, "instance " + id + " RUNNING", () -> instance(id));
+        JsonNode running = instance(id);
+        instanceId = id;
+        trackingUri = running.path("trackingUri").asText();
+        return running;
+    }
+
+    /** The shared instance, RUNNING with an ACL entry for 127.0.0.1 (created when an earlier test did not). */
+    private void ensureRunningWithAcl() {
+        if (instanceId == null) {
+            createRunning("e2e-" + UUID.randomUUID().toString().substring(0, 6));
+            Api.Resp added = Api.post(stack.networkUrl + "/networks/" + instanceId + "/acl/entries",
+                    Map.of("cidr", "127.0.0.1/32", "description", "the e2e test's client"));
+            assertEquals(200, added.status(), added.toString());
+        }
+        Api.await(() -> Api.get(trackingUri + "/health").status() == 200, Duration.ofSeconds(10),
+                "the instance to serve 127.0.0.1", () -> Api.get(trackingUri + "/health"));
+    }
+
+    private JsonNode instance(String id) {
+        Api.Resp r = Api.get(stack.instanceUrl + "/instances/" + id);
+        assertEquals(200, r.status(), r.toString());
+        return r.json();
+    }
+
+    private List<JsonNode> allInstances() {
+        List<JsonNode> all = new ArrayList<>();
+        String token = null;
+        do {
+            Api.Resp page = Api.get(stack.instanceUrl + "/instances?pageSize=100" + (token == null ? "" : "&pageToken=" + token));
+            assertEquals(200, page.status(), page.toString());
+            page.json().path("items").forEach(all::add);
+            token = page.text("nextPageToken");
+        } while (token != null && !token.isEmpty());
+        return all;
+    }
+
+    private static List<Long> trackingServerPids(String id) {
+        String marker = "-Ddms.instance.id=" + id;
+        return ProcessHandle.allProcesses()
+                .filter(h -> h.isAlive() && h.info().arguments().map(a -> List.of(a).contains(marker)).orElse(false))
+                .map(ProcessHandle::pid).toList();
+    }
+
+    private static long trackingServerPid(String id) {
+        List<Long> pids = trackingServerPids(id);
+        assertEquals(1, pids.size(), "tracking servers of " + id + ": " + pids);
+        return pids.get(0);
+    }
+
+    private static Map<String, String> params(Run run) {
+        return run.getData().getParamsList().stream().collect(Collectors.toMap(Param::getKey, Param::getValue));
+    }
+
+    private static Map<String, Double> metrics(Run run) {
+        return run.getData().getMetricsList().stream().collect(Collectors.toMap(Metric::getKey, Metric::getValue));
+    }
+
+    private static Map<String, String> tags(Run run) {
+        return run.getData().getTagsList().stream().collect(Collectors.toMap(RunTag::getKey, RunTag::getValue, (a, b) -> a));
+    }
+
+    record RawResponse(int status, String head, String body) {
+    }
+
+    /** HTTP/1.1 GET over a socket bound to {@code source}, so the proxy sees that source address. */
+    static RawResponse rawGet(String source, String host, int port, String path) throws IOException {
+        try (Socket s = new Socket()) {
+            s.bind(new InetSocketAddress(source, 0));
+            s.connect(new InetSocketAddress(host, port), 5000);
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            out.write(("GET " + path + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\nAccept: application/json\r\n"
+                    + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = s.getInputStream();
+            ByteArrayOutputStream buf = new ByteArrayOutputStream();
+            in.transferTo(buf);
+            String text = buf.toString(StandardCharsets.UTF_8);
+            int split = text.indexOf("\r\n\r\n");
+            String head = split < 0 ? text : text.substring(0, split);
+            String body = split < 0 ? "" : text.substring(split + 4);
+            if (head.toLowerCase().contains("transfer-encoding: chunked")) {
+                body = dechunk(body);
+            }
+            int status = Integer.parseInt(head.split(" ", 3)[1]);
+            return new RawResponse(status, head, body);
+        }
+    }
+
+    private static String dechunk(String chunked) {
+        StringBuilder out = new StringBuilder();
+        int i = 0;
+        while (i < chunked.length()) {
+            int eol = chunked.indexOf("\r\n", i);
+            if (eol < 0) {
+                break;
+            }
+            int size = Integer.parseInt(chunked.substring(i, eol).split(";")[0].trim(), 16);
+            if (size == 0) {
+                break;
+            }
+            out.append(chunked, eol + 2, eol + 2 + size);
+            i = eol + 2 + size + 2;
+        }
+        return out.toString();
+    }
+
+}

@@ -1,0 +1,249 @@
+package dev.dmsmlflow.e2e;
+
+import dev.dmsmlflow.infra.LocalKafka;
+import dev.dmsmlflow.infra.LocalPostgres;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The DMS MLflow services that provision instances, running together as they do in production: the packaged
+ * network-service and instance-service ({@code target/quarkus-app/quarkus-run.jar}) as child JVMs on free ports,
+ * on this JVM's shared PostgreSQL and Kafka broker, with the local network provider and local compute
+ * (tracking-server child processes of instance-service). Logs go to files in {@code dir}.
+ */
+public final class Stack implements AutoCloseable {
+
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
+
+    public final Path root;
+    public final Path dir;
+    public final Path workDir;
+    public final LocalPostgres pg;
+    public final LocalKafka kafka;
+    public final String networkUrl;
+    public final String instanceUrl;
+    private final Process network;
+    private volatile Process instance;
+    private final Path instanceJar;
+    private final Map<String, String> instanceEnv;
+    private final List<String> instanceOptions;
+    private int instanceStarts = 1;
+    private final Thread hook;
+
+    private Stack(Path root, Path dir, LocalPostgres pg, LocalKafka kafka, int networkPort, int instancePort,
+                  Process network, Process instance, Path instanceJar, Map<String, String> instanceEnv,
+                  List<String> instanceOptions) {
+        this.instanceJar = instanceJar;
+        this.instanceEnv = instanceEnv;
+        this.instanceOptions = instanceOptions;
+        this.root = root;
+        this.dir = dir;
+        this.workDir = dir.resolve("work");
+        this.pg = pg;
+        this.kafka = kafka;
+        this.networkUrl = "http://127.0.0.1:" + networkPort;
+        this.instanceUrl = "http://127.0.0.1:" + instancePort;
+        this.network = network;
+        this.instance = instance;
+        this.hook = new Thread(this::stopAll, "dms-e2e-stack-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+    }
+
+    /** The repository root: system property {@code dms.e2e.root}, else the first ancestor of the working directory with a {@code dms} script. */
+    public static Path repositoryRoot() {
+        String prop = System.getProperty("dms.e2e.root");
+        if (prop != null) {
+            return Path.of(prop).toAbsolutePath().normalize();
+        }
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            if (Files.isRegularFile(p.resolve("dms")) && Files.isDirectory(p.resolve("instance-service"))) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("cannot find the repository root; set -Ddms.e2e.root");
+    }
+
+    /** Starts PostgreSQL and Kafka (once per JVM), both services' databases and both services, and waits until they are ready. */
+    public static Stack start(Path dir) {
+        return start(dir, Map.of());
+    }
+
+    /** As {@link #start(Path)}, with environment variables of instance-service replaced or added ({@code DMS_TRACKING_SERVER_JAR} …). */
+    public static Stack start(Path dir, Map<String, String> instanceEnvOverrides) {
+        dir = dir.toAbsolutePath().normalize();
+        Path root = repositoryRoot();
+        Path networkJar = root.resolve("network-service/target/quarkus-app/quarkus-run.jar");
+        Path instanceJar = root.resolve("instance-service/target/quarkus-app/quarkus-run.jar");
+        Path trackingJar = root.resolve("tracking-server/target/quarkus-app/quarkus-run.jar");
+        for (Path jar : List.of(networkJar, instanceJar, trackingJar)) {
+            if (!Files.isRegularFile(jar)) {
+                throw new IllegalStateException(jar + " is missing: build first (mvn -pl e2e -am install -DskipTests)");
+            }
+        }
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        LocalPostgres pg = LocalPostgres.shared();
+        LocalKafka kafka = LocalKafka.shared();
+        pg.createDatabase("network_service");
+        pg.createDatabase("instance_service");
+        int networkPort = freePort();
+        int instancePort = freePort();
+        Process network = launch(networkJar, dir.resolve("network-service.log"), Map.of(
+                "DMS_HTTP_PORT", String.valueOf(networkPort),
+                "DMS_DB_URL", pg.jdbcUrl("network_service"),
+                "DMS_DB_USER", pg.username(),
+                "DMS_DB_PASSWORD", pg.password(),
+                "DMS_KAFKA_BOOTSTRAP", kafka.bootstrapServers()), List.of());
+        Map<String, String> instanceEnv = new java.util.HashMap<>(Map.of(
+                    "DMS_HTTP_PORT", String.valueOf(instancePort),
+                    "DMS_DB_URL", pg.jdbcUrl("instance_service"),
+                    "DMS_DB_USER", pg.username(),
+                    "DMS_DB_PASSWORD", pg.password(),
+                    "DMS_KAFKA_BOOTSTRAP", kafka.bootstrapServers(),
+                    "DMS_NETWORK_URL", "http://127.0.0.1:" + networkPort,
+                    "DMS_TRACKING_SERVER_JAR", trackingJar.toString(),
+                    "DMS_WORK_DIR", dir.resolve("work").toString(),
+                    "DMS_TRACKING_DB_SECRET", "e2e-tracking-db-secret"));
+        instanceEnv.putAll(instanceEnvOverrides);
+        List<String> instanceOptions = List.of(
+                // tracking servers are children of this run only: stop them with the service
+                "-Ddms.compute.local.stop-on-shutdown=true",
+                // quick start of each tracking server on a small machine
+                "-Ddms.compute.local.jvm-options=-XX:TieredStopAtLevel=1,-XX:+UseSerialGC,-Xss512k",
+                "-Ddms.saga.poll-interval=100ms");
+        Process instance;
+        try {
+            instance = launch(instanceJar, dir.resolve("instance-service.log"), instanceEnv, instanceOptions);
+        } catch (RuntimeException e) {
+            network.destroyForcibly();
+            throw e;
+        }
+        Stack stack = new Stack(root, dir, pg, kafka, networkPort, instancePort, network, instance, instanceJar,
+                instanceEnv, instanceOptions);
+        try {
+            stack.awaitReady("network-service", network, stack.networkUrl, dir.resolve("network-service.log"));
+            stack.awaitReady("instance-service", instance, stack.instanceUrl, dir.resolve("instance-service.log"));
+        } catch (RuntimeException | Error e) {
+            stack.close();
+            throw e;
+        }
+        return stack;
+    }
+
+    private static Process launch(Path jar, Path log, Map<String, String> env, List<String> jvmOptions) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Xmx384m");
+        cmd.add("-XX:+UseSerialGC");
+        cmd.add("-XX:TieredStopAtLevel=1");
+        cmd.addAll(jvmOptions);
+        cmd.add("-jar");
+        cmd.add(jar.toString());
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(env);
+        try {
+            return pb.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not start " + jar, e);
+        }
+    }
+
+    private void awaitReady(String name, Process p, String base, Path log) {
+        Api.await(() -> {
+            if (!p.isAlive()) {
+                throw new IllegalStateException(name + " exited (" + p.exitValue() + "); see " + log);
+            }
+            try {
+                return Api.get(base + "/q/health/ready").status() == 200;
+            } catch (UncheckedIOException e) { // not listening yet
+                return false;
+            }
+        }, READY_TIMEOUT, name + " to be ready (log " + log + ")", () -> p.isAlive() ? "alive" : "exited " + p.exitValue());
+        if (!p.isAlive()) {
+            throw new IllegalStateException(name + " exited; see " + log);
+        }
+    }
+
+    /** Kills instance-service with SIGKILL (no shutdown: its tracking servers keep running, as after a crash). */
+    public void killInstanceService() throws InterruptedException {
+        instance.destroyForcibly().waitFor();
+    }
+
+    /** Starts instance-service again, on the same port, database and work directory, and waits until it is ready. */
+    public void restartInstanceService() {
+        if (instance.isAlive()) {
+            throw new IllegalStateException("instance-service still runs");
+        }
+        Path log = dir.resolve("instance-service-" + (++instanceStarts) + ".log");
+        instance = launch(instanceJar, log, instanceEnv, instanceOptions);
+        awaitReady("instance-service", instance, instanceUrl, log);
+    }
+
+    /** Whether {@code database} exists on the shared PostgreSQL server. */
+    public boolean databaseExists(String database) {
+        try (var c = pg.connect("postgres");
+             var q = c.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
+            q.setString(1, database);
+            try (var rs = q.executeQuery()) {
+                return rs.next();
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        stopAll();
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException ignored) { // already shutting down
+        }
+    }
+
+    private void stopAll() {
+        // instance-service first (it stops its tracking servers), then network-service (its proxies go with it)
+        stop(instance);
+        // whatever tracking server outlived it (a killed service leaves them running by design)
+        String home = "-Ddms.compute.home=" + workDir;
+        ProcessHandle.allProcesses()
+                .filter(h -> h.info().arguments().map(a -> List.of(a).contains(home)).orElse(false))
+                .forEach(ProcessHandle::destroyForcibly);
+        stop(network);
+    }
+
+    private static void stop(Process p) {
+        if (!p.isAlive()) {
+            return;
+        }
+        p.destroy();
+        try {
+            if (!p.waitFor(20, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

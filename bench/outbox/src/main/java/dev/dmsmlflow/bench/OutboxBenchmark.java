@@ -33,7 +33,7 @@ import java.util.concurrent.Future;
  * prints throughput from first commit to last consumption and the commit-to-consumer latency percentiles.
  * Options: --events N (100000) --writers W (4) --batch B events per transaction (20) --aggregates A (100)
  * --rate R offered events/s across all writers (0 = as fast as the writers can commit)
- * --warmup N events relayed first and not measured (20000) --throwaway (PostgreSQL without fsync; default durable).
+ * --poll-ms relay poll interval (20, the services' default) --warmup N events relayed first and not measured (20000) --throwaway (PostgreSQL without fsync; default durable).
  * Throughput is measured with an unpaced run; latency is meaningful at an offered rate the relay sustains,
  * since an unpaced run measures the queue the writers build up, not the relay.
  */
@@ -59,7 +59,10 @@ public final class OutboxBenchmark {
         String topic = "bench.outbox." + System.currentTimeMillis();
 
         int warmup = intOpt(args, "--warmup", 20_000);
-        try (OutboxRelay relay = new OutboxRelay(RelaySettings.forJdbcUrl(db, pg.jdbcUrl(db), pg.username(), pg.password(), kafka.bootstrapServers()))) {
+        int pollMs = intOpt(args, "--poll-ms", 20);
+        RelaySettings settings = RelaySettings.forJdbcUrl(db, pg.jdbcUrl(db), pg.username(), pg.password(), kafka.bootstrapServers())
+                .withPollInterval(Duration.ofMillis(pollMs));
+        try (OutboxRelay relay = new OutboxRelay(settings)) {
             relay.start();
             relay.awaitStreaming(Duration.ofSeconds(60));
             if (warmup > 0) {

@@ -60,9 +60,15 @@ public final class LocalPostgres implements AutoCloseable {
                 builder.setPort(port);
             }
             if (throwAway) {
+                // wal_writer_delay: with asynchronous commits the relay only sees WAL once the writer flushed it
                 builder.setServerConfig("fsync", "off")
                         .setServerConfig("synchronous_commit", "off")
+                        .setServerConfig("wal_writer_delay", "10ms")
                         .setServerConfig("full_page_writes", "off");
+            } else {
+                // the embedded server defaults to asynchronous commits: a committed row could be lost on a crash,
+                // and logical decoding would see it only after the next WAL writer round (up to 200 ms)
+                builder.setServerConfig("synchronous_commit", "on");
             }
             return new LocalPostgres(builder.start());
         } catch (IOException e) {

@@ -13,6 +13,7 @@ import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /** Registered model and model version search: filter and order_by parsed into parameterized SQL, offset page tokens. */
@@ -60,26 +61,9 @@ public class RegistrySearch {
             sql.append(" AND NOT EXISTS (SELECT 1 FROM registered_model_tags pt WHERE pt.registered_model_id = rm.id "
                     + "AND pt.key = ? AND pt.value = 'true')", PROMPT_TAG);
         }
-        List<String> parts = new ArrayList<>();
         Set<String> seen = new HashSet<>();
-        for (String item : orderBy) {
-            OrderTerm t = FilterParser.parseOrderBy(item);
-            if (!FilterParser.ATTRIBUTE.equals(t.type())) {
-                throw MlflowException.invalidParameter("Invalid order by key '" + item + "' specified. Valid keys are "
-                        + "['name', 'creation_timestamp', 'last_updated_timestamp']");
-            }
-            String col = switch (t.key()) {
-                case "name" -> "rm.name";
-                case "creation_timestamp", "creation_time" -> "rm.creation_time";
-                case "last_updated_timestamp", "last_updated_time", "timestamp" -> "rm.last_updated_time";
-                default -> throw MlflowException.invalidParameter("Invalid order by key '" + t.key() + "' specified. "
-                        + "Valid keys are ['name', 'creation_timestamp', 'last_updated_timestamp']");
-            };
-            if (!seen.add(col)) {
-                throw MlflowException.invalidParameter("`order_by` contains duplicate fields: " + orderBy);
-            }
-            parts.add(col + (t.ascending() ? " ASC" : " DESC"));
-        }
+        List<String> parts = orderColumns(orderBy, MODEL_ORDER_COLUMNS,
+                "['name', 'creation_timestamp', 'last_updated_timestamp']", seen);
         if (!seen.contains("rm.name")) {
             parts.add("rm.name ASC");
         }
@@ -153,27 +137,9 @@ public class RegistrySearch {
             sql.append(" AND NOT EXISTS (SELECT 1 FROM registered_model_tags pt WHERE pt.registered_model_id = mv.registered_model_id "
                     + "AND pt.key = ? AND pt.value = 'true')", PROMPT_TAG);
         }
-        List<String> parts = new ArrayList<>();
         Set<String> seen = new HashSet<>();
-        for (String item : orderBy) {
-            OrderTerm t = FilterParser.parseOrderBy(item);
-            if (!FilterParser.ATTRIBUTE.equals(t.type())) {
-                throw MlflowException.invalidParameter("Invalid order by key '" + item + "' specified. Valid keys are "
-                        + "['name', 'version_number', 'creation_timestamp', 'last_updated_timestamp']");
-            }
-            String col = switch (t.key()) {
-                case "name" -> "rm.name";
-                case "version_number", "version" -> "mv.version";
-                case "creation_timestamp", "creation_time" -> "mv.creation_time";
-                case "last_updated_timestamp", "last_updated_time", "timestamp" -> "mv.last_updated_time";
-                default -> throw MlflowException.invalidParameter("Invalid order by key '" + t.key() + "' specified. Valid keys are "
-                        + "['name', 'version_number', 'creation_timestamp', 'last_updated_timestamp']");
-            };
-            if (!seen.add(col)) {
-                throw MlflowException.invalidParameter("`order_by` contains duplicate fields: " + orderBy);
-            }
-            parts.add(col + (t.ascending() ? " ASC" : " DESC"));
-        }
+        List<String> parts = orderColumns(orderBy, VERSION_ORDER_COLUMNS,
+                "['name', 'version_number', 'creation_timestamp', 'last_updated_timestamp']", seen);
         if (!seen.contains("rm.name")) {
             parts.add("rm.name ASC");
         }
@@ -223,5 +189,44 @@ public class RegistrySearch {
             case "LIKE" -> sql.append(col + " LIKE ?", v);
             default -> sql.append(col + " ILIKE ?", v);
         }
+    }
+
+    /** order_by key (with its aliases) -> column, for registered models. */
+    private static final Map<String, String> MODEL_ORDER_COLUMNS = Map.of(
+            "name", "rm.name",
+            "creation_timestamp", "rm.creation_time", "creation_time", "rm.creation_time",
+            "last_updated_timestamp", "rm.last_updated_time", "last_updated_time", "rm.last_updated_time",
+            "timestamp", "rm.last_updated_time");
+
+    /** order_by key (with its aliases) -> column, for model versions. */
+    private static final Map<String, String> VERSION_ORDER_COLUMNS = Map.of(
+            "name", "rm.name",
+            "version_number", "mv.version", "version", "mv.version",
+            "creation_timestamp", "mv.creation_time", "creation_time", "mv.creation_time",
+            "last_updated_timestamp", "mv.last_updated_time", "last_updated_time", "mv.last_updated_time",
+            "timestamp", "mv.last_updated_time");
+
+    /**
+     * Parses order_by items into "column ASC|DESC" terms: attribute keys of {@code columns} only, none twice.
+     * The columns used are added to {@code seen} so callers can append their tie-breakers.
+     */
+    private static List<String> orderColumns(List<String> orderBy, Map<String, String> columns, String validKeys,
+                                             Set<String> seen) {
+        List<String> parts = new ArrayList<>();
+        for (String item : orderBy) {
+            OrderTerm t = FilterParser.parseOrderBy(item);
+            if (!FilterParser.ATTRIBUTE.equals(t.type())) {
+                throw MlflowException.invalidParameter("Invalid order by key '" + item + "' specified. Valid keys are " + validKeys);
+            }
+            String col = columns.get(t.key());
+            if (col == null) {
+                throw MlflowException.invalidParameter("Invalid order by key '" + t.key() + "' specified. Valid keys are " + validKeys);
+            }
+            if (!seen.add(col)) {
+                throw MlflowException.invalidParameter("`order_by` contains duplicate fields: " + orderBy);
+            }
+            parts.add(col + (t.ascending() ? " ASC" : " DESC"));
+        }
+        return parts;
     }
 }

@@ -3,8 +3,8 @@ import dev.dmsmlflow.infra.LocalPostgres;
 import java.nio.file.Path;
 
 /**
- * Starts one PostgreSQL (durable settings: fsync on) for the tracking benchmark and creates the
- * given databases, prints {@code READY <port>}, then runs until killed or until stdin closes.
+ * Starts one durable PostgreSQL for the tracking benchmark and creates the given databases, prints the
+ * durability settings read back from the server ({@code SETTINGS ...}) and {@code READY <port>}, then runs until killed or until stdin closes.
  * Run as a single-file program: {@code java -cp LOCAL_INFRA_CLASSPATH BenchPostgres.java DIR PORT DB...}.
  */
 public class BenchPostgres {
@@ -17,6 +17,7 @@ public class BenchPostgres {
             pg.dropDatabase(args[i]);
             pg.createDatabase(args[i]);
         }
+        System.out.println("SETTINGS " + pg.durability());
         System.out.println("READY " + pg.port());
         System.out.flush();
         while (System.in.read() >= 0) {

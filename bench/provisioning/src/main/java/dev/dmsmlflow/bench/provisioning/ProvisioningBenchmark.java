@@ -36,20 +36,23 @@ public final class ProvisioningBenchmark {
     public static void main(String[] args) throws Exception {
         int instances = 20;
         int concurrency = 1;
+        boolean throwAway = false; // --throwaway: the tests' PostgreSQL without fsync instead of a durable one
         Path dir = Path.of("bench/provisioning/target/run-" + UUID.randomUUID().toString().substring(0, 8));
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--instances" -> instances = Integer.parseInt(args[++i]);
                 case "--concurrency" -> concurrency = Integer.parseInt(args[++i]);
                 case "--dir" -> dir = Path.of(args[++i]);
+                case "--throwaway" -> throwAway = true;
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (--instances N --concurrency C --dir D)");
+                        + " (--instances N --concurrency C --dir D --throwaway)");
             }
         }
         long t0 = System.nanoTime();
         System.out.println("starting PostgreSQL, Kafka, network-service and instance-service (logs in " + dir.toAbsolutePath() + ")");
-        try (Stack stack = Stack.start(dir)) {
-            System.out.printf(Locale.ROOT, "stack ready in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        try (Stack stack = Stack.start(dir, Map.of(), !throwAway)) {
+            System.out.printf(Locale.ROOT, "stack ready in %.1f s; PostgreSQL %s%n", (System.nanoTime() - t0) / 1e9,
+                    stack.pg.durability());
             // one warm-up instance (created and released, not measured): first-use costs of the services' JVMs
             String warm = create(stack, "warmup");
             awaitStatus(stack, warm, "RUNNING");

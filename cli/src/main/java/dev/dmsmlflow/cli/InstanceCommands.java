@@ -1,0 +1,298 @@
+package dev.dmsmlflow.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+/** {@code dms instance ...}: MLflow instances of a workspace. */
+@Command(mixinStandardHelpOptions = true, name = "instance", description = "MLflow instances: create, list, get, edit, release, redeploy, stop, start, vpc-address, usage.",
+        subcommands = {InstanceCommands.Create.class, InstanceCommands.ListInstances.class, InstanceCommands.Get.class,
+                InstanceCommands.Edit.class, InstanceCommands.Release.class, InstanceCommands.Redeploy.class,
+                InstanceCommands.Stop.class, InstanceCommands.Start.class, InstanceCommands.VpcAddress.class,
+                InstanceCommands.Usage.class})
+final class InstanceCommands {
+
+    static final String[] VIEW = {"id", "name", "status", "statusReason.code", "statusReason.message", "workspaceId", "description",
+            "spec", "vpcId", "vSwitchId", "secondaryVSwitchId", "securityGroupId", "artifactRoot", "vpcAddress", "trackingUri",
+            "trackingVersion", "createdAt", "updatedAt"};
+    private static final Set<String> FAILED = Set.of("CREATE_FAILED", "RELEASE_FAILED");
+
+    /** Waiting options shared by the slow commands. */
+    static final class WaitOptions {
+        @Option(names = "--wait", description = "wait until the operation ends, showing progress; exit non-zero if it fails")
+        boolean wait;
+
+        @Option(names = "--wait-timeout", description = "seconds to wait (default ${DEFAULT-VALUE})", defaultValue = "600")
+        int waitSeconds;
+    }
+
+    static String path(DmsCli.Session s, String id) {
+        return s.ws() + "/instances/" + GatewayClient.enc(id);
+    }
+
+    /** Prints the answer of a slow operation, or waits for its end first. */
+    static void finish(DmsCli.Session s, JsonNode accepted, WaitOptions w, Set<String> done) {
+        JsonNode shown = accepted;
+        if (w.wait) {
+            shown = Waiter.await(s.client(), path(s, GatewayClient.text(accepted, "id")), done, FAILED,
+                    Duration.ofSeconds(w.waitSeconds), s.err, System.console() != null);
+        }
+        s.printer.record(shown, VIEW);
+        if (!s.printer.json() && "RUNNING".equals(GatewayClient.text(shown, "status"))) {
+            String uri = firstUri(shown);
+            if (uri != null) {
+                s.printer.line("\nmlflow.set_tracking_uri(\"" + uri + "\")   # after: dms acl add " + GatewayClient.text(shown, "id") + " <your CIDR>");
+            }
+        }
+    }
+
+    static String firstUri(JsonNode i) {
+        String vpc = GatewayClient.text(i, "vpcAddress");
+        if (vpc != null && vpc.contains("://")) {
+            return vpc;
+        }
+        return GatewayClient.text(i, "trackingUri");
+    }
+
+    @Command(mixinStandardHelpOptions = true, name = "create", description = "Create an MLflow instance (202: provisioning goes on; --wait follows it to RUNNING).")
+    static final class Create implements Callable<Integer> {
+        @Mixin
+        DmsCli.Common common;
+        @Mixin
+        WaitOptions waitOptions;
+
+        @Option(names = "--name", required = true, description = "instance name")
+        String name;
+        @Option(names = "--description")
+        String description;
+        @Option(names = "--vpc", required = true, description = "VPC id")
+        String vpc;
+        @Option(names = "--vswitch", required = true, description = "primary vSwitch id")
+        String vSwitch;
+        @Option(names = "--secondary-vswitch", required = true, description = "secondary vSwitch id, in another zone")
+        String secondary;
+        @Option(names = "--security-group", required = true, description = "basic security group id")
+        String securityGroup;
+        @Option(names = "--oss-bucket", required = true, description = "OSS bucket of the artifact root")
+        String bucket;
+        @Option(names = "--oss-path", required = true, description = "path in the bucket")
+        String path;
+        @Option(names = "--spec", defaultValue = "mlflow.small", description = "mlflow.small, mlflow.medium or mlflow.large (default ${DEFAULT-VALUE})")
+        String spec;
+
+        @Override
+        public Integer call() {
+            DmsCli.Session s = new DmsCli.Session(common);
+            ObjectNode body = GatewayClient.JSON.createObjectNode();
+            body.put("name", name);
+            if (description != null) {
+                body.put("description", description);
+            }
+            body.put("vpcId", vpc).put("vSwitchId", vSwitch).put("secondaryVSwitchId", secondary)
+                    .put("securityGroupId", securityGroup).put("ossBucket", bucket).put("ossPath", path).put("spec", spec);
+            JsonNode created = s.client().post(s.ws() + "/instances", body);
+            if (waitOptions.wait) {
+                s.err.println("created " + GatewayClient.text(created, "id") + "; waiting for RUNNING");
+            }
+            finish(s, created, waitOptions, Set.of("RUNNING"));
+            return 0;
+        }
+    }
+
+    @Command(mixinStandardHelpOptions = true, name = "list", description = "List the workspace's instances.")
+    static final class ListInstances implements Callable<Integer> {
+        @Mixin
+        DmsCli.Common common;
+        @Option(names = "--status", description = "only instances in this status")
+        String status;
+        @Option(names = "--page-size")
+        Integer pageSize;
+        @Option(names = "--page-token")
+        String pageToken;
+
+        @Override
+        public Integer call() {
+            DmsCli.Session s = new DmsCli.Session(common);
+            String q = Query.of("status", status).and("pageSize", pageSize).and("pageToken", pageToken).toString();
+            s.printer.table(s.client().get(s.ws() + "/instances" + q), "id", "name", "status", "spec", "vpcAddress", "createdAt");
+            return 0;
+        }
+    }
+
+    @Command(mixinStandardHelpOptions = true, name = "get", description = "Show one instance.")
+    static final class Get implements Callable<Integer> {
+        @Mixin
+        DmsCli.Common common;
+        @Parameters(paramLabel = "ID")
+        String id;
+
+        @Override
+        public Integer call() {
+            DmsCli.Session s = new DmsCli.Session(common);
+            s.printer.record(s.client().get(path(s, id)), VIEW);
+            return 0;
+        }
+    }
+
+    @Command(mixinStandardHelpOptions = true, name = "edit", description = "Change an instance's name or description.")
+    static final class Edit implements Callable<Integer> {
+        @Mixin
+        DmsCli.Common common;
+        @Parameters(paramLabel = "ID")
+        String id;
+        @Option(names = "--name")
+        String name;
+        @Option(names = "--description", description = "new description (\"\" clears it)")
+        String description;
+
+        @Override
+        public Integer call() {
+            DmsCli.Session s = new DmsCli.Session(common);
+            ObjectNode body = GatewayClient.JSON.createObjectNode();
+            if (name != null) {
+                body.put("name", name);
+            }
+            if (description != null) {
+                if (description.isEmpty()) {
+                    body.putNull("description");
+                } else {
+                    body.put("description", description);
+                }
+            }
+            if (body.isEmpty()) {
+                throw new CliException("nothing to change: give --name and/or --description", 2);
+            }
+            s.printer.record(s.client().patch(path(s, id), body), VIEW);
+            return 0;
+        }
+    }
+
+    /** release, stop, start: a POST to an action with an empty body. */
+    abstract static class Action implements Callable<Integer> {
+        @Mixin
+        DmsCli.Common common;
+        @Mixin
+        WaitOptions waitOptions;
+        @Parameters(paramLabel = "ID")
+        String id;
+
+        abstract String action();
+
+        abstract Set<String> done();
+
+        Object body() {
+            return GatewayClient.JSON.createObjectNode();
+        }
+
+        @Override
+        public Integer call() {
+            DmsCli.Session s = new DmsCli.Session(common);
+            JsonNode accepted = s.client().post(path(s, id) + "/" + action(), body());
+            finish(s, accepted, waitOptions, done());
+            return 0;
+        }
+    }
+
+    @Command(mixinStandardHelpOptions = true, name = "release", description = "Release an instance: its tracking server, database and load balancer are destroyed.")
+    static final class Release extends Action {
+        String action() {
+            return "release";
+        }
+
+        Set<String> done() {
+            return Set.of("RELEASED");
+        }
+    }
+
+    @Command(mixinStandardHelpOptions = true, name = "stop", description = "Stop an instance's tracking server (data kept; metering stops).")
+    static final class Stop extends Action {
+        String action() {
+            return "stop";
+        }
+
+        Set<String> done() {
+            return Set.of("STOPPED");
+        }
+    }
+
+    @Command(mixinStandardHelpOptions = true, name = "start", description = "Start a stopped instance.")
+    static final class Start extends Action {
+        String action() {
+            return "start";
+        }
+
+        Set<String> done() {
+            return Set.of("RUNNING");
+        }
+    }
+
+    @Command(mixinStandardHelpOptions = true, name = "redeploy", description = "Restart an instance's tracking server, optionally on another version (data kept).")
+    static final class Redeploy extends Action {
+        @Option(names = "--version", description = "tracking-server version to run")
+        String version;
+
+        String action() {
+            return "redeploy";
+        }
+
+        Set<String> done() {
+            return Set.of("RUNNING");
+        }
+
+        @Override
+        Object body() {
+            ObjectNode b = GatewayClient.JSON.createObjectNode();
+            if (version != null) {
+                b.put("version", version);
+            }
+            return b;
+        }
+    }
+
+    @Command(mixinStandardHelpOptions = true, name = "vpc-address", description = "Show the address an MLflow client uses, and the line to use it.")
+    static final class VpcAddress implements Callable<Integer> {
+        @Mixin
+        DmsCli.Common common;
+        @Parameters(paramLabel = "ID")
+        String id;
+
+        @Override
+        public Integer call() {
+            DmsCli.Session s = new DmsCli.Session(common);
+            JsonNode a = s.client().get(path(s, id) + "/vpc-address");
+            s.printer.record(a, "instanceId", "vpcAddress", "trackingUri", "host", "port", "status");
+            String uri = firstUri(a);
+            if (uri != null) {
+                s.printer.line("\nmlflow.set_tracking_uri(\"" + uri + "\")");
+            }
+            return 0;
+        }
+    }
+
+    @Command(mixinStandardHelpOptions = true, name = "usage", description = "Show an instance's metered usage (hourly windows).")
+    static final class Usage implements Callable<Integer> {
+        @Mixin
+        DmsCli.Common common;
+        @Parameters(paramLabel = "ID")
+        String id;
+        @Option(names = "--page-size")
+        Integer pageSize;
+        @Option(names = "--page-token")
+        String pageToken;
+
+        @Override
+        public Integer call() {
+            DmsCli.Session s = new DmsCli.Session(common);
+            String q = Query.of("pageSize", pageSize).and("pageToken", pageToken).toString();
+            s.printer.table(s.client().get(path(s, id) + "/usage" + q), "windowStart", "windowEnd", "quantity", "unit", "spec");
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,194 @@
+package dev.dmsmlflow.cli;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The CLI's own behaviour (config file, output, errors, waiting, retries) against a small HTTP server on loopback that
+ * answers like the gateway; the CLI against the real gateway and services is proven in e2e (CliIT).
+ */
+class CliTest {
+
+    private HttpServer server;
+    private final List<String> requests = new CopyOnWriteArrayList<>();
+    private final List<String> idempotencyKeys = new CopyOnWriteArrayList<>();
+    private final AtomicInteger polls = new AtomicInteger();
+    private final AtomicInteger creates = new AtomicInteger();
+    private PrintStream stdout;
+    private PrintStream stderr;
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    @TempDir
+    Path home;
+
+    @BeforeEach
+    void start() throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", this::handle);
+        server.start();
+        stdout = System.out;
+        stderr = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void stop() {
+        System.setOut(stdout);
+        System.setErr(stderr);
+        server.stop(0);
+    }
+
+    private void handle(HttpExchange x) throws IOException {
+        String path = x.getRequestURI().toString();
+        String auth = x.getRequestHeaders().getFirst("Authorization");
+        requests.add(x.getRequestMethod() + " " + path);
+        if (!"Bearer dms_k1_secret".equals(auth)) {
+            respond(x, 401, "{\"title\":\"Unauthorized\",\"status\":401,\"detail\":\"missing or invalid API key\"}");
+            return;
+        }
+        switch (x.getRequestMethod() + " " + path) {
+            case "GET /api/v1/me" -> respond(x, 200, "{\"id\":\"mem_1\",\"name\":\"ada\",\"workspaces\":[{\"id\":\"ws-1\",\"name\":\"one\",\"role\":\"owner\"}]}");
+            case "POST /api/v1/workspaces/ws-1/instances" -> {
+                idempotencyKeys.add(x.getRequestHeaders().getFirst("Idempotency-Key"));
+                if (creates.incrementAndGet() == 1) { // the first attempt is cut off: the client must retry with the same key
+                    x.close();
+                    return;
+                }
+                String body = new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+                if (body.contains("\"vsw-same-zone\"")) {
+                    respond(x, 400, "{\"title\":\"Invalid request field\",\"status\":400,\"detail\":\"both vSwitches are in zone-a\","
+                            + "\"field\":\"secondaryVSwitchId\",\"code\":\"SAME_ZONE\"}");
+                } else {
+                    respond(x, 202, "{\"id\":\"mlflow-1\",\"name\":\"n\",\"status\":\"CREATING\"}");
+                }
+            }
+            case "GET /api/v1/workspaces/ws-1/instances/mlflow-1" -> {
+                int n = polls.incrementAndGet();
+                respond(x, 200, n < 3 ? "{\"id\":\"mlflow-1\",\"status\":\"CREATING\"}"
+                        : "{\"id\":\"mlflow-1\",\"status\":\"RUNNING\",\"vpcAddress\":\"http://127.0.0.1:40001\"}");
+            }
+            case "GET /api/v1/workspaces/ws-1/instances/mlflow-bad" ->
+                    respond(x, 200, "{\"id\":\"mlflow-bad\",\"status\":\"CREATE_FAILED\",\"statusReason\":{\"code\":\"COMPUTE_FAILED\",\"message\":\"no room\"}}");
+            case "POST /api/v1/workspaces/ws-1/instances/mlflow-bad/start" -> respond(x, 202, "{\"id\":\"mlflow-bad\",\"status\":\"STARTING\"}");
+            default -> respond(x, 404, "{\"title\":\"Resource not found\",\"status\":404,\"detail\":\"no such resource\"}");
+        }
+    }
+
+    private static void respond(HttpExchange x, int status, String body) throws IOException {
+        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        x.getResponseHeaders().add("Content-Type", status >= 400 ? "application/problem+json" : "application/json");
+        x.sendResponseHeaders(status, b.length);
+        x.getResponseBody().write(b);
+        x.close();
+    }
+
+    private int dms(String... args) {
+        return DmsCli.run(args);
+    }
+
+    private Map<String, String> env() {
+        return Map.of("DMS_CONFIG", home.resolve("config.json").toString());
+    }
+
+    private void login() {
+        new CliConfig("http://127.0.0.1:" + server.getAddress().getPort(), "dms_k1_secret", "ws-1").save(env());
+    }
+
+    @Test
+    void theConfigFileIsReadableByItsOwnerOnlyAndNeverPrintsTheKey() throws IOException {
+        CliConfig c = new CliConfig("http://x", "dms_k1_secret", "ws-1");
+        c.save(env());
+        Path f = home.resolve("config.json");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(f)));
+        assertEquals("dms_k1_secret", CliConfig.load(env()).apiKey());
+        assertFalse(c.toString().contains("secret"));
+        // the environment wins over the file
+        assertEquals("dms_other", CliConfig.load(Map.of("DMS_CONFIG", f.toString(), "DMS_API_KEY", "dms_other")).apiKey());
+    }
+
+    @Test
+    void aFieldErrorNamesTheFieldAndTheOptionToFix() {
+        login();
+        int code = withConfig(() -> dms("instance", "create", "--name", "n", "--vpc", "vpc-local", "--vswitch", "vsw-a",
+                "--secondary-vswitch", "vsw-same-zone", "--security-group", "sg", "--oss-bucket", "b", "--oss-path", "p"));
+        assertEquals(1, code);
+        String e = err.toString(StandardCharsets.UTF_8);
+        assertTrue(e.contains("both vSwitches are in zone-a"), e);
+        assertTrue(e.contains("field secondaryVSwitchId: fix --secondary-vswitch"), e);
+        assertTrue(e.contains("code SAME_ZONE"), e);
+    }
+
+    @Test
+    void createRetriesACutConnectionWithTheSameIdempotencyKeyAndWaitsWithProgress() {
+        login();
+        int code = withConfig(() -> dms("instance", "create", "--name", "n", "--vpc", "vpc-local", "--vswitch", "vsw-a",
+                "--secondary-vswitch", "vsw-b", "--security-group", "sg", "--oss-bucket", "b", "--oss-path", "p", "--wait", "-o", "json"));
+        assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+        assertEquals(2, idempotencyKeys.size());
+        assertEquals(idempotencyKeys.get(0), idempotencyKeys.get(1));
+        String e = err.toString(StandardCharsets.UTF_8);
+        assertTrue(e.contains("CREATING") && e.contains("RUNNING"), e);
+        String o = out.toString(StandardCharsets.UTF_8);
+        assertTrue(o.trim().startsWith("{") && o.contains("\"RUNNING\""), "stdout is only the JSON: " + o);
+    }
+
+    @Test
+    void waitingExitsNonZeroWhenTheInstanceFails() {
+        login();
+        int code = withConfig(() -> dms("instance", "start", "mlflow-bad", "--wait"));
+        assertEquals(1, code);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("CREATE_FAILED: no room (COMPUTE_FAILED)"), err.toString());
+    }
+
+    @Test
+    void aBadKeyExitsWithTheAuthCodeAndSaysWhatToDo() {
+        new CliConfig("http://127.0.0.1:" + server.getAddress().getPort(), "dms_wrong", "ws-1").save(env());
+        int code = withConfig(() -> dms("instance", "get", "mlflow-1"));
+        assertEquals(CliException.AUTH, code);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("run dms login"), err.toString());
+    }
+
+    @Test
+    void loginReadsTheKeyFromStdinAndPicksTheOnlyWorkspace() {
+        System.setIn(new java.io.ByteArrayInputStream("dms_k1_secret\n".getBytes(StandardCharsets.UTF_8)));
+        int code = withConfig(() -> dms("login", "--url", "http://127.0.0.1:" + server.getAddress().getPort(), "--api-key-stdin"));
+        assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+        CliConfig c = CliConfig.load(env());
+        assertEquals("ws-1", c.workspace());
+        assertEquals("dms_k1_secret", c.apiKey());
+        assertFalse(out.toString(StandardCharsets.UTF_8).contains("dms_k1_secret"));
+    }
+
+    /** Runs the CLI with DMS_CONFIG pointing at this test's file (the CLI reads its environment through a system property in tests). */
+    private int withConfig(java.util.function.IntSupplier run) {
+        System.setProperty("dms.config", home.resolve("config.json").toString());
+        try {
+            return run.getAsInt();
+        } finally {
+            System.clearProperty("dms.config");
+        }
+    }
+}

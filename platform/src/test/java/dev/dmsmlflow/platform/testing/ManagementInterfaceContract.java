@@ -32,8 +32,9 @@ public abstract class ManagementInterfaceContract {
         return List.of();
     }
 
+    /** {@code path} on the management interface ({@link #management} already ends with its root path, {@code /q/}). */
     private String onManagement(String path) {
-        return management.toString().replaceAll("/$", "") + path;
+        return management.getProtocol() + "://" + management.getHost() + ":" + management.getPort() + path;
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.dmsmlflow.platform.problem.Problem;
 import dev.dmsmlflow.platform.problem.ProblemException;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.enterprise.context.RequestScoped;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 
 /**
@@ -15,14 +16,18 @@ import jakarta.inject.Inject;
 @RequestScoped
 public class Caller {
 
+    /**
+     * Looked up when first needed rather than injected: a module without a security extension (the gateway, which also
+     * depends on the platform) has no SecurityIdentity bean, and must still build.
+     */
     @Inject
-    SecurityIdentity identity;
+    Instance<SecurityIdentity> identity;
 
     private ServiceToken token;
 
     private ServiceToken token() {
         if (token == null) {
-            token = ServiceToken.of(identity.getPrincipal());
+            token = ServiceToken.of(identity.get().getPrincipal());
         }
         return token;
     }

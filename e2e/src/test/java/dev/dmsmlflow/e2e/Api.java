@@ -3,6 +3,7 @@ package dev.dmsmlflow.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
+import dev.dmsmlflow.infra.ServiceKeys;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,7 +15,11 @@ import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
-/** A small JSON-over-HTTP client for the services' REST APIs (java.net.http + Jackson). */
+/**
+ * A small JSON-over-HTTP client for the services' REST APIs (java.net.http + Jackson). The static calls carry no
+ * credentials (health, the tracking server through its load balancer, a stranger's calls); {@link #as} gives a client
+ * whose every request carries a fresh gateway service token, as the gateway would send it (docs/identity.md).
+ */
 public final class Api {
 
     public static final ObjectMapper JSON = new ObjectMapper();
@@ -42,17 +47,62 @@ public final class Api {
     }
 
     public static Resp post(String url, Object body) {
-        return send(HttpRequest.newBuilder(URI.create(url)).header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json(body))));
+        return send(postRequest(url, body));
     }
 
     public static Resp patch(String url, Object body) {
-        return send(HttpRequest.newBuilder(URI.create(url)).header("content-type", "application/json")
-                .method("PATCH", HttpRequest.BodyPublishers.ofString(json(body))));
+        return send(patchRequest(url, body));
     }
 
     public static Resp delete(String url) {
         return send(HttpRequest.newBuilder(URI.create(url)).DELETE());
+    }
+
+    private static HttpRequest.Builder postRequest(String url, Object body) {
+        return HttpRequest.newBuilder(URI.create(url)).header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json(body)));
+    }
+
+    private static HttpRequest.Builder patchRequest(String url, Object body) {
+        return HttpRequest.newBuilder(URI.create(url)).header("content-type", "application/json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString(json(body)));
+    }
+
+    /** A client acting as member {@code principal} with {@code role} in {@code workspace}. */
+    public static Client as(String principal, String workspace, String role) {
+        return new Client(principal, workspace, role);
+    }
+
+    /**
+     * Calls as one member in one workspace: each request gets a service token minted with {@link ServiceKeys#forTests()},
+     * the key pair {@link Stack} gives the services to verify with.
+     */
+    public record Client(String principal, String workspace, String role) {
+
+        /** A fresh token (2 minutes, as the gateway's lifetime). */
+        public String token() {
+            return ServiceKeys.forTests().mint(principal, workspace, role, Duration.ofMinutes(2));
+        }
+
+        public Resp get(String url) {
+            return send(authorized(HttpRequest.newBuilder(URI.create(url)).GET()));
+        }
+
+        public Resp post(String url, Object body) {
+            return send(authorized(postRequest(url, body)));
+        }
+
+        public Resp patch(String url, Object body) {
+            return send(authorized(patchRequest(url, body)));
+        }
+
+        public Resp delete(String url) {
+            return send(authorized(HttpRequest.newBuilder(URI.create(url)).DELETE()));
+        }
+
+        private HttpRequest.Builder authorized(HttpRequest.Builder b) {
+            return b.header("Authorization", "Bearer " + token());
+        }
     }
 
     private static String json(Object body) {

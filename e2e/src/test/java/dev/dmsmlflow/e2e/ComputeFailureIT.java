@@ -31,6 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ComputeFailureIT {
 
+    static final Api.Client EDITOR = Api.as("mem_e2e", "ws-e2e-broken", "editor");
+
     Stack stack;
 
     @BeforeAll
@@ -52,8 +54,8 @@ class ComputeFailureIT {
     @Test
     void aTrackingServerThatCannotStartEndsInCreateFailedWithNothingLeft() throws Exception {
         Map<String, Object> body = new HashMap<>(InstanceLifecycleIT.body("e2e-broken"));
-        body.put("workspaceId", "ws-e2e-broken");
-        Api.Resp created = Api.post(stack.instanceUrl + "/instances", body);
+        body.remove("workspaceId"); // the workspace is the token's
+        Api.Resp created = EDITOR.post(stack.instanceUrl + "/instances", body);
         assertEquals(201, created.status(), created.toString());
         String id = created.text("id");
 
@@ -65,9 +67,9 @@ class ComputeFailureIT {
         String database = "mlflow_" + id.toLowerCase().replaceAll("[^a-z0-9]", "");
         assertFalse(stack.databaseExists(database), "the tracking database is dropped");
         // network-service had provisioned the load balancer; InstanceReleaseRequested makes it go
-        Api.await(() -> "RELEASED".equals(Api.get(stack.networkUrl + "/networks/" + id).json().path("status").asText()),
-                Duration.ofSeconds(60), "the network to be released", () -> Api.get(stack.networkUrl + "/networks/" + id));
-        JsonNode network = Api.get(stack.networkUrl + "/networks/" + id).json();
+        Api.await(() -> "RELEASED".equals(EDITOR.get(stack.networkUrl + "/networks/" + id).json().path("status").asText()),
+                Duration.ofSeconds(60), "the network to be released", () -> EDITOR.get(stack.networkUrl + "/networks/" + id));
+        JsonNode network = EDITOR.get(stack.networkUrl + "/networks/" + id).json();
         String host = network.path("vpcAddress").asText();
         int port = network.path("vpcPort").asInt();
         assertTrue(!host.isEmpty() && port > 0, "the released network keeps the address it had: " + network);
@@ -76,14 +78,14 @@ class ComputeFailureIT {
                 s.connect(new InetSocketAddress(host, port), 2000);
             }
         }, "the load balancer's address refuses connections");
-        assertEquals(0, Api.get(stack.networkUrl + "/networks?workspaceId=ws-e2e-broken&status=ACTIVE").json().path("total").asLong());
+        assertEquals(0, EDITOR.get(stack.networkUrl + "/networks?status=ACTIVE").json().path("items").size());
         String marker = "-Ddms.instance.id=" + id;
         assertTrue(ProcessHandle.allProcesses().noneMatch(h -> h.isAlive()
                 && h.info().arguments().map(a -> List.of(a).contains(marker)).orElse(false)), "no tracking-server process");
     }
 
     private JsonNode instance(String id) {
-        Api.Resp r = Api.get(stack.instanceUrl + "/instances/" + id);
+        Api.Resp r = EDITOR.get(stack.instanceUrl + "/instances/" + id);
         assertEquals(200, r.status(), r.toString());
         return r.json();
     }

@@ -52,6 +52,8 @@ class InstanceLifecycleIT {
 
     static final Duration SAGA = Duration.ofSeconds(120);
     static final String WORKSPACE = "ws-e2e-" + UUID.randomUUID().toString().substring(0, 8);
+    /** The member the tests act as, with the editor role in {@link #WORKSPACE} (what the gateway would vouch for). */
+    static final Api.Client EDITOR = Api.as("mem_e2e", WORKSPACE, "editor");
 
     Stack stack;
     /** The instance the tests after creation share (create → ACL/client → redeploy/edit → release). */
@@ -99,18 +101,17 @@ class InstanceLifecycleIT {
         for (Case c : cases) {
             Map<String, Object> b = body("refused-" + c.field().toLowerCase());
             b.put(c.field(), c.value());
-            Api.Resp r = Api.post(stack.instanceUrl + "/instances", b);
+            Api.Resp r = EDITOR.post(stack.instanceUrl + "/instances", b);
             assertEquals(400, r.status(), c + " -> " + r);
             assertTrue(r.contentType().startsWith("application/problem+json"), c + " -> " + r);
             assertEquals(c.expectedField(), r.text("field"), c + " -> " + r);
             assertNotNull(r.text("detail") != null ? r.text("detail") : r.text("title"), c + " -> " + r);
         }
         // nothing was created: no instance of this workspace, and no network for it in network-service
-        assertTrue(allInstances().stream().noneMatch(i -> WORKSPACE.equals(i.path("workspaceId").asText())),
-                "instances after refused requests: " + allInstances());
-        Api.Resp networks = Api.get(stack.networkUrl + "/networks?workspaceId=" + WORKSPACE);
+        assertTrue(allInstances().isEmpty(), "instances after refused requests: " + allInstances());
+        Api.Resp networks = EDITOR.get(stack.networkUrl + "/networks");
         assertEquals(200, networks.status(), networks.toString());
-        assertEquals(0, networks.json().path("total").asLong(), networks.toString());
+        assertEquals(0, networks.json().path("items").size(), networks.toString());
     }
 
     @Test
@@ -126,7 +127,7 @@ class InstanceLifecycleIT {
         assertEquals(403, denied.status(), denied.toString());
         assertEquals("acl", denied.text("layer"), denied.toString());
 
-        Api.Resp added = Api.post(stack.networkUrl + "/networks/" + instanceId + "/acl/entries",
+        Api.Resp added = EDITOR.post(stack.networkUrl + "/networks/" + instanceId + "/acl/entries",
                 Map.of("cidr", "127.0.0.1", "description", "the e2e test's client"));
         assertEquals(200, added.status(), added.toString());
         assertEquals("127.0.0.1/32", added.json().path("added").path(0).path("cidr").asText(), added.toString());
@@ -161,11 +162,11 @@ class InstanceLifecycleIT {
         assertEquals(403, other.status(), other.toString());
         assertEquals("acl", Api.parse(other.body()).path("layer").asText(), other.toString());
         // network-service's diagnosis agrees with what the proxy did, layer by layer
-        JsonNode diagnosis = Api.get(stack.networkUrl + "/networks/" + instanceId + "/diagnose?source=127.0.0.9").json();
+        JsonNode diagnosis = EDITOR.get(stack.networkUrl + "/networks/" + instanceId + "/diagnose?source=127.0.0.9").json();
         assertFalse(diagnosis.path("admitted").asBoolean(true), diagnosis.toString());
         assertEquals("acl", diagnosis.path("layers").path(0).path("layer").asText(), diagnosis.toString());
         assertFalse(diagnosis.path("layers").path(0).path("admitted").asBoolean(true), diagnosis.toString());
-        JsonNode admitted = Api.get(stack.networkUrl + "/networks/" + instanceId + "/diagnose?source=127.0.0.1").json();
+        JsonNode admitted = EDITOR.get(stack.networkUrl + "/networks/" + instanceId + "/diagnose?source=127.0.0.1").json();
         assertTrue(admitted.path("admitted").asBoolean(false), admitted.toString());
         // ... while the same request from the covered address passes
         RawResponse covered = rawGet("127.0.0.1", uri.getHost(), uri.getPort(), "/api/2.0/mlflow/experiments/get-by-name?experiment_name=e2e-experiment");
@@ -174,6 +175,57 @@ class InstanceLifecycleIT {
 
     @Test
     @Order(3)
+    void theServicesRefuseStrangersAndOtherWorkspacesAndChangeNothing() {
+        ensureRunningWithAcl();
+        String id = instanceId;
+        JsonNode before = instance(id);
+        String entriesBefore = EDITOR.get(stack.networkUrl + "/networks/" + id + "/acl/entries").body();
+        Map<String, Object> openToAll = Map.of("cidr", "0.0.0.0/0");
+
+        // no token at all, straight to the services (what a fuzzer on the network would do)
+        for (Api.Resp r : List.of(
+                Api.get(stack.instanceUrl + "/instances"),
+                Api.get(stack.instanceUrl + "/instances/" + id),
+                Api.post(stack.instanceUrl + "/instances/" + id + "/release", Map.of()),
+                Api.post(stack.instanceUrl + "/instances", body("stranger")),
+                Api.get(stack.networkUrl + "/networks/" + id),
+                Api.post(stack.networkUrl + "/networks/" + id + "/acl/entries", openToAll),
+                Api.delete(stack.networkUrl + "/networks/" + id + "/acl/entries?cidr=127.0.0.1/32"))) {
+            assertEquals(401, r.status(), r.toString());
+            assertTrue(r.contentType().startsWith("application/problem+json"), r.toString());
+        }
+        // a valid token of another workspace: the instance and its network do not exist for it
+        Api.Client other = Api.as("mem_other", "ws-e2e-other", "owner");
+        for (Api.Resp r : List.of(
+                other.get(stack.instanceUrl + "/instances/" + id),
+                other.post(stack.instanceUrl + "/instances/" + id + "/release", Map.of()),
+                other.patch(stack.instanceUrl + "/instances/" + id, Map.of("name", "taken")),
+                other.get(stack.networkUrl + "/networks/" + id),
+                other.post(stack.networkUrl + "/networks/" + id + "/acl/entries", openToAll),
+                other.get(stack.networkUrl + "/networks/" + id + "/diagnose?source=127.0.0.1"))) {
+            assertEquals(404, r.status(), r.toString());
+        }
+        assertEquals(0, other.get(stack.instanceUrl + "/instances").json().path("items").size());
+        // a viewer of the workspace reads but changes nothing
+        Api.Client viewer = Api.as("mem_viewer", WORKSPACE, "viewer");
+        assertEquals(200, viewer.get(stack.instanceUrl + "/instances/" + id).status());
+        assertEquals(403, viewer.post(stack.instanceUrl + "/instances/" + id + "/stop", Map.of()).status());
+        assertEquals(403, viewer.post(stack.networkUrl + "/networks/" + id + "/acl/entries", openToAll).status());
+
+        JsonNode after = instance(id);
+        for (String field : List.of("status", "name", "description", "updatedAt")) {
+            assertEquals(before.path(field), after.path(field), field + " changed by a refused call");
+        }
+        assertEquals(entriesBefore, EDITOR.get(stack.networkUrl + "/networks/" + id + "/acl/entries").body());
+        assertEquals(200, Api.get(trackingUri + "/health").status(), "still serving");
+        // health is on the management interfaces only
+        assertEquals(200, Api.get(stack.instanceManagementUrl + "/q/health/ready").status());
+        assertEquals(200, Api.get(stack.networkManagementUrl + "/q/health/ready").status());
+        assertEquals(404, Api.get(stack.instanceUrl + "/q/health/ready").status());
+    }
+
+    @Test
+    @Order(4)
     void redeployKeepsEveryExperimentAndRunAndEditChangesOnlyNameAndDescription() throws Exception {
         ensureRunningWithAcl();
         MlflowClient client = new MlflowClient(trackingUri);
@@ -196,7 +248,7 @@ class InstanceLifecycleIT {
         }
         long serverBefore = trackingServerPid(instanceId);
 
-        Api.Resp redeploy = Api.post(stack.instanceUrl + "/instances/" + instanceId + "/redeploy", Map.of());
+        Api.Resp redeploy = EDITOR.post(stack.instanceUrl + "/instances/" + instanceId + "/redeploy", Map.of());
         assertEquals(202, redeploy.status(), redeploy.toString());
         Api.await(() -> "RUNNING".equals(instance(instanceId).path("status").asText()), SAGA, "RUNNING after redeploy",
                 () -> instance(instanceId));
@@ -226,7 +278,7 @@ class InstanceLifecycleIT {
         // edit: name and description only
         JsonNode before = instance(instanceId);
         String newName = "renamed-" + UUID.randomUUID().toString().substring(0, 6);
-        Api.Resp edited = Api.patch(stack.instanceUrl + "/instances/" + instanceId,
+        Api.Resp edited = EDITOR.patch(stack.instanceUrl + "/instances/" + instanceId,
                 Map.of("name", newName, "description", "edited by the e2e test"));
         assertEquals(200, edited.status(), edited.toString());
         JsonNode after = instance(instanceId);
@@ -237,14 +289,14 @@ class InstanceLifecycleIT {
                 "trackingUri", "loadBalancerId", "createdAt")) {
             assertEquals(before.path(field), after.path(field), field + " changed by an edit");
         }
-        Api.Resp other = Api.patch(stack.instanceUrl + "/instances/" + instanceId, Map.of("vSwitchId", "vsw-local-b"));
+        Api.Resp other = EDITOR.patch(stack.instanceUrl + "/instances/" + instanceId, Map.of("vSwitchId", "vsw-local-b"));
         assertEquals(400, other.status(), other.toString());
         assertEquals("vSwitchId", other.text("field"), other.toString());
         assertEquals(200, Api.get(trackingUri + "/health").status(), "still serving after the edit");
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void releaseDropsTheDatabaseStopsTheServerAndClosesTheAddress() {
         ensureRunningWithAcl();
         String id = instanceId;
@@ -252,7 +304,7 @@ class InstanceLifecycleIT {
         String database = "mlflow_" + id.toLowerCase().replaceAll("[^a-z0-9]", "");
         assertTrue(stack.databaseExists(database), "the instance's tracking database " + database);
 
-        Api.Resp release = Api.post(stack.instanceUrl + "/instances/" + id + "/release", Map.of());
+        Api.Resp release = EDITOR.post(stack.instanceUrl + "/instances/" + id + "/release", Map.of());
         assertEquals(202, release.status(), release.toString());
         Api.await(() -> "RELEASED".equals(instance(id).path("status").asText()), SAGA, "RELEASED", () -> instance(id));
 
@@ -263,15 +315,15 @@ class InstanceLifecycleIT {
                 s.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 2000);
             }
         }, "the VPC address refuses connections");
-        assertEquals("RELEASED", Api.get(stack.networkUrl + "/networks/" + id).json().path("status").asText());
+        assertEquals("RELEASED", EDITOR.get(stack.networkUrl + "/networks/" + id).json().path("status").asText());
         instanceId = null;
         trackingUri = null;
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void instanceServiceKilledMidDeployFinishesTheSagaWithOneServerAndOneLoadBalancer() throws Exception {
-        Api.Resp created = Api.post(stack.instanceUrl + "/instances", body("e2e-crash-" + UUID.randomUUID().toString().substring(0, 4)));
+        Api.Resp created = EDITOR.post(stack.instanceUrl + "/instances", body("e2e-crash-" + UUID.randomUUID().toString().substring(0, 4)));
         assertEquals(201, created.status(), created.toString());
         String id = created.text("id");
         String database = "mlflow_" + id.toLowerCase().replaceAll("[^a-z0-9]", "");
@@ -289,17 +341,17 @@ class InstanceLifecycleIT {
         }, SAGA, "RUNNING after the restart", () -> instance(id));
         String uri = instance(id).path("trackingUri").asText();
         trackingServerPid(id); // exactly one tracking server
-        JsonNode network = Api.get(stack.networkUrl + "/networks/" + id).json();
+        JsonNode network = EDITOR.get(stack.networkUrl + "/networks/" + id).json();
         assertEquals("ACTIVE", network.path("status").asText(), network.toString());
         assertEquals(uri, "http://" + network.path("vpcAddress").asText() + ":" + network.path("vpcPort").asInt(), network.toString());
-        assertEquals(1, Api.get(stack.networkUrl + "/networks?workspaceId=" + WORKSPACE + "&status=ACTIVE").json().path("total").asLong());
+        assertEquals(1, EDITOR.get(stack.networkUrl + "/networks?status=ACTIVE").json().path("items").size());
 
         assertEquals(403, Api.get(uri + "/health").status(), "deny-all until an entry");
-        assertEquals(200, Api.post(stack.networkUrl + "/networks/" + id + "/acl/entries", Map.of("cidr", "127.0.0.0/30")).status());
+        assertEquals(200, EDITOR.post(stack.networkUrl + "/networks/" + id + "/acl/entries", Map.of("cidr", "127.0.0.0/30")).status());
         Api.await(() -> Api.get(uri + "/api/2.0/mlflow/experiments/search?max_results=10").status() == 200,
                 Duration.ofSeconds(10), "the restarted instance to serve", () -> Api.get(uri + "/health"));
 
-        assertEquals(202, Api.post(stack.instanceUrl + "/instances/" + id + "/release", Map.of()).status());
+        assertEquals(202, EDITOR.post(stack.instanceUrl + "/instances/" + id + "/release", Map.of()).status());
         Api.await(() -> "RELEASED".equals(instance(id).path("status").asText()), SAGA, "RELEASED", () -> instance(id));
         assertFalse(stack.databaseExists(database));
         assertTrue(trackingServerPids(id).isEmpty(), "no tracking server left");
@@ -308,7 +360,7 @@ class InstanceLifecycleIT {
     // --- helpers
 
     private JsonNode createRunning(String name) {
-        Api.Resp created = Api.post(stack.instanceUrl + "/instances", body(name));
+        Api.Resp created = EDITOR.post(stack.instanceUrl + "/instances", body(name));
         assertEquals(201, created.status(), created.toString());
         String id = created.text("id");
         assertEquals("CREATING", created.text("status"), created.toString());
@@ -329,7 +381,7 @@ class InstanceLifecycleIT {
     private void ensureRunningWithAcl() {
         if (instanceId == null) {
             createRunning("e2e-" + UUID.randomUUID().toString().substring(0, 6));
-            Api.Resp added = Api.post(stack.networkUrl + "/networks/" + instanceId + "/acl/entries",
+            Api.Resp added = EDITOR.post(stack.networkUrl + "/networks/" + instanceId + "/acl/entries",
                     Map.of("cidr", "127.0.0.1/32", "description", "the e2e test's client"));
             assertEquals(200, added.status(), added.toString());
         }
@@ -338,7 +390,7 @@ class InstanceLifecycleIT {
     }
 
     private JsonNode instance(String id) {
-        Api.Resp r = Api.get(stack.instanceUrl + "/instances/" + id);
+        Api.Resp r = EDITOR.get(stack.instanceUrl + "/instances/" + id);
         assertEquals(200, r.status(), r.toString());
         return r.json();
     }
@@ -347,7 +399,7 @@ class InstanceLifecycleIT {
         List<JsonNode> all = new ArrayList<>();
         String token = null;
         do {
-            Api.Resp page = Api.get(stack.instanceUrl + "/instances?pageSize=100" + (token == null ? "" : "&pageToken=" + token));
+            Api.Resp page = EDITOR.get(stack.instanceUrl + "/instances?pageSize=100" + (token == null ? "" : "&pageToken=" + token));
             assertEquals(200, page.status(), page.toString());
             page.json().path("items").forEach(all::add);
             token = page.text("nextPageToken");

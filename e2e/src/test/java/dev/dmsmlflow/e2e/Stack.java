@@ -2,6 +2,7 @@ package dev.dmsmlflow.e2e;
 
 import dev.dmsmlflow.infra.LocalKafka;
 import dev.dmsmlflow.infra.LocalPostgres;
+import dev.dmsmlflow.infra.ServiceKeys;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,7 +19,9 @@ import java.util.concurrent.TimeUnit;
  * The DMS MLflow services that provision instances, running together as they do in production: the packaged
  * network-service and instance-service ({@code target/quarkus-app/quarkus-run.jar}) as child JVMs on free ports,
  * on this JVM's shared PostgreSQL and Kafka broker, with the local network provider and local compute
- * (tracking-server child processes of instance-service). Logs go to files in {@code dir}.
+ * (tracking-server child processes of instance-service). Logs go to files in {@code dir}. Each service answers business
+ * calls on its HTTP port only with a gateway service token ({@link Api#as}; the services verify with the public key of
+ * {@link ServiceKeys#forTests()}), and health on its management port.
  */
 public final class Stack implements AutoCloseable {
 
@@ -31,6 +34,9 @@ public final class Stack implements AutoCloseable {
     public final LocalKafka kafka;
     public final String networkUrl;
     public final String instanceUrl;
+    /** The management interfaces (health, metrics, OpenAPI): {@code http://127.0.0.1:<port>}. */
+    public final String networkManagementUrl;
+    public final String instanceManagementUrl;
     private final Process network;
     private volatile Process instance;
     private final Path instanceJar;
@@ -41,6 +47,7 @@ public final class Stack implements AutoCloseable {
     private final Thread hook;
 
     private Stack(Path root, Path dir, LocalPostgres pg, LocalKafka kafka, int networkPort, int instancePort,
+                  int networkManagementPort, int instanceManagementPort,
                   Process network, Process instance, Path instanceJar, Map<String, String> instanceEnv,
                   List<String> instanceOptions, boolean ownsPostgres) {
         this.ownsPostgres = ownsPostgres;
@@ -54,6 +61,8 @@ public final class Stack implements AutoCloseable {
         this.kafka = kafka;
         this.networkUrl = "http://127.0.0.1:" + networkPort;
         this.instanceUrl = "http://127.0.0.1:" + instancePort;
+        this.networkManagementUrl = "http://127.0.0.1:" + networkManagementPort;
+        this.instanceManagementUrl = "http://127.0.0.1:" + instanceManagementPort;
         this.network = network;
         this.instance = instance;
         this.hook = new Thread(this::stopAll, "dms-e2e-stack-stop");
@@ -111,8 +120,13 @@ public final class Stack implements AutoCloseable {
         pg.createDatabase("instance_service");
         int networkPort = freePort();
         int instancePort = freePort();
+        int networkManagementPort = freePort();
+        int instanceManagementPort = freePort();
+        String publicKey = ServiceKeys.forTests().publicKeyFile().toString();
         Process network = launch(networkJar, dir.resolve("network-service.log"), Map.of(
                 "DMS_HTTP_PORT", String.valueOf(networkPort),
+                "DMS_MANAGEMENT_PORT", String.valueOf(networkManagementPort),
+                "DMS_GATEWAY_PUBLIC_KEY_FILE", publicKey,
                 "DMS_DB_URL", pg.jdbcUrl("network_service"),
                 "DMS_DB_USER", pg.username(),
                 "DMS_DB_PASSWORD", pg.password(),
@@ -127,6 +141,8 @@ public final class Stack implements AutoCloseable {
                     "DMS_TRACKING_SERVER_JAR", trackingJar.toString(),
                     "DMS_WORK_DIR", dir.resolve("work").toString(),
                     "DMS_TRACKING_DB_SECRET", "e2e-tracking-db-secret"));
+        instanceEnv.put("DMS_MANAGEMENT_PORT", String.valueOf(instanceManagementPort));
+        instanceEnv.put("DMS_GATEWAY_PUBLIC_KEY_FILE", publicKey);
         instanceEnv.putAll(instanceEnvOverrides);
         List<String> instanceOptions = List.of(
                 // tracking servers are children of this run only: stop them with the service
@@ -141,11 +157,11 @@ public final class Stack implements AutoCloseable {
             network.destroyForcibly();
             throw e;
         }
-        Stack stack = new Stack(root, dir, pg, kafka, networkPort, instancePort, network, instance, instanceJar,
-                instanceEnv, instanceOptions, durablePostgres);
+        Stack stack = new Stack(root, dir, pg, kafka, networkPort, instancePort, networkManagementPort, instanceManagementPort,
+                network, instance, instanceJar, instanceEnv, instanceOptions, durablePostgres);
         try {
-            stack.awaitReady("network-service", network, stack.networkUrl, dir.resolve("network-service.log"));
-            stack.awaitReady("instance-service", instance, stack.instanceUrl, dir.resolve("instance-service.log"));
+            stack.awaitReady("network-service", network, stack.networkManagementUrl, dir.resolve("network-service.log"));
+            stack.awaitReady("instance-service", instance, stack.instanceManagementUrl, dir.resolve("instance-service.log"));
         } catch (RuntimeException | Error e) {
             stack.close();
             throw e;
@@ -171,13 +187,14 @@ public final class Stack implements AutoCloseable {
         }
     }
 
-    private void awaitReady(String name, Process p, String base, Path log) {
+    /** Waits until the service's readiness (on its management interface, {@code managementBase}) is UP. */
+    private void awaitReady(String name, Process p, String managementBase, Path log) {
         Api.await(() -> {
             if (!p.isAlive()) {
                 throw new IllegalStateException(name + " exited (" + p.exitValue() + "); see " + log);
             }
             try {
-                return Api.get(base + "/q/health/ready").status() == 200;
+                return Api.get(managementBase + "/q/health/ready").status() == 200;
             } catch (UncheckedIOException e) { // not listening yet
                 return false;
             }
@@ -199,7 +216,7 @@ public final class Stack implements AutoCloseable {
         }
         Path log = dir.resolve("instance-service-" + (++instanceStarts) + ".log");
         instance = launch(instanceJar, log, instanceEnv, instanceOptions);
-        awaitReady("instance-service", instance, instanceUrl, log);
+        awaitReady("instance-service", instance, instanceManagementUrl, log);
     }
 
     /** Whether {@code database} exists on the shared PostgreSQL server. */

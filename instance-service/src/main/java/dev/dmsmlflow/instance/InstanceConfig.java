@@ -20,6 +20,15 @@ public interface InstanceConfig {
 
     Consumer consumer();
 
+    Quota quota();
+
+    /** Quotas per workspace; reaching one is a 409 {@code …/quota-exceeded}. */
+    interface Quota {
+        /** Instances a workspace may have that are not RELEASED ({@code INSTANCE_QUOTA}). */
+        @WithDefault("10")
+        int instancesPerWorkspace();
+    }
+
     /** The Kafka consumer of network-service's events. */
     interface Consumer {
         /** Consumer group; every replica of the service shares it. */

@@ -19,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
-import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -69,7 +68,7 @@ class ComputeFailureIT {
 
         Bus.Received failed = bus.await("InstanceFailed", Bus.forInstance(id), InstanceSagaIT.DEPLOY);
         assertEquals("COMPUTE_START_FAILED", failed.payload().path("code").asText());
-        given().get("/instances/" + id).then().statusCode(200)
+        InstanceApiTest.as(ws).get("/instances/" + id).then().statusCode(200)
                 .body("status", equalTo("CREATE_FAILED"))
                 .body("statusReason.code", equalTo("COMPUTE_START_FAILED"))
                 .body("statusReason.message", containsString("exited with code"));

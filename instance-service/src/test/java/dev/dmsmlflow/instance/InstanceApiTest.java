@@ -4,11 +4,13 @@ import dev.dmsmlflow.infra.LocalInfraTestResource;
 import dev.dmsmlflow.instance.support.Bus;
 import dev.dmsmlflow.instance.support.Eventually;
 import dev.dmsmlflow.instance.support.NetworkServiceStandIn;
+import dev.dmsmlflow.platform.testing.ServiceTokens;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import io.restassured.specification.RequestSpecification;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -25,7 +27,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
-import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasKey;
 import static org.hamcrest.Matchers.not;
@@ -35,7 +36,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The instance API without the saga: validation, idempotency, reads, edits and refused transitions. */
+/**
+ * The instance API without the saga: validation, idempotency, reads, edits and refused transitions, called as an editor
+ * of a workspace of each test's own (access control itself: {@code InstanceAccessTest}).
+ */
 @QuarkusTest
 @QuarkusTestResource(value = LocalInfraTestResource.class, initArgs = @ResourceArg(name = "service", value = "instance"))
 @QuarkusTestResource(NetworkServiceStandIn.class)
@@ -75,6 +79,11 @@ class InstanceApiTest {
         return "ws-" + UUID.randomUUID().toString().substring(0, 12);
     }
 
+    /** A request of an editor of {@code workspace}, with a fresh service token. */
+    static RequestSpecification as(String workspace) {
+        return ServiceTokens.editorOf(workspace);
+    }
+
     private int instancesIn(String workspace) throws Exception {
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM instance WHERE workspace_id = ?")) {
@@ -87,7 +96,7 @@ class InstanceApiTest {
     }
 
     private void assertRejected(String workspace, Map<String, Object> body, String field) throws Exception {
-        given().contentType(ContentType.JSON).body(body).post("/instances").then()
+        as(workspace).contentType(ContentType.JSON).body(body).post("/instances").then()
                 .statusCode(400).contentType("application/problem+json")
                 .body("status", equalTo(400)).body("field", equalTo(field)).body("detail", notNullValue());
         assertEquals(0, instancesIn(workspace), "nothing may be created for a rejected request");
@@ -101,19 +110,13 @@ class InstanceApiTest {
                 "ossBucket", List.of("Upper", "ab", "-starts-with-hyphen", "ends-with-hyphen-", "under_score", "b".repeat(64)),
                 "ossPath", List.of("", "/leading", "a/../b", "..", "a//b", "a\\b", "p".repeat(1025)),
                 "spec", List.of("mlflow.huge", ""),
-                "workspaceId", List.of("", "has space"),
                 "vpcId", List.of(""),
                 "description", List.of("d".repeat(257)));
         for (var e : bad.entrySet()) {
             for (Object value : e.getValue()) {
                 Map<String, Object> body = validBody(ws);
                 body.put(e.getKey(), value);
-                if (e.getKey().equals("workspaceId")) {
-                    given().contentType(ContentType.JSON).body(body).post("/instances").then()
-                            .statusCode(400).contentType("application/problem+json").body("field", equalTo("workspaceId"));
-                } else {
-                    assertRejected(ws, body, e.getKey());
-                }
+                assertRejected(ws, body, e.getKey());
             }
         }
         Map<String, Object> missing = validBody(ws);
@@ -135,7 +138,7 @@ class InstanceApiTest {
         assertRejected(ws, sameZone, "secondaryVSwitchId");
         Map<String, Object> managed = validBody(ws);
         managed.put("securityGroupId", NetworkServiceStandIn.MANAGED_SECURITY_GROUP);
-        given().contentType(ContentType.JSON).body(managed).post("/instances").then()
+        as(ws).contentType(ContentType.JSON).body(managed).post("/instances").then()
                 .statusCode(400).body("field", equalTo("securityGroupId")).body("code", equalTo("SECURITY_GROUP_NOT_BASIC"));
         assertEquals(0, instancesIn(ws));
     }
@@ -143,9 +146,10 @@ class InstanceApiTest {
     @Test
     void invalidInputNeverReachesTheNetworkDryRun() {
         int before = NetworkServiceStandIn.CALLS.get();
-        Map<String, Object> body = validBody(workspace());
+        String ws = workspace();
+        Map<String, Object> body = validBody(ws);
         body.put("ossBucket", "Bad_Bucket");
-        given().contentType(ContentType.JSON).body(body).post("/instances").then().statusCode(400);
+        as(ws).contentType(ContentType.JSON).body(body).post("/instances").then().statusCode(400);
         assertEquals(before, NetworkServiceStandIn.CALLS.get());
     }
 
@@ -153,17 +157,38 @@ class InstanceApiTest {
     void createPublishesInstanceRequestedAndIsCreating() {
         String ws = workspace();
         Map<String, Object> body = validBody(ws);
-        String id = given().contentType(ContentType.JSON).body(body).post("/instances").then()
+        String token = ServiceTokens.token("mem_creator", ws, "editor");
+        String id = ServiceTokens.bearer(token).contentType(ContentType.JSON).body(body).post("/instances").then()
                 .statusCode(201).header("Location", notNullValue())
                 .body("status", equalTo("CREATING")).body("artifactRoot", equalTo("oss://ml-artifacts/team/experiments"))
                 .extract().path("id");
-        given().get("/instances/" + id).then().statusCode(200)
+        as(ws).get("/instances/" + id).then().statusCode(200)
                 .body("name", equalTo(body.get("name"))).body("spec", equalTo("mlflow.small"))
                 .body("$", not(hasKey("password"))).body("$", not(hasKey("trackingDatabase")));
         Bus.Received e = bus.await("InstanceRequested", Bus.forInstance(id), Duration.ofSeconds(60));
         assertEquals(id, e.key());
         assertEquals(ws, e.payload().get("workspaceId").asText());
         assertEquals("vsw-b", e.payload().get("secondaryVSwitchId").asText());
+        assertEquals("mem_creator", e.payload().get("requestedBy").asText(), "the actor is the token's member");
+        assertEquals("Bearer " + token, NetworkServiceStandIn.LAST_AUTHORIZATION.get(), "the dry run carried the caller's token");
+    }
+
+    @Test
+    void theWorkspaceComesFromTheTokenAndABodyNamingAnotherIs404() throws Exception {
+        String ws = workspace();
+        Map<String, Object> body = validBody(ws);
+        body.remove("workspaceId");
+        as(ws).contentType(ContentType.JSON).body(body).post("/instances").then()
+                .statusCode(201).body("workspaceId", equalTo(ws));
+        String other = workspace();
+        for (String named : List.of(other, "", "has space")) {
+            Map<String, Object> foreign = validBody(named);
+            as(ws).contentType(ContentType.JSON).body(foreign).post("/instances").then()
+                    .statusCode(404).contentType("application/problem+json")
+                    .body("detail", equalTo("Workspace " + named + " does not exist."));
+        }
+        assertEquals(1, instancesIn(ws));
+        assertEquals(0, instancesIn(other));
     }
 
     @Test
@@ -171,33 +196,39 @@ class InstanceApiTest {
         String ws = workspace();
         Map<String, Object> body = validBody(ws);
         String key = UUID.randomUUID().toString();
-        String first = given().contentType(ContentType.JSON).header("Idempotency-Key", key).body(body).post("/instances")
+        String first = as(ws).contentType(ContentType.JSON).header("Idempotency-Key", key).body(body).post("/instances")
                 .then().statusCode(201).header("Idempotent-Replayed", "false").extract().path("id");
-        String second = given().contentType(ContentType.JSON).header("Idempotency-Key", key).body(body).post("/instances")
+        String second = as(ws).contentType(ContentType.JSON).header("Idempotency-Key", key).body(body).post("/instances")
                 .then().statusCode(201).header("Idempotent-Replayed", "true").extract().path("id");
         assertEquals(first, second);
         assertEquals(1, instancesIn(ws));
         body.put("description", "another body");
-        given().contentType(ContentType.JSON).header("Idempotency-Key", key).body(body).post("/instances").then()
+        as(ws).contentType(ContentType.JSON).header("Idempotency-Key", key).body(body).post("/instances").then()
                 .statusCode(409).contentType("application/problem+json").body("field", equalTo("Idempotency-Key"));
-        String other = given().contentType(ContentType.JSON).header("Idempotency-Key", UUID.randomUUID().toString()).body(body)
+        String other = as(ws).contentType(ContentType.JSON).header("Idempotency-Key", UUID.randomUUID().toString()).body(body)
                 .post("/instances").then().statusCode(201).extract().path("id");
         assertNotEquals(first, other);
+        // keys are per workspace: another workspace may use the same key for its own instance
+        String ws2 = workspace();
+        String elsewhere = as(ws2).contentType(ContentType.JSON).header("Idempotency-Key", key).body(validBody(ws2))
+                .post("/instances").then().statusCode(201).header("Idempotent-Replayed", "false").extract().path("id");
+        assertNotEquals(first, elsewhere);
     }
 
     @Test
     void editChangesNameAndDescriptionOnlyAndPublishesInstanceUpdated() {
-        Map<String, Object> body = validBody(workspace());
-        String id = given().contentType(ContentType.JSON).body(body).post("/instances").then().statusCode(201).extract().path("id");
-        given().contentType(ContentType.JSON).body(Map.of("name", "renamed", "description", "new words"))
+        String ws = workspace();
+        Map<String, Object> body = validBody(ws);
+        String id = as(ws).contentType(ContentType.JSON).body(body).post("/instances").then().statusCode(201).extract().path("id");
+        as(ws).contentType(ContentType.JSON).body(Map.of("name", "renamed", "description", "new words"))
                 .patch("/instances/" + id).then().statusCode(200)
                 .body("name", equalTo("renamed")).body("description", equalTo("new words"))
                 .body("ossPath", equalTo("team/experiments")).body("spec", equalTo("mlflow.small"));
-        given().contentType(ContentType.JSON).body(Map.of("spec", "mlflow.large")).patch("/instances/" + id).then()
+        as(ws).contentType(ContentType.JSON).body(Map.of("spec", "mlflow.large")).patch("/instances/" + id).then()
                 .statusCode(400).body("field", equalTo("spec"));
-        given().contentType(ContentType.JSON).body(Map.of("name", "9bad")).patch("/instances/" + id).then()
+        as(ws).contentType(ContentType.JSON).body(Map.of("name", "9bad")).patch("/instances/" + id).then()
                 .statusCode(400).body("field", equalTo("name"));
-        given().contentType(ContentType.JSON).body("{\"description\":null}").patch("/instances/" + id).then()
+        as(ws).contentType(ContentType.JSON).body("{\"description\":null}").patch("/instances/" + id).then()
                 .statusCode(200).body("description", nullValue()).body("name", equalTo("renamed"));
         Bus.Received e = bus.await("InstanceUpdated", r -> Bus.forInstance(id).test(r) && "renamed".equals(r.payload().path("name").asText()),
                 Duration.ofSeconds(60));
@@ -206,31 +237,33 @@ class InstanceApiTest {
 
     @Test
     void transitionsThatDoNotFitTheStatusAreConflicts() {
-        String id = given().contentType(ContentType.JSON).body(validBody(workspace())).post("/instances").then()
+        String ws = workspace();
+        String id = as(ws).contentType(ContentType.JSON).body(validBody(ws)).post("/instances").then()
                 .statusCode(201).extract().path("id");
         for (String action : List.of("stop", "start", "redeploy", "release")) {
-            given().contentType(ContentType.JSON).post("/instances/" + id + "/" + action).then()
+            as(ws).contentType(ContentType.JSON).post("/instances/" + id + "/" + action).then()
                     .statusCode(409).contentType("application/problem+json").body("status", equalTo(409));
         }
-        given().contentType(ContentType.JSON).body(Map.of("version", "no-such-version")).post("/instances/" + id + "/redeploy")
+        as(ws).contentType(ContentType.JSON).body(Map.of("version", "no-such-version")).post("/instances/" + id + "/redeploy")
                 .then().statusCode(400).body("field", equalTo("version"));
-        given().get("/instances/" + id).then().body("status", equalTo("CREATING"));
-        given().get("/instances/" + UUID.randomUUID()).then().statusCode(404).contentType("application/problem+json");
-        given().contentType(ContentType.JSON).body("{}").post("/instances/" + UUID.randomUUID() + "/stop").then().statusCode(404);
+        as(ws).get("/instances/" + id).then().body("status", equalTo("CREATING"));
+        as(ws).get("/instances/" + UUID.randomUUID()).then().statusCode(404).contentType("application/problem+json");
+        as(ws).contentType(ContentType.JSON).body("{}").post("/instances/" + UUID.randomUUID() + "/stop").then().statusCode(404);
     }
 
     @Test
     void listIsPaginatedAndFiltersByStatus() {
+        String ws = workspace();
         Set<String> mine = new HashSet<>();
-        for (int k = 0; k < 3; k++) {
-            mine.add(given().contentType(ContentType.JSON).body(validBody(workspace())).post("/instances").then()
+        for (int k = 0; k < 5; k++) {
+            mine.add(as(ws).contentType(ContentType.JSON).body(validBody(ws)).post("/instances").then()
                     .statusCode(201).extract().path("id"));
         }
         Set<String> seen = new HashSet<>();
         String token = null;
         int pages = 0;
         do {
-            var spec = given().queryParam("pageSize", 2).queryParam("status", "CREATING");
+            var spec = as(ws).queryParam("pageSize", 2).queryParam("status", "CREATING");
             if (token != null) {
                 spec = spec.queryParam("pageToken", token);
             }
@@ -245,27 +278,46 @@ class InstanceApiTest {
             token = page.getString("nextPageToken");
             pages++;
         } while (token != null && pages < 1000);
-        assertTrue(seen.containsAll(mine));
-        given().queryParam("status", "RUNNING").get("/instances").then().statusCode(200);
-        given().queryParam("status", "SLEEPING").get("/instances").then().statusCode(400).body("field", equalTo("status"));
-        given().queryParam("pageSize", 0).get("/instances").then().statusCode(400).body("field", equalTo("pageSize"));
-        given().queryParam("pageSize", 101).get("/instances").then().statusCode(400).body("field", equalTo("pageSize"));
-        given().queryParam("pageToken", "%%%").get("/instances").then().statusCode(400).body("field", equalTo("pageToken"));
+        assertEquals(mine, seen, "exactly the workspace's instances");
+        assertEquals(3, pages);
+        as(ws).queryParam("status", "RUNNING").get("/instances").then().statusCode(200).body("items.size()", equalTo(0));
+    }
+
+    @Test
+    void badQueryParametersAre400NamingTheParameterNever404() {
+        String ws = workspace();
+        String id = as(ws).contentType(ContentType.JSON).body(validBody(ws)).post("/instances").then()
+                .statusCode(201).extract().path("id");
+        as(ws).queryParam("status", "SLEEPING").get("/instances").then().statusCode(400).body("field", equalTo("status"));
+        for (String path : List.of("/instances", "/instances/" + id + "/usage")) {
+            for (String bad : List.of("abc", "0", "101", "2147483648", "-1", "1e3")) {
+                as(ws).queryParam("pageSize", bad).get(path).then().statusCode(400)
+                        .contentType("application/problem+json").body("field", equalTo("pageSize"));
+            }
+            as(ws).queryParam("pageToken", "%%%").get(path).then().statusCode(400).body("field", equalTo("pageToken"));
+        }
+        // a token of the instance list is no token of the usage list, and the reverse
+        String listToken = dev.dmsmlflow.platform.paging.PageRequest.token("i", id);
+        as(ws).queryParam("pageToken", listToken).get("/instances/" + id + "/usage").then().statusCode(400)
+                .body("field", equalTo("pageToken"));
+        String usageToken = dev.dmsmlflow.platform.paging.PageRequest.token("u", "not-an-instant");
+        as(ws).queryParam("pageToken", usageToken).get("/instances/" + id + "/usage").then().statusCode(400)
+                .body("field", equalTo("pageToken"));
     }
 
     @Test
     void anInstanceNetworkServiceNeverAnswersFailsWithDeployTimeout() throws Exception {
         String ws = workspace();
-        String id = given().contentType(ContentType.JSON).body(validBody(ws)).post("/instances").then()
+        String id = as(ws).contentType(ContentType.JSON).body(validBody(ws)).post("/instances").then()
                 .statusCode(201).extract().path("id");
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement("UPDATE instance SET updated_at = now() - interval '1 day' WHERE id = ?")) {
             ps.setString(1, id);
             assertEquals(1, ps.executeUpdate());
         }
-        Eventually.until(() -> "CREATE_FAILED".equals(given().get("/instances/" + id).then().extract().path("status")),
+        Eventually.until(() -> "CREATE_FAILED".equals(as(ws).get("/instances/" + id).then().extract().path("status")),
                 Duration.ofSeconds(60), "the deploy timeout");
-        given().get("/instances/" + id).then().body("statusReason.code", equalTo("DEPLOY_TIMEOUT"));
+        as(ws).get("/instances/" + id).then().body("statusReason.code", equalTo("DEPLOY_TIMEOUT"));
         assertEquals("DEPLOY_TIMEOUT", bus.await("InstanceFailed", Bus.forInstance(id), Duration.ofSeconds(60)).payload().path("code").asText());
         bus.await("InstanceReleaseRequested", Bus.forInstance(id), Duration.ofSeconds(60));
     }

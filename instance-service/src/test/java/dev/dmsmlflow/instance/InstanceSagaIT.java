@@ -79,16 +79,18 @@ class InstanceSagaIT {
         bus.close();
     }
 
+    /** Creates the instance of {@code body} as an editor of the workspace the body names. */
     static String create(Map<String, Object> body) {
-        return given().contentType(ContentType.JSON).body(body).post("/instances").then().statusCode(201).extract().path("id");
+        return InstanceApiTest.as((String) body.get("workspaceId")).contentType(ContentType.JSON).body(body).post("/instances")
+                .then().statusCode(201).extract().path("id");
     }
 
-    static String status(String id) {
-        return given().get("/instances/" + id).then().statusCode(200).extract().path("status");
+    static String status(String ws, String id) {
+        return InstanceApiTest.as(ws).get("/instances/" + id).then().statusCode(200).extract().path("status");
     }
 
-    static void awaitStatus(String id, String status, Duration timeout) {
-        Eventually.until(() -> status.equals(status(id)), timeout, id + " to be " + status);
+    static void awaitStatus(String ws, String id, String status, Duration timeout) {
+        Eventually.until(() -> status.equals(status(ws, id)), timeout, id + " to be " + status);
     }
 
     static NetworkProvisioned networkProvisioned(String id, String ws) {
@@ -117,10 +119,10 @@ class InstanceSagaIT {
         assertTrue(compute.isRunning(id));
 
         bus.publish(new BackendRegistered(id, ws, provisioned.loadBalancerId(), "sgp-1", new Backend(host, port), Instant.now()));
-        awaitStatus(id, "RUNNING", EVENT);
+        awaitStatus(ws, id, "RUNNING", EVENT);
         Bus.Received running = bus.await("InstanceRunning", Bus.forInstance(id), EVENT);
         assertEquals("http://127.0.0.1:18080", running.payload().path("trackingUri").asText());
-        given().get("/instances/" + id).then().body("vpcAddress", equalTo("127.0.0.1"))
+        InstanceApiTest.as(ws).get("/instances/" + id).then().body("vpcAddress", equalTo("127.0.0.1"))
                 .body("trackingUri", equalTo("http://127.0.0.1:18080"));
         assertEquals(1, bus.all("InstanceDeployed", Bus.forInstance(id)).size(), "replayed NetworkProvisioned deployed twice");
 
@@ -130,39 +132,43 @@ class InstanceSagaIT {
         String experimentId = given().contentType(ContentType.JSON).body(Map.of("name", experimentName))
                 .post(tracking + "/experiments/create").then().statusCode(200).extract().path("experiment_id");
 
-        given().contentType(ContentType.JSON).body(Map.of("version", "next")).post("/instances/" + id + "/redeploy").then()
+        InstanceApiTest.as(ws).contentType(ContentType.JSON).body(Map.of("version", "next")).post("/instances/" + id + "/redeploy").then()
                 .statusCode(202).body("status", equalTo("REDEPLOYING")).body("trackingVersion", equalTo("next"));
         Eventually.until(() -> bus.all("InstanceDeployed", Bus.forInstance(id)).size() == 2, DEPLOY, "the redeployed server");
-        awaitStatus(id, "RUNNING", EVENT);
+        awaitStatus(ws, id, "RUNNING", EVENT);
         given().queryParam("experiment_id", experimentId).get(tracking + "/experiments/get").then()
                 .statusCode(200).body("experiment.name", equalTo(experimentName));
 
         // stop ends the usage window and the process; start brings the same data back
-        given().contentType(ContentType.JSON).post("/instances/" + id + "/stop").then().statusCode(202);
-        awaitStatus(id, "STOPPED", EVENT);
+        InstanceApiTest.as(ws).contentType(ContentType.JSON).post("/instances/" + id + "/stop").then().statusCode(202);
+        awaitStatus(ws, id, "STOPPED", EVENT);
         assertFalse(compute.isRunning(id));
         Eventually.until(() -> !Probes.listening(host, port), EVENT, "the stopped server to close its port");
         Bus.Received usage = bus.await("UsageMetered", Bus.forInstance(id), EVENT);
         assertEquals("instance-hours", usage.payload().path("unit").asText());
         assertEquals("mlflow.small", usage.payload().path("spec").asText());
         assertEquals(usage.payload().path("meterId").asText(), usage.id(), "the event id is the deterministic meter id");
+        // the reading billing receives is the one the instance's usage shows
+        InstanceApiTest.as(ws).get("/instances/" + id + "/usage").then().statusCode(200)
+                .body("items.meterId", org.hamcrest.Matchers.hasItem(usage.payload().path("meterId").asText()))
+                .body("items[0].unit", equalTo("instance-hours"));
 
-        given().contentType(ContentType.JSON).post("/instances/" + id + "/start").then().statusCode(202);
-        awaitStatus(id, "RUNNING", DEPLOY);
+        InstanceApiTest.as(ws).contentType(ContentType.JSON).post("/instances/" + id + "/start").then().statusCode(202);
+        awaitStatus(ws, id, "RUNNING", DEPLOY);
         given().queryParam("experiment_id", experimentId).get(tracking + "/experiments/get").then()
                 .statusCode(200).body("experiment.name", equalTo(experimentName));
 
         // release: compute and database go, then the network; RELEASED only after NetworkReleased
-        given().contentType(ContentType.JSON).post("/instances/" + id + "/release").then()
+        InstanceApiTest.as(ws).contentType(ContentType.JSON).post("/instances/" + id + "/release").then()
                 .statusCode(202).body("status", equalTo("RELEASING"));
         bus.await("InstanceReleaseRequested", Bus.forInstance(id), EVENT);
         Eventually.until(() -> !Probes.databaseExists(database), EVENT, "the tracking database to be dropped");
         Eventually.until(() -> !compute.isRunning(id) && !Probes.listening(host, port), EVENT, "the tracking server to stop");
-        assertEquals("RELEASING", status(id));
+        assertEquals("RELEASING", status(ws, id));
         bus.publish(new NetworkReleased(id, ws, provisioned.loadBalancerId(), Instant.now()));
-        awaitStatus(id, "RELEASED", EVENT);
+        awaitStatus(ws, id, "RELEASED", EVENT);
         bus.await("InstanceReleased", Bus.forInstance(id), EVENT);
-        given().contentType(ContentType.JSON).post("/instances/" + id + "/start").then().statusCode(409);
+        InstanceApiTest.as(ws).contentType(ContentType.JSON).post("/instances/" + id + "/start").then().statusCode(409);
 
         // every transition was announced, in order, each from the status before it
         List<String> expected = List.of("CREATING", "RUNNING", "REDEPLOYING", "RUNNING", "STOPPING", "STOPPED",
@@ -183,16 +189,16 @@ class InstanceSagaIT {
         String id = create(InstanceApiTest.validBody(ws));
         bus.await("InstanceRequested", Bus.forInstance(id), EVENT);
         bus.publish(new NetworkProvisionFailed(id, ws, NetworkFailureCode.VSWITCH_NO_FREE_IP, "vsw-a has no free address", Instant.now()));
-        awaitStatus(id, "CREATE_FAILED", EVENT);
-        given().get("/instances/" + id).then()
+        awaitStatus(ws, id, "CREATE_FAILED", EVENT);
+        InstanceApiTest.as(ws).get("/instances/" + id).then()
                 .body("statusReason.code", equalTo("NETWORK_PROVISION_FAILED"))
                 .body("statusReason.message", equalTo("VSWITCH_NO_FREE_IP: vsw-a has no free address"));
         Bus.Received failed = bus.await("InstanceFailed", Bus.forInstance(id), EVENT);
         assertEquals("NETWORK_PROVISION_FAILED", failed.payload().path("code").asText());
         assertFalse(Probes.databaseExists("mlflow_" + id.replace("-", "")));
         // a failed instance can be released; the network already reported itself gone
-        given().contentType(ContentType.JSON).post("/instances/" + id + "/release").then().statusCode(202);
-        awaitStatus(id, "RELEASED", EVENT);
+        InstanceApiTest.as(ws).contentType(ContentType.JSON).post("/instances/" + id + "/release").then().statusCode(202);
+        awaitStatus(ws, id, "RELEASED", EVENT);
     }
 
     @Test
@@ -224,7 +230,7 @@ class InstanceSagaIT {
         Backend backend = new Backend(deployed.payload().path("backend").path("host").asText(),
                 deployed.payload().path("backend").path("port").asInt());
         bus.publish(new BackendRegistered(i.id, i.workspaceId, "alb-resumed", null, backend, Instant.now()));
-        awaitStatus(i.id, "RUNNING", EVENT);
+        awaitStatus(i.workspaceId, i.id, "RUNNING", EVENT);
         releaseCompletely(i.id, i.workspaceId);
     }
 
@@ -237,7 +243,7 @@ class InstanceSagaIT {
         String host = deployed.payload().path("backend").path("host").asText();
         int port = deployed.payload().path("backend").path("port").asInt();
         bus.publish(new BackendRegistered(id, ws, "alb-1", null, new Backend(host, port), Instant.now()));
-        awaitStatus(id, "RUNNING", EVENT);
+        awaitStatus(ws, id, "RUNNING", EVENT);
 
         // the tracking server dies; an orphan server of an instance this service does not know runs
         ProcessHandle.of(pid(id)).orElseThrow().destroyForcibly();
@@ -274,9 +280,9 @@ class InstanceSagaIT {
     }
 
     private void releaseCompletely(String id, String ws) {
-        given().contentType(ContentType.JSON).post("/instances/" + id + "/release").then().statusCode(202);
+        InstanceApiTest.as(ws).contentType(ContentType.JSON).post("/instances/" + id + "/release").then().statusCode(202);
         bus.await("InstanceReleaseRequested", Bus.forInstance(id), EVENT);
         bus.publish(new NetworkReleased(id, ws, null, Instant.now()));
-        awaitStatus(id, "RELEASED", EVENT);
+        awaitStatus(ws, id, "RELEASED", EVENT);
     }
 }

@@ -1,31 +1,13 @@
 package dev.dmsmlflow.instance;
 
 import dev.dmsmlflow.infra.LocalInfraTestResource;
+import dev.dmsmlflow.platform.testing.ManagementInterfaceContract;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
-import org.junit.jupiter.api.Test;
 
-import static io.restassured.RestAssured.given;
-import static org.hamcrest.Matchers.equalTo;
-import static org.hamcrest.Matchers.hasItems;
-
+/** The management interface of instance-service (the shared contract of every service). */
 @QuarkusTest
 @QuarkusTestResource(value = LocalInfraTestResource.class, initArgs = @ResourceArg(name = "service", value = "instance"))
-class ReadinessTest {
-
-    @Test
-    void readyOnlyWithDatabaseKafkaAndRelayUp() {
-        given().when().get("/q/health/ready").then()
-                .statusCode(200)
-                .body("status", equalTo("UP"))
-                .body("checks.name", hasItems("Database connections health check", "kafka", "outbox-relay"))
-                .body("checks.find { it.name == 'outbox-relay' }.data.state", equalTo("STREAMING"));
-    }
-
-    @Test
-    void exposesMetricsAndOpenApi() {
-        given().when().get("/q/metrics").then().statusCode(200);
-        given().when().get("/q/openapi").then().statusCode(200);
-    }
+class ReadinessTest extends ManagementInterfaceContract {
 }

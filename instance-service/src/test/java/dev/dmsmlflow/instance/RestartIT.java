@@ -5,6 +5,7 @@ import dev.dmsmlflow.contracts.network.BackendRegistered;
 import dev.dmsmlflow.contracts.network.NetworkReleased;
 import dev.dmsmlflow.infra.LocalKafka;
 import dev.dmsmlflow.infra.LocalPostgres;
+import dev.dmsmlflow.infra.ServiceKeys;
 import dev.dmsmlflow.instance.database.TrackingDatabases;
 import dev.dmsmlflow.instance.support.Bus;
 import dev.dmsmlflow.instance.support.Eventually;
@@ -42,6 +43,7 @@ class RestartIT {
 
     private final List<Process> services = new ArrayList<>();
     private String validationUrl;
+    private int managementPort;
 
     @AfterEach
     void stopEverything() throws Exception {
@@ -63,13 +65,14 @@ class RestartIT {
         String db = LocalPostgres.uniqueDatabaseName("instance_restart");
         LocalPostgres.shared().createDatabase(db);
         int port = freePort();
+        managementPort = freePort();
         String group = "restart-it-" + UUID.randomUUID();
 
         try (Bus bus = new Bus()) {
             Process first = startService(db, port, group, 1);
             String base = "http://127.0.0.1:" + port;
             String ws = InstanceApiTest.workspace();
-            String id = given().contentType(ContentType.JSON).body(InstanceApiTest.validBody(ws)).post(base + "/instances")
+            String id = InstanceApiTest.as(ws).contentType(ContentType.JSON).body(InstanceApiTest.validBody(ws)).post(base + "/instances")
                     .then().statusCode(201).extract().path("id");
             bus.await("InstanceRequested", Bus.forInstance(id), InstanceSagaIT.EVENT);
             bus.publish(InstanceSagaIT.networkProvisioned(id, ws));
@@ -85,7 +88,7 @@ class RestartIT {
             Backend backend = new Backend(deployed.payload().path("backend").path("host").asText(),
                     deployed.payload().path("backend").path("port").asInt());
             bus.publish(new BackendRegistered(id, ws, "alb-restart", null, backend, Instant.now()));
-            Eventually.until(() -> "RUNNING".equals(given().get(base + "/instances/" + id).then().extract().path("status")),
+            Eventually.until(() -> "RUNNING".equals(InstanceApiTest.as(ws).get(base + "/instances/" + id).then().extract().path("status")),
                     InstanceSagaIT.EVENT, "RUNNING after the restart");
             given().get("http://" + backend.host() + ":" + backend.port() + "/health").then().statusCode(200);
             assertTrue(bus.all("InstanceDeployed", Bus.forInstance(id)).size() == 1);
@@ -99,11 +102,11 @@ class RestartIT {
             startService(db, port, group, 3);
             Eventually.until(() -> Probes.healthy(backend.host(), backend.port()), InstanceSagaIT.DEPLOY, "reconcile to restart the server");
             assertTrue(trackingServerPid(id) != serverPid);
-            assertTrue("RUNNING".equals(given().get(base + "/instances/" + id).then().extract().path("status")));
+            assertTrue("RUNNING".equals(InstanceApiTest.as(ws).get(base + "/instances/" + id).then().extract().path("status")));
 
-            given().contentType(ContentType.JSON).post(base + "/instances/" + id + "/release").then().statusCode(202);
+            InstanceApiTest.as(ws).contentType(ContentType.JSON).post(base + "/instances/" + id + "/release").then().statusCode(202);
             bus.publish(new NetworkReleased(id, ws, "alb-restart", Instant.now()));
-            Eventually.until(() -> "RELEASED".equals(given().get(base + "/instances/" + id).then().extract().path("status")),
+            Eventually.until(() -> "RELEASED".equals(InstanceApiTest.as(ws).get(base + "/instances/" + id).then().extract().path("status")),
                     InstanceSagaIT.EVENT, "RELEASED");
             assertFalse(Probes.databaseExists(database));
 
@@ -143,12 +146,14 @@ class RestartIT {
         pb.environment().put("DMS_DB_USER", pg.username());
         pb.environment().put("DMS_DB_PASSWORD", pg.password());
         pb.environment().put("DMS_KAFKA_BOOTSTRAP", LocalKafka.shared().bootstrapServers());
+        pb.environment().put("DMS_MANAGEMENT_PORT", String.valueOf(managementPort));
+        pb.environment().put("DMS_GATEWAY_PUBLIC_KEY_FILE", ServiceKeys.forTests().publicKeyFile().toString());
         Process p = pb.start();
         services.add(p);
         Eventually.until(() -> {
             assertTrue(p.isAlive(), "instance-service exited; see " + DIR.resolve("service-" + n + ".log"));
             try {
-                return given().get("http://127.0.0.1:" + port + "/q/health/ready").statusCode() == 200;
+                return given().get("http://127.0.0.1:" + managementPort + "/q/health/ready").statusCode() == 200;
             } catch (Exception e) { // not listening yet
                 return false;
             }

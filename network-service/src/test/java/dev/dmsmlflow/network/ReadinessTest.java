@@ -1,31 +1,20 @@
 package dev.dmsmlflow.network;
 
 import dev.dmsmlflow.infra.LocalInfraTestResource;
+import dev.dmsmlflow.platform.testing.ManagementInterfaceContract;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
-import org.junit.jupiter.api.Test;
 
-import static io.restassured.RestAssured.given;
-import static org.hamcrest.Matchers.equalTo;
-import static org.hamcrest.Matchers.hasItems;
+import java.util.List;
 
+/** The management interface of network-service (the shared contract of every service), with its consumer's check. */
 @QuarkusTest
 @QuarkusTestResource(value = LocalInfraTestResource.class, initArgs = @ResourceArg(name = "service", value = "network"))
-class ReadinessTest {
+class ReadinessTest extends ManagementInterfaceContract {
 
-    @Test
-    void readyOnlyWithDatabaseKafkaAndRelayUp() {
-        given().when().get("/q/health/ready").then()
-                .statusCode(200)
-                .body("status", equalTo("UP"))
-                .body("checks.name", hasItems("Database connections health check", "kafka", "outbox-relay", "instance-events-consumer"))
-                .body("checks.find { it.name == 'outbox-relay' }.data.state", equalTo("STREAMING"));
-    }
-
-    @Test
-    void exposesMetricsAndOpenApi() {
-        given().when().get("/q/metrics").then().statusCode(200);
-        given().when().get("/q/openapi").then().statusCode(200);
+    @Override
+    protected List<String> moreReadinessChecks() {
+        return List.of("instance-events-consumer");
     }
 }

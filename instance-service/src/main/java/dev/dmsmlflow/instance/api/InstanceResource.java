@@ -12,6 +12,11 @@ import dev.dmsmlflow.instance.network.NetworkValidation;
 import dev.dmsmlflow.instance.persistence.InstanceRepository;
 import dev.dmsmlflow.instance.saga.InstanceService;
 import dev.dmsmlflow.instance.saga.SagaWorker;
+import dev.dmsmlflow.instance.metering.Metering;
+import dev.dmsmlflow.platform.auth.Caller;
+import dev.dmsmlflow.platform.auth.Role;
+import dev.dmsmlflow.platform.paging.Page;
+import dev.dmsmlflow.platform.paging.PageRequest;
 import dev.dmsmlflow.platform.problem.ProblemException;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -26,16 +31,21 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import java.net.URI;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 
-/** The internal instance API (the gateway exposes it publicly). Errors are problem+json naming the field. */
+/**
+ * The internal instance API (the gateway exposes it publicly). Errors are problem+json naming the field. Every call
+ * needs the gateway's service token and is scoped to its workspace: another workspace's instance is a 404 like a
+ * nonexistent one, changes need the editor role, and the token's member is the actor recorded in events.
+ */
 @Path("/instances")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
@@ -43,6 +53,8 @@ public class InstanceResource {
 
     private static final int DEFAULT_PAGE_SIZE = 20;
     private static final int MAX_PAGE_SIZE = 100;
+    private static final String INSTANCES = "i";
+    private static final String USAGE = "u";
     private static final Set<String> EDITABLE = Set.of("name", "description");
 
     private final InstanceService service;
@@ -51,24 +63,34 @@ public class InstanceResource {
     private final SagaWorker worker;
     private final Compute compute;
     private final ObjectMapper mapper;
+    private final Caller caller;
 
     InstanceResource(InstanceService service, InstanceRepository repository, NetworkValidation network, SagaWorker worker,
-                     Compute compute, ObjectMapper mapper) {
+                     Compute compute, ObjectMapper mapper, Caller caller) {
         this.service = service;
         this.repository = repository;
         this.network = network;
         this.worker = worker;
         this.compute = compute;
         this.mapper = mapper;
+        this.caller = caller;
     }
 
+    /**
+     * Creates an instance in the caller's workspace. A body {@code workspaceId} is optional; naming another workspace is a
+     * 404, as for any workspace the caller cannot see.
+     */
     @POST
-    public Response create(CreateInstanceRequest body, @HeaderParam("Idempotency-Key") String idempotencyKey,
-                           @HeaderParam("X-Dms-Principal") String principal) {
+    public Response create(CreateInstanceRequest body, @HeaderParam("Idempotency-Key") String idempotencyKey) {
+        String workspaceId = caller.workspaceId();
+        if (body != null && body.workspaceId() != null && !body.workspaceId().equals(workspaceId)) {
+            throw ProblemException.notFound("Workspace " + body.workspaceId() + " does not exist.");
+        }
+        caller.requireRole(Role.EDITOR);
         if (body == null) {
             throw ProblemException.invalidField("body", "A JSON body with the instance's parameters is required.");
         }
-        CreateInstance cmd = validate(body, principal);
+        CreateInstance cmd = validate(workspaceId, body, caller.principal());
         String key = null;
         String hash = null;
         if (idempotencyKey != null) {
@@ -82,9 +104,11 @@ public class InstanceResource {
                 return created(existing.get(), true);
             }
         }
-        network.validate(new NetworkValidation.NetworkRequest(cmd.vpcId(), cmd.vSwitchId(), cmd.secondaryVSwitchId(), cmd.securityGroupId()));
+        network.validate(new NetworkValidation.NetworkRequest(cmd.vpcId(), cmd.vSwitchId(), cmd.secondaryVSwitchId(),
+                cmd.securityGroupId()), caller.bearerToken());
         try {
-            return created(service.create(cmd, key, hash), false);
+            InstanceService.Created c = service.create(cmd, key, hash);
+            return created(c.instance(), !c.created());
         } catch (InstanceService.IdempotencyRaceException e) {
             return created(service.findByIdempotencyKey(cmd.workspaceId(), key, hash).orElseThrow(() -> e), true);
         }
@@ -93,12 +117,13 @@ public class InstanceResource {
     @GET
     @Path("/{id}")
     public InstanceView get(@PathParam("id") String id) {
-        return InstanceView.of(service.get(id));
+        return InstanceView.of(service.get(caller.workspaceId(), id));
     }
 
+    /** The caller's workspace's instances, ordered by id; optionally of one status. */
     @GET
-    public InstancePage list(@QueryParam("status") String status, @QueryParam("pageSize") String pageSize,
-                             @QueryParam("pageToken") String pageToken) {
+    public Page<InstanceView> list(@QueryParam("status") String status, @QueryParam("pageSize") String pageSize,
+                                   @QueryParam("pageToken") String pageToken) {
         InstanceStatus filter = null;
         if (status != null && !status.isEmpty()) {
             try {
@@ -108,43 +133,34 @@ public class InstanceResource {
                         + java.util.Arrays.toString(InstanceStatus.values()) + ".");
             }
         }
-        int size = DEFAULT_PAGE_SIZE;
-        if (pageSize != null && !pageSize.isEmpty()) {
+        PageRequest page = PageRequest.parse(pageSize, pageToken, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, INSTANCES);
+        List<Instance> rows = repository.page(caller.workspaceId(), filter, page.after(), page.fetchLimit());
+        return page.page(rows, INSTANCES, i -> i.id, InstanceView::of);
+    }
+
+    /** The instance's metered usage: one reading per (partial) hour window it ran, oldest first. */
+    @GET
+    @Path("/{id}/usage")
+    public Page<UsageView> usage(@PathParam("id") String id, @QueryParam("pageSize") String pageSize,
+                                 @QueryParam("pageToken") String pageToken) {
+        PageRequest page = PageRequest.parse(pageSize, pageToken, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, USAGE);
+        Instant after = null;
+        if (page.after() != null) {
             try {
-                size = Integer.parseInt(pageSize);
-            } catch (NumberFormatException e) {
-                size = -1;
-            }
-            if (size < 1 || size > MAX_PAGE_SIZE) {
-                throw ProblemException.invalidField("pageSize", "pageSize must be an integer from 1 to " + MAX_PAGE_SIZE + ".");
+                after = Instant.parse(page.after());
+            } catch (DateTimeParseException e) {
+                throw PageRequest.badToken();
             }
         }
-        String after = null;
-        if (pageToken != null && !pageToken.isEmpty()) {
-            try {
-                after = new String(Base64.getUrlDecoder().decode(pageToken), StandardCharsets.UTF_8);
-            } catch (IllegalArgumentException e) {
-                throw ProblemException.invalidField("pageToken", "pageToken is not a token returned by this API.");
-            }
-            if (!after.startsWith("i:")) {
-                throw ProblemException.invalidField("pageToken", "pageToken is not a token returned by this API.");
-            }
-            after = after.substring(2);
-        }
-        List<Instance> rows = repository.page(filter, after, size + 1);
-        String next = null;
-        if (rows.size() > size) {
-            rows = rows.subList(0, size);
-            next = Base64.getUrlEncoder().withoutPadding()
-                    .encodeToString(("i:" + rows.get(size - 1).id).getBytes(StandardCharsets.UTF_8));
-        }
-        return new InstancePage(rows.stream().map(InstanceView::of).toList(), next);
+        List<Metering.Reading> rows = service.usage(caller.workspaceId(), id, after, page.fetchLimit());
+        return page.page(rows, USAGE, r -> r.windowStart().toString(), UsageView::of);
     }
 
     @PATCH
     @Path("/{id}")
     @Consumes({MediaType.APPLICATION_JSON, "application/merge-patch+json"})
     public InstanceView update(@PathParam("id") String id, JsonNode body) {
+        requireEditorOf(id);
         if (body == null || !body.isObject()) {
             throw ProblemException.invalidField("body", "A JSON object with name and/or description is required.");
         }
@@ -169,18 +185,20 @@ public class InstanceResource {
             }
             description = InstanceRules.description(body.get("description").asText());
         }
-        return InstanceView.of(service.update(id, name, description, descriptionGiven));
+        return InstanceView.of(service.update(caller.workspaceId(), id, name, description, descriptionGiven));
     }
 
     @POST
     @Path("/{id}/release")
-    public Response release(@PathParam("id") String id, @HeaderParam("X-Dms-Principal") String principal) {
-        return accepted(service.release(id, principal));
+    public Response release(@PathParam("id") String id) {
+        requireEditorOf(id);
+        return accepted(service.release(caller.workspaceId(), id, caller.principal()));
     }
 
     @POST
     @Path("/{id}/redeploy")
     public Response redeploy(@PathParam("id") String id, JsonNode body) {
+        requireEditorOf(id);
         String version = null;
         if (body != null && body.hasNonNull("version")) {
             if (!body.get("version").isTextual() || !compute.supportsVersion(body.get("version").asText())) {
@@ -188,19 +206,27 @@ public class InstanceResource {
             }
             version = body.get("version").asText();
         }
-        return accepted(service.redeploy(id, version));
+        return accepted(service.redeploy(caller.workspaceId(), id, version));
     }
 
     @POST
     @Path("/{id}/stop")
     public Response stop(@PathParam("id") String id) {
-        return accepted(service.stop(id));
+        requireEditorOf(id);
+        return accepted(service.stop(caller.workspaceId(), id));
     }
 
     @POST
     @Path("/{id}/start")
     public Response start(@PathParam("id") String id) {
-        return accepted(service.start(id));
+        requireEditorOf(id);
+        return accepted(service.start(caller.workspaceId(), id));
+    }
+
+    /** 404 for an instance the caller cannot see (first, so ids do not leak), then 403 below the editor role. */
+    private void requireEditorOf(String id) {
+        service.get(caller.workspaceId(), id);
+        caller.requireRole(Role.EDITOR);
     }
 
     private Response accepted(Instance i) {
@@ -213,8 +239,7 @@ public class InstanceResource {
                 .header("Idempotent-Replayed", Boolean.toString(replayed)).build();
     }
 
-    private static CreateInstance validate(CreateInstanceRequest b, String principal) {
-        String workspaceId = InstanceRules.id("workspaceId", b.workspaceId());
+    private static CreateInstance validate(String workspaceId, CreateInstanceRequest b, String principal) {
         String name = InstanceRules.name(b.name());
         String description = InstanceRules.description(b.description());
         String vpcId = InstanceRules.id("vpcId", b.vpcId());
@@ -228,8 +253,8 @@ public class InstanceResource {
         String bucket = InstanceRules.ossBucket(b.ossBucket());
         String path = InstanceRules.ossPath(b.ossPath());
         Spec spec = InstanceRules.spec(b.spec());
-        String by = principal == null || principal.isBlank() ? null : principal;
-        return new CreateInstance(workspaceId, name, description, vpcId, vSwitchId, secondary, securityGroupId, bucket, path, spec, by);
+        return new CreateInstance(workspaceId, name, description, vpcId, vSwitchId, secondary, securityGroupId, bucket, path, spec,
+                principal);
     }
 
     private String hash(CreateInstance cmd) {

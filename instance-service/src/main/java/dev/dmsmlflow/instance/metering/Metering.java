@@ -15,6 +15,7 @@ import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
@@ -91,6 +92,34 @@ public class Metering {
         }
         instance.meteredFrom = finalWindow ? null : start;
         return emitted;
+    }
+
+    /** A reading as stored: one metered window of an instance's compute. */
+    public record Reading(UUID meterId, Instant windowStart, Instant windowEnd, BigDecimal quantity) {
+    }
+
+    /** Up to {@code limit} readings of an instance, oldest window first, starting after the window that began at {@code after}. */
+    public List<Reading> readings(String instanceId, Instant after, int limit) {
+        String sql = "SELECT meter_id, window_start, window_end, quantity FROM usage_reading WHERE instance_id = ?"
+                + (after == null ? "" : " AND window_start > ?") + " ORDER BY window_start LIMIT ?";
+        List<Reading> out = new ArrayList<>();
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            int k = 1;
+            ps.setString(k++, instanceId);
+            if (after != null) {
+                ps.setTimestamp(k++, Timestamp.from(after));
+            }
+            ps.setInt(k, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Reading(rs.getObject(1, UUID.class), rs.getTimestamp(2).toInstant(), rs.getTimestamp(3).toInstant(),
+                            rs.getBigDecimal(4).setScale(QUANTITY_SCALE, RoundingMode.HALF_UP)));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not read the usage of " + instanceId, e);
+        }
+        return out;
     }
 
     private boolean record(UsageMetered r) {

@@ -18,8 +18,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Calls network-service's {@code POST /networks/validate}. A 4xx problem naming a field becomes our own 400
- * for that field; an unreachable or failing network-service is a 503 (nothing is created either way).
+ * Calls network-service's {@code POST /networks/validate} with the caller's service token. A 4xx problem naming a
+ * field becomes our own 400 for that field; an unreachable or failing network-service, or one that refuses the token,
+ * is a 503 (nothing is created either way).
  */
 @ApplicationScoped
 public class HttpNetworkValidation implements NetworkValidation {
@@ -38,7 +39,7 @@ public class HttpNetworkValidation implements NetworkValidation {
     }
 
     @Override
-    public void validate(NetworkRequest request) {
+    public void validate(NetworkRequest request, String bearerToken) {
         Map<String, String> body = new LinkedHashMap<>();
         body.put("vpcId", request.vpcId());
         body.put("vSwitchId", request.vSwitchId());
@@ -50,6 +51,7 @@ public class HttpNetworkValidation implements NetworkValidation {
                     .timeout(config.network().validationTimeout())
                     .header("Content-Type", "application/json")
                     .header("Accept", "application/json, application/problem+json")
+                    .header("Authorization", "Bearer " + bearerToken)
                     .POST(HttpRequest.BodyPublishers.ofString(mapper.writeValueAsString(body)))
                     .build();
             response = this.http.send(http, HttpResponse.BodyHandlers.ofString());
@@ -63,6 +65,11 @@ public class HttpNetworkValidation implements NetworkValidation {
         int status = response.statusCode();
         if (status >= 200 && status < 300) {
             return;
+        }
+        if (status == 401 || status == 403) {
+            // our own call was refused (keys out of step, token expired on the way): not the caller's input
+            LOG.warnf("network validation refused the forwarded service token (%d)", status);
+            throw unavailable();
         }
         if (status >= 400 && status < 500) {
             JsonNode problem = parse(response.body());

@@ -91,10 +91,11 @@ public class InstanceRepository {
         return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
     }
 
-    /** One page ordered by id, starting after {@code afterId}; optionally only one status. */
-    public List<Instance> page(InstanceStatus status, String afterId, int limit) {
-        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM instance WHERE id > ?");
+    /** Up to {@code limit} instances of a workspace ordered by id, starting after {@code afterId}; optionally only one status. */
+    public List<Instance> page(String workspaceId, InstanceStatus status, String afterId, int limit) {
+        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM instance WHERE workspace_id = ? AND id > ?");
         List<Object> args = new ArrayList<>();
+        args.add(workspaceId);
         args.add(afterId == null ? "" : afterId);
         if (status != null) {
             sql.append(" AND status = ?");
@@ -102,6 +103,34 @@ public class InstanceRepository {
         }
         sql.append(" ORDER BY id LIMIT ").append(limit);
         return query(sql.toString(), args.toArray());
+    }
+
+    /**
+     * Takes the workspace's quota lock for the rest of the transaction (a PostgreSQL transaction-level advisory lock), so
+     * that counting its instances and adding one are atomic with respect to every other create in the workspace.
+     */
+    public void lockWorkspaceQuota(String workspaceId) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))")) {
+            ps.setString(1, "instance-quota:" + workspaceId);
+            ps.executeQuery().close();
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not lock the quota of " + workspaceId, e);
+        }
+    }
+
+    /** Instances of a workspace that count against its quota: every one not RELEASED. */
+    public int countNotReleased(String workspaceId) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM instance WHERE workspace_id = ? AND status <> 'RELEASED'")) {
+            ps.setString(1, workspaceId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not count the instances of " + workspaceId, e);
+        }
     }
 
     /** Instances with a step the saga worker has to execute. */

@@ -5,6 +5,7 @@ import dev.dmsmlflow.contracts.network.BackendRegistered;
 import dev.dmsmlflow.contracts.network.NetworkProvisionFailed;
 import dev.dmsmlflow.contracts.network.NetworkProvisioned;
 import dev.dmsmlflow.contracts.network.NetworkReleased;
+import dev.dmsmlflow.instance.InstanceConfig;
 import dev.dmsmlflow.instance.database.TrackingDatabases;
 import dev.dmsmlflow.instance.domain.CreateInstance;
 import dev.dmsmlflow.instance.domain.Events;
@@ -27,6 +28,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -44,12 +46,15 @@ public class InstanceService {
     private final EventPublisher events;
     private final Metering metering;
     private final AgroalDataSource dataSource;
+    private final InstanceConfig config;
 
-    InstanceService(InstanceRepository repository, EventPublisher events, Metering metering, AgroalDataSource dataSource) {
+    InstanceService(InstanceRepository repository, EventPublisher events, Metering metering, AgroalDataSource dataSource,
+                    InstanceConfig config) {
         this.repository = repository;
         this.events = events;
         this.metering = metering;
         this.dataSource = dataSource;
+        this.config = config;
     }
 
     /** The outcome of a create: the instance and whether this request created it (false: idempotent replay). */
@@ -81,8 +86,27 @@ public class InstanceService {
         }
     }
 
+    /**
+     * Creates the instance, or answers the one an Idempotency-Key already created. Under the workspace's quota lock: the
+     * key is checked again and the instances not RELEASED are counted before the insert, so concurrent creates can
+     * neither exceed {@code dms.quota.instances-per-workspace} nor create twice for one key.
+     */
     @Transactional
-    public Instance create(CreateInstance cmd, String idempotencyKey, String requestHash) {
+    public Created create(CreateInstance cmd, String idempotencyKey, String requestHash) {
+        repository.lockWorkspaceQuota(cmd.workspaceId());
+        if (idempotencyKey != null) {
+            Optional<Instance> existing = findByIdempotencyKey(cmd.workspaceId(), idempotencyKey, requestHash);
+            if (existing.isPresent()) {
+                return new Created(existing.get(), false);
+            }
+        }
+        int limit = config.quota().instancesPerWorkspace();
+        int live = repository.countNotReleased(cmd.workspaceId());
+        if (live >= limit) {
+            throw ProblemException.quotaExceeded("INSTANCE_QUOTA", "Workspace " + cmd.workspaceId() + " has " + live
+                    + " instances that are not released; the quota is " + limit
+                    + " (dms.quota.instances-per-workspace). Release one first.");
+        }
         Instant now = Instant.now();
         Instance i = new Instance();
         i.id = UUID.randomUUID().toString();
@@ -121,7 +145,7 @@ public class InstanceService {
         }
         events.publish(Events.requested(i));
         LOG.infof("instance %s requested (%s, %s)", i.id, i.name, i.spec);
-        return i;
+        return new Created(i, true);
     }
 
     /** Thrown when two requests with one Idempotency-Key race; the loser answers with the winner's instance. */
@@ -131,13 +155,20 @@ public class InstanceService {
         }
     }
 
-    public Instance get(String id) {
-        return repository.find(id).orElseThrow(() -> ProblemException.notFound("Instance " + id + " does not exist."));
+    /** The instance, when it belongs to {@code workspaceId}; 404 otherwise (the same answer as for an id that does not exist). */
+    public Instance get(String workspaceId, String id) {
+        return repository.find(id).filter(i -> i.workspaceId.equals(workspaceId)).orElseThrow(() -> notFound(id));
+    }
+
+    /** Up to {@code limit} metered readings of an instance of {@code workspaceId}, oldest first, after the window that began at {@code after}. */
+    public List<Metering.Reading> usage(String workspaceId, String id, Instant after, int limit) {
+        get(workspaceId, id);
+        return metering.readings(id, after, limit);
     }
 
     @Transactional
-    public Instance update(String id, String name, String description, boolean descriptionGiven) {
-        Instance i = locked(id);
+    public Instance update(String workspaceId, String id, String name, String description, boolean descriptionGiven) {
+        Instance i = lockedIn(workspaceId, id);
         if (i.status == InstanceStatus.RELEASING || i.status == InstanceStatus.RELEASED) {
             throw ProblemException.conflict("Instance " + id + " is " + i.status + " and can no longer be edited.");
         }
@@ -158,8 +189,8 @@ public class InstanceService {
     }
 
     @Transactional
-    public Instance release(String id, String requestedBy) {
-        Instance i = locked(id);
+    public Instance release(String workspaceId, String id, String requestedBy) {
+        Instance i = lockedIn(workspaceId, id);
         if (i.status == InstanceStatus.RELEASING || i.status == InstanceStatus.RELEASED) {
             return i;
         }
@@ -177,8 +208,8 @@ public class InstanceService {
     }
 
     @Transactional
-    public Instance redeploy(String id, String version) {
-        Instance i = locked(id);
+    public Instance redeploy(String workspaceId, String id, String version) {
+        Instance i = lockedIn(workspaceId, id);
         require(i, i.status == InstanceStatus.RUNNING, "redeployed");
         i.status = InstanceStatus.REDEPLOYING;
         i.sagaStep = SagaStep.REDEPLOY;
@@ -190,8 +221,8 @@ public class InstanceService {
     }
 
     @Transactional
-    public Instance stop(String id) {
-        Instance i = locked(id);
+    public Instance stop(String workspaceId, String id) {
+        Instance i = lockedIn(workspaceId, id);
         if (i.status == InstanceStatus.STOPPING || i.status == InstanceStatus.STOPPED) {
             return i;
         }
@@ -204,8 +235,8 @@ public class InstanceService {
     }
 
     @Transactional
-    public Instance start(String id) {
-        Instance i = locked(id);
+    public Instance start(String workspaceId, String id) {
+        Instance i = lockedIn(workspaceId, id);
         if (i.status == InstanceStatus.STARTING || i.status == InstanceStatus.RUNNING) {
             return i;
         }
@@ -454,7 +485,16 @@ public class InstanceService {
     }
 
     private Instance locked(String id) {
-        return repository.lock(id).orElseThrow(() -> ProblemException.notFound("Instance " + id + " does not exist."));
+        return repository.lock(id).orElseThrow(() -> notFound(id));
+    }
+
+    /** The row-locked instance, when it belongs to {@code workspaceId}; 404 otherwise. */
+    private Instance lockedIn(String workspaceId, String id) {
+        return repository.lock(id).filter(i -> i.workspaceId.equals(workspaceId)).orElseThrow(() -> notFound(id));
+    }
+
+    private static ProblemException notFound(String id) {
+        return ProblemException.notFound("Instance " + id + " does not exist.");
     }
 
     private static void require(Instance i, boolean allowed, String verb) {

@@ -11,11 +11,13 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Stands in for network-service's {@code POST /networks/validate} with a tiny real HTTP server: it knows a few
- * bad resources (unknown VPC, same-zone vSwitch, managed security group) and answers 400 problem+json naming
- * the field for them, 200 for anything else.
+ * Stands in for network-service's {@code POST /networks/validate} with a tiny real HTTP server: like network-service it
+ * refuses a call without a bearer token (401), knows a few bad resources (unknown VPC, same-zone vSwitch, managed
+ * security group) and answers 400 problem+json naming the field for them, 200 for anything else. It remembers the
+ * Authorization header of the last call, so tests can see which token instance-service forwarded.
  */
 public class NetworkServiceStandIn implements QuarkusTestResourceLifecycleManager {
 
@@ -23,6 +25,8 @@ public class NetworkServiceStandIn implements QuarkusTestResourceLifecycleManage
     public static final String SAME_ZONE_VSWITCH = "vsw-same-zone";
     public static final String MANAGED_SECURITY_GROUP = "sg-managed";
     public static final AtomicInteger CALLS = new AtomicInteger();
+    /** The Authorization header of the last call (null when it had none). */
+    public static final AtomicReference<String> LAST_AUTHORIZATION = new AtomicReference<>();
 
     private static HttpServer server;
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -37,6 +41,14 @@ public class NetworkServiceStandIn implements QuarkusTestResourceLifecycleManage
             }
             server.createContext("/networks/validate", exchange -> {
                 CALLS.incrementAndGet();
+                String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+                LAST_AUTHORIZATION.set(authorization);
+                if (authorization == null || !authorization.startsWith("Bearer ")) {
+                    exchange.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"dms\"");
+                    exchange.sendResponseHeaders(401, -1);
+                    exchange.close();
+                    return;
+                }
                 JsonNode body = MAPPER.readTree(exchange.getRequestBody());
                 String answer = null;
                 if (UNKNOWN_VPC.equals(body.path("vpcId").asText())) {

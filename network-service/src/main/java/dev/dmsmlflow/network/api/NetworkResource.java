@@ -8,11 +8,14 @@ import dev.dmsmlflow.network.domain.Admission;
 import dev.dmsmlflow.network.domain.Network;
 import dev.dmsmlflow.network.domain.NetworkStatus;
 import dev.dmsmlflow.network.persistence.NetworkRepository;
+import dev.dmsmlflow.platform.auth.Caller;
+import dev.dmsmlflow.platform.auth.Role;
+import dev.dmsmlflow.platform.paging.Page;
+import dev.dmsmlflow.platform.paging.PageRequest;
 import dev.dmsmlflow.platform.problem.Problem;
 import dev.dmsmlflow.platform.problem.ProblemException;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -22,15 +25,23 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 
-/** Internal REST API of network-service (the gateway exposes it): dry-run validation, networks, ACL entries, diagnosis. */
+/**
+ * Internal REST API of network-service (the gateway exposes it): dry-run validation, networks, ACL entries, diagnosis.
+ * Every call needs the gateway's service token; everything is scoped to the token's workspace (another workspace's
+ * network is a 404, like a nonexistent one) and ACL changes need the editor role.
+ */
 @Path("/networks")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 public class NetworkResource {
 
-    private static final int MAX_LIMIT = 1000;
+    private static final int DEFAULT_PAGE_SIZE = 50;
+    private static final int MAX_PAGE_SIZE = 1000;
+    private static final String NETWORKS = "n";
+    private static final String ENTRIES = "e";
 
     /** Network choice of an instance to check before accepting it. */
     public record ValidateRequest(String vpcId, String vSwitchId, String secondaryVSwitchId, String securityGroupId) {
@@ -66,10 +77,6 @@ public class NetworkResource {
         }
     }
 
-    /** One page of a list. */
-    public record Page<T>(List<T> items, int offset, int limit, long total) {
-    }
-
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record EntryView(String cidr, String description, Instant createdAt) {
         static EntryView of(AclRule r) {
@@ -94,11 +101,13 @@ public class NetworkResource {
     private final NetworkService service;
     private final NetworkValidator validator;
     private final NetworkRepository repository;
+    private final Caller caller;
 
-    public NetworkResource(NetworkService service, NetworkValidator validator, NetworkRepository repository) {
+    public NetworkResource(NetworkService service, NetworkValidator validator, NetworkRepository repository, Caller caller) {
         this.service = service;
         this.validator = validator;
         this.repository = repository;
+        this.caller = caller;
     }
 
     /** Dry run: 200 when the network choice is acceptable, else 400 naming the field (and a reason code). */
@@ -124,11 +133,13 @@ public class NetworkResource {
                 List.of(r.primary().zoneId(), r.secondary().zoneId()), r.primary().availableIpAddressCount());
     }
 
+    /**
+     * The caller's workspace's networks, newest first. A {@code workspaceId} query parameter is ignored: the workspace is
+     * the token's.
+     */
     @GET
-    public Page<NetworkView> list(@QueryParam("workspaceId") String workspaceId, @QueryParam("status") String status,
-                                  @QueryParam("offset") @DefaultValue("0") int offset,
-                                  @QueryParam("limit") @DefaultValue("50") int limit) {
-        checkPage(offset, limit);
+    public Page<NetworkView> list(@QueryParam("status") String status, @QueryParam("pageSize") String pageSize,
+                                  @QueryParam("pageToken") String pageToken) {
         NetworkStatus s = null;
         if (status != null && !status.isBlank()) {
             try {
@@ -137,30 +148,42 @@ public class NetworkResource {
                 throw ProblemException.invalidField("status", "must be one of " + List.of(NetworkStatus.values()));
             }
         }
-        return new Page<>(repository.list(workspaceId, s, offset, limit).stream().map(NetworkView::of).toList(),
-                offset, limit, repository.count(workspaceId, s));
+        PageRequest page = PageRequest.parse(pageSize, pageToken, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, NETWORKS);
+        NetworkRepository.NetworkPosition after = null;
+        if (page.after() != null) {
+            String[] p = positionParts(page.after());
+            after = new NetworkRepository.NetworkPosition(parseInstant(p[0]), p[1]);
+        }
+        return page.page(repository.list(caller.workspaceId(), s, after, page.fetchLimit()), NETWORKS,
+                n -> n.createdAt() + "|" + n.instanceId(), NetworkView::of);
     }
 
     /** The network (load balancer, listener, ACL, VPC address) of an instance, found by the instance id. */
     @GET
     @Path("/{instanceId}")
     public NetworkView get(@PathParam("instanceId") String instanceId) {
-        return NetworkView.of(service.get(instanceId));
+        return NetworkView.of(service.get(caller.workspaceId(), instanceId));
     }
 
+    /** The ACL's entries, oldest first. */
     @GET
     @Path("/{instanceId}/acl/entries")
-    public Page<EntryView> entries(@PathParam("instanceId") String instanceId,
-                                   @QueryParam("offset") @DefaultValue("0") int offset,
-                                   @QueryParam("limit") @DefaultValue("100") int limit) {
-        checkPage(offset, limit);
-        List<EntryView> items = service.entries(instanceId, offset, limit).stream().map(EntryView::of).toList();
-        return new Page<>(items, offset, limit, service.countEntries(instanceId));
+    public Page<EntryView> entries(@PathParam("instanceId") String instanceId, @QueryParam("pageSize") String pageSize,
+                                   @QueryParam("pageToken") String pageToken) {
+        PageRequest page = PageRequest.parse(pageSize, pageToken, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, ENTRIES);
+        NetworkRepository.EntryPosition after = null;
+        if (page.after() != null) {
+            String[] p = positionParts(page.after());
+            after = new NetworkRepository.EntryPosition(parseInstant(p[0]), p[1]);
+        }
+        return page.page(service.entries(caller.workspaceId(), instanceId, after, page.fetchLimit()), ENTRIES,
+                r -> r.createdAt() + "|" + r.cidr(), EntryView::of);
     }
 
     @POST
     @Path("/{instanceId}/acl/entries")
     public AclChangeView addEntries(@PathParam("instanceId") String instanceId, AddEntriesRequest request) {
+        requireEditorOf(instanceId);
         if (request == null) {
             throw ProblemException.invalidField("cidr", "a body with cidr (or entries) is required");
         }
@@ -168,9 +191,9 @@ public class NetworkResource {
             if (request.cidr() != null) {
                 throw ProblemException.invalidField("cidr", "give either cidr or entries, not both");
             }
-            return AclChangeView.of(service.addEntries(instanceId, request.entries(), "entries"));
+            return AclChangeView.of(service.addEntries(caller.workspaceId(), instanceId, request.entries(), "entries"));
         }
-        return AclChangeView.of(service.addEntries(instanceId,
+        return AclChangeView.of(service.addEntries(caller.workspaceId(), instanceId,
                 List.of(new NetworkService.EntryInput(request.cidr(), request.description())), null));
     }
 
@@ -178,25 +201,41 @@ public class NetworkResource {
     @DELETE
     @Path("/{instanceId}/acl/entries")
     public AclChangeView removeEntries(@PathParam("instanceId") String instanceId, @QueryParam("cidr") List<String> cidrs) {
-        return AclChangeView.of(service.removeEntries(instanceId, cidrs));
+        requireEditorOf(instanceId);
+        return AclChangeView.of(service.removeEntries(caller.workspaceId(), instanceId, cidrs));
     }
 
     @GET
     @Path("/{instanceId}/diagnose")
     public DiagnosisView diagnose(@PathParam("instanceId") String instanceId, @QueryParam("source") String source) {
+        String workspaceId = caller.workspaceId();
         if (source == null || source.isBlank()) {
             throw ProblemException.invalidField("source", "the client's source address is required");
         }
-        NetworkService.Diagnosis d = service.diagnose(instanceId, source);
+        NetworkService.Diagnosis d = service.diagnose(workspaceId, instanceId, source);
         return new DiagnosisView(d.instanceId(), d.source(), d.admitted(), d.layers());
     }
 
-    private static void checkPage(int offset, int limit) {
-        if (offset < 0) {
-            throw ProblemException.invalidField("offset", "must be 0 or more");
+    /** 404 for a network the caller cannot see (before anything else, so ids do not leak), then 403 below editor. */
+    private void requireEditorOf(String instanceId) {
+        service.get(caller.workspaceId(), instanceId);
+        caller.requireRole(Role.EDITOR);
+    }
+
+    /** A position inside a page token: {@code <instant>|<key>}. */
+    private static String[] positionParts(String position) {
+        String[] p = position.split("\\|", 2);
+        if (p.length != 2 || p[1].isEmpty()) {
+            throw PageRequest.badToken();
         }
-        if (limit < 1 || limit > MAX_LIMIT) {
-            throw ProblemException.invalidField("limit", "must be between 1 and " + MAX_LIMIT);
+        return p;
+    }
+
+    private static Instant parseInstant(String text) {
+        try {
+            return Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            throw PageRequest.badToken();
         }
     }
 }

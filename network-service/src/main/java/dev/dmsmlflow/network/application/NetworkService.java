@@ -14,6 +14,7 @@ import dev.dmsmlflow.contracts.network.NetworkFailureCode;
 import dev.dmsmlflow.contracts.network.NetworkProvisionFailed;
 import dev.dmsmlflow.contracts.network.NetworkProvisioned;
 import dev.dmsmlflow.contracts.network.NetworkReleased;
+import dev.dmsmlflow.network.QuotaConfig;
 import dev.dmsmlflow.network.domain.AclRule;
 import dev.dmsmlflow.network.domain.Admission;
 import dev.dmsmlflow.network.domain.IpBlock;
@@ -47,8 +48,6 @@ import java.util.Set;
 public class NetworkService {
 
     private static final Logger LOG = Logger.getLogger(NetworkService.class);
-    /** An ALB ACL holds at most 1,000 entries. */
-    public static final int MAX_ACL_ENTRIES = 1000;
     public static final int MAX_DESCRIPTION = 256;
 
     /** One requested ACL entry as the client wrote it. */
@@ -68,15 +67,17 @@ public class NetworkService {
     private final NetworkFacts facts;
     private final LoadBalancers loadBalancers;
     private final Outbox outbox;
+    private final QuotaConfig quota;
     private final EventCodec codec = new EventCodec();
 
     public NetworkService(NetworkRepository repository, NetworkValidator validator, NetworkFacts facts,
-                          LoadBalancers loadBalancers, Outbox outbox) {
+                          LoadBalancers loadBalancers, Outbox outbox, QuotaConfig quota) {
         this.repository = repository;
         this.validator = validator;
         this.facts = facts;
         this.loadBalancers = loadBalancers;
         this.outbox = outbox;
+        this.quota = quota;
     }
 
     private void publish(Event event) {
@@ -186,17 +187,25 @@ public class NetworkService {
 
     // ---------------------------------------------------------------- queries
 
-    public Network get(String instanceId) {
-        return repository.find(instanceId, false)
-                .orElseThrow(() -> ProblemException.notFound("no network for instance " + instanceId));
+    /** The network of an instance of workspace {@code workspaceId}; 404 when there is none, also when it is another workspace's. */
+    public Network get(String workspaceId, String instanceId) {
+        return repository.find(instanceId, false).filter(n -> n.workspaceId().equals(workspaceId))
+                .orElseThrow(() -> notFound(instanceId));
+    }
+
+    private static ProblemException notFound(String instanceId) {
+        return ProblemException.notFound("no network for instance " + instanceId);
     }
 
     // ---------------------------------------------------------------- ACL
 
-    /** Adds entries (normalized; already-present ones are left alone); one AlbAclUpdated when something changed. */
+    /**
+     * Adds entries (normalized; already-present ones are left alone); one AlbAclUpdated when something changed. The
+     * network's row lock serializes changes of one ACL, so the quota holds under concurrent calls.
+     */
     @Transactional
-    public AclChange addEntries(String instanceId, List<EntryInput> inputs, String fieldPrefix) {
-        Network n = activeNetwork(instanceId);
+    public AclChange addEntries(String workspaceId, String instanceId, List<EntryInput> inputs, String fieldPrefix) {
+        Network n = activeNetwork(workspaceId, instanceId);
         if (inputs == null || inputs.isEmpty()) {
             throw ProblemException.invalidField(fieldPrefix == null ? "cidr" : fieldPrefix, "at least one entry is required");
         }
@@ -221,10 +230,11 @@ public class NetworkService {
         repository.allAclEntries(instanceId).forEach(r -> present.add(r.cidr()));
         List<AclRule> toAdd = new ArrayList<>();
         wanted.values().stream().filter(r -> !present.contains(r.cidr())).forEach(toAdd::add);
-        if (present.size() + toAdd.size() > MAX_ACL_ENTRIES) {
-            throw new ProblemException(Problem.of("invalid-field", "Invalid request field", 400,
-                    "an ACL holds at most " + MAX_ACL_ENTRIES + " entries; it has " + present.size() + " and " + toAdd.size()
-                            + " more were requested", fieldPrefix == null ? "cidr" : fieldPrefix).withCode("ACL_ENTRY_LIMIT"));
+        int limit = quota.aclEntriesPerInstance();
+        if (present.size() + toAdd.size() > limit) {
+            throw ProblemException.quotaExceeded("ACL_ENTRY_QUOTA", "The ACL of an instance holds at most " + limit
+                    + " entries (dms.quota.acl-entries-per-instance); it has " + present.size() + " and " + toAdd.size()
+                    + " more were requested.");
         }
         if (toAdd.isEmpty()) {
             return new AclChange(n, List.of(), List.of(), present.size());
@@ -241,8 +251,8 @@ public class NetworkService {
 
     /** Removes entries (given in any notation that normalizes to them); absent ones are ignored. */
     @Transactional
-    public AclChange removeEntries(String instanceId, List<String> cidrs) {
-        Network n = activeNetwork(instanceId);
+    public AclChange removeEntries(String workspaceId, String instanceId, List<String> cidrs) {
+        Network n = activeNetwork(workspaceId, instanceId);
         if (cidrs == null || cidrs.isEmpty()) {
             throw ProblemException.invalidField("cidr", "at least one cidr is required");
         }
@@ -271,18 +281,15 @@ public class NetworkService {
         return new AclChange(n, List.of(), removed, total);
     }
 
-    public List<AclRule> entries(String instanceId, int offset, int limit) {
-        get(instanceId);
-        return repository.aclEntries(instanceId, offset, limit);
+    /** Up to {@code limit} entries of the instance's ACL after position {@code after} (null: from the first). */
+    public List<AclRule> entries(String workspaceId, String instanceId, NetworkRepository.EntryPosition after, int limit) {
+        get(workspaceId, instanceId);
+        return repository.aclEntries(instanceId, after, limit);
     }
 
-    public int countEntries(String instanceId) {
-        return repository.countAclEntries(instanceId);
-    }
-
-    private Network activeNetwork(String instanceId) {
-        Network n = repository.find(instanceId, true)
-                .orElseThrow(() -> ProblemException.notFound("no network for instance " + instanceId));
+    private Network activeNetwork(String workspaceId, String instanceId) {
+        Network n = repository.find(instanceId, true).filter(found -> found.workspaceId().equals(workspaceId))
+                .orElseThrow(() -> notFound(instanceId));
         if (n.status() != NetworkStatus.ACTIVE) {
             throw ProblemException.conflict("the network of instance " + instanceId + " is " + n.status() + ", not ACTIVE");
         }
@@ -301,8 +308,8 @@ public class NetworkService {
     // ---------------------------------------------------------------- diagnosis
 
     /** For each layer of the seed's FAQ (ACL, security group port 80, same VPC / reachable): admitted or not, and why. */
-    public Diagnosis diagnose(String instanceId, String sourceText) {
-        Network n = get(instanceId);
+    public Diagnosis diagnose(String workspaceId, String instanceId, String sourceText) {
+        Network n = get(workspaceId, instanceId);
         InetAddress source;
         try {
             source = IpBlock.parseAddress(sourceText == null ? "" : sourceText.trim());

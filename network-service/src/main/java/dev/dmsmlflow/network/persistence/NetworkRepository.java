@@ -46,14 +46,30 @@ public class NetworkRepository {
         }
     }
 
-    /** A page of networks, newest first, optionally of one workspace and status. */
-    public List<Network> list(String workspaceId, NetworkStatus status, int offset, int limit) {
-        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM network WHERE 1=1");
+    /** Where a network stands in the list order (newest first: created_at, then instance id, both descending). */
+    public record NetworkPosition(Instant createdAt, String instanceId) {
+    }
+
+    /** Where an ACL entry stands in the list order (oldest first: created_at, then cidr). */
+    public record EntryPosition(Instant createdAt, String cidr) {
+    }
+
+    /** Up to {@code limit} networks of a workspace, newest first, after {@code after} (null: from the newest); optionally of one status. */
+    public List<Network> list(String workspaceId, NetworkStatus status, NetworkPosition after, int limit) {
+        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM network WHERE workspace_id = ?");
         List<Object> args = new ArrayList<>();
-        where(workspaceId, status, sql, args);
-        sql.append(" ORDER BY created_at DESC, instance_id LIMIT ? OFFSET ?");
+        args.add(workspaceId);
+        if (status != null) {
+            sql.append(" AND status = ?");
+            args.add(status.name());
+        }
+        if (after != null) {
+            sql.append(" AND (created_at, instance_id) < (?, ?)");
+            args.add(Timestamp.from(after.createdAt()));
+            args.add(after.instanceId());
+        }
+        sql.append(" ORDER BY created_at DESC, instance_id DESC LIMIT ?");
         args.add(limit);
-        args.add(offset);
         List<Network> out = new ArrayList<>();
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
             bind(ps, args);
@@ -66,32 +82,6 @@ public class NetworkRepository {
             throw new IllegalStateException("listing networks", e);
         }
         return out;
-    }
-
-    public long count(String workspaceId, NetworkStatus status) {
-        StringBuilder sql = new StringBuilder("SELECT count(*) FROM network WHERE 1=1");
-        List<Object> args = new ArrayList<>();
-        where(workspaceId, status, sql, args);
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
-            bind(ps, args);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("counting networks", e);
-        }
-    }
-
-    private static void where(String workspaceId, NetworkStatus status, StringBuilder sql, List<Object> args) {
-        if (workspaceId != null) {
-            sql.append(" AND workspace_id = ?");
-            args.add(workspaceId);
-        }
-        if (status != null) {
-            sql.append(" AND status = ?");
-            args.add(status.name());
-        }
     }
 
     private static void bind(PreparedStatement ps, List<Object> args) throws SQLException {
@@ -190,13 +180,19 @@ public class NetworkRepository {
 
     // ---- ACL entries
 
-    public List<AclRule> aclEntries(String instanceId, int offset, int limit) {
+    /** Up to {@code limit} entries of an instance's ACL, oldest first, after {@code after} (null: from the oldest). */
+    public List<AclRule> aclEntries(String instanceId, EntryPosition after, int limit) {
+        String sql = "SELECT cidr, description, created_at FROM acl_entry WHERE instance_id = ?"
+                + (after == null ? "" : " AND (created_at, cidr) > (?, ?)") + " ORDER BY created_at, cidr LIMIT ?";
         List<AclRule> out = new ArrayList<>();
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT cidr, description, created_at FROM acl_entry WHERE instance_id = ? ORDER BY created_at, cidr LIMIT ? OFFSET ?")) {
-            ps.setString(1, instanceId);
-            ps.setInt(2, limit);
-            ps.setInt(3, offset);
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            int k = 1;
+            ps.setString(k++, instanceId);
+            if (after != null) {
+                ps.setTimestamp(k++, Timestamp.from(after.createdAt()));
+                ps.setString(k++, after.cidr());
+            }
+            ps.setInt(k, limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(new AclRule(rs.getString(1), rs.getString(2), rs.getTimestamp(3).toInstant()));
@@ -209,7 +205,7 @@ public class NetworkRepository {
     }
 
     public List<AclRule> allAclEntries(String instanceId) {
-        return aclEntries(instanceId, 0, Integer.MAX_VALUE);
+        return aclEntries(instanceId, null, Integer.MAX_VALUE);
     }
 
     public int countAclEntries(String instanceId) {

@@ -9,6 +9,7 @@ import dev.dmsmlflow.network.application.NetworkService;
 import dev.dmsmlflow.network.support.EchoBackend;
 import dev.dmsmlflow.network.support.Fixtures;
 import dev.dmsmlflow.network.support.RawHttp;
+import dev.dmsmlflow.platform.testing.ServiceTokens;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -27,7 +28,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItems;
@@ -51,10 +51,15 @@ class NetworkApiTest {
     @Inject
     dev.dmsmlflow.network.application.Reconciler reconciler;
 
+    /** A request of an editor of the fixtures' workspace. */
+    private static io.restassured.specification.RequestSpecification as() {
+        return ServiceTokens.editorOf(Fixtures.WORKSPACE);
+    }
+
     // ------------------------------------------------------------------ dry-run validation
 
     private static io.restassured.response.ValidatableResponse validate(String vpc, String vsw, String vsw2, String sg) {
-        return given().contentType(ContentType.JSON)
+        return as().contentType(ContentType.JSON)
                 .body(Map.of("vpcId", vpc, "vSwitchId", vsw, "secondaryVSwitchId", vsw2, "securityGroupId", sg))
                 .when().post("/networks/validate").then();
     }
@@ -94,7 +99,7 @@ class NetworkApiTest {
                 .body("field", equalTo("secondaryVSwitchId")).body("code", equalTo("VSWITCH_NOT_FOUND"));
         validate("vpc-local", "vsw-local-a", "vsw-local-b", "sg-nope").statusCode(400)
                 .body("field", equalTo("securityGroupId")).body("code", equalTo("SECURITY_GROUP_NOT_FOUND"));
-        given().contentType(ContentType.JSON).body(Map.of("vpcId", "vpc-local")).when().post("/networks/validate")
+        as().contentType(ContentType.JSON).body(Map.of("vpcId", "vpc-local")).when().post("/networks/validate")
                 .then().statusCode(400).body("field", equalTo("vSwitchId"));
     }
 
@@ -128,7 +133,7 @@ class NetworkApiTest {
     private JsonPath provision(String instanceId, String securityGroup) {
         QuarkusTransaction.requiringNew().run(() ->
                 service.onInstanceRequested(Fixtures.requested(instanceId, "vsw-local-a", "vsw-local-b", securityGroup)));
-        return given().when().get("/networks/" + instanceId).then().statusCode(200)
+        return as().when().get("/networks/" + instanceId).then().statusCode(200)
                 .body("status", equalTo("ACTIVE")).extract().jsonPath();
     }
 
@@ -143,7 +148,7 @@ class NetworkApiTest {
     }
 
     private static void addEntry(String instanceId, String cidr, int expectedAdded) {
-        given().contentType(ContentType.JSON).body(Map.of("cidr", cidr, "description", "test"))
+        as().contentType(ContentType.JSON).body(Map.of("cidr", cidr, "description", "test"))
                 .when().post("/networks/" + instanceId + "/acl/entries")
                 .then().statusCode(200).body("added.size()", equalTo(expectedAdded));
     }
@@ -155,10 +160,56 @@ class NetworkApiTest {
         assertTrue(n.getString("loadBalancerId").startsWith("alb-"));
         assertEquals("127.0.0.1", n.getString("vpcAddress"));
         assertEquals(List.of("zone-a", "zone-b"), n.getList("zoneIds"));
-        given().when().get("/networks/mlf-does-not-exist").then().statusCode(404).contentType("application/problem+json");
-        given().queryParam("workspaceId", "ws-test").queryParam("limit", 500).when().get("/networks").then().statusCode(200)
-                .body("items.instanceId", hasItems(id));
-        given().queryParam("limit", 0).when().get("/networks").then().statusCode(400).body("field", equalTo("limit"));
+        as().when().get("/networks/mlf-does-not-exist").then().statusCode(404).contentType("application/problem+json");
+    }
+
+    @Test
+    void networksAreListedNewestFirstPageByPage() {
+        String ws = Fixtures.newWorkspace();
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            String id = Fixtures.newInstanceId();
+            QuarkusTransaction.requiringNew().run(() ->
+                    service.onInstanceRequested(Fixtures.requestedIn(ws, id, "vsw-local-a", "vsw-local-b", "sg-local-basic")));
+            ids.add(0, id);
+        }
+        List<String> seen = new ArrayList<>();
+        String token = null;
+        int pages = 0;
+        do {
+            var request = ServiceTokens.viewerOf(ws).queryParam("pageSize", 2);
+            if (token != null) {
+                request = request.queryParam("pageToken", token);
+            }
+            JsonPath page = request.when().get("/networks").then().statusCode(200).extract().jsonPath();
+            List<String> items = page.getList("items.instanceId");
+            assertTrue(items.size() <= 2);
+            seen.addAll(items);
+            token = page.getString("nextPageToken");
+            pages++;
+        } while (token != null && pages < 10);
+        assertEquals(ids, seen, "newest first, each once");
+        assertEquals(3, pages);
+        ServiceTokens.viewerOf(ws).queryParam("status", "FAILED").when().get("/networks").then().statusCode(200)
+                .body("items.size()", equalTo(0));
+    }
+
+    @Test
+    void badListParametersAre400NamingTheParameter() {
+        String id = Fixtures.newInstanceId();
+        provision(id, "sg-local-basic");
+        for (String path : List.of("/networks", "/networks/" + id + "/acl/entries")) {
+            for (String bad : List.of("abc", "0", "1001", "2147483648", "-5")) {
+                as().queryParam("pageSize", bad).when().get(path).then().statusCode(400)
+                        .contentType("application/problem+json").body("field", equalTo("pageSize"));
+            }
+            as().queryParam("pageToken", "%%%").when().get(path).then().statusCode(400).body("field", equalTo("pageToken"));
+        }
+        as().queryParam("status", "SLEEPING").when().get("/networks").then().statusCode(400).body("field", equalTo("status"));
+        // a token of one list is not a token of the other
+        String networksToken = dev.dmsmlflow.platform.paging.PageRequest.token("n", "2026-01-01T00:00:00Z|x");
+        as().queryParam("pageToken", networksToken).when().get("/networks/" + id + "/acl/entries").then().statusCode(400)
+                .body("field", equalTo("pageToken"));
     }
 
     @Test
@@ -191,7 +242,7 @@ class NetworkApiTest {
             assertEquals(403, other.status());
             assertEquals("acl", other.json().get("layer").asText());
 
-            given().queryParam("cidr", "127.0.0.1/32").when().delete("/networks/" + id + "/acl/entries")
+            as().queryParam("cidr", "127.0.0.1/32").when().delete("/networks/" + id + "/acl/entries")
                     .then().statusCode(200).body("removed.size()", equalTo(1)).body("total", equalTo(0));
             assertEquals(403, RawHttp.get("127.0.0.1", host, port, "/").status());
         }
@@ -255,7 +306,7 @@ class NetworkApiTest {
             org.junit.jupiter.api.Assertions.assertThrows(java.net.ConnectException.class,
                     () -> RawHttp.get("127.0.0.1", n.getString("vpcAddress"), n.getInt("vpcPort"), "/"));
             assertTrue(reconciler.reconcile() >= 1);
-            JsonPath after = given().when().get("/networks/" + id).then().statusCode(200).extract().jsonPath();
+            JsonPath after = as().when().get("/networks/" + id).then().statusCode(200).extract().jsonPath();
             assertEquals(200, RawHttp.get("127.0.0.1", after.getString("vpcAddress"), after.getInt("vpcPort"), "/").status());
             assertEquals(403, RawHttp.get("127.0.0.2", after.getString("vpcAddress"), after.getInt("vpcPort"), "/").status());
         }
@@ -270,18 +321,18 @@ class NetworkApiTest {
         addEntry(id, "10.1.2.3/8", 1);
         addEntry(id, "10.0.0.0/8", 0);
         addEntry(id, "2001:DB8:0:0::1", 1);
-        given().contentType(ContentType.JSON)
+        as().contentType(ContentType.JSON)
                 .body(Map.of("entries", List.of(Map.of("cidr", "192.168.1.7"), Map.of("cidr", "192.168.1.7/32"), Map.of("cidr", "172.16.0.0/12"))))
                 .when().post("/networks/" + id + "/acl/entries").then().statusCode(200)
                 .body("added.cidr", equalTo(List.of("192.168.1.7/32", "172.16.0.0/12"))).body("total", equalTo(4));
-        given().when().get("/networks/" + id + "/acl/entries").then().statusCode(200)
-                .body("total", equalTo(4))
+        as().when().get("/networks/" + id + "/acl/entries").then().statusCode(200)
+                .body("items.size()", equalTo(4))
                 .body("items.cidr", hasItems("10.0.0.0/8", "2001:db8::1/128", "192.168.1.7/32", "172.16.0.0/12"));
-        given().contentType(ContentType.JSON).body(Map.of("cidr", "not-an-ip")).when().post("/networks/" + id + "/acl/entries")
+        as().contentType(ContentType.JSON).body(Map.of("cidr", "not-an-ip")).when().post("/networks/" + id + "/acl/entries")
                 .then().statusCode(400).body("field", equalTo("cidr"));
-        given().contentType(ContentType.JSON).body(Map.of("entries", List.of(Map.of("cidr", "1.1.1.1"), Map.of("cidr", "1.1.1.1/40"))))
+        as().contentType(ContentType.JSON).body(Map.of("entries", List.of(Map.of("cidr", "1.1.1.1"), Map.of("cidr", "1.1.1.1/40"))))
                 .when().post("/networks/" + id + "/acl/entries").then().statusCode(400).body("field", equalTo("entries[1].cidr"));
-        given().contentType(ContentType.JSON).body(Map.of("cidr", "1.1.1.1", "description", "x".repeat(257)))
+        as().contentType(ContentType.JSON).body(Map.of("cidr", "1.1.1.1", "description", "x".repeat(257)))
                 .when().post("/networks/" + id + "/acl/entries").then().statusCode(400).body("field", equalTo("description"));
 
         // every change is one AlbAclUpdated in the outbox, valid against the contract (IPv4 and IPv6 entries)
@@ -293,26 +344,42 @@ class NetworkApiTest {
     }
 
     @Test
-    void anAclHoldsAtMostOneThousandEntries() {
+    void anAclHoldsAtMostTheQuotaOfEntriesAndIsListedPageByPage() {
         String id = Fixtures.newInstanceId();
         provision(id, "sg-local-basic");
         List<Map<String, String>> entries = new ArrayList<>();
         for (int i = 0; i < 1000; i++) {
             entries.add(Map.of("cidr", "10." + (i / 256) + "." + (i % 256) + ".1"));
         }
-        given().contentType(ContentType.JSON).body(Map.of("entries", entries))
+        as().contentType(ContentType.JSON).body(Map.of("entries", entries))
                 .when().post("/networks/" + id + "/acl/entries").then().statusCode(200).body("total", equalTo(1000));
-        given().contentType(ContentType.JSON).body(Map.of("cidr", "10.0.0.1")).when().post("/networks/" + id + "/acl/entries")
+        as().contentType(ContentType.JSON).body(Map.of("cidr", "10.0.0.1")).when().post("/networks/" + id + "/acl/entries")
                 .then().statusCode(200).body("added.size()", equalTo(0));
-        given().contentType(ContentType.JSON).body(Map.of("cidr", "11.0.0.1")).when().post("/networks/" + id + "/acl/entries")
-                .then().statusCode(400).body("code", equalTo("ACL_ENTRY_LIMIT")).body("field", equalTo("cidr"));
-        given().queryParam("offset", 990).queryParam("limit", 100).when().get("/networks/" + id + "/acl/entries").then()
-                .statusCode(200).body("items.size()", equalTo(10)).body("total", equalTo(1000));
+        as().contentType(ContentType.JSON).body(Map.of("cidr", "11.0.0.1")).when().post("/networks/" + id + "/acl/entries")
+                .then().statusCode(409).contentType("application/problem+json")
+                .body("type", equalTo("https://dms-mlflow.dev/problems/quota-exceeded"))
+                .body("code", equalTo("ACL_ENTRY_QUOTA"))
+                .body("detail", containsString("at most 1000 entries"));
+        List<String> seen = new ArrayList<>();
+        String token = null;
+        do {
+            var request = as().queryParam("pageSize", 300);
+            if (token != null) {
+                request = request.queryParam("pageToken", token);
+            }
+            JsonPath page = request.when().get("/networks/" + id + "/acl/entries").then().statusCode(200).extract().jsonPath();
+            seen.addAll(page.getList("items.cidr"));
+            token = page.getString("nextPageToken");
+        } while (token != null);
+        assertEquals(1000, seen.size());
+        assertEquals(1000, new java.util.HashSet<>(seen).size(), "every entry once");
+        as().queryParam("pageSize", 1000).when().get("/networks/" + id + "/acl/entries").then().statusCode(200)
+                .body("items.size()", equalTo(1000)).body("nextPageToken", equalTo(null));
     }
 
     @Test
     void aclChangesOnAnUnknownNetworkAre404() {
-        given().contentType(ContentType.JSON).body(Map.of("cidr", "10.0.0.1")).when().post("/networks/mlf-none/acl/entries")
+        as().contentType(ContentType.JSON).body(Map.of("cidr", "10.0.0.1")).when().post("/networks/mlf-none/acl/entries")
                 .then().statusCode(404);
     }
 
@@ -322,7 +389,7 @@ class NetworkApiTest {
     void diagnosisReportsEachLayer() {
         String id = Fixtures.newInstanceId();
         provision(id, "sg-local-narrow");
-        JsonPath before = given().queryParam("source", "127.0.0.1").when().get("/networks/" + id + "/diagnose")
+        JsonPath before = as().queryParam("source", "127.0.0.1").when().get("/networks/" + id + "/diagnose")
                 .then().statusCode(200).extract().jsonPath();
         assertFalse(before.getBoolean("admitted"));
         assertEquals(List.of("acl", "security-group", "vpc"), before.getList("layers.layer"));
@@ -330,15 +397,15 @@ class NetworkApiTest {
         assertTrue(before.getString("layers[0].reason").contains("denies all"));
 
         addEntry(id, "127.0.0.0/8", 1);
-        given().queryParam("source", "127.0.0.1").when().get("/networks/" + id + "/diagnose").then().statusCode(200)
+        as().queryParam("source", "127.0.0.1").when().get("/networks/" + id + "/diagnose").then().statusCode(200)
                 .body("admitted", equalTo(true));
-        JsonPath other = given().queryParam("source", "127.0.0.9").when().get("/networks/" + id + "/diagnose")
+        JsonPath other = as().queryParam("source", "127.0.0.9").when().get("/networks/" + id + "/diagnose")
                 .then().statusCode(200).extract().jsonPath();
         assertEquals(List.of(true, false, true), other.getList("layers.admitted"));
-        JsonPath outside = given().queryParam("source", "192.168.5.5").when().get("/networks/" + id + "/diagnose")
+        JsonPath outside = as().queryParam("source", "192.168.5.5").when().get("/networks/" + id + "/diagnose")
                 .then().statusCode(200).extract().jsonPath();
         assertEquals(List.of(false, false, false), outside.getList("layers.admitted"));
-        given().queryParam("source", "nope").when().get("/networks/" + id + "/diagnose").then().statusCode(400)
+        as().queryParam("source", "nope").when().get("/networks/" + id + "/diagnose").then().statusCode(400)
                 .body("field", equalTo("source"));
     }
 

@@ -11,8 +11,10 @@ import dev.dmsmlflow.network.support.EchoBackend;
 import dev.dmsmlflow.network.support.Fixtures;
 import dev.dmsmlflow.network.support.Kafka;
 import dev.dmsmlflow.network.support.RawHttp;
+import dev.dmsmlflow.platform.testing.ServiceTokens;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -22,6 +24,7 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.URL;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +47,10 @@ class SagaIT {
     String bootstrap;
 
     Kafka kafka;
+
+    /** The management interface's root ({@code …/q/}). */
+    @TestHTTPResource(value = "/", management = true)
+    URL management;
 
     @BeforeEach
     void connect() {
@@ -85,7 +92,8 @@ class SagaIT {
         assertEquals(2, count(events, NetworkProvisioned.TYPE), events.toString());
         events.stream().filter(e -> e.type().equals(NetworkProvisioned.TYPE))
                 .forEach(e -> assertEquals(port, e.payload().get("vpcPort").asInt()));
-        given().queryParam("workspaceId", "ws-test").queryParam("limit", 1000).when().get("/networks").then().statusCode(200);
+        ServiceTokens.viewerOf(Fixtures.WORKSPACE).queryParam("pageSize", 1000).when().get("/networks").then().statusCode(200)
+                .body("items.instanceId", org.hamcrest.Matchers.hasItem(id));
 
         try (EchoBackend backend = new EchoBackend()) {
             String deployedId = kafka.send(Fixtures.deployed(id, backend.port()));
@@ -96,7 +104,8 @@ class SagaIT {
             kafka.send(deployedId, "InstanceDeployed", id,
                     new dev.dmsmlflow.contracts.EventCodec().encode(Fixtures.deployed(id, backend.port())));
 
-            given().contentType(ContentType.JSON).body(Map.of("cidr", "127.0.0.1")).when().post("/networks/" + id + "/acl/entries")
+            ServiceTokens.editorOf(Fixtures.WORKSPACE).contentType(ContentType.JSON).body(Map.of("cidr", "127.0.0.1"))
+                    .when().post("/networks/" + id + "/acl/entries")
                     .then().statusCode(200);
             assertEquals(200, RawHttp.get("127.0.0.1", address, port, "/health").status());
             assertEquals(403, RawHttp.get("127.0.0.5", address, port, "/health").status());
@@ -109,7 +118,7 @@ class SagaIT {
         assertEquals(1, count(events, BackendRegistered.TYPE));
         kafka.send(releaseId, "InstanceReleaseRequested", id,
                 new dev.dmsmlflow.contracts.EventCodec().encode(Fixtures.releaseRequested(id)));
-        given().when().get("/networks/" + id).then().statusCode(200).body("status", equalTo("RELEASED"));
+        ServiceTokens.viewerOf(Fixtures.WORKSPACE).when().get("/networks/" + id).then().statusCode(200).body("status", equalTo("RELEASED"));
         assertThrows(ConnectException.class, () -> RawHttp.get("127.0.0.1", address, port, "/"));
 
         // a late re-sent request never provisions a released instance
@@ -130,7 +139,7 @@ class SagaIT {
         assertEquals(List.of(), EventSchemas.validate(NetworkProvisionFailed.TYPE, failed.payload()));
         assertEquals("VSWITCHES_IN_SAME_ZONE", failed.payload().get("code").asText());
         assertTrue(failed.payload().get("message").asText().contains("different zone"));
-        given().when().get("/networks/" + id).then().statusCode(200).body("status", equalTo("FAILED"))
+        ServiceTokens.viewerOf(Fixtures.WORKSPACE).when().get("/networks/" + id).then().statusCode(200).body("status", equalTo("FAILED"))
                 .body("loadBalancerId", equalTo(null)).body("failure.code", equalTo("VSWITCHES_IN_SAME_ZONE"));
     }
 
@@ -141,7 +150,7 @@ class SagaIT {
         // a following real event is still handled: the unknown one did not block the partition
         kafka.send(Fixtures.requested(id));
         kafka.networkEvents(id, l -> count(l, NetworkProvisioned.TYPE) >= 1, WAIT);
-        given().when().get("/q/metrics").then().statusCode(200)
+        given().when().get(management + "metrics").then().statusCode(200)
                 .body(containsString("type=\"InstanceTeleported\""));
     }
 

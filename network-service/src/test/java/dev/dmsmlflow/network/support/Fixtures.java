@@ -11,7 +11,15 @@ import java.util.UUID;
 /** Events of the saga for tests, each on a fresh instance id unless given one. */
 public final class Fixtures {
 
+    /** The workspace of the fixtures that do not name one. */
+    public static final String WORKSPACE = "ws-test";
+
     private Fixtures() {
+    }
+
+    /** A workspace of a test's own. */
+    public static String newWorkspace() {
+        return "ws-" + UUID.randomUUID().toString().substring(0, 12);
     }
 
     public static String newInstanceId() {
@@ -19,7 +27,12 @@ public final class Fixtures {
     }
 
     public static InstanceRequested requested(String instanceId, String vSwitch, String secondary, String securityGroup) {
-        return new InstanceRequested(instanceId, "ws-test", "my-mlflow", "test instance", "vpc-local", vSwitch, secondary,
+        return requestedIn(WORKSPACE, instanceId, vSwitch, secondary, securityGroup);
+    }
+
+    public static InstanceRequested requestedIn(String workspace, String instanceId, String vSwitch, String secondary,
+                                                String securityGroup) {
+        return new InstanceRequested(instanceId, workspace, "my-mlflow", "test instance", "vpc-local", vSwitch, secondary,
                 securityGroup, "my-bucket", "mlflow-root", "2C4G", "user-1", Instant.now());
     }
 
@@ -28,10 +41,10 @@ public final class Fixtures {
     }
 
     public static InstanceDeployed deployed(String instanceId, int port) {
-        return new InstanceDeployed(instanceId, "ws-test", new Backend("127.0.0.1", port), "mlflow_" + instanceId.replace('-', '_'), Instant.now());
+        return new InstanceDeployed(instanceId, WORKSPACE, new Backend("127.0.0.1", port), "mlflow_" + instanceId.replace('-', '_'), Instant.now());
     }
 
     public static InstanceReleaseRequested releaseRequested(String instanceId) {
-        return new InstanceReleaseRequested(instanceId, "ws-test", "user-1", Instant.now());
+        return new InstanceReleaseRequested(instanceId, WORKSPACE, "user-1", Instant.now());
     }
 }

@@ -28,4 +28,9 @@ public class ProblemException extends RuntimeException {
     public static ProblemException conflict(String detail) {
         return new ProblemException(Problem.of("conflict", "Conflict with current state", 409, detail, null));
     }
+
+    /** 409: a workspace quota is reached; {@code code} names the quota (e.g. {@code INSTANCE_QUOTA}), {@code detail} the limit. */
+    public static ProblemException quotaExceeded(String code, String detail) {
+        return new ProblemException(Problem.of("quota-exceeded", "Quota exceeded", 409, detail, null).withCode(code));
+    }
 }

@@ -50,7 +50,9 @@ public final class ProvisioningBenchmark {
         }
         long t0 = System.nanoTime();
         System.out.println("starting PostgreSQL, Kafka, network-service and instance-service (logs in " + dir.toAbsolutePath() + ")");
-        try (Stack stack = Stack.start(dir, Map.of(), !throwAway)) {
+        // every instance lives in one workspace until the release phase: the quota must hold them all
+        Map<String, String> env = Map.of("DMS_QUOTA_INSTANCES_PER_WORKSPACE", String.valueOf(Math.max(10, instances)));
+        try (Stack stack = Stack.start(dir, env, !throwAway)) {
             System.out.printf(Locale.ROOT, "stack ready in %.1f s; PostgreSQL %s%n", (System.nanoTime() - t0) / 1e9,
                     stack.pg.durability());
             // one warm-up instance (created and released, not measured): first-use costs of the services' JVMs
@@ -96,9 +98,11 @@ public final class ProvisioningBenchmark {
         }
     }
 
+    /** The services answer only a gateway's service token; the benchmark acts as an editor of workspace ws-bench. */
+    static final Api.Client CALLER = Api.as("mem_bench", "ws-bench", "editor");
+
     static String create(Stack stack, String name) {
         Map<String, Object> b = new HashMap<>();
-        b.put("workspaceId", "ws-bench");
         b.put("name", name);
         b.put("description", "provisioning benchmark");
         b.put("vpcId", "vpc-local");
@@ -108,7 +112,7 @@ public final class ProvisioningBenchmark {
         b.put("ossBucket", "bench-artifacts");
         b.put("ossPath", "bench/" + name);
         b.put("spec", "mlflow.small");
-        Api.Resp r = Api.post(stack.instanceUrl + "/instances", b);
+        Api.Resp r = CALLER.post(stack.instanceUrl + "/instances", b);
         if (r.status() != 201) {
             throw new IllegalStateException("create " + name + ": " + r);
         }
@@ -116,7 +120,7 @@ public final class ProvisioningBenchmark {
     }
 
     static void release(Stack stack, String id) {
-        Api.Resp r = Api.post(stack.instanceUrl + "/instances/" + id + "/release", Map.of());
+        Api.Resp r = CALLER.post(stack.instanceUrl + "/instances/" + id + "/release", Map.of());
         if (r.status() != 202) {
             throw new IllegalStateException("release " + id + ": " + r);
         }
@@ -125,7 +129,7 @@ public final class ProvisioningBenchmark {
     static void awaitStatus(Stack stack, String id, String status) throws InterruptedException {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         while (true) {
-            JsonNode i = Api.get(stack.instanceUrl + "/instances/" + id).json();
+            JsonNode i = CALLER.get(stack.instanceUrl + "/instances/" + id).json();
             String s = i.path("status").asText();
             if (s.equals(status)) {
                 return;

@@ -3,6 +3,7 @@ package dev.dmsmlflow.network.provider.aliyun;
 import dev.dmsmlflow.contracts.instance.InstanceRequested;
 import dev.dmsmlflow.infra.LocalInfraTestResource;
 import dev.dmsmlflow.network.application.NetworkService;
+import dev.dmsmlflow.platform.testing.ServiceTokens;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
@@ -14,7 +15,6 @@ import org.junit.jupiter.api.Test;
 import java.time.Instant;
 import java.util.Map;
 
-import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -30,26 +30,26 @@ class AliyunServiceIT {
 
     @Test
     void validationProvisioningAclAndReleaseGoToAlibabaCloud() throws Exception {
-        given().contentType(ContentType.JSON)
+        ServiceTokens.editorOf("ws-1").contentType(ContentType.JSON)
                 .body(Map.of("vpcId", "vpc-a1", "vSwitchId", "vsw-h1", "secondaryVSwitchId", "vsw-i1", "securityGroupId", "sg-basic"))
                 .when().post("/networks/validate").then().statusCode(200).body("zoneIds[1]", equalTo("cn-hangzhou-i"));
-        given().contentType(ContentType.JSON)
+        ServiceTokens.editorOf("ws-1").contentType(ContentType.JSON)
                 .body(Map.of("vpcId", "vpc-a1", "vSwitchId", "vsw-h1", "secondaryVSwitchId", "vsw-i1", "securityGroupId", "sg-managed"))
                 .when().post("/networks/validate").then().statusCode(400).body("code", equalTo("SECURITY_GROUP_NOT_BASIC"));
-        given().contentType(ContentType.JSON)
+        ServiceTokens.editorOf("ws-1").contentType(ContentType.JSON)
                 .body(Map.of("vpcId", "vpc-a1", "vSwitchId", "vsw-i1", "secondaryVSwitchId", "vsw-h1", "securityGroupId", "sg-basic"))
                 .when().post("/networks/validate").then().statusCode(400).body("code", equalTo("VSWITCH_NO_FREE_IP"));
 
         String id = "mlf-ali-1";
         QuarkusTransaction.requiringNew().run(() -> service.onInstanceRequested(new InstanceRequested(id, "ws-1", "n", null,
                 "vpc-a1", "vsw-h1", "vsw-i1", "sg-basic", "b", "p", "2C4G", null, Instant.now())));
-        String aclId = given().when().get("/networks/" + id).then().statusCode(200).body("status", equalTo("ACTIVE"))
+        String aclId = ServiceTokens.editorOf("ws-1").when().get("/networks/" + id).then().statusCode(200).body("status", equalTo("ACTIVE"))
                 .body("vpcPort", equalTo(80)).body("vpcAddress", equalTo("192.168.0.10")).extract().path("aclId");
         FakeAlibabaCloud cloud = AliyunCloudResource.cloud;
-        given().contentType(ContentType.JSON).body(Map.of("cidr", "192.168.3.0/24")).when().post("/networks/" + id + "/acl/entries")
+        ServiceTokens.editorOf("ws-1").contentType(ContentType.JSON).body(Map.of("cidr", "192.168.3.0/24")).when().post("/networks/" + id + "/acl/entries")
                 .then().statusCode(200);
         assertTrue(cloud.acls.get(aclId).entries.contains("192.168.3.0/24"));
-        given().queryParam("source", "192.168.3.9").when().get("/networks/" + id + "/diagnose").then().statusCode(200)
+        ServiceTokens.editorOf("ws-1").queryParam("source", "192.168.3.9").when().get("/networks/" + id + "/diagnose").then().statusCode(200)
                 .body("admitted", equalTo(true));
 
         QuarkusTransaction.requiringNew().run(() -> {

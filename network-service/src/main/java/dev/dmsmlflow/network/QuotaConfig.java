@@ -1,0 +1,16 @@
+package dev.dmsmlflow.network;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Quotas network-service enforces ({@code dms.quota.*}); reaching one is a 409 {@code …/quota-exceeded}. */
+@ConfigMapping(prefix = "dms.quota")
+public interface QuotaConfig {
+
+    /**
+     * Entries one instance's ACL may hold ({@code ACL_ENTRY_QUOTA}). An Alibaba Cloud ALB ACL holds at most 1,000, so a
+     * larger value only helps the local provider.
+     */
+    @WithDefault("1000")
+    int aclEntriesPerInstance();
+}

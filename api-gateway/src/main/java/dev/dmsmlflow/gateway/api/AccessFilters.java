@@ -93,7 +93,13 @@ public class AccessFilters {
                         call.access(access);
                         return (Response) null;
                     })
-                    .onFailure(ProblemException.class).recoverWithItem(e -> problem(((ProblemException) e).problem()));
+                    .onFailure(ProblemException.class).recoverWithItem(e -> {
+                        Problem p = ((ProblemException) e).problem();
+                        if (p.status() == 403) {
+                            call.auditWorkspace(ws);
+                        }
+                        return problem(p);
+                    });
         });
     }
 

@@ -65,6 +65,11 @@ public class CallContext {
         return auditResourceId;
     }
 
+    /** The workspace an audit entry belongs to when the caller was refused there by role (a member, so the owners may see it). */
+    void auditWorkspace(String workspaceId) {
+        this.auditWorkspaceId = workspaceId;
+    }
+
     /** Names what a call created, for its audit entry (a create's id is not in its path). */
     public void created(String workspaceId, String resourceId) {
         if (workspaceId != null) {

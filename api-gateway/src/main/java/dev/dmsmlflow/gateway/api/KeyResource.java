@@ -63,6 +63,8 @@ public class KeyResource {
     @RequestBody(required = false, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = CreateKeyRequest.class)))
     @APIResponse(responseCode = "201", description = "The new key, with the token shown this once", content = @Content(
             mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = NewApiKeyView.class)))
+    @APIResponse(responseCode = "404", description = "workspaceId is not a workspace this key reaches", content = @Content(
+            mediaType = "application/problem+json", schema = @Schema(ref = OpenApiFilter.PROBLEM_REF)))
     public Response create(@HeaderParam(IdempotentCalls.HEADER) String idempotencyKey, @Valid CreateKeyRequest body, @Context UriInfo uri) {
         Caller caller = call.caller();
         CreateKeyRequest request = body == null ? new CreateKeyRequest(null, null, null) : body;

@@ -147,7 +147,7 @@ public class AccessFilters {
             e.action = request.getMethod().toLowerCase() + " " + request.getUriInfo().getPath();
             e.resourceType = "unknown";
         }
-        e.resourceId = truncate(e.resourceId, 200);
+        e.resourceId = truncate(printable(e.resourceId), 200);
         return e;
     }
 
@@ -166,6 +166,11 @@ public class AccessFilters {
 
     static Response problem(Problem p) {
         return Response.status(p.status()).type(Problem.MEDIA_TYPE).entity(p).build();
+    }
+
+    /** Path parameters arrive decoded: keep control characters (NUL above all) out of the database. */
+    private static String printable(String s) {
+        return s == null ? null : s.replaceAll("\\p{Cntrl}", "?");
     }
 
     private static String truncate(String s, int max) {

@@ -31,6 +31,9 @@ public class Keys {
         }
     }
 
+    /** Longest expiry a key may be given (omit the expiry for none). */
+    public static final java.time.Duration MAX_LIFETIME = java.time.Duration.ofDays(3653);
+
     private final ApiKeyRepository keys;
     private final MembershipRepository memberships;
     private final AccessDirectory directory;
@@ -100,6 +103,10 @@ public class Keys {
         if (expiresAt != null && !expiresAt.isAfter(now)) {
             throw new ProblemException(Problem.of("invalid-field", "Invalid request field", 400,
                     "'expiresAt' must be in the future.", "expiresAt").withCode("PAST"));
+        }
+        if (expiresAt != null && expiresAt.isAfter(now.plus(MAX_LIFETIME))) {
+            throw new ProblemException(Problem.of("invalid-field", "Invalid request field", 400,
+                    "'expiresAt' must be at most 10 years ahead; omit it for a key that does not expire.", "expiresAt").withCode("TOO_FAR"));
         }
         ApiKeyToken token = ApiKeyToken.generate(random);
         ApiKeyEntity key = new ApiKeyEntity();

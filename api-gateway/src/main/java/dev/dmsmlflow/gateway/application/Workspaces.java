@@ -107,7 +107,7 @@ public class Workspaces {
 
     @Transactional
     public WorkspaceWithRole rename(Access owner, String name) {
-        WorkspaceEntity w = existing(owner.workspaceId());
+        WorkspaceEntity w = workspaces.lock(owner.workspaceId()).orElseThrow(() -> Authorizer.workspaceNotFound(owner.workspaceId()));
         w.name = name;
         w.updatedAt = Instant.now();
         return new WorkspaceWithRole(w, owner.role());

@@ -85,10 +85,18 @@ public class ServiceClient {
     public Uni<Answer> send(Service service, HttpMethod method, String pathAndQuery, Access access, String requestId,
                             String idempotencyKey, Buffer jsonBody) {
         Target t = service == Service.INSTANCE ? instance : network;
+        String token;
+        try {
+            token = tokens.tokenFor(access);
+        } catch (RuntimeException e) {
+            LOG.errorf("cannot sign service tokens: %s", e.getMessage());
+            return Uni.createFrom().failure(new ProblemException(Problem.of("service-unavailable", "Service unavailable", 503,
+                    "The gateway cannot call the " + service.label + " right now.", null).withCode("SERVICE_TOKEN_UNAVAILABLE")));
+        }
         HttpRequest<Buffer> request = client.request(method, t.port(), t.host(), t.basePath() + pathAndQuery)
                 .ssl(t.ssl())
                 .timeout(timeoutMillis)
-                .putHeader("Authorization", "Bearer " + tokens.tokenFor(access))
+                .putHeader("Authorization", "Bearer " + token)
                 .putHeader("Accept", "application/json");
         if (requestId != null) {
             request.putHeader("X-Request-Id", requestId);

@@ -38,11 +38,6 @@ public class Authorizer {
                 .flatMap(role -> decide(caller, workspaceId, required, role));
     }
 
-    /** The same decision for code that already runs on a worker thread. */
-    public Access admitNow(Caller caller, String workspaceId, Role required) {
-        return admit(caller, workspaceId, required).await().indefinitely();
-    }
-
     private static Uni<Access> decide(Caller caller, String workspaceId, Role required, Optional<Role> role) {
         if (role.isEmpty()) {
             return Uni.createFrom().failure(workspaceNotFound(workspaceId));

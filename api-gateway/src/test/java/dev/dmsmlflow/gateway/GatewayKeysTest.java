@@ -72,7 +72,7 @@ class GatewayKeysTest {
     @Test
     void missingMalformedUnknownRevokedAndExpiredKeysAre401WithAChallenge() {
         given().get("/api/v1/me").then().statusCode(401).header("WWW-Authenticate", "Bearer realm=\"dms\"")
-                .contentType("application/problem+json").body("status", equalTo(401));
+                .contentType("application/problem+json").body("status", equalTo(401)).body("code", equalTo("MISSING_API_KEY"));
         given().header("Authorization", "Basic dXNlcjpwYXNz").get("/api/v1/me").then().statusCode(401)
                 .header("WWW-Authenticate", "Bearer realm=\"dms\"");
         as("not-a-key").get("/api/v1/me").then().statusCode(401);
@@ -85,7 +85,7 @@ class GatewayKeysTest {
         as(revoked).get("/api/v1/me").then().statusCode(200);
         as(Api.admin()).delete("/api/v1/keys/" + revoked.substring(4, 20)).then().statusCode(204);
         as(revoked).get("/api/v1/me").then().statusCode(401).header("WWW-Authenticate", "Bearer realm=\"dms\"")
-                .body("detail", equalTo("The API key has been revoked."));
+                .body("detail", equalTo("The API key has been revoked.")).body("code", equalTo("REVOKED_API_KEY"));
         as(Api.admin()).get("/api/v1/keys?pageSize=100").then()
                 .body("items.find { it.id == '" + revoked.substring(4, 20) + "' }.status", equalTo("revoked"));
 

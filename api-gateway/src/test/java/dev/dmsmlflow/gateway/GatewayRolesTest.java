@@ -163,5 +163,7 @@ class GatewayRolesTest {
                 .body("code", equalTo("PATTERN"));
         as(Api.admin()).body(Map.of("name", "renamed " + other)).patch("/api/v1/workspaces/" + other).then().statusCode(200)
                 .body("name", equalTo("renamed " + other));
+        as(Api.admin()).contentType("application/merge-patch+json").body("{\"name\": \"merged\"}").patch("/api/v1/workspaces/" + other)
+                .then().statusCode(200).body("name", equalTo("merged"));
     }
 }

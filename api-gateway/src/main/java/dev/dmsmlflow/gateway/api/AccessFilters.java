@@ -70,7 +70,7 @@ public class AccessFilters {
         call.requestId(given != null && SANE_REQUEST_ID.matcher(given).matches() ? given : UUID.randomUUID().toString());
         return authenticator.authenticate(request.getHeaderString("Authorization")).flatMap(outcome -> {
             if (outcome.caller() == null) {
-                return Uni.createFrom().item(unauthorized(outcome.refusal()));
+                return Uni.createFrom().item(unauthorized(outcome.refusal(), outcome.code()));
             }
             Caller caller = outcome.caller();
             call.caller(caller);
@@ -158,9 +158,9 @@ public class AccessFilters {
         return routes.computeIfAbsent(method, m -> new Route(m.getAnnotation(InWorkspace.class), m.getAnnotation(Audited.class)));
     }
 
-    static Response unauthorized(String detail) {
+    static Response unauthorized(String detail, String code) {
         return Response.status(401).type(Problem.MEDIA_TYPE).header("WWW-Authenticate", CHALLENGE)
-                .entity(Problem.of("unauthorized", "Unauthorized", 401, detail, "Authorization").withCode("INVALID_API_KEY"))
+                .entity(Problem.of("unauthorized", "Unauthorized", 401, detail, "Authorization").withCode(code))
                 .build();
     }
 

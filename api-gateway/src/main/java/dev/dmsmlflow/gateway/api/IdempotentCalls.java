@@ -27,6 +27,8 @@ public class IdempotentCalls {
 
     public static final String HEADER = "Idempotency-Key";
     public static final String REPLAYED = "Idempotent-Replayed";
+    static final String DESCRIPTION = "Makes a retry safe: the same key with the same request returns the first answer"
+            + " (Idempotent-Replayed: true); with another request it is 409.";
 
     private final Idempotency idempotency;
     private final ObjectMapper mapper;

@@ -1,5 +1,6 @@
 package dev.dmsmlflow.gateway.api;
 
+import dev.dmsmlflow.gateway.application.Idempotency;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dmsmlflow.gateway.domain.Ids;
 import dev.dmsmlflow.gateway.domain.Role;
@@ -89,7 +90,7 @@ public class InstanceResource {
     @APIResponse(responseCode = "201", description = "The instance, status CREATING; Location names it", content = @Content(
             mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ServiceDocs.Instance.class)))
     public Uni<Response> create(@PathParam("ws") @Parameter(schema = @Schema(type = SchemaType.STRING, pattern = Ids.WORKSPACE_PATTERN)) String ws,
-                                @HeaderParam(IdempotentCalls.HEADER) String idempotencyKey,
+                                @HeaderParam(IdempotentCalls.HEADER) @Parameter(description = IdempotentCalls.DESCRIPTION, schema = @Schema(type = SchemaType.STRING, pattern = Idempotency.KEY_PATTERN)) String idempotencyKey,
                                 @NotNull @Valid CreateInstanceRequest body, @Context UriInfo uri) {
         CallContext ctx = call.self();
         String downstreamKey = IdempotentCalls.downstreamKey(ctx.caller(), idempotencyKey);
@@ -131,7 +132,7 @@ public class InstanceResource {
             mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ServiceDocs.Instance.class)))
     public Uni<Response> release(@PathParam("ws") @Parameter(schema = @Schema(type = SchemaType.STRING, pattern = Ids.WORKSPACE_PATTERN)) String ws,
                                  @PathParam("id") @Pattern(regexp = Patterns.RESOURCE_ID) String id,
-                                 @HeaderParam(IdempotentCalls.HEADER) String idempotencyKey, @Context UriInfo uri) {
+                                 @HeaderParam(IdempotentCalls.HEADER) @Parameter(description = IdempotentCalls.DESCRIPTION, schema = @Schema(type = SchemaType.STRING, pattern = Idempotency.KEY_PATTERN)) String idempotencyKey, @Context UriInfo uri) {
         return lifecycle(id, "release", null, idempotencyKey, uri);
     }
 
@@ -145,7 +146,7 @@ public class InstanceResource {
             mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ServiceDocs.Instance.class)))
     public Uni<Response> redeploy(@PathParam("ws") @Parameter(schema = @Schema(type = SchemaType.STRING, pattern = Ids.WORKSPACE_PATTERN)) String ws,
                                   @PathParam("id") @Pattern(regexp = Patterns.RESOURCE_ID) String id,
-                                  @HeaderParam(IdempotentCalls.HEADER) String idempotencyKey, @Valid RedeployRequest body,
+                                  @HeaderParam(IdempotentCalls.HEADER) @Parameter(description = IdempotentCalls.DESCRIPTION, schema = @Schema(type = SchemaType.STRING, pattern = Idempotency.KEY_PATTERN)) String idempotencyKey, @Valid RedeployRequest body,
                                   @Context UriInfo uri) {
         return lifecycle(id, "redeploy", body == null ? new RedeployRequest(null) : body, idempotencyKey, uri);
     }
@@ -159,7 +160,7 @@ public class InstanceResource {
             mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ServiceDocs.Instance.class)))
     public Uni<Response> stop(@PathParam("ws") @Parameter(schema = @Schema(type = SchemaType.STRING, pattern = Ids.WORKSPACE_PATTERN)) String ws,
                               @PathParam("id") @Pattern(regexp = Patterns.RESOURCE_ID) String id,
-                              @HeaderParam(IdempotentCalls.HEADER) String idempotencyKey, @Context UriInfo uri) {
+                              @HeaderParam(IdempotentCalls.HEADER) @Parameter(description = IdempotentCalls.DESCRIPTION, schema = @Schema(type = SchemaType.STRING, pattern = Idempotency.KEY_PATTERN)) String idempotencyKey, @Context UriInfo uri) {
         return lifecycle(id, "stop", null, idempotencyKey, uri);
     }
 
@@ -172,7 +173,7 @@ public class InstanceResource {
             mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ServiceDocs.Instance.class)))
     public Uni<Response> start(@PathParam("ws") @Parameter(schema = @Schema(type = SchemaType.STRING, pattern = Ids.WORKSPACE_PATTERN)) String ws,
                                @PathParam("id") @Pattern(regexp = Patterns.RESOURCE_ID) String id,
-                               @HeaderParam(IdempotentCalls.HEADER) String idempotencyKey, @Context UriInfo uri) {
+                               @HeaderParam(IdempotentCalls.HEADER) @Parameter(description = IdempotentCalls.DESCRIPTION, schema = @Schema(type = SchemaType.STRING, pattern = Idempotency.KEY_PATTERN)) String idempotencyKey, @Context UriInfo uri) {
         return lifecycle(id, "start", null, idempotencyKey, uri);
     }
 
@@ -234,7 +235,7 @@ public class InstanceResource {
             schema = @Schema(implementation = ServiceDocs.AclChange.class)))
     public Uni<Response> addAclEntries(@PathParam("ws") @Parameter(schema = @Schema(type = SchemaType.STRING, pattern = Ids.WORKSPACE_PATTERN)) String ws,
                                        @PathParam("id") @Pattern(regexp = Patterns.RESOURCE_ID) String id,
-                                       @HeaderParam(IdempotentCalls.HEADER) String idempotencyKey,
+                                       @HeaderParam(IdempotentCalls.HEADER) @Parameter(description = IdempotentCalls.DESCRIPTION, schema = @Schema(type = SchemaType.STRING, pattern = Idempotency.KEY_PATTERN)) String idempotencyKey,
                                        @NotNull @Valid AclEntriesRequest body, @Context UriInfo uri) {
         CallContext ctx = call.self();
         return idempotent.runAsync(ctx.caller(), idempotencyKey, uri.getPath(), body,

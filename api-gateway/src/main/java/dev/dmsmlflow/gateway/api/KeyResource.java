@@ -1,5 +1,6 @@
 package dev.dmsmlflow.gateway.api;
 
+import dev.dmsmlflow.gateway.application.Idempotency;
 import dev.dmsmlflow.gateway.application.Keys;
 import dev.dmsmlflow.gateway.domain.Caller;
 import dev.dmsmlflow.gateway.domain.Ids;
@@ -65,7 +66,7 @@ public class KeyResource {
             mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = NewApiKeyView.class)))
     @APIResponse(responseCode = "404", description = "workspaceId is not a workspace this key reaches", content = @Content(
             mediaType = "application/problem+json", schema = @Schema(ref = OpenApiFilter.PROBLEM_REF)))
-    public Response create(@HeaderParam(IdempotentCalls.HEADER) String idempotencyKey, @Valid CreateKeyRequest body, @Context UriInfo uri) {
+    public Response create(@HeaderParam(IdempotentCalls.HEADER) @Parameter(description = IdempotentCalls.DESCRIPTION, schema = @Schema(type = SchemaType.STRING, pattern = Idempotency.KEY_PATTERN)) String idempotencyKey, @Valid CreateKeyRequest body, @Context UriInfo uri) {
         Caller caller = call.caller();
         CreateKeyRequest request = body == null ? new CreateKeyRequest(null, null, null) : body;
         return idempotent.run(caller, idempotencyKey, uri.getPath(), request, () -> {

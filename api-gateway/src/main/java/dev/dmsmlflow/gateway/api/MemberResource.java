@@ -1,5 +1,6 @@
 package dev.dmsmlflow.gateway.api;
 
+import dev.dmsmlflow.gateway.application.Idempotency;
 import dev.dmsmlflow.gateway.application.Workspaces;
 import dev.dmsmlflow.gateway.domain.Ids;
 import dev.dmsmlflow.gateway.domain.Role;
@@ -68,7 +69,7 @@ public class MemberResource {
     @APIResponse(responseCode = "201", description = "The member as part of the workspace", content = @Content(
             mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = MemberView.class)))
     public Response add(@PathParam("ws") @Parameter(schema = @Schema(type = SchemaType.STRING, pattern = Ids.WORKSPACE_PATTERN)) String ws,
-                        @HeaderParam(IdempotentCalls.HEADER) String idempotencyKey, @NotNull @Valid AddMemberRequest body,
+                        @HeaderParam(IdempotentCalls.HEADER) @Parameter(description = IdempotentCalls.DESCRIPTION, schema = @Schema(type = SchemaType.STRING, pattern = Idempotency.KEY_PATTERN)) String idempotencyKey, @NotNull @Valid AddMemberRequest body,
                         @Context UriInfo uri) {
         return idempotent.run(call.caller(), idempotencyKey, uri.getPath(), body, () -> {
             Workspaces.Member m = workspaces.add(call.access(), body.memberId(), body.displayName(), body.role());

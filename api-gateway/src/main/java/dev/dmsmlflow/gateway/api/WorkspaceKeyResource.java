@@ -1,5 +1,6 @@
 package dev.dmsmlflow.gateway.api;
 
+import dev.dmsmlflow.gateway.application.Idempotency;
 import dev.dmsmlflow.gateway.application.Keys;
 import dev.dmsmlflow.gateway.domain.Ids;
 import dev.dmsmlflow.gateway.domain.Role;
@@ -67,7 +68,7 @@ public class WorkspaceKeyResource {
     @APIResponse(responseCode = "201", description = "The new key, with the token shown this once", content = @Content(
             mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = NewApiKeyView.class)))
     public Response create(@PathParam("ws") @Parameter(schema = @Schema(type = SchemaType.STRING, pattern = Ids.WORKSPACE_PATTERN)) String ws,
-                           @HeaderParam(IdempotentCalls.HEADER) String idempotencyKey, @NotNull @Valid CreateWorkspaceKeyRequest body,
+                           @HeaderParam(IdempotentCalls.HEADER) @Parameter(description = IdempotentCalls.DESCRIPTION, schema = @Schema(type = SchemaType.STRING, pattern = Idempotency.KEY_PATTERN)) String idempotencyKey, @NotNull @Valid CreateWorkspaceKeyRequest body,
                            @Context UriInfo uri) {
         return idempotent.run(call.caller(), idempotencyKey, uri.getPath(), body, () -> {
             Keys.Issued issued = keys.createForMember(call.access(), body.memberId(), body.name(), body.expiresAt());

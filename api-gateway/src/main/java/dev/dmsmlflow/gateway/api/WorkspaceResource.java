@@ -1,5 +1,6 @@
 package dev.dmsmlflow.gateway.api;
 
+import dev.dmsmlflow.gateway.application.Idempotency;
 import dev.dmsmlflow.gateway.application.Workspaces;
 import dev.dmsmlflow.gateway.domain.Caller;
 import dev.dmsmlflow.gateway.domain.Ids;
@@ -67,7 +68,7 @@ public class WorkspaceResource {
             schema = @Schema(implementation = WorkspaceView.class)))
     @APIResponse(responseCode = "403", description = "The API key is scoped to a workspace", content = @Content(
             mediaType = "application/problem+json", schema = @Schema(ref = OpenApiFilter.PROBLEM_REF)))
-    public Response create(@HeaderParam(IdempotentCalls.HEADER) String idempotencyKey, @NotNull @Valid WorkspaceRequest body,
+    public Response create(@HeaderParam(IdempotentCalls.HEADER) @Parameter(description = IdempotentCalls.DESCRIPTION, schema = @Schema(type = SchemaType.STRING, pattern = Idempotency.KEY_PATTERN)) String idempotencyKey, @NotNull @Valid WorkspaceRequest body,
                            @Context UriInfo uri) {
         Caller caller = call.caller();
         return idempotent.run(caller, idempotencyKey, uri.getPath(), body, () -> {

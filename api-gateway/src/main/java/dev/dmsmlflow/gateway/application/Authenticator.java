@@ -16,9 +16,9 @@ import java.util.Optional;
 public class Authenticator {
 
     /** The result: a caller, or why there is none (said to the client in the 401). */
-    public record Outcome(Caller caller, String refusal) {
+    public record Outcome(Caller caller, String refusal, String code) {
         static Outcome refused(String why) {
-            return new Outcome(null, why);
+            return new Outcome(null, why, "INVALID_API_KEY");
         }
     }
 
@@ -36,7 +36,8 @@ public class Authenticator {
 
     public Uni<Outcome> authenticate(String authorization) {
         if (authorization == null || authorization.isBlank()) {
-            return Uni.createFrom().item(Outcome.refused("An API key is required: send 'Authorization: Bearer dms_<id>_<secret>'."));
+            return Uni.createFrom().item(new Outcome(null, "An API key is required: send 'Authorization: Bearer dms_<id>_<secret>'.",
+                    "MISSING_API_KEY"));
         }
         if (authorization.length() <= BEARER.length() || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
             return Uni.createFrom().item(Outcome.refused("The Authorization header must be 'Bearer dms_<id>_<secret>'."));
@@ -59,13 +60,13 @@ public class Authenticator {
         }
         AccessDirectory.KeyRecord key = found.get();
         if (key.revokedAt() != null) {
-            return Outcome.refused("The API key has been revoked.");
+            return new Outcome(null, "The API key has been revoked.", "REVOKED_API_KEY");
         }
         Instant now = Instant.now();
         if (key.expiresAt() != null && !now.isBefore(key.expiresAt())) {
-            return Outcome.refused("The API key expired at " + key.expiresAt() + ".");
+            return new Outcome(null, "The API key expired at " + key.expiresAt() + ".", "EXPIRED_API_KEY");
         }
         lastUsed.used(key.id(), now);
-        return new Outcome(new Caller(key.memberId(), key.id(), key.workspaceId()), null);
+        return new Outcome(new Caller(key.memberId(), key.id(), key.workspaceId()), null, null);
     }
 }

@@ -74,7 +74,7 @@ public class AccessFilters {
             }
             Caller caller = outcome.caller();
             call.caller(caller);
-            long wait = rateLimiter.secondsToWait(caller.keyId());
+            long wait = rateLimiter.secondsToWait(caller.rateKey());
             if (wait > 0) {
                 call.throttled(true);
                 return Uni.createFrom().item(Response.status(429).type(Problem.MEDIA_TYPE).header("Retry-After", wait)

@@ -12,7 +12,7 @@ public record MeView(
         @Schema(required = true, pattern = dev.dmsmlflow.gateway.domain.Ids.MEMBER_PATTERN) String id,
         @Schema(required = true) String displayName,
         @Schema(required = true) Instant createdAt,
-        @Schema(required = true, description = "The API key of this request.") String keyId,
+        @Schema(description = "The API key of this request; absent when signed in through the identity provider.") String keyId,
         @Schema(description = "The workspace the key is scoped to; absent for an unscoped key.") String keyWorkspaceId,
         @Schema(required = true) List<WorkspaceView> workspaces) {
 }

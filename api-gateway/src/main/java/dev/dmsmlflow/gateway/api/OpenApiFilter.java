@@ -34,7 +34,8 @@ public class OpenApiFilter implements OASFilter {
         openAPI.getComponents().addSchema("Problem", problemSchema());
         openAPI.getComponents().addSecurityScheme(SCHEME, OASFactory.createSecurityScheme()
                 .type(SecurityScheme.Type.HTTP).scheme("bearer").bearerFormat("dms_<id>_<secret>")
-                .description("An API key: Authorization: Bearer dms_<id>_<secret>."));
+                .description("An API key: Authorization: Bearer dms_<id>_<secret> (or, when the operator enabled OIDC, an access"
+                        + " token of the identity provider)."));
         SecurityRequirement requirement = OASFactory.createSecurityRequirement().addScheme(SCHEME);
         if (openAPI.getPaths() == null) {
             return;

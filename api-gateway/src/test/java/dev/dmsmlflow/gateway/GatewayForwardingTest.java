@@ -32,6 +32,7 @@ class GatewayForwardingTest {
         String[] editor = Api.member(ws, "editor");
         String name = Api.unique("fwd");
         Response created = as(editor[1]).header("X-Request-Id", "req-" + name).header("Idempotency-Key", "k-" + name)
+                .header("X-Dms-Principal", "someone-else")
                 .body(Api.instanceBody(name)).post("/api/v1/workspaces/" + ws + "/instances");
         created.then().statusCode(201).header("X-Request-Id", "req-" + name).body("workspaceId", equalTo(ws));
         String id = created.path("id");
@@ -57,6 +58,7 @@ class GatewayForwardingTest {
         r.headers().values().forEach(v -> assertFalse(v.contains(editor[1]), v));
         assertFalse(r.body().contains(editor[1]));
         assertEquals("req-" + name, r.headers().get("x-request-id"));
+        assertFalse(r.headers().containsKey("x-dms-principal"), "caller-chosen identity headers are not forwarded");
         // the idempotency key is forwarded, derived per member
         assertTrue(r.headers().containsKey("idempotency-key"));
         assertNotEquals("k-" + name, r.headers().get("idempotency-key"));

@@ -18,6 +18,7 @@ public record AclEntriesRequest(
 
     /** One entry of a batch. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
+    @Schema(name = "AclEntryInput")
     public record Entry(
             @NotNull @Pattern(regexp = Patterns.CIDR) String cidr,
             @Size(max = 256) @Pattern(regexp = Patterns.TEXT) String description) {

@@ -145,6 +145,12 @@ class GatewayOpenApiTest {
     }
 
     @Test
+    void anUndocumentedMethodIs405WithAllow() {
+        given().put("/api/v1/me").then().statusCode(405).contentType("application/problem+json")
+                .header("Allow", org.hamcrest.Matchers.containsString("GET"));
+    }
+
+    @Test
     void everyMutatingRouteIsAudited() {
         for (Class<?> resource : List.of(dev.dmsmlflow.gateway.api.KeyResource.class, dev.dmsmlflow.gateway.api.WorkspaceResource.class,
                 dev.dmsmlflow.gateway.api.MemberResource.class, dev.dmsmlflow.gateway.api.WorkspaceKeyResource.class,

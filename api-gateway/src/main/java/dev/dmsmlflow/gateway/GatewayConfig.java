@@ -1,0 +1,105 @@
+package dev.dmsmlflow.gateway;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Settings of the gateway ({@code dms.gateway.*}). Values read from the environment have their default in
+ * application.properties (beside the variable's name); every other default is here.
+ */
+@ConfigMapping(prefix = "dms.gateway")
+public interface GatewayConfig {
+
+    /** Base URL of instance-service (env {@code DMS_INSTANCE_URL}). */
+    String instanceServiceUrl();
+
+    /** Base URL of network-service (env {@code DMS_NETWORK_URL}). */
+    String networkServiceUrl();
+
+    RateLimit rateLimit();
+
+    Auth auth();
+
+    ServiceToken serviceToken();
+
+    Downstream downstream();
+
+    Idempotency idempotency();
+
+    Bootstrap bootstrap();
+
+    /** Requests per API key: a token bucket in each replica's memory. */
+    interface RateLimit {
+        /** Sustained requests per second per key. */
+        @WithDefault("50")
+        double rate();
+
+        /** Requests a key may send at once before the rate applies. */
+        @WithDefault("100")
+        int burst();
+    }
+
+    /** API key look-ups. */
+    interface Auth {
+        /**
+         * How long a replica trusts a key or membership it has read (revocations and role changes made through another
+         * replica take effect here within this time; through this replica at once).
+         */
+        @WithDefault("10s")
+        Duration cacheTtl();
+
+        /** Entries kept per cache. */
+        @WithDefault("100000")
+        long cacheSize();
+
+        /** A key's last-used time is written at most once per this interval (per replica). */
+        @WithDefault("60s")
+        Duration lastUsedInterval();
+    }
+
+    /** The signed token the gateway sends to services (docs/identity.md). */
+    interface ServiceToken {
+        @WithDefault("120s")
+        Duration lifetime();
+    }
+
+    /** HTTP to the services. */
+    interface Downstream {
+        @WithDefault("2s")
+        Duration connectTimeout();
+
+        /** Longest wait for a service's answer. */
+        @WithDefault("30s")
+        Duration requestTimeout();
+
+        /** Pooled connections per service. */
+        @WithDefault("64")
+        int maxPoolSize();
+    }
+
+    interface Idempotency {
+        /** How long a first answer is replayed. */
+        @WithDefault("24h")
+        Duration retention();
+
+        /** A request still marked in flight after this long is taken to have died and may be retried. */
+        @WithDefault("2m")
+        Duration inFlightTimeout();
+    }
+
+    /** First start: the first owner, workspace and API key. */
+    interface Bootstrap {
+        /** Where to write the bootstrap key (env {@code DMS_BOOTSTRAP_KEY_FILE}); unset = no bootstrap. */
+        Optional<Path> keyFile();
+
+        @WithDefault("ws-1")
+        String workspaceId();
+
+        @WithDefault("admin")
+        String memberName();
+    }
+}

@@ -1,0 +1,286 @@
+package dev.dmsmlflow.gateway.api;
+
+import dev.dmsmlflow.gateway.application.Idempotency;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.dmsmlflow.gateway.domain.Ids;
+import dev.dmsmlflow.gateway.domain.Role;
+import dev.dmsmlflow.gateway.downstream.ServiceClient.Service;
+import dev.dmsmlflow.platform.problem.ProblemException;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpMethod;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.PATCH;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * MLflow instances of a workspace, forwarded to instance-service (lifecycle, usage) and network-service (VPC address,
+ * ACL, diagnosis) with the service token. Non-blocking: nothing here waits on a thread.
+ */
+@Path("/api/v1/workspaces/{ws}/instances")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "instances")
+public class InstanceResource {
+
+    private static final Set<String> STATUSES = Set.of("CREATING", "RUNNING", "CREATE_FAILED", "UPDATING", "REDEPLOYING",
+            "STOPPING", "STOPPED", "STARTING", "RELEASING", "RELEASED", "RELEASE_FAILED");
+
+    private final CallContext call;
+    private final Forwarder forwarder;
+    private final IdempotentCalls idempotent;
+
+    InstanceResource(CallContext call, Forwarder forwarder, IdempotentCalls idempotent) {
+        this.call = call;
+        this.forwarder = forwarder;
+        this.idempotent = idempotent;
+    }
+
+    @GET
+    @InWorkspace(Role.VIEWER)
+    @Operation(operationId = "listInstances", summary = "The workspace's instances")
+    @APIResponse(responseCode = "200", description = "A page of instances", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = ServiceDocs.InstancePage.class)))
+    public Uni<Response> list(@PathParam("ws") @Parameter(schema = @Schema(type = SchemaType.STRING, pattern = Ids.WORKSPACE_PATTERN)) String ws,
+                              @QueryParam("pageSize") @Parameter(schema = @Schema(type = SchemaType.INTEGER, minimum = "1", maximum = "100")) String pageSize,
+                              @QueryParam("pageToken") @Parameter(schema = @Schema(type = SchemaType.STRING, pattern = Paging.TOKEN_PATTERN)) String pageToken,
+                              @QueryParam("status") @Parameter(schema = @Schema(type = SchemaType.STRING, enumeration = {"CREATING", "RUNNING",
+                                      "CREATE_FAILED", "UPDATING", "REDEPLOYING", "STOPPING", "STOPPED", "STARTING", "RELEASING", "RELEASED",
+                                      "RELEASE_FAILED"})) String status) {
+        int size = Paging.size(pageSize);
+        String token = Paging.checkToken(pageToken);
+        if (status != null && !status.isEmpty() && !STATUSES.contains(status)) {
+            throw ProblemException.invalidField("status", "status must be one of " + STATUSES + ".");
+        }
+        String query = Forwarder.param("pageSize", size) + Forwarder.param("pageToken", token)
+                + Forwarder.param("status", status == null || status.isEmpty() ? null : status);
+        return forwarder.forward(call, Service.INSTANCE, HttpMethod.GET, Forwarder.withQuery("/instances", query), null, null);
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @InWorkspace(Role.EDITOR)
+    @Audited(action = "instance.create", resource = "instance")
+    @Operation(operationId = "createInstance", summary = "Create an MLflow instance; it provisions in the background (status CREATING)")
+    @APIResponse(responseCode = "201", description = "The instance, status CREATING; Location names it", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ServiceDocs.Instance.class)))
+    public Uni<Response> create(@PathParam("ws") @Parameter(schema = @Schema(type = SchemaType.STRING, pattern = Ids.WORKSPACE_PATTERN)) String ws,
+                                @HeaderParam(IdempotentCalls.HEADER) @Parameter(description = IdempotentCalls.DESCRIPTION, schema = @Schema(type = SchemaType.STRING, pattern = Idempotency.KEY_PATTERN)) String idempotencyKey,
+                                @NotNull @Valid CreateInstanceRequest body, @Context UriInfo uri) {
+        CallContext ctx = call.self();
+        String downstreamKey = IdempotentCalls.downstreamKey(ctx.caller(), idempotencyKey);
+        return idempotent.runAsync(ctx.caller(), idempotencyKey, uri.getPath(), body,
+                () -> forwarder.forward(ctx, Service.INSTANCE, HttpMethod.POST, "/instances", body, downstreamKey));
+    }
+
+    @GET
+    @Path("/{id}")
+    @InWorkspace(Role.VIEWER)
+    @Operation(operationId = "getInstance", summary = "An instance")
+    @APIResponse(responseCode = "200", description = "The instance", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = ServiceDocs.Instance.class)))
+    public Uni<Response> get(@PathParam("ws") @Parameter(schema = @Schema(type = SchemaType.STRING, pattern = Ids.WORKSPACE_PATTERN)) String ws,
+                             @PathParam("id") @Pattern(regexp = Patterns.RESOURCE_ID) String id) {
+        return forwarder.forward(call, Service.INSTANCE, HttpMethod.GET, "/instances/" + id, null, null);
+    }
+
+    @PATCH
+    @Path("/{id}")
+    @Consumes({MediaType.APPLICATION_JSON, "application/merge-patch+json"})
+    @InWorkspace(Role.EDITOR)
+    @Audited(action = "instance.update", resource = "instance", idParam = "id")
+    @Operation(operationId = "updateInstance", summary = "Edit an instance's name or description")
+    @APIResponse(responseCode = "200", description = "The instance", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = ServiceDocs.Instance.class)))
+    public Uni<Response> update(@PathParam("ws") @Parameter(schema = @Schema(type = SchemaType.STRING, pattern = Ids.WORKSPACE_PATTERN)) String ws,
+                                @PathParam("id") @Pattern(regexp = Patterns.RESOURCE_ID) String id,
+                                @NotNull @Valid UpdateInstanceRequest body) {
+        return forwarder.forward(call, Service.INSTANCE, HttpMethod.PATCH, "/instances/" + id, body, null);
+    }
+
+    @POST
+    @Path("/{id}/release")
+    @InWorkspace(Role.EDITOR)
+    @Audited(action = "instance.release", resource = "instance", idParam = "id")
+    @Operation(operationId = "releaseInstance", summary = "Release an instance: its network, tracking server and database are destroyed")
+    @APIResponse(responseCode = "202", description = "Accepted: the instance, status RELEASING", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ServiceDocs.Instance.class)))
+    public Uni<Response> release(@PathParam("ws") @Parameter(schema = @Schema(type = SchemaType.STRING, pattern = Ids.WORKSPACE_PATTERN)) String ws,
+                                 @PathParam("id") @Pattern(regexp = Patterns.RESOURCE_ID) String id,
+                                 @HeaderParam(IdempotentCalls.HEADER) @Parameter(description = IdempotentCalls.DESCRIPTION, schema = @Schema(type = SchemaType.STRING, pattern = Idempotency.KEY_PATTERN)) String idempotencyKey, @Context UriInfo uri) {
+        return lifecycle(id, "release", null, idempotencyKey, uri);
+    }
+
+    @POST
+    @Path("/{id}/redeploy")
+    @InWorkspace(Role.EDITOR)
+    @Audited(action = "instance.redeploy", resource = "instance", idParam = "id")
+    @Operation(operationId = "redeployInstance", summary = "Redeploy an instance's tracking server (optionally another version)")
+    @RequestBody(required = false, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = RedeployRequest.class)))
+    @APIResponse(responseCode = "202", description = "Accepted: the instance, status REDEPLOYING", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ServiceDocs.Instance.class)))
+    public Uni<Response> redeploy(@PathParam("ws") @Parameter(schema = @Schema(type = SchemaType.STRING, pattern = Ids.WORKSPACE_PATTERN)) String ws,
+                                  @PathParam("id") @Pattern(regexp = Patterns.RESOURCE_ID) String id,
+                                  @HeaderParam(IdempotentCalls.HEADER) @Parameter(description = IdempotentCalls.DESCRIPTION, schema = @Schema(type = SchemaType.STRING, pattern = Idempotency.KEY_PATTERN)) String idempotencyKey, @Valid RedeployRequest body,
+                                  @Context UriInfo uri) {
+        return lifecycle(id, "redeploy", body == null ? new RedeployRequest(null) : body, idempotencyKey, uri);
+    }
+
+    @POST
+    @Path("/{id}/stop")
+    @InWorkspace(Role.EDITOR)
+    @Audited(action = "instance.stop", resource = "instance", idParam = "id")
+    @Operation(operationId = "stopInstance", summary = "Stop an instance's tracking server (metering stops)")
+    @APIResponse(responseCode = "202", description = "Accepted: the instance, status STOPPING", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ServiceDocs.Instance.class)))
+    public Uni<Response> stop(@PathParam("ws") @Parameter(schema = @Schema(type = SchemaType.STRING, pattern = Ids.WORKSPACE_PATTERN)) String ws,
+                              @PathParam("id") @Pattern(regexp = Patterns.RESOURCE_ID) String id,
+                              @HeaderParam(IdempotentCalls.HEADER) @Parameter(description = IdempotentCalls.DESCRIPTION, schema = @Schema(type = SchemaType.STRING, pattern = Idempotency.KEY_PATTERN)) String idempotencyKey, @Context UriInfo uri) {
+        return lifecycle(id, "stop", null, idempotencyKey, uri);
+    }
+
+    @POST
+    @Path("/{id}/start")
+    @InWorkspace(Role.EDITOR)
+    @Audited(action = "instance.start", resource = "instance", idParam = "id")
+    @Operation(operationId = "startInstance", summary = "Start a stopped instance")
+    @APIResponse(responseCode = "202", description = "Accepted: the instance, status STARTING", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ServiceDocs.Instance.class)))
+    public Uni<Response> start(@PathParam("ws") @Parameter(schema = @Schema(type = SchemaType.STRING, pattern = Ids.WORKSPACE_PATTERN)) String ws,
+                               @PathParam("id") @Pattern(regexp = Patterns.RESOURCE_ID) String id,
+                               @HeaderParam(IdempotentCalls.HEADER) @Parameter(description = IdempotentCalls.DESCRIPTION, schema = @Schema(type = SchemaType.STRING, pattern = Idempotency.KEY_PATTERN)) String idempotencyKey, @Context UriInfo uri) {
+        return lifecycle(id, "start", null, idempotencyKey, uri);
+    }
+
+    @GET
+    @Path("/{id}/usage")
+    @InWorkspace(Role.VIEWER)
+    @Operation(operationId = "listInstanceUsage", summary = "Metered usage of an instance")
+    @APIResponse(responseCode = "200", description = "A page of usage windows", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = ServiceDocs.UsagePage.class)))
+    public Uni<Response> usage(@PathParam("ws") @Parameter(schema = @Schema(type = SchemaType.STRING, pattern = Ids.WORKSPACE_PATTERN)) String ws,
+                               @PathParam("id") @Pattern(regexp = Patterns.RESOURCE_ID) String id,
+                               @QueryParam("pageSize") @Parameter(schema = @Schema(type = SchemaType.INTEGER, minimum = "1", maximum = "100")) String pageSize,
+                               @QueryParam("pageToken") @Parameter(schema = @Schema(type = SchemaType.STRING, pattern = Paging.TOKEN_PATTERN)) String pageToken) {
+        String query = Forwarder.param("pageSize", Paging.size(pageSize)) + Forwarder.param("pageToken", Paging.checkToken(pageToken));
+        return forwarder.forward(call, Service.INSTANCE, HttpMethod.GET, Forwarder.withQuery("/instances/" + id + "/usage", query), null, null);
+    }
+
+    @GET
+    @Path("/{id}/vpc-address")
+    @InWorkspace(Role.VIEWER)
+    @Operation(operationId = "getInstanceVpcAddress", summary = "The address clients in the VPC use to reach the instance")
+    @APIResponse(responseCode = "200", description = "The VPC address", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = VpcAddressView.class)))
+    public Uni<Response> vpcAddress(@PathParam("ws") @Parameter(schema = @Schema(type = SchemaType.STRING, pattern = Ids.WORKSPACE_PATTERN)) String ws,
+                                    @PathParam("id") @Pattern(regexp = Patterns.RESOURCE_ID) String id) {
+        return forwarder.send(call, Service.NETWORK, HttpMethod.GET, "/networks/" + id, null, null, r -> {
+            try {
+                JsonNode n = forwarder.mapper().readTree((byte[]) r.getEntity());
+                VpcAddressView view = new VpcAddressView(id, text(n, "status"), text(n, "vpcAddress"),
+                        n.hasNonNull("vpcPort") && n.get("vpcPort").canConvertToInt() ? n.get("vpcPort").asInt() : null);
+                return Response.ok(view, MediaType.APPLICATION_JSON).build();
+            } catch (IOException | RuntimeException e) {
+                throw new IllegalStateException("network-service answered an unreadable network for " + id, e);
+            }
+        });
+    }
+
+    @GET
+    @Path("/{id}/acl/entries")
+    @InWorkspace(Role.VIEWER)
+    @Operation(operationId = "listAclEntries", summary = "The instance's ACL entries (sources admitted to its load balancer)")
+    @APIResponse(responseCode = "200", description = "A page of ACL entries", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = ServiceDocs.AclEntryPage.class)))
+    public Uni<Response> aclEntries(@PathParam("ws") @Parameter(schema = @Schema(type = SchemaType.STRING, pattern = Ids.WORKSPACE_PATTERN)) String ws,
+                                    @PathParam("id") @Pattern(regexp = Patterns.RESOURCE_ID) String id,
+                                    @QueryParam("pageSize") @Parameter(schema = @Schema(type = SchemaType.INTEGER, minimum = "1", maximum = "100")) String pageSize,
+                                    @QueryParam("pageToken") @Parameter(schema = @Schema(type = SchemaType.STRING, pattern = Paging.TOKEN_PATTERN)) String pageToken) {
+        String query = Forwarder.param("pageSize", Paging.size(pageSize)) + Forwarder.param("pageToken", Paging.checkToken(pageToken));
+        return forwarder.forward(call, Service.NETWORK, HttpMethod.GET, Forwarder.withQuery("/networks/" + id + "/acl/entries", query), null, null);
+    }
+
+    @POST
+    @Path("/{id}/acl/entries")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @InWorkspace(Role.EDITOR)
+    @Audited(action = "acl.add", resource = "instance", idParam = "id")
+    @Operation(operationId = "addAclEntries", summary = "Admit sources: one entry (cidr) or several (entries)")
+    @APIResponse(responseCode = "200", description = "The ACL after the change", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = ServiceDocs.AclChange.class)))
+    public Uni<Response> addAclEntries(@PathParam("ws") @Parameter(schema = @Schema(type = SchemaType.STRING, pattern = Ids.WORKSPACE_PATTERN)) String ws,
+                                       @PathParam("id") @Pattern(regexp = Patterns.RESOURCE_ID) String id,
+                                       @HeaderParam(IdempotentCalls.HEADER) @Parameter(description = IdempotentCalls.DESCRIPTION, schema = @Schema(type = SchemaType.STRING, pattern = Idempotency.KEY_PATTERN)) String idempotencyKey,
+                                       @NotNull @Valid AclEntriesRequest body, @Context UriInfo uri) {
+        CallContext ctx = call.self();
+        return idempotent.runAsync(ctx.caller(), idempotencyKey, uri.getPath(), body,
+                () -> forwarder.forward(ctx, Service.NETWORK, HttpMethod.POST, "/networks/" + id + "/acl/entries", body, null));
+    }
+
+    @DELETE
+    @Path("/{id}/acl/entries")
+    @InWorkspace(Role.EDITOR)
+    @Audited(action = "acl.remove", resource = "instance", idParam = "id")
+    @Operation(operationId = "removeAclEntries", summary = "Stop admitting sources: the entries named by the cidr parameters")
+    @APIResponse(responseCode = "200", description = "The ACL after the change", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = ServiceDocs.AclChange.class)))
+    public Uni<Response> removeAclEntries(@PathParam("ws") @Parameter(schema = @Schema(type = SchemaType.STRING, pattern = Ids.WORKSPACE_PATTERN)) String ws,
+                                          @PathParam("id") @Pattern(regexp = Patterns.RESOURCE_ID) String id,
+                                          @QueryParam("cidr") @NotNull @Size(min = 1, max = 1000)
+                                          @Parameter(required = true, description = "An entry to remove; repeat for several.")
+                                          List<@Pattern(regexp = Patterns.CIDR) String> cidrs) {
+        StringBuilder query = new StringBuilder();
+        cidrs.forEach(c -> query.append(Forwarder.param("cidr", c)));
+        return forwarder.forward(call, Service.NETWORK, HttpMethod.DELETE, Forwarder.withQuery("/networks/" + id + "/acl/entries", query.toString()), null, null);
+    }
+
+    @GET
+    @Path("/{id}/diagnose")
+    @InWorkspace(Role.VIEWER)
+    @Operation(operationId = "diagnoseInstance", summary = "Would a client at this source address reach the instance? Layer by layer")
+    @APIResponse(responseCode = "200", description = "The diagnosis", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = ServiceDocs.Diagnosis.class)))
+    public Uni<Response> diagnose(@PathParam("ws") @Parameter(schema = @Schema(type = SchemaType.STRING, pattern = Ids.WORKSPACE_PATTERN)) String ws,
+                                  @PathParam("id") @Pattern(regexp = Patterns.RESOURCE_ID) String id,
+                                  @QueryParam("source") @NotNull @Pattern(regexp = "^[0-9A-Fa-f.:]{2,45}$")
+                                  @Parameter(required = true, description = "The client's IP address.") String source) {
+        return forwarder.forward(call, Service.NETWORK, HttpMethod.GET,
+                Forwarder.withQuery("/networks/" + id + "/diagnose", Forwarder.param("source", source)), null, null);
+    }
+
+    private Uni<Response> lifecycle(String id, String action, Object body, String idempotencyKey, UriInfo uri) {
+        CallContext ctx = call.self();
+        String downstreamKey = IdempotentCalls.downstreamKey(ctx.caller(), idempotencyKey);
+        return idempotent.runAsync(ctx.caller(), idempotencyKey, uri.getPath(), body,
+                () -> forwarder.forward(ctx, Service.INSTANCE, HttpMethod.POST, "/instances/" + id + "/" + action, body, downstreamKey));
+    }
+
+    private static String text(JsonNode n, String field) {
+        return n.hasNonNull(field) ? n.get(field).asText() : null;
+    }
+}

@@ -1,0 +1,129 @@
+package dev.dmsmlflow.gateway;
+
+import dev.dmsmlflow.gateway.support.Api;
+import dev.dmsmlflow.gateway.support.StandInServices;
+import dev.dmsmlflow.infra.LocalInfraTestResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.restassured.response.Response;
+
+import java.util.List;
+import java.util.Map;
+
+import static dev.dmsmlflow.gateway.support.Api.as;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@QuarkusTest
+@QuarkusTestResource(value = LocalInfraTestResource.class, initArgs = @ResourceArg(name = "service", value = "gateway"))
+@QuarkusTestResource(StandInServices.class)
+class GatewayForwardingTest {
+
+    @Test
+    void aCreateReachesInstanceServiceAsTheVerifiedMemberWithoutTheApiKey() {
+        String ws = Api.workspace();
+        String[] editor = Api.member(ws, "editor");
+        String name = Api.unique("fwd");
+        Response created = as(editor[1]).header("X-Request-Id", "req-" + name).header("Idempotency-Key", "k-" + name)
+                .header("X-Dms-Principal", "someone-else")
+                .body(Api.instanceBody(name)).post("/api/v1/workspaces/" + ws + "/instances");
+        created.then().statusCode(201).header("X-Request-Id", "req-" + name).body("workspaceId", equalTo(ws));
+        String id = created.path("id");
+        // the service's absolute Location becomes the public path
+        assertEquals("/api/v1/workspaces/" + ws + "/instances/" + id, created.header("Location"));
+
+        List<StandInServices.Received> got = StandInServices.RECEIVED.stream()
+                .filter(r -> r.method().equals("POST") && r.uri().equals("/instances") && r.body().contains(name)).toList();
+        assertEquals(1, got.size());
+        StandInServices.Received r = got.get(0);
+        JsonNode claims = r.claims();
+        assertTrue(claims != null, "the service token verifies with the public key");
+        assertEquals(editor[0], claims.get("sub").asText());
+        assertEquals(editor[0], claims.get("upn").asText());
+        assertEquals(ws, claims.get("dms_ws").asText());
+        assertEquals("editor", claims.get("dms_role").asText());
+        assertEquals(java.util.Set.of("editor", "viewer"), java.util.Set.copyOf(texts(claims.get("groups"))));
+        assertEquals("dms-gateway", claims.get("iss").asText());
+        assertEquals(120, claims.get("exp").asLong() - claims.get("iat").asLong());
+        assertTrue(claims.hasNonNull("jti"));
+        // never the caller's API key, in no header and not in the body
+        assertFalse(r.headers().get("authorization").contains("dms_"));
+        r.headers().values().forEach(v -> assertFalse(v.contains(editor[1]), v));
+        assertFalse(r.body().contains(editor[1]));
+        assertEquals("req-" + name, r.headers().get("x-request-id"));
+        assertFalse(r.headers().containsKey("x-dms-principal"), "caller-chosen identity headers are not forwarded");
+        // the idempotency key is forwarded, derived per member
+        assertTrue(r.headers().containsKey("idempotency-key"));
+        assertNotEquals("k-" + name, r.headers().get("idempotency-key"));
+        assertFalse(r.body().contains("workspaceId"), "the workspace travels in the token only");
+
+        // reads carry the reader's role
+        String[] viewer = Api.member(ws, "viewer");
+        as(viewer[1]).get("/api/v1/workspaces/" + ws + "/instances/" + id).then().statusCode(200).body("id", equalTo(id));
+        StandInServices.Received read = last("GET", "/instances/" + id);
+        assertEquals("viewer", read.claims().get("dms_role").asText());
+        assertEquals(viewer[0], read.claims().get("sub").asText());
+    }
+
+    @Test
+    void servicesProblemsPassThroughUnchanged() {
+        String ws = Api.workspace();
+        Response rejected = as(Api.admin()).body(Api.instanceBody(Api.unique("reject"))).post("/api/v1/workspaces/" + ws + "/instances");
+        rejected.then().statusCode(400).contentType("application/problem+json")
+                .body("field", equalTo("secondaryVSwitchId")).body("code", equalTo("VSWITCH_SAME_ZONE"))
+                .body("detail", equalTo("the two vSwitches are in the same zone"))
+                .body("type", equalTo("https://dms-mlflow.dev/problems/invalid-field"));
+        as(Api.admin()).body(Api.instanceBody(Api.unique("quota"))).post("/api/v1/workspaces/" + ws + "/instances").then()
+                .statusCode(409).contentType("application/problem+json").body("code", equalTo("INSTANCES_PER_WORKSPACE"));
+        // the gateway's own validation names the field before anything is forwarded
+        int before = StandInServices.RECEIVED.size();
+        Map<String, Object> bad = new java.util.HashMap<>(Api.instanceBody("9starts-with-a-digit"));
+        as(Api.admin()).body(bad).post("/api/v1/workspaces/" + ws + "/instances").then().statusCode(400)
+                .contentType("application/problem+json").body("field", equalTo("name")).body("code", equalTo("PATTERN"));
+        bad.remove("vpcId");
+        bad.put("name", "ok");
+        as(Api.admin()).body(bad).post("/api/v1/workspaces/" + ws + "/instances").then().statusCode(400).body("field", equalTo("vpcId"))
+                .body("code", equalTo("NOT_NULL"));
+        as(Api.admin()).body("{\"name\": ").post("/api/v1/workspaces/" + ws + "/instances").then().statusCode(400)
+                .contentType("application/problem+json");
+        assertEquals(before, StandInServices.RECEIVED.size());
+    }
+
+    @Test
+    void lifecycleAndNetworkRoutesAreForwarded() {
+        String ws = Api.workspace();
+        String id = Api.createInstance(Api.admin(), ws, Api.unique("life")).statusCode(201).extract().path("id");
+        as(Api.admin()).post("/api/v1/workspaces/" + ws + "/instances/" + id + "/release").then().statusCode(202)
+                .body("status", equalTo("RELEASING"));
+        as(Api.admin()).get("/api/v1/workspaces/" + ws + "/instances/" + id + "/vpc-address").then().statusCode(200)
+                .body("instanceId", equalTo(id)).body("vpcAddress", equalTo("127.0.0.1")).body("vpcPort", equalTo(18080))
+                .body("status", equalTo("ACTIVE"));
+        as(Api.admin()).delete("/api/v1/workspaces/" + ws + "/instances/" + id + "/acl/entries?cidr=10.0.0.0/24&cidr=fd00::/8")
+                .then().statusCode(200);
+        assertEquals("/networks/" + id + "/acl/entries?cidr=10.0.0.0%2F24&cidr=fd00%3A%3A%2F8", last("DELETE", "/networks/").uri());
+        as(Api.admin()).get("/api/v1/workspaces/" + ws + "/instances?pageSize=5&status=RUNNING").then().statusCode(200);
+        assertEquals("/instances?pageSize=5&status=RUNNING", last("GET", "/instances?").uri());
+        as(Api.admin()).get("/api/v1/workspaces/" + ws + "/instances?status=BOGUS").then().statusCode(400).body("field", equalTo("status"));
+        as(Api.admin()).get("/api/v1/workspaces/" + ws + "/instances/" + id + "/diagnose").then().statusCode(400).body("field", equalTo("source"));
+        as(Api.admin()).get("/api/v1/workspaces/" + ws + "/instances/bad..id").then().statusCode(400).body("field", equalTo("id"));
+    }
+
+    private static StandInServices.Received last(String method, String prefix) {
+        List<StandInServices.Received> all = StandInServices.RECEIVED.stream()
+                .filter(r -> r.method().equals(method) && r.uri().startsWith(prefix)).toList();
+        return all.get(all.size() - 1);
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> out = new java.util.ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+}

@@ -1,0 +1,236 @@
+package dev.dmsmlflow.gateway.support;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dmsmlflow.infra.ServiceKeys;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyFactory;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.spec.X509EncodedKeySpec;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Stands in for instance-service and network-service in the gateway's tests: one small Vert.x HTTP server that checks the
+ * service token as a real service would (RS256 signature with the test public key, issuer, audience, expiry), records
+ * every request, and answers like the services' internal APIs (scoping instances to the token's {@code dms_ws}).
+ * Also points the gateway's bootstrap at a fresh key file.
+ */
+public class StandInServices implements QuarkusTestResourceLifecycleManager {
+
+    /** One request as the stand-in received it. */
+    public record Received(String method, String uri, Map<String, String> headers, String body, JsonNode claims) {
+    }
+
+    public static final List<Received> RECEIVED = new CopyOnWriteArrayList<>();
+    public static volatile Path bootstrapKeyFile;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Map<String, ObjectNode> INSTANCES = new ConcurrentHashMap<>();
+    private static final Map<String, String> BY_IDEMPOTENCY_KEY = new ConcurrentHashMap<>();
+    private static final AtomicInteger SEQ = new AtomicInteger();
+
+    private Vertx vertx;
+    private PublicKey publicKey;
+
+    @Override
+    public Map<String, String> start() {
+        try {
+            String pem = Files.readString(ServiceKeys.forTests().publicKeyFile(), StandardCharsets.US_ASCII);
+            byte[] der = Base64.getDecoder().decode(pem.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", ""));
+            publicKey = KeyFactory.getInstance("RSA").generatePublic(new X509EncodedKeySpec(der));
+            bootstrapKeyFile = Files.createTempDirectory("dms-gw-").resolve("bootstrap-api-key");
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        vertx = Vertx.vertx();
+        HttpServer server = vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> handle(req, body.toString())));
+        int port;
+        try {
+            port = server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        String url = "http://127.0.0.1:" + port;
+        return Map.of("dms.gateway.instance-service-url", url, "dms.gateway.network-service-url", url,
+                "dms.gateway.bootstrap.key-file", bootstrapKeyFile.toString());
+    }
+
+    @Override
+    public void stop() {
+        if (vertx != null) {
+            vertx.close();
+        }
+    }
+
+    /** The requests received whose URI starts with {@code prefix}. */
+    public static List<Received> received(String prefix) {
+        return RECEIVED.stream().filter(r -> r.uri().startsWith(prefix)).toList();
+    }
+
+    public static String bootstrapKey() {
+        try {
+            return Files.readString(bootstrapKeyFile).trim();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void handle(HttpServerRequest req, String body) {
+        Map<String, String> headers = new ConcurrentHashMap<>();
+        req.headers().forEach(h -> headers.put(h.getKey().toLowerCase(), h.getValue()));
+        JsonNode claims = verify(req.getHeader("Authorization"));
+        RECEIVED.add(new Received(req.method().name(), req.uri(), headers, body, claims));
+        if (claims == null) {
+            problem(req, 401, "unauthorized", "a valid service token is required", null, null);
+            return;
+        }
+        String ws = claims.get("dms_ws").asText();
+        String path = req.path();
+        try {
+            if (req.method().name().equals("POST") && path.equals("/instances")) {
+                createInstance(req, ws, body);
+            } else if (req.method().name().equals("GET") && path.equals("/instances")) {
+                var items = JSON.createArrayNode();
+                INSTANCES.values().stream().filter(i -> i.get("workspaceId").asText().equals(ws)).forEach(items::add);
+                reply(req, 200, JSON.createObjectNode().set("items", items), null);
+            } else if (path.startsWith("/instances/")) {
+                String[] parts = path.substring("/instances/".length()).split("/");
+                ObjectNode instance = INSTANCES.get(parts[0]);
+                if (instance == null || !instance.get("workspaceId").asText().equals(ws)) {
+                    problem(req, 404, "not-found", "no instance " + parts[0], null, null);
+                } else if (parts.length == 1 && req.method().name().equals("GET")) {
+                    reply(req, 200, instance, null);
+                } else if (parts.length == 1 && req.method().name().equals("PATCH")) {
+                    reply(req, 200, instance, null);
+                } else if (parts.length == 2 && parts[1].equals("usage") && req.method().name().equals("GET")) {
+                    reply(req, 200, JSON.createObjectNode().set("items", JSON.createArrayNode()), null);
+                } else if (parts.length == 2 && req.method().name().equals("POST")) {
+                    ObjectNode copy = instance.deepCopy();
+                    copy.put("status", parts[1].equals("release") ? "RELEASING" : "REDEPLOYING");
+                    reply(req, 202, copy, null);
+                } else {
+                    problem(req, 404, "not-found", "no route", null, null);
+                }
+            } else if (path.startsWith("/networks/")) {
+                String[] parts = path.substring("/networks/".length()).split("/", 2);
+                String id = parts[0];
+                ObjectNode instance = INSTANCES.get(id);
+                if (instance == null || !instance.get("workspaceId").asText().equals(ws)) {
+                    problem(req, 404, "not-found", "no network for " + id, null, null);
+                } else if (parts.length == 2 && parts[1].equals("acl/entries")) {
+                    if (req.method().name().equals("GET")) {
+                        reply(req, 200, JSON.createObjectNode().set("items", JSON.createArrayNode()), null);
+                    } else {
+                        reply(req, 200, JSON.createObjectNode().put("instanceId", id).put("aclId", "acl-1").put("total", 1), null);
+                    }
+                } else if (parts.length == 2 && parts[1].equals("diagnose")) {
+                    reply(req, 200, JSON.createObjectNode().put("instanceId", id).put("source", req.getParam("source"))
+                            .put("admitted", false).set("layers", JSON.createArrayNode()), null);
+                } else {
+                    ObjectNode n = JSON.createObjectNode().put("instanceId", id).put("workspaceId", ws).put("status", "ACTIVE")
+                            .put("vpcAddress", "127.0.0.1").put("vpcPort", 18080).put("loadBalancerId", "lb-1");
+                    reply(req, 200, n, null);
+                }
+            } else {
+                problem(req, 404, "not-found", "no route", null, null);
+            }
+        } catch (IOException e) {
+            problem(req, 400, "invalid-body", "bad json", null, null);
+        }
+    }
+
+    private void createInstance(HttpServerRequest req, String ws, String body) throws IOException {
+        JsonNode b = JSON.readTree(body);
+        String name = b.path("name").asText();
+        if (name.startsWith("reject")) {
+            problem(req, 400, "invalid-field", "the two vSwitches are in the same zone", "secondaryVSwitchId", "VSWITCH_SAME_ZONE");
+            return;
+        }
+        if (name.startsWith("quota")) {
+            problem(req, 409, "quota-exceeded", "the workspace has its maximum of instances", null, "INSTANCES_PER_WORKSPACE");
+            return;
+        }
+        String key = req.getHeader("Idempotency-Key");
+        if (key != null && BY_IDEMPOTENCY_KEY.containsKey(ws + key)) {
+            ObjectNode existing = INSTANCES.get(BY_IDEMPOTENCY_KEY.get(ws + key));
+            req.response().putHeader("Idempotent-Replayed", "true");
+            reply(req, 201, existing, "/instances/" + existing.get("id").asText());
+            return;
+        }
+        String id = "mlflow-" + SEQ.incrementAndGet();
+        ObjectNode instance = JSON.createObjectNode().put("id", id).put("workspaceId", ws).put("name", name)
+                .put("status", "CREATING").put("spec", b.path("spec").asText());
+        INSTANCES.put(id, instance);
+        if (key != null) {
+            BY_IDEMPOTENCY_KEY.put(ws + key, id);
+        }
+        reply(req, 201, instance, "http://127.0.0.1:8081/instances/" + id);
+    }
+
+    /** The token's claims when it is a valid service token, else null. */
+    private JsonNode verify(String authorization) {
+        try {
+            if (authorization == null || !authorization.startsWith("Bearer ")) {
+                return null;
+            }
+            String[] parts = authorization.substring(7).split("\\.");
+            if (parts.length != 3) {
+                return null;
+            }
+            Signature s = Signature.getInstance("SHA256withRSA");
+            s.initVerify(publicKey);
+            s.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
+            if (!s.verify(Base64.getUrlDecoder().decode(parts[2]))) {
+                return null;
+            }
+            JsonNode header = JSON.readTree(Base64.getUrlDecoder().decode(parts[0]));
+            JsonNode claims = JSON.readTree(Base64.getUrlDecoder().decode(parts[1]));
+            long now = System.currentTimeMillis() / 1000;
+            boolean audienceOk = claims.path("aud").isArray() ? claims.path("aud").toString().contains("\"dms-services\"")
+                    : "dms-services".equals(claims.path("aud").asText());
+            if (!"RS256".equals(header.path("alg").asText()) || !"dms-gateway".equals(claims.path("iss").asText()) || !audienceOk
+                    || claims.path("exp").asLong() < now) {
+                return null;
+            }
+            return claims;
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    private static void reply(HttpServerRequest req, int status, JsonNode body, String location) {
+        if (location != null) {
+            req.response().putHeader("Location", location);
+        }
+        req.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.toString());
+    }
+
+    private static void problem(HttpServerRequest req, int status, String slug, String detail, String field, String code) {
+        ObjectNode p = JSON.createObjectNode().put("type", "https://dms-mlflow.dev/problems/" + slug).put("title", slug)
+                .put("status", status).put("detail", detail);
+        if (field != null) {
+            p.put("field", field);
+        }
+        if (code != null) {
+            p.put("code", code);
+        }
+        req.response().setStatusCode(status).putHeader("Content-Type", "application/problem+json").end(p.toString());
+    }
+}

@@ -23,7 +23,7 @@ final class AclCommands {
     static final class Add implements Callable<Integer> {
         @Mixin
         DmsCli.Common common;
-        @Parameters(index = "0", paramLabel = "INSTANCE")
+        @Parameters(index = "0", paramLabel = "INSTANCE", description = "id or name")
         String id;
         @Parameters(index = "1..*", arity = "1..*", paramLabel = "CIDR", description = "e.g. 10.0.1.0/24 or 127.0.0.1")
         List<String> cidrs;
@@ -63,7 +63,7 @@ final class AclCommands {
     static final class Remove implements Callable<Integer> {
         @Mixin
         DmsCli.Common common;
-        @Parameters(index = "0", paramLabel = "INSTANCE")
+        @Parameters(index = "0", paramLabel = "INSTANCE", description = "id or name")
         String id;
         @Parameters(index = "1..*", arity = "1..*", paramLabel = "CIDR")
         List<String> cidrs;
@@ -87,7 +87,7 @@ final class AclCommands {
     static final class ListEntries implements Callable<Integer> {
         @Mixin
         DmsCli.Common common;
-        @Parameters(paramLabel = "INSTANCE")
+        @Parameters(paramLabel = "INSTANCE", description = "id or name")
         String id;
         @Option(names = "--page-size")
         Integer pageSize;
@@ -107,7 +107,7 @@ final class AclCommands {
     static final class Diagnose implements Callable<Integer> {
         @Mixin
         DmsCli.Common common;
-        @Parameters(paramLabel = "INSTANCE")
+        @Parameters(paramLabel = "INSTANCE", description = "id or name")
         String id;
         @Option(names = "--source", required = true, description = "the client's source address, e.g. 10.0.1.15")
         String source;

@@ -20,7 +20,7 @@ final class AuditCommands implements Callable<Integer> {
     public Integer call() {
         DmsCli.Session s = new DmsCli.Session(common);
         s.printer.table(s.client().get(s.ws() + "/audit" + Query.of("pageSize", pageSize).and("pageToken", pageToken)),
-                "time", "memberId", "action", "resourceType", "resourceId", "outcome", "requestId");
+                "occurredAt", "memberId", "action", "resourceType", "resourceId", "outcome", "requestId");
         return 0;
     }
 }

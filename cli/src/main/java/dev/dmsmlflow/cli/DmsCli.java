@@ -126,7 +126,7 @@ public final class DmsCli {
             if (s.printer.json()) {
                 s.printer.raw(me);
             } else {
-                String who = GatewayClient.text(me, "name");
+                String who = GatewayClient.text(me, "displayName");
                 s.printer.line("Logged in to " + target + " as " + (who == null ? "" : who + " ")
                         + "(" + firstNonNull(GatewayClient.text(me, "id"), GatewayClient.text(me, "memberId")) + ")"
                         + (ws == null ? "; workspaces: " + String.join(", ", mine) + " (choose one with --workspace)" : "; workspace " + ws)
@@ -180,8 +180,8 @@ public final class DmsCli {
                 s.printer.raw(me);
                 return 0;
             }
-            s.printer.record(me, "id", "memberId", "name", "keyId");
-            s.printer.table(me.has("workspaces") ? me.get("workspaces") : me.path("memberships"), "id", "workspaceId", "name", "role");
+            s.printer.record(me, "id", "displayName", "createdAt");
+            s.printer.table(me.path("workspaces"), "id", "name", "role");
             return 0;
         }
     }

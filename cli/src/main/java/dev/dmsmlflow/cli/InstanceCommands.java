@@ -33,8 +33,34 @@ final class InstanceCommands {
         int waitSeconds;
     }
 
-    static String path(DmsCli.Session s, String id) {
-        return s.ws() + "/instances/" + GatewayClient.enc(id);
+    /** The API path of the instance named by {@code ref}: its id, or its name when exactly one live instance has it. */
+    static String path(DmsCli.Session s, String ref) {
+        return s.ws() + "/instances/" + GatewayClient.enc(resolve(s, ref));
+    }
+
+    /** An instance id from an id or a name (names are resolved among the workspace's instances that are not released). */
+    static String resolve(DmsCli.Session s, String ref) {
+        try {
+            java.util.UUID.fromString(ref);
+            return ref;
+        } catch (IllegalArgumentException notAnId) {
+            java.util.List<String> ids = new java.util.ArrayList<>();
+            String token = null;
+            do {
+                JsonNode page = s.client().get(s.ws() + "/instances" + Query.of("pageSize", 100).and("pageToken", token));
+                for (JsonNode i : page.path("items")) {
+                    if (ref.equals(GatewayClient.text(i, "name")) && !"RELEASED".equals(GatewayClient.text(i, "status"))) {
+                        ids.add(GatewayClient.text(i, "id"));
+                    }
+                }
+                token = GatewayClient.text(page, "nextPageToken");
+            } while (token != null);
+            if (ids.size() == 1) {
+                return ids.get(0);
+            }
+            throw new CliException(ids.isEmpty() ? "no instance named " + ref + " in workspace " + s.workspace()
+                    : ids.size() + " instances are named " + ref + ": use an id (" + String.join(", ", ids) + ")", CliException.NOT_FOUND);
+        }
     }
 
     /** Prints the answer of a slow operation, or waits for its end first. */
@@ -53,10 +79,15 @@ final class InstanceCommands {
         }
     }
 
+    /** The URI an MLflow client is given: the VPC address when it is one, else built from host and port, else the tracking URI. */
     static String firstUri(JsonNode i) {
         String vpc = GatewayClient.text(i, "vpcAddress");
         if (vpc != null && vpc.contains("://")) {
             return vpc;
+        }
+        String port = GatewayClient.text(i, "vpcPort");
+        if (vpc != null && port != null) {
+            return "http://" + vpc + ":" + port;
         }
         return GatewayClient.text(i, "trackingUri");
     }
@@ -130,7 +161,7 @@ final class InstanceCommands {
     static final class Get implements Callable<Integer> {
         @Mixin
         DmsCli.Common common;
-        @Parameters(paramLabel = "ID")
+        @Parameters(paramLabel = "INSTANCE", description = "id or name")
         String id;
 
         @Override
@@ -145,7 +176,7 @@ final class InstanceCommands {
     static final class Edit implements Callable<Integer> {
         @Mixin
         DmsCli.Common common;
-        @Parameters(paramLabel = "ID")
+        @Parameters(paramLabel = "INSTANCE", description = "id or name")
         String id;
         @Option(names = "--name")
         String name;
@@ -180,7 +211,7 @@ final class InstanceCommands {
         DmsCli.Common common;
         @Mixin
         WaitOptions waitOptions;
-        @Parameters(paramLabel = "ID")
+        @Parameters(paramLabel = "INSTANCE", description = "id or name")
         String id;
 
         abstract String action();
@@ -260,14 +291,14 @@ final class InstanceCommands {
     static final class VpcAddress implements Callable<Integer> {
         @Mixin
         DmsCli.Common common;
-        @Parameters(paramLabel = "ID")
+        @Parameters(paramLabel = "INSTANCE", description = "id or name")
         String id;
 
         @Override
         public Integer call() {
             DmsCli.Session s = new DmsCli.Session(common);
             JsonNode a = s.client().get(path(s, id) + "/vpc-address");
-            s.printer.record(a, "instanceId", "vpcAddress", "trackingUri", "host", "port", "status");
+            s.printer.record(a, "instanceId", "status", "vpcAddress", "vpcPort");
             String uri = firstUri(a);
             if (uri != null) {
                 s.printer.line("\nmlflow.set_tracking_uri(\"" + uri + "\")");
@@ -280,7 +311,7 @@ final class InstanceCommands {
     static final class Usage implements Callable<Integer> {
         @Mixin
         DmsCli.Common common;
-        @Parameters(paramLabel = "ID")
+        @Parameters(paramLabel = "INSTANCE", description = "id or name")
         String id;
         @Option(names = "--page-size")
         Integer pageSize;
@@ -291,7 +322,7 @@ final class InstanceCommands {
         public Integer call() {
             DmsCli.Session s = new DmsCli.Session(common);
             String q = Query.of("pageSize", pageSize).and("pageToken", pageToken).toString();
-            s.printer.table(s.client().get(path(s, id) + "/usage" + q), "windowStart", "windowEnd", "quantity", "unit", "spec");
+            s.printer.table(s.client().get(path(s, id) + "/usage" + q), "windowStart", "windowEnd", "quantity", "unit");
             return 0;
         }
     }

@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
         subcommands = {KeyCommands.Create.class, KeyCommands.ListKeys.class, KeyCommands.Revoke.class})
 final class KeyCommands {
 
-    static final String[] COLUMNS = {"id", "name", "memberId", "workspaceId", "createdAt", "expiresAt", "lastUsedAt", "revokedAt"};
+    static final String[] COLUMNS = {"id", "name", "memberId", "workspaceId", "status", "createdAt", "expiresAt", "lastUsedAt"};
 
     @Command(mixinStandardHelpOptions = true, name = "create", description = "Create an API key; its secret is printed once and never again.")
     static final class Create implements Callable<Integer> {
@@ -59,7 +59,7 @@ final class KeyCommands {
                 return 0;
             }
             s.printer.record(key, COLUMNS);
-            String secret = DmsCli.firstNonNull(GatewayClient.text(key, "key"), GatewayClient.text(key, "apiKey"));
+            String secret = GatewayClient.text(key, "apiKey");
             s.printer.line("\n" + secret + "\n\nThis is the only time the key is shown: store it now (e.g. dms login, or DMS_API_KEY).");
             return 0;
         }

@@ -14,7 +14,7 @@ import java.util.concurrent.Callable;
         subcommands = {MemberCommands.ListMembers.class, MemberCommands.Add.class, MemberCommands.SetRole.class, MemberCommands.Remove.class})
 final class MemberCommands {
 
-    static final String[] COLUMNS = {"memberId", "id", "name", "role", "createdAt"};
+    static final String[] COLUMNS = {"memberId", "displayName", "role", "addedAt"};
 
     @Command(mixinStandardHelpOptions = true, name = "list", description = "List the workspace's members.")
     static final class ListMembers implements Callable<Integer> {
@@ -52,13 +52,13 @@ final class MemberCommands {
             DmsCli.Session s = new DmsCli.Session(common);
             ObjectNode body = GatewayClient.JSON.createObjectNode().put("role", role);
             if (name != null) {
-                body.put("name", name);
+                body.put("displayName", name);
             } else {
                 body.put("memberId", member);
             }
             JsonNode m = s.client().post(s.ws() + "/members", body);
             s.printer.record(m, COLUMNS);
-            s.printer.line("\nNext: dms key create --for " + DmsCli.firstNonNull(GatewayClient.text(m, "memberId"), GatewayClient.text(m, "id"))
+            s.printer.line("\nNext: dms key create --for " + GatewayClient.text(m, "memberId")
                     + " (a key scoped to this workspace, shown once)");
             return 0;
         }

@@ -14,7 +14,7 @@ import java.util.concurrent.Callable;
                 WorkspaceCommands.Use.class})
 final class WorkspaceCommands {
 
-    static final String[] COLUMNS = {"id", "name", "role", "description", "createdAt"};
+    static final String[] COLUMNS = {"id", "name", "role", "createdAt", "updatedAt"};
 
     @Command(mixinStandardHelpOptions = true, name = "list", description = "Your workspaces and your role in each.")
     static final class ListWorkspaces implements Callable<Integer> {
@@ -49,23 +49,13 @@ final class WorkspaceCommands {
     static final class Create implements Callable<Integer> {
         @Mixin
         DmsCli.Common common;
-        @Option(names = "--id", description = "workspace id (default: generated)")
-        String id;
         @Option(names = "--name", required = true)
         String name;
-        @Option(names = "--description")
-        String description;
 
         @Override
         public Integer call() {
             DmsCli.Session s = new DmsCli.Session(common);
             ObjectNode body = GatewayClient.JSON.createObjectNode().put("name", name);
-            if (id != null) {
-                body.put("id", id);
-            }
-            if (description != null) {
-                body.put("description", description);
-            }
             s.printer.record(s.client().post("/api/v1/workspaces", body), COLUMNS);
             return 0;
         }

@@ -70,7 +70,7 @@ class CliTest {
             return;
         }
         switch (x.getRequestMethod() + " " + path) {
-            case "GET /api/v1/me" -> respond(x, 200, "{\"id\":\"mem_1\",\"name\":\"ada\",\"workspaces\":[{\"id\":\"ws-1\",\"name\":\"one\",\"role\":\"owner\"}]}");
+            case "GET /api/v1/me" -> respond(x, 200, "{\"id\":\"mem_1\",\"displayName\":\"ada\",\"workspaces\":[{\"id\":\"ws-1\",\"name\":\"one\",\"role\":\"owner\"}]}");
             case "POST /api/v1/workspaces/ws-1/instances" -> {
                 idempotencyKeys.add(x.getRequestHeaders().getFirst("Idempotency-Key"));
                 if (creates.incrementAndGet() == 1) { // the first attempt is cut off: the client must retry with the same key
@@ -82,17 +82,17 @@ class CliTest {
                     respond(x, 400, "{\"title\":\"Invalid request field\",\"status\":400,\"detail\":\"both vSwitches are in zone-a\","
                             + "\"field\":\"secondaryVSwitchId\",\"code\":\"SAME_ZONE\"}");
                 } else {
-                    respond(x, 202, "{\"id\":\"mlflow-1\",\"name\":\"n\",\"status\":\"CREATING\"}");
+                    respond(x, 202, "{\"id\":\"00000000-0000-4000-8000-000000000001\",\"name\":\"n\",\"status\":\"CREATING\"}");
                 }
             }
-            case "GET /api/v1/workspaces/ws-1/instances/mlflow-1" -> {
+            case "GET /api/v1/workspaces/ws-1/instances/00000000-0000-4000-8000-000000000001" -> {
                 int n = polls.incrementAndGet();
-                respond(x, 200, n < 3 ? "{\"id\":\"mlflow-1\",\"status\":\"CREATING\"}"
-                        : "{\"id\":\"mlflow-1\",\"status\":\"RUNNING\",\"vpcAddress\":\"http://127.0.0.1:40001\"}");
+                respond(x, 200, n < 3 ? "{\"id\":\"00000000-0000-4000-8000-000000000001\",\"status\":\"CREATING\"}"
+                        : "{\"id\":\"00000000-0000-4000-8000-000000000001\",\"status\":\"RUNNING\",\"vpcAddress\":\"http://127.0.0.1:40001\"}");
             }
-            case "GET /api/v1/workspaces/ws-1/instances/mlflow-bad" ->
-                    respond(x, 200, "{\"id\":\"mlflow-bad\",\"status\":\"CREATE_FAILED\",\"statusReason\":{\"code\":\"COMPUTE_FAILED\",\"message\":\"no room\"}}");
-            case "POST /api/v1/workspaces/ws-1/instances/mlflow-bad/start" -> respond(x, 202, "{\"id\":\"mlflow-bad\",\"status\":\"STARTING\"}");
+            case "GET /api/v1/workspaces/ws-1/instances/00000000-0000-4000-8000-0000000000bd" ->
+                    respond(x, 200, "{\"id\":\"00000000-0000-4000-8000-0000000000bd\",\"status\":\"CREATE_FAILED\",\"statusReason\":{\"code\":\"COMPUTE_FAILED\",\"message\":\"no room\"}}");
+            case "POST /api/v1/workspaces/ws-1/instances/00000000-0000-4000-8000-0000000000bd/start" -> respond(x, 202, "{\"id\":\"00000000-0000-4000-8000-0000000000bd\",\"status\":\"STARTING\"}");
             default -> respond(x, 404, "{\"title\":\"Resource not found\",\"status\":404,\"detail\":\"no such resource\"}");
         }
     }
@@ -158,7 +158,7 @@ class CliTest {
     @Test
     void waitingExitsNonZeroWhenTheInstanceFails() {
         login();
-        int code = withConfig(() -> dms("instance", "start", "mlflow-bad", "--wait"));
+        int code = withConfig(() -> dms("instance", "start", "00000000-0000-4000-8000-0000000000bd", "--wait"));
         assertEquals(1, code);
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("CREATE_FAILED: no room (COMPUTE_FAILED)"), err.toString());
     }
@@ -166,7 +166,7 @@ class CliTest {
     @Test
     void aBadKeyExitsWithTheAuthCodeAndSaysWhatToDo() {
         new CliConfig("http://127.0.0.1:" + server.getAddress().getPort(), "dms_wrong", "ws-1").save(env());
-        int code = withConfig(() -> dms("instance", "get", "mlflow-1"));
+        int code = withConfig(() -> dms("instance", "get", "00000000-0000-4000-8000-000000000001"));
         assertEquals(CliException.AUTH, code);
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("run dms login"), err.toString());
     }

@@ -12,6 +12,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -30,7 +31,12 @@ public final class Api {
     }
 
     /** A response: status, content type, body text and (when it parses) its JSON. */
-    public record Resp(int status, String contentType, String body, JsonNode json) {
+    public record Resp(int status, String contentType, String body, JsonNode json, java.net.http.HttpHeaders headers) {
+        /** The first value of a response header, or null. */
+        public String header(String name) {
+            return headers == null ? null : headers.firstValue(name).orElse(null);
+        }
+
         public String text(String field) {
             JsonNode n = json.path(field);
             return n.isMissingNode() || n.isNull() ? null : n.asText();
@@ -105,6 +111,47 @@ public final class Api {
         }
     }
 
+    /** A client of the public API (the gateway) sending {@code Authorization: Bearer <apiKey>} (null: no header). */
+    public static KeyClient withKey(String apiKey) {
+        return new KeyClient(apiKey);
+    }
+
+    /** Calls the gateway with an API key, as users and the CLI do; {@code headers} adds e.g. {@code Idempotency-Key}. */
+    public record KeyClient(String apiKey) {
+
+        public Resp call(String method, String url, Object body, String... headers) {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url));
+            if (body != null) {
+                b.header("content-type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(json(body)));
+            } else {
+                b.method(method, HttpRequest.BodyPublishers.noBody());
+            }
+            if (apiKey != null) {
+                b.header("Authorization", "Bearer " + apiKey);
+            }
+            for (int i = 0; i + 1 < headers.length; i += 2) {
+                b.header(headers[i], headers[i + 1]);
+            }
+            return send(b);
+        }
+
+        public Resp get(String url) {
+            return call("GET", url, null);
+        }
+
+        public Resp post(String url, Object body, String... headers) {
+            return call("POST", url, body == null ? Map.of() : body, headers);
+        }
+
+        public Resp patch(String url, Object body) {
+            return call("PATCH", url, body);
+        }
+
+        public Resp delete(String url) {
+            return call("DELETE", url, null);
+        }
+    }
+
     private static String json(Object body) {
         try {
             return body instanceof String s ? s : JSON.writeValueAsString(body);
@@ -116,7 +163,7 @@ public final class Api {
     private static Resp send(HttpRequest.Builder b) {
         try {
             HttpResponse<String> r = HTTP.send(b.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
-            return new Resp(r.statusCode(), r.headers().firstValue("content-type").orElse(""), r.body(), parse(r.body()));
+            return new Resp(r.statusCode(), r.headers().firstValue("content-type").orElse(""), r.body(), parse(r.body()), r.headers());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

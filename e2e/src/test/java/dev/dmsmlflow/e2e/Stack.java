@@ -45,6 +45,11 @@ public final class Stack implements AutoCloseable {
     private int instanceStarts = 1;
     private final boolean ownsPostgres;
     private final Thread hook;
+    private volatile Process gateway;
+    /** The api-gateway's public URL, management URL and bootstrap owner key, once {@link #startGateway} ran. */
+    public volatile String gatewayUrl;
+    public volatile String gatewayManagementUrl;
+    public volatile String bootstrapKey;
 
     private Stack(Path root, Path dir, LocalPostgres pg, LocalKafka kafka, int networkPort, int instancePort,
                   int networkManagementPort, int instanceManagementPort,
@@ -204,6 +209,46 @@ public final class Stack implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts the packaged api-gateway in front of this stack's services (as {@code ./dms up} does: its own database, the
+     * signing key of {@link ServiceKeys#forTests()}, a bootstrap owner key written to {@code dir/bootstrap-api-key}) and
+     * waits until it is ready. {@code jvmOptions} are passed to its JVM (e.g. {@code -Ddms.gateway.rate-limit.rate=...}).
+     */
+    public synchronized void startGateway(List<String> jvmOptions) {
+        if (gateway != null) {
+            throw new IllegalStateException("the gateway already runs");
+        }
+        Path jar = root.resolve("api-gateway/target/quarkus-app/quarkus-run.jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: build first (mvn -pl e2e -am install -DskipTests)");
+        }
+        pg.createDatabase("api_gateway");
+        int port = freePort();
+        int managementPort = freePort();
+        Path keyFile = dir.resolve("bootstrap-api-key");
+        Path log = dir.resolve("api-gateway.log");
+        Map<String, String> env = new java.util.HashMap<>();
+        env.put("DMS_HTTP_PORT", String.valueOf(port));
+        env.put("DMS_MANAGEMENT_PORT", String.valueOf(managementPort));
+        env.put("DMS_DB_URL", pg.jdbcUrl("api_gateway"));
+        env.put("DMS_DB_USER", pg.username());
+        env.put("DMS_DB_PASSWORD", pg.password());
+        env.put("DMS_KAFKA_BOOTSTRAP", kafka.bootstrapServers());
+        env.put("DMS_INSTANCE_URL", instanceUrl);
+        env.put("DMS_NETWORK_URL", networkUrl);
+        env.put("DMS_GATEWAY_SIGNING_KEY_FILE", ServiceKeys.forTests().signingKeyFile().toString());
+        env.put("DMS_BOOTSTRAP_KEY_FILE", keyFile.toString());
+        gateway = launch(jar, log, env, jvmOptions);
+        gatewayUrl = "http://127.0.0.1:" + port;
+        gatewayManagementUrl = "http://127.0.0.1:" + managementPort;
+        awaitReady("api-gateway", gateway, gatewayManagementUrl, log);
+        try {
+            bootstrapKey = Files.readString(keyFile).trim();
+        } catch (IOException e) {
+            throw new UncheckedIOException("the gateway wrote no bootstrap key to " + keyFile, e);
+        }
+    }
+
     /** Kills instance-service with SIGKILL (no shutdown: its tracking servers keep running, as after a crash). */
     public void killInstanceService() throws InterruptedException {
         instance.destroyForcibly().waitFor();
@@ -242,6 +287,9 @@ public final class Stack implements AutoCloseable {
     }
 
     private void stopAll() {
+        if (gateway != null) {
+            stop(gateway);
+        }
         // instance-service first (it stops its tracking servers), then network-service (its proxies go with it)
         stop(instance);
         // whatever tracking server outlived it (a killed service leaves them running by design)

@@ -122,7 +122,7 @@ final class AclCommands {
             }
             boolean admitted = d.path("admitted").asBoolean();
             s.printer.line(source + (admitted ? " is admitted" : " is refused"));
-            s.printer.table(d.path("layers"), "layer", "allowed", "reason");
+            s.printer.table(d.path("layers"), "layer", "admitted", "reason");
             return admitted ? 0 : CliException.FAILED;
         }
     }

@@ -74,7 +74,7 @@ final class InstanceCommands {
         if (!s.printer.json() && "RUNNING".equals(GatewayClient.text(shown, "status"))) {
             String uri = firstUri(shown);
             if (uri != null) {
-                s.printer.line("\nmlflow.set_tracking_uri(\"" + uri + "\")   # after: dms acl add " + GatewayClient.text(shown, "id") + " <your CIDR>");
+                s.printer.line("\nmlflow.set_tracking_uri(\"" + uri + "\")   # after: ./dms acl add " + GatewayClient.text(shown, "name") + " <your address or CIDR>");
             }
         }
     }

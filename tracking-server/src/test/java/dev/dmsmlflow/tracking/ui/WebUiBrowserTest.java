@@ -63,14 +63,20 @@ class WebUiBrowserTest {
     Browser browser;
     ReverseProxy proxy;
     SeedRun seed;
+    String missingBrowser;
     final List<String> failures = Collections.synchronizedList(new ArrayList<>());
-    final List<String> tolerated = Collections.synchronizedList(new ArrayList<>());
+    /** Distinct paths of tolerated calls (see {@link #OTHER_BRANCH}). */
+    final java.util.Set<String> tolerated = Collections.synchronizedSet(new java.util.TreeSet<>());
 
     @BeforeAll
     void start() throws Exception {
         Path chromium = Paths.get(System.getProperty("dms.chromium", "/usr/bin/chromium"));
-        Assumptions.assumeTrue(Files.isExecutable(chromium), "SKIPPED: no chromium binary at " + chromium
-                + " (apt-get install -y chromium, or -Ddms.chromium=/path/to/chromium); the web UI browser test did not run");
+        if (!Files.isExecutable(chromium)) {
+            missingBrowser = "SKIPPED: no chromium binary at " + chromium
+                    + " (apt-get install -y chromium, or -Ddms.chromium=/path/to/chromium): the web UI browser test did not run";
+            System.out.println("WebUiBrowserTest " + missingBrowser);
+            return;
+        }
         seed = SeedRun.create(new Api(root.toString()));
         proxy = new ReverseProxy(root.getHost(), root.getPort());
         playwright = Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
@@ -138,7 +144,7 @@ class WebUiBrowserTest {
     private void record(String url, String what) {
         if (OTHER_BRANCH.matcher(url == null ? "" : url.replaceFirst("^https?://[^/]+", "")).find()
                 && !Boolean.getBoolean("dms.ui.strict")) {
-            tolerated.add(what);
+            tolerated.add(url.replaceFirst("^https?://[^/]+", "").replaceFirst("[?:].*$", ""));
         } else {
             failures.add(what);
         }
@@ -175,6 +181,7 @@ class WebUiBrowserTest {
 
     @Test
     void theSeedRunRendersInTheWebUi() {
+        Assumptions.assumeTrue(missingBrowser == null, missingBrowser);
         Page page = open();
         step(page, "experiments", () -> {
             page.navigate(base());
@@ -202,6 +209,27 @@ class WebUiBrowserTest {
             plot.waitFor();
             assertTrue(plot.boundingBox().width > 50, "the metric chart has a size");
         });
+        step(page, "metric-page", () -> {
+            go(page, "/experiments/" + seed.experimentId + "/runs/" + seed.runId);
+            page.getByText("accuracy", new Page.GetByTextOptions().setExact(true)).first().click();
+            page.locator(".js-plotly-plot, canvas, svg.main-svg").first().waitFor();
+        });
+        step(page, "run-artifacts", () -> {
+            go(page, "/experiments/" + seed.experimentId + "/runs/" + seed.runId + "/artifacts");
+            // a run's artifacts page shows its logged model's files
+            see(page, "requirements.txt");
+            page.getByText("MLmodel", new Page.GetByTextOptions().setExact(true)).first().click();
+            see(page, "python_function");
+        });
+        step(page, "experiment-models", () -> {
+            go(page, "/experiments/" + seed.experimentId + "/models");
+            see(page, "iris_model");
+        });
+        step(page, "logged-model", () -> {
+            go(page, "/experiments/" + seed.experimentId + "/models/" + seed.modelId);
+            see(page, "n_estimators");
+            see(page, "accuracy");
+        });
         step(page, "logged-model-artifacts", () -> {
             go(page, "/experiments/" + seed.experimentId + "/models/" + seed.modelId + "/artifacts");
             see(page, "MLmodel");
@@ -212,6 +240,17 @@ class WebUiBrowserTest {
             go(page, "/compare-runs?runs=[%22" + seed.runId + "%22]&experiments=[%22" + seed.experimentId + "%22]");
             see(page, "n_estimators");
         });
+        // the experiment's other pages, reached as a user does: from the sidebar
+        for (String item : List.of("Overview", "Traces", "Sessions", "Judges", "Datasets", "Evaluation runs", "Prompts",
+                "Agent versions", "Training runs")) {
+            step(page, "experiment-" + item.toLowerCase().replace(' ', '-'), () -> {
+                go(page, "/experiments/" + seed.experimentId + "/runs");
+                see(page, SeedRun.RUN_NAME);
+                page.getByText(item, new Page.GetByTextOptions().setExact(true)).first().click();
+                page.waitForTimeout(3000); // let the page's calls land
+                see(page, SeedRun.EXPERIMENT);
+            });
+        }
         step(page, "registered-models", () -> {
             go(page, "/models");
             see(page, SeedRun.REGISTERED_MODEL);
@@ -228,7 +267,8 @@ class WebUiBrowserTest {
         page.waitForTimeout(2000);
         page.close();
         if (!tolerated.isEmpty()) {
-            LOG.warnf("UI calls for endpoints of the other branch (tolerated until merged): %s", tolerated);
+            System.out.println("WebUiBrowserTest: UI calls answered 404 here that the other branch implements "
+                    + "(tolerated until merged; -Ddms.ui.strict=true fails on them): " + tolerated);
         }
         assertEquals(List.of(), failures, "failed requests or console errors while walking the UI");
     }

@@ -15,19 +15,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * its params, metrics and tags, a logged sklearn model whose files go through the artifact proxy, the
  * run finished), plus the model registered from it, so UI tests see what a user of the seed sees.
  */
-final class SeedRun {
-    static final String EXPERIMENT = "Iris Classification";
-    static final String RUN_NAME = "RandomForest_Iris";
-    static final String REGISTERED_MODEL = "iris-classifier";
-    static final Map<String, String> PARAMS = Map.of("n_estimators", "100", "max_depth", "3", "random_state", "42",
+public final class SeedRun {
+    public static final String EXPERIMENT = "Iris Classification";
+    public static final String RUN_NAME = "RandomForest_Iris";
+    public static final String REGISTERED_MODEL = "iris-classifier";
+    public static final Map<String, String> PARAMS = Map.of("n_estimators", "100", "max_depth", "3", "random_state", "42",
             "test_size", "0.2");
-    static final Map<String, Double> METRICS = Map.of("accuracy", 0.9666666666666667, "precision", 0.9696969696969696,
+    public static final Map<String, Double> METRICS = Map.of("accuracy", 0.9666666666666667, "precision", 0.9696969696969696,
             "recall", 0.9666666666666667, "f1_score", 0.9665831244778613);
     static final List<String> MODEL_FILES = List.of("MLmodel", "model.pkl", "conda.yaml", "python_env.yaml", "requirements.txt");
 
-    final String experimentId;
-    final String runId;
-    final String modelId;
+    public final String experimentId;
+    public final String runId;
+    public final String modelId;
 
     private SeedRun(String experimentId, String runId, String modelId) {
         this.experimentId = experimentId;
@@ -35,7 +35,7 @@ final class SeedRun {
         this.modelId = modelId;
     }
 
-    static SeedRun create(Api api) {
+    public static SeedRun create(Api api) {
         String exp = ok(api.post("experiments/create", obj("name", EXPERIMENT))).get("experiment_id").asText();
         long start = System.currentTimeMillis() - 5_000;
         List<Map<String, String>> tags = List.of(Map.of("key", "mlflow.user", "value", "data-scientist"),

@@ -75,6 +75,18 @@ public class UiRoutes implements RouteProvider {
         for (String root : List.of("/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/")) {
             r.absolute(HttpMethod.POST, root + "experiments/search-datasets", this::searchDatasets);
         }
+        // The AI gateway (LLM provider credentials, endpoints, budgets) is not offered: its pages show
+        // their set-up state, and its lists are empty, as on an upstream server where nothing was set up.
+        r.absolute(HttpMethod.GET, "/ajax-api/3.0/mlflow/gateway/secrets/config", req -> g -> {
+            g.writeStartObject();
+            g.writeBooleanField("secrets_available", false);
+            g.writeBooleanField("using_default_passphrase", true);
+            g.writeEndObject();
+        });
+        for (String list : List.of("endpoints/list", "secrets/list", "model-definitions/list", "budgets/list",
+                "guardrails/list", "endpoints/bindings/list")) {
+            r.absolute(HttpMethod.GET, "/ajax-api/3.0/mlflow/gateway/" + list, req -> JsonBody.EMPTY);
+        }
     }
 
     /** Distinct (experiment, dataset name, digest, context) of the datasets logged to runs of the experiments. */

@@ -63,6 +63,9 @@ class UiEndpointsTest {
         Resp gw = api.send("GET", "/ajax-api/2.0/mlflow/gateway-proxy?gateway_path=api/2.0/endpoints", null, null);
         assertEquals("{\"endpoints\":[]}", gw.text());
         assertEquals("{\"endpoints\":[]}", api.send("POST", "/ajax-api/2.0/mlflow/gateway-proxy", "{}", "application/json").text());
+        Resp secrets = api.send("GET", "/ajax-api/3.0/mlflow/gateway/secrets/config", null, null);
+        assertFalse(secrets.json().get("secrets_available").asBoolean(), secrets.toString());
+        assertEquals("{}", api.send("GET", "/ajax-api/3.0/mlflow/gateway/endpoints/list", null, null).text());
         Resp assistant = api.send("GET", "/ajax-api/3.0/mlflow/assistant/config", null, null);
         assertEquals("{\"providers\":{},\"projects\":{}}", assistant.text());
         Resp telemetry = api.send("GET", "/ajax-api/3.0/mlflow/ui-telemetry", null, null);

@@ -251,6 +251,13 @@ class WebUiBrowserTest {
                 see(page, SeedRun.EXPERIMENT);
             });
         }
+        // the global pages
+        for (String path : List.of("/experiments", "/prompts", "/gateway", "/gateway/api-keys", "/settings")) {
+            step(page, "global" + path.replace('/', '-'), () -> {
+                go(page, path);
+                page.waitForTimeout(3000); // let the page's calls land
+            });
+        }
         step(page, "registered-models", () -> {
             go(page, "/models");
             see(page, SeedRun.REGISTERED_MODEL);

@@ -29,8 +29,32 @@ public class UiRoutes implements RouteProvider {
     @Inject
     Db db;
 
+    /** index.html of the UI (small; read once), or null when the build did not unpack the UI. */
+    private static final byte[] INDEX = readIndex();
+
+    private static byte[] readIndex() {
+        try (java.io.InputStream in = UiRoutes.class.getResourceAsStream("/META-INF/resources/index.html")) {
+            return in == null ? null : in.readAllBytes();
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
     @Override
     public void register(Routes r) {
+        // The page itself must not be cached (it names the bundle of this UI version; a cached one would
+        // keep an upgraded server's users on the old bundle); the hashed bundle files are cached for long.
+        for (String page : List.of("/", "/index.html", "/static-files/index.html")) {
+            r.router().route(HttpMethod.GET, page).handler(ctx -> {
+                if (INDEX == null) {
+                    ctx.response().setStatusCode(404).putHeader("Content-Type", "text/plain; charset=utf-8")
+                            .end("The MLflow web UI is not part of this build (it is unpacked from the mlflow wheel at build time).");
+                    return;
+                }
+                ctx.response().putHeader("Content-Type", "text/html; charset=utf-8").putHeader("Cache-Control", "no-cache")
+                        .end(io.vertx.core.buffer.Buffer.buffer(INDEX));
+            });
+        }
         for (String root : List.of("/api/3.0/mlflow/", "/ajax-api/3.0/mlflow/")) {
             // upstream: the store's kind and whether workspaces are on; ours is a SQL store without workspaces
             r.absolute(HttpMethod.GET, root + "server-info", req -> g -> {

@@ -52,6 +52,35 @@ class UiEndpointsTest {
         assertEquals(404, api.send("GET", "/static-files/nope.js", null, null).status());
     }
 
+    private java.net.http.HttpResponse<byte[]> raw(String path, String acceptEncoding) throws Exception {
+        java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                root.toString().replaceAll("/$", "") + path));
+        if (acceptEncoding != null) {
+            b.header("Accept-Encoding", acceptEncoding);
+        }
+        return java.net.http.HttpClient.newHttpClient().send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    @Test
+    void thePageIsNotCachedTheBundleIsAndBothAreCompressedButJsonIsNot() throws Exception {
+        var index = raw("/", "gzip");
+        assertEquals(200, index.statusCode());
+        assertEquals("no-cache", index.headers().firstValue("Cache-Control").orElse(""));
+        String html = new String(raw("/", null).body(), java.nio.charset.StandardCharsets.UTF_8);
+        Matcher js = Pattern.compile("src=\"(static-files/static/js/main\\.[0-9a-f]+\\.js)\"").matcher(html);
+        assertTrue(js.find(), html);
+        var bundle = raw("/" + js.group(1), "gzip");
+        assertEquals(200, bundle.statusCode());
+        assertEquals("gzip", bundle.headers().firstValue("Content-Encoding").orElse(""));
+        assertTrue(bundle.headers().firstValue("Cache-Control").orElse("").contains("max-age=2419200"),
+                bundle.headers().map().toString());
+        var json = raw("/api/2.0/mlflow/experiments/get?experiment_id=0", "gzip");
+        assertEquals(200, json.statusCode());
+        assertTrue(json.headers().firstValue("Content-Encoding").map(e -> e.equals("identity")).orElse(true),
+                json.headers().map().toString());
+        assertTrue(new String(json.body(), java.nio.charset.StandardCharsets.UTF_8).startsWith("{\"experiment\""));
+    }
+
     @Test
     void serverFactsAndUnconfiguredFeatures() {
         for (String p : List.of("/ajax-api/3.0/mlflow/server-info", "/api/3.0/mlflow/server-info")) {

@@ -64,6 +64,7 @@ class WebUiBrowserTest {
     ReverseProxy proxy;
     SeedRun seed;
     String missingBrowser;
+    String curveRun;
     final List<String> failures = Collections.synchronizedList(new ArrayList<>());
     /** Distinct paths of tolerated calls (see {@link #OTHER_BRANCH}). */
     final java.util.Set<String> tolerated = Collections.synchronizedSet(new java.util.TreeSet<>());
@@ -77,7 +78,16 @@ class WebUiBrowserTest {
             System.out.println("WebUiBrowserTest " + missingBrowser);
             return;
         }
-        seed = SeedRun.create(new Api(root.toString()));
+        Api api = new Api(root.toString());
+        seed = SeedRun.create(api);
+        // a second run with a metric over steps, so the charts also draw lines from the metric history
+        curveRun = api.post("runs/create", Api.obj("experiment_id", seed.experimentId, "run_name", "training-curve",
+                "start_time", System.currentTimeMillis())).json().at("/run/info/run_id").asText();
+        List<Map<String, Object>> loss = new ArrayList<>();
+        for (int step = 0; step < 20; step++) {
+            loss.add(Map.of("key", "loss", "value", 1.0 / (step + 1), "timestamp", System.currentTimeMillis(), "step", step));
+        }
+        api.post("runs/log-batch", Api.obj("run_id", curveRun, "metrics", loss));
         proxy = new ReverseProxy(root.getHost(), root.getPort());
         playwright = Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
         browser = playwright.chromium().launch(new BrowserType.LaunchOptions().setExecutablePath(chromium).setHeadless(true)
@@ -191,6 +201,12 @@ class WebUiBrowserTest {
             go(page, "/experiments/" + seed.experimentId + "/runs");
             see(page, SeedRun.RUN_NAME);
         });
+        step(page, "experiment-runs-charts", () -> {
+            go(page, "/experiments/" + seed.experimentId + "/runs?compareRunsMode=CHART");
+            see(page, "accuracy");
+            see(page, "loss");
+            page.locator(".js-plotly-plot, canvas, svg.main-svg").first().waitFor();
+        });
         step(page, "run-overview", () -> {
             go(page, "/experiments/" + seed.experimentId + "/runs/" + seed.runId);
             see(page, SeedRun.RUN_NAME);
@@ -237,8 +253,15 @@ class WebUiBrowserTest {
             see(page, "python_function");
         });
         step(page, "compare-runs", () -> {
-            go(page, "/compare-runs?runs=[%22" + seed.runId + "%22]&experiments=[%22" + seed.experimentId + "%22]");
+            go(page, "/compare-runs?runs=[%22" + seed.runId + "%22,%22" + curveRun + "%22]&experiments=[%22"
+                    + seed.experimentId + "%22]");
             see(page, "n_estimators");
+            see(page, "training-curve");
+        });
+        step(page, "metric-history-page", () -> {
+            go(page, "/experiments/" + seed.experimentId + "/runs/" + curveRun + "/model-metrics");
+            see(page, "loss");
+            page.locator(".js-plotly-plot, canvas, svg.main-svg").first().waitFor();
         });
         // the experiment's other pages, reached as a user does: from the sidebar
         for (String item : List.of("Overview", "Traces", "Sessions", "Judges", "Datasets", "Evaluation runs", "Prompts",

@@ -163,5 +163,13 @@ class GraphqlApiTest {
         StringBuilder deep = new StringBuilder("query { test(inputString: \"x\") { output } ");
         deep.append("mlflowGetRun(input: {runId: \"x\"}) { run { info { runName } } } }");
         assertEquals("x", graphql(deep.toString(), null, Map.of()).at("/data/test/output").asText());
+        StringBuilder many = new StringBuilder("query {");
+        for (int i = 0; i < 11; i++) {
+            many.append(" r").append(i).append(": mlflowGetRun(input: {runId: \"").append(seed.runId).append("\"}) { run { info { runName } } }");
+        }
+        JsonNode tooMany = graphql(many.append(" }").toString(), null, Map.of());
+        assertTrue(tooMany.get("errors").get(0).asText().contains("root fields"), tooMany.toString());
+        String deepQuery = "query { mlflowGetRun(input: {runId: \"x\"}) { run { inputs { datasetInputs { dataset { name } } } } } }";
+        assertTrue(graphql(deepQuery.replace("name", "a { b { c { d { e { f } } } } }"), null, Map.of()).get("errors").size() > 0);
     }
 }

@@ -275,7 +275,8 @@ class WebUiBrowserTest {
             });
         }
         // the global pages
-        for (String path : List.of("/experiments", "/prompts", "/gateway", "/gateway/api-keys", "/settings")) {
+        for (String path : List.of("/experiments", "/prompts", "/gateway", "/gateway/api-keys", "/gateway/usage",
+                "/gateway/budgets", "/settings", "/settings/llm-connections", "/settings/webhooks")) {
             step(page, "global" + path.replace('/', '-'), () -> {
                 go(page, path);
                 page.waitForTimeout(3000); // let the page's calls land

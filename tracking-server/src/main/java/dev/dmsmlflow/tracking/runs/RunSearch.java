@@ -308,10 +308,18 @@ public class RunSearch {
                 String table = cl.type().equals(FilterParser.PARAM) ? "params" : "tags";
                 sql.append("EXISTS (SELECT 1 FROM " + table + " p WHERE p.run_uuid = r.run_uuid AND p.key = ?", cl.key());
                 if (cmp.equals("=")) {
-                    // the (key, left(value, 256), run_uuid) index (V20) answers equality through the prefix
-                    sql.append(" AND left(p.value, " + VALUE_PREFIX_INDEXED + ") = ?", prefix(v.text()));
+                    // the (key, left(value, 256), run_uuid) index (V20) answers equality through the prefix; a
+                    // value shorter than the prefix equals a stored one exactly when their prefixes are equal,
+                    // so then the index alone answers (index-only scans, as with the old (key, value) index)
+                    String text = v.text();
+                    sql.append(" AND left(p.value, " + VALUE_PREFIX_INDEXED + ") = ?", prefix(text));
+                    if (text.codePointCount(0, text.length()) >= VALUE_PREFIX_INDEXED) {
+                        sql.append(" AND p.value = ?", text);
+                    }
+                    sql.append(")");
+                } else {
+                    sql.append(" AND p.value " + cmp + " ?)", v.text());
                 }
-                sql.append(" AND p.value " + cmp + " ?)", v.text());
             }
             case FilterParser.ATTRIBUTE -> {
                 String key = attributeKey(cl.key());

@@ -76,6 +76,21 @@ class RunsApiTest {
                 "filter", "params.long = '" + random.substring(0, 6000) + "'"));
         assertEquals(200, found.status(), found.toString());
         assertEquals(1, found.json().get("runs").size());
+        // equality around the indexed 256-character prefix: shorter, exactly as long, longer, same prefix
+        String exp = getRun(id).at("/info/experiment_id").asText();
+        String p255 = "a".repeat(255);
+        String p256 = "a".repeat(256);
+        String p300 = "a".repeat(300);
+        api.post("runs/log-batch", obj("run_id", id, "params", List.of(Map.of("key", "k255", "value", p255),
+                Map.of("key", "k256", "value", p256), Map.of("key", "k300", "value", p300))));
+        for (String key : List.of("k255", "k256", "k300")) {
+            for (String value : List.of(p255, p256, p300)) {
+                Resp r = api.post("runs/search", obj("experiment_ids", List.of(exp),
+                        "filter", "params." + key + " = '" + value + "'"));
+                int expected = key.substring(1).equals(Integer.toString(value.length())) ? 1 : 0;
+                assertEquals(expected, r.json().has("runs") ? r.json().get("runs").size() : 0, key + " = " + value.length() + " chars");
+            }
+        }
     }
 
     /** Incompressible printable text, as a long repr or JSON blob of a real param would be. */

@@ -13,6 +13,7 @@ import requests
 
 import mlflow
 from mlflow.exceptions import MlflowException
+from packaging.version import Version
 
 HERE = pathlib.Path(__file__).parent
 PROMPT_S = 5.0  # an error must come back at once: no 5xx retry loop in the client
@@ -32,12 +33,28 @@ def iris():
 # ---------------------------------------------------------------- the seed's training example
 
 
-@pytest.fixture(scope="module")
-def seed_run(server_url, mlflow_client, tmp_path_factory):
+SEED_LOG_MODEL = 'mlflow.sklearn.log_model(model, "iris_model")'
+# From mlflow 3.14 log_model saves with skops by default and refuses the RandomForest's trees on the
+# client side (whatever the server); the documented argument keeps the pickle format of earlier clients.
+SKOPS_BY_DEFAULT = Version(mlflow.__version__) >= Version("3.14")
+
+
+def seed_script(server_url):
+    """The seed's example with the tracking URI filled in: verbatim before 3.14, else with the documented argument."""
     script = (HERE / "seed_iris_example.py.txt").read_text()
     assert script.count('"<VPC_ADDRESS>"') == 1
+    assert script.count(SEED_LOG_MODEL) == 1
+    script = script.replace('"<VPC_ADDRESS>"', repr(server_url))
+    if SKOPS_BY_DEFAULT:
+        script = script.replace(SEED_LOG_MODEL,
+                                'mlflow.sklearn.log_model(model, "iris_model", serialization_format="cloudpickle")')
+    return script
+
+
+@pytest.fixture(scope="module")
+def seed_run(server_url, mlflow_client, tmp_path_factory):
     path = tmp_path_factory.mktemp("seed") / "iris_example.py"
-    path.write_text(script.replace('"<VPC_ADDRESS>"', repr(server_url)))
+    path.write_text(seed_script(server_url))
     started = time.time()
     proc = subprocess.run(
         [sys.executable, str(path)], capture_output=True, text=True, timeout=240,
@@ -255,3 +272,96 @@ def test_download_of_missing_artifact_fails_promptly(mlflow_client, tmp_path):
     with pytest.raises(Exception):
         mlflow.artifacts.download_artifacts(run_id=run.info.run_id, artifact_path="nope.txt", dst_path=str(tmp_path))
     assert time.time() - started < PROMPT_S
+
+
+# ---------------------------------------------------------------- issue 9: bugs found with clients 3.12 / 3.17
+
+
+def test_seed_run_link_opens_the_web_ui(seed_run, server_url):
+    links = [line.split(" at: ", 1)[1].strip() for line in seed_run["stdout"].splitlines() if "View run" in line]
+    assert links, seed_run["stdout"]
+    url = links[0]
+    assert url.startswith(server_url + "/#/experiments/") and url.endswith("/runs/" + seed_run["run_id"])
+    page = requests.get(url, timeout=10)  # the fragment stays in the browser: this is GET /
+    assert page.status_code == 200 and "<title>MLflow</title>" in page.text
+    bundle = page.text.split('src="', 1)[1].split('"', 1)[0]
+    assert bundle.startswith("static-files/")
+    assert requests.get(f"{server_url}/{bundle}", timeout=30).status_code == 200
+
+
+def test_search_registered_models_returns_models(mlflow_client):
+    prefix = unique("srm")
+    for i in range(3):
+        mlflow_client.create_registered_model(f"{prefix}-{i}", tags={"idx": str(i)})
+    # clients 3.x add tag.`mlflow.prompt.is_prompt` != 'true' to this filter
+    found = mlflow_client.search_registered_models(filter_string=f"name LIKE '{prefix}-%'")
+    assert sorted(m.name for m in found) == [f"{prefix}-0", f"{prefix}-1", f"{prefix}-2"]
+    assert [m.name for m in mlflow.search_registered_models(filter_string=f"name = '{prefix}-1'")] == [f"{prefix}-1"]
+    assert [m.name for m in mlflow_client.search_registered_models(
+        filter_string=f"name LIKE '{prefix}-%' AND tags.idx != '1'", order_by=["name DESC"])] == [f"{prefix}-2", f"{prefix}-0"]
+    assert mlflow_client.search_registered_models(filter_string=f"name LIKE '{prefix}-%' AND tags.nope != 'x'") == []
+    assert any(m.name == f"{prefix}-0" for m in mlflow_client.search_registered_models())
+
+
+def test_is_null_and_is_not_null_on_params_and_tags(mlflow_client):
+    exp_id = mlflow_client.create_experiment(unique("nulls"))
+    with mlflow.start_run(experiment_id=exp_id, run_name="with") as with_run:
+        mlflow.log_param("lr", "0.1")
+        mlflow.set_tag("team", "a")
+    with mlflow.start_run(experiment_id=exp_id, run_name="without"):
+        pass
+
+    def names(f):
+        return sorted(r.info.run_name for r in mlflow_client.search_runs([exp_id], filter_string=f))
+
+    assert names("params.lr IS NULL") == ["without"]
+    assert names("params.lr IS NOT NULL") == ["with"]
+    assert names("tags.team IS NULL") == ["without"]
+    assert names("tags.`team` IS NOT NULL AND params.lr = '0.1'") == ["with"]
+    assert with_run.info.run_id in set(mlflow.search_runs([exp_id], filter_string="tags.team IS NOT NULL")["run_id"])
+    _raises_promptly(lambda: mlflow_client.search_runs([exp_id], filter_string="metrics.m IS NULL"), "INVALID_PARAMETER_VALUE")
+
+    prefix = unique("xnull")
+    tagged = mlflow_client.create_experiment(f"{prefix}-tagged", tags={"mlflow.experiment.isGateway": "true"})
+    plain = mlflow_client.create_experiment(f"{prefix}-plain")
+    found = mlflow.search_experiments(filter_string=f"name LIKE '{prefix}%' AND tags.`mlflow.experiment.isGateway` IS NULL")
+    assert [e.experiment_id for e in found] == [plain]
+    found = mlflow.search_experiments(filter_string=f"name LIKE '{prefix}%' AND tags.`mlflow.experiment.isGateway` IS NOT NULL")
+    assert [e.experiment_id for e in found] == [tagged]
+
+
+def test_long_param_values_are_cut_to_6000_characters_as_upstream(mlflow_client):
+    exp_id = mlflow_client.create_experiment(unique("long"))
+    value = "".join(chr(33 + (i * 7919) % 90) for i in range(7000)).replace("'", "x")
+    with mlflow.start_run(experiment_id=exp_id) as run:
+        mlflow.log_param("long", value)
+        mlflow.log_param("long", value)  # the same value again is not a change
+        mlflow.log_params({"batch_long": value + "!", "short": "s"})
+        mlflow.set_tag("note", value * 2)
+    data = mlflow_client.get_run(run.info.run_id).data
+    assert data.params["long"] == value[:6000]
+    assert data.params["batch_long"] == (value + "!")[:6000]
+    assert data.params["short"] == "s"
+    assert data.tags["note"] == (value * 2)[:8000]
+    found = mlflow_client.search_runs([exp_id], filter_string=f"params.long = '{value[:6000]}'")
+    assert [r.info.run_id for r in found] == [run.info.run_id]
+
+
+def test_metric_history_of_an_unknown_run_is_empty(mlflow_client):
+    started = time.time()
+    assert list(mlflow_client.get_metric_history("0" * 32, "loss")) == []
+    assert time.time() - started < PROMPT_S
+
+
+def test_experiment_lifecycle_error_codes_match_upstream(mlflow_client):
+    taken = unique("taken")
+    mlflow_client.create_experiment(taken)
+    exp_id = mlflow_client.create_experiment(unique("mover"))
+    _raises_promptly(lambda: mlflow_client.rename_experiment(exp_id, taken), "BAD_REQUEST")
+    _raises_promptly(lambda: mlflow_client.restore_experiment(exp_id), "RESOURCE_DOES_NOT_EXIST")
+    mlflow_client.delete_experiment(exp_id)
+    _raises_promptly(lambda: mlflow_client.delete_experiment(exp_id), "RESOURCE_DOES_NOT_EXIST")
+    # upstream answers 500 INVALID_STATE here (and the client retries for minutes); ours is a 400 at once
+    _raises_promptly(lambda: mlflow_client.rename_experiment(exp_id, unique("y")), "INVALID_PARAMETER_VALUE")
+    mlflow_client.restore_experiment(exp_id)
+    assert mlflow_client.get_experiment(exp_id).lifecycle_stage == "active"

@@ -157,6 +157,11 @@ class InstanceLifecycleIT {
             client.close();
         }
 
+        // the console's "Open" action and the client's "View run at" links: the MLflow web UI, through the load balancer
+        Api.Resp ui = Api.get(trackingUri + "/");
+        assertEquals(200, ui.status(), ui.toString());
+        assertTrue(ui.body().contains("<title>MLflow</title>"), ui.toString());
+
         // a client whose socket is bound to another loopback address, not covered by the ACL, is still refused
         RawResponse other = rawGet("127.0.0.9", uri.getHost(), uri.getPort(), "/api/2.0/mlflow/experiments/get-by-name?experiment_name=e2e-experiment");
         assertEquals(403, other.status(), other.toString());

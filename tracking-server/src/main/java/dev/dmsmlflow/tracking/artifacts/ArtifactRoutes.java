@@ -83,6 +83,9 @@ public class ArtifactRoutes implements RouteProvider {
         r.post("artifacts/presigned-download-url", req -> presigned(req, "download"));
         router.get("/get-artifact").blockingHandler(this::getRunArtifact, false);
         router.get("/model-versions/get-artifact").blockingHandler(this::getModelVersionArtifact, false);
+        // the UI's file viewer for logged models (upstream serves it under the UI's prefix only)
+        router.get("/ajax-api/2.0/mlflow/logged-models/:model_id/artifacts/files")
+                .blockingHandler(this::getLoggedModelArtifact, false);
     }
 
     // ---------------------------------------------------------------- path handling
@@ -288,6 +291,22 @@ public class ArtifactRoutes implements RouteProvider {
             }
             String path = requiredPath(ctx);
             download(ctx, stores.resolve(locator.modelVersionDownloadUri(name, version)).child(path));
+        } catch (Exception e) {
+            fail(ctx, e);
+        }
+    }
+
+    private void getLoggedModelArtifact(RoutingContext ctx) {
+        try {
+            String raw = query(ctx, "artifact_file_path");
+            if (raw == null || raw.isEmpty()) {
+                throw new MlflowException(ErrorCode.BAD_REQUEST, "Request must include the \"artifact_file_path\" query parameter.");
+            }
+            String path = ArtifactPaths.safe(raw);
+            if (path.isEmpty()) {
+                throw ArtifactPaths.invalid();
+            }
+            download(ctx, stores.resolve(locator.loggedModelLocation(ctx.pathParam("model_id"))).child(path));
         } catch (Exception e) {
             fail(ctx, e);
         }

@@ -2,6 +2,7 @@ package dev.dmsmlflow.tracking.experiments;
 
 import dev.dmsmlflow.tracking.db.Db;
 import dev.dmsmlflow.tracking.db.Sql;
+import dev.dmsmlflow.tracking.http.ErrorCode;
 import dev.dmsmlflow.tracking.http.MlflowException;
 import dev.dmsmlflow.tracking.search.FilterParser;
 import dev.dmsmlflow.tracking.search.FilterParser.Clause;
@@ -209,7 +210,8 @@ public class ExperimentStore {
             });
         } catch (RuntimeException e) {
             if (Db.isUniqueViolation(e)) {
-                throw MlflowException.alreadyExists("Experiment(name=" + newName + ") already exists.");
+                // upstream: the database's integrity error, answered 400 BAD_REQUEST (not RESOURCE_ALREADY_EXISTS)
+                throw new MlflowException(ErrorCode.BAD_REQUEST, "Experiment(name=" + newName + ") already exists.");
             }
             throw e;
         }
@@ -231,11 +233,10 @@ public class ExperimentStore {
             if (delete && eid == 0) {
                 throw MlflowException.invalidParameter("Cannot delete the default experiment '0'. This is an internally reserved experiment.");
             }
-            if (!delete && e.isActive()) {
-                throw MlflowException.invalidParameter("Cannot restore an active experiment. Experiment id " + id + " is active.");
-            }
-            if (delete && !e.isActive()) {
-                throw MlflowException.invalidParameter("Cannot delete an already deleted experiment. Experiment id " + id + " is deleted.");
+            // upstream looks the experiment up among the deleted ones to restore it (the active ones to delete
+            // it), so the wrong state answers like an unknown id: 404 RESOURCE_DOES_NOT_EXIST
+            if (delete != e.isActive()) {
+                throw MlflowException.notFound("No Experiment with id=" + id + " exists");
             }
             long now = System.currentTimeMillis();
             try (PreparedStatement ps = c.prepareStatement(
@@ -328,6 +329,10 @@ public class ExperimentStore {
 
     static void appendClause(Sql sql, Clause cl) {
         String cmp = cl.comparator();
+        if (cl.isNullCheck() && !FilterParser.TAG.equals(cl.type())) {
+            throw MlflowException.invalidParameter("IS NULL / IS NOT NULL is only supported for tags, not for attribute '"
+                    + cl.key() + "'");
+        }
         switch (cl.type()) {
             case FilterParser.ATTRIBUTE -> {
                 switch (cl.key()) {
@@ -345,6 +350,11 @@ public class ExperimentStore {
                 }
             }
             case FilterParser.TAG -> {
+                if (cl.isNullCheck()) {
+                    sql.append((cmp.equals(Clause.IS_NULL) ? "NOT " : "") + "EXISTS (SELECT 1 FROM experiment_tags t "
+                            + "WHERE t.experiment_id = e.experiment_id AND t.key = ?)", cl.key());
+                    return;
+                }
                 requireString(cl);
                 sql.append("EXISTS (SELECT 1 FROM experiment_tags t WHERE t.experiment_id = e.experiment_id AND t.key = ? AND ", cl.key());
                 stringComparison(sql, "t.value", cmp, cl);

@@ -16,10 +16,19 @@ import java.util.List;
  */
 public final class MlflowRequest {
     private final RoutingContext ctx;
+    private final HttpMethod method;
     private Fields fields;
 
     public MlflowRequest(RoutingContext ctx) {
         this.ctx = ctx;
+        this.method = null;
+    }
+
+    /** A request made in-process ({@link Routes#invoke}): these fields, this method, the headers of {@code ctx}. */
+    MlflowRequest(RoutingContext ctx, HttpMethod method, Fields fields) {
+        this.ctx = ctx;
+        this.method = method;
+        this.fields = fields;
     }
 
     public RoutingContext routingContext() {
@@ -27,7 +36,7 @@ public final class MlflowRequest {
     }
 
     public HttpMethod method() {
-        return ctx.request().method();
+        return method != null ? method : ctx.request().method();
     }
 
     /** A path parameter declared as {@code :name} in the route path. */

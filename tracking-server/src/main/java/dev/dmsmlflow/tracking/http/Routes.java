@@ -24,6 +24,8 @@ public final class Routes {
 
     private final Router router;
     private final BodyHandler bodyHandler;
+    /** JSON endpoints by "METHOD absolute-path" (paths without parameters), for {@link #invoke}. */
+    private final java.util.Map<String, Endpoint> endpoints = new java.util.concurrent.ConcurrentHashMap<>();
 
     Routes(Router router) {
         this.router = router;
@@ -60,11 +62,39 @@ public final class Routes {
 
     /** Registers a JSON endpoint at an absolute path. */
     public void absolute(HttpMethod method, String path, Endpoint e) {
+        endpoints.put(method.name() + " " + path, e);
         Route r = router.route(method, path);
         if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
             r.handler(bodyHandler);
         }
         r.blockingHandler(ctx -> run(ctx, e), false);
+    }
+
+    /**
+     * Calls a registered JSON endpoint in-process, as if {@code fields} had been sent to it in the request
+     * {@code ctx} (whose headers it sees): used by GraphQL, whose fields are the REST calls of the same name.
+     * Errors come back as the {@link MlflowException} the endpoint would have answered with.
+     */
+    public com.fasterxml.jackson.databind.JsonNode invoke(HttpMethod method, String path, Fields fields, RoutingContext ctx) {
+        Endpoint e = endpoints.get(method.name() + " " + path);
+        if (e == null) {
+            throw new MlflowException(ErrorCode.ENDPOINT_NOT_FOUND, "No endpoint " + method + " " + path);
+        }
+        try {
+            JsonBody body = e.handle(new MlflowRequest(ctx, method, fields));
+            com.fasterxml.jackson.databind.util.TokenBuffer buf = new com.fasterxml.jackson.databind.util.TokenBuffer(Json.MAPPER, false);
+            (body == null ? JsonBody.EMPTY : body).write(buf);
+            return Json.MAPPER.readTree(buf.asParser());
+        } catch (MlflowException ex) {
+            throw ex;
+        } catch (Exception ex) {
+            MlflowException mapped = fromDatabase(ex);
+            if (mapped != null) {
+                throw mapped;
+            }
+            LOG.errorf(ex, "Internal error on in-process %s %s", method, path);
+            throw new MlflowException(ErrorCode.INTERNAL_ERROR, "Internal error: " + ex.getClass().getSimpleName());
+        }
     }
 
     static void run(RoutingContext ctx, Endpoint e) {

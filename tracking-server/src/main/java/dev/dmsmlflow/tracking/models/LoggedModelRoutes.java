@@ -131,7 +131,7 @@ public class LoggedModelRoutes implements RouteProvider {
             if (value == null) {
                 value = "";
             }
-            Validation.length("Param value", Validation.MAX_PARAM_VAL_LENGTH, value);
+            // no length limit: upstream keeps logged model params in a TEXT column, unchecked
             out.add(new KeyValue(key, value));
         }
         return out;

@@ -197,6 +197,19 @@ public class LoggedModelSearch {
                     throw MlflowException.invalidParameter("Invalid attribute key '" + key + "' in the filter. Valid keys are "
                             + "name, model_id, model_type, status, source_run_id, creation_timestamp, last_updated_timestamp.");
                 }
+                if (op.equals("IN") || op.equals("NOT IN")) {
+                    // the UI asks for a run's models with model_id IN (...)
+                    if (cl.value().kind() != Value.Kind.LIST) {
+                        throw MlflowException.invalidParameter("Expected a list of quoted strings for '" + op + "' on attributes."
+                                + key + ", e.g. " + key + " IN ('a', 'b'). Got " + cl.value());
+                    }
+                    List<String> values = new java.util.ArrayList<>(cl.value().list());
+                    if (key.equals("status")) {
+                        values.replaceAll(LoggedModelSearch::canonicalStatusForFilter);
+                    }
+                    sql.append((op.equals("IN") ? "" : "NOT ") + "(" + col + " = ANY(?))", (Object) values.toArray(String[]::new));
+                    return false;
+                }
                 requireOp(cl, STRING_OPS);
                 String value = string(cl);
                 if (key.equals("status") && (op.equals("=") || op.equals("!="))) {

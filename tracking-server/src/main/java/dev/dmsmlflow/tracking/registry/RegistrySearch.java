@@ -35,8 +35,12 @@ public class RegistrySearch {
         long offset = PageToken.decodeOffset(pageToken);
         List<Clause> clauses = FilterParser.parseFilter(filter);
         Sql sql = new Sql().append("SELECT " + RegistryStore.RM_COLUMNS + " FROM registered_models rm WHERE TRUE");
-        boolean mentionsPrompt = false;
+        boolean prompts = queriesPrompts(clauses);
         for (Clause cl : clauses) {
+            if (!prompts && isPromptClause(cl)) {
+                stringCompare(new Sql(), "t.value", cl); // still validated
+                continue; // "not a prompt" is said by the exclusion below, also for models without the tag
+            }
             sql.append(" AND ");
             switch (cl.type()) {
                 case FilterParser.ATTRIBUTE -> {
@@ -47,7 +51,6 @@ public class RegistrySearch {
                     stringCompare(sql, "rm.name", cl);
                 }
                 case FilterParser.TAG -> {
-                    mentionsPrompt |= PROMPT_TAG.equals(cl.key());
                     sql.append("EXISTS (SELECT 1 FROM registered_model_tags t WHERE t.registered_model_id = rm.id AND t.key = ? AND ",
                             cl.key());
                     stringCompare(sql, "t.value", cl);
@@ -57,7 +60,7 @@ public class RegistrySearch {
                         + "'. Valid entity types for registered model search are ['attribute', 'tag']");
             }
         }
-        if (!mentionsPrompt) {
+        if (!prompts) {
             sql.append(" AND NOT EXISTS (SELECT 1 FROM registered_model_tags pt WHERE pt.registered_model_id = rm.id "
                     + "AND pt.key = ? AND pt.value = 'true')", PROMPT_TAG);
         }
@@ -82,8 +85,12 @@ public class RegistrySearch {
         long offset = PageToken.decodeOffset(pageToken);
         List<Clause> clauses = FilterParser.parseFilter(filter);
         Sql sql = new Sql().append("SELECT " + RegistryStore.MV_COLUMNS + RegistryStore.MV_FROM + " WHERE TRUE");
-        boolean mentionsPrompt = false;
+        boolean prompts = queriesPrompts(clauses);
         for (Clause cl : clauses) {
+            if (!prompts && isPromptClause(cl)) {
+                stringCompare(new Sql(), "t.value", cl);
+                continue;
+            }
             sql.append(" AND ");
             switch (cl.type()) {
                 case FilterParser.ATTRIBUTE -> {
@@ -123,7 +130,6 @@ public class RegistrySearch {
                     }
                 }
                 case FilterParser.TAG -> {
-                    mentionsPrompt |= PROMPT_TAG.equals(cl.key());
                     sql.append("EXISTS (SELECT 1 FROM model_version_tags t WHERE t.registered_model_id = mv.registered_model_id "
                             + "AND t.version = mv.version AND t.key = ? AND ", cl.key());
                     stringCompare(sql, "t.value", cl);
@@ -133,7 +139,7 @@ public class RegistrySearch {
                         + "'. Valid entity types for model version search are ['attribute', 'tag']");
             }
         }
-        if (!mentionsPrompt) {
+        if (!prompts) {
             sql.append(" AND NOT EXISTS (SELECT 1 FROM registered_model_tags pt WHERE pt.registered_model_id = mv.registered_model_id "
                     + "AND pt.key = ? AND pt.value = 'true')", PROMPT_TAG);
         }
@@ -155,6 +161,30 @@ public class RegistrySearch {
             next = PageToken.encode(offset + maxResults);
         }
         return new RegistryStore.Page<>(versions, next);
+    }
+
+    private static boolean isPromptClause(Clause cl) {
+        return FilterParser.TAG.equals(cl.type()) && PROMPT_TAG.equals(cl.key());
+    }
+
+    /**
+     * Whether a search asks for prompts rather than models, as upstream decides it: the first clause on the
+     * {@code mlflow.prompt.is_prompt} tag is {@code = 'true'} or {@code != 'false'} (any case). Otherwise the
+     * prompt clauses are dropped and prompts are excluded, so that {@code != 'true'} (which Python clients
+     * 3.x add to every registered model search) and {@code = 'false'} match models that have no such tag.
+     */
+    static boolean queriesPrompts(List<Clause> clauses) {
+        for (Clause cl : clauses) {
+            if (!isPromptClause(cl)) {
+                continue;
+            }
+            if (cl.value().kind() != Value.Kind.STRING) {
+                return false;
+            }
+            String v = cl.value().text().toLowerCase(java.util.Locale.ROOT);
+            return (cl.comparator().equals("=") && v.equals("true")) || (cl.comparator().equals("!=") && v.equals("false"));
+        }
+        return false;
     }
 
     private static Double numberOrNumericString(Clause cl) {

@@ -97,7 +97,7 @@ public class RunRoutes implements RouteProvider {
         Map<String, String> tags = new LinkedHashMap<>();
         for (Fields t : list) {
             String key = t.string("key");
-            String value = t.string("value");
+            String value = Validation.truncateToLimit(Validation.MAX_TAG_VAL_LENGTH, t.string("value"));
             validateTag(key, value);
             tags.put(key, value == null ? "" : value);
         }
@@ -171,8 +171,7 @@ public class RunRoutes implements RouteProvider {
         if (value == null) {
             throw MlflowException.missing("value");
         }
-        Validation.length("Param value", Validation.MAX_PARAM_VAL_LENGTH, value);
-        return new RunStore.Param(key, value);
+        return new RunStore.Param(key, Validation.truncateToLimit(Validation.MAX_PARAM_VAL_LENGTH, value));
     }
 
     private JsonBody logParam(MlflowRequest req) {
@@ -185,7 +184,7 @@ public class RunRoutes implements RouteProvider {
     private JsonBody setTag(MlflowRequest req) {
         String runId = runId(req);
         String key = req.string("key");
-        String value = req.string("value");
+        String value = Validation.truncateToLimit(Validation.MAX_TAG_VAL_LENGTH, req.string("value"));
         validateTag(key, value);
         store.setTag(runId, key, value == null ? "" : value);
         return JsonBody.EMPTY;

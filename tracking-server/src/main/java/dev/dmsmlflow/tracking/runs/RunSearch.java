@@ -36,8 +36,19 @@ public class RunSearch {
     static final Map<String, String> ATTRIBUTE_ALIASES = Map.of("created", "start_time", "Created", "start_time",
             "run name", "run_name", "Run name", "run_name", "Run Name", "run_name", "run_uuid", "run_id");
 
+    /** Characters of param and tag values indexed with their key (migration V20). */
+    static final int VALUE_PREFIX_INDEXED = 256;
+
     @Inject
     Db db;
+
+    /** The first {@link #VALUE_PREFIX_INDEXED} characters (code points, as PostgreSQL's left()) of a value. */
+    static String prefix(String value) {
+        if (value.length() <= VALUE_PREFIX_INDEXED || value.codePointCount(0, value.length()) <= VALUE_PREFIX_INDEXED) {
+            return value;
+        }
+        return value.substring(0, value.offsetByCodePoints(0, VALUE_PREFIX_INDEXED));
+    }
 
     /** A page of runs. */
     public record Page(List<Run> runs, String nextPageToken) {
@@ -196,6 +207,13 @@ public class RunSearch {
     static void validate(Clause cl) {
         String cmp = cl.comparator();
         Value v = cl.value();
+        if (cl.isNullCheck()) {
+            if (!cl.type().equals(FilterParser.PARAM) && !cl.type().equals(FilterParser.TAG)) {
+                throw MlflowException.invalidParameter("IS NULL / IS NOT NULL is only supported for tags and params, not for '"
+                        + cl.type() + "' '" + cl.key() + "'");
+            }
+            return;
+        }
         switch (cl.type()) {
             case FilterParser.METRIC -> {
                 if (v.kind() != Value.Kind.NUMBER) {
@@ -276,13 +294,33 @@ public class RunSearch {
     private static void appendClause(Sql sql, Clause cl) {
         String cmp = cl.comparator();
         Value v = cl.value();
+        if (cl.isNullCheck()) {
+            // a run "has" a param/tag when a row with that key exists (upstream: EXISTS on the key alone)
+            String table = cl.type().equals(FilterParser.PARAM) ? "params" : "tags";
+            sql.append((cmp.equals(Clause.IS_NULL) ? "NOT " : "") + "EXISTS (SELECT 1 FROM " + table
+                    + " x WHERE x.run_uuid = r.run_uuid AND x.key = ?)", cl.key());
+            return;
+        }
         switch (cl.type()) {
             case FilterParser.METRIC -> sql.append("EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_uuid = r.run_uuid "
                     + "AND m.key = ? AND m.value " + cmp + " ?)", cl.key(), v.number());
-            case FilterParser.PARAM -> sql.append("EXISTS (SELECT 1 FROM params p WHERE p.run_uuid = r.run_uuid "
-                    + "AND p.key = ? AND p.value " + cmp + " ?)", cl.key(), v.text());
-            case FilterParser.TAG -> sql.append("EXISTS (SELECT 1 FROM tags t WHERE t.run_uuid = r.run_uuid "
-                    + "AND t.key = ? AND t.value " + cmp + " ?)", cl.key(), v.text());
+            case FilterParser.PARAM, FilterParser.TAG -> {
+                String table = cl.type().equals(FilterParser.PARAM) ? "params" : "tags";
+                sql.append("EXISTS (SELECT 1 FROM " + table + " p WHERE p.run_uuid = r.run_uuid AND p.key = ?", cl.key());
+                if (cmp.equals("=")) {
+                    // the (key, left(value, 256), run_uuid) index (V20) answers equality through the prefix; a
+                    // value shorter than the prefix equals a stored one exactly when their prefixes are equal,
+                    // so then the index alone answers (index-only scans, as with the old (key, value) index)
+                    String text = v.text();
+                    sql.append(" AND left(p.value, " + VALUE_PREFIX_INDEXED + ") = ?", prefix(text));
+                    if (text.codePointCount(0, text.length()) >= VALUE_PREFIX_INDEXED) {
+                        sql.append(" AND p.value = ?", text);
+                    }
+                    sql.append(")");
+                } else {
+                    sql.append(" AND p.value " + cmp + " ?)", v.text());
+                }
+            }
             case FilterParser.ATTRIBUTE -> {
                 String key = attributeKey(cl.key());
                 String numericColumn = NUMERIC_ATTRIBUTES.get(key);

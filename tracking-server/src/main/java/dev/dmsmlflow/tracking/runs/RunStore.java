@@ -554,13 +554,13 @@ public class RunStore {
     public record HistoryPage(List<Metric> metrics, String nextPageToken) {
     }
 
-    /** History of one metric in (timestamp, step, value) order; {@code maxResults} null = everything. */
+    /**
+     * History of one metric in (timestamp, step, value) order; {@code maxResults} null = everything. An
+     * unknown run has an empty history, as upstream answers (200 with no metrics, not 404).
+     */
     public HistoryPage history(String runId, String key, Integer maxResults, String pageToken) {
         long offset = PageToken.decodeOffset(pageToken);
         return db.read(c -> {
-            if (info(c, runId) == null) {
-                throw runNotFound(runId);
-            }
             String sql = "SELECT key, value, timestamp, step, model_id, dataset_name, dataset_digest FROM metrics "
                     + "WHERE run_uuid = ? AND key = ? ORDER BY timestamp, step, value"
                     + (maxResults != null ? " LIMIT ? OFFSET ?" : "");

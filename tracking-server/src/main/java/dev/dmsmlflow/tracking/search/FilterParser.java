@@ -30,9 +30,14 @@ public final class FilterParser {
     public static final String ATTRIBUTE = "attribute";
     public static final String DATASET = "dataset";
 
-    /** A parsed comparison value: a quoted string, a number (kept as text and parsed), or a list of strings. */
+    /**
+     * A parsed comparison value: a quoted string, a number (kept as text and parsed), a list of strings,
+     * or NONE for the value-less comparators {@code IS NULL} / {@code IS NOT NULL}.
+     */
     public record Value(Kind kind, String text, Double number, List<String> list) {
-        public enum Kind { STRING, NUMBER, LIST }
+        public enum Kind { STRING, NUMBER, LIST, NONE }
+
+        static final Value NONE = new Value(Kind.NONE, null, null, null);
 
         @Override
         public String toString() {
@@ -40,12 +45,23 @@ public final class FilterParser {
                 case STRING -> "'" + text + "'";
                 case NUMBER -> text;
                 case LIST -> list.toString();
+                case NONE -> "(none)";
             };
         }
     }
 
-    /** One comparison: {@code type.key comparator value}; comparator upper-case ({@code NOT IN} with one space). */
+    /**
+     * One comparison: {@code type.key comparator value}; comparator upper-case, multi-word ones with one
+     * space ({@code NOT IN}, {@code IS NULL}, {@code IS NOT NULL}; the last two have a {@link Value.Kind#NONE} value).
+     */
     public record Clause(String type, String key, String comparator, Value value) {
+        public static final String IS_NULL = "IS NULL";
+        public static final String IS_NOT_NULL = "IS NOT NULL";
+
+        /** True for {@code IS NULL} and {@code IS NOT NULL}. */
+        public boolean isNullCheck() {
+            return IS_NULL.equals(comparator) || IS_NOT_NULL.equals(comparator);
+        }
     }
 
     /** One order-by item. */
@@ -150,6 +166,9 @@ public final class FilterParser {
         String[] id = identifier();
         skipWs();
         String comparator = comparator();
+        if (comparator.startsWith("IS ")) {
+            return new Clause(id[0], id[1], comparator, Value.NONE);
+        }
         skipWs();
         Value v = value();
         return new Clause(id[0], id[1], comparator, v);
@@ -282,6 +301,25 @@ public final class FilterParser {
                         case "LIKE", "ILIKE", "IN" -> {
                             pos += w.length();
                             return u;
+                        }
+                        case "IS" -> {
+                            pos += w.length();
+                            skipWs();
+                            String w2 = peekWord();
+                            if (w2 != null && w2.equalsIgnoreCase("NULL")) {
+                                pos += w2.length();
+                                return Clause.IS_NULL;
+                            }
+                            if (w2 != null && w2.equalsIgnoreCase("NOT")) {
+                                pos += w2.length();
+                                skipWs();
+                                String w3 = peekWord();
+                                if (w3 != null && w3.equalsIgnoreCase("NULL")) {
+                                    pos += w3.length();
+                                    return Clause.IS_NOT_NULL;
+                                }
+                            }
+                            throw invalid("Invalid filter '" + src + "': expected NULL or NOT NULL after IS at position " + pos);
                         }
                         case "NOT" -> {
                             pos += w.length();

@@ -63,6 +63,21 @@ public final class Validation {
         }
     }
 
+    /**
+     * Upstream's server cuts run param values over 6,000 and run tag values over 8,000 characters
+     * (Python characters: code points) to that many and stores the rest of the request as sent
+     * ({@code MLFLOW_TRUNCATE_LONG_VALUES}, on by default), where it refuses other over-long values.
+     */
+    public static String truncateToLimit(int limit, String value) {
+        if (value == null || value.length() <= limit) {
+            return value;
+        }
+        if (value.codePointCount(0, value.length()) <= limit) {
+            return value;
+        }
+        return value.substring(0, value.offsetByCodePoints(0, limit));
+    }
+
     public static void runId(String runId) {
         if (runId == null || !RUN_ID.matcher(runId).matches()) {
             throw MlflowException.invalidParameter("Invalid run ID: '" + truncate(String.valueOf(runId)) + "'");

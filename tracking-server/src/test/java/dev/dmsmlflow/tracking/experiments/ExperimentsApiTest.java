@@ -121,6 +121,48 @@ class ExperimentsApiTest {
     }
 
     @Test
+    void lifecycleErrorsAnswerAsUpstream() {
+        String taken = unique("taken");
+        create(taken);
+        String id = create(unique("mover"));
+        Resp rename = api.post("experiments/update", obj("experiment_id", id, "new_name", taken));
+        assertEquals(400, rename.status(), rename.toString());
+        assertEquals("BAD_REQUEST", rename.errorCode());
+        Resp restoreActive = api.post("experiments/restore", obj("experiment_id", id));
+        assertEquals(404, restoreActive.status(), restoreActive.toString());
+        assertEquals("RESOURCE_DOES_NOT_EXIST", restoreActive.errorCode());
+        assertEquals(200, api.post("experiments/delete", obj("experiment_id", id)).status());
+        Resp deleteAgain = api.post("experiments/delete", obj("experiment_id", id));
+        assertEquals(404, deleteAgain.status(), deleteAgain.toString());
+        // upstream answers 500 INVALID_STATE here; a client error stays a client error with us
+        Resp renameDeleted = api.post("experiments/update", obj("experiment_id", id, "new_name", unique("x")));
+        assertEquals(400, renameDeleted.status(), renameDeleted.toString());
+        assertEquals("INVALID_PARAMETER_VALUE", renameDeleted.errorCode());
+    }
+
+    @Test
+    void isNullAndIsNotNullOnTags() {
+        String prefix = unique("nulls");
+        String tagged = create(prefix + "-tagged");
+        String plain = create(prefix + "-plain");
+        api.post("experiments/set-experiment-tag", obj("experiment_id", tagged, "key", "mlflow.experiment.isGateway", "value", "true"));
+        assertEquals(List.of(plain), searchIds("name LIKE '" + prefix + "%' AND tags.`mlflow.experiment.isGateway` IS NULL"));
+        assertEquals(List.of(tagged), searchIds("name LIKE '" + prefix + "%' AND tags.`mlflow.experiment.isGateway` IS NOT NULL"));
+        Resp bad = api.post("experiments/search", obj("max_results", 10, "filter", "name IS NULL"));
+        assertEquals(400, bad.status(), bad.toString());
+    }
+
+    private List<String> searchIds(String filter) {
+        Resp r = api.post("experiments/search", obj("max_results", 100, "filter", filter));
+        assertEquals(200, r.status(), filter + " -> " + r);
+        List<String> ids = new ArrayList<>();
+        if (r.json().has("experiments")) {
+            r.json().get("experiments").forEach(e -> ids.add(e.get("experiment_id").asText()));
+        }
+        return ids;
+    }
+
+    @Test
     void searchFiltersOrdersAndPages() {
         String prefix = unique("search");
         List<String> ids = new ArrayList<>();

@@ -250,6 +250,38 @@ class RegistryApiTest {
     }
 
     @Test
+    void promptTagClausesAsPythonClientsSendThem() {
+        String prefix = unique("srm");
+        assertEquals(200, api.post("registered-models/create", obj("name", prefix + "-plain")).status());
+        assertEquals(200, api.post("registered-models/create", obj("name", prefix + "-other", "tags", kv("team", "a"))).status());
+        assertEquals(200, api.post("registered-models/create", obj("name", prefix + "-prompt",
+                "tags", kv("mlflow.prompt.is_prompt", "true"))).status());
+        String like = "name LIKE '" + prefix + "-%'";
+        // Python clients 3.x add this clause to every registered model search: models without the tag match
+        assertEquals(List.of(prefix + "-other", prefix + "-plain"),
+                modelNames(like + " AND tag.`mlflow.prompt.is_prompt` != 'true'"));
+        assertEquals(List.of(prefix + "-other", prefix + "-plain"),
+                modelNames(like + " AND tags.`mlflow.prompt.is_prompt` = 'false'"));
+        assertEquals(List.of(prefix + "-prompt"), modelNames(like + " AND tags.`mlflow.prompt.is_prompt` = 'true'"));
+        assertEquals(List.of(prefix + "-prompt"), modelNames(like + " AND tags.`mlflow.prompt.is_prompt` != 'false'"));
+        // any other tag: != matches only models that have the tag (upstream joins on the tag row)
+        assertEquals(List.of(), modelNames(like + " AND tags.team != 'a'"));
+        assertEquals(List.of(prefix + "-other"), modelNames(like + " AND tags.team != 'b'"));
+        // upstream's registry store has no IS NULL for tags
+        assertEquals(400, get("registered-models/search", "filter", like + " AND tags.team IS NULL").status());
+    }
+
+    private List<String> modelNames(String filter) {
+        Resp r = get("registered-models/search", "filter", filter);
+        assertEquals(200, r.status(), filter + " -> " + r);
+        List<String> names = new java.util.ArrayList<>();
+        if (r.json().has("registered_models")) {
+            r.json().get("registered_models").forEach(m -> names.add(m.get("name").asText()));
+        }
+        return names;
+    }
+
+    @Test
     void searchModelVersions() {
         String a = model("sva");
         String b = model("svb");

@@ -1,0 +1,642 @@
+package dev.dmsmlflow.tracking.traces;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.dmsmlflow.tracking.assessments.Assessment;
+import dev.dmsmlflow.tracking.db.Db;
+import dev.dmsmlflow.tracking.experiments.Experiment;
+import dev.dmsmlflow.tracking.experiments.ExperimentStore;
+import dev.dmsmlflow.tracking.http.MlflowException;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Traces in PostgreSQL: trace info rows, tags, request metadata, spans (one row each, MLflow dictionary
+ * form) and trace-run links. Span ingestion is a fixed handful of set-based statements per request
+ * whatever its size (unnest arrays), so OTLP batches cost little per span.
+ */
+@ApplicationScoped
+public class TraceStore {
+    static final int PREVIEW_MAX = 1000;
+    public static final int MAX_TAG_KEY = 250;
+    public static final int MAX_TAG_VALUE = 8000;
+
+    @Inject
+    Db db;
+    @Inject
+    ExperimentStore experiments;
+
+    /** A trace with its spans' stored contents (root first, then by start time). */
+    public record Trace(TraceInfo info, List<String> spans) {
+    }
+
+    /** Values of a TraceInfoV3 given by a client (start_trace). */
+    public record NewTrace(String traceId, String experimentId, long requestTime, Long executionDuration, String state,
+                           String clientRequestId, String requestPreview, String responsePreview,
+                           Map<String, String> metadata, Map<String, String> tags, List<JsonNode> assessments) {
+    }
+
+    public static String artifactLocation(Experiment e, String traceId) {
+        String base = e.artifactLocation() == null ? ExperimentStore.DEFAULT_ARTIFACT_SCHEME + e.id() : e.artifactLocation();
+        while (base.endsWith("/")) {
+            base = base.substring(0, base.length() - 1);
+        }
+        return base + "/traces/" + traceId + "/artifacts";
+    }
+
+    // ------------------------------------------------------------------ span ingestion
+
+    private record Agg(String traceId, long minStartMs, Long maxEndMs, String state, String requestPreview,
+                       String responsePreview, String sessionId, String userId) {
+    }
+
+    /** Stores spans (any number of traces) for experiment {@code experimentId}; creates missing traces. */
+    public int logSpans(String experimentId, List<SpanRecord> spans) {
+        if (spans.isEmpty()) {
+            return 0;
+        }
+        // last write of a span wins; traces sorted so concurrent batches lock rows in one order
+        Map<String, Map<String, SpanRecord>> byTrace = new TreeMap<>();
+        for (SpanRecord s : spans) {
+            byTrace.computeIfAbsent(s.mlflowTraceId(), k -> new LinkedHashMap<>()).put(s.spanIdHex(), s);
+        }
+        List<Agg> aggs = new ArrayList<>(byTrace.size());
+        for (var e : byTrace.entrySet()) {
+            aggs.add(aggregate(e.getKey(), e.getValue().values()));
+        }
+        int n = 0;
+        for (Map<String, SpanRecord> m : byTrace.values()) {
+            n += m.size();
+        }
+        String[] sTrace = new String[n], sId = new String[n], sParent = new String[n], sName = new String[n],
+                sType = new String[n], sStatus = new String[n], sContent = new String[n];
+        Long[] sStart = new Long[n], sEnd = new Long[n];
+        int i = 0;
+        for (Map<String, SpanRecord> m : byTrace.values()) {
+            for (SpanRecord s : m.values()) {
+                sTrace[i] = s.mlflowTraceId();
+                sId[i] = s.spanIdHex();
+                sParent[i] = s.parentIdHex();
+                sName[i] = s.name();
+                sType[i] = s.spanType();
+                sStatus[i] = s.statusCode();
+                sStart[i] = s.startNs();
+                sEnd[i] = s.endNs();
+                sContent[i] = s.content();
+                i++;
+            }
+        }
+        int k = aggs.size();
+        String[] tId = new String[k], tState = new String[k], tReq = new String[k], tResp = new String[k],
+                tLoc = new String[k];
+        Long[] tStart = new Long[k], tExec = new Long[k];
+        db.tx(c -> {
+            Experiment exp = experiments.find(c, ExperimentStore.parseId(experimentId));
+            if (exp == null) {
+                throw MlflowException.notFound("No Experiment with id=" + experimentId + " exists");
+            }
+            for (int j = 0; j < k; j++) {
+                Agg a = aggs.get(j);
+                tId[j] = a.traceId();
+                tStart[j] = a.minStartMs();
+                tExec[j] = a.maxEndMs() == null ? null : a.maxEndMs() - a.minStartMs();
+                tState[j] = a.state();
+                tReq[j] = a.requestPreview();
+                tResp[j] = a.responsePreview();
+                tLoc[j] = artifactLocation(exp, a.traceId());
+            }
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO trace_info (request_id, experiment_id, timestamp_ms, execution_time_ms, status, "
+                            + "request_preview, response_preview) "
+                            + "SELECT u.id, ?, u.ts, u.ex, u.st, u.rq, u.rs FROM unnest(?::text[], ?::bigint[], ?::bigint[], "
+                            + "?::text[], ?::text[], ?::text[]) AS u(id, ts, ex, st, rq, rs) "
+                            + "ON CONFLICT (request_id) DO UPDATE SET "
+                            + "timestamp_ms = CASE WHEN trace_info.finalized THEN trace_info.timestamp_ms "
+                            + "  ELSE LEAST(trace_info.timestamp_ms, EXCLUDED.timestamp_ms) END, "
+                            + "execution_time_ms = CASE WHEN trace_info.finalized THEN trace_info.execution_time_ms "
+                            + "  WHEN EXCLUDED.execution_time_ms IS NULL AND trace_info.execution_time_ms IS NULL THEN NULL "
+                            + "  ELSE GREATEST(trace_info.timestamp_ms + COALESCE(trace_info.execution_time_ms, 0), "
+                            + "    EXCLUDED.timestamp_ms + COALESCE(EXCLUDED.execution_time_ms, 0)) "
+                            + "    - LEAST(trace_info.timestamp_ms, EXCLUDED.timestamp_ms) END, "
+                            + "status = CASE WHEN trace_info.status IN ('IN_PROGRESS', 'STATE_UNSPECIFIED') "
+                            + "  AND EXCLUDED.status <> 'IN_PROGRESS' THEN EXCLUDED.status ELSE trace_info.status END, "
+                            + "request_preview = COALESCE(trace_info.request_preview, EXCLUDED.request_preview), "
+                            + "response_preview = COALESCE(trace_info.response_preview, EXCLUDED.response_preview)")) {
+                ps.setLong(1, exp.id());
+                ps.setArray(2, c.createArrayOf("text", tId));
+                ps.setArray(3, c.createArrayOf("bigint", tStart));
+                ps.setArray(4, c.createArrayOf("bigint", tExec));
+                ps.setArray(5, c.createArrayOf("text", tState));
+                ps.setArray(6, c.createArrayOf("text", tReq));
+                ps.setArray(7, c.createArrayOf("text", tResp));
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO spans (trace_id, span_id, parent_span_id, experiment_id, name, type, status, "
+                            + "start_time_unix_nano, end_time_unix_nano, content) "
+                            + "SELECT u.t, u.s, u.p, ti.experiment_id, u.n, u.ty, u.st, u.b, u.e, u.c "
+                            + "FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], "
+                            + "?::bigint[], ?::text[]) AS u(t, s, p, n, ty, st, b, e, c) "
+                            + "JOIN trace_info ti ON ti.request_id = u.t "
+                            + "ON CONFLICT (trace_id, span_id) DO UPDATE SET parent_span_id = EXCLUDED.parent_span_id, "
+                            + "name = EXCLUDED.name, type = EXCLUDED.type, status = EXCLUDED.status, "
+                            + "start_time_unix_nano = EXCLUDED.start_time_unix_nano, "
+                            + "end_time_unix_nano = EXCLUDED.end_time_unix_nano, content = EXCLUDED.content")) {
+                ps.setArray(1, c.createArrayOf("text", sTrace));
+                ps.setArray(2, c.createArrayOf("text", sId));
+                ps.setArray(3, c.createArrayOf("text", sParent));
+                ps.setArray(4, c.createArrayOf("text", sName));
+                ps.setArray(5, c.createArrayOf("text", sType));
+                ps.setArray(6, c.createArrayOf("text", sStatus));
+                ps.setArray(7, c.createArrayOf("bigint", sStart));
+                ps.setArray(8, c.createArrayOf("bigint", sEnd));
+                ps.setArray(9, c.createArrayOf("text", sContent));
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO trace_tags (request_id, key, value) "
+                            + "SELECT u.id, '" + TraceInfo.TAG_SPANS_LOCATION + "', '" + TraceInfo.TRACKING_STORE + "' "
+                            + "FROM unnest(?::text[]) AS u(id) "
+                            + "UNION ALL SELECT u.id, '" + TraceInfo.TAG_ARTIFACT_LOCATION + "', u.loc "
+                            + "FROM unnest(?::text[], ?::text[]) AS u(id, loc) "
+                            + "ON CONFLICT (request_id, key) DO NOTHING")) {
+                Array ids = c.createArrayOf("text", tId);
+                ps.setArray(1, ids);
+                ps.setArray(2, ids);
+                ps.setArray(3, c.createArrayOf("text", tLoc));
+                ps.executeUpdate();
+            }
+            List<String[]> meta = new ArrayList<>();
+            for (Agg a : aggs) {
+                if (a.sessionId() != null) {
+                    meta.add(new String[]{a.traceId(), "mlflow.trace.session", a.sessionId()});
+                }
+                if (a.userId() != null) {
+                    meta.add(new String[]{a.traceId(), "mlflow.trace.user", a.userId()});
+                }
+            }
+            if (!meta.isEmpty()) {
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO trace_request_metadata (request_id, key, value) "
+                        + "VALUES (?, ?, ?) ON CONFLICT (request_id, key) DO NOTHING")) {
+                    for (String[] m : meta) {
+                        ps.setString(1, m[0]);
+                        ps.setString(2, m[1]);
+                        ps.setString(3, m[2]);
+                        ps.addBatch();
+                    }
+                    ps.executeBatch();
+                }
+            }
+            return null;
+        });
+        return n;
+    }
+
+    private static Agg aggregate(String traceId, Iterable<SpanRecord> spans) {
+        long minStart = Long.MAX_VALUE;
+        Long maxEnd = null;
+        SpanRecord root = null;
+        String session = null;
+        String user = null;
+        for (SpanRecord s : spans) {
+            minStart = Math.min(minStart, s.startNs() / 1_000_000);
+            if (s.endNs() != null) {
+                long e = s.endNs() / 1_000_000;
+                maxEnd = maxEnd == null ? e : Math.max(maxEnd, e);
+            }
+            if (s.isRoot()) {
+                root = s;
+            }
+            if (session == null) {
+                session = unquote(s.attributes().get("session.id"));
+            }
+            if (user == null) {
+                user = unquote(s.attributes().get("user.id"));
+            }
+        }
+        String state = root == null ? "IN_PROGRESS" : root.traceState();
+        String req = root == null ? null : preview(root.attributes().get(SpanRecord.ATTR_INPUTS));
+        String resp = root == null ? null : preview(root.attributes().get(SpanRecord.ATTR_OUTPUTS));
+        return new Agg(traceId, minStart, maxEnd, state, req, resp, session, user);
+    }
+
+    private static String unquote(String json) {
+        if (json == null) {
+            return null;
+        }
+        JsonNode n = SpanJson.parseLenient(json);
+        return n.isValueNode() ? n.asText() : json;
+    }
+
+    static String preview(String json) {
+        if (json == null) {
+            return null;
+        }
+        JsonNode n = SpanJson.parseLenient(json);
+        String s = n.isTextual() ? n.textValue() : json;
+        return s.length() <= PREVIEW_MAX ? s : s.substring(0, PREVIEW_MAX - 3) + "...";
+    }
+
+    // ------------------------------------------------------------------ trace info writes
+
+    /** start_trace (v3): the client's authoritative trace info; spans may have arrived before or come later. */
+    public TraceInfo startTrace(NewTrace t, java.util.function.BiConsumer<Connection, JsonNode> assessmentWriter) {
+        return db.tx(c -> {
+            Experiment exp = experiments.requireActive(c, t.experimentId());
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO trace_info (request_id, experiment_id, timestamp_ms, execution_time_ms, status, "
+                            + "client_request_id, request_preview, response_preview, finalized) VALUES (?, ?, ?, ?, ?, ?, ?, ?, TRUE) "
+                            + "ON CONFLICT (request_id) DO UPDATE SET timestamp_ms = EXCLUDED.timestamp_ms, "
+                            + "execution_time_ms = EXCLUDED.execution_time_ms, status = EXCLUDED.status, "
+                            + "client_request_id = EXCLUDED.client_request_id, "
+                            + "request_preview = COALESCE(EXCLUDED.request_preview, trace_info.request_preview), "
+                            + "response_preview = COALESCE(EXCLUDED.response_preview, trace_info.response_preview), "
+                            + "finalized = TRUE")) {
+                ps.setString(1, t.traceId());
+                ps.setLong(2, exp.id());
+                ps.setLong(3, t.requestTime());
+                setLong(ps, 4, t.executionDuration());
+                ps.setString(5, t.state());
+                ps.setString(6, t.clientRequestId());
+                ps.setString(7, t.requestPreview());
+                ps.setString(8, t.responsePreview());
+                ps.executeUpdate();
+            }
+            Map<String, String> tags = new LinkedHashMap<>(t.tags());
+            upsert(c, "trace_tags", t.traceId(), tags);
+            insertIfAbsent(c, "trace_tags", t.traceId(), TraceInfo.TAG_ARTIFACT_LOCATION, artifactLocation(exp, t.traceId()));
+            Map<String, String> meta = new LinkedHashMap<>(t.metadata());
+            meta.put(TraceInfo.META_FINALIZED, "true");
+            upsert(c, "trace_request_metadata", t.traceId(), meta);
+            for (JsonNode a : t.assessments()) {
+                assessmentWriter.accept(c, a);
+            }
+            return load(c, List.of(t.traceId())).get(0);
+        });
+    }
+
+    /** Legacy start (MLflow 2 clients): a new IN_PROGRESS trace with a server-made id. */
+    public TraceInfo startTraceV2(String experimentId, long timestampMs, Map<String, String> metadata, Map<String, String> tags) {
+        String id = "tr-" + java.util.UUID.randomUUID().toString().replace("-", "");
+        return db.tx(c -> {
+            Experiment exp = experiments.requireActive(c, experimentId);
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO trace_info (request_id, experiment_id, timestamp_ms, "
+                    + "status) VALUES (?, ?, ?, 'IN_PROGRESS')")) {
+                ps.setString(1, id);
+                ps.setLong(2, exp.id());
+                ps.setLong(3, timestampMs);
+                ps.executeUpdate();
+            }
+            upsert(c, "trace_tags", id, tags);
+            insertIfAbsent(c, "trace_tags", id, TraceInfo.TAG_ARTIFACT_LOCATION, artifactLocation(exp, id));
+            upsert(c, "trace_request_metadata", id, metadata);
+            return load(c, List.of(id)).get(0);
+        });
+    }
+
+    /** Legacy end: end time, final status, more metadata and tags. */
+    public TraceInfo endTraceV2(String id, long timestampMs, String status, Map<String, String> metadata, Map<String, String> tags) {
+        return db.tx(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE trace_info SET execution_time_ms = ? - timestamp_ms, "
+                    + "status = ? WHERE request_id = ?")) {
+                ps.setLong(1, timestampMs);
+                ps.setString(2, status);
+                ps.setString(3, id);
+                if (ps.executeUpdate() == 0) {
+                    throw notFound(id);
+                }
+            }
+            upsert(c, "trace_tags", id, tags);
+            upsert(c, "trace_request_metadata", id, metadata);
+            return load(c, List.of(id)).get(0);
+        });
+    }
+
+    public void setTag(String id, String key, String value) {
+        db.tx(c -> {
+            require(c, id);
+            upsert(c, "trace_tags", id, Map.of(key, value));
+            return null;
+        });
+    }
+
+    public void deleteTag(String id, String key) {
+        db.tx(c -> {
+            require(c, id);
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM trace_tags WHERE request_id = ? AND key = ?")) {
+                ps.setString(1, id);
+                ps.setString(2, key);
+                if (ps.executeUpdate() == 0) {
+                    throw MlflowException.notFound("No trace tag with key '" + key + "' for trace with ID '" + id + "'");
+                }
+            }
+            return null;
+        });
+    }
+
+    public int delete(String experimentId, Long maxTimestampMillis, Integer maxTraces, List<String> ids) {
+        long exp = ExperimentStore.parseId(experimentId);
+        return db.tx(c -> {
+            StringBuilder where = new StringBuilder("experiment_id = ?");
+            List<Object> binds = new ArrayList<>(List.of(exp));
+            if (maxTimestampMillis != null && maxTimestampMillis != 0) {
+                where.append(" AND timestamp_ms <= ?");
+                binds.add(maxTimestampMillis);
+            }
+            if (ids != null && !ids.isEmpty()) {
+                where.append(" AND request_id = ANY(?)");
+                binds.add(ids.toArray(new String[0]));
+            }
+            String sql = maxTraces != null && maxTraces > 0
+                    ? "DELETE FROM trace_info WHERE request_id IN (SELECT request_id FROM trace_info WHERE " + where
+                    + " ORDER BY timestamp_ms, request_id LIMIT " + maxTraces + ")"
+                    : "DELETE FROM trace_info WHERE " + where;
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                for (int j = 0; j < binds.size(); j++) {
+                    Object b = binds.get(j);
+                    if (b instanceof String[] a) {
+                        ps.setArray(j + 1, c.createArrayOf("text", a));
+                    } else {
+                        ps.setObject(j + 1, b);
+                    }
+                }
+                int deleted = ps.executeUpdate();
+                return deleted;
+            }
+        });
+    }
+
+    /** Links traces to a run (unknown trace ids are skipped, as upstream does). */
+    public void linkToRun(List<String> traceIds, String runId) {
+        db.tx(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM runs WHERE run_uuid = ?")) {
+                ps.setString(1, runId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        throw MlflowException.notFound("Run with id=" + runId + " not found");
+                    }
+                }
+            }
+            associate(c, traceIds, "trace", "run", runId);
+            return null;
+        });
+    }
+
+    /** Links prompt versions ({name, version}) to a trace, also recorded in the mlflow.linkedPrompts tag. */
+    public void linkPrompts(String traceId, List<String[]> prompts) {
+        db.tx(c -> {
+            require(c, traceId);
+            String existing = null;
+            try (PreparedStatement ps = c.prepareStatement("SELECT value FROM trace_tags WHERE request_id = ? AND key = ?")) {
+                ps.setString(1, traceId);
+                ps.setString(2, "mlflow.linkedPrompts");
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        existing = rs.getString(1);
+                    }
+                }
+            }
+            com.fasterxml.jackson.databind.node.ArrayNode arr = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+            if (existing != null && SpanJson.parseLenient(existing).isArray()) {
+                arr = (com.fasterxml.jackson.databind.node.ArrayNode) SpanJson.parseLenient(existing);
+            }
+            for (String[] p : prompts) {
+                boolean seen = false;
+                for (JsonNode n : arr) {
+                    seen |= p[0].equals(n.path("name").asText()) && p[1].equals(n.path("version").asText());
+                }
+                if (!seen) {
+                    arr.addObject().put("name", p[0]).put("version", p[1]);
+                }
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO entity_associations (source_type, source_id, "
+                        + "destination_type, destination_id, created_time) VALUES ('trace', ?, 'prompt_version', ?, ?) "
+                        + "ON CONFLICT DO NOTHING")) {
+                    ps.setString(1, traceId);
+                    ps.setString(2, p[0] + "/" + p[1]);
+                    ps.setLong(3, System.currentTimeMillis());
+                    ps.executeUpdate();
+                }
+            }
+            upsert(c, "trace_tags", traceId, Map.of("mlflow.linkedPrompts", PyJson.dump(arr)));
+            return null;
+        });
+    }
+
+    static void associate(Connection c, List<String> sourceIds, String sourceType, String destType, String destId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO entity_associations (source_type, source_id, "
+                + "destination_type, destination_id, created_time) SELECT ?, t.request_id, ?, ?, ? "
+                + "FROM trace_info t WHERE t.request_id = ANY(?) ON CONFLICT DO NOTHING")) {
+            ps.setString(1, sourceType);
+            ps.setString(2, destType);
+            ps.setString(3, destId);
+            ps.setLong(4, System.currentTimeMillis());
+            ps.setArray(5, c.createArrayOf("text", sourceIds.toArray(new String[0])));
+            ps.executeUpdate();
+        }
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    public TraceInfo getInfo(String id) {
+        return db.read(c -> {
+            List<TraceInfo> l = load(c, List.of(id));
+            if (l.isEmpty()) {
+                throw notFound(id);
+            }
+            return l.get(0);
+        });
+    }
+
+    public List<TraceInfo> getInfos(List<String> ids) {
+        return db.read(c -> load(c, ids));
+    }
+
+    /** A trace with spans; null when spans are incomplete and {@code allowPartial} is false. */
+    public Trace getTrace(String id, boolean allowPartial) {
+        return db.read(c -> {
+            List<TraceInfo> l = load(c, List.of(id));
+            if (l.isEmpty()) {
+                throw MlflowException.notFound("Trace with ID " + id + " is not found.");
+            }
+            TraceInfo info = l.get(0);
+            List<String> spans = spans(c, List.of(id)).getOrDefault(id, List.of());
+            if (!allowPartial && !complete(info, spans.size())) {
+                return null;
+            }
+            return new Trace(info, spans);
+        });
+    }
+
+    /** Traces that have span data, in the order asked. */
+    public List<Trace> batchGet(List<String> ids) {
+        return db.read(c -> {
+            List<TraceInfo> infos = load(c, ids);
+            Map<String, List<String>> spans = spans(c, ids);
+            List<Trace> out = new ArrayList<>();
+            for (TraceInfo i : infos) {
+                List<String> s = spans.get(i.requestId());
+                if (s != null && !s.isEmpty()) {
+                    out.add(new Trace(i, s));
+                }
+            }
+            return out;
+        });
+    }
+
+    /** The span contents of one trace, or null when the trace exists without spans in the database. */
+    public List<String> spanContents(String id) {
+        return db.read(c -> {
+            require(c, id);
+            List<String> s = spans(c, List.of(id)).get(id);
+            return s == null || s.isEmpty() ? null : s;
+        });
+    }
+
+    static boolean complete(TraceInfo info, int have) {
+        String stats = info.metadata().get(TraceInfo.META_SIZE_STATS);
+        if (stats == null) {
+            return have > 0;
+        }
+        JsonNode n = SpanJson.parseLenient(stats);
+        return have >= n.path("num_spans").asInt(0) && have > 0;
+    }
+
+    private static Map<String, List<String>> spans(Connection c, List<String> ids) throws SQLException {
+        Map<String, List<String>> out = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT trace_id, content FROM spans WHERE trace_id = ANY(?) "
+                + "ORDER BY trace_id, (parent_span_id IS NOT NULL), start_time_unix_nano, span_id")) {
+            ps.setArray(1, c.createArrayOf("text", ids.toArray(new String[0])));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(rs.getString(2));
+                }
+            }
+        }
+        return out;
+    }
+
+    static void require(Connection c, String id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM trace_info WHERE request_id = ?")) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw notFound(id);
+                }
+            }
+        }
+    }
+
+    public static MlflowException notFound(String id) {
+        return MlflowException.notFound("Trace with ID '" + id + "' not found.");
+    }
+
+    /** Trace infos (with tags, metadata, assessments) for the given ids, in that order; unknown ids are skipped. */
+    public static List<TraceInfo> load(Connection c, List<String> ids) throws SQLException {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        Array arr = c.createArrayOf("text", ids.toArray(new String[0]));
+        Map<String, Object[]> rows = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT request_id, experiment_id, timestamp_ms, execution_time_ms, "
+                + "status, client_request_id, request_preview, response_preview FROM trace_info WHERE request_id = ANY(?)")) {
+            ps.setArray(1, arr);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    long ex = rs.getLong(4);
+                    Long exec = rs.wasNull() ? null : ex;
+                    rows.put(rs.getString(1), new Object[]{rs.getLong(2), rs.getLong(3), exec, rs.getString(5),
+                            rs.getString(6), rs.getString(7), rs.getString(8)});
+                }
+            }
+        }
+        Map<String, Map<String, String>> tags = kv(c, "trace_tags", arr);
+        Map<String, Map<String, String>> meta = kv(c, "trace_request_metadata", arr);
+        Map<String, List<Assessment>> assess = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + assessmentColumns()
+                + " FROM assessments WHERE trace_id = ANY(?) ORDER BY trace_id, created_timestamp, assessment_id")) {
+            ps.setArray(1, arr);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Assessment a = Assessment.read(rs);
+                    assess.computeIfAbsent(a.traceId(), k -> new ArrayList<>()).add(a);
+                }
+            }
+        }
+        List<TraceInfo> out = new ArrayList<>(rows.size());
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (String id : ids) {
+            Object[] r = rows.get(id);
+            if (r == null || !seen.add(id)) {
+                continue;
+            }
+            out.add(new TraceInfo(id, (Long) r[0], (Long) r[1], (Long) r[2], (String) r[3], (String) r[4], (String) r[5],
+                    (String) r[6], tags.getOrDefault(id, Map.of()), meta.getOrDefault(id, Map.of()),
+                    assess.getOrDefault(id, List.of())));
+        }
+        return out;
+    }
+
+    private static String assessmentColumns() {
+        return dev.dmsmlflow.tracking.assessments.AssessmentStore.COLUMNS;
+    }
+
+    private static Map<String, Map<String, String>> kv(Connection c, String table, Array ids) throws SQLException {
+        Map<String, Map<String, String>> out = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT request_id, key, value FROM " + table
+                + " WHERE request_id = ANY(?) ORDER BY request_id, key")) {
+            ps.setArray(1, ids);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.computeIfAbsent(rs.getString(1), k -> new LinkedHashMap<>()).put(rs.getString(2), rs.getString(3));
+                }
+            }
+        }
+        return out;
+    }
+
+    static void upsert(Connection c, String table, String id, Map<String, String> kv) throws SQLException {
+        if (kv.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " (request_id, key, value) VALUES (?, ?, ?) "
+                + "ON CONFLICT (request_id, key) DO UPDATE SET value = EXCLUDED.value")) {
+            for (var e : kv.entrySet()) {
+                ps.setString(1, id);
+                ps.setString(2, e.getKey());
+                ps.setString(3, e.getValue());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    private static void insertIfAbsent(Connection c, String table, String id, String key, String value) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " (request_id, key, value) VALUES (?, ?, ?) "
+                + "ON CONFLICT (request_id, key) DO NOTHING")) {
+            ps.setString(1, id);
+            ps.setString(2, key);
+            ps.setString(3, value);
+            ps.executeUpdate();
+        }
+    }
+
+    private static void setLong(PreparedStatement ps, int i, Long v) throws SQLException {
+        if (v == null) {
+            ps.setNull(i, Types.BIGINT);
+        } else {
+            ps.setLong(i, v);
+        }
+    }
+}

@@ -21,15 +21,23 @@ fi
 
 if [ "${SKIP_BUILD:-0}" != "1" ] || [ ! -f "$MODULE/target/quarkus-app/quarkus-run.jar" ]; then
   echo "== building tracking-server (package, tests compiled, not run)"
-  (cd "$ROOT" && mvn -q -pl tracking-server -am package -DskipTests)
+  (cd "$ROOT" && ./mvnw -B -q -pl tracking-server -am package -DskipTests)
 fi
 CP_FILE="$MODULE/target/python-suite-classpath.txt"
 if [ ! -s "$CP_FILE" ] || [ "$MODULE/pom.xml" -nt "$CP_FILE" ]; then
-  (cd "$ROOT" && mvn -q -pl tracking-server dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$CP_FILE")
+  (cd "$ROOT" && ./mvnw -B -q -pl tracking-server dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$CP_FILE")
 fi
+# this worktree's reactor modules (built above) rather than snapshots installed in ~/.m2
+REACTOR_CP="$(tr ':' '\n' < "$CP_FILE" | while read -r jar; do
+  case "$jar" in
+    */dev/dmsmlflow/*/0.1.0-SNAPSHOT/*.jar) mod="$(basename "$(dirname "$(dirname "$jar")")")"
+      if [ -d "$ROOT/$mod/target/classes" ]; then echo "$ROOT/$mod/target/classes"; else echo "$jar"; fi ;;
+    *) echo "$jar" ;;
+  esac
+done | paste -sd: -)"
 
 export DMS_TRACKING_JAR="$MODULE/target/quarkus-app/quarkus-run.jar"
-export DMS_PG_CLASSPATH="$MODULE/target/test-classes:$(cat "$CP_FILE")"
+export DMS_PG_CLASSPATH="$MODULE/target/test-classes:$REACTOR_CP"
 export DMS_WORK_DIR="$MODULE/target/python-suite"
 export MLFLOW_DISABLE_TELEMETRY=true
 export DO_NOT_TRACK=true

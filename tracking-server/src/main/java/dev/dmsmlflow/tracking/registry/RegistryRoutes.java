@@ -6,6 +6,7 @@ import dev.dmsmlflow.tracking.http.MlflowException;
 import dev.dmsmlflow.tracking.http.MlflowRequest;
 import dev.dmsmlflow.tracking.http.RouteProvider;
 import dev.dmsmlflow.tracking.http.Routes;
+import dev.dmsmlflow.tracking.prompts.PromptRules;
 import dev.dmsmlflow.tracking.validation.Validation;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -87,6 +88,13 @@ public class RegistryRoutes implements RouteProvider {
         r.get("registered-models/alias", req -> {
             String name = modelName(req);
             String alias = req.requiredString("alias");
+            if (alias.equalsIgnoreCase("latest")) {
+                // "latest" resolves to the newest version (prompts are loaded as prompts:/name@latest)
+                ModelVersion newest = store.latestVersions(name, List.of()).stream()
+                        .max(java.util.Comparator.comparingInt(v -> v.version))
+                        .orElseThrow(() -> MlflowException.notFound("Latest version not found for model " + name + "."));
+                return modelVersion(newest);
+            }
             return modelVersion(store.byAlias(name, alias));
         });
 
@@ -308,6 +316,8 @@ public class RegistryRoutes implements RouteProvider {
                 throw MlflowException.invalidParameter("Unable to fetch model from model URI source artifact location '"
                         + source + "'. " + e.getMessage());
             }
+        } else if (PromptRules.isPrompt(tags)) {
+            PromptRules.validateSource(source);
         } else {
             validateSource(source, runId, modelId);
         }

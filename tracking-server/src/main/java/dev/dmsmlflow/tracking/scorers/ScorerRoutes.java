@@ -87,11 +87,48 @@ public class ScorerRoutes implements RouteProvider {
             };
         });
         v3(r, HttpMethod.DELETE, "scorers/delete", this::delete);
-        // online scoring needs judges calling an LLM, which this server does not run
+        // online scoring runs gateway-model judges; without a gateway no scorer qualifies, so there are no configs
         v3(r, HttpMethod.GET, "scorers/online-configs", req -> g -> {
             g.writeStartObject();
+            g.writeArrayFieldStart("configs");
+            g.writeEndArray();
             g.writeEndObject();
         });
+        v3(r, HttpMethod.PUT, "scorers/online-config", this::onlineConfig);
+    }
+
+    /** Upstream accepts sample_rate 0 (turning online scoring off) and refuses others for non-gateway judges. */
+    private JsonBody onlineConfig(MlflowRequest req) {
+        long exp = experimentId(req);
+        String name = name(req);
+        Double rate = req.dbl("sample_rate");
+        if (rate == null) {
+            throw MlflowException.missing("sample_rate");
+        }
+        if (rate.isNaN() || rate < 0 || rate > 1) {
+            throw MlflowException.invalidParameter("sample_rate must be between 0.0 and 1.0, got " + rate);
+        }
+        String filter = req.string("filter_string");
+        List<Version> latest = query(exp, name, null, true);
+        if (latest.isEmpty()) {
+            throw notFound(name, Long.toString(exp));
+        }
+        if (rate > 0) {
+            throw MlflowException.invalidParameter("Scorer '" + name + "' does not use a gateway model. Automatic evaluation "
+                    + "is only supported for scorers that use gateway models.");
+        }
+        String scorerId = latest.get(0).scorerId();
+        return g -> {
+            g.writeStartObject();
+            g.writeObjectFieldStart("config");
+            g.writeStringField("online_scoring_config_id", UUID.randomUUID().toString());
+            g.writeStringField("scorer_id", scorerId);
+            g.writeNumberField("sample_rate", rate);
+            Json.str(g, "filter_string", filter);
+            g.writeStringField("experiment_id", Long.toString(exp));
+            g.writeEndObject();
+            g.writeEndObject();
+        };
     }
 
     private static MlflowException notFound(String name, String experimentId) {

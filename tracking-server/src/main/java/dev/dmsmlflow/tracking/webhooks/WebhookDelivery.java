@@ -66,7 +66,7 @@ public class WebhookDelivery {
         if (client == null) {
             synchronized (this) {
                 if (client == null) {
-                    client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
+                    client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).followRedirects(HttpClient.Redirect.NEVER)
                             .connectTimeout(config.timeout()).build();
                 }
             }

@@ -28,7 +28,7 @@ if [ ! -s "$CP_FILE" ] || [ "$MODULE/pom.xml" -nt "$CP_FILE" ]; then
   (cd "$ROOT" && ./mvnw -B -q -pl tracking-server dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$CP_FILE")
 fi
 # this worktree's reactor modules (built above) rather than snapshots installed in ~/.m2
-REACTOR_CP="$(tr ':' '\n' < "$CP_FILE" | while read -r jar; do
+REACTOR_CP="$(tr ':' '\n' < "$CP_FILE" | while read -r jar || [ -n "$jar" ]; do
   case "$jar" in
     */dev/dmsmlflow/*/0.1.0-SNAPSHOT/*.jar) mod="$(basename "$(dirname "$(dirname "$jar")")")"
       if [ -d "$ROOT/$mod/target/classes" ]; then echo "$ROOT/$mod/target/classes"; else echo "$jar"; fi ;;

@@ -58,6 +58,8 @@ public class TraceRoutes implements RouteProvider {
     AssessmentStore assessments;
     @Inject
     ArtifactStores artifacts;
+    @Inject
+    TraceMetrics traceMetrics;
 
     /** Registers under /api/3.0/mlflow/ and /ajax-api/3.0/mlflow/. */
     static void v3(Routes r, HttpMethod m, String path, Endpoint e) {
@@ -471,16 +473,10 @@ public class TraceRoutes implements RouteProvider {
         return JsonBody.EMPTY;
     }
 
-    /** The UI's trace-metrics queries: the trace count per time bucket; other views answer no points. */
+    /** The UI's trace-metrics queries (see {@link TraceMetrics}). */
     private JsonBody metrics(MlflowRequest req) {
-        req.strings("experiment_ids");
-        req.string("metric_name");
-        return g -> {
-            g.writeStartObject();
-            g.writeArrayFieldStart("data_points");
-            g.writeEndArray();
-            g.writeEndObject();
-        };
+        List<Map<String, Object>> points = traceMetrics.run(req);
+        return g -> TraceMetrics.write(g, points);
     }
 
     // ------------------------------------------------------------------ v2 (legacy clients)

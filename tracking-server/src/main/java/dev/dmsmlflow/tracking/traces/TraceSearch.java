@@ -116,7 +116,7 @@ public class TraceSearch {
         }
     }
 
-    private static void clause(Sql sql, TraceFilter.Clause c) {
+    static void clause(Sql sql, TraceFilter.Clause c) {
         String cmp = c.comparator();
         switch (c.type()) {
             case TraceFilter.ATTRIBUTE -> attribute(sql, c);

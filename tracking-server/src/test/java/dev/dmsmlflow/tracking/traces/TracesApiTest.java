@@ -306,4 +306,29 @@ class TracesApiTest {
         assertEquals(1, deleted.json().get("traces_deleted").asInt());
         assertFalse(api.get("traces", Map.of("experiment_ids", experiment)).json().has("traces"));
     }
+
+    @Test
+    void traceMetricsCountAndLatencyPerStatus() {
+        long start = 1_700_000_000_000_000_000L;
+        for (int i = 0; i < 3; i++) {
+            assertEquals(200, otlp(twoSpans(random(16), start + i * 1_000_000_000L).toByteArray(), "application/x-protobuf",
+                    experiment, null).status());
+        }
+        Resp r = v3("POST", "traces/metrics", obj("experiment_ids", new String[]{experiment}, "view_type", "TRACES",
+                "metric_name", "trace_count", "aggregations", new Object[]{obj("aggregation_type", "COUNT")},
+                "dimensions", new String[]{"trace_status"}));
+        assertEquals(200, r.status(), r.toString());
+        JsonNode p = r.json().get("data_points").get(0);
+        assertEquals("OK", p.get("dimensions").get("trace_status").asText());
+        assertEquals(3.0, p.get("values").get("COUNT").asDouble());
+        Resp lat = v3("POST", "traces/metrics", obj("experiment_ids", new String[]{experiment}, "view_type", 1,
+                "metric_name", "latency", "aggregations", new Object[]{obj("aggregation_type", "PERCENTILE", "percentile_value", 50)},
+                "time_interval_seconds", 3600, "start_time_ms", 0, "end_time_ms", Long.MAX_VALUE / 2));
+        assertEquals(50.0, lat.json().get("data_points").get(0).get("values").get("P50.0").asDouble(), lat.toString());
+        assertError(v3("POST", "traces/metrics", obj("experiment_ids", new String[]{experiment}, "metric_name", "nope",
+                "aggregations", new Object[]{obj("aggregation_type", "COUNT")})), 400, "INVALID_PARAMETER_VALUE");
+        assertError(v3("POST", "traces/metrics", obj("experiment_ids", new String[]{experiment}, "metric_name", "latency",
+                "aggregations", new Object[]{obj("aggregation_type", "AVG")}, "time_interval_seconds", 60)), 400,
+                "INVALID_PARAMETER_VALUE");
+    }
 }

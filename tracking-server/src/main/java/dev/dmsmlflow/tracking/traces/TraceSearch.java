@@ -34,6 +34,11 @@ public class TraceSearch {
             "client_request_id", "t.client_request_id", "request_preview", "t.request_preview",
             "response_preview", "t.response_preview");
 
+    /** Order keys whose columns are NOT NULL. */
+    private static final Map<String, String> NOT_NULL = Map.of("timestamp_ms", "t.timestamp_ms", "timestamp", "t.timestamp_ms",
+            "status", "t.status", "state", "t.status", "request_id", "t.request_id", "trace_id", "t.request_id",
+            "experiment_id", "t.experiment_id");
+
     @Inject
     Db db;
 
@@ -50,8 +55,14 @@ public class TraceSearch {
                     + " for parameter 'max_results' supplied. It must be at most " + MAX_RESULTS);
         }
         long offset = PageToken.decodeOffset(pageToken);
-        Sql sql = new Sql().append("SELECT t.request_id FROM trace_info t WHERE t.experiment_id = ANY(?)",
-                (Object) experimentIds.toArray(new Long[0]));
+        Sql sql = new Sql();
+        if (experimentIds.size() == 1) {
+            // an equality keeps the (experiment_id, timestamp_ms DESC, request_id) index walk in order
+            sql.append("SELECT t.request_id FROM trace_info t WHERE t.experiment_id = ?", experimentIds.get(0));
+        } else {
+            sql.append("SELECT t.request_id FROM trace_info t WHERE t.experiment_id = ANY(?)",
+                    (Object) experimentIds.toArray(new Long[0]));
+        }
         for (TraceFilter.Clause c : TraceFilter.parse(filter)) {
             sql.append(" AND ");
             clause(sql, c);
@@ -60,13 +71,23 @@ public class TraceSearch {
         Set<String> seen = new HashSet<>();
         for (String item : orderBy) {
             TraceFilter.Order o = TraceFilter.parseOrder(item);
-            if (!seen.add(o.type() + "." + o.key())) {
+            String col = o.type().equals(TraceFilter.ATTRIBUTE) ? NOT_NULL.get(o.key().toLowerCase(Locale.ROOT)) : null;
+            if (!seen.add(col != null ? col : o.type() + "." + o.key())) {
                 throw MlflowException.invalidParameter("`order_by` contains duplicate fields: " + orderBy);
             }
-            order(sql, o);
-            sql.append(", ");
+            if (col != null) {
+                // columns without NULLs: plain ASC/DESC so an index in that order can serve the sort
+                sql.append(col + (o.ascending() ? " ASC" : " DESC") + ", ");
+            } else {
+                order(sql, o);
+                sql.append(", ");
+            }
         }
-        sql.append("t.timestamp_ms DESC, t.request_id ASC LIMIT ? OFFSET ?", maxResults, offset);
+        if (!seen.contains("t.timestamp_ms")) {
+            sql.append("t.timestamp_ms DESC, ");
+        }
+        sql.append((seen.contains("t.request_id") ? "t.experiment_id" : "t.request_id ASC")
+                + " LIMIT ? OFFSET ?", maxResults, offset);
         return db.readSerial(c -> {
             List<String> ids = new ArrayList<>(maxResults);
             try (PreparedStatement ps = sql.prepare(c); ResultSet rs = ps.executeQuery()) {

@@ -99,104 +99,94 @@ public class TraceStore {
             }
         }
         int k = aggs.size();
-        String[] tId = new String[k], tState = new String[k], tReq = new String[k], tResp = new String[k],
-                tLoc = new String[k];
+        String[] tId = new String[k], tState = new String[k], tReq = new String[k], tResp = new String[k];
         Long[] tStart = new Long[k], tExec = new Long[k];
+        List<String[]> meta = new ArrayList<>();
+        for (int j = 0; j < k; j++) {
+            Agg a = aggs.get(j);
+            tId[j] = a.traceId();
+            tStart[j] = a.minStartMs();
+            tExec[j] = a.maxEndMs() == null ? null : a.maxEndMs() - a.minStartMs();
+            tState[j] = a.state();
+            tReq[j] = a.requestPreview();
+            tResp[j] = a.responsePreview();
+            if (a.sessionId() != null) {
+                meta.add(new String[]{a.traceId(), "mlflow.trace.session", a.sessionId()});
+            }
+            if (a.userId() != null) {
+                meta.add(new String[]{a.traceId(), "mlflow.trace.user", a.userId()});
+            }
+        }
+        long experiment = ExperimentStore.parseId(experimentId);
+        // One statement (one round trip besides the commit): trace rows, spans, the location tags and session/user
+        // metadata; nothing is written when the experiment does not exist.
+        String sql = "WITH exp AS (SELECT experiment_id, COALESCE(rtrim(artifact_location, '/'), "
+                + "'" + ExperimentStore.DEFAULT_ARTIFACT_SCHEME + "' || experiment_id) AS loc FROM experiments WHERE experiment_id = ?), "
+                + "ti AS (INSERT INTO trace_info (request_id, experiment_id, timestamp_ms, execution_time_ms, status, "
+                + "request_preview, response_preview) "
+                + "SELECT u.id, exp.experiment_id, u.ts, u.ex, u.st, u.rq, u.rs FROM unnest(?::text[], ?::bigint[], ?::bigint[], "
+                + "?::text[], ?::text[], ?::text[]) AS u(id, ts, ex, st, rq, rs) CROSS JOIN exp "
+                + "ON CONFLICT (request_id) DO UPDATE SET "
+                + "timestamp_ms = CASE WHEN trace_info.finalized THEN trace_info.timestamp_ms "
+                + "  ELSE LEAST(trace_info.timestamp_ms, EXCLUDED.timestamp_ms) END, "
+                + "execution_time_ms = CASE WHEN trace_info.finalized THEN trace_info.execution_time_ms "
+                + "  WHEN EXCLUDED.execution_time_ms IS NULL AND trace_info.execution_time_ms IS NULL THEN NULL "
+                + "  ELSE GREATEST(trace_info.timestamp_ms + COALESCE(trace_info.execution_time_ms, 0), "
+                + "    EXCLUDED.timestamp_ms + COALESCE(EXCLUDED.execution_time_ms, 0)) "
+                + "    - LEAST(trace_info.timestamp_ms, EXCLUDED.timestamp_ms) END, "
+                + "status = CASE WHEN trace_info.status IN ('IN_PROGRESS', 'STATE_UNSPECIFIED') "
+                + "  AND EXCLUDED.status <> 'IN_PROGRESS' THEN EXCLUDED.status ELSE trace_info.status END, "
+                + "request_preview = COALESCE(trace_info.request_preview, EXCLUDED.request_preview), "
+                + "response_preview = COALESCE(trace_info.response_preview, EXCLUDED.response_preview) RETURNING 1), "
+                + "sp AS (INSERT INTO spans (trace_id, span_id, parent_span_id, experiment_id, name, type, status, "
+                + "start_time_unix_nano, end_time_unix_nano, content) "
+                + "SELECT u.t, u.s, u.p, exp.experiment_id, u.n, u.ty, u.st, u.b, u.e, u.c "
+                + "FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], "
+                + "?::bigint[], ?::text[]) AS u(t, s, p, n, ty, st, b, e, c) CROSS JOIN exp "
+                + "ON CONFLICT (trace_id, span_id) DO UPDATE SET parent_span_id = EXCLUDED.parent_span_id, "
+                + "name = EXCLUDED.name, type = EXCLUDED.type, status = EXCLUDED.status, "
+                + "start_time_unix_nano = EXCLUDED.start_time_unix_nano, "
+                + "end_time_unix_nano = EXCLUDED.end_time_unix_nano, content = EXCLUDED.content RETURNING 1), "
+                + "tg AS (INSERT INTO trace_tags (request_id, key, value) "
+                + "SELECT u.id, '" + TraceInfo.TAG_SPANS_LOCATION + "', '" + TraceInfo.TRACKING_STORE + "' "
+                + "FROM unnest(?::text[]) AS u(id) CROSS JOIN exp "
+                + "UNION ALL SELECT u.id, '" + TraceInfo.TAG_ARTIFACT_LOCATION + "', exp.loc || '/traces/' || u.id || '/artifacts' "
+                + "FROM unnest(?::text[]) AS u(id) CROSS JOIN exp "
+                + "ON CONFLICT (request_id, key) DO NOTHING RETURNING 1), "
+                + "md AS (INSERT INTO trace_request_metadata (request_id, key, value) SELECT u.id, u.k, u.v "
+                + "FROM unnest(?::text[], ?::text[], ?::text[]) AS u(id, k, v) CROSS JOIN exp "
+                + "ON CONFLICT (request_id, key) DO NOTHING RETURNING 1) "
+                + "SELECT (SELECT count(*) FROM exp)";
         db.tx(c -> {
-            Experiment exp = experiments.find(c, ExperimentStore.parseId(experimentId));
-            if (exp == null) {
-                throw MlflowException.notFound("No Experiment with id=" + experimentId + " exists");
-            }
-            for (int j = 0; j < k; j++) {
-                Agg a = aggs.get(j);
-                tId[j] = a.traceId();
-                tStart[j] = a.minStartMs();
-                tExec[j] = a.maxEndMs() == null ? null : a.maxEndMs() - a.minStartMs();
-                tState[j] = a.state();
-                tReq[j] = a.requestPreview();
-                tResp[j] = a.responsePreview();
-                tLoc[j] = artifactLocation(exp, a.traceId());
-            }
-            try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO trace_info (request_id, experiment_id, timestamp_ms, execution_time_ms, status, "
-                            + "request_preview, response_preview) "
-                            + "SELECT u.id, ?, u.ts, u.ex, u.st, u.rq, u.rs FROM unnest(?::text[], ?::bigint[], ?::bigint[], "
-                            + "?::text[], ?::text[], ?::text[]) AS u(id, ts, ex, st, rq, rs) "
-                            + "ON CONFLICT (request_id) DO UPDATE SET "
-                            + "timestamp_ms = CASE WHEN trace_info.finalized THEN trace_info.timestamp_ms "
-                            + "  ELSE LEAST(trace_info.timestamp_ms, EXCLUDED.timestamp_ms) END, "
-                            + "execution_time_ms = CASE WHEN trace_info.finalized THEN trace_info.execution_time_ms "
-                            + "  WHEN EXCLUDED.execution_time_ms IS NULL AND trace_info.execution_time_ms IS NULL THEN NULL "
-                            + "  ELSE GREATEST(trace_info.timestamp_ms + COALESCE(trace_info.execution_time_ms, 0), "
-                            + "    EXCLUDED.timestamp_ms + COALESCE(EXCLUDED.execution_time_ms, 0)) "
-                            + "    - LEAST(trace_info.timestamp_ms, EXCLUDED.timestamp_ms) END, "
-                            + "status = CASE WHEN trace_info.status IN ('IN_PROGRESS', 'STATE_UNSPECIFIED') "
-                            + "  AND EXCLUDED.status <> 'IN_PROGRESS' THEN EXCLUDED.status ELSE trace_info.status END, "
-                            + "request_preview = COALESCE(trace_info.request_preview, EXCLUDED.request_preview), "
-                            + "response_preview = COALESCE(trace_info.response_preview, EXCLUDED.response_preview)")) {
-                ps.setLong(1, exp.id());
-                ps.setArray(2, c.createArrayOf("text", tId));
-                ps.setArray(3, c.createArrayOf("bigint", tStart));
-                ps.setArray(4, c.createArrayOf("bigint", tExec));
-                ps.setArray(5, c.createArrayOf("text", tState));
-                ps.setArray(6, c.createArrayOf("text", tReq));
-                ps.setArray(7, c.createArrayOf("text", tResp));
-                ps.executeUpdate();
-            }
-            try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO spans (trace_id, span_id, parent_span_id, experiment_id, name, type, status, "
-                            + "start_time_unix_nano, end_time_unix_nano, content) "
-                            + "SELECT u.t, u.s, u.p, ti.experiment_id, u.n, u.ty, u.st, u.b, u.e, u.c "
-                            + "FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], "
-                            + "?::bigint[], ?::text[]) AS u(t, s, p, n, ty, st, b, e, c) "
-                            + "JOIN trace_info ti ON ti.request_id = u.t "
-                            + "ON CONFLICT (trace_id, span_id) DO UPDATE SET parent_span_id = EXCLUDED.parent_span_id, "
-                            + "name = EXCLUDED.name, type = EXCLUDED.type, status = EXCLUDED.status, "
-                            + "start_time_unix_nano = EXCLUDED.start_time_unix_nano, "
-                            + "end_time_unix_nano = EXCLUDED.end_time_unix_nano, content = EXCLUDED.content")) {
-                ps.setArray(1, c.createArrayOf("text", sTrace));
-                ps.setArray(2, c.createArrayOf("text", sId));
-                ps.setArray(3, c.createArrayOf("text", sParent));
-                ps.setArray(4, c.createArrayOf("text", sName));
-                ps.setArray(5, c.createArrayOf("text", sType));
-                ps.setArray(6, c.createArrayOf("text", sStatus));
-                ps.setArray(7, c.createArrayOf("bigint", sStart));
-                ps.setArray(8, c.createArrayOf("bigint", sEnd));
-                ps.setArray(9, c.createArrayOf("text", sContent));
-                ps.executeUpdate();
-            }
-            try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO trace_tags (request_id, key, value) "
-                            + "SELECT u.id, '" + TraceInfo.TAG_SPANS_LOCATION + "', '" + TraceInfo.TRACKING_STORE + "' "
-                            + "FROM unnest(?::text[]) AS u(id) "
-                            + "UNION ALL SELECT u.id, '" + TraceInfo.TAG_ARTIFACT_LOCATION + "', u.loc "
-                            + "FROM unnest(?::text[], ?::text[]) AS u(id, loc) "
-                            + "ON CONFLICT (request_id, key) DO NOTHING")) {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                int p = 1;
+                ps.setLong(p++, experiment);
                 Array ids = c.createArrayOf("text", tId);
-                ps.setArray(1, ids);
-                ps.setArray(2, ids);
-                ps.setArray(3, c.createArrayOf("text", tLoc));
-                ps.executeUpdate();
-            }
-            List<String[]> meta = new ArrayList<>();
-            for (Agg a : aggs) {
-                if (a.sessionId() != null) {
-                    meta.add(new String[]{a.traceId(), "mlflow.trace.session", a.sessionId()});
-                }
-                if (a.userId() != null) {
-                    meta.add(new String[]{a.traceId(), "mlflow.trace.user", a.userId()});
-                }
-            }
-            if (!meta.isEmpty()) {
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO trace_request_metadata (request_id, key, value) "
-                        + "VALUES (?, ?, ?) ON CONFLICT (request_id, key) DO NOTHING")) {
-                    for (String[] m : meta) {
-                        ps.setString(1, m[0]);
-                        ps.setString(2, m[1]);
-                        ps.setString(3, m[2]);
-                        ps.addBatch();
+                ps.setArray(p++, ids);
+                ps.setArray(p++, c.createArrayOf("bigint", tStart));
+                ps.setArray(p++, c.createArrayOf("bigint", tExec));
+                ps.setArray(p++, c.createArrayOf("text", tState));
+                ps.setArray(p++, c.createArrayOf("text", tReq));
+                ps.setArray(p++, c.createArrayOf("text", tResp));
+                ps.setArray(p++, c.createArrayOf("text", sTrace));
+                ps.setArray(p++, c.createArrayOf("text", sId));
+                ps.setArray(p++, c.createArrayOf("text", sParent));
+                ps.setArray(p++, c.createArrayOf("text", sName));
+                ps.setArray(p++, c.createArrayOf("text", sType));
+                ps.setArray(p++, c.createArrayOf("text", sStatus));
+                ps.setArray(p++, c.createArrayOf("bigint", sStart));
+                ps.setArray(p++, c.createArrayOf("bigint", sEnd));
+                ps.setArray(p++, c.createArrayOf("text", sContent));
+                ps.setArray(p++, ids);
+                ps.setArray(p++, ids);
+                ps.setArray(p++, c.createArrayOf("text", meta.stream().map(m -> m[0]).toArray(String[]::new)));
+                ps.setArray(p++, c.createArrayOf("text", meta.stream().map(m -> m[1]).toArray(String[]::new)));
+                ps.setArray(p, c.createArrayOf("text", meta.stream().map(m -> m[2]).toArray(String[]::new)));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (rs.getLong(1) == 0) {
+                        throw MlflowException.notFound("No Experiment with id=" + experimentId + " exists");
                     }
-                    ps.executeBatch();
                 }
             }
             return null;
@@ -359,10 +349,12 @@ public class TraceStore {
                 where.append(" AND request_id = ANY(?)");
                 binds.add(ids.toArray(new String[0]));
             }
-            String sql = maxTraces != null && maxTraces > 0
+            String sql = "WITH gone AS (" + (maxTraces != null && maxTraces > 0
                     ? "DELETE FROM trace_info WHERE request_id IN (SELECT request_id FROM trace_info WHERE " + where
                     + " ORDER BY timestamp_ms, request_id LIMIT " + maxTraces + ")"
-                    : "DELETE FROM trace_info WHERE " + where;
+                    : "DELETE FROM trace_info WHERE " + where) + " RETURNING request_id), "
+                    + "links AS (DELETE FROM entity_associations e USING gone WHERE e.source_type = 'trace' "
+                    + "AND e.source_id = gone.request_id) SELECT count(*) FROM gone";
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 for (int j = 0; j < binds.size(); j++) {
                     Object b = binds.get(j);
@@ -372,8 +364,10 @@ public class TraceStore {
                         ps.setObject(j + 1, b);
                     }
                 }
-                int deleted = ps.executeUpdate();
-                return deleted;
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getInt(1);
+                }
             }
         });
     }
@@ -549,28 +543,51 @@ public class TraceStore {
         }
         Array arr = c.createArrayOf("text", ids.toArray(new String[0]));
         Map<String, Object[]> rows = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT request_id, experiment_id, timestamp_ms, execution_time_ms, "
-                + "status, client_request_id, request_preview, response_preview FROM trace_info WHERE request_id = ANY(?)")) {
+        Map<String, Map<String, String>> tags = new HashMap<>();
+        Map<String, Map<String, String>> meta = new HashMap<>();
+        boolean anyAssessment = false;
+        // one round trip: the rows, their tags and metadata, and whether any has assessments
+        try (PreparedStatement ps = c.prepareStatement("SELECT 0 AS kind, request_id, NULL AS key, NULL AS value, experiment_id, "
+                + "timestamp_ms, execution_time_ms, status, client_request_id, request_preview, response_preview "
+                + "FROM trace_info WHERE request_id = ANY(?) "
+                + "UNION ALL SELECT 1, request_id, key, value, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM trace_tags "
+                + "WHERE request_id = ANY(?) "
+                + "UNION ALL SELECT 2, request_id, key, value, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM trace_request_metadata "
+                + "WHERE request_id = ANY(?) "
+                + "UNION ALL (SELECT 3, trace_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM assessments "
+                + "WHERE trace_id = ANY(?) LIMIT 1) ORDER BY 1, 2, 3")) {
             ps.setArray(1, arr);
+            ps.setArray(2, arr);
+            ps.setArray(3, arr);
+            ps.setArray(4, arr);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    long ex = rs.getLong(4);
-                    Long exec = rs.wasNull() ? null : ex;
-                    rows.put(rs.getString(1), new Object[]{rs.getLong(2), rs.getLong(3), exec, rs.getString(5),
-                            rs.getString(6), rs.getString(7), rs.getString(8)});
+                    int kind = rs.getInt(1);
+                    String id = rs.getString(2);
+                    switch (kind) {
+                        case 0 -> {
+                            long ex = rs.getLong(7);
+                            Long exec = rs.wasNull() ? null : ex;
+                            rows.put(id, new Object[]{rs.getLong(5), rs.getLong(6), exec, rs.getString(8),
+                                    rs.getString(9), rs.getString(10), rs.getString(11)});
+                        }
+                        case 1 -> tags.computeIfAbsent(id, k -> new LinkedHashMap<>()).put(rs.getString(3), rs.getString(4));
+                        case 2 -> meta.computeIfAbsent(id, k -> new LinkedHashMap<>()).put(rs.getString(3), rs.getString(4));
+                        default -> anyAssessment = true;
+                    }
                 }
             }
         }
-        Map<String, Map<String, String>> tags = kv(c, "trace_tags", arr);
-        Map<String, Map<String, String>> meta = kv(c, "trace_request_metadata", arr);
         Map<String, List<Assessment>> assess = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + assessmentColumns()
-                + " FROM assessments WHERE trace_id = ANY(?) ORDER BY trace_id, created_timestamp, assessment_id")) {
-            ps.setArray(1, arr);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    Assessment a = Assessment.read(rs);
-                    assess.computeIfAbsent(a.traceId(), k -> new ArrayList<>()).add(a);
+        if (anyAssessment) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + assessmentColumns()
+                    + " FROM assessments WHERE trace_id = ANY(?) ORDER BY trace_id, created_timestamp, assessment_id")) {
+                ps.setArray(1, arr);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        Assessment a = Assessment.read(rs);
+                        assess.computeIfAbsent(a.traceId(), k -> new ArrayList<>()).add(a);
+                    }
                 }
             }
         }
@@ -590,20 +607,6 @@ public class TraceStore {
 
     private static String assessmentColumns() {
         return dev.dmsmlflow.tracking.assessments.AssessmentStore.COLUMNS;
-    }
-
-    private static Map<String, Map<String, String>> kv(Connection c, String table, Array ids) throws SQLException {
-        Map<String, Map<String, String>> out = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT request_id, key, value FROM " + table
-                + " WHERE request_id = ANY(?) ORDER BY request_id, key")) {
-            ps.setArray(1, ids);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.computeIfAbsent(rs.getString(1), k -> new LinkedHashMap<>()).put(rs.getString(2), rs.getString(3));
-                }
-            }
-        }
-        return out;
     }
 
     static void upsert(Connection c, String table, String id, Map<String, String> kv) throws SQLException {

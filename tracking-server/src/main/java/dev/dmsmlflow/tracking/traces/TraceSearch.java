@@ -88,7 +88,8 @@ public class TraceSearch {
         }
         sql.append((seen.contains("t.request_id") ? "t.experiment_id" : "t.request_id ASC")
                 + " LIMIT ? OFFSET ?", maxResults, offset);
-        return db.readSerial(c -> {
+        // autocommit reads: the page query and the page's load, two round trips
+        return db.read(c -> {
             List<String> ids = new ArrayList<>(maxResults);
             try (PreparedStatement ps = sql.prepare(c); ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

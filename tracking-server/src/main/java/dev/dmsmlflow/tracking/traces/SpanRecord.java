@@ -1,11 +1,9 @@
 package dev.dmsmlflow.tracking.traces;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -44,6 +42,10 @@ public record SpanRecord(String traceIdHex, String spanIdHex, String parentIdHex
         if (raw == null) {
             return null;
         }
+        String plain = plainString(raw);
+        if (plain != null) {
+            return plain;
+        }
         JsonNode n = SpanJson.parseLenient(raw);
         return n.isTextual() ? n.textValue() : raw;
     }
@@ -55,40 +57,55 @@ public record SpanRecord(String traceIdHex, String spanIdHex, String parentIdHex
 
     /** The MLflow span dictionary (upstream's {@code Span.to_dict}) as JSON text: the stored content. */
     public String content() {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.put("trace_id", b64(traceIdHex));
-        o.put("span_id", b64(spanIdHex));
+        StringBuilder sb = new StringBuilder(256 + 64 * attributes.size());
+        sb.append("{\"trace_id\": \"").append(b64(traceIdHex)).append("\", \"span_id\": \"").append(b64(spanIdHex))
+                .append("\", \"parent_span_id\": ");
         if (parentIdHex == null) {
-            o.putNull("parent_span_id");
+            sb.append("null");
         } else {
-            o.put("parent_span_id", b64(parentIdHex));
+            sb.append('"').append(b64(parentIdHex)).append('"');
         }
-        o.put("name", name);
-        o.put("start_time_unix_nano", startNs);
-        if (endNs == null) {
-            o.putNull("end_time_unix_nano");
-        } else {
-            o.put("end_time_unix_nano", endNs);
+        sb.append(", \"name\": ");
+        PyJson.string(sb, name);
+        sb.append(", \"start_time_unix_nano\": ").append(startNs).append(", \"end_time_unix_nano\": ")
+                .append(endNs == null ? "null" : endNs.toString()).append(", \"events\": [");
+        for (int i = 0; i < events.size(); i++) {
+            Event e = events.get(i);
+            sb.append(i == 0 ? "{\"name\": " : ", {\"name\": ");
+            PyJson.string(sb, e.name());
+            sb.append(", \"time_unix_nano\": ").append(e.timeNs()).append(", \"attributes\": ");
+            PyJson.write(sb, e.attributes());
+            sb.append('}');
         }
-        var ev = o.putArray("events");
-        for (Event e : events) {
-            ObjectNode eo = ev.addObject();
-            eo.put("name", e.name());
-            eo.put("time_unix_nano", e.timeNs());
-            eo.set("attributes", e.attributes());
+        sb.append("], \"status\": {\"code\": \"").append(statusCode).append("\", \"message\": ");
+        PyJson.string(sb, statusMessage == null ? "" : statusMessage);
+        sb.append("}, \"attributes\": {");
+        boolean first = true;
+        if (!attributes.containsKey(ATTR_REQUEST_ID)) {
+            sb.append("\"").append(ATTR_REQUEST_ID).append("\": ");
+            PyJson.string(sb, "\"" + mlflowTraceId() + "\"");
+            first = false;
         }
-        ObjectNode st = o.putObject("status");
-        st.put("code", statusCode);
-        st.put("message", statusMessage == null ? "" : statusMessage);
-        ObjectNode at = o.putObject("attributes");
-        Map<String, String> attrs = attributes;
-        if (!attrs.containsKey(ATTR_REQUEST_ID)) {
-            attrs = new LinkedHashMap<>();
-            attrs.put(ATTR_REQUEST_ID, PyJson.dump(JsonNodeFactory.instance.textNode(mlflowTraceId())));
-            attrs.putAll(attributes);
+        for (Map.Entry<String, String> a : attributes.entrySet()) {
+            if (!first) {
+                sb.append(", ");
+            }
+            first = false;
+            PyJson.string(sb, a.getKey());
+            sb.append(": ");
+            PyJson.string(sb, a.getValue());
         }
-        attrs.forEach(at::put);
-        return PyJson.dump(o);
+        return sb.append("}}").toString();
+    }
+
+    /** The text of a JSON string literal without escapes, or null when it is anything else. */
+    static String plainString(String json) {
+        int n = json.length();
+        if (n >= 2 && json.charAt(0) == '"' && json.charAt(n - 1) == '"' && json.indexOf('\\') < 0
+                && json.indexOf('"', 1) == n - 1) {
+            return json.substring(1, n - 1);
+        }
+        return null;
     }
 
     static String b64(String hex) {

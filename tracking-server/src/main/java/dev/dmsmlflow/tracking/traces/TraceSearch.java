@@ -88,16 +88,10 @@ public class TraceSearch {
         }
         sql.append((seen.contains("t.request_id") ? "t.experiment_id" : "t.request_id ASC")
                 + " LIMIT ? OFFSET ?", maxResults, offset);
-        // autocommit reads: the page query and the page's load, two round trips
+        // one statement: the page query's ids, in order, joined to their infos, tags and metadata
         return db.read(c -> {
-            List<String> ids = new ArrayList<>(maxResults);
-            try (PreparedStatement ps = sql.prepare(c); ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    ids.add(rs.getString(1));
-                }
-            }
-            List<TraceInfo> infos = TraceStore.load(c, ids);
-            String next = ids.size() == maxResults ? PageToken.encode(offset + maxResults) : null;
+            List<TraceInfo> infos = TraceStore.loadPage(c, new Sql().append("ARRAY(" + sql.text() + ")", sql.values().toArray()));
+            String next = infos.size() == maxResults ? PageToken.encode(offset + maxResults) : null;
             return new Page(infos, next);
         });
     }

@@ -226,6 +226,10 @@ public class TraceStore {
         if (json == null) {
             return null;
         }
+        String plain = SpanRecord.plainString(json);
+        if (plain != null) {
+            return plain;
+        }
         JsonNode n = SpanJson.parseLenient(json);
         return n.isValueNode() ? n.asText() : json;
     }
@@ -234,8 +238,11 @@ public class TraceStore {
         if (json == null) {
             return null;
         }
-        JsonNode n = SpanJson.parseLenient(json);
-        String s = n.isTextual() ? n.textValue() : json;
+        String s = SpanRecord.plainString(json);
+        if (s == null) {
+            JsonNode n = SpanJson.parseLenient(json);
+            s = n.isTextual() ? n.textValue() : json;
+        }
         return s.length() <= PREVIEW_MAX ? s : s.substring(0, PREVIEW_MAX - 3) + "...";
     }
 
@@ -541,66 +548,77 @@ public class TraceStore {
         if (ids.isEmpty()) {
             return List.of();
         }
-        Array arr = c.createArrayOf("text", ids.toArray(new String[0]));
-        Map<String, Object[]> rows = new HashMap<>();
-        Map<String, Map<String, String>> tags = new HashMap<>();
-        Map<String, Map<String, String>> meta = new HashMap<>();
-        boolean anyAssessment = false;
-        // one round trip: the rows, their tags and metadata, and whether any has assessments
-        try (PreparedStatement ps = c.prepareStatement("SELECT 0 AS kind, request_id, NULL AS key, NULL AS value, experiment_id, "
-                + "timestamp_ms, execution_time_ms, status, client_request_id, request_preview, response_preview "
-                + "FROM trace_info WHERE request_id = ANY(?) "
-                + "UNION ALL SELECT 1, request_id, key, value, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM trace_tags "
-                + "WHERE request_id = ANY(?) "
-                + "UNION ALL SELECT 2, request_id, key, value, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM trace_request_metadata "
-                + "WHERE request_id = ANY(?) "
-                + "UNION ALL (SELECT 3, trace_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM assessments "
-                + "WHERE trace_id = ANY(?) LIMIT 1) ORDER BY 1, 2, 3")) {
-            ps.setArray(1, arr);
-            ps.setArray(2, arr);
-            ps.setArray(3, arr);
-            ps.setArray(4, arr);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    int kind = rs.getInt(1);
-                    String id = rs.getString(2);
-                    switch (kind) {
-                        case 0 -> {
-                            long ex = rs.getLong(7);
-                            Long exec = rs.wasNull() ? null : ex;
-                            rows.put(id, new Object[]{rs.getLong(5), rs.getLong(6), exec, rs.getString(8),
-                                    rs.getString(9), rs.getString(10), rs.getString(11)});
-                        }
-                        case 1 -> tags.computeIfAbsent(id, k -> new LinkedHashMap<>()).put(rs.getString(3), rs.getString(4));
-                        case 2 -> meta.computeIfAbsent(id, k -> new LinkedHashMap<>()).put(rs.getString(3), rs.getString(4));
-                        default -> anyAssessment = true;
-                    }
+        List<String> unique = new ArrayList<>(new java.util.LinkedHashSet<>(ids));
+        return loadPage(c, new dev.dmsmlflow.tracking.db.Sql().append("?::text[]",
+                (Object) unique.toArray(new String[0])));
+    }
+
+    /**
+     * The trace infos whose ids {@code idArray} (an SQL array expression, e.g. {@code ARRAY(<page query>)}) lists, in
+     * its order, in one statement: a row per trace with its tags and metadata aggregated as JSON objects.
+     */
+    public static List<TraceInfo> loadPage(Connection c, dev.dmsmlflow.tracking.db.Sql idArray) throws SQLException {
+        dev.dmsmlflow.tracking.db.Sql sql = new dev.dmsmlflow.tracking.db.Sql()
+                .append("SELECT t.request_id, t.experiment_id, t.timestamp_ms, t.execution_time_ms, t.status, "
+                        + "t.client_request_id, t.request_preview, t.response_preview, "
+                        + "(SELECT json_object_agg(g.key, g.value ORDER BY g.key) FROM trace_tags g WHERE g.request_id = t.request_id), "
+                        + "(SELECT json_object_agg(m.key, m.value ORDER BY m.key) FROM trace_request_metadata m "
+                        + "WHERE m.request_id = t.request_id), "
+                        + "EXISTS (SELECT 1 FROM assessments a WHERE a.trace_id = t.request_id) "
+                        + "FROM unnest(")
+                .append(idArray.text(), idArray.values().toArray())
+                .append(") WITH ORDINALITY AS p(request_id, ord) JOIN trace_info t ON t.request_id = p.request_id ORDER BY p.ord");
+        List<TraceInfo> out = new ArrayList<>();
+        List<String> withAssessments = new ArrayList<>();
+        try (PreparedStatement ps = sql.prepare(c); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                long ex = rs.getLong(4);
+                Long exec = rs.wasNull() ? null : ex;
+                String id = rs.getString(1);
+                if (rs.getBoolean(11)) {
+                    withAssessments.add(id);
                 }
+                out.add(new TraceInfo(id, rs.getLong(2), rs.getLong(3), exec, rs.getString(5), rs.getString(6),
+                        rs.getString(7), rs.getString(8), jsonMap(rs.getString(9)), jsonMap(rs.getString(10)), List.of()));
             }
+        }
+        if (withAssessments.isEmpty()) {
+            return out;
         }
         Map<String, List<Assessment>> assess = new HashMap<>();
-        if (anyAssessment) {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + assessmentColumns()
-                    + " FROM assessments WHERE trace_id = ANY(?) ORDER BY trace_id, created_timestamp, assessment_id")) {
-                ps.setArray(1, arr);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        Assessment a = Assessment.read(rs);
-                        assess.computeIfAbsent(a.traceId(), k -> new ArrayList<>()).add(a);
-                    }
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + assessmentColumns()
+                + " FROM assessments WHERE trace_id = ANY(?) ORDER BY trace_id, created_timestamp, assessment_id")) {
+            ps.setArray(1, c.createArrayOf("text", withAssessments.toArray(new String[0])));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Assessment a = Assessment.read(rs);
+                    assess.computeIfAbsent(a.traceId(), k -> new ArrayList<>()).add(a);
                 }
             }
         }
-        List<TraceInfo> out = new ArrayList<>(rows.size());
-        java.util.Set<String> seen = new java.util.HashSet<>();
-        for (String id : ids) {
-            Object[] r = rows.get(id);
-            if (r == null || !seen.add(id)) {
-                continue;
+        List<TraceInfo> withA = new ArrayList<>(out.size());
+        for (TraceInfo t : out) {
+            List<Assessment> a = assess.get(t.requestId());
+            withA.add(a == null ? t : new TraceInfo(t.requestId(), t.experimentId(), t.timestampMs(), t.executionTimeMs(),
+                    t.status(), t.clientRequestId(), t.requestPreview(), t.responsePreview(), t.tags(), t.metadata(), a));
+        }
+        return withA;
+    }
+
+    private static Map<String, String> jsonMap(String json) {
+        if (json == null) {
+            return Map.of();
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        try (com.fasterxml.jackson.core.JsonParser p = dev.dmsmlflow.tracking.http.Json.FACTORY.createParser(json)) {
+            p.nextToken();
+            while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                String k = p.currentName();
+                com.fasterxml.jackson.core.JsonToken v = p.nextToken();
+                out.put(k, v == com.fasterxml.jackson.core.JsonToken.VALUE_NULL ? null : p.getText());
             }
-            out.add(new TraceInfo(id, (Long) r[0], (Long) r[1], (Long) r[2], (String) r[3], (String) r[4], (String) r[5],
-                    (String) r[6], tags.getOrDefault(id, Map.of()), meta.getOrDefault(id, Map.of()),
-                    assess.getOrDefault(id, List.of())));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("Unreadable aggregated trace tags", e);
         }
         return out;
     }

@@ -486,7 +486,7 @@ def bench_trace_search(port, tag, exp, filt, a):
         conn = Conn(port)
         lat, first = [], None
         t_end = time.perf_counter() + a.search_seconds
-        for n in range(a.search_warmup + a.search_iters):
+        for n in range(a.trace_search_warmup + a.search_iters):
             t = time.perf_counter()
             status, payload = await conn.request("POST", "/api/3.0/mlflow/traces/search", body)
             dt = time.perf_counter() - t
@@ -494,7 +494,7 @@ def bench_trace_search(port, tag, exp, filt, a):
                 raise SystemExit(f"[{tag}] traces/search failed: {status} {payload[:300]}")
             if first is None:
                 first = json.loads(payload)
-            if n >= a.search_warmup:
+            if n >= a.trace_search_warmup:
                 lat.append(dt)
                 if time.perf_counter() > t_end and len(lat) >= 5:
                     break
@@ -533,6 +533,9 @@ def main():
     ap.add_argument("--otlp-traces", type=int, default=5, help="(v) traces per OTLP request (default 5)")
     ap.add_argument("--otlp-spans", type=int, default=10, help="(v) spans per trace (default 10)")
     ap.add_argument("--traces", type=int, default=100000, help="(vi) traces in the search experiment (default 100000)")
+    ap.add_argument("--trace-search-warmup", type=int, default=100,
+                    help="(vi) unmeasured queries before each measured series, same on both servers (default 100: "
+                         "steady state of a running server, JIT-compiled for ours)")
     ap.add_argument("--trace-filter", default="tags.env = 'prod' AND trace.status = 'OK'",
                     help="(vi) filter of the filtered traces/search")
     ap.add_argument("--skip", default="", help="comma list of i,ii,iii,iv,v,vi to skip")

@@ -6,6 +6,9 @@ Started by run.sh (which builds the jar and the venv). Measures, against each se
   (iii) runs/search p50/p99 on one experiment of N runs x 10 metrics x 10 params x 5 tags
         (filter on a metric and a param, order by a metric), data loaded with SQL into each schema
   (iv)  metrics/get-history of a 100,000-point metric, all pages
+  (v)   OTLP span ingestion at /v1/traces (protobuf), spans/s, C concurrent clients (default 4)
+  (vi)  traces/search p50 on one experiment of N traces (default 100,000), loaded with SQL into each schema,
+        without a filter and with a tag + status filter
 Only loopback traffic. Not a test.
 """
 import argparse
@@ -37,11 +40,13 @@ class Conn:
     async def open(self):
         self.r, self.w = await asyncio.open_connection("127.0.0.1", self.port)
 
-    async def request(self, method, path, body=None):
+    async def request(self, method, path, body=None, headers=None):
         if self.w is None:
             await self.open()
         data = b"" if body is None else (body if isinstance(body, bytes) else body.encode())
-        head = (f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\nContent-Type: application/json\r\n"
+        extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
+        ctype = "" if headers and "Content-Type" in headers else "Content-Type: application/json\r\n"
+        head = (f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n{ctype}{extra}"
                 f"Content-Length: {len(data)}\r\nConnection: keep-alive\r\n\r\n").encode()
         self.w.write(head + data)
         line = await self.r.readuntil(b"\r\n\r\n")
@@ -185,8 +190,8 @@ async def closed_loop(port, concurrency, duration, max_requests, make_request):
                 n = next(counter, None)
                 if n is None:
                     return
-                method, path, body = make_request(w, n)
-                status, payload = await conn.request(method, path, body)
+                method, path, body, *hdrs = make_request(w, n)
+                status, payload = await conn.request(method, path, body, hdrs[0] if hdrs else None)
                 if status == 200:
                     done["ok"] += 1
                 else:
@@ -377,6 +382,130 @@ def bench_history(port, tag, run_id, a):
     return statistics.median(times) * 1000, points, pages, len(times)
 
 
+# ----------------------------------------------------------------------------- traces: OTLP ingestion and search
+def otlp_template(traces, spans):
+    """One OTLP export request of `traces` traces x `spans` spans (MLflow-style attributes), with placeholder
+    trace and span ids that each request replaces by fresh random ones (bytes.replace keeps the client cheap)."""
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+    from opentelemetry.proto.trace.v1.trace_pb2 import Status
+
+    req = ExportTraceServiceRequest()
+    rs = req.resource_spans.add()
+    kv = rs.resource.attributes.add()
+    kv.key, kv.value.string_value = "service.name", "bench"
+    ss = rs.scope_spans.add()
+    tids, sids = [], []
+    t0 = time.time_ns()
+    for t in range(traces):
+        tid = b"\xa7\x5e\x11\xd0" + bytes([0x80 + t]) + b"\x3c" * 11
+        tids.append(tid)
+        for k in range(spans):
+            sid = b"\x5b\xd2" + bytes([0x80 + t, 0x80 + k]) + b"\x6f" * 4
+            sids.append(sid)
+            sp = ss.spans.add()
+            sp.trace_id, sp.span_id = tid, sid
+            if k:
+                sp.parent_span_id = sids[-1 - k]
+            sp.name = "agent" if k == 0 else f"step_{k}"
+            sp.kind = 1
+            sp.start_time_unix_nano = t0 + k * 1_000_000
+            sp.end_time_unix_nano = t0 + (spans - k) * 2_000_000 + k * 1_000_000
+            sp.status.code = Status.STATUS_CODE_OK
+            for key, val in (("mlflow.spanType", "CHAIN" if k == 0 else "TOOL"), ("mlflow.spanOutputs", f"answer {k}"),
+                             ("gen_ai.request.model", "bench-model")):
+                a = sp.attributes.add()
+                a.key, a.value.string_value = key, val
+            a = sp.attributes.add()
+            a.key = "mlflow.spanInputs"
+            for ik, iv in (("question", f"what is step {k}?"), ("top_k", None)):
+                e = a.value.kvlist_value.values.add()
+                e.key = ik
+                if iv is None:
+                    e.value.int_value = 5
+                else:
+                    e.value.string_value = iv
+    return req.SerializeToString(), tids, sids
+
+
+def bench_otlp(port, tag, a):
+    exp = create_experiment(port, f"otlp-{tag}-{time.time_ns()}")
+    body, tids, sids = otlp_template(a.otlp_traces, a.otlp_spans)
+    per_request = a.otlp_traces * a.otlp_spans
+    headers = {"Content-Type": "application/x-protobuf", "X-Mlflow-Experiment-Id": exp}
+
+    def req(w, n):
+        b = body
+        for tid in tids:
+            b = b.replace(tid, os.urandom(16))
+        for sid in sids:
+            b = b.replace(sid, os.urandom(8))
+        return "POST", "/v1/traces", b, headers
+
+    asyncio.run(closed_loop(port, a.otlp_concurrency, min(2.0, a.duration), 10 ** 9, req))  # warm-up
+    done, secs = asyncio.run(closed_loop(port, a.otlp_concurrency, a.duration, a.max_requests, req))
+    if done["err"]:
+        print(f"  [{tag}] otlp errors: {done['err']} first: {done['first_err']}")
+    return done["ok"] * per_request / secs, done["ok"], secs
+
+
+def trace_id_sql(i):
+    return f"'tr-' || md5('bench-trace-' || {i})"
+
+
+def load_traces(pg_port, db, exp, n, t0):
+    """n traces (same ids and values in both schemas, whose trace tables share these column names): 3 tags and
+    6 request-metadata entries each; env cycles prod/dev/staging, every 10th trace is an ERROR."""
+    with psycopg2.connect(host="127.0.0.1", port=pg_port, dbname=db, user="postgres", password="postgres") as c:
+        cur = c.cursor()
+        gen = f"FROM generate_series(1, {n}) AS g(i)"
+        cur.execute(f"""INSERT INTO trace_info (request_id, experiment_id, timestamp_ms, execution_time_ms, status,
+            request_preview, response_preview) SELECT {trace_id_sql('g.i')}, {exp}, {t0} - g.i * 1000, 100 + g.i % 900,
+            CASE WHEN g.i % 10 = 0 THEN 'ERROR' ELSE 'OK' END, '{{"question": "q' || g.i || '"}}', '"a' || g.i || '"' {gen}""")
+        cur.execute(f"""INSERT INTO trace_tags (request_id, key, value)
+            SELECT {trace_id_sql('g.i')}, 'mlflow.traceName', 'agent' {gen}
+            UNION ALL SELECT {trace_id_sql('g.i')}, 'env', (ARRAY['prod', 'dev', 'staging'])[1 + g.i % 3] {gen}
+            UNION ALL SELECT {trace_id_sql('g.i')}, 'mlflow.artifactLocation',
+                'mlflow-artifacts:/{exp}/traces/' || {trace_id_sql('g.i')} || '/artifacts' {gen}""")
+        cur.execute(f"""INSERT INTO trace_request_metadata (request_id, key, value)
+            SELECT {trace_id_sql('g.i')}, k.k, CASE k.k WHEN 'mlflow.traceInputs' THEN '{{"question": "q' || g.i || '"}}'
+                WHEN 'mlflow.traceOutputs' THEN '"a' || g.i || '"' WHEN 'mlflow.user' THEN 'bench'
+                WHEN 'mlflow.source.name' THEN 'bench.py' WHEN 'mlflow.source.type' THEN 'LOCAL' ELSE '3' END {gen}
+            CROSS JOIN unnest(ARRAY['mlflow.traceInputs', 'mlflow.traceOutputs', 'mlflow.user', 'mlflow.source.name',
+                'mlflow.source.type', 'mlflow.trace_schema.version']) AS k(k)""")
+    vacuum_analyze(pg_port, db)
+
+
+def bench_trace_search(port, tag, exp, filt, a):
+    body = {"locations": [{"type": "MLFLOW_EXPERIMENT", "mlflow_experiment": {"experiment_id": exp}}],
+            "max_results": a.max_results, "order_by": ["timestamp_ms DESC"]}
+    if filt:
+        body["filter"] = filt
+    body = json.dumps(body)
+
+    async def go():
+        conn = Conn(port)
+        lat, first = [], None
+        t_end = time.perf_counter() + a.search_seconds
+        for n in range(a.trace_search_warmup + a.search_iters):
+            t = time.perf_counter()
+            status, payload = await conn.request("POST", "/api/3.0/mlflow/traces/search", body)
+            dt = time.perf_counter() - t
+            if status != 200:
+                raise SystemExit(f"[{tag}] traces/search failed: {status} {payload[:300]}")
+            if first is None:
+                first = json.loads(payload)
+            if n >= a.trace_search_warmup:
+                lat.append(dt)
+                if time.perf_counter() > t_end and len(lat) >= 5:
+                    break
+        conn.close()
+        return lat, first
+
+    lat, first = asyncio.run(go())
+    ids = [t["trace_id"] for t in first.get("traces", [])]
+    return percentile(lat, 0.5) * 1000, percentile(lat, 0.99) * 1000, len(lat), ids
+
+
 # ----------------------------------------------------------------------------- main
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -400,10 +529,22 @@ def main():
     ap.add_argument("--upstream-port", type=int, default=25501)
     ap.add_argument("--ours-heap", default="1g")
     ap.add_argument("--only", choices=["ours", "upstream"], help="benchmark one server only")
-    ap.add_argument("--skip", default="", help="comma list of i,ii,iii,iv to skip")
+    ap.add_argument("--otlp-concurrency", type=int, default=4, help="(v) OTLP clients (default 4)")
+    ap.add_argument("--otlp-traces", type=int, default=5, help="(v) traces per OTLP request (default 5)")
+    ap.add_argument("--otlp-spans", type=int, default=10, help="(v) spans per trace (default 10)")
+    ap.add_argument("--traces", type=int, default=100000, help="(vi) traces in the search experiment (default 100000)")
+    ap.add_argument("--trace-search-warmup", type=int, default=100,
+                    help="(vi) unmeasured queries before each measured series, same on both servers (default 100: "
+                         "steady state of a running server, JIT-compiled for ours)")
+    ap.add_argument("--trace-filter", default="tags.env = 'prod' AND trace.status = 'OK'",
+                    help="(vi) filter of the filtered traces/search")
+    ap.add_argument("--skip", default="", help="comma list of i,ii,iii,iv,v,vi to skip")
+    ap.add_argument("--measures", default="", help="comma list of measures to run (e.g. v,vi); the others are skipped")
     ap.add_argument("--work", default=os.path.join(HERE, "target"))
     a = ap.parse_args()
     skip = set(filter(None, a.skip.split(",")))
+    if a.measures:
+        skip |= {"i", "ii", "iii", "iv", "v", "vi"} - set(filter(None, a.measures.split(",")))
 
     work = a.work
     os.makedirs(work, exist_ok=True)
@@ -461,6 +602,22 @@ def main():
                 r["iv"] = ms
                 print(f"[{s}] (iv) get-history: {ms:.0f} ms for {points} points in {pages} pages "
                       f"(median of {n})", flush=True)
+            if "v" not in skip:
+                sps, n, secs = bench_otlp(port, s, a)
+                r["v"] = sps
+                print(f"[{s}] (v) OTLP ingestion: {sps:,.0f} spans/s ({n} requests x {a.otlp_traces * a.otlp_spans} spans "
+                      f"in {secs:.1f}s, {a.otlp_concurrency} clients)", flush=True)
+            if "vi" not in skip:
+                exp = create_experiment(port, f"traces-{s}-{time.time_ns()}")
+                tl = time.time()
+                load_traces(a.pg_port, f"bench_{s}", exp, a.traces, t0)
+                print(f"[{s}] (vi) loaded {a.traces} traces with SQL in {time.time() - tl:.0f}s", flush=True)
+                for key, filt in (("vi", None), ("vi_f", a.trace_filter)):
+                    p50, p99, n, ids = bench_trace_search(port, s, exp, filt, a)
+                    r[key] = (p50, p99)
+                    r[key + "_ids"] = ids
+                    print(f"[{s}] (vi) traces/search {'filter ' + repr(filt) if filt else 'no filter'}: p50 {p50:.1f} ms, "
+                          f"p99 {p99:.1f} ms ({n} queries, {len(ids)} traces/page)", flush=True)
     finally:
         procs.stop_all()
 
@@ -469,8 +626,14 @@ def main():
         same = results["ours"]["iii_ids"] == results["upstream"]["iii_ids"]
         print(f"search result check: first page identical on both servers: {same}")
 
+    for key in ("vi_ids", "vi_f_ids"):
+        if "ours" in results and "upstream" in results and results["ours"].get(key) is not None \
+                and results["upstream"].get(key) is not None:
+            same = results["ours"][key] == results["upstream"][key]
+            print(f"traces/search check ({key[:-4]}): first page identical on both servers: {same}")
+
     def fmt(v, unit):
-        return "-" if v is None else f"{v:,.0f} {unit}" if unit in ("req/s", "metrics/s") else f"{v:,.1f} {unit}"
+        return "-" if v is None else f"{v:,.0f} {unit}" if unit in ("req/s", "metrics/s", "spans/s") else f"{v:,.1f} {unit}"
 
     o, u = results.get("ours", {}), results.get("upstream", {})
     rows = [
@@ -479,6 +642,9 @@ def main():
         (f"(iii) search p50 ({a.runs} runs)", (o.get("iii") or (None,))[0], (u.get("iii") or (None,))[0], "ms", False),
         (f"(iii) search p99 ({a.runs} runs)", (o.get("iii") or (None, None))[1], (u.get("iii") or (None, None))[1], "ms", False),
         (f"(iv) get-history {a.history_points} points", o.get("iv"), u.get("iv"), "ms", False),
+        (f"(v) OTLP spans, {a.otlp_concurrency} clients", o.get("v"), u.get("v"), "spans/s", True),
+        (f"(vi) traces/search p50 ({a.traces} traces)", (o.get("vi") or (None,))[0], (u.get("vi") or (None,))[0], "ms", False),
+        (f"(vi) traces/search p50, filtered", (o.get("vi_f") or (None,))[0], (u.get("vi_f") or (None,))[0], "ms", False),
     ]
     print()
     print(f"{'measure':44} {'ours':>16} {'upstream':>16} {'ratio':>8}")
@@ -497,7 +663,10 @@ def main():
 
     goals = [("(i) >= 10x upstream", ratio("i"), lambda r: r >= 10),
              ("(ii) >= 10x upstream", ratio("ii"), lambda r: r >= 10),
-             ("(iii) p50 >= 20x upstream", ratio("iii", False, 0), lambda r: r >= 20)]
+             ("(iii) p50 >= 20x upstream", ratio("iii", False, 0), lambda r: r >= 20),
+             ("(v) OTLP spans/s >= 10x upstream", ratio("v"), lambda r: r >= 10),
+             ("(vi) traces/search p50 >= 10x upstream", ratio("vi", False, 0), lambda r: r >= 10),
+             ("(vi) filtered traces/search p50 >= 10x upstream", ratio("vi_f", False, 0), lambda r: r >= 10)]
     for name, r, ok in goals:
         if r is not None:
             print(f"goal {name}: {'met' if ok(r) else 'MISSED'} ({r:.1f}x)")

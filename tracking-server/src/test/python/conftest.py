@@ -65,7 +65,11 @@ def server_url():
         )
         server_log = open(os.path.join(work, "server.log"), "wb")
         server = subprocess.Popen(
-            ["java", f"-Dquarkus.http.port={port}", "-Dquarkus.http.host=127.0.0.1", "-jar", jar],
+            ["java", f"-Dquarkus.http.port={port}", "-Dquarkus.http.host=127.0.0.1",
+             # webhook tests deliver to a receiver on 127.0.0.1 over plain HTTP
+             "-Ddms.tracking.webhooks.allowed-schemes=http,https",
+             "-Ddms.tracking.webhooks.allowed-networks=127.0.0.1/32",
+             "-jar", jar],
             env=env,
             stdout=server_log,
             stderr=subprocess.STDOUT,

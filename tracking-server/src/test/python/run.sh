@@ -37,10 +37,17 @@ CP_FILE="$MODULE/target/python-suite-classpath.txt"
 if [ ! -s "$CP_FILE" ] || [ "$MODULE/pom.xml" -nt "$CP_FILE" ]; then
   (cd "$ROOT" && "$MVN" -B -q -pl tracking-server dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$CP_FILE") || exit 1
 fi
+# this worktree's reactor modules (built above) rather than snapshots installed in ~/.m2
+REACTOR_CP="$(tr ':' '\n' < "$CP_FILE" | while read -r jar || [ -n "$jar" ]; do
+  case "$jar" in
+    */dev/dmsmlflow/*/0.1.0-SNAPSHOT/*.jar) mod="$(basename "$(dirname "$(dirname "$jar")")")"
+      if [ -d "$ROOT/$mod/target/classes" ]; then echo "$ROOT/$mod/target/classes"; else echo "$jar"; fi ;;
+    *) echo "$jar" ;;
+  esac
+done | paste -sd: -)"
 
 export DMS_TRACKING_JAR="$MODULE/target/quarkus-app/quarkus-run.jar"
-# this checkout's local-infra classes first (the classpath file may name an installed local-infra jar)
-export DMS_PG_CLASSPATH="$MODULE/target/test-classes:$ROOT/local-infra/target/classes:$(cat "$CP_FILE")"
+export DMS_PG_CLASSPATH="$MODULE/target/test-classes:$REACTOR_CP"
 export MLFLOW_DISABLE_TELEMETRY=true
 export DO_NOT_TRACK=true
 status=0

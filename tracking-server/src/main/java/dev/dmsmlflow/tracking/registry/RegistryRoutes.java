@@ -6,6 +6,8 @@ import dev.dmsmlflow.tracking.http.MlflowException;
 import dev.dmsmlflow.tracking.http.MlflowRequest;
 import dev.dmsmlflow.tracking.http.RouteProvider;
 import dev.dmsmlflow.tracking.http.Routes;
+import dev.dmsmlflow.tracking.prompts.PromptRules;
+import dev.dmsmlflow.tracking.webhooks.RegistryChange;
 import dev.dmsmlflow.tracking.validation.Validation;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -31,6 +33,9 @@ public class RegistryRoutes implements RouteProvider {
     RegistryStore store;
     @Inject
     RegistrySearch search;
+    /** Registry changes for webhooks (package webhooks), fired after each change is committed. */
+    @Inject
+    jakarta.enterprise.event.Event<RegistryChange> changes;
 
     @Override
     public void register(Routes r) {
@@ -61,12 +66,14 @@ public class RegistryRoutes implements RouteProvider {
             String value = req.string("value");
             RegistryRules.tag("Registered model", key, value);
             store.setModelTag(name, key, value);
+            changes.fire(RegistryChange.modelTag(name, key, value, false));
             return JsonBody.EMPTY;
         });
         r.delete("registered-models/delete-tag", req -> {
             String name = modelName(req);
             String key = req.requiredString("key");
             store.deleteModelTag(name, key);
+            changes.fire(RegistryChange.modelTag(name, key, null, true));
             return JsonBody.EMPTY;
         });
         r.post("registered-models/alias", req -> {
@@ -75,6 +82,7 @@ public class RegistryRoutes implements RouteProvider {
             RegistryRules.alias(alias);
             String version = req.requiredString("version");
             store.setAlias(name, alias, version);
+            changes.fire(RegistryChange.alias(name, alias, version, false));
             return JsonBody.EMPTY;
         });
         r.delete("registered-models/alias", req -> {
@@ -82,11 +90,19 @@ public class RegistryRoutes implements RouteProvider {
             String alias = req.string("alias");
             RegistryRules.alias(alias);
             store.deleteAlias(name, alias);
+            changes.fire(RegistryChange.alias(name, alias, null, true));
             return JsonBody.EMPTY;
         });
         r.get("registered-models/alias", req -> {
             String name = modelName(req);
             String alias = req.requiredString("alias");
+            if (alias.equalsIgnoreCase("latest")) {
+                // "latest" resolves to the newest version (prompts are loaded as prompts:/name@latest)
+                ModelVersion newest = store.latestVersions(name, List.of()).stream()
+                        .max(java.util.Comparator.comparingInt(v -> v.version))
+                        .orElseThrow(() -> MlflowException.notFound("Latest version not found for model " + name + "."));
+                return modelVersion(newest);
+            }
             return modelVersion(store.byAlias(name, alias));
         });
 
@@ -136,6 +152,7 @@ public class RegistryRoutes implements RouteProvider {
             String value = req.string("value");
             RegistryRules.tag("Model version", key, value);
             store.setVersionTag(name, version, key, value);
+            changes.fire(RegistryChange.versionTag(name, version, key, value, false));
             return JsonBody.EMPTY;
         });
         r.delete("model-versions/delete-tag", req -> {
@@ -143,6 +160,7 @@ public class RegistryRoutes implements RouteProvider {
             String version = req.requiredString("version");
             String key = req.requiredString("key");
             store.deleteVersionTag(name, version, key);
+            changes.fire(RegistryChange.versionTag(name, version, key, null, true));
             return JsonBody.EMPTY;
         });
     }
@@ -182,7 +200,9 @@ public class RegistryRoutes implements RouteProvider {
         Map<String, String> tags = tags(req.fields(), "Registered model");
         String description = req.string("description");
         RegistryRules.description(description);
-        return registeredModel(store.create(name, tags, description));
+        RegisteredModel created = store.create(name, tags, description);
+        changes.fire(RegistryChange.modelCreated(name, tags, description));
+        return registeredModel(created);
     }
 
     private JsonBody latestVersions(MlflowRequest req) {
@@ -308,11 +328,15 @@ public class RegistryRoutes implements RouteProvider {
                 throw MlflowException.invalidParameter("Unable to fetch model from model URI source artifact location '"
                         + source + "'. " + e.getMessage());
             }
+        } else if (PromptRules.isPrompt(tags)) {
+            PromptRules.validateSource(source);
         } else {
             validateSource(source, runId, modelId);
         }
-        return modelVersion(store.createVersion(new RegistryStore.NewVersion(name, source, storage, runId, tags, runLink,
-                description, modelId)));
+        ModelVersion created = store.createVersion(new RegistryStore.NewVersion(name, source, storage, runId, tags, runLink,
+                description, modelId));
+        changes.fire(RegistryChange.versionCreated(name, Integer.toString(created.version), source, runId, tags, description));
+        return modelVersion(created);
     }
 
     private static String emptyToNull(String s) {

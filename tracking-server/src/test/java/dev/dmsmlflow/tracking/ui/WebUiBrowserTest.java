@@ -26,7 +26,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -45,13 +44,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class WebUiBrowserTest {
     private static final Logger LOG = Logger.getLogger(WebUiBrowserTest.class);
     static final Duration TIMEOUT = new Duration(60_000);
-    /**
-     * UI calls answered on the other engineer's branch (traces, GenAI datasets, prompts, scorers, ...): a 404
-     * ENDPOINT_NOT_FOUND there is reported but tolerated until the branches are merged, unless
-     * {@code -Ddms.ui.strict=true}.
-     */
-    static final Pattern OTHER_BRANCH = Pattern.compile(
-            "/ajax-api/[234]\\.0/mlflow/(traces|datasets|scorers|prompts|webhooks|issues|get-trace-artifact|jobs)([/?:].*)?$");
 
     record Duration(double millis) {
     }
@@ -66,8 +58,6 @@ class WebUiBrowserTest {
     String missingBrowser;
     String curveRun;
     final List<String> failures = Collections.synchronizedList(new ArrayList<>());
-    /** Distinct paths of tolerated calls (see {@link #OTHER_BRANCH}). */
-    final java.util.Set<String> tolerated = Collections.synchronizedSet(new java.util.TreeSet<>());
 
     @BeforeAll
     void start() throws Exception {
@@ -152,12 +142,7 @@ class WebUiBrowserTest {
     }
 
     private void record(String url, String what) {
-        if (OTHER_BRANCH.matcher(url == null ? "" : url.replaceFirst("^https?://[^/]+", "")).find()
-                && !Boolean.getBoolean("dms.ui.strict")) {
-            tolerated.add(url.replaceFirst("^https?://[^/]+", "").replaceFirst("[?:].*$", ""));
-        } else {
-            failures.add(what);
-        }
+        failures.add(what);
     }
 
     private void go(Page page, String hashPath) {
@@ -297,10 +282,6 @@ class WebUiBrowserTest {
         // let the last page's polls land before judging
         page.waitForTimeout(2000);
         page.close();
-        if (!tolerated.isEmpty()) {
-            System.out.println("WebUiBrowserTest: UI calls answered 404 here that the other branch implements "
-                    + "(tolerated until merged; -Ddms.ui.strict=true fails on them): " + tolerated);
-        }
         assertEquals(List.of(), failures, "failed requests or console errors while walking the UI");
     }
 }

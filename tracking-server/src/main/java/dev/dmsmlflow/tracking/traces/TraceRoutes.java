@@ -270,7 +270,11 @@ public class TraceRoutes implements RouteProvider {
             exps.add(experimentId(id));
         }
         if (exps.isEmpty()) {
-            throw MlflowException.missing("locations");
+            // the web UI asks with "locations": [] (e.g. before an experiment is chosen): nothing to search, an empty page
+            return g -> {
+                g.writeStartObject();
+                g.writeEndObject();
+            };
         }
         TraceSearch.Page page = search.search(exps, req.string("filter"), req.int32("max_results", TraceSearch.DEFAULT_MAX_RESULTS),
                 req.strings("order_by"), req.string("page_token"));

@@ -256,6 +256,10 @@ class TracesApiTest {
     @Test
     void badTraceRequestsAnswer4xxNever500() {
         Object loc = new Object[]{obj("type", "MLFLOW_EXPERIMENT", "mlflow_experiment", obj("experiment_id", experiment))};
+        // the web UI searches with no location before an experiment is chosen: an empty page, not an error
+        Resp none = v3("POST", "traces/search", obj("locations", new Object[]{}, "max_results", 1));
+        assertEquals(200, none.status(), none.toString());
+        assertEquals("{}", none.text().replaceAll("\\s", ""));
         assertError(v3("POST", "traces/search", obj("locations", loc, "filter", "tags.x === 'a'")), 400, "INVALID_PARAMETER_VALUE");
         assertError(v3("POST", "traces/search", obj("locations", loc, "filter", "bogus.x = 'a'")), 400, "INVALID_PARAMETER_VALUE");
         assertError(v3("POST", "traces/search", obj("locations", loc, "filter", "timestamp_ms > 'x'")), 400, "INVALID_PARAMETER_VALUE");
@@ -265,7 +269,8 @@ class TracesApiTest {
         assertError(v3("POST", "traces/search", obj("locations", loc, "page_token", "garbage")), 400, "INVALID_PARAMETER_VALUE");
         assertError(v3("POST", "traces/search", obj("locations", loc, "order_by", new String[]{"nonsense DESC"})), 400,
                 "INVALID_PARAMETER_VALUE");
-        assertError(v3("POST", "traces/search", obj()), 400, "INVALID_PARAMETER_VALUE");
+        // no location at all reads as an empty list (proto3 JSON): the same empty page
+        assertEquals("{}", v3("POST", "traces/search", obj()).text().replaceAll("\\s", ""));
         assertError(v3("POST", "traces", obj("trace", obj("trace_info", obj("trace_id", "tr-x")))), 400, "INVALID_PARAMETER_VALUE");
         assertError(v3("POST", "traces", obj("trace", obj("trace_info", obj("trace_id", "tr-x", "trace_location",
                 obj("mlflow_experiment", obj("experiment_id", experiment)), "state", "DONE")))), 400, "INVALID_PARAMETER_VALUE");

@@ -74,6 +74,11 @@ public class OpenApiFilter implements OASFilter {
         if (op.getRequestBody() != null) {
             add(responses, "415", "The body is not JSON");
         }
+        // answered by the HTTP layer before any route (quarkus.http.limits.max-initial-line-length), without a body
+        if (responses.getAPIResponse("414") == null) {
+            responses.addAPIResponse("414", OASFactory.createAPIResponse()
+                    .description("URI too long: the request line is over the limit (16 KiB)"));
+        }
         add(responses, "429", "Too many requests for this API key").addHeader("Retry-After",
                 OASFactory.createHeader().description("Seconds to wait").schema(OASFactory.createSchema().addType(Schema.SchemaType.INTEGER)));
         if (forwarded) {

@@ -178,8 +178,11 @@ public final class Stack implements AutoCloseable {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx384m");
-        cmd.add("-XX:+UseSerialGC");
-        cmd.add("-XX:TieredStopAtLevel=1");
+        if (!Boolean.getBoolean("dms.e2e.production-jvm")) {
+            // tests: quick start on a small machine; benchmarks ask for the JVM ./dms up runs (-Ddms.e2e.production-jvm=true)
+            cmd.add("-XX:+UseSerialGC");
+            cmd.add("-XX:TieredStopAtLevel=1");
+        }
         cmd.addAll(jvmOptions);
         cmd.add("-jar");
         cmd.add(jar.toString());

@@ -6,12 +6,12 @@ import java.util.Optional;
 /**
  * Which topics each service publishes (through its outbox relay) and consumes, and its consumer group: the one table the
  * Kafka ACLs are granted from (a service's principal, named like the service, may write exactly {@link #writes()} and read
- * exactly {@link #reads()} as a member of {@link #group()}).
+ * exactly {@link #reads()} as a member of {@link #group()}, or of a group whose name starts with it).
  *
  * @param service the service, also its Kafka principal ({@code User:<service>})
  * @param writes  topics it publishes to
  * @param reads   topics it consumes
- * @param group   its consumer group, if it consumes anything
+ * @param group   its consumer group (and the prefix of any other group it may use), if it consumes anything
  */
 public record TopicAccess(String service, List<String> writes, List<String> reads, Optional<String> group) {
 

@@ -314,8 +314,13 @@ public final class LocalKafka implements AutoCloseable {
             try {
                 if (!adminCredential && portOpen(internalPort)) {
                     try (Admin internal = Admin.create(internalAdminProperties())) {
-                        internal.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(ADMIN,
-                                new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192), password(ADMIN)))).all().get(5, TimeUnit.SECONDS);
+                        internal.describeCluster().nodes().get(5, TimeUnit.SECONDS); // the broker serves its metadata
+                        // a restarted broker knows the super user already: its credential is only replaced when it does not
+                        // let the super user in (first start, or a password changed under secrets/)
+                        if (!portOpen(port) || !clusterAnswers()) {
+                            internal.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(ADMIN,
+                                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192), password(ADMIN)))).all().get(5, TimeUnit.SECONDS);
+                        }
                         adminCredential = true;
                     }
                 }
@@ -421,7 +426,7 @@ public final class LocalKafka implements AutoCloseable {
         }
     }
 
-    /** The ACLs of one service: WRITE on the topics it publishes, READ on those it consumes and on its group. */
+    /** The ACLs of one service: WRITE on the topics it publishes, READ on those it consumes and on its groups. */
     static Collection<AclBinding> acls(TopicAccess access) {
         String principal = "User:" + access.service();
         List<AclBinding> acls = new ArrayList<>();
@@ -431,12 +436,17 @@ public final class LocalKafka implements AutoCloseable {
         for (String topic : access.reads()) {
             acls.add(allow(ResourceType.TOPIC, topic, principal, AclOperation.READ));
         }
-        access.group().ifPresent(g -> acls.add(allow(ResourceType.GROUP, g, principal, AclOperation.READ)));
+        // its consumer groups: every group whose name starts with the service's group (a test may run its own)
+        access.group().ifPresent(g -> acls.add(allow(ResourceType.GROUP, g, PatternType.PREFIXED, principal, AclOperation.READ)));
         return acls;
     }
 
     private static AclBinding allow(ResourceType type, String name, String principal, AclOperation operation) {
-        return new AclBinding(new ResourcePattern(type, name, PatternType.LITERAL),
+        return allow(type, name, PatternType.LITERAL, principal, operation);
+    }
+
+    private static AclBinding allow(ResourceType type, String name, PatternType pattern, String principal, AclOperation operation) {
+        return new AclBinding(new ResourcePattern(type, name, pattern),
                 new AccessControlEntry(principal, "*", operation, AclPermissionType.ALLOW));
     }
 

@@ -125,7 +125,8 @@ class RelayFaultsIT {
                 }
                 return ids.size() >= committed.size() && ids.containsAll(committed);
             }, Duration.ofSeconds(180));
-            assertTrue(ids.containsAll(committed), "lost " + (committed.size() - intersection(ids, committed)) + " events");
+            assertTrue(ids.containsAll(committed), "lost " + (committed.size() - intersection(ids, committed)) + " events (relay "
+                    + relay.state() + ", " + relay.relayedCount() + " relayed, last error " + relay.lastError() + ")");
             System.out.printf("broker outage: %d committed (%d while Kafka was down), all delivered%n",
                     committed.size(), committedDuringOutage);
         } finally {
@@ -203,8 +204,13 @@ class RelayFaultsIT {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                RelayMain.class.getName(), s.slotName(), s.jdbcUrl(), s.dbUser(), s.dbPassword(), s.bootstrapServers()));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+                RelayMain.class.getName(), s.slotName(), s.jdbcUrl(), s.dbUser(), s.bootstrapServers()));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        // secrets through the environment, never the command line
+        pb.environment().put("DMS_DB_PASSWORD", s.dbPassword());
+        pb.environment().put("DMS_KAFKA_USER", dev.dmsmlflow.infra.LocalKafka.ADMIN);
+        pb.environment().put("DMS_KAFKA_PASSWORD", fx.kafka.password(dev.dmsmlflow.infra.LocalKafka.ADMIN));
+        Process p = pb.start();
         CountDownLatch streaming = new CountDownLatch(1);
         Thread drain = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {

@@ -173,6 +173,39 @@ class PostgresAuthenticationIT {
         }
     }
 
+    /** Tracking databases made by the superuser in older data: instance-service's role may re-key and drop them afterwards. */
+    @Test
+    void trackingDatabasesMadeByTheSuperuserAreHandedToTheInstanceServiceRole() throws Exception {
+        LocalPostgres pg = LocalPostgres.shared();
+        String admin = LocalPostgres.uniqueDatabaseName("instance_service");
+        String adminPassword = LocalSecrets.generatePassword();
+        pg.ensureRole(admin, adminPassword, ServiceAccount.of("instance-service").orElseThrow().roleOptions());
+        pg.createDatabase(admin, admin);
+        String tracking = LocalPostgres.uniqueDatabaseName("mlflow_legacy");
+        try (Connection c = pg.connect("postgres"); Statement s = c.createStatement()) {
+            s.execute("CREATE ROLE " + tracking + " LOGIN PASSWORD 'derived-from-a-public-secret'");
+            s.execute("CREATE DATABASE " + tracking + " OWNER " + tracking);
+        }
+        try (Connection c = pg.connect(admin, admin, adminPassword)) {
+            assertThrows(SQLException.class, () -> LocalPostgres.setPassword(c, tracking, "new"), "not its role yet");
+        }
+
+        LocalInfraMain.adoptTrackingDatabases(pg, admin);
+
+        String fresh = LocalSecrets.generatePassword();
+        try (Connection c = pg.connect(admin, admin, adminPassword)) {
+            LocalPostgres.setPassword(c, tracking, fresh);
+        }
+        try (Connection c = pg.connect(tracking, tracking, fresh)) {
+            assertTrue(c.isValid(2));
+        }
+        assertThrows(SQLException.class, () -> pg.connect(tracking, tracking, "derived-from-a-public-secret"), "re-keyed");
+        try (Connection c = pg.connect(admin, admin, adminPassword); Statement s = c.createStatement()) {
+            s.execute("DROP DATABASE " + tracking + " WITH (FORCE)");
+            s.execute("DROP ROLE " + tracking);
+        }
+    }
+
     private static Properties props(String user) {
         Properties p = new Properties();
         p.setProperty("user", user);

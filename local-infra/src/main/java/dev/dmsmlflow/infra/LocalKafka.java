@@ -179,12 +179,13 @@ public final class LocalKafka implements AutoCloseable {
         try {
             Files.createDirectories(dir);
             Path config = writeConfig();
-            if (!Files.exists(dir.resolve("data").resolve("meta.properties"))) {
+            boolean fresh = !Files.exists(dir.resolve("data").resolve("meta.properties"));
+            if (fresh) {
                 format(config);
             }
             process = launch(List.of("kafka.Kafka", config.toString()), dir.resolve("broker.log"));
             try {
-                awaitReady();
+                awaitReady(fresh);
                 grantAccess();
             } catch (RuntimeException e) {
                 stop(); // never leave a broker behind that nobody can use
@@ -302,7 +303,7 @@ public final class LocalKafka implements AutoCloseable {
      * there, then waits until the client listener lets {@link #ADMIN} in (the credential reaches the broker through the
      * metadata log).
      */
-    private void awaitReady() {
+    private void awaitReady(boolean fresh) {
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         Exception last = null;
         boolean adminCredential = false;
@@ -316,8 +317,8 @@ public final class LocalKafka implements AutoCloseable {
                     try (Admin internal = Admin.create(internalAdminProperties())) {
                         internal.describeCluster().nodes().get(5, TimeUnit.SECONDS); // the broker serves its metadata
                         // a restarted broker knows the super user already: its credential is only replaced when it does not
-                        // let the super user in (first start, or a password changed under secrets/)
-                        if (!portOpen(port) || !clusterAnswers()) {
+                        // let the super user in (a password changed under secrets/); a new one has no SCRAM user at all
+                        if (fresh || !portOpen(port) || !clusterAnswers()) {
                             internal.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(ADMIN,
                                     new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192), password(ADMIN)))).all().get(5, TimeUnit.SECONDS);
                         }

@@ -12,6 +12,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -87,7 +88,9 @@ public final class Api {
 
         /** A fresh token (2 minutes, as the gateway's lifetime). */
         public String token() {
-            return ServiceKeys.forTests().mint(principal, workspace, role, Duration.ofMinutes(2));
+            String token = ServiceKeys.forTests().mint(principal, workspace, role, Duration.ofMinutes(2));
+            TOKENS.add(token);
+            return token;
         }
 
         public Resp get(String url) {
@@ -160,9 +163,26 @@ public final class Api {
         }
     }
 
+    /** Every service token this JVM minted, for the secrets scan. */
+    private static final List<String> TOKENS = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** The service tokens this JVM has minted so far (each a bearer credential). */
+    public static List<String> tokensMinted() {
+        return List.copyOf(TOKENS);
+    }
+
+    /** Every response this JVM received (headers and body), for the secrets scan. */
+    private static final List<String> SEEN = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** The responses this JVM has received so far: status, headers and body of each. */
+    public static List<String> responsesSeen() {
+        return List.copyOf(SEEN);
+    }
+
     private static Resp send(HttpRequest.Builder b) {
         try {
             HttpResponse<String> r = HTTP.send(b.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+            SEEN.add(r.statusCode() + " " + r.headers().map() + "\n" + r.body());
             return new Resp(r.statusCode(), r.headers().firstValue("content-type").orElse(""), r.body(), parse(r.body()), r.headers());
         } catch (IOException e) {
             throw new UncheckedIOException(e);

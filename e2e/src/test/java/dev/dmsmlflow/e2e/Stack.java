@@ -1,7 +1,10 @@
 package dev.dmsmlflow.e2e;
 
+import dev.dmsmlflow.contracts.TopicAccess;
 import dev.dmsmlflow.infra.LocalKafka;
 import dev.dmsmlflow.infra.LocalPostgres;
+import dev.dmsmlflow.infra.LocalSecrets;
+import dev.dmsmlflow.infra.ServiceAccount;
 import dev.dmsmlflow.infra.ServiceKeys;
 
 import java.io.IOException;
@@ -19,7 +22,9 @@ import java.util.concurrent.TimeUnit;
  * The DMS MLflow services that provision instances, running together as they do in production: the packaged
  * network-service and instance-service ({@code target/quarkus-app/quarkus-run.jar}) as child JVMs on free ports,
  * on this JVM's shared PostgreSQL and Kafka broker, with the local network provider and local compute
- * (tracking-server child processes of instance-service). Logs go to files in {@code dir}. Each service answers business
+ * (tracking-server child processes of instance-service). Logs go to files in {@code dir}. Each service runs as under
+ * {@code ./dms up}: its own database role (owner of its database only) and Kafka principal, their generated passwords in
+ * its environment ({@link #secrets()} lists every secret the stack made, for the secrets scan). Each service answers business
  * calls on its HTTP port only with a gateway service token ({@link Api#as}; the services verify with the public key of
  * {@link ServiceKeys#forTests()}), and health on its management port.
  */
@@ -45,6 +50,7 @@ public final class Stack implements AutoCloseable {
     private int instanceStarts = 1;
     private final boolean ownsPostgres;
     private final Thread hook;
+    private final Map<String, String> secrets;
     private volatile Process gateway;
     /** The api-gateway's public URL, management URL and bootstrap owner key, once {@link #startGateway} ran. */
     public volatile String gatewayUrl;
@@ -54,8 +60,9 @@ public final class Stack implements AutoCloseable {
     private Stack(Path root, Path dir, LocalPostgres pg, LocalKafka kafka, int networkPort, int instancePort,
                   int networkManagementPort, int instanceManagementPort,
                   Process network, Process instance, Path instanceJar, Map<String, String> instanceEnv,
-                  List<String> instanceOptions, boolean ownsPostgres) {
+                  List<String> instanceOptions, boolean ownsPostgres, Map<String, String> secrets) {
         this.ownsPostgres = ownsPostgres;
+        this.secrets = secrets;
         this.instanceJar = instanceJar;
         this.instanceEnv = instanceEnv;
         this.instanceOptions = instanceOptions;
@@ -121,8 +128,21 @@ public final class Stack implements AutoCloseable {
         }
         LocalPostgres pg = durablePostgres ? LocalPostgres.start(dir.resolve("postgres"), 0, false) : LocalPostgres.shared();
         LocalKafka kafka = LocalKafka.shared();
-        pg.createDatabase("network_service");
-        pg.createDatabase("instance_service");
+        // what LocalInfraMain does for ./dms up: a login role per service owning its database, a generated password each
+        Map<String, String> secrets = new java.util.LinkedHashMap<>();
+        secrets.put("postgres superuser", pg.password());
+        secrets.put("kafka admin", kafka.password(LocalKafka.ADMIN));
+        Map<String, String> dbPasswords = new java.util.HashMap<>();
+        for (String service : List.of(TopicAccess.NETWORK_SERVICE, TopicAccess.INSTANCE_SERVICE)) {
+            ServiceAccount account = ServiceAccount.of(service).orElseThrow();
+            String password = LocalSecrets.generatePassword();
+            pg.ensureRole(account.databaseRole(), password, account.roleOptions());
+            pg.createDatabase(account.database(), account.databaseRole());
+            dbPasswords.put(service, password);
+            secrets.put("database password of " + service, password);
+            secrets.put("kafka password of " + service, kafka.password(service));
+        }
+        Path masterKey = dir.resolve("secrets").resolve("tracking-db-master-key");
         int networkPort = freePort();
         int instancePort = freePort();
         int networkManagementPort = freePort();
@@ -133,19 +153,23 @@ public final class Stack implements AutoCloseable {
                 "DMS_MANAGEMENT_PORT", String.valueOf(networkManagementPort),
                 "DMS_GATEWAY_PUBLIC_KEY_FILE", publicKey,
                 "DMS_DB_URL", pg.jdbcUrl("network_service"),
-                "DMS_DB_USER", pg.username(),
-                "DMS_DB_PASSWORD", pg.password(),
-                "DMS_KAFKA_BOOTSTRAP", kafka.bootstrapServers()), List.of());
+                "DMS_DB_USER", "network_service",
+                "DMS_DB_PASSWORD", dbPasswords.get(TopicAccess.NETWORK_SERVICE),
+                "DMS_KAFKA_BOOTSTRAP", kafka.bootstrapServers(),
+                "DMS_KAFKA_USER", TopicAccess.NETWORK_SERVICE,
+                "DMS_KAFKA_PASSWORD", kafka.password(TopicAccess.NETWORK_SERVICE)), List.of());
         Map<String, String> instanceEnv = new java.util.HashMap<>(Map.of(
                     "DMS_HTTP_PORT", String.valueOf(instancePort),
                     "DMS_DB_URL", pg.jdbcUrl("instance_service"),
-                    "DMS_DB_USER", pg.username(),
-                    "DMS_DB_PASSWORD", pg.password(),
+                    "DMS_DB_USER", "instance_service",
+                    "DMS_DB_PASSWORD", dbPasswords.get(TopicAccess.INSTANCE_SERVICE),
                     "DMS_KAFKA_BOOTSTRAP", kafka.bootstrapServers(),
+                    "DMS_KAFKA_USER", TopicAccess.INSTANCE_SERVICE,
+                    "DMS_KAFKA_PASSWORD", kafka.password(TopicAccess.INSTANCE_SERVICE),
                     "DMS_NETWORK_URL", "http://127.0.0.1:" + networkPort,
                     "DMS_TRACKING_SERVER_JAR", trackingJar.toString(),
-                    "DMS_WORK_DIR", dir.resolve("work").toString(),
-                    "DMS_TRACKING_DB_SECRET", "e2e-tracking-db-secret"));
+                    "DMS_WORK_DIR", dir.resolve("work").toString()));
+        instanceEnv.put("DMS_SECRETS_MASTER_KEY_FILE", masterKey.toString());
         instanceEnv.put("DMS_MANAGEMENT_PORT", String.valueOf(instanceManagementPort));
         instanceEnv.put("DMS_GATEWAY_PUBLIC_KEY_FILE", publicKey);
         instanceEnv.putAll(instanceEnvOverrides);
@@ -163,7 +187,7 @@ public final class Stack implements AutoCloseable {
             throw e;
         }
         Stack stack = new Stack(root, dir, pg, kafka, networkPort, instancePort, networkManagementPort, instanceManagementPort,
-                network, instance, instanceJar, instanceEnv, instanceOptions, durablePostgres);
+                network, instance, instanceJar, instanceEnv, instanceOptions, durablePostgres, secrets);
         try {
             stack.awaitReady("network-service", network, stack.networkManagementUrl, dir.resolve("network-service.log"));
             stack.awaitReady("instance-service", instance, stack.instanceManagementUrl, dir.resolve("instance-service.log"));
@@ -225,7 +249,13 @@ public final class Stack implements AutoCloseable {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: build first (mvn -pl e2e -am install -DskipTests)");
         }
-        pg.createDatabase("api_gateway");
+        // its own login role owning its database and its own Kafka principal, as under ./dms up
+        ServiceAccount account = ServiceAccount.of(TopicAccess.API_GATEWAY).orElseThrow();
+        String dbPassword = LocalSecrets.generatePassword();
+        pg.ensureRole(account.databaseRole(), dbPassword, account.roleOptions());
+        pg.createDatabase(account.database(), account.databaseRole());
+        secrets.put("database password of " + TopicAccess.API_GATEWAY, dbPassword);
+        secrets.put("kafka password of " + TopicAccess.API_GATEWAY, kafka.password(TopicAccess.API_GATEWAY));
         int port = freePort();
         int managementPort = freePort();
         Path keyFile = dir.resolve("bootstrap-api-key");
@@ -233,10 +263,12 @@ public final class Stack implements AutoCloseable {
         Map<String, String> env = new java.util.HashMap<>();
         env.put("DMS_HTTP_PORT", String.valueOf(port));
         env.put("DMS_MANAGEMENT_PORT", String.valueOf(managementPort));
-        env.put("DMS_DB_URL", pg.jdbcUrl("api_gateway"));
-        env.put("DMS_DB_USER", pg.username());
-        env.put("DMS_DB_PASSWORD", pg.password());
+        env.put("DMS_DB_URL", pg.jdbcUrl(account.database()));
+        env.put("DMS_DB_USER", account.databaseRole());
+        env.put("DMS_DB_PASSWORD", dbPassword);
         env.put("DMS_KAFKA_BOOTSTRAP", kafka.bootstrapServers());
+        env.put("DMS_KAFKA_USER", TopicAccess.API_GATEWAY);
+        env.put("DMS_KAFKA_PASSWORD", kafka.password(TopicAccess.API_GATEWAY));
         env.put("DMS_INSTANCE_URL", instanceUrl);
         env.put("DMS_NETWORK_URL", networkUrl);
         env.put("DMS_GATEWAY_SIGNING_KEY_FILE", ServiceKeys.forTests().signingKeyFile().toString());
@@ -247,9 +279,32 @@ public final class Stack implements AutoCloseable {
         awaitReady("api-gateway", gateway, gatewayManagementUrl, log);
         try {
             bootstrapKey = Files.readString(keyFile).trim();
+            secrets.put("bootstrap API key", bootstrapKey);
         } catch (IOException e) {
             throw new UncheckedIOException("the gateway wrote no bootstrap key to " + keyFile, e);
         }
+    }
+
+    /**
+     * Every secret this stack made, by what it is: the PostgreSQL superuser's and each service's database password, the
+     * Kafka super user's and each service's Kafka password, instance-service's master key (once it made it).
+     */
+    public Map<String, String> secrets() {
+        Map<String, String> all = new java.util.LinkedHashMap<>(secrets);
+        Path masterKey = Path.of(instanceEnv.get("DMS_SECRETS_MASTER_KEY_FILE"));
+        if (Files.isRegularFile(masterKey)) {
+            try {
+                all.put("instance-service master key", Files.readString(masterKey).trim());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return all;
+    }
+
+    /** The process of instance-service (its children are the tracking servers). */
+    public ProcessHandle instanceService() {
+        return instance.toHandle();
     }
 
     /** Kills instance-service with SIGKILL (no shutdown: its tracking servers keep running, as after a crash). */

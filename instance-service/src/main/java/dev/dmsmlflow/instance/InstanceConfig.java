@@ -22,6 +22,31 @@ public interface InstanceConfig {
 
     Quota quota();
 
+    Secrets secrets();
+
+    /** Where the secrets the service keeps (the tracking databases' passwords) are sealed. */
+    interface Secrets {
+        /**
+         * {@code local}: AES-256-GCM under the master key in {@link Local#masterKeyFile()}. A production deployment replaces
+         * the {@code SecretSealer} bean (e.g. with a KMS client) instead.
+         */
+        @WithDefault("local")
+        String provider();
+
+        Local local();
+
+        /** The local master key. */
+        interface Local {
+            /** File of the master key (32 random bytes, base64url; owner only); made on first start if missing. */
+            @WithDefault(".dms/secrets/tracking-db-master-key")
+            String masterKeyFile();
+
+            /** Whether a missing master key file is made (otherwise the service refuses to start). */
+            @WithDefault("true")
+            boolean createIfMissing();
+        }
+    }
+
     /** Quotas per workspace; reaching one is a 409 {@code …/quota-exceeded}. */
     interface Quota {
         /** Instances a workspace may have that are not RELEASED ({@code INSTANCE_QUOTA}). */
@@ -48,17 +73,13 @@ public interface InstanceConfig {
 
     /** The PostgreSQL server on which each instance gets its own tracking database. */
     interface TrackingDb {
-        /** JDBC URL of a maintenance database on that server; defaults to the service's own server, database postgres. */
+        /** JDBC URL of a database on that server the admin user may connect to; defaults to the service's own database. */
         Optional<String> adminUrl();
 
-        /** Administrative user (needs CREATEDB and CREATEROLE); defaults to the service's datasource user. */
+        /** Administrative user (needs CREATEDB and CREATEROLE, not SUPERUSER); defaults to the service's datasource user. */
         Optional<String> adminUser();
 
         Optional<String> adminPassword();
-
-        /** Secret from which each instance's database password is derived (HMAC); set it in production. */
-        @WithDefault("dms-local-tracking-db-secret")
-        String passwordSecret();
     }
 
     /** The saga worker. */

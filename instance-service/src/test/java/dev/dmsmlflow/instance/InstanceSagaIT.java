@@ -271,6 +271,99 @@ class InstanceSagaIT {
         releaseCompletely(id, ws);
     }
 
+    /**
+     * Issue 8: a tracking database's password is random, kept only sealed, given to its tracking server alone; a role
+     * made when passwords were an HMAC of a public default secret gets a random one at the next reconcile (service start),
+     * its server restarted with it, and the derived password stops working.
+     */
+    @Test
+    void trackingDatabasePasswordsAreRandomAndSealedAndDerivedOnesAreReplacedAtStartup() throws Exception {
+        String ws = InstanceApiTest.workspace();
+        String id = create(InstanceApiTest.validBody(ws));
+        bus.publish(networkProvisioned(id, ws));
+        Bus.Received deployed = bus.await("InstanceDeployed", Bus.forInstance(id), DEPLOY);
+        String host = deployed.payload().path("backend").path("host").asText();
+        int port = deployed.payload().path("backend").path("port").asInt();
+        String db = deployed.payload().path("trackingDatabase").asText();
+        bus.publish(new BackendRegistered(id, ws, "alb-1", null, new Backend(host, port), Instant.now()));
+        awaitStatus(ws, id, "RUNNING", EVENT);
+        String tracking = "http://" + host + ":" + port + "/api/2.0/mlflow";
+        String experimentName = "exp-" + UUID.randomUUID();
+        given().contentType(ContentType.JSON).body(Map.of("name", experimentName)).post(tracking + "/experiments/create").then().statusCode(200);
+
+        String password = Probes.environment(pid(id)).get("DMS_TRACKING_DB_PASSWORD");
+        assertEquals(32, java.util.Base64.getUrlDecoder().decode(password).length, "256 random bits");
+        String sealed = sealedCredential(db);
+        assertTrue(sealed.startsWith("v1.") && !sealed.contains(password), "stored sealed, never in clear");
+        assertFalse(deployed.json().contains(password), "not in InstanceDeployed");
+        assertFalse(InstanceApiTest.as(ws).get("/instances/" + id).asString().contains(password), "not in the API");
+        var pg = dev.dmsmlflow.infra.LocalPostgres.shared();
+        try (var c = pg.connect(db, db, password)) {
+            assertTrue(c.isValid(2));
+        }
+        org.junit.jupiter.api.Assertions.assertThrows(java.sql.SQLException.class, () -> pg.connect("postgres", db, password), "its own database only");
+        try (var c = pg.connect("postgres"); var st = c.createStatement();
+             var rs = st.executeQuery("SELECT count(*) FROM pg_database d, aclexplode(coalesce(d.datacl, acldefault('d', d.datdba))) a"
+                     + " WHERE d.datname = '" + db + "' AND a.grantee = 0 AND a.privilege_type = 'CONNECT'")) {
+            rs.next();
+            assertEquals(0, rs.getInt(1), "PUBLIC may not connect to the tracking database");
+        }
+
+        // as before the upgrade: no sealed credential, the role's password the HMAC of the public default secret, and the
+        // server logged in with it
+        String derived = hmac("dms-local-tracking-db-secret", db);
+        try (var c = pg.connect("postgres")) {
+            dev.dmsmlflow.infra.LocalPostgres.setPassword(c, db, derived);
+        }
+        deleteCredential(db);
+        Instance i = repository.find(id).orElseThrow();
+        compute.stop(id);
+        compute.start(new ComputeRequest(id, i.spec, 1, 2, databases.jdbcUrl(db), db, derived, i.ossBucket, i.ossPath, port, null));
+        long legacyPid = pid(id);
+        assertEquals(derived, Probes.environment(legacyPid).get("DMS_TRACKING_DB_PASSWORD"));
+
+        worker.reconcile(); // what the service does at startup
+
+        assertTrue(pid(id) != legacyPid, "the server was restarted with the new password");
+        assertTrue(Probes.healthy(host, port));
+        String fresh = Probes.environment(pid(id)).get("DMS_TRACKING_DB_PASSWORD");
+        assertTrue(!fresh.equals(derived) && !fresh.equals(password));
+        assertTrue(sealedCredential(db).startsWith("v1."));
+        java.sql.SQLException refused = org.junit.jupiter.api.Assertions.assertThrows(java.sql.SQLException.class, () -> pg.connect(db, db, derived));
+        assertEquals("28P01", refused.getSQLState(), "the derived password no longer opens the database");
+        given().queryParam("experiment_name", experimentName).get(tracking + "/experiments/get-by-name").then().statusCode(200);
+        releaseCompletely(id, ws);
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> sealedCredential(db), "the credential goes with the database");
+    }
+
+    @Inject
+    io.agroal.api.AgroalDataSource serviceDb;
+
+    private String sealedCredential(String db) throws Exception {
+        try (var c = serviceDb.getConnection(); var ps = c.prepareStatement("SELECT sealed FROM tracking_db_credential WHERE database = ?")) {
+            ps.setString(1, db);
+            try (var rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new IllegalStateException("no credential for " + db);
+                }
+                return rs.getString(1);
+            }
+        }
+    }
+
+    private void deleteCredential(String db) throws Exception {
+        try (var c = serviceDb.getConnection(); var ps = c.prepareStatement("DELETE FROM tracking_db_credential WHERE database = ?")) {
+            ps.setString(1, db);
+            assertEquals(1, ps.executeUpdate());
+        }
+    }
+
+    private static String hmac(String secret, String database) throws Exception {
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec(secret.getBytes(java.nio.charset.StandardCharsets.UTF_8), "HmacSHA256"));
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(mac.doFinal(database.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
     private long pid(String id) throws Exception {
         Properties p = new Properties();
         try (InputStream in = Files.newInputStream(localCompute.instanceDirectory(id).resolve("server.properties"))) {

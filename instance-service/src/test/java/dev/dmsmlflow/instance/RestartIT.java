@@ -4,7 +4,10 @@ import dev.dmsmlflow.contracts.common.Backend;
 import dev.dmsmlflow.contracts.network.BackendRegistered;
 import dev.dmsmlflow.contracts.network.NetworkReleased;
 import dev.dmsmlflow.infra.LocalKafka;
+import dev.dmsmlflow.contracts.TopicAccess;
 import dev.dmsmlflow.infra.LocalPostgres;
+import dev.dmsmlflow.infra.LocalSecrets;
+import dev.dmsmlflow.infra.ServiceAccount;
 import dev.dmsmlflow.infra.ServiceKeys;
 import dev.dmsmlflow.instance.database.TrackingDatabases;
 import dev.dmsmlflow.instance.support.Bus;
@@ -23,6 +26,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
 
@@ -34,7 +39,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The packaged instance-service (target/quarkus-app) as a real process, killed with SIGKILL in the middle of
  * deploying an instance and started again: the saga finishes, with a single tracking server and no secret in
- * any log.
+ * any log. It runs as under {@code ./dms up}: its own database role and Kafka principal, their passwords in its
+ * environment, which its tracking servers never see.
  */
 class RestartIT {
 
@@ -42,6 +48,8 @@ class RestartIT {
     static final Path DIR = Path.of("target/restart-it-" + UUID.randomUUID().toString().substring(0, 8)).toAbsolutePath();
 
     private final List<Process> services = new ArrayList<>();
+    private String dbPassword;
+    private String trackingPassword;
     private String validationUrl;
     private int managementPort;
 
@@ -63,10 +71,12 @@ class RestartIT {
         validationUrl = new NetworkServiceStandIn().start().get("dms.network.validation-url");
         Files.createDirectories(DIR);
         String db = LocalPostgres.uniqueDatabaseName("instance_restart");
-        LocalPostgres.shared().createDatabase(db);
+        dbPassword = LocalSecrets.generatePassword();
+        LocalPostgres.shared().ensureRole(db, dbPassword, ServiceAccount.of(TopicAccess.INSTANCE_SERVICE).orElseThrow().roleOptions());
+        LocalPostgres.shared().createDatabase(db, db);
         int port = freePort();
         managementPort = freePort();
-        String group = "restart-it-" + UUID.randomUUID();
+        String group = TopicAccess.INSTANCE_SERVICE + "-restart-it-" + UUID.randomUUID(); // the service may use groups named after it
 
         try (Bus bus = new Bus()) {
             Process first = startService(db, port, group, 1);
@@ -92,7 +102,20 @@ class RestartIT {
                     InstanceSagaIT.EVENT, "RUNNING after the restart");
             given().get("http://" + backend.host() + ":" + backend.port() + "/health").then().statusCode(200);
             assertTrue(bus.all("InstanceDeployed", Bus.forInstance(id)).size() == 1);
-            trackingServerPid(id); // exactly one tracking server for the instance
+            long trackingPid = trackingServerPid(id); // exactly one tracking server for the instance
+
+            // `ps eww` of the tracking server: its own database login and the basics, none of the service's secrets
+            Map<String, String> env = Probes.environment(trackingPid);
+            Map<String, String> serviceEnv = Probes.environment(services.get(services.size() - 1).pid());
+            assertTrue(serviceEnv.containsKey("DMS_DB_PASSWORD") && serviceEnv.containsKey("DMS_KAFKA_PASSWORD"), "the parent has them");
+            assertTrue(Set.of("PATH", "JAVA_HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "DMS_TRACKING_DB_URL", "DMS_TRACKING_DB_USER",
+                    "DMS_TRACKING_DB_PASSWORD").containsAll(env.keySet()), "the tracking server's environment: " + env.keySet());
+            String kafkaPassword = LocalKafka.shared().password(TopicAccess.INSTANCE_SERVICE);
+            for (String secret : List.of(dbPassword, kafkaPassword)) {
+                assertFalse(env.values().stream().anyMatch(v -> v.contains(secret)), "a service secret reached the tracking server");
+            }
+            assertEquals(database, env.get("DMS_TRACKING_DB_USER"));
+            trackingPassword = env.get("DMS_TRACKING_DB_PASSWORD");
 
             // service and tracking server both die; on startup the service restarts the RUNNING instance's server on its port
             services.get(services.size() - 1).destroyForcibly().waitFor();
@@ -110,10 +133,13 @@ class RestartIT {
                     InstanceSagaIT.EVENT, "RELEASED");
             assertFalse(Probes.databaseExists(database));
 
-            String password = TrackingDatabases.derivePassword("dms-local-tracking-db-secret", database);
+            String masterKey = Files.readString(DIR.resolve("secrets").resolve("tracking-db-master-key")).trim();
             try (Stream<Path> logs = Files.walk(DIR)) {
                 for (Path log : logs.filter(p -> p.toString().endsWith(".log")).toList()) {
-                    assertFalse(Files.readString(log).contains(password), "a database password leaked into " + log);
+                    String text = Files.readString(log);
+                    for (String secret : List.of(trackingPassword, dbPassword, LocalKafka.shared().password(TopicAccess.INSTANCE_SERVICE), masterKey)) {
+                        assertFalse(text.contains(secret), "a secret leaked into " + log);
+                    }
                 }
             }
         }
@@ -143,9 +169,12 @@ class RestartIT {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(DIR.resolve("service-" + n + ".log").toFile());
         pb.environment().put("DMS_DB_URL", pg.jdbcUrl(db));
-        pb.environment().put("DMS_DB_USER", pg.username());
-        pb.environment().put("DMS_DB_PASSWORD", pg.password());
+        pb.environment().put("DMS_DB_USER", db);
+        pb.environment().put("DMS_DB_PASSWORD", dbPassword);
         pb.environment().put("DMS_KAFKA_BOOTSTRAP", LocalKafka.shared().bootstrapServers());
+        pb.environment().put("DMS_KAFKA_USER", TopicAccess.INSTANCE_SERVICE);
+        pb.environment().put("DMS_KAFKA_PASSWORD", LocalKafka.shared().password(TopicAccess.INSTANCE_SERVICE));
+        pb.environment().put("DMS_SECRETS_MASTER_KEY_FILE", DIR.resolve("secrets").resolve("tracking-db-master-key").toString());
         pb.environment().put("DMS_MANAGEMENT_PORT", String.valueOf(managementPort));
         pb.environment().put("DMS_GATEWAY_PUBLIC_KEY_FILE", ServiceKeys.forTests().publicKeyFile().toString());
         Process p = pb.start();

@@ -2,13 +2,19 @@ package dev.dmsmlflow.infra;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * Gives a {@code @QuarkusTest} the JVM's real PostgreSQL (a fresh database per test resource) and real
- * Kafka broker, and the JVM's service-token key pair ({@link ServiceKeys#forTests()}). Init arg {@code service} names
- * the database prefix and the relay's replication slot.
+ * Gives a {@code @QuarkusTest} the JVM's real PostgreSQL and real Kafka broker, with the credentials the service has under
+ * {@code ./dms up}: a fresh database owned by a login role of its own (same name, generated password, the role attributes
+ * of the service's {@link ServiceAccount}), the service's Kafka principal, and the JVM's service-token key pair
+ * ({@link ServiceKeys#forTests()}). Init arg {@code service} names the database prefix and the relay's replication slot;
+ * {@code instance}, {@code network}, {@code notebook}, {@code billing} and {@code gateway} are the services of that name
+ * ({@code instance-service}, ..., {@code api-gateway}), anything else (e.g. {@code platform}) gets a role that may only
+ * replicate its own database and the Kafka super user.
  */
 public class LocalInfraTestResource implements QuarkusTestResourceLifecycleManager {
 
@@ -20,17 +26,28 @@ public class LocalInfraTestResource implements QuarkusTestResourceLifecycleManag
         service = initArgs.getOrDefault("service", service);
     }
 
+    /** The {@link ServiceAccount} an init arg {@code service} stands for, if any. */
+    static java.util.Optional<ServiceAccount> account(String service) {
+        return ServiceAccount.of(service.equals("gateway") ? "api-gateway" : service + "-service");
+    }
+
     @Override
     public Map<String, String> start() {
         LocalPostgres pg = LocalPostgres.shared();
         LocalKafka kafka = LocalKafka.shared();
+        java.util.Optional<ServiceAccount> account = account(service);
         database = LocalPostgres.uniqueDatabaseName(service);
-        pg.createDatabase(database);
+        String password = LocalSecrets.generatePassword();
+        Set<ServiceAccount.RoleOption> options = account.map(ServiceAccount::roleOptions)
+                .orElse(EnumSet.of(ServiceAccount.RoleOption.REPLICATION));
+        pg.ensureRole(database, password, options);
+        pg.createDatabase(database, database);
         Map<String, String> config = new HashMap<>();
         config.put("quarkus.datasource.jdbc.url", pg.jdbcUrl(database));
-        config.put("quarkus.datasource.username", pg.username());
-        config.put("quarkus.datasource.password", pg.password());
-        config.put("kafka.bootstrap.servers", kafka.bootstrapServers());
+        config.put("quarkus.datasource.username", database);
+        config.put("quarkus.datasource.password", password);
+        String kafkaUser = account.map(ServiceAccount::kafkaUser).orElse(LocalKafka.ADMIN);
+        kafka.clientProperties(kafkaUser).forEach((k, v) -> config.put("kafka." + k, String.valueOf(v)));
         config.put("dms.relay.slot-name", database);
         // internal service tokens (docs/identity.md): services verify with the public key, the gateway signs with the private one
         ServiceKeys keys = ServiceKeys.forTests();
@@ -41,6 +58,6 @@ public class LocalInfraTestResource implements QuarkusTestResourceLifecycleManag
 
     @Override
     public void stop() {
-        // the database and its replication slot go with the JVM's throw-away server
+        // the database, its role and its replication slot go with the JVM's throw-away server
     }
 }

@@ -1,8 +1,25 @@
 package dev.dmsmlflow.infra;
 
+import dev.dmsmlflow.contracts.TopicAccess;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AccessControlEntryFilter;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclBindingFilter;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.config.SaslConfigs;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourcePatternFilter;
+import org.apache.kafka.common.resource.ResourceType;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,18 +30,41 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A real Apache Kafka broker (KRaft, single node) run from the Kafka jars as a child JVM. It keeps its
  * ports and data directory across {@link #stop()} and {@link #start()}, so tests can take it away and
  * bring it back, and {@code ./dms up} keeps its data.
+ * <p>
+ * Every client authenticates: the client listener speaks SASL/SCRAM-SHA-512 and Kafka's {@code StandardAuthorizer}
+ * denies whatever no ACL allows. Principals: {@code admin} (super user: tests, topic and ACL administration),
+ * one per service of {@link TopicAccess} with ACLs to write its own topics and read what it consumes, and
+ * {@code controller}: the broker's own principal (super user, SASL/PLAIN with one static user) on two loopback listeners
+ * clients are never given, the controller listener and an internal listener on a port chosen at each start. The internal
+ * listener carries the broker's connections to itself and is how the SCRAM users are made: they live in the metadata
+ * log, so the first one cannot come through the SCRAM listener, and the admin client cannot alter SCRAM users
+ * through the controller listener. Passwords are {@link LocalSecrets} ({@code kafka-admin}, {@code kafka-controller},
+ * {@code kafka-<service>}); the broker's configuration file, which holds the controller's password, is readable by its
+ * owner only.
  */
 public final class LocalKafka implements AutoCloseable {
+
+    /** The SASL mechanism of the client listener. */
+    public static final String MECHANISM = "SCRAM-SHA-512";
+    /** The super user of the client listener. */
+    public static final String ADMIN = "admin";
+    /** The broker's own principal (super user, SASL/PLAIN) on the controller and internal listeners. */
+    static final String CONTROLLER_USER = "controller";
 
     private static final String CLASSPATH_RESOURCE = "kafka-broker.classpath";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
@@ -33,32 +73,80 @@ public final class LocalKafka implements AutoCloseable {
     private final Path dir;
     private final int port;
     private final int controllerPort;
+    private final LocalSecrets secrets;
     private Process process;
+    private int internalPort;
+    private static RuntimeException sharedFailure;
 
-    private LocalKafka(Path dir, int port, int controllerPort) {
+    private LocalKafka(Path dir, int port, int controllerPort, LocalSecrets secrets) {
         this.dir = dir;
         this.port = port;
         this.controllerPort = controllerPort;
+        this.secrets = secrets;
     }
 
     /** The broker of this JVM: started on first use on free ports with a throw-away data directory. */
     public static synchronized LocalKafka shared() {
+        if (sharedFailure != null) {
+            throw new IllegalStateException("the JVM's Kafka broker failed to start before", sharedFailure);
+        }
         if (shared == null) {
             try {
-                LocalKafka kafka = new LocalKafka(Files.createTempDirectory("dms-kafka-"), freePort(), freePort());
-                kafka.start();
+                LocalKafka kafka = new LocalKafka(Files.createTempDirectory("dms-kafka-"), freePort(), freePort(), LocalSecrets.inMemory());
                 Runtime.getRuntime().addShutdownHook(new Thread(kafka::close, "dms-kafka-stop"));
+                kafka.start();
                 shared = kafka;
             } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                sharedFailure = new UncheckedIOException(e);
+                throw sharedFailure;
+            } catch (RuntimeException e) {
+                sharedFailure = e;
+                throw e;
             }
         }
         return shared;
     }
 
-    /** A broker on fixed ports whose data lives in {@code dir}; call {@link #start()} to run it. */
-    public static LocalKafka at(Path dir, int port, int controllerPort) {
-        return new LocalKafka(dir, port, controllerPort);
+    /** A broker on fixed ports whose data lives in {@code dir}, its passwords in {@code secrets}; call {@link #start()} to run it. */
+    public static LocalKafka at(Path dir, int port, int controllerPort, LocalSecrets secrets) {
+        return new LocalKafka(dir, port, controllerPort, secrets);
+    }
+
+    /** Name of the password of Kafka user {@code user} among the {@link LocalSecrets}. */
+    public static String secretName(String user) {
+        return "kafka-" + user;
+    }
+
+    /** The password of {@code user} ({@link #ADMIN} or a service of {@link TopicAccess}). */
+    public String password(String user) {
+        if (!ADMIN.equals(user) && TopicAccess.of(user).isEmpty()) {
+            throw new IllegalArgumentException("no Kafka user " + user);
+        }
+        return secrets.password(secretName(user));
+    }
+
+    /** The {@code sasl.jaas.config} of a SCRAM client logging in as {@code user} with {@code password}. */
+    public static String jaasConfig(String user, String password) {
+        return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user
+                + "\" password=\"" + password + "\";";
+    }
+
+    /**
+     * Everything a client needs to reach this broker as {@code user}: {@code bootstrap.servers}, {@code security.protocol},
+     * {@code sasl.mechanism} and {@code sasl.jaas.config}.
+     */
+    public Map<String, Object> clientProperties(String user) {
+        Map<String, Object> p = new HashMap<>();
+        p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        p.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SASL_PLAINTEXT");
+        p.put(SaslConfigs.SASL_MECHANISM, MECHANISM);
+        p.put(SaslConfigs.SASL_JAAS_CONFIG, jaasConfig(user, password(user)));
+        return p;
+    }
+
+    /** {@link #clientProperties(String)} of the super user {@link #ADMIN}. */
+    public Map<String, Object> adminProperties() {
+        return clientProperties(ADMIN);
     }
 
     public String bootstrapServers() {
@@ -67,6 +155,16 @@ public final class LocalKafka implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /** The broker's configuration file (owner only: it holds the controller's and the super user's passwords). */
+    public Path configFile() {
+        return dir.resolve("server.properties");
+    }
+
+    /** The broker's log. */
+    public Path logFile() {
+        return dir.resolve("broker.log");
     }
 
     public synchronized boolean isRunning() {
@@ -81,11 +179,18 @@ public final class LocalKafka implements AutoCloseable {
         try {
             Files.createDirectories(dir);
             Path config = writeConfig();
-            if (!Files.exists(dir.resolve("data").resolve("meta.properties"))) {
+            boolean fresh = !Files.exists(dir.resolve("data").resolve("meta.properties"));
+            if (fresh) {
                 format(config);
             }
             process = launch(List.of("kafka.Kafka", config.toString()), dir.resolve("broker.log"));
-            awaitReady();
+            try {
+                awaitReady(fresh);
+                grantAccess();
+            } catch (RuntimeException e) {
+                stop(); // never leave a broker behind that nobody can use
+                throw e;
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("Kafka broker did not start in " + dir, e);
         }
@@ -114,16 +219,33 @@ public final class LocalKafka implements AutoCloseable {
     }
 
     private Path writeConfig() throws IOException {
+        internalPort = freePort();
+        String brokerLogin = plainJaas(true);
         String props = String.join("\n",
                 "process.roles=broker,controller",
                 "node.id=1",
-                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
-                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+                "listeners=CLIENT://127.0.0.1:" + port + ",INTERNAL://127.0.0.1:" + internalPort + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                "advertised.listeners=CLIENT://127.0.0.1:" + port + ",INTERNAL://127.0.0.1:" + internalPort,
                 "controller.listener.names=CONTROLLER",
-                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "inter.broker.listener.name=INTERNAL",
+                "listener.security.protocol.map=CLIENT:SASL_PLAINTEXT,INTERNAL:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT",
+                // clients: SCRAM only (the server side checks the credentials of the metadata log; it logs in as nobody)
+                "listener.name.client.sasl.enabled.mechanisms=" + MECHANISM,
+                "listener.name.client.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;",
+                // the broker's own listeners: PLAIN with one static user, the broker itself
+                "listener.name.internal.sasl.enabled.mechanisms=PLAIN",
+                "sasl.mechanism.inter.broker.protocol=PLAIN",
+                "listener.name.internal.plain.sasl.jaas.config=" + brokerLogin,
+                "listener.name.controller.sasl.enabled.mechanisms=PLAIN",
+                "sasl.mechanism.controller.protocol=PLAIN",
+                "listener.name.controller.plain.sasl.jaas.config=" + brokerLogin,
+                "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                "allow.everyone.if.no.acl.found=false",
+                "super.users=User:" + CONTROLLER_USER + ";User:" + ADMIN,
                 "controller.quorum.bootstrap.servers=127.0.0.1:" + controllerPort,
                 "log.dirs=" + dir.resolve("data"),
                 "num.partitions=3",
+                // only principals allowed to CREATE (the super users) can auto-create a topic
                 "auto.create.topics.enable=true",
                 "offsets.topic.replication.factor=1",
                 "offsets.topic.num.partitions=5",
@@ -132,8 +254,15 @@ public final class LocalKafka implements AutoCloseable {
                 "share.coordinator.state.topic.replication.factor=1",
                 "share.coordinator.state.topic.min.isr=1",
                 "group.initial.rebalance.delay.ms=0",
-                "") ;
+                "");
         Path config = dir.resolve("server.properties");
+        // it holds passwords: owner only, before anything is written to it
+        Files.deleteIfExists(config);
+        try {
+            Files.createFile(config, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (UnsupportedOperationException e) {
+            Files.createFile(config);
+        }
         Files.writeString(config, props, StandardCharsets.UTF_8);
         return config;
     }
@@ -169,29 +298,71 @@ public final class LocalKafka implements AutoCloseable {
                 .start();
     }
 
-    private void awaitReady() {
+    /**
+     * Waits until the broker answers on its internal listener, gives the super user {@link #ADMIN} its SCRAM credential
+     * there, then waits until the client listener lets {@link #ADMIN} in (the credential reaches the broker through the
+     * metadata log).
+     */
+    private void awaitReady(boolean fresh) {
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        Exception last = null;
+        boolean adminCredential = false;
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("Kafka broker exited with " + process.exitValue() + ": "
                         + tail(dir.resolve("broker.log")));
             }
-            if (portOpen() && clusterAnswers()) {
-                return;
+            try {
+                if (!adminCredential && portOpen(internalPort)) {
+                    try (Admin internal = Admin.create(internalAdminProperties())) {
+                        internal.describeCluster().nodes().get(5, TimeUnit.SECONDS); // the broker serves its metadata
+                        // a restarted broker knows the super user already: its credential is only replaced when it does not
+                        // let the super user in (a password changed under secrets/); a new one has no SCRAM user at all
+                        if (fresh || !portOpen(port) || !clusterAnswers()) {
+                            internal.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(ADMIN,
+                                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192), password(ADMIN)))).all().get(5, TimeUnit.SECONDS);
+                        }
+                        adminCredential = true;
+                    }
+                }
+                if (adminCredential && portOpen(port) && clusterAnswers()) {
+                    return;
+                }
+            } catch (Exception e) {
+                last = e;
             }
             try {
-                process.waitFor(100, TimeUnit.MILLISECONDS);
+                process.waitFor(200, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while waiting for Kafka", e);
             }
         }
-        throw new IllegalStateException("Kafka broker not ready after " + START_TIMEOUT + ": " + tail(dir.resolve("broker.log")));
+        throw new IllegalStateException("Kafka broker not ready after " + START_TIMEOUT + " (last: " + last + "): "
+                + tail(dir.resolve("broker.log")));
     }
 
-    private boolean portOpen() {
+    /** The broker's own login on its PLAIN listeners; with {@code server} also the one user those listeners accept. */
+    private String plainJaas(boolean server) {
+        String password = secrets.password(secretName(CONTROLLER_USER));
+        return "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"" + CONTROLLER_USER
+                + "\" password=\"" + password + "\"" + (server ? " user_" + CONTROLLER_USER + "=\"" + password + "\"" : "") + ";";
+    }
+
+    private Map<String, Object> internalAdminProperties() {
+        Map<String, Object> p = new HashMap<>();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + internalPort);
+        p.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SASL_PLAINTEXT");
+        p.put(SaslConfigs.SASL_MECHANISM, "PLAIN");
+        p.put(SaslConfigs.SASL_JAAS_CONFIG, plainJaas(false));
+        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000);
+        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000);
+        return p;
+    }
+
+    private boolean portOpen(int p) {
         try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            s.connect(new InetSocketAddress("127.0.0.1", p), 200);
             return true;
         } catch (IOException e) {
             return false;
@@ -199,14 +370,85 @@ public final class LocalKafka implements AutoCloseable {
     }
 
     private boolean clusterAnswers() {
-        try (Admin admin = Admin.create(Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000))) {
+        Map<String, Object> p = adminProperties();
+        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000);
+        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000);
+        try (Admin admin = Admin.create(p)) {
             return !admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).isEmpty();
         } catch (Exception e) {
             return false;
         }
+    }
+
+    /**
+     * Gives every service of {@link TopicAccess} its SCRAM credential and exactly its ACLs (anything else granted to its
+     * principal is removed), and creates the contracts' topics that do not exist yet.
+     */
+    private void grantAccess() {
+        try (Admin admin = Admin.create(adminProperties())) {
+            List<UserScramCredentialUpsertion> users = new ArrayList<>();
+            for (TopicAccess access : TopicAccess.all()) {
+                users.add(new UserScramCredentialUpsertion(access.service(),
+                        new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192), password(access.service())));
+            }
+            admin.alterUserScramCredentials(new ArrayList<>(users)).all().get(30, TimeUnit.SECONDS);
+            Set<AclBinding> wanted = new HashSet<>();
+            for (TopicAccess access : TopicAccess.all()) {
+                wanted.addAll(acls(access));
+            }
+            Set<AclBinding> existing = new HashSet<>();
+            for (TopicAccess access : TopicAccess.all()) {
+                existing.addAll(admin.describeAcls(new AclBindingFilter(ResourcePatternFilter.ANY,
+                        new AccessControlEntryFilter("User:" + access.service(), null, AclOperation.ANY, AclPermissionType.ANY)))
+                        .values().get(30, TimeUnit.SECONDS));
+            }
+            List<AclBindingFilter> stale = existing.stream().filter(b -> !wanted.contains(b)).map(AclBinding::toFilter).toList();
+            if (!stale.isEmpty()) {
+                admin.deleteAcls(stale).all().get(30, TimeUnit.SECONDS);
+            }
+            List<AclBinding> missing = wanted.stream().filter(b -> !existing.contains(b)).toList();
+            if (!missing.isEmpty()) {
+                admin.createAcls(missing).all().get(30, TimeUnit.SECONDS);
+            }
+            Set<String> topics = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            List<NewTopic> create = TopicAccess.topics().stream().filter(t -> !topics.contains(t))
+                    .map(t -> new NewTopic(t, java.util.Optional.empty(), java.util.Optional.empty())).toList();
+            if (!create.isEmpty()) {
+                try {
+                    admin.createTopics(create).all().get(30, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {
+                        throw e;
+                    }
+                }
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("could not set up the Kafka principals and ACLs: " + e, e);
+        }
+    }
+
+    /** The ACLs of one service: WRITE on the topics it publishes, READ on those it consumes and on its groups. */
+    static Collection<AclBinding> acls(TopicAccess access) {
+        String principal = "User:" + access.service();
+        List<AclBinding> acls = new ArrayList<>();
+        for (String topic : access.writes()) {
+            acls.add(allow(ResourceType.TOPIC, topic, principal, AclOperation.WRITE));
+        }
+        for (String topic : access.reads()) {
+            acls.add(allow(ResourceType.TOPIC, topic, principal, AclOperation.READ));
+        }
+        // its consumer groups: every group whose name starts with the service's group (a test may run its own)
+        access.group().ifPresent(g -> acls.add(allow(ResourceType.GROUP, g, PatternType.PREFIXED, principal, AclOperation.READ)));
+        return acls;
+    }
+
+    private static AclBinding allow(ResourceType type, String name, String principal, AclOperation operation) {
+        return allow(type, name, PatternType.LITERAL, principal, operation);
+    }
+
+    private static AclBinding allow(ResourceType type, String name, PatternType pattern, String principal, AclOperation operation) {
+        return new AclBinding(new ResourcePattern(type, name, pattern),
+                new AccessControlEntry(principal, "*", operation, AclPermissionType.ALLOW));
     }
 
     /** The broker's classpath: the Kafka jars listed at build time by the dependency plugin. */

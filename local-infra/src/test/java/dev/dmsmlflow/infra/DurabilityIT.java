@@ -7,6 +7,7 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -32,7 +33,7 @@ class DurabilityIT {
         // the same main class and options as `./dms up` (start_infra), PostgreSQL only
         Process infra = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), LocalInfraMain.class.getName(),
-                "--dir", dir.toString(), "--pg-port", Integer.toString(port), "--no-kafka", "true", "--databases", "instance_service")
+                "--dir", dir.toString(), "--pg-port", Integer.toString(port), "--no-kafka", "true", "--services", "instance-service")
                 .redirectErrorStream(true).start();
         List<String> output = new ArrayList<>();
         try {
@@ -42,8 +43,10 @@ class DurabilityIT {
                 }
                 assertTrue(infra.isAlive(), () -> "LocalInfraMain exited: " + String.join("\n", output));
 
+                // the service's own role, with the password LocalInfraMain generated and kept for ./dms up
+                String password = Files.readString(dir.resolve("secrets").resolve("postgres-instance_service")).trim();
                 try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/instance_service",
-                        "postgres", "postgres")) {
+                        "instance_service", password)) {
                     assertEquals("on", show(c, "fsync"));
                     assertEquals("on", show(c, "full_page_writes"));
                     assertEquals("on", show(c, "synchronous_commit"));

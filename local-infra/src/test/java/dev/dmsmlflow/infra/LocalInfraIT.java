@@ -50,9 +50,9 @@ class LocalInfraIT {
     }
 
     private static void send(LocalKafka kafka, String topic, String value) {
-        try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer())) {
+        Map<String, Object> config = kafka.adminProperties();
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        try (KafkaProducer<String, String> p = new KafkaProducer<>(config, new StringSerializer(), new StringSerializer())) {
             p.send(new ProducerRecord<>(topic, "k", value)).get();
         } catch (Exception e) {
             throw new AssertionError(e);
@@ -61,10 +61,10 @@ class LocalInfraIT {
 
     private static List<String> readAll(LocalKafka kafka, String topic, int expected) {
         List<String> values = new ArrayList<>();
-        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "g-" + topic,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new StringDeserializer())) {
+        Map<String, Object> config = kafka.adminProperties();
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, "g-" + topic);
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer())) {
             c.subscribe(List.of(topic));
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (values.size() < expected && System.nanoTime() < deadline) {

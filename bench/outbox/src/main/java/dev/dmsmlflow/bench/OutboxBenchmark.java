@@ -61,8 +61,12 @@ public final class OutboxBenchmark {
 
         int warmup = intOpt(args, "--warmup", 20_000);
         int pollMs = intOpt(args, "--poll-ms", 20);
+        // the benchmark's own topics: the Kafka super user creates them on first write
+        Map<String, String> kafkaLogin = new java.util.HashMap<>();
+        kafka.adminProperties().forEach((k, v) -> kafkaLogin.put(k, String.valueOf(v)));
         RelaySettings settings = RelaySettings.forJdbcUrl(db, pg.jdbcUrl(db), pg.username(), pg.password(), kafka.bootstrapServers())
-                .withPollInterval(Duration.ofMillis(pollMs));
+                .withPollInterval(Duration.ofMillis(pollMs))
+                .withClientProperties(kafkaLogin);
         try (OutboxRelay relay = new OutboxRelay(settings)) {
             relay.start();
             relay.awaitStreaming(Duration.ofSeconds(60));
@@ -86,12 +90,12 @@ public final class OutboxBenchmark {
         int received = 0;
         long firstCommit;
         long lastReceive;
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
-                     ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                     ConsumerConfig.GROUP_ID_CONFIG, "bench-" + topic,
-                     ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                     ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000",
-                     ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "10"), new StringDeserializer(), new StringDeserializer())) {
+        Map<String, Object> consumerConfig = kafka.adminProperties();
+        consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-" + topic);
+        consumerConfig.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        consumerConfig.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
+        consumerConfig.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "10");
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new StringDeserializer())) {
             consumer.subscribe(List.of(topic));
             consumer.poll(Duration.ofMillis(200)); // join the group before the clock starts
 

@@ -177,10 +177,8 @@ public class LocalCompute implements Compute {
         cmd.add(jar.toString());
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("tracking-server.log").toFile()));
-        // credentials go through the environment: not on the command line, not in any log
-        pb.environment().put("DMS_TRACKING_DB_URL", request.jdbcUrl());
-        pb.environment().put("DMS_TRACKING_DB_USER", request.dbUser());
-        pb.environment().put("DMS_TRACKING_DB_PASSWORD", request.dbPassword());
+        pb.environment().clear();
+        pb.environment().putAll(childEnvironment(request));
         Process process;
         try {
             process = pb.start();
@@ -202,6 +200,26 @@ public class LocalCompute implements Compute {
             throw new ComputeException("tracking server " + why + " (log: " + dir.resolve("tracking-server.log") + ")");
         }
         return new ComputeAddress(config.host(), port);
+    }
+
+    /**
+     * The whole environment of a tracking server, never this service's own: the basics a JVM needs (the variables of
+     * {@code dms.compute.local.passed-environment} that are set here, e.g. PATH, JAVA_HOME, LANG, TZ) and its own database
+     * login. Credentials go through the environment, not the command line, and are in no log; this service's database,
+     * Kafka and key settings are not there, whatever the parent's environment holds.
+     */
+    Map<String, String> childEnvironment(ComputeRequest request) {
+        Map<String, String> env = new HashMap<>();
+        for (String name : config.passedEnvironment()) {
+            String value = System.getenv(name);
+            if (value != null && !name.startsWith("DMS_")) {
+                env.put(name, value);
+            }
+        }
+        env.put("DMS_TRACKING_DB_URL", request.jdbcUrl());
+        env.put("DMS_TRACKING_DB_USER", request.dbUser());
+        env.put("DMS_TRACKING_DB_PASSWORD", request.dbPassword());
+        return env;
     }
 
     private boolean awaitHealthy(ProcessHandle process, int port, Duration timeout) {

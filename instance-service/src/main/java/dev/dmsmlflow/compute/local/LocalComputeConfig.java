@@ -34,6 +34,13 @@ public interface LocalComputeConfig {
     @WithDefault("120s")
     Duration healthTimeout();
 
+    /**
+     * The variables of this service's environment a tracking server gets too (those set; never a {@code DMS_} one): the
+     * basics a JVM needs. Nothing else of the parent's environment reaches the child.
+     */
+    @WithDefault("PATH,JAVA_HOME,LANG,LC_ALL,TZ,TMPDIR")
+    List<String> passedEnvironment();
+
     /** Extra JVM options for every tracking server. */
     Optional<List<String>> jvmOptions();
 

@@ -1,28 +1,36 @@
 package dev.dmsmlflow.instance.database;
 
 import dev.dmsmlflow.instance.InstanceConfig;
+import dev.dmsmlflow.platform.secrets.SecretSealer;
+import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
+import org.postgresql.PGConnection;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Instant;
 import java.util.Base64;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Creates and drops the per-instance tracking databases on the configured PostgreSQL server. Each
- * instance gets its own login role owning its own database; the role's password is derived from a
- * secret and the instance id, so it is never stored, logged or returned.
+ * Creates and drops the per-instance tracking databases on the configured PostgreSQL server. Each instance gets its own
+ * login role owning its own database, which PUBLIC may not connect to. The role's password is random (CSPRNG, 256 bits),
+ * kept only sealed ({@link SecretSealer}: AES-GCM under the master key, or a KMS) in {@code tracking_db_credential}, and
+ * set on the role as a SCRAM verifier computed here, so neither a statement nor a server log line carries it. It is never
+ * logged, never in an event or an API answer; only the instance's tracking server receives it (in its environment).
+ * <p>
+ * Roles made before (their password an HMAC of a public default secret) have no sealed credential: they get a new random
+ * password the first time one is needed ({@link #password}) and whenever {@link #needsNewPassword} says so at startup.
  */
 @ApplicationScoped
 public class TrackingDatabases {
@@ -30,20 +38,24 @@ public class TrackingDatabases {
     private static final Logger LOG = Logger.getLogger(TrackingDatabases.class);
     private static final Pattern SAFE_NAME = Pattern.compile("[a-z][a-z0-9_]{0,62}");
     private static final Pattern JDBC = Pattern.compile("(jdbc:postgresql://[^/]+/)([^?]*)(\\?.*)?");
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final String adminUrl;
     private final String adminUser;
     private final String adminPassword;
-    private final String secret;
+    private final AgroalDataSource serviceDb;
+    private final SecretSealer sealer;
 
-    TrackingDatabases(InstanceConfig config,
+    TrackingDatabases(InstanceConfig config, AgroalDataSource serviceDb, SecretSealer sealer,
                       @ConfigProperty(name = "quarkus.datasource.jdbc.url") String serviceUrl,
                       @ConfigProperty(name = "quarkus.datasource.username") String serviceUser,
-                      @ConfigProperty(name = "quarkus.datasource.password") String servicePassword) {
-        this.adminUrl = config.trackingDb().adminUrl().orElseGet(() -> withDatabase(serviceUrl, "postgres"));
+                      @ConfigProperty(name = "quarkus.datasource.password") Optional<String> servicePassword) {
+        // the service's own database by default: its role needs no CONNECT on the maintenance database
+        this.adminUrl = config.trackingDb().adminUrl().orElse(serviceUrl);
         this.adminUser = config.trackingDb().adminUser().orElse(serviceUser);
-        this.adminPassword = config.trackingDb().adminPassword().orElse(servicePassword);
-        this.secret = config.trackingDb().passwordSecret();
+        this.adminPassword = config.trackingDb().adminPassword().or(() -> servicePassword).orElse("");
+        this.serviceDb = serviceDb;
+        this.sealer = sealer;
     }
 
     /** Name of an instance's tracking database (also its role name). */
@@ -61,38 +73,53 @@ public class TrackingDatabases {
         return database;
     }
 
-    /** The role's password, derived on demand; never logged. */
-    public String password(String database) {
-        return derivePassword(secret, database);
-    }
-
-    /** HMAC-SHA256 of the database name under the configured secret, base64url: stable across restarts, never stored. */
-    public static String derivePassword(String secret, String database) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            return Base64.getUrlEncoder().withoutPadding().encodeToString(mac.doFinal(database.getBytes(StandardCharsets.UTF_8)));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 unavailable", e);
+    /**
+     * The role's password, opened from its sealed credential. A role without one (made before passwords were random) or
+     * whose credential cannot be opened (another master key) gets a new password first. Never logged.
+     */
+    public String password(String database) throws SQLException {
+        requireSafe(database);
+        Optional<String> stored = storedPassword(database);
+        if (stored.isPresent()) {
+            return stored.get();
         }
+        return newPassword(database);
     }
 
-    /** Creates role and database unless they exist (a replayed step creates nothing twice). */
+    /** Whether the role has no usable sealed credential: a tracking server using it must be restarted after {@link #password}. */
+    public boolean needsNewPassword(String database) throws SQLException {
+        return storedPassword(database).isEmpty();
+    }
+
+    /**
+     * Creates role and database unless they exist (a replayed step creates nothing twice), and sets the role's password
+     * to its sealed credential (a new one if it has none), so role and credential agree after any crash.
+     */
     public void create(String database) throws SQLException {
         requireSafe(database);
+        String password = storedPassword(database).orElseGet(() -> storeNew(database));
         try (Connection c = admin(); Statement st = c.createStatement()) {
             if (!exists(c, "SELECT 1 FROM pg_roles WHERE rolname = ?", database)) {
-                // the password is a derived base64url string (no quotes possible); never logged
-                st.execute("CREATE ROLE " + database + " LOGIN PASSWORD '" + password(database) + "'");
+                try {
+                    st.execute("CREATE ROLE " + database + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION");
+                } catch (SQLException e) {
+                    if (!"42710".equals(e.getSQLState())) { // made concurrently: fine
+                        throw e;
+                    }
+                }
             }
+            // membership in the role it administers lets the service create and drop the role's database (PostgreSQL 16+)
+            grantMembership(c, database);
+            setPassword(c, database, password);
             if (!exists(c, "SELECT 1 FROM pg_database WHERE datname = ?", database)) {
                 st.execute("CREATE DATABASE " + database + " OWNER " + database);
                 LOG.infof("created tracking database %s", database);
             }
+            st.execute("REVOKE CONNECT ON DATABASE " + database + " FROM PUBLIC");
         }
     }
 
-    /** Drops database and role, closing its connections; does nothing when they do not exist. */
+    /** Drops database, role and sealed credential, closing its connections; does nothing when they do not exist. */
     public void drop(String database) throws SQLException {
         requireSafe(database);
         try (Connection c = admin(); Statement st = c.createStatement()) {
@@ -102,12 +129,91 @@ public class TrackingDatabases {
             }
             st.execute("DROP ROLE IF EXISTS " + database);
         }
+        try (Connection c = serviceDb.getConnection();
+             PreparedStatement ps = c.prepareStatement("DELETE FROM tracking_db_credential WHERE database = ?")) {
+            ps.setString(1, database);
+            ps.executeUpdate();
+        }
     }
 
     /** Whether the database exists. */
     public boolean exists(String database) throws SQLException {
         try (Connection c = admin()) {
             return exists(c, "SELECT 1 FROM pg_database WHERE datname = ?", database);
+        }
+    }
+
+    /** A new random password for an existing (or future) role: sealed and stored, then set on the role if it exists. */
+    private String newPassword(String database) throws SQLException {
+        String password = storeNew(database);
+        try (Connection c = admin()) {
+            if (exists(c, "SELECT 1 FROM pg_roles WHERE rolname = ?", database)) {
+                grantMembership(c, database);
+                setPassword(c, database, password);
+                LOG.infof("tracking database %s has a new random password", database);
+            }
+        }
+        return password;
+    }
+
+    private Optional<String> storedPassword(String database) {
+        String sealed;
+        try (Connection c = serviceDb.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT sealed FROM tracking_db_credential WHERE database = ?")) {
+            ps.setString(1, database);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                sealed = rs.getString(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the credential of " + database + ": " + e.getMessage(), e);
+        }
+        try {
+            return Optional.of(sealer.open(sealed, database));
+        } catch (SecretSealer.SealedSecretException e) {
+            LOG.warnf("the sealed password of %s cannot be opened (%s); it gets a new one", database, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private String storeNew(String database) {
+        byte[] b = new byte[32];
+        RANDOM.nextBytes(b);
+        String password = Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+        Timestamp now = Timestamp.from(Instant.now());
+        try (Connection c = serviceDb.getConnection();
+             PreparedStatement ps = c.prepareStatement("INSERT INTO tracking_db_credential (database, sealed, created_at, rotated_at)"
+                     + " VALUES (?, ?, ?, ?) ON CONFLICT (database) DO UPDATE SET sealed = excluded.sealed, rotated_at = excluded.rotated_at")) {
+            ps.setString(1, database);
+            ps.setString(2, sealer.seal(password, database));
+            ps.setTimestamp(3, now);
+            ps.setTimestamp(4, now);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot store the credential of " + database + ": " + e.getMessage(), e);
+        }
+        return password;
+    }
+
+    /** The SCRAM-SHA-256 verifier, computed by the driver: the password never travels in a statement. */
+    private static void setPassword(Connection c, String role, String password) throws SQLException {
+        c.unwrap(PGConnection.class).alterUserPassword(role, password.toCharArray(), "scram-sha-256");
+    }
+
+    private static void grantMembership(Connection c, String role) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT rolsuper OR pg_has_role(current_user, ?, 'USAGE') FROM pg_roles WHERE rolname = current_user")) {
+            ps.setString(1, role);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next() && rs.getBoolean(1)) {
+                    return;
+                }
+            }
+        }
+        try (Statement st = c.createStatement()) {
+            st.execute("GRANT " + role + " TO CURRENT_USER");
         }
     }
 

@@ -9,6 +9,7 @@ import dev.dmsmlflow.contracts.network.NetworkReleased;
 import dev.dmsmlflow.instance.InstanceConfig;
 import dev.dmsmlflow.instance.saga.InstanceService;
 import dev.dmsmlflow.instance.saga.SagaWorker;
+import dev.dmsmlflow.platform.messaging.KafkaClientProperties;
 import dev.dmsmlflow.platform.quarkus.InboxGuard;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -25,7 +26,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
@@ -51,7 +51,7 @@ public class NetworkEventsConsumer {
     private final SagaWorker worker;
     private final InboxGuard inbox;
     private final MeterRegistry metrics;
-    private final String bootstrap;
+    private final KafkaClientProperties kafka;
     private final String groupId;
     private final EventCodec codec = new EventCodec();
     private volatile boolean running;
@@ -59,19 +59,18 @@ public class NetworkEventsConsumer {
     private Thread thread;
 
     NetworkEventsConsumer(InstanceService service, SagaWorker worker, InboxGuard inbox, MeterRegistry metrics,
-                          @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrap,
-                          InstanceConfig config) {
+                          KafkaClientProperties kafka, InstanceConfig config) {
         this.service = service;
         this.worker = worker;
         this.inbox = inbox;
         this.metrics = metrics;
-        this.bootstrap = bootstrap;
+        this.kafka = kafka;
         this.groupId = config.consumer().groupId();
     }
 
     void onStart(@Observes StartupEvent event) {
         Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.putAll(kafka.toMap()); // bootstrap servers and the service's own SASL login
         p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         // a crashed member's partitions move to its restarted successor after 10 s, not Kafka's default 45 s
         p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);

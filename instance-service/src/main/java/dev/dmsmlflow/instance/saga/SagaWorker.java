@@ -119,7 +119,11 @@ public class SagaWorker {
         }
     }
 
-    /** Adopt or restart the tracking servers that should run; stop those of instances that should have none. */
+    /**
+     * Adopt or restart the tracking servers that should run; stop those of instances that should have none. A server whose
+     * database role has no sealed random password yet (made when passwords were derived from a shared secret) is re-keyed
+     * first and restarted on its port, so the old password stops working at the next start of the service.
+     */
     public void reconcile() {
         List<ComputeRequest> wanted = new ArrayList<>();
         List<String> inProgress = new ArrayList<>();
@@ -128,7 +132,16 @@ public class SagaWorker {
                 inProgress.add(i.id); // its step starts or stops the process itself
             } else if (i.sagaStep == SagaStep.AWAIT_BACKEND
                     || i.sagaStep == null && InstanceStatus.COMPUTE_EXPECTED.contains(i.status)) {
-                wanted.add(request(i));
+                try {
+                    if (databases.needsNewPassword(i.trackingDatabase) && databases.exists(i.trackingDatabase)) {
+                        databases.create(i.trackingDatabase); // a new random password, sealed, set on the role
+                        compute.stop(i.id); // its server logged in with the old one: restarted below with the new one
+                        LOG.infof("tracking database of %s re-keyed with a random password; its tracking server restarts", i.id);
+                    }
+                    wanted.add(request(i));
+                } catch (SQLException | RuntimeException e) {
+                    LOG.errorf("cannot prepare the tracking server of %s: %s", i.id, e.getMessage());
+                }
             }
         }
         compute.reconcile(wanted, inProgress);
@@ -184,7 +197,7 @@ public class SagaWorker {
                             LOG.errorf("tracking server of %s restarted on port %d instead of %s", i.id, a.port(), i.backendPort);
                         }
                     }
-                } catch (ComputeException | RuntimeException e) {
+                } catch (ComputeException | SQLException | RuntimeException e) {
                     LOG.errorf("could not restart tracking server of %s: %s", candidate.id, e.getMessage());
                 } finally {
                     inFlight.remove(candidate.id);
@@ -231,8 +244,15 @@ public class SagaWorker {
             service.deployFailed(i.id, InstanceFailureCode.DATABASE_PROVISION_FAILED, "Creating the tracking database failed: " + e.getMessage());
             return;
         }
+        ComputeRequest request;
         try {
-            ComputeAddress a = compute.start(request(i));
+            request = request(i);
+        } catch (SQLException e) {
+            service.deployFailed(i.id, InstanceFailureCode.DATABASE_PROVISION_FAILED, "Reading the tracking database's credential failed: " + e.getMessage());
+            return;
+        }
+        try {
+            ComputeAddress a = compute.start(request);
             if (!service.computeStarted(i.id, SagaStep.DEPLOY, a.host(), a.port())) {
                 LOG.infof("instance %s changed while deploying; its step decides", i.id);
             }
@@ -260,7 +280,7 @@ public class SagaWorker {
         }
     }
 
-    private ComputeRequest request(Instance i) {
+    private ComputeRequest request(Instance i) throws SQLException {
         Spec spec = Spec.find(i.spec).orElse(new Spec(i.spec, 1, 2));
         String db = i.trackingDatabase;
         return new ComputeRequest(i.id, spec.name(), spec.cpuCores(), spec.memoryGiB(), databases.jdbcUrl(db), databases.user(db),

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.dmsmlflow.contracts.Event;
 import dev.dmsmlflow.contracts.EventCodec;
 import dev.dmsmlflow.contracts.EventSchemas;
+import dev.dmsmlflow.contracts.TopicAccess;
 import dev.dmsmlflow.contracts.Topics;
 import dev.dmsmlflow.infra.LocalKafka;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -42,15 +43,17 @@ public final class Bus implements AutoCloseable {
     private final List<Received> received = new CopyOnWriteArrayList<>();
 
     public Bus() {
-        String bootstrap = LocalKafka.shared().bootstrapServers();
+        LocalKafka kafka = LocalKafka.shared();
         Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        // publishes as network-service would, with its principal (it may write dms.network only)
+        p.putAll(kafka.clientProperties(TopicAccess.NETWORK_SERVICE));
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         producer = new KafkaProducer<>(p);
         Properties c = new Properties();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        // observes everything instance-service publishes, as the super user (a group of its own per test run)
+        c.putAll(kafka.adminProperties());
         c.put(ConsumerConfig.GROUP_ID_CONFIG, "instance-test-" + UUID.randomUUID());
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());

@@ -28,6 +28,19 @@ public final class Probes {
         }
     }
 
+    /** The environment a process runs with, read from {@code /proc/<pid>/environ} (what {@code ps eww} shows). */
+    public static java.util.Map<String, String> environment(long pid) throws IOException {
+        byte[] raw = java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc", Long.toString(pid), "environ"));
+        java.util.Map<String, String> env = new java.util.TreeMap<>();
+        for (String entry : new String(raw, java.nio.charset.StandardCharsets.UTF_8).split("\0")) {
+            int eq = entry.indexOf('=');
+            if (eq > 0) {
+                env.put(entry.substring(0, eq), entry.substring(eq + 1));
+            }
+        }
+        return env;
+    }
+
     public static boolean listening(String host, int port) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(host, port), 500);

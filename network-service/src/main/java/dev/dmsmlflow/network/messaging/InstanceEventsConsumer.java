@@ -3,6 +3,7 @@ package dev.dmsmlflow.network.messaging;
 import dev.dmsmlflow.contracts.Topics;
 import dev.dmsmlflow.network.NetworkConfig;
 import dev.dmsmlflow.platform.messaging.CloudEventEnvelope;
+import dev.dmsmlflow.platform.messaging.KafkaClientProperties;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -10,7 +11,6 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -21,7 +21,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
@@ -42,18 +41,18 @@ public class InstanceEventsConsumer {
 
     private final InstanceEventsHandler handler;
     private final NetworkConfig config;
-    private final String bootstrapServers;
+    private final KafkaClientProperties kafka;
     private final MeterRegistry meters;
     private volatile boolean running;
     private volatile KafkaConsumer<String, String> consumer;
     private Thread thread;
 
     public InstanceEventsConsumer(InstanceEventsHandler handler, NetworkConfig config, MeterRegistry meters,
-                                  @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+                                  KafkaClientProperties kafka) {
         this.handler = handler;
         this.config = config;
         this.meters = meters;
-        this.bootstrapServers = bootstrapServers;
+        this.kafka = kafka;
     }
 
     void onStart(@Observes @Priority(20) StartupEvent event) {
@@ -63,7 +62,7 @@ public class InstanceEventsConsumer {
         }
         ensureTopic();
         Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.putAll(kafka.toMap()); // bootstrap servers and the service's own SASL login
         p.put(ConsumerConfig.GROUP_ID_CONFIG, config.consumer().groupId());
         // a crashed member's partitions move to its restarted successor after 10 s, not Kafka's default 45 s
         p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
@@ -82,8 +81,15 @@ public class InstanceEventsConsumer {
         LOG.infof("consuming %s as group %s", Topics.INSTANCE, config.consumer().groupId());
     }
 
+    /**
+     * Creates the topic it consumes if it does not exist yet (a development broker without it). Where topics are made by
+     * the operator, as by {@code ./dms up}, the service may not create topics (no ACL allows it) and finds it there.
+     */
     private void ensureTopic() {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+        try (Admin admin = Admin.create(kafka.toMap())) {
+            if (admin.listTopics().names().get().contains(Topics.INSTANCE)) {
+                return;
+            }
             admin.createTopics(List.of(new NewTopic(Topics.INSTANCE, 1, (short) 1))).all().get();
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {

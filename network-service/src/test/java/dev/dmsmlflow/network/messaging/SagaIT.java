@@ -17,7 +17,6 @@ import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,9 +42,6 @@ class SagaIT {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
 
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrap;
-
     Kafka kafka;
 
     /** The management interface's root ({@code …/q/}). */
@@ -54,7 +50,7 @@ class SagaIT {
 
     @BeforeEach
     void connect() {
-        kafka = new Kafka(bootstrap);
+        kafka = new Kafka();
     }
 
     @AfterEach

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dmsmlflow.contracts.Event;
 import dev.dmsmlflow.contracts.EventCodec;
+import dev.dmsmlflow.contracts.TopicAccess;
 import dev.dmsmlflow.contracts.Topics;
+import dev.dmsmlflow.infra.LocalKafka;
 import dev.dmsmlflow.platform.messaging.CloudEventEnvelope;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -25,7 +27,10 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.function.Predicate;
 
-/** Test access to the broker: sends instance events as the relay would, reads network events back. */
+/**
+ * Test access to the broker: sends instance events as instance-service's relay would (with its principal, which may write
+ * dms.instance only), reads network events back as the super user.
+ */
 public final class Kafka implements AutoCloseable {
 
     /** A received CloudEvent: type, id, key and parsed payload. */
@@ -33,14 +38,14 @@ public final class Kafka implements AutoCloseable {
     }
 
     private final KafkaProducer<String, String> producer;
-    private final String bootstrap;
+    private final LocalKafka broker = LocalKafka.shared();
     private final EventCodec codec = new EventCodec();
 
-    public Kafka(String bootstrap) {
-        this.bootstrap = bootstrap;
-        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName()));
+    public Kafka() {
+        Map<String, Object> config = broker.clientProperties(TopicAccess.INSTANCE_SERVICE);
+        config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        producer = new KafkaProducer<>(config);
     }
 
     /** Sends an instance event with a new event id; returns the id. */
@@ -66,9 +71,10 @@ public final class Kafka implements AutoCloseable {
     public List<Received> networkEvents(String key, Predicate<List<Received>> done, Duration timeout) throws Exception {
         ObjectMapper json = new ObjectMapper();
         List<Received> out = new ArrayList<>();
-        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName()))) {
+        Map<String, Object> config = broker.adminProperties();
+        config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(config)) {
             long deadline = System.nanoTime() + timeout.toNanos();
             List<TopicPartition> parts = new ArrayList<>();
             while (parts.isEmpty() && System.nanoTime() < deadline) {

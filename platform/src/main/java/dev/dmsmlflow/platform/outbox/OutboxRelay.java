@@ -130,8 +130,7 @@ public final class OutboxRelay implements AutoCloseable {
     private void superviseEngine() {
         long backoffMs = 500;
         while (!closed) {
-            try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(producerConfig(), new ByteArraySerializer(), new ByteArraySerializer())) {
-                producer = p;
+            try {
                 DebeziumEngine<RecordChangeEvent<SourceRecord>> e = DebeziumEngine.create(io.debezium.engine.format.ChangeEventFormat.of(Connect.class))
                         .using(engineConfig())
                         .using(new DebeziumEngine.ConnectorCallback() {
@@ -154,7 +153,7 @@ public final class OutboxRelay implements AutoCloseable {
                 lastError.set(String.valueOf(t));
             } finally {
                 engine = null;
-                producer = null;
+                closeProducer();
             }
             if (closed) {
                 break;
@@ -172,15 +171,39 @@ public final class OutboxRelay implements AutoCloseable {
         state.set(State.STOPPED);
     }
 
+    /**
+     * The producer, made when the first event is to be sent: a service that publishes nothing (its principal may write no
+     * topic at all) never asks the broker for a producer id, which Kafka refuses to a principal without any WRITE grant.
+     */
+    private KafkaProducer<byte[], byte[]> producer() {
+        KafkaProducer<byte[], byte[]> p = producer;
+        if (p == null) {
+            p = new KafkaProducer<>(producerConfig(), new ByteArraySerializer(), new ByteArraySerializer());
+            producer = p;
+        }
+        return p;
+    }
+
+    private void closeProducer() {
+        KafkaProducer<byte[], byte[]> p = producer;
+        producer = null;
+        if (p != null) {
+            try {
+                p.close(Duration.ofSeconds(10));
+            } catch (RuntimeException e) {
+                LOG.warn("closing the producer of relay {}: {}", settings.name(), e.toString());
+            }
+        }
+    }
+
     /** Publishes a batch and commits its offsets only once Kafka has acknowledged every record. */
     private void publish(List<RecordChangeEvent<SourceRecord>> batch,
                          DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer) throws InterruptedException {
-        KafkaProducer<byte[], byte[]> p = producer;
         List<Future<RecordMetadata>> acks = new ArrayList<>(batch.size());
         for (RecordChangeEvent<SourceRecord> change : batch) {
             ProducerRecord<byte[], byte[]> out = toKafka(change.record());
             if (out != null) {
-                acks.add(p.send(out));
+                acks.add(producer().send(out));
             }
         }
         for (Future<RecordMetadata> ack : acks) {

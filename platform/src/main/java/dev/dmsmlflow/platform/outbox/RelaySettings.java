@@ -55,6 +55,17 @@ public record RelaySettings(String name, String slotName, String dbHost, int dbP
                 interval, maxBatchSize, offsetFlushInterval, retention, producerOverrides);
     }
 
+    /**
+     * With Kafka client settings every client of the service shares (security protocol, SASL login, TLS...) added to the
+     * producer's configuration; they never appear in {@link #toString()}.
+     */
+    public RelaySettings withClientProperties(Map<String, String> clientProperties) {
+        Map<String, String> merged = new java.util.HashMap<>(clientProperties);
+        merged.remove("bootstrap.servers");
+        merged.putAll(producerOverrides);
+        return withProducerOverrides(merged);
+    }
+
     public RelaySettings withProducerOverrides(Map<String, String> overrides) {
         return new RelaySettings(name, slotName, dbHost, dbPort, database, dbUser, dbPassword, bootstrapServers,
                 pollInterval, maxBatchSize, offsetFlushInterval, retention, overrides);

@@ -1,10 +1,10 @@
 package dev.dmsmlflow.platform.quarkus;
 
+import dev.dmsmlflow.platform.messaging.KafkaClientProperties;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
@@ -17,11 +17,13 @@ import java.util.concurrent.TimeUnit;
 @ApplicationScoped
 public class KafkaHealthCheck implements HealthCheck {
 
+    private final KafkaClientProperties kafka;
     private final String bootstrapServers;
     private Admin admin;
 
-    KafkaHealthCheck(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
-        this.bootstrapServers = bootstrapServers;
+    KafkaHealthCheck(KafkaClientProperties kafka) {
+        this.kafka = kafka;
+        this.bootstrapServers = kafka.bootstrapServers();
     }
 
     @Override
@@ -29,7 +31,8 @@ public class KafkaHealthCheck implements HealthCheck {
         try {
             int nodes = admin().describeCluster().nodes().get(2, TimeUnit.SECONDS).size();
             return HealthCheckResponse.named("kafka").up()
-                    .withData("bootstrap.servers", bootstrapServers).withData("nodes", nodes).build();
+                    .withData("bootstrap.servers", bootstrapServers).withData("user", String.valueOf(kafka.user()))
+                    .withData("nodes", nodes).build();
         } catch (Exception e) {
             return HealthCheckResponse.named("kafka").down()
                     .withData("bootstrap.servers", bootstrapServers).withData("error", String.valueOf(e)).build();
@@ -38,11 +41,11 @@ public class KafkaHealthCheck implements HealthCheck {
 
     private synchronized Admin admin() {
         if (admin == null) {
-            admin = Admin.create(Map.of(
-                    AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                    AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000,
-                    AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 2000,
-                    AdminClientConfig.CLIENT_ID_CONFIG, "health-check"));
+            Map<String, Object> config = kafka.toMap();
+            config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000);
+            config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 2000);
+            config.put(AdminClientConfig.CLIENT_ID_CONFIG, "health-check");
+            admin = Admin.create(config);
         }
         return admin;
     }

@@ -1,5 +1,6 @@
 package dev.dmsmlflow.platform.quarkus;
 
+import dev.dmsmlflow.platform.messaging.KafkaClientProperties;
 import dev.dmsmlflow.platform.outbox.OutboxRelay;
 import dev.dmsmlflow.platform.outbox.RelaySettings;
 import io.quarkus.runtime.ShutdownEvent;
@@ -21,7 +22,7 @@ public class RelayService {
     private final String jdbcUrl;
     private final String user;
     private final String password;
-    private final String bootstrapServers;
+    private final KafkaClientProperties kafka;
     private final String applicationName;
     private volatile OutboxRelay relay;
 
@@ -29,13 +30,13 @@ public class RelayService {
                  @ConfigProperty(name = "quarkus.datasource.jdbc.url") String jdbcUrl,
                  @ConfigProperty(name = "quarkus.datasource.username") String user,
                  @ConfigProperty(name = "quarkus.datasource.password") Optional<String> password,
-                 @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
+                 KafkaClientProperties kafka,
                  @ConfigProperty(name = "quarkus.application.name") String applicationName) {
         this.config = config;
         this.jdbcUrl = jdbcUrl;
         this.user = user;
         this.password = password.orElse("");
-        this.bootstrapServers = bootstrapServers;
+        this.kafka = kafka;
         this.applicationName = applicationName;
     }
 
@@ -44,11 +45,12 @@ public class RelayService {
             return;
         }
         String slot = config.slotName().orElse(applicationName.toLowerCase().replaceAll("[^a-z0-9_]", "_"));
-        RelaySettings settings = RelaySettings.forJdbcUrl(slot, jdbcUrl, user, password, bootstrapServers)
-                .withPollInterval(config.pollInterval());
+        RelaySettings settings = RelaySettings.forJdbcUrl(slot, jdbcUrl, user, password, kafka.bootstrapServers())
+                .withPollInterval(config.pollInterval())
+                .withClientProperties(kafka.toStringMap());
         relay = new OutboxRelay(settings);
         relay.start();
-        LOG.infof("outbox relay started: %s", settings);
+        LOG.infof("outbox relay started: %s as Kafka user %s", settings, kafka.user());
     }
 
     void onStop(@Observes ShutdownEvent event) {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dmsmlflow.infra.LocalKafka;
 import dev.dmsmlflow.infra.LocalPostgres;
+import dev.dmsmlflow.infra.LocalSecrets;
+import dev.dmsmlflow.infra.ServiceAccount;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -18,6 +20,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,24 +36,38 @@ final class RelayFixture {
     final LocalKafka kafka = LocalKafka.shared();
     final String database;
     final String topic;
+    /** The service-like login role owning the database: may replicate it, nothing more (no superuser). */
+    final String user;
+    final String password = LocalSecrets.generatePassword();
 
     RelayFixture(String name) {
         database = LocalPostgres.uniqueDatabaseName(name);
+        user = database;
         topic = "it." + database;
-        pg.createDatabase(database);
+        pg.ensureRole(user, password, EnumSet.of(ServiceAccount.RoleOption.REPLICATION));
+        pg.createDatabase(database, user);
         Flyway.configure()
-                .dataSource(pg.jdbcUrl(database), pg.username(), pg.password())
+                .dataSource(pg.jdbcUrl(database), user, password)
                 .locations("classpath:db/platform", "classpath:db/platformtest")
                 .load()
                 .migrate();
     }
 
     RelaySettings settings() {
-        return RelaySettings.forJdbcUrl(database, pg.jdbcUrl(database), pg.username(), pg.password(), kafka.bootstrapServers());
+        // the test topics are new ones: the Kafka super user creates them on first write
+        return RelaySettings.forJdbcUrl(database, pg.jdbcUrl(database), user, password, kafka.bootstrapServers())
+                .withClientProperties(kafkaProperties());
+    }
+
+    /** The super user's client properties as strings. */
+    Map<String, String> kafkaProperties() {
+        Map<String, String> p = new HashMap<>();
+        kafka.adminProperties().forEach((k, v) -> p.put(k, String.valueOf(v)));
+        return p;
     }
 
     Connection connect() throws SQLException {
-        return pg.connect(database);
+        return pg.connect(database, user, password);
     }
 
     void createAggregates(int count) throws SQLException {
@@ -107,12 +124,12 @@ final class RelayFixture {
     }
 
     KafkaConsumer<String, String> consumer(String group) {
-        KafkaConsumer<String, String> c = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, group,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000"), new StringDeserializer(), new StringDeserializer());
+        Map<String, Object> config = kafka.adminProperties();
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
+        KafkaConsumer<String, String> c = new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer());
         c.subscribe(List.of(topic));
         return c;
     }

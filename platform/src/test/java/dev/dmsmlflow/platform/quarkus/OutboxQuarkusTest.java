@@ -79,10 +79,10 @@ class OutboxQuarkusTest {
 
     private static List<ConsumerRecord<String, String>> readAtLeast(String topic, int count, Duration timeout) {
         List<ConsumerRecord<String, String>> out = new ArrayList<>();
-        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalKafka.shared().bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "q-" + topic,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new StringDeserializer())) {
+        Map<String, Object> config = LocalKafka.shared().adminProperties();
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, "q-" + topic);
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer())) {
             c.subscribe(List.of(topic));
             long deadline = System.nanoTime() + timeout.toNanos();
             while (out.size() < count && System.nanoTime() < deadline) {

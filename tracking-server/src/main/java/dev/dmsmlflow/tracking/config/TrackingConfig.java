@@ -12,6 +12,13 @@ public interface TrackingConfig {
     @WithDefault("./mlartifacts")
     String artifactRoot();
 
+    /**
+     * SHA-256 (lowercase hex) of the secret the instance's load balancer adds to every request in
+     * {@code X-Dms-Backend-Auth}; when set, other requests are refused (only the load balancer reaches the server).
+     * Unset for a standalone server ({@code ./dms tracking-server}, like {@code mlflow server}).
+     */
+    Optional<String> backendAuthDigest();
+
     /** OSS client settings, used when the artifact root (or an experiment's location) is {@code oss://...}. */
     Oss oss();
 

@@ -53,25 +53,24 @@ public class NetworkResource {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record BackendView(String host, int port) {
-    }
-
-    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record FailureView(String code, String message) {
     }
 
-    /** What a client sees of an instance's network. */
+    /**
+     * What a client sees of an instance's network. Never where the tracking server listens: only the load balancer may
+     * reach it ({@code backendRegistered} says whether one is registered).
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record NetworkView(String instanceId, String workspaceId, NetworkStatus status, String vpcId, String vSwitchId,
                               String secondaryVSwitchId, List<String> zoneIds, String securityGroupId,
                               String loadBalancerId, String listenerId, String aclId, String serverGroupId,
-                              String vpcAddress, Integer vpcPort, BackendView backend, FailureView failure,
+                              String vpcAddress, Integer vpcPort, Boolean backendRegistered, FailureView failure,
                               Instant createdAt, Instant updatedAt) {
 
         static NetworkView of(Network n) {
             return new NetworkView(n.instanceId(), n.workspaceId(), n.status(), n.vpcId(), n.vSwitchId(), n.secondaryVSwitchId(),
                     n.zoneIds(), n.securityGroupId(), n.loadBalancerId(), n.listenerId(), n.aclId(), n.serverGroupId(),
-                    n.vpcAddress(), n.vpcPort(), n.backendHost() == null ? null : new BackendView(n.backendHost(), n.backendPort()),
+                    n.vpcAddress(), n.vpcPort(), n.backendHost() != null,
                     n.failureCode() == null ? null : new FailureView(n.failureCode(), n.failureMessage()),
                     n.createdAt(), n.updatedAt());
         }

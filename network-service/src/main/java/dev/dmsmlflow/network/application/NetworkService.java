@@ -68,10 +68,12 @@ public class NetworkService {
     private final LoadBalancers loadBalancers;
     private final Outbox outbox;
     private final QuotaConfig quota;
+    private final BackendSecrets backendSecrets;
     private final EventCodec codec = new EventCodec();
 
     public NetworkService(NetworkRepository repository, NetworkValidator validator, NetworkFacts facts,
-                          LoadBalancers loadBalancers, Outbox outbox, QuotaConfig quota) {
+                          LoadBalancers loadBalancers, Outbox outbox, QuotaConfig quota, BackendSecrets backendSecrets) {
+        this.backendSecrets = backendSecrets;
         this.repository = repository;
         this.validator = validator;
         this.facts = facts;
@@ -93,7 +95,7 @@ public class NetworkService {
         if (existing != null) {
             // a re-sent request (new event id) gets the answer again; the network is never provisioned twice
             switch (existing.status()) {
-                case ACTIVE -> publish(provisioned(existing));
+                case ACTIVE -> publish(provisioned(existing, backendDigest(existing)));
                 case FAILED -> publish(new NetworkProvisionFailed(existing.instanceId(), existing.workspaceId(),
                         NetworkFailureCode.valueOf(existing.failureCode()), existing.failureMessage(), Instant.now()));
                 default -> LOG.infof("InstanceRequested for %s ignored: network is %s", e.instanceId(), existing.status());
@@ -129,7 +131,17 @@ public class NetworkService {
                 h.zoneIds(), e.securityGroupId(), h.loadBalancerId(), h.listenerId(), h.aclId(), h.serverGroupId(),
                 h.vpcAddress(), h.vpcPort(), null, null, NetworkStatus.ACTIVE, null, null, now, Instant.now());
         repository.save(n);
-        publish(provisioned(n));
+        String digest = null;
+        if (loadBalancers.addsBackendSecret()) {
+            BackendSecrets.Secret secret = backendSecrets.getOrCreate(n.instanceId());
+            try {
+                loadBalancers.backendSecret(n, secret.value());
+            } catch (ProviderException pe) {
+                throw new IllegalStateException("the load balancer of " + n.instanceId() + " did not take its backend secret", pe);
+            }
+            digest = secret.digest();
+        }
+        publish(provisioned(n, digest));
         LOG.infof("network of %s is active: %s at %s:%d", n.instanceId(), n.loadBalancerId(), n.vpcAddress(), n.vpcPort());
     }
 
@@ -142,9 +154,13 @@ public class NetworkService {
         LOG.infof("network of %s failed: %s %s", base.instanceId(), code, message);
     }
 
-    private static NetworkProvisioned provisioned(Network n) {
+    private static NetworkProvisioned provisioned(Network n, String backendDigest) {
         return new NetworkProvisioned(n.instanceId(), n.workspaceId(), n.vpcAddress(), n.vpcPort(), n.loadBalancerId(),
-                n.listenerId(), n.aclId(), n.serverGroupId(), n.zoneIds(), n.updatedAt());
+                n.listenerId(), n.aclId(), n.serverGroupId(), n.zoneIds(), n.updatedAt(), backendDigest);
+    }
+
+    private String backendDigest(Network n) {
+        return loadBalancers.addsBackendSecret() ? backendSecrets.find(n.instanceId()).map(BackendSecrets.Secret::digest).orElse(null) : null;
     }
 
     /** InstanceDeployed: point the load balancer at the tracking server. */
@@ -180,6 +196,7 @@ public class NetworkService {
         if (n.status() != NetworkStatus.RELEASED) {
             loadBalancers.delete(n);
             repository.deleteAllAclEntries(n.instanceId());
+            backendSecrets.delete(n.instanceId());
             repository.save(n.withStatus(NetworkStatus.RELEASED));
         }
         publish(new NetworkReleased(n.instanceId(), n.workspaceId(), n.loadBalancerId(), now));

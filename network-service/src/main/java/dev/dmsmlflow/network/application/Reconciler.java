@@ -20,9 +20,11 @@ public class Reconciler {
 
     private final NetworkRepository repository;
     private final LoadBalancers loadBalancers;
+    private final BackendSecrets backendSecrets;
 
-    public Reconciler(NetworkRepository repository, LoadBalancers loadBalancers) {
+    public Reconciler(NetworkRepository repository, LoadBalancers loadBalancers, BackendSecrets backendSecrets) {
         this.repository = repository;
+        this.backendSecrets = backendSecrets;
         this.loadBalancers = loadBalancers;
     }
 
@@ -37,6 +39,12 @@ public class Reconciler {
             n++;
             try {
                 Network restored = loadBalancers.restore(network, repository.allAclEntries(network.instanceId()));
+                if (loadBalancers.addsBackendSecret()) {
+                    var secret = backendSecrets.find(network.instanceId());
+                    if (secret.isPresent()) {
+                        loadBalancers.backendSecret(restored, secret.get().value());
+                    }
+                }
                 if (!Objects.equals(restored.vpcPort(), network.vpcPort())) {
                     QuarkusTransaction.requiringNew().run(() -> repository.save(restored));
                 }

@@ -238,6 +238,21 @@ class NetworkApiTest {
             assertEquals("127.0.0.1", echo.get("forwardedFor").asText());
             assertEquals("echo", ok.headers().get("x-backend"));
 
+            // the load balancer adds the instance's secret (whose digest NetworkProvisioned told) and drops a client's own
+            String digest = outboxPayloads(id, "NetworkProvisioned").get(0).get("backendAuthDigest").asText();
+            assertEquals(64, digest.length());
+            String secret = echo.get("backendAuth").asText();
+            assertEquals(digest, dev.dmsmlflow.network.application.BackendSecrets.digest(secret));
+            RawHttp.Response forged = RawHttp.request("127.0.0.1", host, port, "GET", "/x", null,
+                    Map.of("X-Dms-Backend-Auth", "forged", "x-dms-backend-auth", "forged-too"));
+            assertEquals(secret, forged.json().get("backendAuth").asText(), "only the load balancer's secret reaches the backend");
+            // and the backend's address is in no answer of the API
+            String view = as().when().get("/networks/" + id).then().statusCode(200).body("backendRegistered", equalTo(true))
+                    .extract().asString();
+            assertFalse(view.contains(String.valueOf(backend.port())), view);
+            assertFalse(view.contains(secret), view);
+            assertFalse(view.contains("\"backend\""), view);
+
             RawHttp.Response other = RawHttp.get("127.0.0.2", host, port, "/");
             assertEquals(403, other.status());
             assertEquals("acl", other.json().get("layer").asText());
@@ -291,7 +306,9 @@ class NetworkApiTest {
             deadPort = s.getLocalPort();
         }
         registerBackend(id, deadPort);
-        assertEquals(502, RawHttp.get("127.0.0.1", n.getString("vpcAddress"), n.getInt("vpcPort"), "/").status());
+        RawHttp.Response down = RawHttp.get("127.0.0.1", n.getString("vpcAddress"), n.getInt("vpcPort"), "/");
+        assertEquals(502, down.status());
+        assertFalse(down.body().contains(String.valueOf(deadPort)), "the backend's port is not published: " + down.body());
     }
 
     @Test

@@ -114,6 +114,16 @@ public class LocalLoadBalancers implements LoadBalancers {
     }
 
     @Override
+    public boolean addsBackendSecret() {
+        return true;
+    }
+
+    @Override
+    public void backendSecret(Network network, String secret) throws ProviderException {
+        proxy(network).backendSecret(secret);
+    }
+
+    @Override
     public synchronized void delete(Network network) {
         String lbId = network.loadBalancerId() != null ? network.loadBalancerId() : "alb-" + suffix(network.instanceId());
         LocalProxy p = proxies.remove(lbId);

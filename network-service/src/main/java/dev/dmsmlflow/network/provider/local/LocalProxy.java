@@ -33,8 +33,12 @@ final class LocalProxy {
     private static final Logger LOG = Logger.getLogger(LocalProxy.class);
     /** The listener port the security group rules are checked against (the ALB listener is on 80). */
     static final int LISTENER_PORT = 80;
+    /** The header carrying the per-instance secret toward the backend; a client's own value is always dropped. */
+    static final String BACKEND_AUTH_HEADER = "X-Dms-Backend-Auth";
     private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-authenticate",
             "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host", "proxy-connection");
+    /** Request headers never passed on as the client sent them. */
+    private static final Set<String> NOT_FORWARDED = Set.of("x-dms-backend-auth");
 
     private final String loadBalancerId;
     private final Set<IpBlock> acl = ConcurrentHashMap.newKeySet();
@@ -42,6 +46,7 @@ final class LocalProxy {
     private final HttpClient client;
     private volatile String backendHost;
     private volatile int backendPort;
+    private volatile String backendSecret;
     private HttpServer server;
 
     LocalProxy(String loadBalancerId, Supplier<NetworkFacts.SecurityGroup> securityGroup, HttpClient client) {
@@ -80,6 +85,11 @@ final class LocalProxy {
     void backend(String host, int port) {
         this.backendHost = host;
         this.backendPort = port;
+    }
+
+    /** The secret added to every forwarded request (null: none). */
+    void backendSecret(String secret) {
+        this.backendSecret = secret;
     }
 
     /** Why the ACL admits or refuses a source; null when admitted. */
@@ -139,10 +149,15 @@ final class LocalProxy {
         req.pause();
         MultiMap headers = MultiMap.caseInsensitiveMultiMap();
         req.headers().forEach(h -> {
-            if (!HOP_BY_HOP.contains(h.getKey().toLowerCase(Locale.ROOT))) {
+            String name = h.getKey().toLowerCase(Locale.ROOT);
+            if (!HOP_BY_HOP.contains(name) && !NOT_FORWARDED.contains(name)) {
                 headers.add(h.getKey(), h.getValue());
             }
         });
+        String secret = backendSecret;
+        if (secret != null) {
+            headers.set(BACKEND_AUTH_HEADER, secret);
+        }
         String forwardedFor = req.getHeader("X-Forwarded-For");
         headers.set("X-Forwarded-For", forwardedFor == null ? source.getHostAddress() : forwardedFor + ", " + source.getHostAddress());
         if (req.getHeader(HttpHeaders.HOST) != null) {
@@ -155,12 +170,13 @@ final class LocalProxy {
         client.request(options).onComplete(ar -> {
             if (ar.failed()) {
                 req.resume();
-                deny(req, 502, "backend", "the backend " + host + ":" + port + " is not reachable");
+                // never the backend's address: only the load balancer may know where the tracking server listens
+                deny(req, 502, "backend", "the tracking server of load balancer " + loadBalancerId + " is not reachable");
                 return;
             }
             HttpClientRequest creq = ar.result();
             creq.response().onSuccess(cres -> relay(req, cres)).onFailure(e -> deny(req, 502, "backend",
-                    "the backend " + host + ":" + port + " failed: " + e.getMessage()));
+                    "the tracking server of load balancer " + loadBalancerId + " did not answer"));
             if (hasBody) {
                 if (req.getHeader(HttpHeaders.CONTENT_LENGTH) == null) {
                     creq.setChunked(true);

@@ -219,6 +219,10 @@ public class LocalCompute implements Compute {
         env.put("DMS_TRACKING_DB_URL", request.jdbcUrl());
         env.put("DMS_TRACKING_DB_USER", request.dbUser());
         env.put("DMS_TRACKING_DB_PASSWORD", request.dbPassword());
+        if (request.backendAuthDigest() != null) {
+            // only the digest: the secret stays with the load balancer
+            env.put("DMS_BACKEND_AUTH_DIGEST", request.backendAuthDigest());
+        }
         return env;
     }
 

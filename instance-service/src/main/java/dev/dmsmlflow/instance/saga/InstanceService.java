@@ -268,6 +268,7 @@ public class InstanceService {
         i.loadBalancerId = e.loadBalancerId();
         i.listenerId = e.listenerId();
         i.aclId = e.aclId();
+        i.backendAuthDigest = e.backendAuthDigest();
         i.sagaStep = SagaStep.DEPLOY;
         save(i);
     }

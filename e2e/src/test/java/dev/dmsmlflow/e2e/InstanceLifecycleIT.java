@@ -176,6 +176,39 @@ class InstanceLifecycleIT {
         // ... while the same request from the covered address passes
         RawResponse covered = rawGet("127.0.0.1", uri.getHost(), uri.getPort(), "/api/2.0/mlflow/experiments/get-by-name?experiment_name=e2e-experiment");
         assertEquals(200, covered.status(), covered.toString());
+
+        // an attacker on the host finds the tracking server's port in the process table (no API answer names it) and calls
+        // it directly, bypassing the ACL: refused, with or without a made-up secret; only the load balancer is served
+        int backendPort = trackingServerPort(instanceId);
+        for (String view : List.of(EDITOR.get(stack.networkUrl + "/networks/" + instanceId).body(),
+                EDITOR.get(stack.instanceUrl + "/instances/" + instanceId).body())) {
+            assertFalse(view.contains(String.valueOf(backendPort)), "the backend port is published: " + view);
+        }
+        for (Map<String, String> headers : List.of(Map.<String, String>of(), Map.of("X-Dms-Backend-Auth", "guess"))) {
+            RawResponse direct = rawRequest("127.0.0.1", "127.0.0.1", backendPort,
+                    "/api/2.0/mlflow/experiments/get-by-name?experiment_name=e2e-experiment", headers);
+            assertEquals(403, direct.status(), direct.toString());
+            assertEquals("PERMISSION_DENIED", Api.parse(direct.body()).path("error_code").asText(), direct.toString());
+            assertFalse(direct.body().contains("e2e-experiment"), direct.toString());
+        }
+        // it listens on loopback only
+        assertThrows(java.io.IOException.class, () -> {
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.connect(new java.net.InetSocketAddress("127.0.0.2", backendPort), 2000);
+            }
+        });
+    }
+
+    /** The port on a tracking server's command line, as {@code ps} shows it. */
+    private static int trackingServerPort(String id) {
+        long pid = trackingServerPid(id);
+        String[] args = ProcessHandle.of(pid).orElseThrow().info().arguments().orElseThrow();
+        for (String arg : args) {
+            if (arg.startsWith("-Dquarkus.http.port=")) {
+                return Integer.parseInt(arg.substring("-Dquarkus.http.port=".length()));
+            }
+        }
+        throw new AssertionError("no port on the command line of " + pid + ": " + List.of(args));
     }
 
     @Test
@@ -442,13 +475,19 @@ class InstanceLifecycleIT {
 
     /** HTTP/1.1 GET over a socket bound to {@code source}, so the proxy sees that source address. */
     static RawResponse rawGet(String source, String host, int port, String path) throws IOException {
+        return rawRequest(source, host, port, path, Map.of());
+    }
+
+    static RawResponse rawRequest(String source, String host, int port, String path, Map<String, String> headers) throws IOException {
         try (Socket s = new Socket()) {
             s.bind(new InetSocketAddress(source, 0));
             s.connect(new InetSocketAddress(host, port), 5000);
             s.setSoTimeout(10_000);
             OutputStream out = s.getOutputStream();
+            StringBuilder extra = new StringBuilder();
+            headers.forEach((k, v) -> extra.append(k).append(": ").append(v).append("\r\n"));
             out.write(("GET " + path + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\nAccept: application/json\r\n"
-                    + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    + extra + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
             InputStream in = s.getInputStream();
             ByteArrayOutputStream buf = new ByteArrayOutputStream();

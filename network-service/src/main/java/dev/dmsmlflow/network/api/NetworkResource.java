@@ -64,13 +64,17 @@ public class NetworkResource {
     public record NetworkView(String instanceId, String workspaceId, NetworkStatus status, String vpcId, String vSwitchId,
                               String secondaryVSwitchId, List<String> zoneIds, String securityGroupId,
                               String loadBalancerId, String listenerId, String aclId, String serverGroupId,
-                              String vpcAddress, Integer vpcPort, Boolean backendRegistered, FailureView failure,
-                              Instant createdAt, Instant updatedAt) {
+                              String vpcAddress, Integer vpcPort, Boolean backendRegistered, Boolean aclAllowsAll,
+                              FailureView failure, Instant createdAt, Instant updatedAt) {
 
         static NetworkView of(Network n) {
+            return of(n, null);
+        }
+
+        static NetworkView of(Network n, Boolean aclAllowsAll) {
             return new NetworkView(n.instanceId(), n.workspaceId(), n.status(), n.vpcId(), n.vSwitchId(), n.secondaryVSwitchId(),
                     n.zoneIds(), n.securityGroupId(), n.loadBalancerId(), n.listenerId(), n.aclId(), n.serverGroupId(),
-                    n.vpcAddress(), n.vpcPort(), n.backendHost() != null,
+                    n.vpcAddress(), n.vpcPort(), n.backendHost() != null, aclAllowsAll,
                     n.failureCode() == null ? null : new FailureView(n.failureCode(), n.failureMessage()),
                     n.createdAt(), n.updatedAt());
         }
@@ -84,7 +88,7 @@ public class NetworkResource {
     }
 
     /** Either one entry ({@code cidr}, {@code description}) or several ({@code entries}). */
-    public record AddEntriesRequest(String cidr, String description, List<NetworkService.EntryInput> entries) {
+    public record AddEntriesRequest(String cidr, String description, List<NetworkService.EntryInput> entries, Boolean allowAll) {
     }
 
     public record AclChangeView(String instanceId, String aclId, List<EntryView> added, List<EntryView> removed, int total) {
@@ -94,7 +98,8 @@ public class NetworkResource {
         }
     }
 
-    public record DiagnosisView(String instanceId, String source, boolean admitted, List<Admission.Decision> layers) {
+    public record DiagnosisView(String instanceId, String source, boolean admitted, List<Admission.Decision> layers,
+                                @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> warnings) {
     }
 
     private final NetworkService service;
@@ -161,7 +166,8 @@ public class NetworkResource {
     @GET
     @Path("/{instanceId}")
     public NetworkView get(@PathParam("instanceId") String instanceId) {
-        return NetworkView.of(service.get(caller.workspaceId(), instanceId));
+        Network n = service.get(caller.workspaceId(), instanceId);
+        return NetworkView.of(n, service.aclAllowsAll(n.instanceId()));
     }
 
     /** The ACL's entries, oldest first. */
@@ -190,10 +196,11 @@ public class NetworkResource {
             if (request.cidr() != null) {
                 throw ProblemException.invalidField("cidr", "give either cidr or entries, not both");
             }
-            return AclChangeView.of(service.addEntries(caller.workspaceId(), instanceId, request.entries(), "entries"));
+            return AclChangeView.of(service.addEntries(caller.workspaceId(), instanceId, request.entries(), "entries",
+                    Boolean.TRUE.equals(request.allowAll())));
         }
         return AclChangeView.of(service.addEntries(caller.workspaceId(), instanceId,
-                List.of(new NetworkService.EntryInput(request.cidr(), request.description())), null));
+                List.of(new NetworkService.EntryInput(request.cidr(), request.description())), null, Boolean.TRUE.equals(request.allowAll())));
     }
 
     /** Removes the entries named by one or more {@code cidr} query parameters. */
@@ -212,7 +219,7 @@ public class NetworkResource {
             throw ProblemException.invalidField("source", "the client's source address is required");
         }
         NetworkService.Diagnosis d = service.diagnose(workspaceId, instanceId, source);
-        return new DiagnosisView(d.instanceId(), d.source(), d.admitted(), d.layers());
+        return new DiagnosisView(d.instanceId(), d.source(), d.admitted(), d.layers(), d.warnings());
     }
 
     /** 404 for a network the caller cannot see (before anything else, so ids do not leak), then 403 below editor. */

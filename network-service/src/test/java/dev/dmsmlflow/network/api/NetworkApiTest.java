@@ -337,14 +337,14 @@ class NetworkApiTest {
         provision(id, "sg-local-basic");
         addEntry(id, "10.1.2.3/8", 1);
         addEntry(id, "10.0.0.0/8", 0);
-        addEntry(id, "2001:DB8:0:0::1", 1);
+        addEntry(id, "10.9.9.9", 1);
         as().contentType(ContentType.JSON)
                 .body(Map.of("entries", List.of(Map.of("cidr", "192.168.1.7"), Map.of("cidr", "192.168.1.7/32"), Map.of("cidr", "172.16.0.0/12"))))
                 .when().post("/networks/" + id + "/acl/entries").then().statusCode(200)
                 .body("added.cidr", equalTo(List.of("192.168.1.7/32", "172.16.0.0/12"))).body("total", equalTo(4));
         as().when().get("/networks/" + id + "/acl/entries").then().statusCode(200)
                 .body("items.size()", equalTo(4))
-                .body("items.cidr", hasItems("10.0.0.0/8", "2001:db8::1/128", "192.168.1.7/32", "172.16.0.0/12"));
+                .body("items.cidr", hasItems("10.0.0.0/8", "10.9.9.9/32", "192.168.1.7/32", "172.16.0.0/12"));
         as().contentType(ContentType.JSON).body(Map.of("cidr", "not-an-ip")).when().post("/networks/" + id + "/acl/entries")
                 .then().statusCode(400).body("field", equalTo("cidr"));
         as().contentType(ContentType.JSON).body(Map.of("entries", List.of(Map.of("cidr", "1.1.1.1"), Map.of("cidr", "1.1.1.1/40"))))
@@ -352,12 +352,51 @@ class NetworkApiTest {
         as().contentType(ContentType.JSON).body(Map.of("cidr", "1.1.1.1", "description", "x".repeat(257)))
                 .when().post("/networks/" + id + "/acl/entries").then().statusCode(400).body("field", equalTo("description"));
 
-        // every change is one AlbAclUpdated in the outbox, valid against the contract (IPv4 and IPv6 entries)
+        // every change is one AlbAclUpdated in the outbox, valid against the contract
         List<JsonNode> events = outboxPayloads(id, AlbAclUpdated.TYPE);
         assertEquals(3, events.size());
         for (JsonNode e : events) {
             assertEquals(List.of(), EventSchemas.validate(AlbAclUpdated.TYPE, e));
         }
+    }
+
+    @Test
+    void badTextIpv6AndAnUnconfirmedAllowAllAreRefusedNamingTheFieldAndChangeNothing() throws Exception {
+        String id = Fixtures.newInstanceId();
+        provision(id, "sg-local-basic");
+        String url = "/networks/" + id + "/acl/entries";
+        record Case(String body, String field, String code) {
+        }
+        List<Case> cases = List.of(
+                new Case("{\"cidr\": \"10.0.0.1\", \"description\": \"nul\\u0000here\"}", "description", "INVALID_TEXT"),
+                new Case("{\"cidr\": \"10.0.0.1\", \"description\": \"half \\ud800 a pair\"}", "description", "INVALID_TEXT"),
+                new Case("{\"cidr\": \"10.0.0.1\", \"description\": \"bell\\u0007\"}", "description", "INVALID_TEXT"),
+                new Case("{\"cidr\": \"10.0.0.1\\u0000\"}", "cidr", "INVALID_TEXT"),
+                new Case("{\"entries\": [{\"cidr\": \"10.0.0.1\"}, {\"cidr\": \"10.0.0.2\", \"description\": \"\\u0000\"}]}", "entries[1].description", "INVALID_TEXT"),
+                new Case("{\"cidr\": \"2001:db8::1\"}", "cidr", "IPV6_NOT_SUPPORTED"),
+                new Case("{\"cidr\": \"0.0.0.0/0\"}", "cidr", "ALLOW_ALL_NOT_CONFIRMED"),
+                new Case("{\"cidr\": \"0.0.0.0/0\", \"allowAll\": false}", "cidr", "ALLOW_ALL_NOT_CONFIRMED"),
+                new Case("{\"cidr\": \"::/0\"}", "cidr", "ALLOW_ALL_NOT_CONFIRMED"),
+                new Case("{\"cidr\": \"::/0\", \"allowAll\": true}", "cidr", "IPV6_NOT_SUPPORTED"));
+        for (Case c : cases) {
+            as().contentType(ContentType.JSON).body(c.body()).when().post(url).then().statusCode(400)
+                    .contentType("application/problem+json").body("field", equalTo(c.field())).body("code", equalTo(c.code()));
+        }
+        as().queryParam("cidr", "10.0.0.1\u0000").when().delete(url).then().statusCode(400).body("field", equalTo("cidr"));
+        as().urlEncodingEnabled(false).when().get("/networks/" + id + "%00x").then().statusCode(400).body("field", equalTo("instanceId"))
+                .body("code", equalTo("INVALID_TEXT"));
+        as().queryParam("source", "127.0.0.1\u0000").when().get("/networks/" + id + "/diagnose").then().statusCode(400)
+                .body("field", equalTo("source"));
+        as().when().get(url).then().statusCode(200).body("items.size()", equalTo(0));
+        assertTrue(outboxPayloads(id, AlbAclUpdated.TYPE).isEmpty(), "nothing changed");
+
+        // confirmed, it is accepted and flagged in the network view and by the diagnosis
+        as().when().get("/networks/" + id).then().statusCode(200).body("aclAllowsAll", equalTo(false));
+        as().contentType(ContentType.JSON).body("{\"cidr\": \"0.0.0.0/0\", \"description\": \"everyone\", \"allowAll\": true}")
+                .when().post(url).then().statusCode(200).body("added[0].cidr", equalTo("0.0.0.0/0"));
+        as().when().get("/networks/" + id).then().statusCode(200).body("aclAllowsAll", equalTo(true));
+        as().queryParam("source", "127.0.0.5").when().get("/networks/" + id + "/diagnose").then().statusCode(200)
+                .body("warnings[0]", containsString("every source"));
     }
 
     @Test

@@ -280,6 +280,47 @@ class NetworkApiTest {
     }
 
     @Test
+    void aBodyOverTheLimitIsAnswered413WithTheLimitAndNeverReachesTheBackend() throws Exception {
+        String id = Fixtures.newInstanceId();
+        JsonPath n = provision(id, "sg-local-basic");
+        try (EchoBackend backend = new EchoBackend()) {
+            registerBackend(id, backend.port());
+            addEntry(id, "127.0.0.1", 1);
+            // declared: refused before a byte of the body is read
+            try (java.net.Socket s = new java.net.Socket(n.getString("vpcAddress"), n.getInt("vpcPort"))) {
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write(("PUT /api/2.0/mlflow-artifacts/artifacts/big.bin HTTP/1.1\r\nHost: x\r\n"
+                        + "Content-Type: application/octet-stream\r\nContent-Length: 2147483648\r\n\r\n").getBytes());
+                String answer = new String(s.getInputStream().readNBytes(2048));
+                assertTrue(answer.startsWith("HTTP/1.1 413"), answer);
+                assertTrue(answer.contains("\"limit\":8388608"), answer);
+                assertTrue(answer.contains("REQUEST_LIMIT_EXCEEDED"), answer);
+            }
+            // chunked: cut once it passes the limit
+            try (java.net.Socket s = new java.net.Socket(n.getString("vpcAddress"), n.getInt("vpcPort"))) {
+                s.setSoTimeout(10_000);
+                var out = s.getOutputStream();
+                out.write(("PUT /api/2.0/mlflow-artifacts/artifacts/big.bin HTTP/1.1\r\nHost: x\r\n"
+                        + "Content-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n").getBytes());
+                byte[] chunk = new byte[1 << 20];
+                String answer = "";
+                try {
+                    for (int i = 0; i < 12; i++) {
+                        out.write((Integer.toHexString(chunk.length) + "\r\n").getBytes());
+                        out.write(chunk);
+                        out.write("\r\n".getBytes());
+                    }
+                    out.write("0\r\n\r\n".getBytes());
+                } catch (java.io.IOException closed) {
+                    // the proxy may close before the client finished sending
+                }
+                answer = new String(s.getInputStream().readNBytes(2048));
+                assertTrue(answer.startsWith("HTTP/1.1 413"), answer);
+            }
+        }
+    }
+
+    @Test
     void securityGroupInboundRulesAreEnforcedAfterTheAcl() throws Exception {
         String id = Fixtures.newInstanceId();
         JsonPath n = provision(id, "sg-local-narrow");

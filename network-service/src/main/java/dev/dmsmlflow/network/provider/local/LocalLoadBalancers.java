@@ -71,7 +71,7 @@ public class LocalLoadBalancers implements LoadBalancers {
             port = ports.get(lbId);
         } else {
             String groupId = spec.securityGroup().id();
-            LocalProxy proxy = new LocalProxy(lbId, () -> facts.securityGroup(groupId).orElse(null), client());
+            LocalProxy proxy = new LocalProxy(lbId, () -> facts.securityGroup(groupId).orElse(null), client(), config.maxBodySize());
             try {
                 port = proxy.listen(vertx, config.bindHost(), 0);
             } catch (Exception e) {
@@ -140,7 +140,7 @@ public class LocalLoadBalancers implements LoadBalancers {
             return n;
         }
         String groupId = n.securityGroupId();
-        LocalProxy proxy = new LocalProxy(n.loadBalancerId(), () -> facts.securityGroup(groupId).orElse(null), client());
+        LocalProxy proxy = new LocalProxy(n.loadBalancerId(), () -> facts.securityGroup(groupId).orElse(null), client(), config.maxBodySize());
         int port;
         try {
             port = proxy.listen(vertx, n.vpcAddress(), n.vpcPort());

@@ -44,12 +44,14 @@ final class LocalProxy {
     private final Set<IpBlock> acl = ConcurrentHashMap.newKeySet();
     private final Supplier<NetworkFacts.SecurityGroup> securityGroup;
     private final HttpClient client;
+    private final long maxBodySize;
     private volatile String backendHost;
     private volatile int backendPort;
     private volatile String backendSecret;
     private HttpServer server;
 
-    LocalProxy(String loadBalancerId, Supplier<NetworkFacts.SecurityGroup> securityGroup, HttpClient client) {
+    LocalProxy(String loadBalancerId, Supplier<NetworkFacts.SecurityGroup> securityGroup, HttpClient client, long maxBodySize) {
+        this.maxBodySize = maxBodySize;
         this.loadBalancerId = loadBalancerId;
         this.securityGroup = securityGroup;
         this.client = client;
@@ -137,6 +139,23 @@ final class LocalProxy {
             deny(req, 403, "security-group", why);
             return;
         }
+        String length = req.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (length != null) {
+            long declared;
+            try {
+                declared = Long.parseLong(length.trim());
+            } catch (NumberFormatException e) {
+                declared = -1;
+            }
+            if (declared < 0) {
+                deny(req, 400, "load-balancer", "the Content-Length header is not a number");
+                return;
+            }
+            if (declared > maxBodySize) {
+                tooLarge(req);
+                return;
+            }
+        }
         String host = backendHost;
         if (host == null) {
             deny(req, 503, "backend", "no backend is registered with load balancer " + loadBalancerId);
@@ -180,13 +199,65 @@ final class LocalProxy {
             if (hasBody) {
                 if (req.getHeader(HttpHeaders.CONTENT_LENGTH) == null) {
                     creq.setChunked(true);
+                    pipeCounting(req, creq);
+                } else {
+                    req.pipeTo(creq);
                 }
-                req.pipeTo(creq);
             } else {
                 req.resume();
                 creq.end();
             }
         });
+    }
+
+    /** A chunked body, passed on while it stays within the limit; past it the upload is cut and answered 413. */
+    private void pipeCounting(HttpServerRequest req, HttpClientRequest creq) {
+        long[] seen = {0};
+        boolean[] cut = {false};
+        req.handler(buf -> {
+            if (cut[0]) {
+                return;
+            }
+            seen[0] += buf.length();
+            if (seen[0] > maxBodySize) {
+                cut[0] = true;
+                tooLarge(req); // first: the backend's failure after the reset must not answer in its place
+                creq.reset();
+                return;
+            }
+            creq.write(buf);
+            if (creq.writeQueueFull()) {
+                req.pause();
+                creq.drainHandler(v -> req.resume());
+            }
+        });
+        req.endHandler(v -> {
+            if (!cut[0]) {
+                creq.end();
+            }
+        });
+        req.exceptionHandler(e -> creq.reset());
+        req.resume();
+    }
+
+    private void tooLarge(HttpServerRequest req) {
+        if (req.response().headWritten()) {
+            req.response().reset();
+            return;
+        }
+        JsonObject body = new JsonObject()
+                .put("status", 413)
+                .put("error", "payload_too_large")
+                .put("error_code", "REQUEST_LIMIT_EXCEEDED")
+                .put("layer", "load-balancer")
+                .put("loadBalancerId", loadBalancerId)
+                .put("limit", maxBodySize)
+                .put("message", "The request body is larger than the limit of " + maxBodySize + " bytes.")
+                .put("detail", "The request body is larger than the limit of " + maxBodySize + " bytes.");
+        req.response().setStatusCode(413).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .putHeader(HttpHeaders.CONNECTION, "close").end(body.encode())
+                // the rest of the body is not wanted: close instead of reading it
+                .onComplete(v -> req.connection().close());
     }
 
     private void relay(HttpServerRequest req, HttpClientResponse cres) {

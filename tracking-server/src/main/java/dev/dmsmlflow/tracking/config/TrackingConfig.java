@@ -19,6 +19,15 @@ public interface TrackingConfig {
      */
     Optional<String> backendAuthDigest();
 
+    /**
+     * When true (an instance's server: instance-service sets it), no artifact location outside the artifact root is
+     * accepted or served: experiments' {@code artifact_location}, model version sources and every stored URI must be a
+     * proxied {@code mlflow-artifacts:} path or an {@code oss://} URI under the root. A standalone server, like
+     * {@code mlflow server}, takes any location.
+     */
+    @io.smallrye.config.WithDefault("false")
+    boolean confineArtifactLocations();
+
     /** OSS client settings, used when the artifact root (or an experiment's location) is {@code oss://...}. */
     Oss oss();
 

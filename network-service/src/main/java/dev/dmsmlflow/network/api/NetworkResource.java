@@ -1,7 +1,9 @@
 package dev.dmsmlflow.network.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.dmsmlflow.network.application.AccessTokens;
 import dev.dmsmlflow.network.application.NetworkService;
+import dev.dmsmlflow.network.domain.AccessToken;
 import dev.dmsmlflow.network.application.NetworkValidator;
 import dev.dmsmlflow.network.domain.AclRule;
 import dev.dmsmlflow.network.domain.Admission;
@@ -65,16 +67,16 @@ public class NetworkResource {
                               String secondaryVSwitchId, List<String> zoneIds, String securityGroupId,
                               String loadBalancerId, String listenerId, String aclId, String serverGroupId,
                               String vpcAddress, Integer vpcPort, Boolean backendRegistered, Boolean aclAllowsAll,
-                              FailureView failure, Instant createdAt, Instant updatedAt) {
+                              String authMode, FailureView failure, Instant createdAt, Instant updatedAt) {
 
         static NetworkView of(Network n) {
-            return of(n, null);
+            return of(n, null, null);
         }
 
-        static NetworkView of(Network n, Boolean aclAllowsAll) {
+        static NetworkView of(Network n, Boolean aclAllowsAll, String authMode) {
             return new NetworkView(n.instanceId(), n.workspaceId(), n.status(), n.vpcId(), n.vSwitchId(), n.secondaryVSwitchId(),
                     n.zoneIds(), n.securityGroupId(), n.loadBalancerId(), n.listenerId(), n.aclId(), n.serverGroupId(),
-                    n.vpcAddress(), n.vpcPort(), n.backendHost() != null, aclAllowsAll,
+                    n.vpcAddress(), n.vpcPort(), n.backendHost() != null, aclAllowsAll, authMode,
                     n.failureCode() == null ? null : new FailureView(n.failureCode(), n.failureMessage()),
                     n.createdAt(), n.updatedAt());
         }
@@ -106,8 +108,11 @@ public class NetworkResource {
     private final NetworkValidator validator;
     private final NetworkRepository repository;
     private final Caller caller;
+    private final AccessTokens tokens;
 
-    public NetworkResource(NetworkService service, NetworkValidator validator, NetworkRepository repository, Caller caller) {
+    public NetworkResource(NetworkService service, NetworkValidator validator, NetworkRepository repository, Caller caller,
+                           AccessTokens tokens) {
+        this.tokens = tokens;
         this.service = service;
         this.validator = validator;
         this.repository = repository;
@@ -167,7 +172,7 @@ public class NetworkResource {
     @Path("/{instanceId}")
     public NetworkView get(@PathParam("instanceId") String instanceId) {
         Network n = service.get(caller.workspaceId(), instanceId);
-        return NetworkView.of(n, service.aclAllowsAll(n.instanceId()));
+        return NetworkView.of(n, service.aclAllowsAll(n.instanceId()), tokens.mode(n.instanceId()));
     }
 
     /** The ACL's entries, oldest first. */
@@ -220,6 +225,55 @@ public class NetworkResource {
         }
         NetworkService.Diagnosis d = service.diagnose(workspaceId, instanceId, source);
         return new DiagnosisView(d.instanceId(), d.source(), d.admitted(), d.layers(), d.warnings());
+    }
+
+    /** A new access token. */
+    public record CreateTokenRequest(String name, String scope, Integer expiresInDays) {
+    }
+
+    /** An access token as listed: never the token itself. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record TokenView(String id, String instanceId, String name, String scope, String status, String createdBy,
+                            Instant createdAt, Instant expiresAt, Instant revokedAt, String token) {
+        static TokenView of(AccessToken t, String secret) {
+            Instant now = Instant.now();
+            String status = t.revokedAt() != null ? "revoked" : t.activeAt(now) ? "active" : "expired";
+            return new TokenView(t.id(), t.instanceId(), t.name(), t.scope(), status, t.createdBy(), t.createdAt(), t.expiresAt(),
+                    t.revokedAt(), secret);
+        }
+    }
+
+    /** The list of an instance's tokens. */
+    public record TokenList(List<TokenView> items) {
+    }
+
+    /** The instance's MLflow access tokens (editor or owner: a token list is a map of who can reach the data). */
+    @GET
+    @Path("/{instanceId}/tokens")
+    public TokenList listTokens(@PathParam("instanceId") String instanceId) {
+        requireEditorOf(instanceId);
+        return new TokenList(tokens.list(caller.workspaceId(), instanceId).stream().map(t -> TokenView.of(t, null)).toList());
+    }
+
+    /** Creates a token; the answer carries the token, the only time it is shown. */
+    @POST
+    @Path("/{instanceId}/tokens")
+    public jakarta.ws.rs.core.Response createToken(@PathParam("instanceId") String instanceId, CreateTokenRequest request) {
+        requireEditorOf(instanceId);
+        if (request == null) {
+            throw ProblemException.invalidField("name", "a body with name and scope is required");
+        }
+        AccessTokens.Created c = tokens.create(caller.workspaceId(), instanceId, request.name(), request.scope(),
+                request.expiresInDays(), caller.principal());
+        return jakarta.ws.rs.core.Response.status(201).entity(TokenView.of(c.token(), c.secret())).build();
+    }
+
+    @DELETE
+    @Path("/{instanceId}/tokens/{tokenId}")
+    public jakarta.ws.rs.core.Response revokeToken(@PathParam("instanceId") String instanceId, @PathParam("tokenId") String tokenId) {
+        requireEditorOf(instanceId);
+        tokens.revoke(caller.workspaceId(), instanceId, tokenId);
+        return jakarta.ws.rs.core.Response.noContent().build();
     }
 
     /** 404 for a network the caller cannot see (before anything else, so ids do not leak), then 403 below editor. */

@@ -84,11 +84,14 @@ public class NetworkService {
     private final Outbox outbox;
     private final QuotaConfig quota;
     private final BackendSecrets backendSecrets;
+    private final AccessTokens accessTokens;
     private final EventCodec codec = new EventCodec();
 
     public NetworkService(NetworkRepository repository, NetworkValidator validator, NetworkFacts facts,
-                          LoadBalancers loadBalancers, Outbox outbox, QuotaConfig quota, BackendSecrets backendSecrets) {
+                          LoadBalancers loadBalancers, Outbox outbox, QuotaConfig quota, BackendSecrets backendSecrets,
+                          AccessTokens accessTokens) {
         this.backendSecrets = backendSecrets;
+        this.accessTokens = accessTokens;
         this.repository = repository;
         this.validator = validator;
         this.facts = facts;
@@ -156,6 +159,7 @@ public class NetworkService {
             }
             digest = secret.digest();
         }
+        accessTokens.setMode(n, e.authMode());
         publish(provisioned(n, digest));
         LOG.infof("network of %s is active: %s at %s:%d", n.instanceId(), n.loadBalancerId(), n.vpcAddress(), n.vpcPort());
     }
@@ -176,6 +180,21 @@ public class NetworkService {
 
     private String backendDigest(Network n) {
         return loadBalancers.addsBackendSecret() ? backendSecrets.find(n.instanceId()).map(BackendSecrets.Secret::digest).orElse(null) : null;
+    }
+
+    /** InstanceUpdated: a change of the authentication mode reaches the load balancer; other changes are not ours. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void onInstanceUpdated(dev.dmsmlflow.contracts.instance.InstanceUpdated e) {
+        if (e.authMode() == null) {
+            return;
+        }
+        Network n = repository.find(e.instanceId(), true).orElse(null);
+        if (n == null || n.status() == NetworkStatus.RELEASED || n.status() == NetworkStatus.FAILED) {
+            LOG.infof("InstanceUpdated for %s ignored: network is %s", e.instanceId(), n == null ? "unknown" : n.status());
+            return;
+        }
+        accessTokens.setMode(n, e.authMode());
+        LOG.infof("instance %s authenticates in %s mode", e.instanceId(), accessTokens.mode(e.instanceId()));
     }
 
     /** InstanceDeployed: point the load balancer at the tracking server. */

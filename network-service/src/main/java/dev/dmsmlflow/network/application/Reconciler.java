@@ -21,9 +21,11 @@ public class Reconciler {
     private final NetworkRepository repository;
     private final LoadBalancers loadBalancers;
     private final BackendSecrets backendSecrets;
+    private final AccessTokens accessTokens;
 
-    public Reconciler(NetworkRepository repository, LoadBalancers loadBalancers, BackendSecrets backendSecrets) {
+    public Reconciler(NetworkRepository repository, LoadBalancers loadBalancers, BackendSecrets backendSecrets, AccessTokens accessTokens) {
         this.repository = repository;
+        this.accessTokens = accessTokens;
         this.backendSecrets = backendSecrets;
         this.loadBalancers = loadBalancers;
     }
@@ -45,6 +47,7 @@ public class Reconciler {
                         loadBalancers.backendSecret(restored, secret.get().value());
                     }
                 }
+                accessTokens.apply(restored);
                 if (!Objects.equals(restored.vpcPort(), network.vpcPort())) {
                     QuarkusTransaction.requiringNew().run(() -> repository.save(restored));
                 }

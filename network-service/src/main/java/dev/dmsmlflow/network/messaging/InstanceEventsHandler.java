@@ -6,6 +6,7 @@ import dev.dmsmlflow.contracts.EventCodec;
 import dev.dmsmlflow.contracts.instance.InstanceDeployed;
 import dev.dmsmlflow.contracts.instance.InstanceReleaseRequested;
 import dev.dmsmlflow.contracts.instance.InstanceRequested;
+import dev.dmsmlflow.contracts.instance.InstanceUpdated;
 import dev.dmsmlflow.network.application.NetworkService;
 import dev.dmsmlflow.platform.messaging.CloudEventEnvelope;
 import dev.dmsmlflow.platform.quarkus.InboxGuard;
@@ -28,7 +29,7 @@ public class InstanceEventsHandler {
     /** Inbox consumer name. */
     public static final String CONSUMER = "network-service.instance-events";
     /** Instance events that are someone else's business; counted as ignored. */
-    private static final Set<String> NOT_OURS = Set.of("InstanceUpdated", "InstanceStatusChanged", "InstanceRunning", "InstanceFailed", "InstanceReleased");
+    private static final Set<String> NOT_OURS = Set.of("InstanceStatusChanged", "InstanceRunning", "InstanceFailed", "InstanceReleased");
 
     /** What became of a record. */
     public enum Outcome { HANDLED, DUPLICATE, IGNORED, UNKNOWN_TYPE, REJECTED }
@@ -67,7 +68,7 @@ public class InstanceEventsHandler {
             LOG.debugf("%s %s is not for network-service", type, envelope.id());
             return Outcome.IGNORED;
         }
-        if (!Set.of(InstanceRequested.TYPE, InstanceDeployed.TYPE, InstanceReleaseRequested.TYPE).contains(type)) {
+        if (!Set.of(InstanceRequested.TYPE, InstanceDeployed.TYPE, InstanceReleaseRequested.TYPE, InstanceUpdated.TYPE).contains(type)) {
             LOG.warnf("event type %s (id %s) has no handler in network-service; skipped", type, envelope.id());
             return Outcome.IGNORED;
         }
@@ -88,6 +89,8 @@ public class InstanceEventsHandler {
             service.onInstanceDeployed(e);
         } else if (event instanceof InstanceReleaseRequested e) {
             service.onReleaseRequested(e);
+        } else if (event instanceof InstanceUpdated e) {
+            service.onInstanceUpdated(e); // the authentication mode
         }
         return Outcome.HANDLED;
     }

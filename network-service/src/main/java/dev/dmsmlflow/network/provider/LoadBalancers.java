@@ -52,6 +52,22 @@ public interface LoadBalancers {
     default void backendSecret(Network network, String secret) throws ProviderException {
     }
 
+    /**
+     * Whether this provider's load balancer checks MLflow access tokens itself (the local proxy does). Elsewhere token
+     * mode is not offered yet.
+     */
+    default boolean checksTokens() {
+        return false;
+    }
+
+    /**
+     * How the load balancer authenticates clients: {@code network} (ACL and security group only) or {@code token} (also
+     * one of {@code tokens}, the instance's active tokens, as Bearer or Basic credentials).
+     */
+    default void authentication(Network network, String mode, java.util.List<dev.dmsmlflow.network.domain.AccessToken> tokens)
+            throws ProviderException {
+    }
+
     /** Re-creates local runtime state for an active network after a restart (a no-op for cloud providers). */
     default Network restore(Network network, List<AclRule> entries) throws ProviderException {
         return network;

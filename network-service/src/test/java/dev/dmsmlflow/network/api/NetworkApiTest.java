@@ -320,6 +320,86 @@ class NetworkApiTest {
         }
     }
 
+    private static String basic(String user, String password) {
+        return "Basic " + java.util.Base64.getEncoder().encodeToString((user + ":" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void inTokenModeTheProxyWantsATokenAndAReadTokenOnlyReads() throws Exception {
+        String id = Fixtures.newInstanceId();
+        QuarkusTransaction.requiringNew().run(() -> service.onInstanceRequested(Fixtures.requestedWithTokens(id)));
+        JsonPath n = as().when().get("/networks/" + id).then().statusCode(200).body("authMode", equalTo("token")).extract().jsonPath();
+        String host = n.getString("vpcAddress");
+        int port = n.getInt("vpcPort");
+        try (EchoBackend backend = new EchoBackend()) {
+            registerBackend(id, backend.port());
+            addEntry(id, "127.0.0.1", 1);
+            // the ACL still comes first: a stranger's address is refused by it, token or not
+            assertEquals("acl", RawHttp.request("127.0.0.2", host, port, "GET", "/", null, Map.of()).json().get("layer").asText());
+
+            RawHttp.Response none = RawHttp.get("127.0.0.1", host, port, "/api/2.0/mlflow/experiments/search");
+            assertEquals(401, none.status(), none.body());
+            assertEquals("UNAUTHENTICATED", none.json().get("error_code").asText());
+            assertTrue(none.headers().get("www-authenticate") != null, none.headers().toString());
+            assertEquals(401, RawHttp.request("127.0.0.1", host, port, "GET", "/x", null, Map.of("Authorization", "Bearer mlft_nope")).status());
+            assertEquals(200, RawHttp.get("127.0.0.1", host, port, "/health").status(), "health stays open");
+
+            String reader = as().contentType(ContentType.JSON).body(Map.of("name", "notebook", "scope", "read"))
+                    .when().post("/networks/" + id + "/tokens").then().statusCode(201)
+                    .body("scope", equalTo("read")).body("status", equalTo("active")).extract().path("token");
+            JsonPath writerView = as().contentType(ContentType.JSON).body(Map.of("name", "training", "scope", "read-write", "expiresInDays", 30))
+                    .when().post("/networks/" + id + "/tokens").then().statusCode(201).extract().jsonPath();
+            String writer = writerView.getString("token");
+            assertTrue(reader.startsWith("mlft_") && writer.startsWith("mlft_"));
+            String listed = as().when().get("/networks/" + id + "/tokens").then().statusCode(200).body("items.size()", equalTo(2))
+                    .extract().asString();
+            assertFalse(listed.contains(reader) || listed.contains(writer), "a token is shown once only");
+            ServiceTokens.viewerOf(Fixtures.WORKSPACE).when().get("/networks/" + id + "/tokens").then().statusCode(403);
+            ServiceTokens.editorOf(Fixtures.newWorkspace()).when().get("/networks/" + id + "/tokens").then().statusCode(404);
+            for (String bad : List.of("{\"name\": \"x\", \"scope\": \"admin\"}", "{\"scope\": \"read\"}",
+                    "{\"name\": \"n\\u0000\", \"scope\": \"read\"}", "{\"name\": \"x\", \"scope\": \"read\", \"expiresInDays\": 0}")) {
+                as().contentType(ContentType.JSON).body(bad).when().post("/networks/" + id + "/tokens").then().statusCode(400);
+            }
+
+            // read: GET and the searches MLflow sends as POST; a write is 403 in MLflow's format
+            Map<String, String> asReader = Map.of("Authorization", "Bearer " + reader, "Content-Type", "application/json");
+            assertEquals(200, RawHttp.request("127.0.0.1", host, port, "GET", "/api/2.0/mlflow/experiments/get?experiment_id=0", null, asReader).status());
+            assertEquals(200, RawHttp.request("127.0.0.1", host, port, "POST", "/api/2.0/mlflow/runs/search", "{}", asReader).status());
+            RawHttp.Response write = RawHttp.request("127.0.0.1", host, port, "POST", "/api/2.0/mlflow/runs/create", "{}", asReader);
+            assertEquals(403, write.status());
+            assertEquals("PERMISSION_DENIED", write.json().get("error_code").asText());
+            assertEquals(403, RawHttp.request("127.0.0.1", host, port, "PUT", "/api/2.0/mlflow-artifacts/artifacts/m.pkl", "x", asReader).status());
+
+            // read-write, as MLFLOW_TRACKING_USERNAME/PASSWORD send it (Basic); the token never reaches the tracking server
+            RawHttp.Response created = RawHttp.request("127.0.0.1", host, port, "POST", "/api/2.0/mlflow/runs/create", "{}",
+                    Map.of("Authorization", basic("alice", writer), "Content-Type", "application/json"));
+            assertEquals(200, created.status(), created.body());
+            assertTrue(created.json().get("authorization").isNull(), created.body());
+            assertEquals(401, RawHttp.request("127.0.0.1", host, port, "GET", "/x", null, Map.of("Authorization", basic(writer, ""))).status());
+
+            // revoked: refused at once
+            as().when().delete("/networks/" + id + "/tokens/" + writerView.getString("id")).then().statusCode(204);
+            assertEquals(401, RawHttp.request("127.0.0.1", host, port, "POST", "/api/2.0/mlflow/runs/create", "{}",
+                    Map.of("Authorization", "Bearer " + writer, "Content-Type", "application/json")).status());
+            as().when().get("/networks/" + id + "/tokens").then().body("items.find { it.name == 'training' }.status", equalTo("revoked"));
+            as().when().delete("/networks/" + id + "/tokens/tok_000000000000").then().statusCode(404);
+
+            // back to network mode (InstanceUpdated): no token needed; and a restart keeps mode and tokens
+            QuarkusTransaction.requiringNew().run(() -> service.onInstanceUpdated(new dev.dmsmlflow.contracts.instance.InstanceUpdated(
+                    id, Fixtures.WORKSPACE, "my-mlflow", null, "network", java.time.Instant.now())));
+            assertEquals(200, RawHttp.get("127.0.0.1", host, port, "/api/2.0/mlflow/experiments/search").status());
+            QuarkusTransaction.requiringNew().run(() -> service.onInstanceUpdated(new dev.dmsmlflow.contracts.instance.InstanceUpdated(
+                    id, Fixtures.WORKSPACE, "my-mlflow", null, "token", java.time.Instant.now())));
+            assertEquals(401, RawHttp.get("127.0.0.1", host, port, "/api/2.0/mlflow/experiments/search").status());
+            localLoadBalancers.closeAll();
+            reconciler.reconcile();
+            JsonPath after = as().when().get("/networks/" + id).then().statusCode(200).extract().jsonPath();
+            assertEquals(401, RawHttp.get("127.0.0.1", host, after.getInt("vpcPort"), "/api/2.0/mlflow/experiments/search").status());
+            assertEquals(200, RawHttp.request("127.0.0.1", host, after.getInt("vpcPort"), "GET", "/x", null,
+                    Map.of("Authorization", "Bearer " + reader)).status());
+        }
+    }
+
     @Test
     void securityGroupInboundRulesAreEnforcedAfterTheAcl() throws Exception {
         String id = Fixtures.newInstanceId();

@@ -114,6 +114,21 @@ public class LocalLoadBalancers implements LoadBalancers {
     }
 
     @Override
+    public boolean checksTokens() {
+        return true;
+    }
+
+    @Override
+    public void authentication(Network network, String mode, List<dev.dmsmlflow.network.domain.AccessToken> tokens)
+            throws ProviderException {
+        Map<String, LocalProxy.Grant> grants = new java.util.HashMap<>();
+        for (var t : tokens) {
+            grants.put(t.hash(), new LocalProxy.Grant(t.id(), t.scope(), t.expiresAt()));
+        }
+        proxy(network).authentication("token".equals(mode), grants);
+    }
+
+    @Override
     public boolean addsBackendSecret() {
         return true;
     }

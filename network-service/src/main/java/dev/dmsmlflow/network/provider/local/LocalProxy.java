@@ -16,7 +16,17 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import org.jboss.logging.Logger;
 
+import dev.dmsmlflow.network.domain.MlflowRequests;
+import io.vertx.core.http.HttpMethod;
+
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -48,6 +58,13 @@ final class LocalProxy {
     private volatile String backendHost;
     private volatile int backendPort;
     private volatile String backendSecret;
+    private volatile boolean tokenMode;
+    /** Active tokens by the SHA-256 (hex) of the token. */
+    private volatile Map<String, Grant> grants = Map.of();
+
+    /** What a token may do: {@code read} or {@code read-write}, until {@code expiresAt} (null: no end). */
+    record Grant(String tokenId, String scope, Instant expiresAt) {
+    }
     private HttpServer server;
 
     LocalProxy(String loadBalancerId, Supplier<NetworkFacts.SecurityGroup> securityGroup, HttpClient client, long maxBodySize) {
@@ -60,7 +77,14 @@ final class LocalProxy {
     /** Starts listening; port 0 picks a free port. Returns the bound port. */
     int listen(Vertx vertx, String host, int port) throws Exception {
         HttpServer s = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setReuseAddress(true));
-        s.requestHandler(this::handle);
+        s.requestHandler(req -> {
+            try {
+                handle(req);
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "load balancer %s could not handle %s %s", loadBalancerId, req.method(), req.path());
+                deny(req, 500, "load-balancer", "the load balancer could not handle the request");
+            }
+        });
         server = s.listen().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         return server.actualPort();
     }
@@ -87,6 +111,12 @@ final class LocalProxy {
     void backend(String host, int port) {
         this.backendHost = host;
         this.backendPort = port;
+    }
+
+    /** Token mode on or off, and the instance's active tokens by hash. */
+    void authentication(boolean tokenMode, Map<String, Grant> grants) {
+        this.grants = Map.copyOf(grants);
+        this.tokenMode = tokenMode;
     }
 
     /** The secret added to every forwarded request (null: none). */
@@ -139,6 +169,20 @@ final class LocalProxy {
             deny(req, 403, "security-group", why);
             return;
         }
+        boolean tokens = tokenMode;
+        if (tokens && !(req.method() == HttpMethod.GET && "/health".equals(req.path()))) {
+            String hash = tokenHash(req.getHeader(HttpHeaders.AUTHORIZATION));
+            Grant grant = hash == null ? null : grants.get(hash);
+            if (grant == null || (grant.expiresAt() != null && !grant.expiresAt().isAfter(Instant.now()))) {
+                unauthenticated(req);
+                return;
+            }
+            if (!"read-write".equals(grant.scope()) && !MlflowRequests.readsOnly(req.method().name(), req.path())) {
+                mlflowError(req, 403, "PERMISSION_DENIED", "The token " + grant.tokenId() + " may only read; "
+                        + req.method().name() + " " + req.path() + " writes.");
+                return;
+            }
+        }
         String length = req.getHeader(HttpHeaders.CONTENT_LENGTH);
         if (length != null) {
             long declared;
@@ -161,15 +205,59 @@ final class LocalProxy {
             deny(req, 503, "backend", "no backend is registered with load balancer " + loadBalancerId);
             return;
         }
-        forward(req, host, backendPort, source);
+        forward(req, host, backendPort, source, tokens);
     }
 
-    private void forward(HttpServerRequest req, String host, int port, InetAddress source) {
+    /**
+     * The SHA-256 (hex) of the token in {@code Authorization}: {@code Bearer <token>} (MLFLOW_TRACKING_TOKEN) or
+     * {@code Basic base64(user:token)} (MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD, any user name); null without.
+     */
+    static String tokenHash(String authorization) {
+        if (authorization == null) {
+            return null;
+        }
+        String token = null;
+        String a = authorization.trim();
+        if (a.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            token = a.substring(7).trim();
+        } else if (a.regionMatches(true, 0, "Basic ", 0, 6)) {
+            try {
+                String pair = new String(Base64.getDecoder().decode(a.substring(6).trim()), StandardCharsets.UTF_8);
+                int colon = pair.indexOf(':');
+                token = colon < 0 ? pair : pair.substring(colon + 1);
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
+        }
+        if (token == null || token.isEmpty()) {
+            return null;
+        }
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void unauthenticated(HttpServerRequest req) {
+        req.response().headers().add("WWW-Authenticate", "Basic realm=\"mlflow\"")
+                .add("WWW-Authenticate", "Bearer realm=\"mlflow\"");
+        mlflowError(req, 401, "UNAUTHENTICATED", "This MLflow instance needs an access token: set MLFLOW_TRACKING_TOKEN, or"
+                + " MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (the token as the password).");
+    }
+
+    /** An answer in MLflow's error format, so that clients show the message. */
+    private static void mlflowError(HttpServerRequest req, int status, String code, String message) {
+        JsonObject body = new JsonObject().put("error_code", code).put("message", message);
+        req.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body.encode());
+    }
+
+    private void forward(HttpServerRequest req, String host, int port, InetAddress source, boolean dropAuthorization) {
         req.pause();
         MultiMap headers = MultiMap.caseInsensitiveMultiMap();
         req.headers().forEach(h -> {
             String name = h.getKey().toLowerCase(Locale.ROOT);
-            if (!HOP_BY_HOP.contains(name) && !NOT_FORWARDED.contains(name)) {
+            if (!HOP_BY_HOP.contains(name) && !NOT_FORWARDED.contains(name) && !(dropAuthorization && name.equals("authorization"))) {
                 headers.add(h.getKey(), h.getValue());
             }
         });

@@ -21,6 +21,7 @@ import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -140,6 +141,15 @@ public class StandInServices implements QuarkusTestResourceLifecycleManager {
                     } else {
                         reply(req, 200, JSON.createObjectNode().put("instanceId", id).put("aclId", "acl-1").put("total", 1), null);
                     }
+                } else if (parts.length == 2 && parts[1].equals("tokens") && req.method().name().equals("GET")) {
+                    reply(req, 200, JSON.createObjectNode().set("items", JSON.createArrayNode()), null);
+                } else if (parts.length == 2 && parts[1].equals("tokens") && req.method().name().equals("POST")) {
+                    JsonNode b = JSON.readTree(body);
+                    reply(req, 201, JSON.createObjectNode().put("id", "tok_0123456789ab").put("instanceId", id)
+                            .put("name", b.path("name").asText()).put("scope", b.path("scope").asText()).put("status", "active")
+                            .put("createdAt", "2026-01-01T00:00:00Z").put("token", "mlft_0123456789ab_" + UUID.randomUUID()), null);
+                } else if (parts.length == 2 && parts[1].startsWith("tokens/") && req.method().name().equals("DELETE")) {
+                    req.response().setStatusCode(204).end();
                 } else if (parts.length == 2 && parts[1].equals("diagnose")) {
                     reply(req, 200, JSON.createObjectNode().put("instanceId", id).put("source", req.getParam("source"))
                             .put("admitted", false).set("layers", JSON.createArrayNode()), null);

@@ -117,6 +117,22 @@ class GatewayForwardingTest {
     }
 
     @Test
+    void anInstanceOpenToEveryAddressIsFlaggedInItsView() {
+        String ws = Api.workspace();
+        String id = Api.createInstance(Api.admin(), ws, Api.unique("open")).statusCode(201).extract().path("id");
+        String path = "/api/v1/workspaces/" + ws + "/instances/" + id;
+        as(Api.admin()).get(path).then().statusCode(200).body("id", equalTo(id)).body("aclAllowsAll", equalTo(false));
+        as(Api.admin()).body(Map.of("cidr", "0.0.0.0/0", "allowAll", true)).post(path + "/acl/entries").then().statusCode(200);
+        as(Api.admin()).get(path).then().statusCode(200).body("id", equalTo(id)).body("aclAllowsAll", equalTo(true));
+        // another workspace's id is still a 404 from instance-service, network-service not asked
+        String other = Api.workspace();
+        int before = StandInServices.RECEIVED.size();
+        as(Api.admin()).get("/api/v1/workspaces/" + other + "/instances/" + id).then().statusCode(404);
+        assertEquals(List.of("/instances/" + id), StandInServices.RECEIVED.subList(before, StandInServices.RECEIVED.size())
+                .stream().map(StandInServices.Received::uri).toList());
+    }
+
+    @Test
     void tokensAreForwardedShownOnceAndNeverKeptForAReplay() {
         String ws = Api.workspace();
         String id = Api.createInstance(Api.admin(), ws, Api.unique("tok")).statusCode(201).extract().path("id");

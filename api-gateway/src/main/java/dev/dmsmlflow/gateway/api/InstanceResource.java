@@ -106,7 +106,31 @@ public class InstanceResource {
             schema = @Schema(implementation = ServiceDocs.Instance.class)))
     public Uni<Response> get(@PathParam("ws") @Parameter(schema = @Schema(type = SchemaType.STRING, pattern = Ids.WORKSPACE_PATTERN)) String ws,
                              @PathParam("id") @Pattern(regexp = Patterns.RESOURCE_ID) String id) {
-        return forwarder.forward(call, Service.INSTANCE, HttpMethod.GET, "/instances/" + id, null, null);
+        return forwarder.forward(call, Service.INSTANCE, HttpMethod.GET, "/instances/" + id, null, null)
+                .flatMap(r -> r.getStatus() == 200 ? withAclFlag(id, r) : Uni.createFrom().item(r));
+    }
+
+    /**
+     * The instance with {@code aclAllowsAll} from its network (true while an ACL entry admits every address): a wide-open
+     * load balancer shows where users look. The instance is shown unchanged when network-service has no answer.
+     */
+    private Uni<Response> withAclFlag(String id, Response instance) {
+        return forwarder.forward(call, Service.NETWORK, HttpMethod.GET, "/networks/" + id, null, null).map(network -> {
+            if (network.getStatus() != 200) {
+                return instance;
+            }
+            try {
+                JsonNode n = forwarder.mapper().readTree((byte[]) network.getEntity());
+                JsonNode view = forwarder.mapper().readTree((byte[]) instance.getEntity());
+                if (!view.isObject() || !n.hasNonNull("aclAllowsAll")) {
+                    return instance;
+                }
+                ((com.fasterxml.jackson.databind.node.ObjectNode) view).put("aclAllowsAll", n.get("aclAllowsAll").asBoolean());
+                return Response.ok(forwarder.mapper().writeValueAsBytes(view), MediaType.APPLICATION_JSON).build();
+            } catch (IOException | RuntimeException e) {
+                return instance;
+            }
+        }).onFailure().recoverWithItem(instance);
     }
 
     @PATCH

@@ -27,7 +27,9 @@ final class ServiceDocs {
             String vpcId, String vSwitchId, String secondaryVSwitchId, String securityGroupId,
             String ossBucket, String ossPath, String artifactRoot, String spec,
             @Schema(enumeration = {"network", "token"}) String authMode, String trackingVersion,
-            String vpcAddress, String trackingUri, String loadBalancerId, Instant createdAt, Instant updatedAt) {
+            String vpcAddress, String trackingUri, String loadBalancerId, Instant createdAt, Instant updatedAt,
+            @Schema(description = "Only when one instance is read: true while an ACL entry admits every address "
+                    + "(0.0.0.0/0, added with allowAll)") Boolean aclAllowsAll) {
     }
 
     @Schema(name = "StatusReason")

@@ -264,6 +264,53 @@ class InstanceLifecycleIT {
 
     @Test
     @Order(4)
+    void anotherWorkspaceCannotRootAnInstanceInThisBucketNoRootNestsAndTheServerKeepsToItsRoot() throws Exception {
+        ensureRunningWithAcl();
+        // the reported attack: an instance of another workspace rooted in this workspace's bucket (to read its models and
+        // replace a pickle) is refused with the field, whatever the path, and nothing is created for it
+        Api.Client other = Api.as("mem_evil", "ws-e2e-evil", "owner");
+        for (String path : List.of("team/experiments", "somewhere/else")) {
+            Map<String, Object> foreign = body("evil-" + UUID.randomUUID().toString().substring(0, 6));
+            foreign.put("workspaceId", "ws-e2e-evil");
+            foreign.put("ossPath", path);
+            Api.Resp r = other.post(stack.instanceUrl + "/instances", foreign);
+            assertEquals(409, r.status(), path + " -> " + r);
+            assertTrue(r.contentType().startsWith("application/problem+json"), r.toString());
+            assertEquals("ossBucket", r.text("field"), r.toString());
+            assertEquals("OSS_BUCKET_CLAIMED", r.text("code"), r.toString());
+            assertFalse(r.body().contains(WORKSPACE), "the claim's owner is not told: " + r);
+        }
+        assertEquals(0, other.get(stack.instanceUrl + "/instances").json().path("items").size());
+        // in its own workspace, a root may not equal, contain or sit inside a live instance's root
+        int before = allInstances().size();
+        for (String path : List.of("team/experiments", "team", "team/experiments/nested")) {
+            Map<String, Object> b = body("nested-" + UUID.randomUUID().toString().substring(0, 6));
+            b.put("ossPath", path);
+            Api.Resp r = EDITOR.post(stack.instanceUrl + "/instances", b);
+            assertEquals(409, r.status(), path + " -> " + r);
+            assertEquals("ossPath", r.text("field"), r.toString());
+            assertEquals("OSS_PATH_OVERLAPS", r.text("code"), r.toString());
+        }
+        assertEquals(before, allInstances().size(), "nothing created: " + allInstances());
+
+        // the instance's own tracking server, through its load balancer, takes no artifact location outside its root
+        String name = "outside-" + UUID.randomUUID().toString().substring(0, 6);
+        for (String location : List.of("file:///tmp/" + name, "/tmp/" + name, "mlflow-artifacts:/../" + name,
+                "mlflow-artifacts:/%2e%2e/" + name, "oss://another-bucket/" + name, "s3://bucket/" + name)) {
+            Api.Resp r = Api.post(trackingUri + "/api/2.0/mlflow/experiments/create",
+                    Map.of("name", name, "artifact_location", location));
+            assertEquals(400, r.status(), location + " -> " + r);
+            assertEquals("INVALID_PARAMETER_VALUE", r.text("error_code"), location + " -> " + r);
+        }
+        Api.Resp absent = Api.get(trackingUri + "/api/2.0/mlflow/experiments/get-by-name?experiment_name=" + name);
+        assertEquals(404, absent.status(), absent.toString());
+        Api.Resp inside = Api.post(trackingUri + "/api/2.0/mlflow/experiments/create",
+                Map.of("name", name, "artifact_location", "mlflow-artifacts:/" + name));
+        assertEquals(200, inside.status(), inside.toString());
+    }
+
+    @Test
+    @Order(5)
     void redeployKeepsEveryExperimentAndRunAndEditChangesOnlyNameAndDescription() throws Exception {
         ensureRunningWithAcl();
         MlflowClient client = new MlflowClient(trackingUri);
@@ -334,7 +381,7 @@ class InstanceLifecycleIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void releaseDropsTheDatabaseStopsTheServerAndClosesTheAddress() {
         ensureRunningWithAcl();
         String id = instanceId;
@@ -359,7 +406,7 @@ class InstanceLifecycleIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void instanceServiceKilledMidDeployFinishesTheSagaWithOneServerAndOneLoadBalancer() throws Exception {
         Api.Resp created = EDITOR.post(stack.instanceUrl + "/instances", body("e2e-crash-" + UUID.randomUUID().toString().substring(0, 4)));
         assertEquals(201, created.status(), created.toString());

@@ -9,6 +9,7 @@ import org.mlflow.tracking.MlflowClient;
 import org.mlflow.tracking.MlflowHttpException;
 import org.mlflow.tracking.creds.BasicMlflowHostCreds;
 
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * MLflow's own authentication, as clients already speak it: an instance in token mode, tokens made through the gateway, and
  * the unmodified official clients — Java {@code org.mlflow:mlflow-client} (Bearer and Basic credentials) and Python
  * {@code mlflow} (MLFLOW_TRACKING_TOKEN, MLFLOW_TRACKING_USERNAME/PASSWORD) — through the instance's load balancer:
- * 401 without a token, 403 for a read token's writes, a revoked token refused, network mode needing none again.
+ * a valid token opens neither the ACL nor the security group (403 with their layer), then 401 without a token, 403 for a
+ * read token's writes, a revoked token refused, network mode needing none again.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class MlflowTokensIT {
@@ -101,6 +103,7 @@ class MlflowTokensIT {
     void tokenModeAdmitsTheOfficialClientsWithATokenAndAReadTokenOnlyReads() throws Exception {
         Map<String, Object> body = new HashMap<>(GatewayAccessIT.instanceBody("tokens-" + UUID.randomUUID().toString().substring(0, 6)));
         body.put("authMode", "token");
+        body.put("securityGroupId", "sg-local-narrow"); // tcp 80 from 127.0.0.1 only, so that its layer can be seen too
         Api.Resp created = admin.post(api, body);
         assertEquals(201, created.status(), created.toString());
         assertEquals("token", created.text("authMode"));
@@ -108,8 +111,19 @@ class MlflowTokensIT {
         Api.await(() -> "RUNNING".equals(admin.get(api + "/" + id).text("status")), Duration.ofSeconds(180), "RUNNING",
                 () -> admin.get(api + "/" + id));
         String trackingUri = admin.get(api + "/" + id).text("trackingUri");
-        Api.Resp acl = admin.post(api + "/" + id + "/acl/entries", Map.of("cidr", "127.0.0.1", "description", "the test's clients"));
+        URI lb = URI.create(trackingUri);
+        String writer = createToken(id, "training", "read-write");
+        Map<String, String> bearer = Map.of("Authorization", "Bearer " + writer);
+
+        // a valid token opens no network layer: the ACL without entries refuses it (403, layer acl)
+        InstanceLifecycleIT.RawResponse noEntry = InstanceLifecycleIT.rawRequest("127.0.0.1", lb.getHost(), lb.getPort(), SEARCH, bearer);
+        assertEquals(403, noEntry.status(), noEntry.toString());
+        assertEquals("acl", Api.parse(noEntry.body()).path("layer").asText(), noEntry.toString());
+        Api.Resp acl = admin.post(api + "/" + id + "/acl/entries", Map.of("cidr", "127.0.0.0/8", "description", "the test's clients"));
         assertEquals(200, acl.status(), acl.toString());
+        // admitted by the ACL but not by the security group (127.0.0.1 only): 403, layer security-group, token or not
+        Api.await(() -> securityGroupLayer(lb, bearer), Duration.ofSeconds(10), "the ACL entry, then the security group's refusal",
+                () -> probe(lb, bearer));
 
         // no token: 401 in MLflow's format, with the challenge
         Api.await(() -> Api.get(trackingUri + "/api/2.0/mlflow/experiments/search?max_results=1").status() == 401, Duration.ofSeconds(10),
@@ -118,7 +132,6 @@ class MlflowTokensIT {
         assertEquals("UNAUTHENTICATED", refused.text("error_code"), refused.toString());
         assertNotNull(refused.header("WWW-Authenticate"), refused.toString());
 
-        String writer = createToken(id, "training", "read-write");
         String reader = createToken(id, "dashboard", "read");
         Api.Resp listed = admin.get(api + "/" + id + "/tokens");
         assertEquals(2, listed.json().path("items").size(), listed.toString());
@@ -172,6 +185,23 @@ class MlflowTokensIT {
         Api.await(() -> Api.get(trackingUri + "/api/2.0/mlflow/experiments/search?max_results=1").status() == 200, Duration.ofSeconds(30),
                 "network mode", () -> Api.get(trackingUri + "/api/2.0/mlflow/experiments/search?max_results=1"));
         assertEquals(202, admin.post(api + "/" + id + "/release", Map.of()).status());
+    }
+
+    private static final String SEARCH = "/api/2.0/mlflow/experiments/search?max_results=1";
+
+    /** Whether a request with a valid token from 127.0.0.9 (inside the ACL entry, outside the security group) is refused by the group. */
+    private static boolean securityGroupLayer(URI lb, Map<String, String> headers) {
+        return probe(lb, headers) instanceof InstanceLifecycleIT.RawResponse r
+                && r.status() == 403 && "security-group".equals(Api.parse(r.body()).path("layer").asText());
+    }
+
+    /** The answer to a request from 127.0.0.9, or the exception when there was none. */
+    private static Object probe(URI lb, Map<String, String> headers) {
+        try {
+            return InstanceLifecycleIT.rawRequest("127.0.0.9", lb.getHost(), lb.getPort(), SEARCH, headers);
+        } catch (java.io.IOException e) {
+            return e;
+        }
     }
 
     private String tokenId(String id, String name) {

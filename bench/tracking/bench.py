@@ -9,6 +9,11 @@ Started by run.sh (which builds the jar and the venv). Measures, against each se
   (v)   OTLP span ingestion at /v1/traces (protobuf), spans/s, C concurrent clients (default 4)
   (vi)  traces/search p50 on one experiment of N traces (default 100,000), loaded with SQL into each schema,
         without a filter and with a tag + status filter
+--walls (issue 8's budget: the hardening may cost the data plane at most 5 %): (i) log-metric and (iii) search on our
+  server only, in interleaved rounds, through the instance's load balancer (network-service's own LocalProxy, run
+  alone by BenchProxy) before the hardening (network mode, no backend secret, a server without the check) and after
+  it (token mode with a Bearer token, the proxy adding the backend secret, a server checking its digest), and
+  straight to each backend for reference.
 Only loopback traffic. Not a test.
 """
 import argparse
@@ -161,13 +166,18 @@ def start_postgres(procs, work, port, dbs):
     sys.exit("PostgreSQL did not start; see " + log.name)
 
 
-def start_ours(procs, work, port, pg_port, db, heap):
+def start_ours(procs, work, port, pg_port, db, heap, name="ours", digest=None, jar=None):
     env = dict(os.environ, DMS_TRACKING_DB_URL=f"jdbc:postgresql://127.0.0.1:{pg_port}/{db}",
                DMS_TRACKING_DB_USER="postgres", DMS_TRACKING_DB_PASSWORD=PG_PASSWORD)
-    logname = os.path.join(work, "ours.log")
-    p = procs.add("ours", subprocess.Popen(
+    env.pop("DMS_BACKEND_AUTH_DIGEST", None)
+    if digest:
+        env["DMS_BACKEND_AUTH_DIGEST"] = digest
+    logname = os.path.join(work, f"{name}.log")
+    # an instance's server, as instance-service starts it: also confined to its artifact root
+    confine = ["-Ddms.tracking.confine-artifact-locations=true"] if digest else []
+    p = procs.add(name, subprocess.Popen(
         ["java", f"-Xmx{heap}", f"-Dquarkus.http.port={port}", f"-Ddms.tracking.artifact-root={work}/ours-artifacts",
-         "-jar", os.path.join(ROOT, "tracking-server/target/quarkus-app/quarkus-run.jar")],
+         *confine, "-jar", jar or os.path.join(ROOT, "tracking-server/target/quarkus-app/quarkus-run.jar")],
         env=env, stdout=open(logname, "w"), stderr=subprocess.STDOUT, start_new_session=True))
     return wait_http(port, p, logname)
 
@@ -326,7 +336,7 @@ def percentile(xs, p):
     return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
 
 
-def bench_search(port, tag, exp, a):
+def bench_search(port, tag, exp, a, headers=None):
     body = json.dumps({"experiment_ids": [exp], "filter": a.filter, "order_by": [a.order_by],
                        "max_results": a.max_results})
 
@@ -336,7 +346,7 @@ def bench_search(port, tag, exp, a):
         t_end = time.perf_counter() + a.search_seconds
         for n in range(a.search_warmup + a.search_iters):
             t = time.perf_counter()
-            status, payload = await conn.request("POST", API + "runs/search", body)
+            status, payload = await conn.request("POST", API + "runs/search", body, headers)
             dt = time.perf_counter() - t
             if status != 200:
                 raise SystemExit(f"[{tag}] search failed: {status} {payload[:300]}")
@@ -513,6 +523,94 @@ def bench_trace_search(port, tag, exp, filt, a):
     return percentile(lat, 0.5) * 1000, percentile(lat, 0.99) * 1000, len(lat), ids
 
 
+# ----------------------------------------------------------------------------- --walls: the hardening's cost
+def start_proxy(procs, work, name, backend_port, secret=None, token_hashes=()):
+    """network-service's LocalProxy alone (BenchProxy from its test classes), in front of one backend."""
+    cp = open(os.path.join(ROOT, "network-service/target/bench.classpath")).read().strip()
+    cp = ":".join([os.path.join(ROOT, "network-service/target/classes"), os.path.join(ROOT, "network-service/target/test-classes"), cp])
+    args = ["java", "-Xmx256m", "-XX:ActiveProcessorCount=2", "-cp", cp, "dev.dmsmlflow.network.provider.local.BenchProxy",
+            "--backend-port", str(backend_port)]
+    if secret:
+        args += ["--secret", secret]
+    for h in token_hashes:
+        args += ["--token-hash", h]
+    log = open(os.path.join(work, f"{name}.log"), "w")
+    p = procs.add(name, subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True,
+                                         start_new_session=True))
+    for line in p.stdout:
+        if line.startswith("READY "):
+            return int(line.split()[1])
+    sys.exit(f"{name} did not start; see {log.name}")
+
+
+def walls(a, work, procs):
+    import hashlib
+    import secrets as pysecrets
+    settings = start_postgres(procs, work, a.pg_port, ["bench_ours"])
+    print(f"PostgreSQL on 127.0.0.1:{a.pg_port}, data in {work}/pg: {settings}", flush=True)
+    secret = pysecrets.token_urlsafe(32)
+    token = "mlft_bench_" + pysecrets.token_urlsafe(32)
+    digest = hashlib.sha256(secret.encode()).hexdigest()
+    # two servers on the same database: one as before (serves whoever reaches it), one checking the secret's digest
+    plain_port, hardened_port = a.ours_port, a.ours_port + 2
+    # "before" is this build without the backend secret, or (--walls-before-jar) a build from before the hardening, which
+    # also lacks the text checks of every request; it goes first, so that this build's Flyway migrations find its schema
+    s1 = start_ours(procs, work, plain_port, a.pg_port, "bench_ours", a.ours_heap, name="ours-plain", jar=a.walls_before_jar)
+    s2 = start_ours(procs, work, hardened_port, a.pg_port, "bench_ours", a.ours_heap, name="ours-hardened", digest=digest)
+    print(f"tracking servers ready in {s1:.1f}s (plain) and {s2:.1f}s (checking the backend secret)", flush=True)
+    proxy_before = start_proxy(procs, work, "proxy-before", plain_port)
+    proxy_after = start_proxy(procs, work, "proxy-after", hardened_port, secret,
+                              [hashlib.sha256(token.encode()).hexdigest() + ":read-write"])
+    targets = [
+        ("direct to the backend (no check)", plain_port, {}),
+        ("before: proxy, network mode", proxy_before, {}),
+        ("after: proxy, token mode + secret", proxy_after, {"Authorization": "Bearer " + token}),
+        ("direct to the hardened backend", hardened_port, {"X-Dms-Backend-Auth": secret}),
+    ]
+    rounds = a.walls_rounds
+    lm = {name: [] for name, _, _ in targets}
+    for r in range(rounds):
+        for name, port, headers in targets:
+            exp = create_experiment(plain_port, f"walls-lm-{r}-{time.time_ns()}")
+            runs = [create_run(plain_port, exp) for _ in range(a.concurrency)]
+            ts = int(time.time() * 1000)
+
+            def req(w, n, runs=runs, ts=ts, headers=headers):
+                return "POST", API + "runs/log-metric", (
+                    f'{{"run_id":"{runs[w]}","key":"loss","value":{n * 0.001},"timestamp":{ts + n},"step":{n}}}'), headers
+
+            asyncio.run(closed_loop(port, a.concurrency, min(2.0, a.duration), 10 ** 9, req))  # warm-up
+            done, secs = asyncio.run(closed_loop(port, a.concurrency, a.duration, a.max_requests,
+                                                 lambda w, n, req=req: req(w, n + 10 ** 7)))
+            if done["err"]:
+                sys.exit(f"[{name}] log-metric errors: {done['err']} first: {done['first_err']}")
+            lm[name].append(done["ok"] / secs)
+            print(f"round {r + 1}: (i) log-metric {name}: {done['ok'] / secs:,.0f} req/s", flush=True)
+    exp = create_experiment(plain_port, f"walls-search-{time.time_ns()}")
+    tl = time.time()
+    load_search_data(a.pg_port, "bench_ours", "ours", exp, a.runs, int(time.time() * 1000))
+    print(f"(iii) loaded {a.runs} runs with SQL in {time.time() - tl:.0f}s", flush=True)
+    se = {name: [] for name, _, _ in targets}
+    for r in range(rounds):
+        for name, port, headers in targets:
+            p50, p99, n, ids = bench_search(port, name, exp, a, headers)
+            se[name].append((p50, p99))
+            print(f"round {r + 1}: (iii) search {name}: p50 {p50:.1f} ms, p99 {p99:.1f} ms ({n} queries)", flush=True)
+
+    med = statistics.median
+    print()
+    print(f"{'path':40} {'(i) log-metric req/s':>22} {'(iii) search p50 ms':>20} {'p99 ms':>8}")
+    for name, _, _ in targets:
+        print(f"{name:40} {med(lm[name]):>22,.0f} {med(x[0] for x in se[name]):>20.1f} {med(x[1] for x in se[name]):>8.1f}")
+    before, after = targets[1][0], targets[2][0]
+    lm_cost = (med(lm[before]) - med(lm[after])) / med(lm[before]) * 100
+    se_cost = (med(x[0] for x in se[after]) - med(x[0] for x in se[before])) / med(x[0] for x in se[before]) * 100
+    print(f"(medians of {rounds} interleaved rounds; {a.concurrency} log-metric clients for {a.duration:.0f}s each; "
+          f"search over {a.runs} runs, filter {a.filter!r}, order by {a.order_by!r})")
+    print(f"hardening cost, log-metric throughput: {lm_cost:+.1f} % ({'met' if lm_cost <= 5 else 'MISSED'}: at most 5 %)")
+    print(f"hardening cost, search p50 latency:    {se_cost:+.1f} % ({'met' if se_cost <= 5 else 'MISSED'}: at most 5 %)")
+
+
 # ----------------------------------------------------------------------------- main
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -548,6 +646,12 @@ def main():
     ap.add_argument("--skip", default="", help="comma list of i,ii,iii,iv,v,vi to skip")
     ap.add_argument("--measures", default="", help="comma list of measures to run (e.g. v,vi); the others are skipped")
     ap.add_argument("--work", default=os.path.join(HERE, "target"))
+    ap.add_argument("--walls", action="store_true",
+                    help="measure the hardening's cost instead: (i) and (iii) through the load balancer before/after, "
+                         "and straight to the backends (our server only)")
+    ap.add_argument("--walls-rounds", type=int, default=3, help="interleaved rounds per path in --walls (default 3)")
+    ap.add_argument("--walls-before-jar", help="--walls: the tracking server before the hardening (a quarkus-run.jar built "
+                                                "from an older commit); default: this build without the backend secret")
     a = ap.parse_args()
     skip = set(filter(None, a.skip.split(",")))
     if a.measures:
@@ -557,6 +661,16 @@ def main():
     os.makedirs(work, exist_ok=True)
     subprocess.run(["rm", "-rf", os.path.join(work, "pg"), os.path.join(work, "ours-artifacts"),
                     os.path.join(work, "upstream-artifacts")], check=True)
+    if a.walls:
+        procs = Procs()
+        try:
+            la = os.getloadavg()
+            print(f"machine: {os.cpu_count()} cores, load average at start {la[0]:.2f} {la[1]:.2f} {la[2]:.2f}", flush=True)
+            walls(a, work, procs)
+        finally:
+            procs.stop_all()
+        print(f"load average at end: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
+        return
     servers = [s for s in ("ours", "upstream") if a.only in (None, s)]
     procs = Procs()
     results = {s: {} for s in servers}

@@ -13,6 +13,7 @@ import io.restassured.response.Response;
 
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 import static dev.dmsmlflow.gateway.support.Api.as;
 import static org.hamcrest.Matchers.equalTo;
@@ -129,6 +130,50 @@ class GatewayForwardingTest {
         as(Api.admin()).get("/api/v1/workspaces/" + ws + "/instances?status=BOGUS").then().statusCode(400).body("field", equalTo("status"));
         as(Api.admin()).get("/api/v1/workspaces/" + ws + "/instances/" + id + "/diagnose").then().statusCode(400).body("field", equalTo("source"));
         as(Api.admin()).get("/api/v1/workspaces/" + ws + "/instances/bad..id").then().statusCode(400).body("field", equalTo("id"));
+    }
+
+    @Test
+    void anInstanceOpenToEveryAddressIsFlaggedInItsView() {
+        String ws = Api.workspace();
+        String id = Api.createInstance(Api.admin(), ws, Api.unique("open")).statusCode(201).extract().path("id");
+        String path = "/api/v1/workspaces/" + ws + "/instances/" + id;
+        as(Api.admin()).get(path).then().statusCode(200).body("id", equalTo(id)).body("aclAllowsAll", equalTo(false));
+        as(Api.admin()).body(Map.of("cidr", "0.0.0.0/0", "allowAll", true)).post(path + "/acl/entries").then().statusCode(200);
+        as(Api.admin()).get(path).then().statusCode(200).body("id", equalTo(id)).body("aclAllowsAll", equalTo(true));
+        // another workspace's id is still a 404 from instance-service, network-service not asked
+        String other = Api.workspace();
+        int before = StandInServices.RECEIVED.size();
+        as(Api.admin()).get("/api/v1/workspaces/" + other + "/instances/" + id).then().statusCode(404);
+        assertEquals(List.of("/instances/" + id), StandInServices.RECEIVED.subList(before, StandInServices.RECEIVED.size())
+                .stream().map(StandInServices.Received::uri).toList());
+    }
+
+    @Test
+    void tokensAreForwardedShownOnceAndNeverKeptForAReplay() {
+        String ws = Api.workspace();
+        String id = Api.createInstance(Api.admin(), ws, Api.unique("tok")).statusCode(201).extract().path("id");
+        String base = "/api/v1/workspaces/" + ws + "/instances/" + id + "/tokens";
+        String key = UUID.randomUUID().toString();
+        String token = as(Api.admin()).header("Idempotency-Key", key).contentType("application/json")
+                .body(Map.of("name", "notebook", "scope", "read")).post(base).then().statusCode(201)
+                .body("scope", equalTo("read")).extract().path("token");
+        assertTrue(token.startsWith("mlft_"));
+        assertEquals("/networks/" + id + "/tokens", last("POST", "/networks/").uri());
+        // a replay answers the token's record, without the token (the gateway never stored it)
+        as(Api.admin()).header("Idempotency-Key", key).contentType("application/json")
+                .body(Map.of("name", "notebook", "scope", "read")).post(base).then().statusCode(201)
+                .header("Idempotent-Replayed", "true").body("id", equalTo("tok_0123456789ab")).body("token", org.hamcrest.Matchers.nullValue());
+        as(Api.admin()).get(base).then().statusCode(200);
+        as(Api.admin()).delete(base + "/tok_0123456789ab").then().statusCode(204);
+        assertEquals("/networks/" + id + "/tokens/tok_0123456789ab", last("DELETE", "/networks/").uri());
+        for (Map<String, Object> bad : List.<Map<String, Object>>of(Map.of("name", "x", "scope", "admin"), Map.of("scope", "read"),
+                Map.of("name", "a\u0000b", "scope", "read"), Map.of("name", "x", "scope", "read", "expiresInDays", 0))) {
+            as(Api.admin()).contentType("application/json").body(bad).post(base).then().statusCode(400);
+        }
+        as(Api.admin()).delete(base + "/not-a-token").then().statusCode(400);
+        String[] viewer = Api.member(ws, "viewer");
+        as(viewer[1]).get(base).then().statusCode(403);
+        as(viewer[1]).contentType("application/json").body(Map.of("name", "x", "scope", "read")).post(base).then().statusCode(403);
     }
 
     private static StandInServices.Received last(String method, String prefix) {

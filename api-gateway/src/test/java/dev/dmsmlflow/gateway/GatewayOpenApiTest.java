@@ -72,7 +72,10 @@ class GatewayOpenApiTest {
                 Map.entry("get /api/v1/workspaces/{ws}/instances/{id}/acl/entries", List.of("200", "400", "401", "404", "429", "502", "503")),
                 Map.entry("post /api/v1/workspaces/{ws}/instances/{id}/acl/entries", List.of("200", "400", "401", "403", "404", "409", "415", "429", "502", "503")),
                 Map.entry("delete /api/v1/workspaces/{ws}/instances/{id}/acl/entries", List.of("200", "400", "401", "403", "404", "409", "429", "502", "503")),
-                Map.entry("get /api/v1/workspaces/{ws}/instances/{id}/diagnose", List.of("200", "400", "401", "404", "429", "502", "503")));
+                Map.entry("get /api/v1/workspaces/{ws}/instances/{id}/diagnose", List.of("200", "400", "401", "404", "429", "502", "503")),
+                Map.entry("get /api/v1/workspaces/{ws}/instances/{id}/tokens", List.of("200", "400", "401", "403", "404", "429", "502", "503")),
+                Map.entry("post /api/v1/workspaces/{ws}/instances/{id}/tokens", List.of("201", "400", "401", "403", "404", "409", "415", "429", "502", "503")),
+                Map.entry("delete /api/v1/workspaces/{ws}/instances/{id}/tokens/{tokenId}", List.of("204", "400", "401", "403", "404", "409", "429", "502", "503")));
         Set<String> documented = new TreeSet<>();
         paths.fields().forEachRemaining(p -> p.getValue().fields().forEachRemaining(m -> {
             if (p.getKey().startsWith("/api/v1")) {
@@ -118,6 +121,10 @@ class GatewayOpenApiTest {
         assertEquals("[\"owner\",\"editor\",\"viewer\"]", member.at("/properties/role/enum").toString());
         assertTrue(member.get("required").toString().contains("role"));
         assertNotNull(doc.at("/components/schemas/Instance/properties/status/enum").get(0));
+        assertEquals("[\"network\",\"token\"]", create.at("/properties/authMode/enum").toString());
+        JsonNode token = doc.at("/components/schemas/CreateTokenRequest");
+        assertEquals("[\"read\",\"read-write\"]", token.at("/properties/scope/enum").toString());
+        assertTrue(token.get("required").toString().contains("\"name\"") && token.get("required").toString().contains("\"scope\""));
     }
 
     @Test

@@ -29,6 +29,8 @@ final class AclCommands {
         List<String> cidrs;
         @Option(names = "--description", description = "what the entry is for (e.g. \"my notebook\")")
         String description;
+        @Option(names = "--allow-all", description = "confirm an entry that admits every source (0.0.0.0/0)")
+        boolean allowAll;
 
         @Override
         public Integer call() {
@@ -47,6 +49,9 @@ final class AclCommands {
                         e.put("description", description);
                     }
                 }
+            }
+            if (allowAll) {
+                body.put("allowAll", true);
             }
             var change = s.client().post(path(s, id), body);
             if (s.printer.json()) {
@@ -121,6 +126,7 @@ final class AclCommands {
             boolean admitted = d.path("admitted").asBoolean();
             s.printer.line(source + (admitted ? " is admitted" : " is refused"));
             s.printer.table(d.path("layers"), "layer", "admitted", "reason");
+            d.path("warnings").forEach(w -> s.printer.line("warning: " + w.asText()));
             return admitted ? 0 : CliException.FAILED;
         }
     }

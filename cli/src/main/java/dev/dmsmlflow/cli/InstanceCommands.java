@@ -21,7 +21,7 @@ final class InstanceCommands {
 
     static final String[] VIEW = {"id", "name", "status", "statusReason.code", "statusReason.message", "workspaceId", "description",
             "spec", "vpcId", "vSwitchId", "secondaryVSwitchId", "securityGroupId", "artifactRoot", "vpcAddress", "trackingUri",
-            "trackingVersion", "createdAt", "updatedAt"};
+            "trackingVersion", "authMode", "aclAllowsAll", "createdAt", "updatedAt"};
     private static final Set<String> FAILED = Set.of("CREATE_FAILED", "RELEASE_FAILED");
 
     /** Waiting options shared by the slow commands. */
@@ -117,6 +117,8 @@ final class InstanceCommands {
         String path;
         @Option(names = "--spec", defaultValue = "mlflow.small", description = "mlflow.small, mlflow.medium or mlflow.large (default ${DEFAULT-VALUE})")
         String spec;
+        @Option(names = "--auth-mode", description = "network (default: the ACL and security group decide) or token (clients also need an MLflow access token: dms token create)")
+        String authMode;
 
         @Override
         public Integer call() {
@@ -128,6 +130,9 @@ final class InstanceCommands {
             }
             body.put("vpcId", vpc).put("vSwitchId", vSwitch).put("secondaryVSwitchId", secondary)
                     .put("securityGroupId", securityGroup).put("ossBucket", bucket).put("ossPath", path).put("spec", spec);
+            if (authMode != null) {
+                body.put("authMode", authMode);
+            }
             JsonNode created = s.client().post(s.ws() + "/instances", body);
             if (waitOptions.wait) {
                 s.err.println("created " + GatewayClient.text(created, "id") + "; waiting for RUNNING");
@@ -180,6 +185,8 @@ final class InstanceCommands {
         String name;
         @Option(names = "--description", description = "new description (\"\" clears it)")
         String description;
+        @Option(names = "--auth-mode", description = "network or token")
+        String authMode;
 
         @Override
         public Integer call() {
@@ -195,8 +202,11 @@ final class InstanceCommands {
                     body.put("description", description);
                 }
             }
+            if (authMode != null) {
+                body.put("authMode", authMode);
+            }
             if (body.isEmpty()) {
-                throw new CliException("nothing to change: give --name and/or --description", 2);
+                throw new CliException("nothing to change: give --name, --description and/or --auth-mode", 2);
             }
             s.printer.record(s.client().patch(path(s, id), body), VIEW);
             return 0;

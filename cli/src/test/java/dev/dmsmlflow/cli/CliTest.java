@@ -93,6 +93,17 @@ class CliTest {
             case "GET /api/v1/workspaces/ws-1/instances/00000000-0000-4000-8000-0000000000bd" ->
                     respond(x, 200, "{\"id\":\"00000000-0000-4000-8000-0000000000bd\",\"status\":\"CREATE_FAILED\",\"statusReason\":{\"code\":\"COMPUTE_FAILED\",\"message\":\"no room\"}}");
             case "POST /api/v1/workspaces/ws-1/instances/00000000-0000-4000-8000-0000000000bd/start" -> respond(x, 202, "{\"id\":\"00000000-0000-4000-8000-0000000000bd\",\"status\":\"STARTING\"}");
+            case "POST /api/v1/workspaces/ws-1/instances/00000000-0000-4000-8000-000000000001/tokens" -> {
+                tokenBodies.add(new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+                respond(x, 201, "{\"id\":\"tok_0123456789ab\",\"name\":\"job\",\"scope\":\"read\",\"status\":\"active\","
+                        + "\"token\":\"mlft_0123456789ab_s3cr3t\"}");
+            }
+            case "GET /api/v1/workspaces/ws-1/instances/00000000-0000-4000-8000-000000000001/tokens" ->
+                    respond(x, 200, "{\"items\":[{\"id\":\"tok_0123456789ab\",\"name\":\"job\",\"scope\":\"read\",\"status\":\"active\"}]}");
+            case "DELETE /api/v1/workspaces/ws-1/instances/00000000-0000-4000-8000-000000000001/tokens/tok_0123456789ab" -> {
+                x.sendResponseHeaders(204, -1);
+                x.close();
+            }
             default -> respond(x, 404, "{\"title\":\"Resource not found\",\"status\":404,\"detail\":\"no such resource\"}");
         }
     }
@@ -115,6 +126,25 @@ class CliTest {
 
     private void login() {
         new CliConfig("http://127.0.0.1:" + server.getAddress().getPort(), "dms_k1_secret", "ws-1").save(env());
+    }
+
+    private final List<String> tokenBodies = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Test
+    void tokensAreCreatedShownOnceListedWithoutTheSecretAndRevoked() {
+        login();
+        String id = "00000000-0000-4000-8000-000000000001";
+        assertEquals(0, withConfig(() -> dms("token", "create", id, "--name", "job", "--scope", "read", "--expires-in-days", "7")),
+                err.toString(StandardCharsets.UTF_8));
+        assertTrue(tokenBodies.get(0).contains("\"scope\":\"read\"") && tokenBodies.get(0).contains("\"expiresInDays\":7"), tokenBodies.toString());
+        String o = out.toString(StandardCharsets.UTF_8);
+        assertTrue(o.contains("mlft_0123456789ab_s3cr3t") && o.contains("only time"), o);
+        out.reset();
+        assertEquals(0, withConfig(() -> dms("token", "list", id)));
+        o = out.toString(StandardCharsets.UTF_8);
+        assertTrue(o.contains("tok_0123456789ab") && !o.contains("s3cr3t"), o);
+        assertEquals(0, withConfig(() -> dms("token", "revoke", id, "tok_0123456789ab")));
+        assertTrue(requests.contains("DELETE /api/v1/workspaces/ws-1/instances/" + id + "/tokens/tok_0123456789ab"), requests.toString());
     }
 
     @Test

@@ -51,6 +51,7 @@ final class SampleEvents {
                         "my-bucket",
                         "mlflow-root",
                         "2C4G",
+                        "token",
                         "user-1093",
                         Instant.parse("2025-04-01T08:15:30Z")),
                 new InstanceUpdated(
@@ -58,6 +59,7 @@ final class SampleEvents {
                         "ws-4821",
                         "my-mlflow-prod",
                         "Production experiments.",
+                        "token",
                         Instant.parse("2025-04-02T09:00:00Z")),
                 new InstanceStatusChanged(
                         "mlf-7f3a9c21",
@@ -77,7 +79,8 @@ final class SampleEvents {
                         "acl-t2m6e0wq5z",
                         "sgp-3kd9w1m0fx",
                         List.of("cn-beijing-h", "cn-beijing-k"),
-                        Instant.parse("2025-04-01T08:15:34Z")),
+                        Instant.parse("2025-04-01T08:15:34Z"),
+                        "9f2c1d7e4b8a06355e1f0c9d2a7b3e48f6c5d1a09b8e7f6a5c4d3b2a1908f7e6"),
                 new NetworkProvisionFailed(
                         "mlf-7f3a9c21",
                         "ws-4821",

@@ -56,6 +56,7 @@ class GatewayAccessIT {
         /** A member and a workspace key that the denied calls aim at (they must survive). */
         String targetMemberId;
         String targetKeyId;
+        String targetTokenId;
     }
 
     /** A member with its working, revoked and expired keys. */
@@ -163,7 +164,8 @@ class GatewayAccessIT {
                  Function<Ws, Object> body) {
         String path(Ws ws, String instanceId) {
             return template.replace("{ws}", ws.id).replace("{id}", instanceId)
-                    .replace("{member}", ws.targetMemberId).replace("{key}", ws.targetKeyId);
+                    .replace("{member}", ws.targetMemberId).replace("{key}", ws.targetKeyId)
+                    .replace("{token}", ws.targetTokenId == null ? "tok_000000000000" : ws.targetTokenId);
         }
 
         boolean mutates() {
@@ -204,6 +206,9 @@ class GatewayAccessIT {
         r.add(new Route("POST", "/workspaces/{ws}/instances/{id}/acl/entries", "editor", 200, true, w -> Map.of("cidr", "10.9.0.0/24", "description", "matrix")));
         r.add(new Route("DELETE", "/workspaces/{ws}/instances/{id}/acl/entries?cidr=10.8.0.0/24", "editor", 200, true, w -> null));
         r.add(new Route("GET", "/workspaces/{ws}/instances/{id}/diagnose?source=127.0.0.1", "viewer", 200, true, w -> null));
+        r.add(new Route("GET", "/workspaces/{ws}/instances/{id}/tokens", "editor", 200, true, w -> null));
+        r.add(new Route("POST", "/workspaces/{ws}/instances/{id}/tokens", "editor", 201, true, w -> Map.of("name", "matrix", "scope", "read")));
+        r.add(new Route("DELETE", "/workspaces/{ws}/instances/{id}/tokens/{token}", "editor", 204, true, w -> null));
         return r;
     }
 
@@ -261,6 +266,12 @@ class GatewayAccessIT {
         setUp(b, "wsb");
         awaitStatus(a, a.instanceId, "RUNNING");
         awaitStatus(b, b.instanceId, "RUNNING");
+        // a token the denied revocations aim at
+        for (Ws ws : List.of(a, b)) {
+            Api.Resp t = admin.post(api + "/workspaces/" + ws.id + "/instances/" + ws.instanceId + "/tokens", Map.of("name", "target", "scope", "read"));
+            assertEquals(201, t.status(), t.toString());
+            ws.targetTokenId = t.text("id");
+        }
         // an ACL entry the denied removals aim at
         assertEquals(200, admin.post(api + "/workspaces/" + a.id + "/instances/" + a.instanceId + "/acl/entries", Map.of("cidr", "10.8.0.0/24")).status());
         assertEquals(200, admin.post(api + "/workspaces/" + b.id + "/instances/" + b.instanceId + "/acl/entries", Map.of("cidr", "10.8.0.0/24")).status());
@@ -339,6 +350,9 @@ class GatewayAccessIT {
         expect(who + "PATCH instance", 200, call(m.key(), "PATCH", inst, Map.of("description", "by " + m.role()), ws, m));
         expect(who + "POST acl", 200, call(m.key(), "POST", inst + "/acl/entries", Map.of("cidr", "10.7.0.0/24"), ws, m));
         expect(who + "DELETE acl", 200, call(m.key(), "DELETE", inst + "/acl/entries?cidr=10.7.0.0/24", null, ws, m));
+        Api.Resp token = call(m.key(), "POST", inst + "/tokens", Map.of("name", "by-" + m.role(), "scope", "read-write"), ws, m);
+        expect(who + "POST token", 201, token);
+        expect(who + "DELETE token", 204, call(m.key(), "DELETE", inst + "/tokens/" + token.text("id"), null, ws, m));
         expect(who + "stop", 202, call(m.key(), "POST", inst + "/stop", Map.of(), ws, m));
         awaitStatus(ws, ws.instanceId, "STOPPED");
         expect(who + "start", 202, call(m.key(), "POST", inst + "/start", Map.of(), ws, m));
@@ -378,6 +392,7 @@ class GatewayAccessIT {
             keys.forEach(k -> ((com.fasterxml.jackson.databind.node.ObjectNode) k).remove("lastUsedAt")); // using a key is no change
             s.put(ws.id + " keys", keys.toString());
             s.put(ws.id + " workspace", admin.get(api + "/workspaces/" + ws.id).json().path("name").asText());
+            s.put(ws.id + " tokens", admin.get(api + "/workspaces/" + ws.id + "/instances/" + ws.instanceId + "/tokens").json().path("items").toString());
         }
         return s;
     }

@@ -176,6 +176,39 @@ class InstanceLifecycleIT {
         // ... while the same request from the covered address passes
         RawResponse covered = rawGet("127.0.0.1", uri.getHost(), uri.getPort(), "/api/2.0/mlflow/experiments/get-by-name?experiment_name=e2e-experiment");
         assertEquals(200, covered.status(), covered.toString());
+
+        // an attacker on the host finds the tracking server's port in the process table (no API answer names it) and calls
+        // it directly, bypassing the ACL: refused, with or without a made-up secret; only the load balancer is served
+        int backendPort = trackingServerPort(instanceId);
+        for (String view : List.of(EDITOR.get(stack.networkUrl + "/networks/" + instanceId).body(),
+                EDITOR.get(stack.instanceUrl + "/instances/" + instanceId).body())) {
+            assertFalse(view.contains(String.valueOf(backendPort)), "the backend port is published: " + view);
+        }
+        for (Map<String, String> headers : List.of(Map.<String, String>of(), Map.of("X-Dms-Backend-Auth", "guess"))) {
+            RawResponse direct = rawRequest("127.0.0.1", "127.0.0.1", backendPort,
+                    "/api/2.0/mlflow/experiments/get-by-name?experiment_name=e2e-experiment", headers);
+            assertEquals(403, direct.status(), direct.toString());
+            assertEquals("PERMISSION_DENIED", Api.parse(direct.body()).path("error_code").asText(), direct.toString());
+            assertFalse(direct.body().contains("e2e-experiment"), direct.toString());
+        }
+        // it listens on loopback only
+        assertThrows(java.io.IOException.class, () -> {
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.connect(new java.net.InetSocketAddress("127.0.0.2", backendPort), 2000);
+            }
+        });
+    }
+
+    /** The port on a tracking server's command line, as {@code ps} shows it. */
+    private static int trackingServerPort(String id) {
+        long pid = trackingServerPid(id);
+        String[] args = ProcessHandle.of(pid).orElseThrow().info().arguments().orElseThrow();
+        for (String arg : args) {
+            if (arg.startsWith("-Dquarkus.http.port=")) {
+                return Integer.parseInt(arg.substring("-Dquarkus.http.port=".length()));
+            }
+        }
+        throw new AssertionError("no port on the command line of " + pid + ": " + List.of(args));
     }
 
     @Test
@@ -231,6 +264,53 @@ class InstanceLifecycleIT {
 
     @Test
     @Order(4)
+    void anotherWorkspaceCannotRootAnInstanceInThisBucketNoRootNestsAndTheServerKeepsToItsRoot() throws Exception {
+        ensureRunningWithAcl();
+        // the reported attack: an instance of another workspace rooted in this workspace's bucket (to read its models and
+        // replace a pickle) is refused with the field, whatever the path, and nothing is created for it
+        Api.Client other = Api.as("mem_evil", "ws-e2e-evil", "owner");
+        for (String path : List.of("team/experiments", "somewhere/else")) {
+            Map<String, Object> foreign = body("evil-" + UUID.randomUUID().toString().substring(0, 6));
+            foreign.put("workspaceId", "ws-e2e-evil");
+            foreign.put("ossPath", path);
+            Api.Resp r = other.post(stack.instanceUrl + "/instances", foreign);
+            assertEquals(409, r.status(), path + " -> " + r);
+            assertTrue(r.contentType().startsWith("application/problem+json"), r.toString());
+            assertEquals("ossBucket", r.text("field"), r.toString());
+            assertEquals("OSS_BUCKET_CLAIMED", r.text("code"), r.toString());
+            assertFalse(r.body().contains(WORKSPACE), "the claim's owner is not told: " + r);
+        }
+        assertEquals(0, other.get(stack.instanceUrl + "/instances").json().path("items").size());
+        // in its own workspace, a root may not equal, contain or sit inside a live instance's root
+        int before = allInstances().size();
+        for (String path : List.of("team/experiments", "team", "team/experiments/nested")) {
+            Map<String, Object> b = body("nested-" + UUID.randomUUID().toString().substring(0, 6));
+            b.put("ossPath", path);
+            Api.Resp r = EDITOR.post(stack.instanceUrl + "/instances", b);
+            assertEquals(409, r.status(), path + " -> " + r);
+            assertEquals("ossPath", r.text("field"), r.toString());
+            assertEquals("OSS_PATH_OVERLAPS", r.text("code"), r.toString());
+        }
+        assertEquals(before, allInstances().size(), "nothing created: " + allInstances());
+
+        // the instance's own tracking server, through its load balancer, takes no artifact location outside its root
+        String name = "outside-" + UUID.randomUUID().toString().substring(0, 6);
+        for (String location : List.of("file:///tmp/" + name, "/tmp/" + name, "mlflow-artifacts:/../" + name,
+                "mlflow-artifacts:/%2e%2e/" + name, "oss://another-bucket/" + name, "s3://bucket/" + name)) {
+            Api.Resp r = Api.post(trackingUri + "/api/2.0/mlflow/experiments/create",
+                    Map.of("name", name, "artifact_location", location));
+            assertEquals(400, r.status(), location + " -> " + r);
+            assertEquals("INVALID_PARAMETER_VALUE", r.text("error_code"), location + " -> " + r);
+        }
+        Api.Resp absent = Api.get(trackingUri + "/api/2.0/mlflow/experiments/get-by-name?experiment_name=" + name);
+        assertEquals(404, absent.status(), absent.toString());
+        Api.Resp inside = Api.post(trackingUri + "/api/2.0/mlflow/experiments/create",
+                Map.of("name", name, "artifact_location", "mlflow-artifacts:/" + name));
+        assertEquals(200, inside.status(), inside.toString());
+    }
+
+    @Test
+    @Order(5)
     void redeployKeepsEveryExperimentAndRunAndEditChangesOnlyNameAndDescription() throws Exception {
         ensureRunningWithAcl();
         MlflowClient client = new MlflowClient(trackingUri);
@@ -301,7 +381,7 @@ class InstanceLifecycleIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void releaseDropsTheDatabaseStopsTheServerAndClosesTheAddress() {
         ensureRunningWithAcl();
         String id = instanceId;
@@ -326,7 +406,7 @@ class InstanceLifecycleIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void instanceServiceKilledMidDeployFinishesTheSagaWithOneServerAndOneLoadBalancer() throws Exception {
         Api.Resp created = EDITOR.post(stack.instanceUrl + "/instances", body("e2e-crash-" + UUID.randomUUID().toString().substring(0, 4)));
         assertEquals(201, created.status(), created.toString());
@@ -442,13 +522,19 @@ class InstanceLifecycleIT {
 
     /** HTTP/1.1 GET over a socket bound to {@code source}, so the proxy sees that source address. */
     static RawResponse rawGet(String source, String host, int port, String path) throws IOException {
+        return rawRequest(source, host, port, path, Map.of());
+    }
+
+    static RawResponse rawRequest(String source, String host, int port, String path, Map<String, String> headers) throws IOException {
         try (Socket s = new Socket()) {
             s.bind(new InetSocketAddress(source, 0));
             s.connect(new InetSocketAddress(host, port), 5000);
             s.setSoTimeout(10_000);
             OutputStream out = s.getOutputStream();
+            StringBuilder extra = new StringBuilder();
+            headers.forEach((k, v) -> extra.append(k).append(": ").append(v).append("\r\n"));
             out.write(("GET " + path + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\nAccept: application/json\r\n"
-                    + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    + extra + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
             InputStream in = s.getInputStream();
             ByteArrayOutputStream buf = new ByteArrayOutputStream();

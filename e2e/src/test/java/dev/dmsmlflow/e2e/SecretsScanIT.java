@@ -45,7 +45,7 @@ class SecretsScanIT {
     static final Api.Client EDITOR = Api.as("mem_scan", WORKSPACE, "editor");
     /** What a tracking server's environment may hold: the basics a JVM needs and its own database login. */
     static final Set<String> TRACKING_ENVIRONMENT = Set.of("PATH", "JAVA_HOME", "LANG", "LC_ALL", "TZ", "TMPDIR",
-            "DMS_TRACKING_DB_URL", "DMS_TRACKING_DB_USER", "DMS_TRACKING_DB_PASSWORD");
+            "DMS_TRACKING_DB_URL", "DMS_TRACKING_DB_USER", "DMS_TRACKING_DB_PASSWORD", "DMS_BACKEND_AUTH_DIGEST");
 
     Stack stack;
 
@@ -59,6 +59,28 @@ class SecretsScanIT {
         if (stack != null) {
             stack.close();
         }
+    }
+
+    /** The instance's backend secret, opened from network-service's database with its master key (AES-256-GCM). */
+    private String backendSecret(String instanceId) throws Exception {
+        String sealed;
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(stack.pg.jdbcUrl("network_service"), stack.pg.username(),
+                stack.pg.password()); java.sql.PreparedStatement ps = c.prepareStatement("SELECT sealed FROM backend_secret WHERE instance_id = ?")) {
+            ps.setString(1, instanceId);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                assertTrue(rs.next(), "a backend secret for " + instanceId);
+                sealed = rs.getString(1);
+            }
+        }
+        byte[] key = java.util.Base64.getUrlDecoder().decode(Files.readString(stack.dir.resolve("secrets").resolve("network-master-key")).trim());
+        byte[] all = java.util.Base64.getUrlDecoder().decode(sealed.split("\\.")[2]);
+        javax.crypto.Cipher cipher = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
+        cipher.init(javax.crypto.Cipher.DECRYPT_MODE, new javax.crypto.spec.SecretKeySpec(key, "AES"),
+                new javax.crypto.spec.GCMParameterSpec(128, all, 0, 12));
+        cipher.updateAAD(("dms-sealed-secret:backend-secret:" + instanceId).getBytes(StandardCharsets.UTF_8));
+        String secret = new String(cipher.doFinal(all, 12, all.length - 12), StandardCharsets.UTF_8);
+        assertEquals(32, java.util.Base64.getUrlDecoder().decode(secret).length, "a random 256-bit secret");
+        return secret;
     }
 
     @Test
@@ -75,6 +97,12 @@ class SecretsScanIT {
         Api.await(() -> Api.get(trackingUri + "/health").status() == 200, Duration.ofSeconds(10), "the ACL entry", () -> Api.get(trackingUri + "/health"));
         Api.Resp experiment = Api.post(trackingUri + "/api/2.0/mlflow/experiments/create", Map.of("name", "scan-experiment"));
         assertEquals(200, experiment.status(), experiment.toString());
+        // an MLflow access token (shown once: its creation answer is the one place it may appear) and the load balancer's
+        // backend secret (it never leaves network-service except toward the tracking server, on loopback)
+        Api.Resp token = EDITOR.post(stack.networkUrl + "/networks/" + id + "/tokens", Map.of("name", "scan", "scope", "read"));
+        assertEquals(201, token.status(), token.toString());
+        String mlflowToken = token.text("token");
+        String backendSecret = backendSecret(id);
         EDITOR.get(stack.instanceUrl + "/instances");
         EDITOR.get(stack.networkUrl + "/networks/" + id);
         EDITOR.get(stack.instanceUrl + "/instances/" + id + "/vpc-address");
@@ -95,6 +123,8 @@ class SecretsScanIT {
         // a slice of the private part (the start of a PKCS#8 key is a fixed header and the public modulus)
         secrets.put("gateway signing key", signingKey.substring(signingKey.length() - 400, signingKey.length() - 336));
         secrets.put("tracking database password of " + id, trackingPassword);
+        secrets.put("MLflow access token", mlflowToken);
+        secrets.put("backend secret of " + id, backendSecret);
         List<String> tokens = Api.tokensMinted();
         for (int k = 0; k < tokens.size(); k++) {
             // a token's signature is its secret part
@@ -116,7 +146,9 @@ class SecretsScanIT {
         sources.put("broker log", Files.readString(stack.kafka.logFile(), StandardCharsets.ISO_8859_1));
         List<String> answers = Api.responsesSeen();
         for (int k = 0; k < answers.size(); k++) {
-            sources.put("API answer " + k, answers.get(k));
+            if (!answers.get(k).endsWith("\n" + token.body())) { // the token's creation shows it, once, by design
+                sources.put("API answer " + k, answers.get(k));
+            }
         }
         List<String> events = events();
         assertTrue(events.size() >= 8, "the run's events were read: " + events.size());

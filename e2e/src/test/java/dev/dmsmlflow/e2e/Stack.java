@@ -157,7 +157,8 @@ public final class Stack implements AutoCloseable {
                 "DMS_DB_PASSWORD", dbPasswords.get(TopicAccess.NETWORK_SERVICE),
                 "DMS_KAFKA_BOOTSTRAP", kafka.bootstrapServers(),
                 "DMS_KAFKA_USER", TopicAccess.NETWORK_SERVICE,
-                "DMS_KAFKA_PASSWORD", kafka.password(TopicAccess.NETWORK_SERVICE)), List.of());
+                "DMS_KAFKA_PASSWORD", kafka.password(TopicAccess.NETWORK_SERVICE),
+                "DMS_NETWORK_MASTER_KEY_FILE", dir.resolve("secrets").resolve("network-master-key").toString()), List.of());
         Map<String, String> instanceEnv = new java.util.HashMap<>(Map.of(
                     "DMS_HTTP_PORT", String.valueOf(instancePort),
                     "DMS_DB_URL", pg.jdbcUrl("instance_service"),
@@ -295,6 +296,14 @@ public final class Stack implements AutoCloseable {
         if (Files.isRegularFile(masterKey)) {
             try {
                 all.put("instance-service master key", Files.readString(masterKey).trim());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        Path networkKey = dir.resolve("secrets").resolve("network-master-key");
+        if (Files.isRegularFile(networkKey)) {
+            try {
+                all.put("network-service master key", Files.readString(networkKey).trim());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -60,17 +60,24 @@ class InstanceApiTest {
         bus.close();
     }
 
+    /** A bucket name only this workspace uses in the tests. */
+    static String bucketOf(String workspace) {
+        return "ml-" + Integer.toHexString(workspace.hashCode() & 0x7fffffff) + "-" + workspace.length();
+    }
+
     static Map<String, Object> validBody(String workspace) {
         Map<String, Object> b = new HashMap<>();
         b.put("workspaceId", workspace);
-        b.put("name", "mlflow-" + UUID.randomUUID().toString().substring(0, 8));
+        String name = "mlflow-" + UUID.randomUUID().toString().substring(0, 8);
+        b.put("name", name);
         b.put("description", "team tracking");
         b.put("vpcId", "vpc-local");
         b.put("vSwitchId", "vsw-a");
         b.put("secondaryVSwitchId", "vsw-b");
         b.put("securityGroupId", "sg-basic");
-        b.put("ossBucket", "ml-artifacts");
-        b.put("ossPath", "team/experiments");
+        // a bucket of the workspace's own (the first workspace to use a bucket claims it) and a root of the instance's own
+        b.put("ossBucket", bucketOf(workspace));
+        b.put("ossPath", "team/" + name);
         b.put("spec", "mlflow.small");
         return b;
     }
@@ -154,13 +161,85 @@ class InstanceApiTest {
     }
 
     @Test
+    void aBucketBelongsToTheFirstWorkspaceAndRootsNeverNestAndARefusalCreatesNothing() {
+        String ws = workspace();
+        String other = workspace();
+        String bucket = bucketOf(ws);
+        Map<String, Object> first = validBody(ws);
+        first.put("ossPath", "models/a");
+        as(ws).contentType(ContentType.JSON).body(first).post("/instances").then().statusCode(201);
+
+        int before = NetworkServiceStandIn.CALLS.get();
+        // another workspace, same bucket, any path: the bucket is not theirs
+        Map<String, Object> foreign = validBody(other);
+        foreign.put("ossBucket", bucket);
+        foreign.put("ossPath", "somewhere/else");
+        as(other).contentType(ContentType.JSON).body(foreign).post("/instances").then().statusCode(409)
+                .contentType("application/problem+json").body("field", equalTo("ossBucket")).body("code", equalTo("OSS_BUCKET_CLAIMED"))
+                .body("detail", not(org.hamcrest.Matchers.containsString(ws)));
+        foreign.put("ossPath", "models/a");
+        as(other).contentType(ContentType.JSON).body(foreign).post("/instances").then().statusCode(409).body("field", equalTo("ossBucket"));
+        as(other).get("/instances").then().statusCode(200).body("items.size()", equalTo(0));
+
+        // the same workspace: an equal, an enclosing or an enclosed root is refused; a sibling is fine
+        for (String path : List.of("models/a", "models/a/", "models", "models/a/x", "models/a/x/y")) {
+            Map<String, Object> b = validBody(ws);
+            b.put("ossPath", path);
+            as(ws).contentType(ContentType.JSON).body(b).post("/instances").then().statusCode(409)
+                    .body("field", equalTo("ossPath")).body("code", equalTo("OSS_PATH_OVERLAPS"));
+        }
+        as(ws).get("/instances").then().statusCode(200).body("items.size()", equalTo(1));
+        Map<String, Object> sibling = validBody(ws);
+        sibling.put("ossPath", "models/ab");
+        as(ws).contentType(ContentType.JSON).body(sibling).post("/instances").then().statusCode(201);
+        assertTrue(NetworkServiceStandIn.CALLS.get() >= before);
+
+        // bad text in the path or description never gets that far
+        // (as JSON text: an unpaired surrogate is what a \\u escape can say, and what no JSON library writes)
+        for (String[] c : new String[][]{{"ossPath", "models/%2e%2e/x"}, {"ossPath", "a\\u0000b"}, {"ossPath", "x\\ud800"},
+                {"description", "half \\ud800 pair"}, {"description", "nul\\u0000"}}) {
+            Map<String, Object> b = validBody(ws);
+            b.put(c[0], "PLACEHOLDER");
+            String json;
+            try {
+                json = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(b).replace("PLACEHOLDER", c[1]);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+            as(ws).contentType(ContentType.JSON).body(json).post("/instances").then().statusCode(400).body("field", equalTo(c[0]));
+        }
+    }
+
+    @Test
+    void theAuthenticationModeIsChosenAtCreateAndEditedAndTravelsInTheEvents() {
+        String ws = workspace();
+        Map<String, Object> body = validBody(ws);
+        body.put("authMode", "token");
+        String id = as(ws).contentType(ContentType.JSON).body(body).post("/instances").then().statusCode(201)
+                .body("authMode", equalTo("token")).extract().path("id");
+        Bus.Received requested = bus.await("InstanceRequested", Bus.forInstance(id), Duration.ofSeconds(60));
+        assertEquals("token", requested.payload().get("authMode").asText());
+        as(ws).contentType(ContentType.JSON).body(Map.of("authMode", "network")).patch("/instances/" + id).then().statusCode(200)
+                .body("authMode", equalTo("network"));
+        Bus.Received updated = bus.await("InstanceUpdated", Bus.forInstance(id), Duration.ofSeconds(60));
+        assertEquals("network", updated.payload().get("authMode").asText());
+        as(ws).contentType(ContentType.JSON).body(Map.of("authMode", "password")).patch("/instances/" + id).then().statusCode(400)
+                .body("field", equalTo("authMode"));
+        Map<String, Object> bad = validBody(ws);
+        bad.put("authMode", "open");
+        as(ws).contentType(ContentType.JSON).body(bad).post("/instances").then().statusCode(400).body("field", equalTo("authMode"));
+        Map<String, Object> plain = validBody(ws);
+        as(ws).contentType(ContentType.JSON).body(plain).post("/instances").then().statusCode(201).body("authMode", equalTo("network"));
+    }
+
+    @Test
     void createPublishesInstanceRequestedAndIsCreating() {
         String ws = workspace();
         Map<String, Object> body = validBody(ws);
         String token = ServiceTokens.token("mem_creator", ws, "editor");
         String id = ServiceTokens.bearer(token).contentType(ContentType.JSON).body(body).post("/instances").then()
                 .statusCode(201).header("Location", notNullValue())
-                .body("status", equalTo("CREATING")).body("artifactRoot", equalTo("oss://ml-artifacts/team/experiments"))
+                .body("status", equalTo("CREATING")).body("artifactRoot", equalTo("oss://" + bucketOf(ws) + "/" + body.get("ossPath")))
                 .extract().path("id");
         as(ws).get("/instances/" + id).then().statusCode(200)
                 .body("name", equalTo(body.get("name"))).body("spec", equalTo("mlflow.small"))
@@ -205,6 +284,7 @@ class InstanceApiTest {
         body.put("description", "another body");
         as(ws).contentType(ContentType.JSON).header("Idempotency-Key", key).body(body).post("/instances").then()
                 .statusCode(409).contentType("application/problem+json").body("field", equalTo("Idempotency-Key"));
+        body.put("ossPath", body.get("ossPath") + "-2"); // its own root: two instances never share one
         String other = as(ws).contentType(ContentType.JSON).header("Idempotency-Key", UUID.randomUUID().toString()).body(body)
                 .post("/instances").then().statusCode(201).extract().path("id");
         assertNotEquals(first, other);
@@ -223,7 +303,7 @@ class InstanceApiTest {
         as(ws).contentType(ContentType.JSON).body(Map.of("name", "renamed", "description", "new words"))
                 .patch("/instances/" + id).then().statusCode(200)
                 .body("name", equalTo("renamed")).body("description", equalTo("new words"))
-                .body("ossPath", equalTo("team/experiments")).body("spec", equalTo("mlflow.small"));
+                .body("ossPath", equalTo(body.get("ossPath"))).body("spec", equalTo("mlflow.small"));
         as(ws).contentType(ContentType.JSON).body(Map.of("spec", "mlflow.large")).patch("/instances/" + id).then()
                 .statusCode(400).body("field", equalTo("spec"));
         as(ws).contentType(ContentType.JSON).body(Map.of("name", "9bad")).patch("/instances/" + id).then()

@@ -98,14 +98,33 @@ class InstanceSagaIT {
                 List.of("zone-a", "zone-b"), Instant.now());
     }
 
+    /** The secret a load balancer would add; its digest travels in NetworkProvisioned. */
+    static final String BACKEND_SECRET = "a-load-balancers-backend-secret-for-the-saga-test";
+
+    static String sha256(String s) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A call to the tracking server as its load balancer makes it. */
+    static io.restassured.specification.RequestSpecification viaLoadBalancer() {
+        return given().header("X-Dms-Backend-Auth", BACKEND_SECRET);
+    }
+
     @Test
-    void createRedeployStopStartAndReleaseDriveTheTrackingServerAndItsDatabase() {
+    void createRedeployStopStartAndReleaseDriveTheTrackingServerAndItsDatabase() throws Exception {
         String ws = InstanceApiTest.workspace();
         String id = create(InstanceApiTest.validBody(ws));
         bus.await("InstanceRequested", Bus.forInstance(id), EVENT);
 
         // network-service answers; the same event delivered twice, and a second copy under a new id, change nothing
-        NetworkProvisioned provisioned = networkProvisioned(id, ws);
+        NetworkProvisioned base = networkProvisioned(id, ws);
+        NetworkProvisioned provisioned = new NetworkProvisioned(id, ws, base.vpcAddress(), base.vpcPort(), base.loadBalancerId(),
+                base.listenerId(), base.aclId(), base.serverGroupId(), base.zoneIds(), base.provisionedAt(), sha256(BACKEND_SECRET));
         String eventId = bus.publish(provisioned);
         bus.publish(provisioned, eventId);
         bus.publish(provisioned);
@@ -117,6 +136,15 @@ class InstanceSagaIT {
         assertTrue(Probes.databaseExists(database), "the instance has its own tracking database");
         given().get("http://" + host + ":" + port + "/health").then().statusCode(200);
         assertTrue(compute.isRunning(id));
+        // only the load balancer reaches it: a direct call without (or with another) secret is refused
+        given().get("http://" + host + ":" + port + "/api/2.0/mlflow/experiments/search?max_results=1").then().statusCode(403)
+                .body("error_code", equalTo("PERMISSION_DENIED"));
+        given().header("X-Dms-Backend-Auth", "guess").get("http://" + host + ":" + port + "/api/2.0/mlflow/experiments/search?max_results=1")
+                .then().statusCode(403);
+        assertEquals(sha256(BACKEND_SECRET), Probes.environment(pid(id)).get("DMS_BACKEND_AUTH_DIGEST"),
+                "the server is told the digest, never the secret");
+        assertTrue(Probes.environment(pid(id)).values().stream().noneMatch(v -> v.contains(BACKEND_SECRET)));
+        assertEquals("127.0.0.1", host, "the tracking server listens on loopback");
 
         bus.publish(new BackendRegistered(id, ws, provisioned.loadBalancerId(), "sgp-1", new Backend(host, port), Instant.now()));
         awaitStatus(ws, id, "RUNNING", EVENT);
@@ -129,15 +157,16 @@ class InstanceSagaIT {
         // data written before a redeploy is there after it
         String tracking = "http://" + host + ":" + port + "/api/2.0/mlflow";
         String experimentName = "exp-" + UUID.randomUUID();
-        String experimentId = given().contentType(ContentType.JSON).body(Map.of("name", experimentName))
+        String experimentId = viaLoadBalancer().contentType(ContentType.JSON).body(Map.of("name", experimentName))
                 .post(tracking + "/experiments/create").then().statusCode(200).extract().path("experiment_id");
 
         InstanceApiTest.as(ws).contentType(ContentType.JSON).body(Map.of("version", "next")).post("/instances/" + id + "/redeploy").then()
                 .statusCode(202).body("status", equalTo("REDEPLOYING")).body("trackingVersion", equalTo("next"));
         Eventually.until(() -> bus.all("InstanceDeployed", Bus.forInstance(id)).size() == 2, DEPLOY, "the redeployed server");
         awaitStatus(ws, id, "RUNNING", EVENT);
-        given().queryParam("experiment_id", experimentId).get(tracking + "/experiments/get").then()
+        viaLoadBalancer().queryParam("experiment_id", experimentId).get(tracking + "/experiments/get").then()
                 .statusCode(200).body("experiment.name", equalTo(experimentName));
+        given().queryParam("experiment_id", experimentId).get(tracking + "/experiments/get").then().statusCode(403);
 
         // stop ends the usage window and the process; start brings the same data back
         InstanceApiTest.as(ws).contentType(ContentType.JSON).post("/instances/" + id + "/stop").then().statusCode(202);
@@ -155,7 +184,8 @@ class InstanceSagaIT {
 
         InstanceApiTest.as(ws).contentType(ContentType.JSON).post("/instances/" + id + "/start").then().statusCode(202);
         awaitStatus(ws, id, "RUNNING", DEPLOY);
-        given().queryParam("experiment_id", experimentId).get(tracking + "/experiments/get").then()
+        given().queryParam("experiment_id", experimentId).get(tracking + "/experiments/get").then().statusCode(403);
+        viaLoadBalancer().queryParam("experiment_id", experimentId).get(tracking + "/experiments/get").then()
                 .statusCode(200).body("experiment.name", equalTo(experimentName));
 
         // release: compute and database go, then the network; RELEASED only after NetworkReleased
@@ -312,14 +342,31 @@ class InstanceSagaIT {
         // as before the upgrade: no sealed credential, the role's password the HMAC of the public default secret, and the
         // server logged in with it
         String derived = hmac("dms-local-tracking-db-secret", db);
-        try (var c = pg.connect("postgres")) {
-            dev.dmsmlflow.infra.LocalPostgres.setPassword(c, db, derived);
-        }
-        deleteCredential(db);
         Instance i = repository.find(id).orElseThrow();
-        compute.stop(id);
-        compute.start(new ComputeRequest(id, i.spec, 1, 2, databases.jdbcUrl(db), db, derived, i.ossBucket, i.ossPath, port, null));
-        long legacyPid = pid(id);
+        // the running-server watcher (1 s in tests) may see the server gone between our stop and start and restart it,
+        // giving the role a new password first: then the legacy state is set up again, until it holds
+        long legacyPid = -1;
+        for (int attempt = 1; legacyPid < 0; attempt++) {
+            try (var c = pg.connect("postgres")) {
+                dev.dmsmlflow.infra.LocalPostgres.setPassword(c, db, derived);
+            }
+            deleteCredential(db);
+            compute.stop(id);
+            try {
+                compute.start(new ComputeRequest(id, i.spec, 1, 2, databases.jdbcUrl(db), db, derived, i.ossBucket, i.ossPath, port, null));
+                long started = pid(id);
+                if (derived.equals(Probes.environment(started).get("DMS_TRACKING_DB_PASSWORD")) && databases.needsNewPassword(db)) {
+                    try (var c = pg.connect(db, db, derived)) {
+                        legacyPid = started;
+                    }
+                }
+            } catch (dev.dmsmlflow.compute.ComputeException | java.sql.SQLException e) {
+                if (attempt >= 5) {
+                    throw e;
+                }
+            }
+            assertTrue(legacyPid > 0 || attempt < 5, "the legacy state (derived password, no sealed credential) did not hold");
+        }
         assertEquals(derived, Probes.environment(legacyPid).get("DMS_TRACKING_DB_PASSWORD"));
 
         worker.reconcile(); // what the service does at startup

@@ -37,6 +37,13 @@ public interface NetworkConfig {
         /** Security groups by id. */
         Map<String, SecurityGroupConf> securityGroups();
 
+        /**
+         * The largest request body the proxy forwards (bytes), the tracking server's own limit (1 GiB): a larger one is
+         * answered 413 with the limit at once, instead of a broken upload.
+         */
+        @WithDefault("1073741824")
+        long maxBodySize();
+
         /** How long the proxy waits for a backend to accept a connection. */
         @WithDefault("5s")
         Duration connectTimeout();

@@ -14,7 +14,8 @@ import java.util.List;
 public record AclEntriesRequest(
         @Pattern(regexp = Patterns.CIDR) @Schema(description = "An IPv4/IPv6 address or CIDR block to admit.", examples = "10.0.1.0/24") String cidr,
         @Size(max = 256) @Pattern(regexp = Patterns.TEXT) String description,
-        @Size(min = 1, max = 1000) List<@NotNull @Valid Entry> entries) {
+        @Size(min = 1, max = 1000) List<@NotNull @Valid Entry> entries,
+        @Schema(description = "Must be true to add an entry that admits every source (0.0.0.0/0).") Boolean allowAll) {
 
     /** One entry of a batch. */
     @JsonInclude(JsonInclude.Include.NON_NULL)

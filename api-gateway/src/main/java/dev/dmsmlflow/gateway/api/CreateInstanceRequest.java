@@ -20,5 +20,8 @@ public record CreateInstanceRequest(
         @NotNull @Size(min = 1, max = 1024) @Pattern(regexp = Patterns.OSS_PATH)
         @Schema(description = "Path in the bucket: the artifact root is oss://<ossBucket>/<ossPath>.") String ossPath,
         @NotNull @Pattern(regexp = "^mlflow\\.(small|medium|large)$")
-        @Schema(enumeration = {"mlflow.small", "mlflow.medium", "mlflow.large"}) String spec) {
+        @Schema(enumeration = {"mlflow.small", "mlflow.medium", "mlflow.large"}) String spec,
+        @Pattern(regexp = "^(network|token)$")
+        @Schema(enumeration = {"network", "token"}, description = "network (default): the ACL and security group decide; token: clients"
+                + " also need one of the instance's MLflow access tokens.") String authMode) {
 }

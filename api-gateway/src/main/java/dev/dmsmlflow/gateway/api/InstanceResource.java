@@ -106,7 +106,31 @@ public class InstanceResource {
             schema = @Schema(implementation = ServiceDocs.Instance.class)))
     public Uni<Response> get(@PathParam("ws") @Parameter(schema = @Schema(type = SchemaType.STRING, pattern = Ids.WORKSPACE_PATTERN)) String ws,
                              @PathParam("id") @Pattern(regexp = Patterns.RESOURCE_ID) String id) {
-        return forwarder.forward(call, Service.INSTANCE, HttpMethod.GET, "/instances/" + id, null, null);
+        return forwarder.forward(call, Service.INSTANCE, HttpMethod.GET, "/instances/" + id, null, null)
+                .flatMap(r -> r.getStatus() == 200 ? withAclFlag(id, r) : Uni.createFrom().item(r));
+    }
+
+    /**
+     * The instance with {@code aclAllowsAll} from its network (true while an ACL entry admits every address): a wide-open
+     * load balancer shows where users look. The instance is shown unchanged when network-service has no answer.
+     */
+    private Uni<Response> withAclFlag(String id, Response instance) {
+        return forwarder.forward(call, Service.NETWORK, HttpMethod.GET, "/networks/" + id, null, null).map(network -> {
+            if (network.getStatus() != 200) {
+                return instance;
+            }
+            try {
+                JsonNode n = forwarder.mapper().readTree((byte[]) network.getEntity());
+                JsonNode view = forwarder.mapper().readTree((byte[]) instance.getEntity());
+                if (!view.isObject() || !n.hasNonNull("aclAllowsAll")) {
+                    return instance;
+                }
+                ((com.fasterxml.jackson.databind.node.ObjectNode) view).put("aclAllowsAll", n.get("aclAllowsAll").asBoolean());
+                return Response.ok(forwarder.mapper().writeValueAsBytes(view), MediaType.APPLICATION_JSON).build();
+            } catch (IOException | RuntimeException e) {
+                return instance;
+            }
+        }).onFailure().recoverWithItem(instance);
     }
 
     @PATCH
@@ -271,6 +295,65 @@ public class InstanceResource {
                                   @Parameter(required = true, description = "The client's IP address.") String source) {
         return forwarder.forward(call, Service.NETWORK, HttpMethod.GET,
                 Forwarder.withQuery("/networks/" + id + "/diagnose", Forwarder.param("source", source)), null, null);
+    }
+
+    @GET
+    @Path("/{id}/tokens")
+    @InWorkspace(Role.EDITOR)
+    @Operation(operationId = "listTokens", summary = "The instance's MLflow access tokens (never the tokens themselves)")
+    @APIResponse(responseCode = "200", description = "The tokens, revoked and expired ones included", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = ServiceDocs.TokenList.class)))
+    public Uni<Response> tokens(@PathParam("ws") @Parameter(schema = @Schema(type = SchemaType.STRING, pattern = Ids.WORKSPACE_PATTERN)) String ws,
+                                @PathParam("id") @Pattern(regexp = Patterns.RESOURCE_ID) String id) {
+        return forwarder.forward(call, Service.NETWORK, HttpMethod.GET, "/networks/" + id + "/tokens", null, null);
+    }
+
+    @POST
+    @Path("/{id}/tokens")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @InWorkspace(Role.EDITOR)
+    @Audited(action = "token.create", resource = "instance", idParam = "id")
+    @Operation(operationId = "createToken", summary = "A new MLflow access token for the instance, shown once")
+    @APIResponse(responseCode = "201", description = "The token: 'token' is its only appearance (a replay leaves it out)",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ServiceDocs.Token.class)))
+    public Uni<Response> createToken(@PathParam("ws") @Parameter(schema = @Schema(type = SchemaType.STRING, pattern = Ids.WORKSPACE_PATTERN)) String ws,
+                                     @PathParam("id") @Pattern(regexp = Patterns.RESOURCE_ID) String id,
+                                     @HeaderParam(IdempotentCalls.HEADER) @Parameter(description = IdempotentCalls.DESCRIPTION, schema = @Schema(type = SchemaType.STRING, pattern = Idempotency.KEY_PATTERN)) String idempotencyKey,
+                                     @NotNull @Valid CreateTokenRequest body, @Context UriInfo uri) {
+        CallContext ctx = call.self();
+        return idempotent.runAsync(ctx.caller(), idempotencyKey, uri.getPath(), body,
+                () -> forwarder.send(ctx, Service.NETWORK, HttpMethod.POST, "/networks/" + id + "/tokens", body, null, r -> {
+                    try {
+                        JsonNode token = forwarder.mapper().readTree((byte[]) r.getEntity());
+                        return Response.status(r.getStatus()).entity(new NewToken(token)).type(MediaType.APPLICATION_JSON).build();
+                    } catch (IOException e) {
+                        throw new IllegalStateException("network-service answered an unreadable token for " + id, e);
+                    }
+                }));
+    }
+
+    @DELETE
+    @Path("/{id}/tokens/{tokenId}")
+    @InWorkspace(Role.EDITOR)
+    @Audited(action = "token.revoke", resource = "instance", idParam = "id")
+    @Operation(operationId = "revokeToken", summary = "Revoke an MLflow access token: refused at once")
+    @APIResponse(responseCode = "204", description = "Revoked")
+    public Uni<Response> revokeToken(@PathParam("ws") @Parameter(schema = @Schema(type = SchemaType.STRING, pattern = Ids.WORKSPACE_PATTERN)) String ws,
+                                     @PathParam("id") @Pattern(regexp = Patterns.RESOURCE_ID) String id,
+                                     @PathParam("tokenId") @Pattern(regexp = "^tok_[0-9a-f]{12}$") String tokenId) {
+        return forwarder.forward(call, Service.NETWORK, HttpMethod.DELETE, "/networks/" + id + "/tokens/" + tokenId, null, null);
+    }
+
+    /** A created token as answered; an idempotent replay answers it without the token. */
+    record NewToken(@com.fasterxml.jackson.annotation.JsonValue JsonNode json) implements Replayable {
+        @Override
+        public Object forReplay() {
+            JsonNode copy = json.deepCopy();
+            if (copy instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
+                o.remove("token");
+            }
+            return copy;
+        }
     }
 
     private Uni<Response> lifecycle(String id, String action, Object body, String idempotencyKey, UriInfo uri) {

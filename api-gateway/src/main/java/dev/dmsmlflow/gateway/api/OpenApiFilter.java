@@ -62,7 +62,7 @@ public class OpenApiFilter implements OASFilter {
         }
         add(responses, "401", "No, malformed, unknown, revoked or expired API key").addHeader("WWW-Authenticate",
                 OASFactory.createHeader().description("Bearer realm=\"dms\"").schema(OASFactory.createSchema().addType(Schema.SchemaType.STRING)));
-        if (inWorkspace && (mutating || path.endsWith("/keys") || path.endsWith("/audit"))) {
+        if (inWorkspace && (mutating || path.endsWith("/keys") || path.endsWith("/audit") || path.endsWith("/tokens"))) {
             add(responses, "403", "Your role in the workspace does not allow this");
         }
         if (path.contains("{")) {

@@ -25,8 +25,11 @@ final class ServiceDocs {
                     "STOPPED", "STARTING", "RELEASING", "RELEASED", "RELEASE_FAILED"}) String status,
             StatusReason statusReason,
             String vpcId, String vSwitchId, String secondaryVSwitchId, String securityGroupId,
-            String ossBucket, String ossPath, String artifactRoot, String spec, String trackingVersion,
-            String vpcAddress, String trackingUri, String loadBalancerId, Instant createdAt, Instant updatedAt) {
+            String ossBucket, String ossPath, String artifactRoot, String spec,
+            @Schema(enumeration = {"network", "token"}) String authMode, String trackingVersion,
+            String vpcAddress, String trackingUri, String loadBalancerId, Instant createdAt, Instant updatedAt,
+            @Schema(description = "Only when one instance is read: true while an ACL entry admits every address "
+                    + "(0.0.0.0/0, added with allowAll)") Boolean aclAllowsAll) {
     }
 
     @Schema(name = "StatusReason")
@@ -54,8 +57,22 @@ final class ServiceDocs {
                      Integer total) {
     }
 
+    @Schema(name = "AccessToken", description = "An MLflow access token of an instance (from network-service); 'token' only in the"
+            + " answer that created it.")
+    record Token(@Schema(required = true) String id, @Schema(required = true) String instanceId, @Schema(required = true) String name,
+                 @Schema(required = true, enumeration = {"read", "read-write"}) String scope,
+                 @Schema(required = true, enumeration = {"active", "revoked", "expired"}) String status,
+                 String createdBy, @Schema(required = true) String createdAt, String expiresAt, String revokedAt,
+                 @Schema(description = "The token, to use as MLFLOW_TRACKING_TOKEN (or as MLFLOW_TRACKING_PASSWORD)") String token) {
+    }
+
+    @Schema(name = "AccessTokenList")
+    record TokenList(@Schema(required = true) List<Token> items) {
+    }
+
     @Schema(name = "Diagnosis", description = "Whether a source address would reach the instance, layer by layer (from network-service).")
     record Diagnosis(@Schema(required = true) String instanceId, @Schema(required = true) String source,
-                     @Schema(required = true) boolean admitted, List<Map<String, Object>> layers) {
+                     @Schema(required = true) boolean admitted, List<Map<String, Object>> layers,
+                     @Schema(description = "e.g. that the ACL admits every source") List<String> warnings) {
     }
 }

@@ -9,5 +9,6 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record UpdateInstanceRequest(
         @Pattern(regexp = Patterns.INSTANCE_NAME) String name,
-        @Size(max = 256) @Pattern(regexp = Patterns.TEXT) @Schema(description = "An empty string clears it.") String description) {
+        @Size(max = 256) @Pattern(regexp = Patterns.TEXT) @Schema(description = "An empty string clears it.") String description,
+        @Pattern(regexp = "^(network|token)$") @Schema(enumeration = {"network", "token"}) String authMode) {
 }

@@ -21,6 +21,8 @@ import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +46,8 @@ public class StandInServices implements QuarkusTestResourceLifecycleManager {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Map<String, ObjectNode> INSTANCES = new ConcurrentHashMap<>();
     private static final Map<String, String> BY_IDEMPOTENCY_KEY = new ConcurrentHashMap<>();
+    /** Instances whose ACL got 0.0.0.0/0 with allowAll (network-service's aclAllowsAll). */
+    private static final Set<String> ALLOWING_ALL = ConcurrentHashMap.newKeySet();
     private static final AtomicInteger SEQ = new AtomicInteger();
 
     private Vertx vertx;
@@ -138,14 +142,29 @@ public class StandInServices implements QuarkusTestResourceLifecycleManager {
                     if (req.method().name().equals("GET")) {
                         reply(req, 200, JSON.createObjectNode().set("items", JSON.createArrayNode()), null);
                     } else {
+                        JsonNode b = JSON.readTree(body);
+                        if (req.method().name().equals("POST") && "0.0.0.0/0".equals(b.path("cidr").asText())
+                                && b.path("allowAll").asBoolean(false)) {
+                            ALLOWING_ALL.add(id);
+                        }
                         reply(req, 200, JSON.createObjectNode().put("instanceId", id).put("aclId", "acl-1").put("total", 1), null);
                     }
+                } else if (parts.length == 2 && parts[1].equals("tokens") && req.method().name().equals("GET")) {
+                    reply(req, 200, JSON.createObjectNode().set("items", JSON.createArrayNode()), null);
+                } else if (parts.length == 2 && parts[1].equals("tokens") && req.method().name().equals("POST")) {
+                    JsonNode b = JSON.readTree(body);
+                    reply(req, 201, JSON.createObjectNode().put("id", "tok_0123456789ab").put("instanceId", id)
+                            .put("name", b.path("name").asText()).put("scope", b.path("scope").asText()).put("status", "active")
+                            .put("createdAt", "2026-01-01T00:00:00Z").put("token", "mlft_0123456789ab_" + UUID.randomUUID()), null);
+                } else if (parts.length == 2 && parts[1].startsWith("tokens/") && req.method().name().equals("DELETE")) {
+                    req.response().setStatusCode(204).end();
                 } else if (parts.length == 2 && parts[1].equals("diagnose")) {
                     reply(req, 200, JSON.createObjectNode().put("instanceId", id).put("source", req.getParam("source"))
                             .put("admitted", false).set("layers", JSON.createArrayNode()), null);
                 } else {
                     ObjectNode n = JSON.createObjectNode().put("instanceId", id).put("workspaceId", ws).put("status", "ACTIVE")
-                            .put("vpcAddress", "127.0.0.1").put("vpcPort", 18080).put("loadBalancerId", "lb-1");
+                            .put("vpcAddress", "127.0.0.1").put("vpcPort", 18080).put("loadBalancerId", "lb-1")
+                            .put("aclAllowsAll", ALLOWING_ALL.contains(id));
                     reply(req, 200, n, null);
                 }
             } else {

@@ -19,6 +19,8 @@ import java.util.Objects;
  * @param ossBucket OSS bucket of the default artifact root.
  * @param ossPath Path in the bucket; the default artifact root is oss://<ossBucket>/<ossPath>.
  * @param spec Compute specification of the tracking server (CPU cores + memory).
+ * @param authMode How clients authenticate to the instance: network (ACL and security group only) or token (also an
+ *        MLflow access token). Absent means network. Optional.
  * @param requestedBy Member or API key that made the request. Optional.
  * @param requestedAt When the request was accepted.
  */
@@ -34,6 +36,7 @@ public record InstanceRequested(
         @JsonProperty("ossBucket") String ossBucket,
         @JsonProperty("ossPath") String ossPath,
         @JsonProperty("spec") String spec,
+        @JsonProperty("authMode") String authMode,
         @JsonProperty("requestedBy") String requestedBy,
         @JsonProperty("requestedAt") Instant requestedAt) implements Event {
 
@@ -52,6 +55,14 @@ public record InstanceRequested(
         Objects.requireNonNull(ossPath, "ossPath is required");
         Objects.requireNonNull(spec, "spec is required");
         Objects.requireNonNull(requestedAt, "requestedAt is required");
+    }
+
+    /** In the default authentication mode ({@code network}, as before the field existed). */
+    public InstanceRequested(String instanceId, String workspaceId, String name, String description, String vpcId,
+                             String vSwitchId, String secondaryVSwitchId, String securityGroupId, String ossBucket,
+                             String ossPath, String spec, String requestedBy, Instant requestedAt) {
+        this(instanceId, workspaceId, name, description, vpcId, vSwitchId, secondaryVSwitchId, securityGroupId, ossBucket,
+                ossPath, spec, null, requestedBy, requestedAt);
     }
 
     @Override

@@ -6,12 +6,14 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * An instance's editable attributes (name, description) changed.
+ * An instance's editable attributes (name, description, authentication mode) changed.
  *
  * @param instanceId Id of the instance.
  * @param workspaceId Workspace that owns the instance.
  * @param name Instance name after the change.
  * @param description Instance description after the change; absent when cleared. Optional.
+ * @param authMode The instance's authentication mode after the change (network or token); absent when it did not
+ *        change. Optional.
  * @param updatedAt When the change was committed.
  */
 public record InstanceUpdated(
@@ -19,6 +21,7 @@ public record InstanceUpdated(
         @JsonProperty("workspaceId") String workspaceId,
         @JsonProperty("name") String name,
         @JsonProperty("description") String description,
+        @JsonProperty("authMode") String authMode,
         @JsonProperty("updatedAt") Instant updatedAt) implements Event {
 
     /** Wire name of this event type: the CloudEvent type and the outbox event type. */
@@ -29,6 +32,11 @@ public record InstanceUpdated(
         Objects.requireNonNull(workspaceId, "workspaceId is required");
         Objects.requireNonNull(name, "name is required");
         Objects.requireNonNull(updatedAt, "updatedAt is required");
+    }
+
+    /** A change of name or description only. */
+    public InstanceUpdated(String instanceId, String workspaceId, String name, String description, Instant updatedAt) {
+        this(instanceId, workspaceId, name, description, null, updatedAt);
     }
 
     @Override

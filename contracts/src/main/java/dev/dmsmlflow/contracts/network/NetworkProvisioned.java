@@ -19,6 +19,9 @@ import java.util.Objects;
  * @param serverGroupId Server group the tracking server will be registered in. Optional.
  * @param zoneIds Zones the load balancer spans (one per vSwitch).
  * @param provisionedAt When provisioning finished.
+ * @param backendAuthDigest SHA-256 (lowercase hex) of the per-instance secret the load balancer adds to every request it
+ *        forwards to the tracking server; the tracking server admits only requests whose secret has this digest. The
+ *        secret itself never leaves network-service. Optional.
  */
 public record NetworkProvisioned(
         @JsonProperty("instanceId") String instanceId,
@@ -30,7 +33,8 @@ public record NetworkProvisioned(
         @JsonProperty("aclId") String aclId,
         @JsonProperty("serverGroupId") String serverGroupId,
         @JsonProperty("zoneIds") List<String> zoneIds,
-        @JsonProperty("provisionedAt") Instant provisionedAt) implements Event {
+        @JsonProperty("provisionedAt") Instant provisionedAt,
+        @JsonProperty("backendAuthDigest") String backendAuthDigest) implements Event {
 
     /** Wire name of this event type: the CloudEvent type and the outbox event type. */
     public static final String TYPE = "NetworkProvisioned";
@@ -44,6 +48,13 @@ public record NetworkProvisioned(
         Objects.requireNonNull(aclId, "aclId is required");
         zoneIds = List.copyOf(Objects.requireNonNull(zoneIds, "zoneIds is required"));
         Objects.requireNonNull(provisionedAt, "provisionedAt is required");
+    }
+
+    /** Without a backend secret (as before the field existed). */
+    public NetworkProvisioned(String instanceId, String workspaceId, String vpcAddress, int vpcPort, String loadBalancerId,
+                              String listenerId, String aclId, String serverGroupId, List<String> zoneIds, Instant provisionedAt) {
+        this(instanceId, workspaceId, vpcAddress, vpcPort, loadBalancerId, listenerId, aclId, serverGroupId, zoneIds,
+                provisionedAt, null);
     }
 
     @Override

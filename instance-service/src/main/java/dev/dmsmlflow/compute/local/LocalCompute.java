@@ -173,6 +173,8 @@ public class LocalCompute implements Compute {
         cmd.add("-Dquarkus.http.host=" + config.host());
         cmd.add("-Dquarkus.http.port=" + port);
         cmd.add("-Ddms.tracking.artifact-root=" + artifacts);
+        // no experiment or model version may point outside the instance's own root
+        cmd.add("-Ddms.tracking.confine-artifact-locations=true");
         cmd.add("-jar");
         cmd.add(jar.toString());
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
@@ -219,6 +221,10 @@ public class LocalCompute implements Compute {
         env.put("DMS_TRACKING_DB_URL", request.jdbcUrl());
         env.put("DMS_TRACKING_DB_USER", request.dbUser());
         env.put("DMS_TRACKING_DB_PASSWORD", request.dbPassword());
+        if (request.backendAuthDigest() != null) {
+            // only the digest: the secret stays with the load balancer
+            env.put("DMS_BACKEND_AUTH_DIGEST", request.backendAuthDigest());
+        }
         return env;
     }
 

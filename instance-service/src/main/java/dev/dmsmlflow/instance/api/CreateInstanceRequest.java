@@ -13,5 +13,12 @@ public record CreateInstanceRequest(
         @JsonProperty("securityGroupId") String securityGroupId,
         @JsonProperty("ossBucket") String ossBucket,
         @JsonProperty("ossPath") String ossPath,
-        @JsonProperty("spec") String spec) {
+        @JsonProperty("spec") String spec,
+        @JsonProperty("authMode") String authMode) {
+
+    /** Without an authentication mode (the default, network). */
+    public CreateInstanceRequest(String workspaceId, String name, String description, String vpcId, String vSwitchId,
+                                 String secondaryVSwitchId, String securityGroupId, String ossBucket, String ossPath, String spec) {
+        this(workspaceId, name, description, vpcId, vSwitchId, secondaryVSwitchId, securityGroupId, ossBucket, ossPath, spec, null);
+    }
 }

@@ -55,7 +55,7 @@ public class InstanceResource {
     private static final int MAX_PAGE_SIZE = 100;
     private static final String INSTANCES = "i";
     private static final String USAGE = "u";
-    private static final Set<String> EDITABLE = Set.of("name", "description");
+    private static final Set<String> EDITABLE = Set.of("name", "description", "authMode");
 
     private final InstanceService service;
     private final InstanceRepository repository;
@@ -167,7 +167,7 @@ public class InstanceResource {
         for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
             String field = it.next();
             if (!EDITABLE.contains(field)) {
-                throw ProblemException.invalidField(field, "Only name and description can be edited.");
+                throw ProblemException.invalidField(field, "Only name, description and authMode can be edited.");
             }
         }
         String name = null;
@@ -185,7 +185,14 @@ public class InstanceResource {
             }
             description = InstanceRules.description(body.get("description").asText());
         }
-        return InstanceView.of(service.update(caller.workspaceId(), id, name, description, descriptionGiven));
+        String authMode = null;
+        if (body.has("authMode")) {
+            if (!body.get("authMode").isTextual()) {
+                throw ProblemException.invalidField("authMode", "authMode must be one of " + InstanceRules.AUTH_MODES + ".");
+            }
+            authMode = InstanceRules.authMode(body.get("authMode").asText());
+        }
+        return InstanceView.of(service.update(caller.workspaceId(), id, name, description, descriptionGiven, authMode));
     }
 
     @POST
@@ -253,14 +260,16 @@ public class InstanceResource {
         String bucket = InstanceRules.ossBucket(b.ossBucket());
         String path = InstanceRules.ossPath(b.ossPath());
         Spec spec = InstanceRules.spec(b.spec());
+        String authMode = InstanceRules.authMode(b.authMode());
         return new CreateInstance(workspaceId, name, description, vpcId, vSwitchId, secondary, securityGroupId, bucket, path, spec,
-                principal);
+                principal, authMode);
     }
 
     private String hash(CreateInstance cmd) {
         try {
             String canonical = mapper.writeValueAsString(new Object[] {cmd.workspaceId(), cmd.name(), cmd.description(), cmd.vpcId(),
-                    cmd.vSwitchId(), cmd.secondaryVSwitchId(), cmd.securityGroupId(), cmd.ossBucket(), cmd.ossPath(), cmd.spec().name()});
+                    cmd.vSwitchId(), cmd.secondaryVSwitchId(), cmd.securityGroupId(), cmd.ossBucket(), cmd.ossPath(), cmd.spec().name(),
+                    cmd.authMode()});
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException | com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);

@@ -23,6 +23,7 @@ public record InstanceView(
         @JsonProperty("ossPath") String ossPath,
         @JsonProperty("artifactRoot") String artifactRoot,
         @JsonProperty("spec") String spec,
+        @JsonProperty("authMode") String authMode,
         @JsonProperty("trackingVersion") String trackingVersion,
         @JsonProperty("vpcAddress") String vpcAddress,
         @JsonProperty("trackingUri") String trackingUri,
@@ -38,6 +39,6 @@ public record InstanceView(
         return new InstanceView(i.id, i.workspaceId, i.name, i.description, i.status.name(),
                 i.failureCode == null ? null : new Reason(i.failureCode, i.failureMessage),
                 i.vpcId, i.vSwitchId, i.secondaryVSwitchId, i.securityGroupId, i.ossBucket, i.ossPath, i.artifactRoot(),
-                i.spec, i.trackingVersion, i.vpcAddress, i.trackingUri(), i.loadBalancerId, i.createdAt, i.updatedAt);
+                i.spec, i.authMode, i.trackingVersion, i.vpcAddress, i.trackingUri(), i.loadBalancerId, i.createdAt, i.updatedAt);
     }
 }

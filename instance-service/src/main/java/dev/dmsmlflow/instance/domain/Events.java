@@ -21,11 +21,16 @@ public final class Events {
 
     public static InstanceRequested requested(Instance i) {
         return new InstanceRequested(i.id, i.workspaceId, i.name, i.description, i.vpcId, i.vSwitchId, i.secondaryVSwitchId,
-                i.securityGroupId, i.ossBucket, i.ossPath, i.spec, i.requestedBy, i.createdAt);
+                i.securityGroupId, i.ossBucket, i.ossPath, i.spec, i.authMode, i.requestedBy, i.createdAt);
     }
 
     public static InstanceUpdated updated(Instance i, Instant at) {
-        return new InstanceUpdated(i.id, i.workspaceId, i.name, i.description, at);
+        return updated(i, at, false);
+    }
+
+    /** With the authentication mode when it is part of the change. */
+    public static InstanceUpdated updated(Instance i, Instant at, boolean withAuthMode) {
+        return new InstanceUpdated(i.id, i.workspaceId, i.name, i.description, withAuthMode ? i.authMode : null, at);
     }
 
     /** Every status transition, with the failure reason when the new status is a failure. */

@@ -30,6 +30,10 @@ public class Instance {
     public String loadBalancerId;
     public String listenerId;
     public String aclId;
+    /** How clients authenticate at the load balancer: {@code network} (ACL and security group) or {@code token}. */
+    public String authMode = "network";
+    /** SHA-256 of the secret the load balancer adds toward the tracking server (null: the provider adds none). */
+    public String backendAuthDigest;
     public boolean computeReleased;
     public boolean networkReleased;
     public String requestedBy;

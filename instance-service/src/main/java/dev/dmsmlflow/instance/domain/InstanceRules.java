@@ -1,6 +1,7 @@
 package dev.dmsmlflow.instance.domain;
 
 import dev.dmsmlflow.platform.problem.ProblemException;
+import dev.dmsmlflow.platform.validation.Text;
 
 import java.util.regex.Pattern;
 
@@ -44,6 +45,7 @@ public final class InstanceRules {
         if (value != null && value.chars().anyMatch(c -> Character.isISOControl(c) && c != '\n' && c != '\t')) {
             throw ProblemException.invalidField("description", "description must not contain control characters.");
         }
+        Text.requireMultiLine("description", value);
         return value == null || value.isEmpty() ? null : value;
     }
 
@@ -81,6 +83,11 @@ public final class InstanceRules {
         if (value.contains("\\") || value.chars().anyMatch(Character::isISOControl)) {
             throw ProblemException.invalidField("ossPath", "ossPath must not contain backslashes or control characters.");
         }
+        Text.require("ossPath", value);
+        if (value.contains("%")) {
+            // an encoded '/', '.' or '..' would mean one thing here and another to whoever decodes the key later
+            throw ProblemException.invalidField("ossPath", "ossPath must not contain '%'.");
+        }
         String trimmed = value.endsWith("/") ? value.substring(0, value.length() - 1) : value;
         for (String segment : trimmed.split("/", -1)) {
             if (segment.isEmpty()) {
@@ -91,6 +98,20 @@ public final class InstanceRules {
             }
         }
         return trimmed;
+    }
+
+    /** Authentication modes of an instance's load balancer. */
+    public static final java.util.List<String> AUTH_MODES = java.util.List.of("network", "token");
+
+    /** {@code network} (the default: ACL and security group only) or {@code token} (also an MLflow access token). */
+    public static String authMode(String value) {
+        if (value == null) {
+            return "network";
+        }
+        if (!AUTH_MODES.contains(value)) {
+            throw ProblemException.invalidField("authMode", "authMode must be one of " + AUTH_MODES + ".");
+        }
+        return value;
     }
 
     public static Spec spec(String value) {

@@ -24,7 +24,7 @@ public class InstanceRepository {
     private static final String COLUMNS = "id, workspace_id, name, description, vpc_id, vswitch_id, secondary_vswitch_id, "
             + "security_group_id, oss_bucket, oss_path, spec, tracking_version, status, saga_step, failure_code, failure_message, "
             + "tracking_database, backend_host, backend_port, vpc_address, vpc_port, load_balancer_id, listener_id, acl_id, "
-            + "compute_released, network_released, requested_by, created_at, updated_at, metered_from, version";
+            + "compute_released, network_released, requested_by, created_at, updated_at, metered_from, version, auth_mode, backend_auth_digest";
 
     private final AgroalDataSource dataSource;
 
@@ -33,7 +33,7 @@ public class InstanceRepository {
     }
 
     public void insert(Instance i) {
-        String sql = "INSERT INTO instance (" + COLUMNS + ") VALUES (" + "?,".repeat(30) + "?)";
+        String sql = "INSERT INTO instance (" + COLUMNS + ") VALUES (" + "?,".repeat(32) + "?)";
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             bind(ps, i);
             ps.executeUpdate();
@@ -46,7 +46,8 @@ public class InstanceRepository {
     public void update(Instance i) {
         String sql = "UPDATE instance SET name=?, description=?, tracking_version=?, status=?, saga_step=?, failure_code=?, "
                 + "failure_message=?, backend_host=?, backend_port=?, vpc_address=?, vpc_port=?, load_balancer_id=?, listener_id=?, "
-                + "acl_id=?, compute_released=?, network_released=?, updated_at=?, metered_from=?, version=version+1 "
+                + "acl_id=?, compute_released=?, network_released=?, updated_at=?, metered_from=?, auth_mode=?, backend_auth_digest=?, "
+                + "version=version+1 "
                 + "WHERE id=? AND version=?";
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             int k = 1;
@@ -69,6 +70,8 @@ public class InstanceRepository {
             i.updatedAt = Instant.now();
             ps.setTimestamp(k++, Timestamp.from(i.updatedAt));
             ps.setTimestamp(k++, i.meteredFrom == null ? null : Timestamp.from(i.meteredFrom));
+            ps.setString(k++, i.authMode);
+            ps.setString(k++, i.backendAuthDigest);
             ps.setString(k++, i.id);
             ps.setLong(k, i.version);
             if (ps.executeUpdate() != 1) {
@@ -212,7 +215,9 @@ public class InstanceRepository {
         ps.setTimestamp(k++, Timestamp.from(i.createdAt));
         ps.setTimestamp(k++, Timestamp.from(i.updatedAt));
         ps.setTimestamp(k++, i.meteredFrom == null ? null : Timestamp.from(i.meteredFrom));
-        ps.setLong(k, i.version);
+        ps.setLong(k++, i.version);
+        ps.setString(k++, i.authMode);
+        ps.setString(k, i.backendAuthDigest);
     }
 
     private static void setInt(PreparedStatement ps, int k, Integer v) throws SQLException {
@@ -259,6 +264,8 @@ public class InstanceRepository {
         Timestamp mf = rs.getTimestamp("metered_from");
         i.meteredFrom = mf == null ? null : mf.toInstant();
         i.version = rs.getLong("version");
+        i.authMode = rs.getString("auth_mode");
+        i.backendAuthDigest = rs.getString("backend_auth_digest");
         return i;
     }
 }

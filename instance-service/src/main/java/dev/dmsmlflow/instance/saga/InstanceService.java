@@ -47,9 +47,11 @@ public class InstanceService {
     private final Metering metering;
     private final AgroalDataSource dataSource;
     private final InstanceConfig config;
+    private final dev.dmsmlflow.instance.persistence.StorageClaims storage;
 
     InstanceService(InstanceRepository repository, EventPublisher events, Metering metering, AgroalDataSource dataSource,
-                    InstanceConfig config) {
+                    InstanceConfig config, dev.dmsmlflow.instance.persistence.StorageClaims storage) {
+        this.storage = storage;
         this.repository = repository;
         this.events = events;
         this.metering = metering;
@@ -120,6 +122,8 @@ public class InstanceService {
         i.ossBucket = cmd.ossBucket();
         i.ossPath = cmd.ossPath();
         i.spec = cmd.spec().name();
+        i.authMode = cmd.authMode() == null ? "network" : cmd.authMode();
+        storage.claim(i.workspaceId, i.id, i.ossBucket, i.ossPath);
         i.status = InstanceStatus.CREATING;
         i.sagaStep = SagaStep.AWAIT_NETWORK;
         i.trackingDatabase = TrackingDatabases.databaseName(i.id);
@@ -168,6 +172,12 @@ public class InstanceService {
 
     @Transactional
     public Instance update(String workspaceId, String id, String name, String description, boolean descriptionGiven) {
+        return update(workspaceId, id, name, description, descriptionGiven, null);
+    }
+
+    /** Changes name, description and/or the authentication mode (null: unchanged); one InstanceUpdated when anything changed. */
+    @Transactional
+    public Instance update(String workspaceId, String id, String name, String description, boolean descriptionGiven, String authMode) {
         Instance i = lockedIn(workspaceId, id);
         if (i.status == InstanceStatus.RELEASING || i.status == InstanceStatus.RELEASED) {
             throw ProblemException.conflict("Instance " + id + " is " + i.status + " and can no longer be edited.");
@@ -181,9 +191,14 @@ public class InstanceService {
             i.description = description;
             changed = true;
         }
+        boolean authChanged = authMode != null && !authMode.equals(i.authMode);
+        if (authChanged) {
+            i.authMode = authMode;
+            changed = true;
+        }
         if (changed) {
             save(i);
-            events.publish(Events.updated(i, i.updatedAt));
+            events.publish(Events.updated(i, i.updatedAt, authChanged));
         }
         return i;
     }
@@ -268,6 +283,7 @@ public class InstanceService {
         i.loadBalancerId = e.loadBalancerId();
         i.listenerId = e.listenerId();
         i.aclId = e.aclId();
+        i.backendAuthDigest = e.backendAuthDigest();
         i.sagaStep = SagaStep.DEPLOY;
         save(i);
     }

@@ -284,6 +284,6 @@ public class SagaWorker {
         Spec spec = Spec.find(i.spec).orElse(new Spec(i.spec, 1, 2));
         String db = i.trackingDatabase;
         return new ComputeRequest(i.id, spec.name(), spec.cpuCores(), spec.memoryGiB(), databases.jdbcUrl(db), databases.user(db),
-                databases.password(db), i.ossBucket, i.ossPath, i.backendPort, i.trackingVersion);
+                databases.password(db), i.ossBucket, i.ossPath, i.backendPort, i.trackingVersion, i.backendAuthDigest);
     }
 }

@@ -1,7 +1,9 @@
 package dev.dmsmlflow.network.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.dmsmlflow.network.application.AccessTokens;
 import dev.dmsmlflow.network.application.NetworkService;
+import dev.dmsmlflow.network.domain.AccessToken;
 import dev.dmsmlflow.network.application.NetworkValidator;
 import dev.dmsmlflow.network.domain.AclRule;
 import dev.dmsmlflow.network.domain.Admission;
@@ -53,25 +55,28 @@ public class NetworkResource {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record BackendView(String host, int port) {
-    }
-
-    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record FailureView(String code, String message) {
     }
 
-    /** What a client sees of an instance's network. */
+    /**
+     * What a client sees of an instance's network. Never where the tracking server listens: only the load balancer may
+     * reach it ({@code backendRegistered} says whether one is registered).
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record NetworkView(String instanceId, String workspaceId, NetworkStatus status, String vpcId, String vSwitchId,
                               String secondaryVSwitchId, List<String> zoneIds, String securityGroupId,
                               String loadBalancerId, String listenerId, String aclId, String serverGroupId,
-                              String vpcAddress, Integer vpcPort, BackendView backend, FailureView failure,
-                              Instant createdAt, Instant updatedAt) {
+                              String vpcAddress, Integer vpcPort, Boolean backendRegistered, Boolean aclAllowsAll,
+                              String authMode, FailureView failure, Instant createdAt, Instant updatedAt) {
 
         static NetworkView of(Network n) {
+            return of(n, null, null);
+        }
+
+        static NetworkView of(Network n, Boolean aclAllowsAll, String authMode) {
             return new NetworkView(n.instanceId(), n.workspaceId(), n.status(), n.vpcId(), n.vSwitchId(), n.secondaryVSwitchId(),
                     n.zoneIds(), n.securityGroupId(), n.loadBalancerId(), n.listenerId(), n.aclId(), n.serverGroupId(),
-                    n.vpcAddress(), n.vpcPort(), n.backendHost() == null ? null : new BackendView(n.backendHost(), n.backendPort()),
+                    n.vpcAddress(), n.vpcPort(), n.backendHost() != null, aclAllowsAll, authMode,
                     n.failureCode() == null ? null : new FailureView(n.failureCode(), n.failureMessage()),
                     n.createdAt(), n.updatedAt());
         }
@@ -85,7 +90,7 @@ public class NetworkResource {
     }
 
     /** Either one entry ({@code cidr}, {@code description}) or several ({@code entries}). */
-    public record AddEntriesRequest(String cidr, String description, List<NetworkService.EntryInput> entries) {
+    public record AddEntriesRequest(String cidr, String description, List<NetworkService.EntryInput> entries, Boolean allowAll) {
     }
 
     public record AclChangeView(String instanceId, String aclId, List<EntryView> added, List<EntryView> removed, int total) {
@@ -95,15 +100,19 @@ public class NetworkResource {
         }
     }
 
-    public record DiagnosisView(String instanceId, String source, boolean admitted, List<Admission.Decision> layers) {
+    public record DiagnosisView(String instanceId, String source, boolean admitted, List<Admission.Decision> layers,
+                                @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> warnings) {
     }
 
     private final NetworkService service;
     private final NetworkValidator validator;
     private final NetworkRepository repository;
     private final Caller caller;
+    private final AccessTokens tokens;
 
-    public NetworkResource(NetworkService service, NetworkValidator validator, NetworkRepository repository, Caller caller) {
+    public NetworkResource(NetworkService service, NetworkValidator validator, NetworkRepository repository, Caller caller,
+                           AccessTokens tokens) {
+        this.tokens = tokens;
         this.service = service;
         this.validator = validator;
         this.repository = repository;
@@ -162,7 +171,8 @@ public class NetworkResource {
     @GET
     @Path("/{instanceId}")
     public NetworkView get(@PathParam("instanceId") String instanceId) {
-        return NetworkView.of(service.get(caller.workspaceId(), instanceId));
+        Network n = service.get(caller.workspaceId(), instanceId);
+        return NetworkView.of(n, service.aclAllowsAll(n.instanceId()), tokens.mode(n.instanceId()));
     }
 
     /** The ACL's entries, oldest first. */
@@ -191,10 +201,11 @@ public class NetworkResource {
             if (request.cidr() != null) {
                 throw ProblemException.invalidField("cidr", "give either cidr or entries, not both");
             }
-            return AclChangeView.of(service.addEntries(caller.workspaceId(), instanceId, request.entries(), "entries"));
+            return AclChangeView.of(service.addEntries(caller.workspaceId(), instanceId, request.entries(), "entries",
+                    Boolean.TRUE.equals(request.allowAll())));
         }
         return AclChangeView.of(service.addEntries(caller.workspaceId(), instanceId,
-                List.of(new NetworkService.EntryInput(request.cidr(), request.description())), null));
+                List.of(new NetworkService.EntryInput(request.cidr(), request.description())), null, Boolean.TRUE.equals(request.allowAll())));
     }
 
     /** Removes the entries named by one or more {@code cidr} query parameters. */
@@ -213,7 +224,56 @@ public class NetworkResource {
             throw ProblemException.invalidField("source", "the client's source address is required");
         }
         NetworkService.Diagnosis d = service.diagnose(workspaceId, instanceId, source);
-        return new DiagnosisView(d.instanceId(), d.source(), d.admitted(), d.layers());
+        return new DiagnosisView(d.instanceId(), d.source(), d.admitted(), d.layers(), d.warnings());
+    }
+
+    /** A new access token. */
+    public record CreateTokenRequest(String name, String scope, Integer expiresInDays) {
+    }
+
+    /** An access token as listed: never the token itself. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record TokenView(String id, String instanceId, String name, String scope, String status, String createdBy,
+                            Instant createdAt, Instant expiresAt, Instant revokedAt, String token) {
+        static TokenView of(AccessToken t, String secret) {
+            Instant now = Instant.now();
+            String status = t.revokedAt() != null ? "revoked" : t.activeAt(now) ? "active" : "expired";
+            return new TokenView(t.id(), t.instanceId(), t.name(), t.scope(), status, t.createdBy(), t.createdAt(), t.expiresAt(),
+                    t.revokedAt(), secret);
+        }
+    }
+
+    /** The list of an instance's tokens. */
+    public record TokenList(List<TokenView> items) {
+    }
+
+    /** The instance's MLflow access tokens (editor or owner: a token list is a map of who can reach the data). */
+    @GET
+    @Path("/{instanceId}/tokens")
+    public TokenList listTokens(@PathParam("instanceId") String instanceId) {
+        requireEditorOf(instanceId);
+        return new TokenList(tokens.list(caller.workspaceId(), instanceId).stream().map(t -> TokenView.of(t, null)).toList());
+    }
+
+    /** Creates a token; the answer carries the token, the only time it is shown. */
+    @POST
+    @Path("/{instanceId}/tokens")
+    public jakarta.ws.rs.core.Response createToken(@PathParam("instanceId") String instanceId, CreateTokenRequest request) {
+        requireEditorOf(instanceId);
+        if (request == null) {
+            throw ProblemException.invalidField("name", "a body with name and scope is required");
+        }
+        AccessTokens.Created c = tokens.create(caller.workspaceId(), instanceId, request.name(), request.scope(),
+                request.expiresInDays(), caller.principal());
+        return jakarta.ws.rs.core.Response.status(201).entity(TokenView.of(c.token(), c.secret())).build();
+    }
+
+    @DELETE
+    @Path("/{instanceId}/tokens/{tokenId}")
+    public jakarta.ws.rs.core.Response revokeToken(@PathParam("instanceId") String instanceId, @PathParam("tokenId") String tokenId) {
+        requireEditorOf(instanceId);
+        tokens.revoke(caller.workspaceId(), instanceId, tokenId);
+        return jakarta.ws.rs.core.Response.noContent().build();
     }
 
     /** 404 for a network the caller cannot see (before anything else, so ids do not leak), then 403 below editor. */

@@ -25,6 +25,7 @@ import dev.dmsmlflow.network.provider.ProviderException;
 import dev.dmsmlflow.platform.problem.Problem;
 import dev.dmsmlflow.platform.problem.ProblemException;
 import dev.dmsmlflow.platform.quarkus.EventPublisher;
+import dev.dmsmlflow.platform.validation.Text;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 import org.jboss.logging.Logger;
@@ -57,7 +58,21 @@ public class NetworkService {
     }
 
     /** Per-layer verdict of the connectivity diagnosis. */
-    public record Diagnosis(String instanceId, String source, boolean admitted, List<Admission.Decision> layers) {
+    public record Diagnosis(String instanceId, String source, boolean admitted, List<Admission.Decision> layers, List<String> warnings) {
+    }
+
+    /** What the diagnosis says of an ACL with an entry that admits every source. */
+    public static final String ALLOWS_ALL_WARNING = "the ACL admits every source address (an entry 0.0.0.0/0): only the"
+            + " security group (and the instance's token, in token mode) stand between the instance and any client in the VPC";
+
+    /** Whether one of the entries admits every source. */
+    public static boolean allowsAll(List<AclRule> entries) {
+        return entries.stream().anyMatch(r -> IpBlock.parse(r.cidr()).prefixLength() == 0);
+    }
+
+    /** Whether the instance's ACL admits every source. */
+    public boolean aclAllowsAll(String instanceId) {
+        return allowsAll(repository.allAclEntries(instanceId));
     }
 
     private final NetworkRepository repository;
@@ -66,9 +81,14 @@ public class NetworkService {
     private final LoadBalancers loadBalancers;
     private final EventPublisher events;
     private final QuotaConfig quota;
+    private final BackendSecrets backendSecrets;
+    private final AccessTokens accessTokens;
 
     public NetworkService(NetworkRepository repository, NetworkValidator validator, NetworkFacts facts,
-                          LoadBalancers loadBalancers, EventPublisher events, QuotaConfig quota) {
+                          LoadBalancers loadBalancers, EventPublisher events, QuotaConfig quota, BackendSecrets backendSecrets,
+                          AccessTokens accessTokens) {
+        this.backendSecrets = backendSecrets;
+        this.accessTokens = accessTokens;
         this.repository = repository;
         this.validator = validator;
         this.facts = facts;
@@ -90,7 +110,7 @@ public class NetworkService {
         if (existing != null) {
             // a re-sent request (new event id) gets the answer again; the network is never provisioned twice
             switch (existing.status()) {
-                case ACTIVE -> publish(provisioned(existing));
+                case ACTIVE -> publish(provisioned(existing, backendDigest(existing)));
                 case FAILED -> publish(new NetworkProvisionFailed(existing.instanceId(), existing.workspaceId(),
                         NetworkFailureCode.valueOf(existing.failureCode()), existing.failureMessage(), Instant.now()));
                 default -> LOG.infof("InstanceRequested for %s ignored: network is %s", e.instanceId(), existing.status());
@@ -126,7 +146,18 @@ public class NetworkService {
                 h.zoneIds(), e.securityGroupId(), h.loadBalancerId(), h.listenerId(), h.aclId(), h.serverGroupId(),
                 h.vpcAddress(), h.vpcPort(), null, null, NetworkStatus.ACTIVE, null, null, now, Instant.now());
         repository.save(n);
-        publish(provisioned(n));
+        String digest = null;
+        if (loadBalancers.addsBackendSecret()) {
+            BackendSecrets.Secret secret = backendSecrets.getOrCreate(n.instanceId());
+            try {
+                loadBalancers.backendSecret(n, secret.value());
+            } catch (ProviderException pe) {
+                throw new IllegalStateException("the load balancer of " + n.instanceId() + " did not take its backend secret", pe);
+            }
+            digest = secret.digest();
+        }
+        accessTokens.setMode(n, e.authMode());
+        publish(provisioned(n, digest));
         LOG.infof("network of %s is active: %s at %s:%d", n.instanceId(), n.loadBalancerId(), n.vpcAddress(), n.vpcPort());
     }
 
@@ -139,9 +170,28 @@ public class NetworkService {
         LOG.infof("network of %s failed: %s %s", base.instanceId(), code, message);
     }
 
-    private static NetworkProvisioned provisioned(Network n) {
+    private static NetworkProvisioned provisioned(Network n, String backendDigest) {
         return new NetworkProvisioned(n.instanceId(), n.workspaceId(), n.vpcAddress(), n.vpcPort(), n.loadBalancerId(),
-                n.listenerId(), n.aclId(), n.serverGroupId(), n.zoneIds(), n.updatedAt());
+                n.listenerId(), n.aclId(), n.serverGroupId(), n.zoneIds(), n.updatedAt(), backendDigest);
+    }
+
+    private String backendDigest(Network n) {
+        return loadBalancers.addsBackendSecret() ? backendSecrets.find(n.instanceId()).map(BackendSecrets.Secret::digest).orElse(null) : null;
+    }
+
+    /** InstanceUpdated: a change of the authentication mode reaches the load balancer; other changes are not ours. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void onInstanceUpdated(dev.dmsmlflow.contracts.instance.InstanceUpdated e) {
+        if (e.authMode() == null) {
+            return;
+        }
+        Network n = repository.find(e.instanceId(), true).orElse(null);
+        if (n == null || n.status() == NetworkStatus.RELEASED || n.status() == NetworkStatus.FAILED) {
+            LOG.infof("InstanceUpdated for %s ignored: network is %s", e.instanceId(), n == null ? "unknown" : n.status());
+            return;
+        }
+        accessTokens.setMode(n, e.authMode());
+        LOG.infof("instance %s authenticates in %s mode", e.instanceId(), accessTokens.mode(e.instanceId()));
     }
 
     /** InstanceDeployed: point the load balancer at the tracking server. */
@@ -177,6 +227,7 @@ public class NetworkService {
         if (n.status() != NetworkStatus.RELEASED) {
             loadBalancers.delete(n);
             repository.deleteAllAclEntries(n.instanceId());
+            backendSecrets.delete(n.instanceId());
             repository.save(n.withStatus(NetworkStatus.RELEASED));
         }
         publish(new NetworkReleased(n.instanceId(), n.workspaceId(), n.loadBalancerId(), now));
@@ -202,6 +253,16 @@ public class NetworkService {
      */
     @Transactional
     public AclChange addEntries(String workspaceId, String instanceId, List<EntryInput> inputs, String fieldPrefix) {
+        return addEntries(workspaceId, instanceId, inputs, fieldPrefix, false);
+    }
+
+    /**
+     * As {@link #addEntries(String, String, List, String)}; an entry that admits every source ({@code 0.0.0.0/0}) needs
+     * {@code allowAll}. IPv6 entries are refused: the load balancer's address is IPv4 (the local proxy listens on IPv4 and
+     * the ALB is created IPv4-only), so an IPv6 source can never reach it and such an entry would only mislead.
+     */
+    @Transactional
+    public AclChange addEntries(String workspaceId, String instanceId, List<EntryInput> inputs, String fieldPrefix, boolean allowAll) {
         Network n = activeNetwork(workspaceId, instanceId);
         if (inputs == null || inputs.isEmpty()) {
             throw ProblemException.invalidField(fieldPrefix == null ? "cidr" : fieldPrefix, "at least one entry is required");
@@ -211,11 +272,25 @@ public class NetworkService {
         for (int i = 0; i < inputs.size(); i++) {
             EntryInput in = inputs.get(i);
             String prefix = fieldPrefix == null ? "" : fieldPrefix + "[" + i + "].";
+            if (in == null) {
+                throw ProblemException.invalidField(prefix + "cidr", "an entry with a cidr is required");
+            }
+            Text.require(prefix + "cidr", in.cidr());
+            Text.require(prefix + "description", in.description());
             IpBlock block;
             try {
-                block = IpBlock.parse(in == null ? null : in.cidr());
+                block = IpBlock.parse(in.cidr());
             } catch (IllegalArgumentException ex) {
                 throw ProblemException.invalidField(prefix + "cidr", ex.getMessage());
+            }
+            if (block.prefixLength() == 0 && !allowAll) {
+                throw new ProblemException(Problem.of("invalid-field", "Invalid request field", 400, block + " admits every source address;"
+                        + " send \"allowAll\": true with the request if that is really meant", prefix + "cidr").withCode("ALLOW_ALL_NOT_CONFIRMED"));
+            }
+            if (block.isIpv6()) {
+                throw new ProblemException(Problem.of("invalid-field", "Invalid request field", 400, "IPv6 entries are not supported:"
+                        + " the load balancer's VPC address is IPv4, so an IPv6 source never reaches it", prefix + "cidr")
+                        .withCode("IPV6_NOT_SUPPORTED"));
             }
             String description = in.description() == null || in.description().isBlank() ? null : in.description().trim();
             if (description != null && description.length() > MAX_DESCRIPTION) {
@@ -255,6 +330,7 @@ public class NetworkService {
         }
         List<String> normalized = new ArrayList<>();
         for (String c : cidrs) {
+            Text.require("cidr", c);
             try {
                 String s = IpBlock.parse(c).toString();
                 if (!normalized.contains(s)) {
@@ -308,17 +384,20 @@ public class NetworkService {
     public Diagnosis diagnose(String workspaceId, String instanceId, String sourceText) {
         Network n = get(workspaceId, instanceId);
         InetAddress source;
+        Text.require("source", sourceText);
         try {
             source = IpBlock.parseAddress(sourceText == null ? "" : sourceText.trim());
         } catch (IllegalArgumentException ex) {
             throw ProblemException.invalidField("source", "must be an IPv4 or IPv6 address: " + ex.getMessage());
         }
         List<Admission.Decision> layers = new ArrayList<>();
-        layers.add(Admission.acl(repository.allAclEntries(instanceId), source));
+        List<AclRule> acl = repository.allAclEntries(instanceId);
+        layers.add(Admission.acl(acl, source));
         layers.add(Admission.securityGroup(facts.securityGroup(n.securityGroupId()).orElse(null), n.securityGroupId(), source));
         layers.add(reachability(n, source));
         boolean admitted = layers.stream().allMatch(Admission.Decision::admitted);
-        return new Diagnosis(instanceId, source.getHostAddress(), admitted, layers);
+        List<String> warnings = allowsAll(acl) ? List.of(ALLOWS_ALL_WARNING) : List.of();
+        return new Diagnosis(instanceId, source.getHostAddress(), admitted, layers, warnings);
     }
 
     private Admission.Decision reachability(Network n, InetAddress source) {

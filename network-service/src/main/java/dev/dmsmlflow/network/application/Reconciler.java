@@ -20,9 +20,13 @@ public class Reconciler {
 
     private final NetworkRepository repository;
     private final LoadBalancers loadBalancers;
+    private final BackendSecrets backendSecrets;
+    private final AccessTokens accessTokens;
 
-    public Reconciler(NetworkRepository repository, LoadBalancers loadBalancers) {
+    public Reconciler(NetworkRepository repository, LoadBalancers loadBalancers, BackendSecrets backendSecrets, AccessTokens accessTokens) {
         this.repository = repository;
+        this.accessTokens = accessTokens;
+        this.backendSecrets = backendSecrets;
         this.loadBalancers = loadBalancers;
     }
 
@@ -37,6 +41,13 @@ public class Reconciler {
             n++;
             try {
                 Network restored = loadBalancers.restore(network, repository.allAclEntries(network.instanceId()));
+                if (loadBalancers.addsBackendSecret()) {
+                    var secret = backendSecrets.find(network.instanceId());
+                    if (secret.isPresent()) {
+                        loadBalancers.backendSecret(restored, secret.get().value());
+                    }
+                }
+                accessTokens.apply(restored);
                 if (!Objects.equals(restored.vpcPort(), network.vpcPort())) {
                     QuarkusTransaction.requiringNew().run(() -> repository.save(restored));
                 }

@@ -3,6 +3,7 @@ package dev.dmsmlflow.network.messaging;
 import dev.dmsmlflow.contracts.instance.InstanceDeployed;
 import dev.dmsmlflow.contracts.instance.InstanceReleaseRequested;
 import dev.dmsmlflow.contracts.instance.InstanceRequested;
+import dev.dmsmlflow.contracts.instance.InstanceUpdated;
 import dev.dmsmlflow.network.application.NetworkService;
 import dev.dmsmlflow.platform.messaging.CloudEventEnvelope;
 import dev.dmsmlflow.platform.messaging.Outcome;
@@ -20,8 +21,8 @@ import java.util.concurrent.CompletionStage;
  * network-service's step of the saga: instance events ({@code dms.instance}, channel {@value #CHANNEL}) consumed with the
  * platform's consumer shape ({@link EventConsumer}): one event handled once (inbox) in one transaction with the state
  * change and the answering event, retried in place when that fails, dead-lettered to {@code dms.dlq.network-service} when
- * it never can be. Instance events it has no business with (InstanceStatusChanged, InstanceRunning, ...) are ignored,
- * logged and counted.
+ * it never can be. InstanceUpdated is taken for its authentication mode; instance events it has no business with
+ * (InstanceStatusChanged, InstanceRunning, ...) are ignored, logged and counted.
  */
 @ApplicationScoped
 public class InstanceEventsHandler {
@@ -38,6 +39,7 @@ public class InstanceEventsHandler {
                 .on(InstanceRequested.class, service::onInstanceRequested)
                 .on(InstanceDeployed.class, service::onInstanceDeployed)
                 .on(InstanceReleaseRequested.class, service::onReleaseRequested)
+                .on(InstanceUpdated.class, service::onInstanceUpdated) // the authentication mode
                 // cloud provisioning polls asynchronous jobs for minutes inside the handler (issue 15 moves it out)
                 .transactionTimeout(Duration.ofSeconds(900))
                 .build();

@@ -39,6 +39,35 @@ public interface LoadBalancers {
     /** Deletes the load balancer, listener, server group and ACL of the instance; nothing left is fine. */
     void delete(Network network) throws ProviderException;
 
+    /**
+     * Whether this provider's load balancer adds a per-instance secret to every request it forwards (the local proxy
+     * does; the tracking server then serves only requests that carry it). On Alibaba Cloud the compute's security group
+     * admits only the load balancer's vSwitches instead.
+     */
+    default boolean addsBackendSecret() {
+        return false;
+    }
+
+    /** Sets the secret the load balancer adds toward the backend (only when {@link #addsBackendSecret()}). */
+    default void backendSecret(Network network, String secret) throws ProviderException {
+    }
+
+    /**
+     * Whether this provider's load balancer checks MLflow access tokens itself (the local proxy does). Elsewhere token
+     * mode is not offered yet.
+     */
+    default boolean checksTokens() {
+        return false;
+    }
+
+    /**
+     * How the load balancer authenticates clients: {@code network} (ACL and security group only) or {@code token} (also
+     * one of {@code tokens}, the instance's active tokens, as Bearer or Basic credentials).
+     */
+    default void authentication(Network network, String mode, java.util.List<dev.dmsmlflow.network.domain.AccessToken> tokens)
+            throws ProviderException {
+    }
+
     /** Re-creates local runtime state for an active network after a restart (a no-op for cloud providers). */
     default Network restore(Network network, List<AclRule> entries) throws ProviderException {
         return network;

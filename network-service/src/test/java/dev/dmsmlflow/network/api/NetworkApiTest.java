@@ -238,6 +238,21 @@ class NetworkApiTest {
             assertEquals("127.0.0.1", echo.get("forwardedFor").asText());
             assertEquals("echo", ok.headers().get("x-backend"));
 
+            // the load balancer adds the instance's secret (whose digest NetworkProvisioned told) and drops a client's own
+            String digest = outboxPayloads(id, "NetworkProvisioned").get(0).get("backendAuthDigest").asText();
+            assertEquals(64, digest.length());
+            String secret = echo.get("backendAuth").asText();
+            assertEquals(digest, dev.dmsmlflow.network.application.BackendSecrets.digest(secret));
+            RawHttp.Response forged = RawHttp.request("127.0.0.1", host, port, "GET", "/x", null,
+                    Map.of("X-Dms-Backend-Auth", "forged", "x-dms-backend-auth", "forged-too"));
+            assertEquals(secret, forged.json().get("backendAuth").asText(), "only the load balancer's secret reaches the backend");
+            // and the backend's address is in no answer of the API
+            String view = as().when().get("/networks/" + id).then().statusCode(200).body("backendRegistered", equalTo(true))
+                    .extract().asString();
+            assertFalse(view.contains(String.valueOf(backend.port())), view);
+            assertFalse(view.contains(secret), view);
+            assertFalse(view.contains("\"backend\""), view);
+
             RawHttp.Response other = RawHttp.get("127.0.0.2", host, port, "/");
             assertEquals(403, other.status());
             assertEquals("acl", other.json().get("layer").asText());
@@ -261,6 +276,127 @@ class NetworkApiTest {
             assertEquals(200, ok.status());
             assertEquals(big.length(), ok.json().get("body").asText().length());
             assertEquals("PUT", ok.json().get("method").asText());
+        }
+    }
+
+    @Test
+    void aBodyOverTheLimitIsAnswered413WithTheLimitAndNeverReachesTheBackend() throws Exception {
+        String id = Fixtures.newInstanceId();
+        JsonPath n = provision(id, "sg-local-basic");
+        try (EchoBackend backend = new EchoBackend()) {
+            registerBackend(id, backend.port());
+            addEntry(id, "127.0.0.1", 1);
+            // declared: refused before a byte of the body is read
+            try (java.net.Socket s = new java.net.Socket(n.getString("vpcAddress"), n.getInt("vpcPort"))) {
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write(("PUT /api/2.0/mlflow-artifacts/artifacts/big.bin HTTP/1.1\r\nHost: x\r\n"
+                        + "Content-Type: application/octet-stream\r\nContent-Length: 2147483648\r\n\r\n").getBytes());
+                String answer = new String(s.getInputStream().readNBytes(2048));
+                assertTrue(answer.startsWith("HTTP/1.1 413"), answer);
+                assertTrue(answer.contains("\"limit\":8388608"), answer);
+                assertTrue(answer.contains("REQUEST_LIMIT_EXCEEDED"), answer);
+            }
+            // chunked: cut once it passes the limit
+            try (java.net.Socket s = new java.net.Socket(n.getString("vpcAddress"), n.getInt("vpcPort"))) {
+                s.setSoTimeout(10_000);
+                var out = s.getOutputStream();
+                out.write(("PUT /api/2.0/mlflow-artifacts/artifacts/big.bin HTTP/1.1\r\nHost: x\r\n"
+                        + "Content-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n").getBytes());
+                byte[] chunk = new byte[1 << 20];
+                String answer = "";
+                try {
+                    for (int i = 0; i < 12; i++) {
+                        out.write((Integer.toHexString(chunk.length) + "\r\n").getBytes());
+                        out.write(chunk);
+                        out.write("\r\n".getBytes());
+                    }
+                    out.write("0\r\n\r\n".getBytes());
+                } catch (java.io.IOException closed) {
+                    // the proxy may close before the client finished sending
+                }
+                answer = new String(s.getInputStream().readNBytes(2048));
+                assertTrue(answer.startsWith("HTTP/1.1 413"), answer);
+            }
+        }
+    }
+
+    private static String basic(String user, String password) {
+        return "Basic " + java.util.Base64.getEncoder().encodeToString((user + ":" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void inTokenModeTheProxyWantsATokenAndAReadTokenOnlyReads() throws Exception {
+        String id = Fixtures.newInstanceId();
+        QuarkusTransaction.requiringNew().run(() -> service.onInstanceRequested(Fixtures.requestedWithTokens(id)));
+        JsonPath n = as().when().get("/networks/" + id).then().statusCode(200).body("authMode", equalTo("token")).extract().jsonPath();
+        String host = n.getString("vpcAddress");
+        int port = n.getInt("vpcPort");
+        try (EchoBackend backend = new EchoBackend()) {
+            registerBackend(id, backend.port());
+            addEntry(id, "127.0.0.1", 1);
+            // the ACL still comes first: a stranger's address is refused by it, token or not
+            assertEquals("acl", RawHttp.request("127.0.0.2", host, port, "GET", "/", null, Map.of()).json().get("layer").asText());
+
+            RawHttp.Response none = RawHttp.get("127.0.0.1", host, port, "/api/2.0/mlflow/experiments/search");
+            assertEquals(401, none.status(), none.body());
+            assertEquals("UNAUTHENTICATED", none.json().get("error_code").asText());
+            assertTrue(none.headers().get("www-authenticate") != null, none.headers().toString());
+            assertEquals(401, RawHttp.request("127.0.0.1", host, port, "GET", "/x", null, Map.of("Authorization", "Bearer mlft_nope")).status());
+            assertEquals(200, RawHttp.get("127.0.0.1", host, port, "/health").status(), "health stays open");
+
+            String reader = as().contentType(ContentType.JSON).body(Map.of("name", "notebook", "scope", "read"))
+                    .when().post("/networks/" + id + "/tokens").then().statusCode(201)
+                    .body("scope", equalTo("read")).body("status", equalTo("active")).extract().path("token");
+            JsonPath writerView = as().contentType(ContentType.JSON).body(Map.of("name", "training", "scope", "read-write", "expiresInDays", 30))
+                    .when().post("/networks/" + id + "/tokens").then().statusCode(201).extract().jsonPath();
+            String writer = writerView.getString("token");
+            assertTrue(reader.startsWith("mlft_") && writer.startsWith("mlft_"));
+            String listed = as().when().get("/networks/" + id + "/tokens").then().statusCode(200).body("items.size()", equalTo(2))
+                    .extract().asString();
+            assertFalse(listed.contains(reader) || listed.contains(writer), "a token is shown once only");
+            ServiceTokens.viewerOf(Fixtures.WORKSPACE).when().get("/networks/" + id + "/tokens").then().statusCode(403);
+            ServiceTokens.editorOf(Fixtures.newWorkspace()).when().get("/networks/" + id + "/tokens").then().statusCode(404);
+            for (String bad : List.of("{\"name\": \"x\", \"scope\": \"admin\"}", "{\"scope\": \"read\"}",
+                    "{\"name\": \"n\\u0000\", \"scope\": \"read\"}", "{\"name\": \"x\", \"scope\": \"read\", \"expiresInDays\": 0}")) {
+                as().contentType(ContentType.JSON).body(bad).when().post("/networks/" + id + "/tokens").then().statusCode(400);
+            }
+
+            // read: GET and the searches MLflow sends as POST; a write is 403 in MLflow's format
+            Map<String, String> asReader = Map.of("Authorization", "Bearer " + reader, "Content-Type", "application/json");
+            assertEquals(200, RawHttp.request("127.0.0.1", host, port, "GET", "/api/2.0/mlflow/experiments/get?experiment_id=0", null, asReader).status());
+            assertEquals(200, RawHttp.request("127.0.0.1", host, port, "POST", "/api/2.0/mlflow/runs/search", "{}", asReader).status());
+            RawHttp.Response write = RawHttp.request("127.0.0.1", host, port, "POST", "/api/2.0/mlflow/runs/create", "{}", asReader);
+            assertEquals(403, write.status());
+            assertEquals("PERMISSION_DENIED", write.json().get("error_code").asText());
+            assertEquals(403, RawHttp.request("127.0.0.1", host, port, "PUT", "/api/2.0/mlflow-artifacts/artifacts/m.pkl", "x", asReader).status());
+
+            // read-write, as MLFLOW_TRACKING_USERNAME/PASSWORD send it (Basic); the token never reaches the tracking server
+            RawHttp.Response created = RawHttp.request("127.0.0.1", host, port, "POST", "/api/2.0/mlflow/runs/create", "{}",
+                    Map.of("Authorization", basic("alice", writer), "Content-Type", "application/json"));
+            assertEquals(200, created.status(), created.body());
+            assertTrue(created.json().get("authorization").isNull(), created.body());
+            assertEquals(401, RawHttp.request("127.0.0.1", host, port, "GET", "/x", null, Map.of("Authorization", basic(writer, ""))).status());
+
+            // revoked: refused at once
+            as().when().delete("/networks/" + id + "/tokens/" + writerView.getString("id")).then().statusCode(204);
+            assertEquals(401, RawHttp.request("127.0.0.1", host, port, "POST", "/api/2.0/mlflow/runs/create", "{}",
+                    Map.of("Authorization", "Bearer " + writer, "Content-Type", "application/json")).status());
+            as().when().get("/networks/" + id + "/tokens").then().body("items.find { it.name == 'training' }.status", equalTo("revoked"));
+            as().when().delete("/networks/" + id + "/tokens/tok_000000000000").then().statusCode(404);
+
+            // back to network mode (InstanceUpdated): no token needed; and a restart keeps mode and tokens
+            QuarkusTransaction.requiringNew().run(() -> service.onInstanceUpdated(new dev.dmsmlflow.contracts.instance.InstanceUpdated(
+                    id, Fixtures.WORKSPACE, "my-mlflow", null, "network", java.time.Instant.now())));
+            assertEquals(200, RawHttp.get("127.0.0.1", host, port, "/api/2.0/mlflow/experiments/search").status());
+            QuarkusTransaction.requiringNew().run(() -> service.onInstanceUpdated(new dev.dmsmlflow.contracts.instance.InstanceUpdated(
+                    id, Fixtures.WORKSPACE, "my-mlflow", null, "token", java.time.Instant.now())));
+            assertEquals(401, RawHttp.get("127.0.0.1", host, port, "/api/2.0/mlflow/experiments/search").status());
+            localLoadBalancers.closeAll();
+            reconciler.reconcile();
+            JsonPath after = as().when().get("/networks/" + id).then().statusCode(200).extract().jsonPath();
+            assertEquals(401, RawHttp.get("127.0.0.1", host, after.getInt("vpcPort"), "/api/2.0/mlflow/experiments/search").status());
+            assertEquals(200, RawHttp.request("127.0.0.1", host, after.getInt("vpcPort"), "GET", "/x", null,
+                    Map.of("Authorization", "Bearer " + reader)).status());
         }
     }
 
@@ -291,7 +427,9 @@ class NetworkApiTest {
             deadPort = s.getLocalPort();
         }
         registerBackend(id, deadPort);
-        assertEquals(502, RawHttp.get("127.0.0.1", n.getString("vpcAddress"), n.getInt("vpcPort"), "/").status());
+        RawHttp.Response down = RawHttp.get("127.0.0.1", n.getString("vpcAddress"), n.getInt("vpcPort"), "/");
+        assertEquals(502, down.status());
+        assertFalse(down.body().contains(String.valueOf(deadPort)), "the backend's port is not published: " + down.body());
     }
 
     @Test
@@ -320,14 +458,14 @@ class NetworkApiTest {
         provision(id, "sg-local-basic");
         addEntry(id, "10.1.2.3/8", 1);
         addEntry(id, "10.0.0.0/8", 0);
-        addEntry(id, "2001:DB8:0:0::1", 1);
+        addEntry(id, "10.9.9.9", 1);
         as().contentType(ContentType.JSON)
                 .body(Map.of("entries", List.of(Map.of("cidr", "192.168.1.7"), Map.of("cidr", "192.168.1.7/32"), Map.of("cidr", "172.16.0.0/12"))))
                 .when().post("/networks/" + id + "/acl/entries").then().statusCode(200)
                 .body("added.cidr", equalTo(List.of("192.168.1.7/32", "172.16.0.0/12"))).body("total", equalTo(4));
         as().when().get("/networks/" + id + "/acl/entries").then().statusCode(200)
                 .body("items.size()", equalTo(4))
-                .body("items.cidr", hasItems("10.0.0.0/8", "2001:db8::1/128", "192.168.1.7/32", "172.16.0.0/12"));
+                .body("items.cidr", hasItems("10.0.0.0/8", "10.9.9.9/32", "192.168.1.7/32", "172.16.0.0/12"));
         as().contentType(ContentType.JSON).body(Map.of("cidr", "not-an-ip")).when().post("/networks/" + id + "/acl/entries")
                 .then().statusCode(400).body("field", equalTo("cidr"));
         as().contentType(ContentType.JSON).body(Map.of("entries", List.of(Map.of("cidr", "1.1.1.1"), Map.of("cidr", "1.1.1.1/40"))))
@@ -335,12 +473,51 @@ class NetworkApiTest {
         as().contentType(ContentType.JSON).body(Map.of("cidr", "1.1.1.1", "description", "x".repeat(257)))
                 .when().post("/networks/" + id + "/acl/entries").then().statusCode(400).body("field", equalTo("description"));
 
-        // every change is one AlbAclUpdated in the outbox, valid against the contract (IPv4 and IPv6 entries)
+        // every change is one AlbAclUpdated in the outbox, valid against the contract
         List<JsonNode> events = outboxPayloads(id, AlbAclUpdated.TYPE);
         assertEquals(3, events.size());
         for (JsonNode e : events) {
             assertEquals(List.of(), EventSchemas.validate(AlbAclUpdated.TYPE, e));
         }
+    }
+
+    @Test
+    void badTextIpv6AndAnUnconfirmedAllowAllAreRefusedNamingTheFieldAndChangeNothing() throws Exception {
+        String id = Fixtures.newInstanceId();
+        provision(id, "sg-local-basic");
+        String url = "/networks/" + id + "/acl/entries";
+        record Case(String body, String field, String code) {
+        }
+        List<Case> cases = List.of(
+                new Case("{\"cidr\": \"10.0.0.1\", \"description\": \"nul\\u0000here\"}", "description", "INVALID_TEXT"),
+                new Case("{\"cidr\": \"10.0.0.1\", \"description\": \"half \\ud800 a pair\"}", "description", "INVALID_TEXT"),
+                new Case("{\"cidr\": \"10.0.0.1\", \"description\": \"bell\\u0007\"}", "description", "INVALID_TEXT"),
+                new Case("{\"cidr\": \"10.0.0.1\\u0000\"}", "cidr", "INVALID_TEXT"),
+                new Case("{\"entries\": [{\"cidr\": \"10.0.0.1\"}, {\"cidr\": \"10.0.0.2\", \"description\": \"\\u0000\"}]}", "entries[1].description", "INVALID_TEXT"),
+                new Case("{\"cidr\": \"2001:db8::1\"}", "cidr", "IPV6_NOT_SUPPORTED"),
+                new Case("{\"cidr\": \"0.0.0.0/0\"}", "cidr", "ALLOW_ALL_NOT_CONFIRMED"),
+                new Case("{\"cidr\": \"0.0.0.0/0\", \"allowAll\": false}", "cidr", "ALLOW_ALL_NOT_CONFIRMED"),
+                new Case("{\"cidr\": \"::/0\"}", "cidr", "ALLOW_ALL_NOT_CONFIRMED"),
+                new Case("{\"cidr\": \"::/0\", \"allowAll\": true}", "cidr", "IPV6_NOT_SUPPORTED"));
+        for (Case c : cases) {
+            as().contentType(ContentType.JSON).body(c.body()).when().post(url).then().statusCode(400)
+                    .contentType("application/problem+json").body("field", equalTo(c.field())).body("code", equalTo(c.code()));
+        }
+        as().queryParam("cidr", "10.0.0.1\u0000").when().delete(url).then().statusCode(400).body("field", equalTo("cidr"));
+        as().urlEncodingEnabled(false).when().get("/networks/" + id + "%00x").then().statusCode(400).body("field", equalTo("instanceId"))
+                .body("code", equalTo("INVALID_TEXT"));
+        as().queryParam("source", "127.0.0.1\u0000").when().get("/networks/" + id + "/diagnose").then().statusCode(400)
+                .body("field", equalTo("source"));
+        as().when().get(url).then().statusCode(200).body("items.size()", equalTo(0));
+        assertTrue(outboxPayloads(id, AlbAclUpdated.TYPE).isEmpty(), "nothing changed");
+
+        // confirmed, it is accepted and flagged in the network view and by the diagnosis
+        as().when().get("/networks/" + id).then().statusCode(200).body("aclAllowsAll", equalTo(false));
+        as().contentType(ContentType.JSON).body("{\"cidr\": \"0.0.0.0/0\", \"description\": \"everyone\", \"allowAll\": true}")
+                .when().post(url).then().statusCode(200).body("added[0].cidr", equalTo("0.0.0.0/0"));
+        as().when().get("/networks/" + id).then().statusCode(200).body("aclAllowsAll", equalTo(true));
+        as().queryParam("source", "127.0.0.5").when().get("/networks/" + id + "/diagnose").then().statusCode(200)
+                .body("warnings[0]", containsString("every source"));
     }
 
     @Test

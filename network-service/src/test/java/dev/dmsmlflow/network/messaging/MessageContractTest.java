@@ -6,6 +6,7 @@ import dev.dmsmlflow.contracts.EventSchemas;
 import dev.dmsmlflow.contracts.instance.InstanceDeployed;
 import dev.dmsmlflow.contracts.instance.InstanceReleaseRequested;
 import dev.dmsmlflow.contracts.instance.InstanceRequested;
+import dev.dmsmlflow.contracts.instance.InstanceUpdated;
 import dev.dmsmlflow.contracts.network.NetworkProvisionFailed;
 import dev.dmsmlflow.contracts.network.NetworkProvisioned;
 import dev.dmsmlflow.contracts.network.NetworkReleased;
@@ -66,6 +67,12 @@ class MessageContractTest {
         assertEquals(Outcome.HANDLED,
                 handler.handle(envelope(UUID.randomUUID().toString(), InstanceDeployed.TYPE, instanceId, deployed.toString())));
 
+        // the authentication mode reaches the load balancer through InstanceUpdated (here a failed network: nothing to switch)
+        JsonNode updated = EventSchemas.example(InstanceUpdated.TYPE);
+        assertEquals(instanceId, updated.get("instanceId").asText());
+        assertEquals(Outcome.HANDLED,
+                handler.handle(envelope(UUID.randomUUID().toString(), InstanceUpdated.TYPE, instanceId, updated.toString())));
+
         JsonNode release = EventSchemas.example(InstanceReleaseRequested.TYPE);
         assertEquals(Outcome.HANDLED, handler.handle(
                 envelope(UUID.randomUUID().toString(), InstanceReleaseRequested.TYPE, instanceId, release.toString())));
@@ -93,8 +100,11 @@ class MessageContractTest {
                 () -> handler.handle(envelope(UUID.randomUUID().toString(), InstanceRequested.TYPE, "k", "{\"instanceId\":\"x\"}"))).kind());
         assertEquals(DeadLetters.Kind.UNKNOWN_TYPE, assertThrows(DeadLetterException.class,
                 () -> handler.handle(envelope(UUID.randomUUID().toString(), "SomethingNew", "k", "{}"))).kind());
+        // InstanceUpdated is ours now (the authentication mode): a payload it cannot read is poison, not ignored
+        assertEquals(DeadLetters.Kind.UNDECODABLE, assertThrows(DeadLetterException.class,
+                () -> handler.handle(envelope(UUID.randomUUID().toString(), InstanceUpdated.TYPE, "k", "{}"))).kind());
         // instance events that are someone else's business: a logged, counted decision
-        for (String type : List.of("InstanceRunning", "InstanceStatusChanged", "InstanceUpdated", "InstanceFailed", "InstanceReleased")) {
+        for (String type : List.of("InstanceRunning", "InstanceStatusChanged", "InstanceFailed", "InstanceReleased")) {
             assertEquals(Outcome.IGNORED, handler.handle(envelope(UUID.randomUUID().toString(), type, "k", "{}")), type);
         }
     }

@@ -25,6 +25,8 @@ public final class EchoBackend implements AutoCloseable {
             json.put("body", new String(body, StandardCharsets.UTF_8));
             json.put("xTest", exchange.getRequestHeaders().getFirst("X-Test"));
             json.put("forwardedFor", exchange.getRequestHeaders().getFirst("X-Forwarded-For"));
+            json.put("authorization", exchange.getRequestHeaders().getFirst("Authorization"));
+            json.put("backendAuth", String.join(",", exchange.getRequestHeaders().getOrDefault("X-Dms-Backend-Auth", java.util.List.of())));
             byte[] out = json.toString().getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("Content-Type", "application/json");
             exchange.getResponseHeaders().add("X-Backend", "echo");

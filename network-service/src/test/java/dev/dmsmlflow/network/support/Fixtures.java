@@ -36,6 +36,13 @@ public final class Fixtures {
                 securityGroup, "my-bucket", "mlflow-root", "2C4G", "user-1", Instant.now());
     }
 
+    /** In token mode. */
+    public static InstanceRequested requestedWithTokens(String instanceId) {
+        InstanceRequested r = requested(instanceId);
+        return new InstanceRequested(r.instanceId(), r.workspaceId(), r.name(), r.description(), r.vpcId(), r.vSwitchId(),
+                r.secondaryVSwitchId(), r.securityGroupId(), r.ossBucket(), r.ossPath(), r.spec(), "token", r.requestedBy(), r.requestedAt());
+    }
+
     public static InstanceRequested requested(String instanceId) {
         return requested(instanceId, "vsw-local-a", "vsw-local-b", "sg-local-basic");
     }

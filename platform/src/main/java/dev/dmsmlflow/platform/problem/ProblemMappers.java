@@ -53,6 +53,16 @@ public class ProblemMappers {
     /** Anything unexpected: logged with its stack here, reported to the client without internals. */
     @ServerExceptionMapper
     public Response unexpected(Exception e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            // safety net behind the services' own validation: data PostgreSQL refused (SQLSTATE class 22: NUL or invalid
+            // text, a number out of range, a value too long) is the client's error; never echo the statement or the message
+            if (t instanceof java.sql.SQLException se && se.getSQLState() != null && se.getSQLState().startsWith("22")) {
+                LOG.warnf("a request carried data the database refused (SQLSTATE %s)", se.getSQLState());
+                return respond(Problem.of("invalid-field", "Invalid request field", 400,
+                        "A value in the request is not acceptable (invalid text, out of range or too long).", null)
+                        .withCode("INVALID_VALUE"));
+            }
+        }
         LOG.error("unexpected error", e);
         return respond(Problem.of("internal", "Internal error", 500, "The request could not be completed.", null));
     }

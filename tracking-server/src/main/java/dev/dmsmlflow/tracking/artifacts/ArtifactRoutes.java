@@ -377,7 +377,7 @@ public class ArtifactRoutes implements RouteProvider {
         LOG.errorf(e, "Artifact request %s %s failed", ctx.request().method(), ctx.request().path());
         if (!ctx.response().headWritten()) {
             ctx.response().headers().remove("Content-Disposition");
-            Routes.sendError(ctx, new MlflowException(ErrorCode.INTERNAL_ERROR, "Artifact storage error: " + e.getMessage()));
+            Routes.sendError(ctx, new MlflowException(ErrorCode.INTERNAL_ERROR, "Artifact storage error"));
         } else {
             ctx.response().reset();
         }

@@ -84,6 +84,7 @@ public class ArtifactStores {
         if (artifactUri == null || artifactUri.isEmpty()) {
             throw MlflowException.invalidParameter("The entity has no artifact location");
         }
+        requireInsideRoot(artifactUri, "artifact location");
         Optional<String> proxied = proxiedPath(artifactUri);
         if (proxied.isPresent()) {
             return new Location(root, ArtifactPaths.safe(proxied.get()));
@@ -99,6 +100,68 @@ public class ArtifactStores {
         throw MlflowException.invalidParameter("Artifacts at '" + artifactUri + "' are not served by this tracking server; "
                 + "only proxied (mlflow-artifacts:/) locations" + (ossEndpoint.isPresent() ? " and oss:// locations" : "")
                 + " can be read through it.");
+    }
+
+    /** Whether locations outside the root are refused ({@code dms.tracking.confine-artifact-locations}). */
+    public boolean confined() {
+        return config.confineArtifactLocations();
+    }
+
+    /**
+     * With confinement on, refuses (400 INVALID_PARAMETER_VALUE) a location that is not inside this server's artifact
+     * root; {@code what} names the parameter. A no-op for a standalone server.
+     */
+    public void requireInsideRoot(String uri, String what) {
+        if (!confined()) {
+            return;
+        }
+        String reason = outsideRoot(uri, config.artifactRoot().trim());
+        if (reason != null) {
+            throw MlflowException.invalidParameter("Invalid " + what + " '" + uri + "': " + reason);
+        }
+    }
+
+    /**
+     * Why {@code uri} is not inside the artifact root {@code rootUri}, or null when it is: proxied
+     * ({@code mlflow-artifacts:}) paths are inside when they stay inside (no {@code ..}, also percent-encoded);
+     * {@code oss://} URIs when the root is in OSS, in the same bucket, at or under its prefix; anything else
+     * ({@code file:}, local paths, other schemes, other buckets) is outside.
+     */
+    static String outsideRoot(String uri, String rootUri) {
+        if (uri == null || uri.isEmpty()) {
+            return null;
+        }
+        Optional<String> proxied = proxiedPath(uri);
+        if (proxied.isPresent()) {
+            try {
+                ArtifactPaths.safe(proxied.get());
+                return null;
+            } catch (MlflowException e) {
+                return "the path leaves this instance's artifact root";
+            }
+        }
+        String allowed = "only locations inside this instance's artifact root are allowed: mlflow-artifacts:/<path>"
+                + (rootUri.startsWith("oss://") ? " or " + rootUri + "/<path>" : "");
+        if (uri.startsWith("oss://") && rootUri.startsWith("oss://")) {
+            OssUri root = OssUri.parse(rootUri);
+            String rest = uri.substring("oss://".length());
+            int slash = rest.indexOf('/');
+            String bucket = slash < 0 ? rest : rest.substring(0, slash);
+            if (!bucket.equals(root.bucket())) {
+                return allowed;
+            }
+            String prefix;
+            try {
+                prefix = ArtifactPaths.safe(slash < 0 ? "" : rest.substring(slash + 1));
+            } catch (MlflowException e) {
+                return "the path leaves this instance's artifact root";
+            }
+            if (root.prefix().isEmpty() || prefix.equals(root.prefix()) || prefix.startsWith(root.prefix() + "/")) {
+                return null;
+            }
+            return allowed;
+        }
+        return allowed;
     }
 
     private synchronized OSS ossClient() {

@@ -12,6 +12,22 @@ public interface TrackingConfig {
     @WithDefault("./mlartifacts")
     String artifactRoot();
 
+    /**
+     * SHA-256 (lowercase hex) of the secret the instance's load balancer adds to every request in
+     * {@code X-Dms-Backend-Auth}; when set, other requests are refused (only the load balancer reaches the server).
+     * Unset for a standalone server ({@code ./dms tracking-server}, like {@code mlflow server}).
+     */
+    Optional<String> backendAuthDigest();
+
+    /**
+     * When true (an instance's server: instance-service sets it), no artifact location outside the artifact root is
+     * accepted or served: experiments' {@code artifact_location}, model version sources and every stored URI must be a
+     * proxied {@code mlflow-artifacts:} path or an {@code oss://} URI under the root. A standalone server, like
+     * {@code mlflow server}, takes any location.
+     */
+    @io.smallrye.config.WithDefault("false")
+    boolean confineArtifactLocations();
+
     /** OSS client settings, used when the artifact root (or an experiment's location) is {@code oss://...}. */
     Oss oss();
 

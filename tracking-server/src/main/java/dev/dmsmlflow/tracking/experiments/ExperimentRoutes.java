@@ -18,6 +18,8 @@ import java.util.Map;
 public class ExperimentRoutes implements RouteProvider {
     @Inject
     ExperimentStore store;
+    @Inject
+    dev.dmsmlflow.tracking.artifacts.ArtifactStores artifactStores;
 
     @Override
     public void register(Routes r) {
@@ -60,6 +62,7 @@ public class ExperimentRoutes implements RouteProvider {
         }
         if (location != null) {
             Validation.length("Artifact location", 2000, location);
+            artifactStores.requireInsideRoot(location, "artifact_location");
         }
         Map<String, String> tags = new LinkedHashMap<>();
         for (Fields t : req.objects("tags")) {

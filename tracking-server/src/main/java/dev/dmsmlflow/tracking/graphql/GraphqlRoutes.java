@@ -104,7 +104,8 @@ public class GraphqlRoutes implements RouteProvider {
             Routes.sendError(ctx, e);
             return;
         } catch (IOException e) {
-            Routes.sendError(ctx, MlflowException.invalidParameter("Malformed JSON: " + e.getMessage()));
+            Routes.sendError(ctx, MlflowException.invalidParameter("Malformed JSON: "
+                    + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : "unreadable body")));
             return;
         }
         ExecutionInput.Builder in = ExecutionInput.newExecutionInput().query(query).variables(variables)
@@ -116,9 +117,9 @@ public class GraphqlRoutes implements RouteProvider {
         try {
             result = graphql.execute(in.build());
         } catch (RuntimeException e) {
-            LOG.debugf(e, "GraphQL execution failed");
+            LOG.errorf(e, "GraphQL execution failed");
             result = ExecutionResult.newExecutionResult()
-                    .addError(GraphqlErrorBuilder.newError().message(String.valueOf(e.getMessage())).build()).build();
+                    .addError(GraphqlErrorBuilder.newError().message("Internal error").build()).build();
         }
         ExecutionResult r = result;
         Routes.send(ctx, 200, g -> {

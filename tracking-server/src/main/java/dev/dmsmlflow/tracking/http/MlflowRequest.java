@@ -54,6 +54,7 @@ public final class MlflowRequest {
     private Fields parse() {
         HttpMethod m = method();
         if (m == HttpMethod.GET || m == HttpMethod.HEAD) {
+            checkQuery();
             return Fields.ofQuery(ctx.queryParams());
         }
         Buffer body = ctx.body() == null ? null : ctx.body().buffer();
@@ -69,6 +70,7 @@ public final class MlflowRequest {
             }
         }
         if (empty) {
+            checkQuery();
             return ctx.queryParams().isEmpty() ? Fields.empty() : Fields.ofQuery(ctx.queryParams());
         }
         JsonNode node;
@@ -82,7 +84,67 @@ public final class MlflowRequest {
         if (node == null || !node.isObject()) {
             throw MlflowException.invalidParameter("The request body must be a JSON object.");
         }
+        checkText(node, "");
         return Fields.ofJson((ObjectNode) node);
+    }
+
+    /**
+     * Text that PostgreSQL cannot store (a NUL character) or that is not Unicode (an unpaired surrogate,
+     * which JSON's \\u escapes can produce) is refused before any endpoint sees it, naming the field.
+     * Other control characters stay allowed: MLflow stores them (tags with terminal output, notes).
+     */
+    static void checkText(JsonNode node, String path) {
+        if (node.isTextual()) {
+            String reason = badText(node.textValue());
+            if (reason != null) {
+                throw MlflowException.invalidParameter("Invalid value for parameter '" + path + "': " + reason);
+            }
+        } else if (node.isObject()) {
+            var it = node.fields();
+            while (it.hasNext()) {
+                var e = it.next();
+                String name = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
+                String reason = badText(e.getKey());
+                if (reason != null) {
+                    throw MlflowException.invalidParameter("Invalid field name at '" + path + "': " + reason);
+                }
+                checkText(e.getValue(), name);
+            }
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                checkText(node.get(i), path + "[" + i + "]");
+            }
+        }
+    }
+
+    private void checkQuery() {
+        for (var e : ctx.queryParams().entries()) {
+            String reason = badText(e.getValue());
+            if (reason == null) {
+                reason = badText(e.getKey());
+            }
+            if (reason != null) {
+                throw MlflowException.invalidParameter("Invalid value for parameter '" + e.getKey() + "': " + reason);
+            }
+        }
+    }
+
+    /** Why the text cannot be stored, or null. */
+    public static String badText(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == 0) {
+                return "must not contain a NUL character";
+            }
+            if (Character.isSurrogate(c)) {
+                if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    i++;
+                    continue;
+                }
+                return "must be valid Unicode (an unpaired surrogate)";
+            }
+        }
+        return null;
     }
 
     private static boolean isBlank(Buffer b) {

@@ -31,6 +31,16 @@ public class RouterSetup {
                 "No endpoint " + ctx.request().method() + " " + ctx.request().path()));
     }
 
+    /** The body limit of the route that refused: artifacts take up to the server's limit, JSON endpoints less. */
+    private static long bodyLimit(RoutingContext ctx) {
+        if (!ctx.request().path().contains("/mlflow-artifacts/")) {
+            return Routes.MAX_JSON_BODY;
+        }
+        return org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                .getOptionalValue("quarkus.http.limits.max-body-size", io.quarkus.runtime.configuration.MemorySize.class)
+                .map(io.quarkus.runtime.configuration.MemorySize::asLongValue).orElse(1L << 30);
+    }
+
     private void failure(RoutingContext ctx) {
         int status = ctx.statusCode();
         Throwable t = ctx.failure();
@@ -40,7 +50,7 @@ public class RouterSetup {
             Routes.send(ctx, 413, g -> {
                 g.writeStartObject();
                 g.writeStringField("error_code", ErrorCode.INVALID_PARAMETER_VALUE.name());
-                g.writeStringField("message", "Request body too large");
+                g.writeStringField("message", "Request body too large: the limit is " + bodyLimit(ctx) + " bytes");
                 g.writeEndObject();
             });
         } else if (status >= 400 && status < 500) {

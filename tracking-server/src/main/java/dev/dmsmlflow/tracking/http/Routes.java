@@ -93,7 +93,7 @@ public final class Routes {
                 throw mapped;
             }
             LOG.errorf(ex, "Internal error on in-process %s %s", method, path);
-            throw new MlflowException(ErrorCode.INTERNAL_ERROR, "Internal error: " + ex.getClass().getSimpleName());
+            throw new MlflowException(ErrorCode.INTERNAL_ERROR, "Internal error");
         }
     }
 
@@ -111,17 +111,19 @@ public final class Routes {
                 return;
             }
             LOG.errorf(ex, "Internal error on %s %s", ctx.request().method(), ctx.request().path());
-            sendError(ctx, new MlflowException(ErrorCode.INTERNAL_ERROR, "Internal error: " + ex.getClass().getSimpleName()));
+            sendError(ctx, new MlflowException(ErrorCode.INTERNAL_ERROR, "Internal error"));
             return;
         }
         send(ctx, 200, body == null ? JsonBody.EMPTY : body);
     }
 
     /**
-     * Safety net: input the endpoint did not validate but PostgreSQL refused (NUL characters, values
-     * too long, out-of-range numbers, constraint violations) is the client's error, never a 500.
+     * Safety net, and the one place a database error becomes an answer: input the endpoint did not
+     * validate but PostgreSQL refused (NUL characters, values too long, out-of-range numbers, constraint
+     * violations) is the client's error, never a 500. The answer says what kind of value was wrong and
+     * never carries the driver's message (which quotes the SQL statement and its values).
      */
-    static MlflowException fromDatabase(Throwable ex) {
+    public static MlflowException fromDatabase(Throwable ex) {
         for (Throwable t = ex; t != null; t = t.getCause()) {
             if (t instanceof java.sql.SQLException se && se.getSQLState() != null) {
                 String state = se.getSQLState();
@@ -129,9 +131,8 @@ public final class Routes {
                     return new MlflowException(ErrorCode.RESOURCE_ALREADY_EXISTS, "Resource already exists.");
                 }
                 if (state.startsWith("22") || state.startsWith("23")) {
-                    LOG.debugf("Refused by the database (%s): %s", state, se.getMessage());
-                    return MlflowException.invalidParameter("Invalid value in request (" + state + "): "
-                            + firstLine(se.getMessage()));
+                    LOG.debugf("Refused by the database (%s)", state);
+                    return MlflowException.invalidParameter(describe(state));
                 }
                 return null;
             }
@@ -139,12 +140,16 @@ public final class Routes {
         return null;
     }
 
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "";
-        }
-        int i = s.indexOf('\n');
-        return i < 0 ? s : s.substring(0, i);
+    private static String describe(String sqlState) {
+        return switch (sqlState) {
+            case "22021", "22P05" -> "Invalid value in request: text contains a NUL character or is not valid UTF-8.";
+            case "22001" -> "Invalid value in request: a value is too long.";
+            case "22003" -> "Invalid value in request: a number is out of range.";
+            case "23503" -> "Invalid value in request: it refers to something that does not exist.";
+            case "23502" -> "Invalid value in request: a required value is missing.";
+            default -> sqlState.startsWith("23") ? "Invalid value in request: it conflicts with existing data."
+                    : "Invalid value in request.";
+        };
     }
 
     public static void sendError(RoutingContext ctx, MlflowException ex) {

@@ -32,6 +32,8 @@ public class RegistryRoutes implements RouteProvider {
     @Inject
     RegistryStore store;
     @Inject
+    dev.dmsmlflow.tracking.artifacts.ArtifactStores artifactStores;
+    @Inject
     RegistrySearch search;
     /** Registry changes for webhooks (package webhooks), fired after each change is committed. */
     @Inject
@@ -332,6 +334,11 @@ public class RegistryRoutes implements RouteProvider {
             PromptRules.validateSource(source);
         } else {
             validateSource(source, runId, modelId);
+            // a remote source outside the instance's root would be served with the instance's storage credentials
+            // (runs:/ and models:/ name this server's own entities and resolve inside it)
+            if (!storage.startsWith("runs:/") && !storage.startsWith("models:/")) {
+                artifactStores.requireInsideRoot(storage, "source");
+            }
         }
         ModelVersion created = store.createVersion(new RegistryStore.NewVersion(name, source, storage, runId, tags, runLink,
                 description, modelId));

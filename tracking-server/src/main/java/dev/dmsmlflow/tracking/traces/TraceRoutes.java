@@ -150,13 +150,8 @@ public class TraceRoutes implements RouteProvider {
     }
 
     private static MlflowException dbError(Throwable ex) {
-        for (Throwable t = ex; t != null; t = t.getCause()) {
-            if (t instanceof java.sql.SQLException se && se.getSQLState() != null
-                    && (se.getSQLState().startsWith("22") || se.getSQLState().startsWith("23"))) {
-                return MlflowException.invalidParameter("Invalid span data: " + se.getMessage().split("\n")[0]);
-            }
-        }
-        return null;
+        MlflowException mapped = Routes.fromDatabase(ex);
+        return mapped == null ? null : MlflowException.invalidParameter("Invalid span data. " + mapped.getMessage());
     }
 
     static byte[] decompress(byte[] body, String encoding) {

@@ -150,8 +150,12 @@ public class WebhookDelivery {
             Thread.currentThread().interrupt();
             return new Result(false, null, null, "Interrupted");
         } catch (Exception e) {
-            return new Result(false, null, null, "Failed to deliver webhook: " + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+            // what went wrong in words, never an exception's class or stack
+            String why = e instanceof java.net.ConnectException ? "the destination refused the connection"
+                    : e instanceof java.net.http.HttpTimeoutException ? "the destination did not answer in time"
+                    : e instanceof java.net.UnknownHostException ? "the destination's host name does not resolve"
+                    : "the request could not be sent";
+            return new Result(false, null, null, "Failed to deliver webhook: " + why);
         }
     }
 

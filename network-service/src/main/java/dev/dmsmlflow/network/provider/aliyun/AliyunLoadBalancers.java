@@ -21,7 +21,13 @@ import com.aliyun.alb20200616.models.ListServerGroupServersRequest;
 import com.aliyun.alb20200616.models.ListServerGroupServersResponseBody;
 import com.aliyun.alb20200616.models.RemoveEntriesFromAclRequest;
 import com.aliyun.alb20200616.models.RemoveServersFromServerGroupRequest;
+import com.aliyun.ecs20140526.models.AuthorizeSecurityGroupRequest;
+import com.aliyun.ecs20140526.models.CreateSecurityGroupRequest;
+import com.aliyun.ecs20140526.models.DeleteSecurityGroupRequest;
+import com.aliyun.ecs20140526.models.DescribeSecurityGroupsRequest;
+import com.aliyun.ecs20140526.models.RevokeSecurityGroupRequest;
 import com.aliyun.tea.TeaException;
+import dev.dmsmlflow.network.provider.NetworkFacts;
 import dev.dmsmlflow.contracts.network.NetworkFailureCode;
 import dev.dmsmlflow.network.domain.AclRule;
 import dev.dmsmlflow.network.domain.Network;
@@ -32,7 +38,9 @@ import jakarta.enterprise.inject.Typed;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -51,9 +59,75 @@ public class AliyunLoadBalancers implements LoadBalancers {
     private static final int LISTENER_PORT = 80;
 
     private final AliyunClients clients;
+    private final AliyunNetworkFacts facts;
 
-    public AliyunLoadBalancers(AliyunClients clients) {
+    public AliyunLoadBalancers(AliyunClients clients, AliyunNetworkFacts facts) {
         this.clients = clients;
+        this.facts = facts;
+    }
+
+    /** Name of the security group of an instance's compute (the tracking server's pods), made by this adapter. */
+    static String computeSecurityGroupName(String instanceId) {
+        return "dms-mlflow-" + instanceId + "-compute";
+    }
+
+    /**
+     * Makes sure the compute of the instance sits behind a security group of its own that admits only the load
+     * balancer: TCP on the tracking server's port from the CIDR of each of the load balancer's two vSwitches, nothing
+     * else (rules for any other source or port are revoked). Returns the group's id. The compute runs its pods in it.
+     */
+    public String ensureComputeSecurityGroup(Network network, int port) throws ProviderException {
+        Set<String> sources = new LinkedHashSet<>();
+        for (String vSwitchId : List.of(network.vSwitchId(), network.secondaryVSwitchId())) {
+            NetworkFacts.VSwitch v = facts.vSwitch(vSwitchId).orElseThrow(() -> new ProviderException(NetworkFailureCode.PROVIDER_ERROR,
+                    "vSwitch " + vSwitchId + " of the load balancer no longer exists"));
+            sources.add(v.cidr());
+        }
+        String groupId = findComputeSecurityGroup(network);
+        if (groupId == null) {
+            groupId = clients.call("CreateSecurityGroup", () -> clients.ecs().createSecurityGroupWithOptions(new CreateSecurityGroupRequest()
+                    .setRegionId(clients.config().regionId()).setVpcId(network.vpcId())
+                    .setSecurityGroupName(computeSecurityGroupName(network.instanceId())).setSecurityGroupType("normal")
+                    .setDescription("tracking server of MLflow instance " + network.instanceId() + ": its load balancer only")
+                    .setClientToken(AliyunClients.token("csg", network.instanceId())), clients.runtime())).getBody().getSecurityGroupId();
+        }
+        String group = groupId;
+        String range = port + "/" + port;
+        NetworkFacts.SecurityGroup current = facts.securityGroup(group).orElse(null);
+        if (current != null) {
+            for (NetworkFacts.InboundRule r : current.inboundRules()) {
+                boolean wanted = "tcp".equalsIgnoreCase(r.protocol()) && r.portFrom() == port && r.portTo() == port
+                        && r.accepts() && sources.contains(r.sourceCidr());
+                if (!wanted) {
+                    clients.call("RevokeSecurityGroup", () -> clients.ecs().revokeSecurityGroupWithOptions(new RevokeSecurityGroupRequest()
+                            .setRegionId(clients.config().regionId()).setSecurityGroupId(group)
+                            .setPermissions(List.of(new RevokeSecurityGroupRequest.RevokeSecurityGroupRequestPermissions()
+                                    .setIpProtocol(r.protocol().toUpperCase()).setPortRange(r.portFrom() + "/" + r.portTo())
+                                    .setSourceCidrIp(r.sourceCidr()).setPolicy(r.policy()))), clients.runtime()));
+                } else {
+                    sources.remove(r.sourceCidr());
+                }
+            }
+        }
+        for (String cidr : sources) {
+            clients.call("AuthorizeSecurityGroup", () -> clients.ecs().authorizeSecurityGroupWithOptions(new AuthorizeSecurityGroupRequest()
+                    .setRegionId(clients.config().regionId()).setSecurityGroupId(group)
+                    .setPermissions(List.of(new AuthorizeSecurityGroupRequest.AuthorizeSecurityGroupRequestPermissions()
+                            .setIpProtocol("TCP").setPortRange(range).setSourceCidrIp(cidr).setPolicy("accept")
+                            .setDescription("load balancer vSwitch"))), clients.runtime()));
+        }
+        return group;
+    }
+
+    private String findComputeSecurityGroup(Network network) throws ProviderException {
+        String name = computeSecurityGroupName(network.instanceId());
+        var b = clients.call("DescribeSecurityGroups", () -> clients.ecs().describeSecurityGroupsWithOptions(new DescribeSecurityGroupsRequest()
+                .setRegionId(clients.config().regionId()).setVpcId(network.vpcId()).setSecurityGroupName(name), clients.runtime())).getBody();
+        if (b == null || b.getSecurityGroups() == null || b.getSecurityGroups().getSecurityGroup() == null) {
+            return null;
+        }
+        return b.getSecurityGroups().getSecurityGroup().stream().filter(g -> name.equals(g.getSecurityGroupName()))
+                .map(g -> g.getSecurityGroupId()).findFirst().orElse(null);
     }
 
     @Override
@@ -274,6 +348,7 @@ public class AliyunLoadBalancers implements LoadBalancers {
 
     @Override
     public String registerBackend(Network network, String host, int port) throws ProviderException {
+        ensureComputeSecurityGroup(network, port);
         String group = network.serverGroupId();
         ListServerGroupServersResponseBody current = clients.call("ListServerGroupServers", () -> clients.alb()
                 .listServerGroupServersWithOptions(new ListServerGroupServersRequest().setServerGroupId(group), clients.runtime())).getBody();
@@ -309,6 +384,19 @@ public class AliyunLoadBalancers implements LoadBalancers {
     @Override
     public void delete(Network network) throws ProviderException {
         deleteAll(network.loadBalancerId(), network.listenerId(), network.serverGroupId(), network.aclId());
+        if (network.vpcId() != null) {
+            String group = findComputeSecurityGroup(network);
+            if (group != null) {
+                try {
+                    clients.call("DeleteSecurityGroup", () -> clients.ecs().deleteSecurityGroupWithOptions(new DeleteSecurityGroupRequest()
+                            .setRegionId(clients.config().regionId()).setSecurityGroupId(group), clients.runtime()));
+                } catch (AliyunClients.AliyunException e) {
+                    if (!e.isNotFound()) {
+                        throw e;
+                    }
+                }
+            }
+        }
     }
 
     private void deleteAll(String lbId, String listenerId, String serverGroupId, String aclId) throws ProviderException {

@@ -71,7 +71,7 @@ public class LocalLoadBalancers implements LoadBalancers {
             port = ports.get(lbId);
         } else {
             String groupId = spec.securityGroup().id();
-            LocalProxy proxy = new LocalProxy(lbId, () -> facts.securityGroup(groupId).orElse(null), client());
+            LocalProxy proxy = new LocalProxy(lbId, () -> facts.securityGroup(groupId).orElse(null), client(), config.maxBodySize());
             try {
                 port = proxy.listen(vertx, config.bindHost(), 0);
             } catch (Exception e) {
@@ -114,6 +114,31 @@ public class LocalLoadBalancers implements LoadBalancers {
     }
 
     @Override
+    public boolean checksTokens() {
+        return true;
+    }
+
+    @Override
+    public void authentication(Network network, String mode, List<dev.dmsmlflow.network.domain.AccessToken> tokens)
+            throws ProviderException {
+        Map<String, LocalProxy.Grant> grants = new java.util.HashMap<>();
+        for (var t : tokens) {
+            grants.put(t.hash(), new LocalProxy.Grant(t.id(), t.scope(), t.expiresAt()));
+        }
+        proxy(network).authentication("token".equals(mode), grants);
+    }
+
+    @Override
+    public boolean addsBackendSecret() {
+        return true;
+    }
+
+    @Override
+    public void backendSecret(Network network, String secret) throws ProviderException {
+        proxy(network).backendSecret(secret);
+    }
+
+    @Override
     public synchronized void delete(Network network) {
         String lbId = network.loadBalancerId() != null ? network.loadBalancerId() : "alb-" + suffix(network.instanceId());
         LocalProxy p = proxies.remove(lbId);
@@ -130,7 +155,7 @@ public class LocalLoadBalancers implements LoadBalancers {
             return n;
         }
         String groupId = n.securityGroupId();
-        LocalProxy proxy = new LocalProxy(n.loadBalancerId(), () -> facts.securityGroup(groupId).orElse(null), client());
+        LocalProxy proxy = new LocalProxy(n.loadBalancerId(), () -> facts.securityGroup(groupId).orElse(null), client(), config.maxBodySize());
         int port;
         try {
             port = proxy.listen(vertx, n.vpcAddress(), n.vpcPort());

@@ -16,7 +16,17 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import org.jboss.logging.Logger;
 
+import dev.dmsmlflow.network.domain.MlflowRequests;
+import io.vertx.core.http.HttpMethod;
+
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,18 +43,32 @@ final class LocalProxy {
     private static final Logger LOG = Logger.getLogger(LocalProxy.class);
     /** The listener port the security group rules are checked against (the ALB listener is on 80). */
     static final int LISTENER_PORT = 80;
+    /** The header carrying the per-instance secret toward the backend; a client's own value is always dropped. */
+    static final String BACKEND_AUTH_HEADER = "X-Dms-Backend-Auth";
     private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-authenticate",
             "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host", "proxy-connection");
+    /** Request headers never passed on as the client sent them. */
+    private static final Set<String> NOT_FORWARDED = Set.of("x-dms-backend-auth");
 
     private final String loadBalancerId;
     private final Set<IpBlock> acl = ConcurrentHashMap.newKeySet();
     private final Supplier<NetworkFacts.SecurityGroup> securityGroup;
     private final HttpClient client;
+    private final long maxBodySize;
     private volatile String backendHost;
     private volatile int backendPort;
+    private volatile String backendSecret;
+    private volatile boolean tokenMode;
+    /** Active tokens by the SHA-256 (hex) of the token. */
+    private volatile Map<String, Grant> grants = Map.of();
+
+    /** What a token may do: {@code read} or {@code read-write}, until {@code expiresAt} (null: no end). */
+    record Grant(String tokenId, String scope, Instant expiresAt) {
+    }
     private HttpServer server;
 
-    LocalProxy(String loadBalancerId, Supplier<NetworkFacts.SecurityGroup> securityGroup, HttpClient client) {
+    LocalProxy(String loadBalancerId, Supplier<NetworkFacts.SecurityGroup> securityGroup, HttpClient client, long maxBodySize) {
+        this.maxBodySize = maxBodySize;
         this.loadBalancerId = loadBalancerId;
         this.securityGroup = securityGroup;
         this.client = client;
@@ -53,7 +77,14 @@ final class LocalProxy {
     /** Starts listening; port 0 picks a free port. Returns the bound port. */
     int listen(Vertx vertx, String host, int port) throws Exception {
         HttpServer s = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setReuseAddress(true));
-        s.requestHandler(this::handle);
+        s.requestHandler(req -> {
+            try {
+                handle(req);
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "load balancer %s could not handle %s %s", loadBalancerId, req.method(), req.path());
+                deny(req, 500, "load-balancer", "the load balancer could not handle the request");
+            }
+        });
         server = s.listen().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         return server.actualPort();
     }
@@ -80,6 +111,17 @@ final class LocalProxy {
     void backend(String host, int port) {
         this.backendHost = host;
         this.backendPort = port;
+    }
+
+    /** Token mode on or off, and the instance's active tokens by hash. */
+    void authentication(boolean tokenMode, Map<String, Grant> grants) {
+        this.grants = Map.copyOf(grants);
+        this.tokenMode = tokenMode;
+    }
+
+    /** The secret added to every forwarded request (null: none). */
+    void backendSecret(String secret) {
+        this.backendSecret = secret;
     }
 
     /** Why the ACL admits or refuses a source; null when admitted. */
@@ -127,22 +169,102 @@ final class LocalProxy {
             deny(req, 403, "security-group", why);
             return;
         }
+        boolean tokens = tokenMode;
+        if (tokens && !(req.method() == HttpMethod.GET && "/health".equals(req.path()))) {
+            String hash = tokenHash(req.getHeader(HttpHeaders.AUTHORIZATION));
+            Grant grant = hash == null ? null : grants.get(hash);
+            if (grant == null || (grant.expiresAt() != null && !grant.expiresAt().isAfter(Instant.now()))) {
+                unauthenticated(req);
+                return;
+            }
+            if (!"read-write".equals(grant.scope()) && !MlflowRequests.readsOnly(req.method().name(), req.path())) {
+                mlflowError(req, 403, "PERMISSION_DENIED", "The token " + grant.tokenId() + " may only read; "
+                        + req.method().name() + " " + req.path() + " writes.");
+                return;
+            }
+        }
+        String length = req.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (length != null) {
+            long declared;
+            try {
+                declared = Long.parseLong(length.trim());
+            } catch (NumberFormatException e) {
+                declared = -1;
+            }
+            if (declared < 0) {
+                deny(req, 400, "load-balancer", "the Content-Length header is not a number");
+                return;
+            }
+            if (declared > maxBodySize) {
+                tooLarge(req);
+                return;
+            }
+        }
         String host = backendHost;
         if (host == null) {
             deny(req, 503, "backend", "no backend is registered with load balancer " + loadBalancerId);
             return;
         }
-        forward(req, host, backendPort, source);
+        forward(req, host, backendPort, source, tokens);
     }
 
-    private void forward(HttpServerRequest req, String host, int port, InetAddress source) {
+    /**
+     * The SHA-256 (hex) of the token in {@code Authorization}: {@code Bearer <token>} (MLFLOW_TRACKING_TOKEN) or
+     * {@code Basic base64(user:token)} (MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD, any user name); null without.
+     */
+    static String tokenHash(String authorization) {
+        if (authorization == null) {
+            return null;
+        }
+        String token = null;
+        String a = authorization.trim();
+        if (a.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            token = a.substring(7).trim();
+        } else if (a.regionMatches(true, 0, "Basic ", 0, 6)) {
+            try {
+                String pair = new String(Base64.getDecoder().decode(a.substring(6).trim()), StandardCharsets.UTF_8);
+                int colon = pair.indexOf(':');
+                token = colon < 0 ? pair : pair.substring(colon + 1);
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
+        }
+        if (token == null || token.isEmpty()) {
+            return null;
+        }
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void unauthenticated(HttpServerRequest req) {
+        req.response().headers().add("WWW-Authenticate", "Basic realm=\"mlflow\"")
+                .add("WWW-Authenticate", "Bearer realm=\"mlflow\"");
+        mlflowError(req, 401, "UNAUTHENTICATED", "This MLflow instance needs an access token: set MLFLOW_TRACKING_TOKEN, or"
+                + " MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (the token as the password).");
+    }
+
+    /** An answer in MLflow's error format, so that clients show the message. */
+    private static void mlflowError(HttpServerRequest req, int status, String code, String message) {
+        JsonObject body = new JsonObject().put("error_code", code).put("message", message);
+        req.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body.encode());
+    }
+
+    private void forward(HttpServerRequest req, String host, int port, InetAddress source, boolean dropAuthorization) {
         req.pause();
         MultiMap headers = MultiMap.caseInsensitiveMultiMap();
         req.headers().forEach(h -> {
-            if (!HOP_BY_HOP.contains(h.getKey().toLowerCase(Locale.ROOT))) {
+            String name = h.getKey().toLowerCase(Locale.ROOT);
+            if (!HOP_BY_HOP.contains(name) && !NOT_FORWARDED.contains(name) && !(dropAuthorization && name.equals("authorization"))) {
                 headers.add(h.getKey(), h.getValue());
             }
         });
+        String secret = backendSecret;
+        if (secret != null) {
+            headers.set(BACKEND_AUTH_HEADER, secret);
+        }
         String forwardedFor = req.getHeader("X-Forwarded-For");
         headers.set("X-Forwarded-For", forwardedFor == null ? source.getHostAddress() : forwardedFor + ", " + source.getHostAddress());
         if (req.getHeader(HttpHeaders.HOST) != null) {
@@ -155,22 +277,75 @@ final class LocalProxy {
         client.request(options).onComplete(ar -> {
             if (ar.failed()) {
                 req.resume();
-                deny(req, 502, "backend", "the backend " + host + ":" + port + " is not reachable");
+                // never the backend's address: only the load balancer may know where the tracking server listens
+                deny(req, 502, "backend", "the tracking server of load balancer " + loadBalancerId + " is not reachable");
                 return;
             }
             HttpClientRequest creq = ar.result();
             creq.response().onSuccess(cres -> relay(req, cres)).onFailure(e -> deny(req, 502, "backend",
-                    "the backend " + host + ":" + port + " failed: " + e.getMessage()));
+                    "the tracking server of load balancer " + loadBalancerId + " did not answer"));
             if (hasBody) {
                 if (req.getHeader(HttpHeaders.CONTENT_LENGTH) == null) {
                     creq.setChunked(true);
+                    pipeCounting(req, creq);
+                } else {
+                    req.pipeTo(creq);
                 }
-                req.pipeTo(creq);
             } else {
                 req.resume();
                 creq.end();
             }
         });
+    }
+
+    /** A chunked body, passed on while it stays within the limit; past it the upload is cut and answered 413. */
+    private void pipeCounting(HttpServerRequest req, HttpClientRequest creq) {
+        long[] seen = {0};
+        boolean[] cut = {false};
+        req.handler(buf -> {
+            if (cut[0]) {
+                return;
+            }
+            seen[0] += buf.length();
+            if (seen[0] > maxBodySize) {
+                cut[0] = true;
+                tooLarge(req); // first: the backend's failure after the reset must not answer in its place
+                creq.reset();
+                return;
+            }
+            creq.write(buf);
+            if (creq.writeQueueFull()) {
+                req.pause();
+                creq.drainHandler(v -> req.resume());
+            }
+        });
+        req.endHandler(v -> {
+            if (!cut[0]) {
+                creq.end();
+            }
+        });
+        req.exceptionHandler(e -> creq.reset());
+        req.resume();
+    }
+
+    private void tooLarge(HttpServerRequest req) {
+        if (req.response().headWritten()) {
+            req.response().reset();
+            return;
+        }
+        JsonObject body = new JsonObject()
+                .put("status", 413)
+                .put("error", "payload_too_large")
+                .put("error_code", "REQUEST_LIMIT_EXCEEDED")
+                .put("layer", "load-balancer")
+                .put("loadBalancerId", loadBalancerId)
+                .put("limit", maxBodySize)
+                .put("message", "The request body is larger than the limit of " + maxBodySize + " bytes.")
+                .put("detail", "The request body is larger than the limit of " + maxBodySize + " bytes.");
+        req.response().setStatusCode(413).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .putHeader(HttpHeaders.CONNECTION, "close").end(body.encode())
+                // the rest of the body is not wanted: close instead of reading it
+                .onComplete(v -> req.connection().close());
     }
 
     private void relay(HttpServerRequest req, HttpClientResponse cres) {

@@ -69,7 +69,7 @@ class AliyunProviderTest {
         cloud = new FakeAlibabaCloud();
         clients = new AliyunClients(settings(cloud.endpoint()));
         facts = new AliyunNetworkFacts(clients);
-        loadBalancers = new AliyunLoadBalancers(clients);
+        loadBalancers = new AliyunLoadBalancers(clients, facts);
         cloud.seed();
     }
 
@@ -87,6 +87,34 @@ class AliyunProviderTest {
         return new Network(instanceId, "ws-1", "vpc-a1", "vsw-h1", "vsw-i1", h.zoneIds(), "sg-basic", h.loadBalancerId(),
                 h.listenerId(), h.aclId(), h.serverGroupId(), h.vpcAddress(), h.vpcPort(), null, null, NetworkStatus.ACTIVE,
                 null, null, Instant.now(), Instant.now());
+    }
+
+    @Test
+    void theComputesSecurityGroupAdmitsOnlyTheLoadBalancersVSwitchesOnTheTrackingPort() throws Exception {
+        LoadBalancers.Handle h = loadBalancers.create(spec("mlf-sg1"));
+        Network n = network("mlf-sg1", h);
+        loadBalancers.registerBackend(n, "192.168.0.20", 5000);
+        String group = cloud.securityGroups.values().stream()
+                .filter(g -> AliyunLoadBalancers.computeSecurityGroupName("mlf-sg1").equals(g.get("SecurityGroupName")))
+                .map(g -> (String) g.get("SecurityGroupId")).findFirst().orElseThrow();
+        NetworkFacts.SecurityGroup sg = facts.securityGroup(group).orElseThrow();
+        assertEquals("vpc-a1", sg.vpcId());
+        assertEquals(java.util.Set.of("192.168.0.0/24", "192.168.1.0/24"),
+                sg.inboundRules().stream().map(NetworkFacts.InboundRule::sourceCidr).collect(java.util.stream.Collectors.toSet()));
+        for (NetworkFacts.InboundRule r : sg.inboundRules()) {
+            assertTrue(r.accepts() && r.admitsPort(5000) && !r.admitsPort(5001) && !r.admitsPort(80), r.toString());
+        }
+        // a rule someone added by hand (the whole VPC) is taken away again, and a new port replaces the old one
+        cloud.permissions.get(group).add(Map.of("IpProtocol", "TCP", "PortRange", "1/65535", "SourceCidrIp", "192.168.0.0/16",
+                "Policy", "accept", "Direction", "ingress"));
+        loadBalancers.registerBackend(n, "192.168.0.21", 5001);
+        sg = facts.securityGroup(group).orElseThrow();
+        assertEquals(2, sg.inboundRules().size(), sg.toString());
+        assertTrue(sg.inboundRules().stream().allMatch(r -> r.admitsPort(5001) && !r.admitsPort(5000)), sg.toString());
+        assertEquals(1, cloud.count("CreateSecurityGroup"), "one group per instance");
+        // release deletes it
+        loadBalancers.delete(n);
+        assertFalse(cloud.securityGroups.containsKey(group));
     }
 
     @Test

@@ -324,8 +324,11 @@ final class FakeAlibabaCloud implements AutoCloseable {
             case "DescribeSecurityGroups": {
                 String id = p.get("SecurityGroupId");
                 List<Object> groups = new ArrayList<>();
-                if (securityGroups.containsKey(id)) {
+                if (id != null && securityGroups.containsKey(id)) {
                     groups.add(securityGroups.get(id));
+                } else if (id == null && p.get("SecurityGroupName") != null) {
+                    securityGroups.values().stream().filter(g -> p.get("SecurityGroupName").equals(g.get("SecurityGroupName"))
+                            && (p.get("VpcId") == null || p.get("VpcId").equals(g.get("VpcId")))).forEach(groups::add);
                 }
                 return Map.of("SecurityGroups", Map.of("SecurityGroup", groups), "TotalCount", groups.size(), "PageNumber", 1, "PageSize", 10);
             }
@@ -336,6 +339,46 @@ final class FakeAlibabaCloud implements AutoCloseable {
                 }
                 return Map.of("SecurityGroupId", id, "VpcId", securityGroups.get(id).get("VpcId"), "InnerAccessPolicy", "Accept",
                         "Permissions", Map.of("Permission", permissions.getOrDefault(id, List.of())));
+            }
+            case "CreateSecurityGroup": {
+                if (!vpcs.containsKey(p.get("VpcId"))) {
+                    return notFound("InvalidVpcId.NotFound", p.get("VpcId"));
+                }
+                String id = idFor(action, p, "sg-");
+                securityGroups.putIfAbsent(id, Map.of("SecurityGroupId", id, "VpcId", p.get("VpcId"),
+                        "SecurityGroupType", p.getOrDefault("SecurityGroupType", "normal"), "ServiceManaged", false,
+                        "SecurityGroupName", p.getOrDefault("SecurityGroupName", "")));
+                permissions.putIfAbsent(id, new CopyOnWriteArrayList<>());
+                return Map.of("SecurityGroupId", id);
+            }
+            case "AuthorizeSecurityGroup":
+            case "RevokeSecurityGroup": {
+                String id = p.get("SecurityGroupId");
+                if (!securityGroups.containsKey(id)) {
+                    return notFound("InvalidSecurityGroupId.NotFound", id);
+                }
+                List<Map<String, Object>> rules = permissions.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>());
+                for (int n = 1; p.containsKey("Permissions." + n + ".IpProtocol"); n++) {
+                    Map<String, Object> rule = Map.of("IpProtocol", p.get("Permissions." + n + ".IpProtocol").toUpperCase(),
+                            "PortRange", p.get("Permissions." + n + ".PortRange"), "SourceCidrIp", p.get("Permissions." + n + ".SourceCidrIp"),
+                            "Policy", p.getOrDefault("Permissions." + n + ".Policy", "accept").toLowerCase(), "Direction", "ingress");
+                    if (action.equals("AuthorizeSecurityGroup")) {
+                        if (!rules.contains(rule)) {
+                            rules.add(rule);
+                        }
+                    } else {
+                        rules.remove(rule);
+                    }
+                }
+                return Map.of();
+            }
+            case "DeleteSecurityGroup": {
+                String id = p.get("SecurityGroupId");
+                if (securityGroups.remove(id) == null) {
+                    return notFound("InvalidSecurityGroupId.NotFound", id);
+                }
+                permissions.remove(id);
+                return Map.of();
             }
             case "CreateLoadBalancer": {
                 List<Map<String, String>> zones = list(p, "ZoneMappings");

@@ -1,0 +1,166 @@
+package dev.dmsmlflow.network.application;
+
+import dev.dmsmlflow.network.domain.AccessToken;
+import dev.dmsmlflow.network.domain.Network;
+import dev.dmsmlflow.network.domain.NetworkStatus;
+import dev.dmsmlflow.network.persistence.AccessTokenRepository;
+import dev.dmsmlflow.network.persistence.NetworkRepository;
+import dev.dmsmlflow.network.provider.LoadBalancers;
+import dev.dmsmlflow.network.provider.ProviderException;
+import dev.dmsmlflow.platform.problem.Problem;
+import dev.dmsmlflow.platform.problem.ProblemException;
+import dev.dmsmlflow.platform.validation.Text;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+import org.jboss.logging.Logger;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * MLflow access tokens of an instance and its authentication mode. A token is {@code mlft_<id>_<secret>} (256 random
+ * bits), shown once at creation and stored only as its SHA-256; the load balancer learns the hashes of the active tokens
+ * (locally: the proxy, in memory) whenever they change, in the same transaction as the change, and at every restart.
+ */
+@ApplicationScoped
+public class AccessTokens {
+
+    private static final Logger LOG = Logger.getLogger(AccessTokens.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+    /** Tokens an instance holds at most (revoked ones do not count). */
+    public static final int MAX_ACTIVE = 100;
+    public static final int MAX_NAME = 64;
+    public static final int MAX_DAYS = 3650;
+
+    /** A created token: the only time the token itself is seen. */
+    public record Created(AccessToken token, String secret) {
+        @Override
+        public String toString() {
+            return "Created[" + token + "]";
+        }
+    }
+
+    private final AccessTokenRepository tokens;
+    private final NetworkRepository networks;
+    private final LoadBalancers loadBalancers;
+
+    public AccessTokens(AccessTokenRepository tokens, NetworkRepository networks, LoadBalancers loadBalancers) {
+        this.tokens = tokens;
+        this.networks = networks;
+        this.loadBalancers = loadBalancers;
+    }
+
+    @Transactional
+    public Created create(String workspaceId, String instanceId, String name, String scope, Integer expiresInDays, String createdBy) {
+        Network n = active(workspaceId, instanceId);
+        if (name == null || name.isBlank()) {
+            throw ProblemException.invalidField("name", "a name for the token is required");
+        }
+        Text.require("name", name);
+        if (name.length() > MAX_NAME) {
+            throw ProblemException.invalidField("name", "must be at most " + MAX_NAME + " characters");
+        }
+        if (scope == null || !AccessToken.SCOPES.contains(scope)) {
+            throw ProblemException.invalidField("scope", "must be one of " + AccessToken.READ + ", " + AccessToken.READ_WRITE);
+        }
+        if (expiresInDays != null && (expiresInDays < 1 || expiresInDays > MAX_DAYS)) {
+            throw ProblemException.invalidField("expiresInDays", "must be between 1 and " + MAX_DAYS);
+        }
+        Instant now = Instant.now();
+        long live = tokens.all(instanceId).stream().filter(t -> t.activeAt(now)).count();
+        if (live >= MAX_ACTIVE) {
+            throw ProblemException.quotaExceeded("ACCESS_TOKEN_QUOTA", "An instance holds at most " + MAX_ACTIVE
+                    + " active access tokens; revoke one first.");
+        }
+        byte[] idBytes = new byte[6];
+        byte[] secretBytes = new byte[32];
+        RANDOM.nextBytes(idBytes);
+        RANDOM.nextBytes(secretBytes);
+        String id = "tok_" + HexFormat.of().formatHex(idBytes);
+        String secret = "mlft_" + id.substring(4) + "_" + Base64.getUrlEncoder().withoutPadding().encodeToString(secretBytes);
+        AccessToken t = new AccessToken(id, instanceId, name.trim(), scope, hash(secret), createdBy, now,
+                expiresInDays == null ? null : now.plus(Duration.ofDays(expiresInDays)), null);
+        tokens.insert(t);
+        apply(n);
+        LOG.infof("access token %s (%s) of instance %s created by %s", id, scope, instanceId, createdBy);
+        return new Created(t, secret);
+    }
+
+    /** The instance's tokens, revoked ones included, without secrets. */
+    public List<AccessToken> list(String workspaceId, String instanceId) {
+        networks.find(instanceId, false).filter(f -> f.workspaceId().equals(workspaceId))
+                .orElseThrow(() -> ProblemException.notFound("no network for instance " + instanceId));
+        return tokens.all(instanceId);
+    }
+
+    @Transactional
+    public void revoke(String workspaceId, String instanceId, String tokenId) {
+        Network n = active(workspaceId, instanceId);
+        if (tokens.find(instanceId, tokenId).isEmpty()) {
+            throw ProblemException.notFound("no token " + tokenId + " for instance " + instanceId);
+        }
+        if (tokens.revoke(instanceId, tokenId, Instant.now())) {
+            apply(n);
+            LOG.infof("access token %s of instance %s revoked", tokenId, instanceId);
+        }
+    }
+
+    /** Sets the instance's authentication mode (saga: InstanceRequested, InstanceUpdated); the caller's transaction. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void setMode(Network n, String mode) {
+        String m = "token".equals(mode) ? "token" : "network";
+        if (m.equals("token") && !loadBalancers.checksTokens()) {
+            LOG.warnf("instance %s asks for token mode, which the %s load balancers do not check; it stays in network mode",
+                    n.instanceId(), loadBalancers.getClass().getSimpleName());
+            return;
+        }
+        tokens.setAuthMode(n.instanceId(), m);
+        if (n.status() == NetworkStatus.ACTIVE) {
+            apply(n);
+        }
+    }
+
+    public String mode(String instanceId) {
+        return tokens.authMode(instanceId);
+    }
+
+    /** Tells the load balancer the mode and the active tokens (also after a restart). */
+    public void apply(Network n) {
+        if (!loadBalancers.checksTokens()) {
+            return;
+        }
+        Instant now = Instant.now();
+        try {
+            loadBalancers.authentication(n, tokens.authMode(n.instanceId()),
+                    tokens.all(n.instanceId()).stream().filter(t -> t.activeAt(now)).toList());
+        } catch (ProviderException e) {
+            throw new ProblemException(Problem.of("provider-error", "Cloud provider error", 502, e.getMessage(), null)
+                    .withCode(e.code().name()));
+        }
+    }
+
+    private Network active(String workspaceId, String instanceId) {
+        Network n = networks.find(instanceId, true).filter(f -> f.workspaceId().equals(workspaceId))
+                .orElseThrow(() -> ProblemException.notFound("no network for instance " + instanceId));
+        if (n.status() != NetworkStatus.ACTIVE) {
+            throw ProblemException.conflict("the network of instance " + instanceId + " is " + n.status() + ", not ACTIVE");
+        }
+        return n;
+    }
+
+    /** SHA-256 (hex) of a token. */
+    public static String hash(String token) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

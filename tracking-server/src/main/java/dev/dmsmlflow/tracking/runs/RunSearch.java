@@ -36,7 +36,7 @@ public class RunSearch {
     static final Map<String, String> ATTRIBUTE_ALIASES = Map.of("created", "start_time", "Created", "start_time",
             "run name", "run_name", "Run name", "run_name", "Run Name", "run_name", "run_uuid", "run_id");
 
-    /** Characters of param and tag values indexed with their key (migration V20). */
+    /** Characters of param and tag values indexed with their key (value_prefix, migrations V20 and V52). */
     static final int VALUE_PREFIX_INDEXED = 256;
 
     @Inject
@@ -192,9 +192,11 @@ public class RunSearch {
             sql.append(" WHERE r.experiment_id = ANY(?) AND " + view.sqlCondition("r.lifecycle_stage"), (Object) exps);
         }
         sql.append(segmentWhere.text(), segmentWhere.values().toArray());
+        // the rows walked in the order: latest_metrics of the order metric in segments 0 and 1, else runs
+        String walked = segment == 0 || segment == 1 ? "os" : "r";
         for (Clause cl : clauses) {
             sql.append(" AND ");
-            appendClause(sql, cl);
+            appendClause(sql, cl, walked, exps);
         }
         sql.append(" ORDER BY " + String.join(", ", orderParts), orderBinds.toArray());
         return sql;
@@ -290,8 +292,12 @@ public class RunSearch {
         return l;
     }
 
-    /** Appends one validated clause; comparators come from a fixed set, values are bound. */
-    private static void appendClause(Sql sql, Clause cl) {
+    /**
+     * Appends one validated clause; comparators come from a fixed set, values are bound. {@code walked}: alias of
+     * the table whose rows the query walks in the search order (its run_uuid is the run's); {@code exps}: the
+     * searched experiments.
+     */
+    private static void appendClause(Sql sql, Clause cl, String walked, Long[] exps) {
         String cmp = cl.comparator();
         Value v = cl.value();
         if (cl.isNullCheck()) {
@@ -306,18 +312,35 @@ public class RunSearch {
                     + "AND m.key = ? AND m.value " + cmp + " ?)", cl.key(), v.number());
             case FilterParser.PARAM, FilterParser.TAG -> {
                 String table = cl.type().equals(FilterParser.PARAM) ? "params" : "tags";
-                sql.append("EXISTS (SELECT 1 FROM " + table + " p WHERE p.run_uuid = r.run_uuid AND p.key = ?", cl.key());
                 if (cmp.equals("=")) {
-                    // the (key, left(value, 256), run_uuid) index (V20) answers equality through the prefix; a
-                    // value shorter than the prefix equals a stored one exactly when their prefixes are equal,
-                    // so then the index alone answers (index-only scans, as with the old (key, value) index)
+                    // The (experiment_id, key, value_prefix, run_uuid) index (V52) answers equality through the
+                    // prefix; a value shorter than the prefix equals a stored one exactly when their prefixes are
+                    // equal, so then the index alone answers (index-only scans).
                     String text = v.text();
-                    sql.append(" AND left(p.value, " + VALUE_PREFIX_INDEXED + ") = ?", prefix(text));
-                    if (text.codePointCount(0, text.length()) >= VALUE_PREFIX_INDEXED) {
+                    boolean longValue = text.codePointCount(0, text.length()) >= VALUE_PREFIX_INDEXED;
+                    // 1. the runs of the searched experiments with this value, read once from one index range
+                    //    into a hash, tested against every run the search walks (a filter on the walked rows,
+                    //    which a pulled-up semi-join would not be: "IS TRUE" keeps it a hashed subplan);
+                    sql.append("(" + walked + ".run_uuid IN (SELECT h.run_uuid FROM " + table + " h WHERE ");
+                    if (exps.length == 1) {
+                        sql.append("h.experiment_id = ?", exps[0]);
+                    } else {
+                        sql.append("h.experiment_id = ANY(?)", (Object) exps);
+                    }
+                    sql.append(" AND h.key = ? AND h.value_prefix = ?", cl.key(), prefix(text));
+                    if (longValue) {
+                        sql.append(" AND h.value = ?", text);
+                    }
+                    // 2. the same condition as a per-run probe, so that the planner can still start from the
+                    //    few matching runs when the value is rare (then the hash is small too)
+                    sql.append(")) IS TRUE AND EXISTS (SELECT 1 FROM " + table + " p WHERE p.experiment_id = r.experiment_id "
+                            + "AND p.key = ? AND p.value_prefix = ? AND p.run_uuid = r.run_uuid", cl.key(), prefix(text));
+                    if (longValue) {
                         sql.append(" AND p.value = ?", text);
                     }
                     sql.append(")");
                 } else {
+                    sql.append("EXISTS (SELECT 1 FROM " + table + " p WHERE p.run_uuid = r.run_uuid AND p.key = ?", cl.key());
                     sql.append(" AND p.value " + cmp + " ?)", v.text());
                 }
             }

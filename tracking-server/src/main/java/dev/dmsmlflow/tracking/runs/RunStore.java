@@ -144,23 +144,25 @@ public class RunStore {
     /**
      * Everything {@link #fill} loads, in one statement (one round trip): one row per latest metric, one row per
      * run with its params and tags (run_docs, maintained from the params and tags tables by triggers, V50), and
-     * one row per dataset input, dataset input tag, model input and model output; sorted as separate queries
-     * would be (metrics by key; inputs and outputs by position; dataset input tags by key after their inputs).
+     * one row per dataset input, dataset input tag, model input and model output. Unsorted: sorting ~1,000 rows
+     * of a page by a text key in the database cost more than the rest of the statement; {@link #fill} sorts.
      */
     private static final String FILL = "SELECT 0 AS kind, run_uuid, key AS a, model_id AS b, dataset_name AS c, dataset_digest AS d, "
-            + "NULL::text AS e, NULL::text AS f, NULL::text AS g, value AS v, timestamp AS n1, step AS n2, key AS sk "
+            + "NULL::text AS e, NULL::text AS f, NULL::text AS g, value AS v, timestamp AS n1, step AS n2 "
             + "FROM latest_metrics WHERE run_uuid = ANY(?) "
-            + "UNION ALL SELECT 1, run_uuid, params::text, tags::text, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '' "
+            + "UNION ALL SELECT 1, run_uuid, params::text, tags::text, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL "
             + "FROM run_docs WHERE run_uuid = ANY(?) "
             + "UNION ALL SELECT 3, i.run_uuid, d.dataset_uuid, d.name, d.digest, d.source_type, d.source, d.schema, d.profile, NULL, "
-            + "i.position, NULL, '' FROM run_dataset_inputs i JOIN datasets d ON d.dataset_uuid = i.dataset_uuid WHERE i.run_uuid = ANY(?) "
-            + "UNION ALL SELECT 4, run_uuid, dataset_uuid, key, value, NULL, NULL, NULL, NULL, NULL, NULL, NULL, key "
+            + "i.position, NULL FROM run_dataset_inputs i JOIN datasets d ON d.dataset_uuid = i.dataset_uuid WHERE i.run_uuid = ANY(?) "
+            + "UNION ALL SELECT 4, run_uuid, dataset_uuid, key, value, NULL, NULL, NULL, NULL, NULL, NULL, NULL "
             + "FROM run_dataset_input_tags WHERE run_uuid = ANY(?) "
-            + "UNION ALL SELECT 5, run_uuid, model_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, position, NULL, '' "
+            + "UNION ALL SELECT 5, run_uuid, model_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, position, NULL "
             + "FROM run_model_inputs WHERE run_uuid = ANY(?) "
-            + "UNION ALL SELECT 6, run_uuid, model_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, position, step, '' "
-            + "FROM run_model_outputs WHERE run_uuid = ANY(?) "
-            + "ORDER BY kind, sk, n1";
+            + "UNION ALL SELECT 6, run_uuid, model_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, position, step "
+            + "FROM run_model_outputs WHERE run_uuid = ANY(?)";
+
+    /** Compares by key in code point order (as run_docs' params and tags are listed, see {@link RunDocs}). */
+    private static final java.util.Comparator<Metric> BY_KEY = (a, b) -> RunDocs.compareCodePoints(a.key(), b.key());
 
     /** Loads latest metrics, params, tags, inputs and outputs for the given runs (keyed by run id). */
     static void fill(Connection c, Map<String, Run> runs) throws SQLException {
@@ -168,7 +170,11 @@ public class RunStore {
             return;
         }
         java.sql.Array ids = c.createArrayOf("text", runs.keySet().toArray(new String[0]));
-        Map<String, Map<String, Run.DatasetInput>> inputs = new HashMap<>();
+        // inputs and outputs are rare: collected with their position (and dataset tags with their key), sorted below
+        List<Positioned> datasetRows = new ArrayList<>();
+        List<DatasetTag> datasetTagRows = new ArrayList<>();
+        List<Positioned> modelInputRows = new ArrayList<>();
+        List<Positioned> modelOutputRows = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(FILL)) {
             for (int i = 1; i <= 6; i++) {
                 ps.setArray(i, ids);
@@ -184,25 +190,54 @@ public class RunStore {
                             RunDocs.readInto(rs.getString(3), run.params);
                             RunDocs.readInto(rs.getString(4), run.tags);
                         }
-                        case 3 -> {
-                            Run.DatasetInput d = new Run.DatasetInput(new LinkedHashMap<>(), rs.getString(4), rs.getString(5),
-                                    rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9));
-                            run.datasetInputs.add(d);
-                            inputs.computeIfAbsent(rs.getString(2), k -> new HashMap<>()).put(rs.getString(3), d);
-                        }
-                        case 4 -> {
-                            Run.DatasetInput d = inputs.getOrDefault(rs.getString(2), Map.of()).get(rs.getString(3));
-                            if (d != null) {
-                                d.tags().put(rs.getString(4), rs.getString(5));
-                            }
-                        }
-                        case 5 -> run.modelInputs.add(rs.getString(3));
-                        case 6 -> run.modelOutputs.add(new Run.ModelOutput(rs.getString(3), rs.getLong(12)));
+                        case 3 -> datasetRows.add(new Positioned(rs.getLong(11), run, rs.getString(3), new Run.DatasetInput(
+                                new LinkedHashMap<>(), rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7),
+                                rs.getString(8), rs.getString(9))));
+                        case 4 -> datasetTagRows.add(new DatasetTag(rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5)));
+                        case 5 -> modelInputRows.add(new Positioned(rs.getLong(11), run, null, rs.getString(3)));
+                        case 6 -> modelOutputRows.add(new Positioned(rs.getLong(11), run, null,
+                                new Run.ModelOutput(rs.getString(3), rs.getLong(12))));
                         default -> throw new IllegalStateException("unknown row kind " + kind);
                     }
                 }
             }
         }
+        for (Run run : runs.values()) {
+            if (run.metrics.size() > 1) {
+                run.metrics.sort(BY_KEY);
+            }
+        }
+        java.util.Comparator<Positioned> byPosition = java.util.Comparator.comparingLong(Positioned::position);
+        Map<String, Map<String, Run.DatasetInput>> inputs = new HashMap<>();
+        datasetRows.sort(byPosition);
+        for (Positioned r : datasetRows) {
+            Run.DatasetInput d = (Run.DatasetInput) r.item();
+            r.run().datasetInputs.add(d);
+            inputs.computeIfAbsent(r.run().info.runId(), k -> new HashMap<>()).put(r.datasetUuid(), d);
+        }
+        datasetTagRows.sort((a, b) -> RunDocs.compareCodePoints(a.key(), b.key()));
+        for (DatasetTag t : datasetTagRows) {
+            Run.DatasetInput d = inputs.getOrDefault(t.runId(), Map.of()).get(t.datasetUuid());
+            if (d != null) {
+                d.tags().put(t.key(), t.value());
+            }
+        }
+        modelInputRows.sort(byPosition);
+        for (Positioned r : modelInputRows) {
+            r.run().modelInputs.add((String) r.item());
+        }
+        modelOutputRows.sort(byPosition);
+        for (Positioned r : modelOutputRows) {
+            r.run().modelOutputs.add((Run.ModelOutput) r.item());
+        }
+    }
+
+    /** A dataset input, model input or model output of a page's run, with its position among the run's. */
+    private record Positioned(long position, Run run, String datasetUuid, Object item) {
+    }
+
+    /** A tag of a page run's dataset input. */
+    private record DatasetTag(String runId, String datasetUuid, String key, String value) {
     }
 
     // ---------------------------------------------------------------- lifecycle

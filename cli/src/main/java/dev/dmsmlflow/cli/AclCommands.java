@@ -89,15 +89,13 @@ final class AclCommands {
         DmsCli.Common common;
         @Parameters(paramLabel = "INSTANCE", description = "id or name")
         String id;
-        @Option(names = "--page-size")
-        Integer pageSize;
-        @Option(names = "--page-token")
-        String pageToken;
+        @Mixin
+        PageOptions page;
 
         @Override
         public Integer call() {
             DmsCli.Session s = new DmsCli.Session(common);
-            s.printer.table(s.client().get(path(s, id) + Query.of("pageSize", pageSize).and("pageToken", pageToken)),
+            s.printer.table(s.client().get(path(s, id) + page.query()),
                     "cidr", "description", "createdAt");
             return 0;
         }

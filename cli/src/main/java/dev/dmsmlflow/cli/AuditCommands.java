@@ -2,7 +2,6 @@ package dev.dmsmlflow.cli;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 import java.util.concurrent.Callable;
 
@@ -11,15 +10,13 @@ import java.util.concurrent.Callable;
 final class AuditCommands implements Callable<Integer> {
     @Mixin
     DmsCli.Common common;
-    @Option(names = "--page-size")
-    Integer pageSize;
-    @Option(names = "--page-token")
-    String pageToken;
+    @Mixin
+    PageOptions page;
 
     @Override
     public Integer call() {
         DmsCli.Session s = new DmsCli.Session(common);
-        s.printer.table(s.client().get(s.ws() + "/audit" + Query.of("pageSize", pageSize).and("pageToken", pageToken)),
+        s.printer.table(s.client().get(s.ws() + "/audit" + page.query()),
                 "occurredAt", "memberId", "action", "resourceType", "resourceId", "outcome", "requestId");
         return 0;
     }

@@ -143,15 +143,13 @@ final class InstanceCommands {
         DmsCli.Common common;
         @Option(names = "--status", description = "only instances in this status")
         String status;
-        @Option(names = "--page-size")
-        Integer pageSize;
-        @Option(names = "--page-token")
-        String pageToken;
+        @Mixin
+        PageOptions page;
 
         @Override
         public Integer call() {
             DmsCli.Session s = new DmsCli.Session(common);
-            String q = Query.of("status", status).and("pageSize", pageSize).and("pageToken", pageToken).toString();
+            String q = page.into(Query.of("status", status)).toString();
             s.printer.table(s.client().get(s.ws() + "/instances" + q), "id", "name", "status", "spec", "vpcAddress", "createdAt");
             return 0;
         }
@@ -214,9 +212,13 @@ final class InstanceCommands {
         @Parameters(paramLabel = "INSTANCE", description = "id or name")
         String id;
 
-        abstract String action();
+        private final String action;
+        private final Set<String> done;
 
-        abstract Set<String> done();
+        Action(String action, String done) {
+            this.action = action;
+            this.done = Set.of(done);
+        }
 
         Object body() {
             return GatewayClient.JSON.createObjectNode();
@@ -225,42 +227,30 @@ final class InstanceCommands {
         @Override
         public Integer call() {
             DmsCli.Session s = new DmsCli.Session(common);
-            JsonNode accepted = s.client().post(path(s, id) + "/" + action(), body());
-            finish(s, accepted, waitOptions, done());
+            JsonNode accepted = s.client().post(path(s, id) + "/" + action, body());
+            finish(s, accepted, waitOptions, done);
             return 0;
         }
     }
 
     @Command(mixinStandardHelpOptions = true, name = "release", description = "Release an instance: its tracking server, database and load balancer are destroyed.")
     static final class Release extends Action {
-        String action() {
-            return "release";
-        }
-
-        Set<String> done() {
-            return Set.of("RELEASED");
+        Release() {
+            super("release", "RELEASED");
         }
     }
 
     @Command(mixinStandardHelpOptions = true, name = "stop", description = "Stop an instance's tracking server (data kept; metering stops).")
     static final class Stop extends Action {
-        String action() {
-            return "stop";
-        }
-
-        Set<String> done() {
-            return Set.of("STOPPED");
+        Stop() {
+            super("stop", "STOPPED");
         }
     }
 
     @Command(mixinStandardHelpOptions = true, name = "start", description = "Start a stopped instance.")
     static final class Start extends Action {
-        String action() {
-            return "start";
-        }
-
-        Set<String> done() {
-            return Set.of("RUNNING");
+        Start() {
+            super("start", "RUNNING");
         }
     }
 
@@ -269,12 +259,8 @@ final class InstanceCommands {
         @Option(names = "--version", description = "tracking-server version to run")
         String version;
 
-        String action() {
-            return "redeploy";
-        }
-
-        Set<String> done() {
-            return Set.of("RUNNING");
+        Redeploy() {
+            super("redeploy", "RUNNING");
         }
 
         @Override
@@ -313,15 +299,13 @@ final class InstanceCommands {
         DmsCli.Common common;
         @Parameters(paramLabel = "INSTANCE", description = "id or name")
         String id;
-        @Option(names = "--page-size")
-        Integer pageSize;
-        @Option(names = "--page-token")
-        String pageToken;
+        @Mixin
+        PageOptions page;
 
         @Override
         public Integer call() {
             DmsCli.Session s = new DmsCli.Session(common);
-            String q = Query.of("pageSize", pageSize).and("pageToken", pageToken).toString();
+            String q = page.query().toString();
             s.printer.table(s.client().get(path(s, id) + "/usage" + q), "windowStart", "windowEnd", "quantity", "unit");
             return 0;
         }

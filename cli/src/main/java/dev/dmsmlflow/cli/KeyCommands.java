@@ -71,16 +71,14 @@ final class KeyCommands {
         DmsCli.Common common;
         @Option(names = "--workspace-keys", description = "(owners) the keys scoped to the current workspace instead of your own")
         boolean workspaceKeys;
-        @Option(names = "--page-size")
-        Integer pageSize;
-        @Option(names = "--page-token")
-        String pageToken;
+        @Mixin
+        PageOptions page;
 
         @Override
         public Integer call() {
             DmsCli.Session s = new DmsCli.Session(common);
             String base = workspaceKeys ? s.ws() + "/keys" : "/api/v1/keys";
-            s.printer.table(s.client().get(base + Query.of("pageSize", pageSize).and("pageToken", pageToken)), COLUMNS);
+            s.printer.table(s.client().get(base + page.query()), COLUMNS);
             return 0;
         }
     }

@@ -20,15 +20,13 @@ final class MemberCommands {
     static final class ListMembers implements Callable<Integer> {
         @Mixin
         DmsCli.Common common;
-        @Option(names = "--page-size")
-        Integer pageSize;
-        @Option(names = "--page-token")
-        String pageToken;
+        @Mixin
+        PageOptions page;
 
         @Override
         public Integer call() {
             DmsCli.Session s = new DmsCli.Session(common);
-            s.printer.table(s.client().get(s.ws() + "/members" + Query.of("pageSize", pageSize).and("pageToken", pageToken)), COLUMNS);
+            s.printer.table(s.client().get(s.ws() + "/members" + page.query()), COLUMNS);
             return 0;
         }
     }

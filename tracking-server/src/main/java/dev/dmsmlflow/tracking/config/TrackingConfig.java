@@ -28,6 +28,19 @@ public interface TrackingConfig {
     @io.smallrye.config.WithDefault("false")
     boolean confineArtifactLocations();
 
+    /** Runs search. */
+    Search search();
+
+    interface Search {
+        /**
+         * An equality filter on a param or tag that at least this many runs of the searched experiments match is
+         * tested as a hashed set (one index range read once), a rarer one by a per-run probe from which
+         * PostgreSQL can start; 0: always hashed. Changes plans, never results.
+         */
+        @WithDefault("1000")
+        int hashedEqualityMinRows();
+    }
+
     /** OSS client settings, used when the artifact root (or an experiment's location) is {@code oss://...}. */
     Oss oss();
 

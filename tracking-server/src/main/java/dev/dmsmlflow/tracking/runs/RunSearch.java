@@ -1,5 +1,6 @@
 package dev.dmsmlflow.tracking.runs;
 
+import dev.dmsmlflow.tracking.config.TrackingConfig;
 import dev.dmsmlflow.tracking.db.Db;
 import dev.dmsmlflow.tracking.db.Sql;
 import dev.dmsmlflow.tracking.experiments.ExperimentStore.ViewType;
@@ -36,11 +37,14 @@ public class RunSearch {
     static final Map<String, String> ATTRIBUTE_ALIASES = Map.of("created", "start_time", "Created", "start_time",
             "run name", "run_name", "Run name", "run_name", "Run Name", "run_name", "run_uuid", "run_id");
 
-    /** Characters of param and tag values indexed with their key (migration V20). */
+    /** Characters of param and tag values indexed with their key (value_prefix, migrations V20 and V52). */
     static final int VALUE_PREFIX_INDEXED = 256;
 
     @Inject
     Db db;
+
+    @Inject
+    TrackingConfig config;
 
     /** The first {@link #VALUE_PREFIX_INDEXED} characters (code points, as PostgreSQL's left()) of a value. */
     static String prefix(String value) {
@@ -57,16 +61,16 @@ public class RunSearch {
     public Page search(List<String> experimentIds, String filter, ViewType view, int maxResults, List<String> orderBy,
                        String pageToken) {
         long offset = PageToken.decodeOffset(pageToken);
-        Sql single = build(experimentIds, filter, view, orderBy); // validates everything
+        build(experimentIds, filter, view, orderBy); // validates everything
         if (experimentIds.isEmpty()) {
             return new Page(List.of(), null);
         }
-        List<Sql> segments = segments(experimentIds, filter, view, orderBy);
-        if (segments == null) {
-            segments = List.of(single);
-        }
-        List<Sql> queries = segments;
         return db.readSerial(c -> {
+            Set<Integer> hashed = commonEqualities(c, experimentIds, filter);
+            List<Sql> queries = segments(experimentIds, filter, view, orderBy, hashed);
+            if (queries == null) {
+                queries = List.of(build(experimentIds, filter, view, orderBy, -1, hashed));
+            }
             Map<String, Run> runs = new LinkedHashMap<>();
             int want = maxResults + 1;
             long skip = offset;
@@ -113,32 +117,65 @@ public class RunSearch {
     }
 
     /**
+     * Positions (in the parsed filter) of the equality clauses on params or tags whose value at least
+     * {@code dms.tracking.search.hashed-equality-min-rows} runs of the searched experiments have: those are tested as a hashed set (one
+     * index range read once), the others by a per-run probe that lets PostgreSQL start from their few runs. One
+     * bounded index-only count per such clause; its answer changes the plan, never the result.
+     */
+    private Set<Integer> commonEqualities(java.sql.Connection c, List<String> experimentIds, String filter)
+            throws java.sql.SQLException {
+        Set<Integer> out = new HashSet<>();
+        List<Clause> clauses = FilterParser.parseFilter(filter);
+        Long[] exps = experimentIds(experimentIds);
+        for (int i = 0; i < clauses.size(); i++) {
+            Clause cl = clauses.get(i);
+            if (cl.isNullCheck() || !cl.comparator().equals("=")
+                    || !(cl.type().equals(FilterParser.PARAM) || cl.type().equals(FilterParser.TAG))) {
+                continue;
+            }
+            int minRows = config.search().hashedEqualityMinRows();
+            if (minRows <= 0) {
+                out.add(i);
+                continue;
+            }
+            String table = cl.type().equals(FilterParser.PARAM) ? "params" : "tags";
+            Sql q = new Sql().append("SELECT count(*) FROM (SELECT 1 FROM " + table + " h WHERE h.experiment_id = ANY(?) "
+                    + "AND h.key = ? AND h.value_prefix = ? LIMIT ?) AS h", exps, cl.key(), prefix(cl.value().text()),
+                    minRows);
+            try (PreparedStatement ps = q.prepare(c); ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (rs.getLong(1) >= minRows) {
+                    out.add(i);
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
      * When the first order term is a metric, the same ordering split into three queries run one after
      * the other: runs whose latest value is a number (ordered by the value, so PostgreSQL can walk
      * latest_metrics' (experiment_id, key, value) index and stop after one page instead of sorting every
      * matching run), then runs whose value is NaN, then runs without the metric. Null otherwise.
      */
-    static List<Sql> segments(List<String> experimentIds, String filter, ViewType view, List<String> orderBy) {
+    static List<Sql> segments(List<String> experimentIds, String filter, ViewType view, List<String> orderBy,
+                              Set<Integer> hashed) {
         if (orderBy.isEmpty() || !FilterParser.METRIC.equals(FilterParser.parseOrderBy(orderBy.get(0)).type())) {
             return null;
         }
         List<Sql> out = new ArrayList<>(3);
         for (int segment = 0; segment < 3; segment++) {
-            out.add(build(experimentIds, filter, view, orderBy, segment));
+            out.add(build(experimentIds, filter, view, orderBy, segment, hashed));
         }
         return out;
     }
 
     /** Builds the query text and binds (without LIMIT/OFFSET). Visible for tests. */
     public static Sql build(List<String> experimentIds, String filter, ViewType view, List<String> orderBy) {
-        return build(experimentIds, filter, view, orderBy, -1);
+        return build(experimentIds, filter, view, orderBy, -1, Set.of());
     }
 
-    /**
-     * {@code segment} -1: one query for the whole ordering; 0/1/2 (first order term a metric): only the runs
-     * whose value of that metric is a number / NaN / missing, ordered by the value then the other terms.
-     */
-    private static Sql build(List<String> experimentIds, String filter, ViewType view, List<String> orderBy, int segment) {
+    private static Long[] experimentIds(List<String> experimentIds) {
         Long[] exps = new Long[experimentIds.size()];
         for (int i = 0; i < exps.length; i++) {
             try {
@@ -147,6 +184,17 @@ public class RunSearch {
                 throw MlflowException.invalidParameter("Invalid experiment ID: '" + experimentIds.get(i) + "'");
             }
         }
+        return exps;
+    }
+
+    /**
+     * {@code segment} -1: one query for the whole ordering; 0/1/2 (first order term a metric): only the runs
+     * whose value of that metric is a number / NaN / missing, ordered by the value then the other terms.
+     * {@code hashed}: positions of the equality clauses tested as a hashed set (see {@link #commonEqualities}).
+     */
+    private static Sql build(List<String> experimentIds, String filter, ViewType view, List<String> orderBy, int segment,
+                             Set<Integer> hashed) {
+        Long[] exps = experimentIds(experimentIds);
         List<Clause> clauses = FilterParser.parseFilter(filter);
         for (Clause cl : clauses) {
             validate(cl);
@@ -192,9 +240,11 @@ public class RunSearch {
             sql.append(" WHERE r.experiment_id = ANY(?) AND " + view.sqlCondition("r.lifecycle_stage"), (Object) exps);
         }
         sql.append(segmentWhere.text(), segmentWhere.values().toArray());
-        for (Clause cl : clauses) {
+        // the rows walked in the order: latest_metrics of the order metric in segments 0 and 1, else runs
+        String walked = segment == 0 || segment == 1 ? "os" : "r";
+        for (int i = 0; i < clauses.size(); i++) {
             sql.append(" AND ");
-            appendClause(sql, cl);
+            appendClause(sql, clauses.get(i), walked, exps, hashed.contains(i));
         }
         sql.append(" ORDER BY " + String.join(", ", orderParts), orderBinds.toArray());
         return sql;
@@ -290,8 +340,12 @@ public class RunSearch {
         return l;
     }
 
-    /** Appends one validated clause; comparators come from a fixed set, values are bound. */
-    private static void appendClause(Sql sql, Clause cl) {
+    /**
+     * Appends one validated clause; comparators come from a fixed set, values are bound. {@code walked}: alias of
+     * the table whose rows the query walks in the search order (its run_uuid is the run's); {@code exps}: the
+     * searched experiments; {@code hashed}: an equality on a param/tag tested as a hashed set.
+     */
+    private static void appendClause(Sql sql, Clause cl, String walked, Long[] exps, boolean hashed) {
         String cmp = cl.comparator();
         Value v = cl.value();
         if (cl.isNullCheck()) {
@@ -306,18 +360,39 @@ public class RunSearch {
                     + "AND m.key = ? AND m.value " + cmp + " ?)", cl.key(), v.number());
             case FilterParser.PARAM, FilterParser.TAG -> {
                 String table = cl.type().equals(FilterParser.PARAM) ? "params" : "tags";
-                sql.append("EXISTS (SELECT 1 FROM " + table + " p WHERE p.run_uuid = r.run_uuid AND p.key = ?", cl.key());
                 if (cmp.equals("=")) {
-                    // the (key, left(value, 256), run_uuid) index (V20) answers equality through the prefix; a
-                    // value shorter than the prefix equals a stored one exactly when their prefixes are equal,
-                    // so then the index alone answers (index-only scans, as with the old (key, value) index)
+                    // The (experiment_id, key, value_prefix, run_uuid) index (V52) answers equality through the
+                    // prefix; a value shorter than the prefix equals a stored one exactly when their prefixes are
+                    // equal, so then the index alone answers (index-only scans).
                     String text = v.text();
-                    sql.append(" AND left(p.value, " + VALUE_PREFIX_INDEXED + ") = ?", prefix(text));
-                    if (text.codePointCount(0, text.length()) >= VALUE_PREFIX_INDEXED) {
-                        sql.append(" AND p.value = ?", text);
+                    boolean longValue = text.codePointCount(0, text.length()) >= VALUE_PREFIX_INDEXED;
+                    if (hashed) {
+                        // a common value: the runs of the searched experiments that have it, read once from one
+                        // index range into a hash, tested against every run the search walks (a filter on the
+                        // walked rows, which a pulled-up semi-join would not be: "IS TRUE" keeps it a hashed
+                        // subplan). Without a per-run probe beside it, planning stays cheap.
+                        sql.append("(" + walked + ".run_uuid IN (SELECT h.run_uuid FROM " + table + " h WHERE ");
+                        if (exps.length == 1) {
+                            sql.append("h.experiment_id = ?", exps[0]);
+                        } else {
+                            sql.append("h.experiment_id = ANY(?)", (Object) exps);
+                        }
+                        sql.append(" AND h.key = ? AND h.value_prefix = ?", cl.key(), prefix(text));
+                        if (longValue) {
+                            sql.append(" AND h.value = ?", text);
+                        }
+                        sql.append(")) IS TRUE");
+                    } else {
+                        // a rare value: a per-run probe, so that PostgreSQL can start from its few runs
+                        sql.append("EXISTS (SELECT 1 FROM " + table + " p WHERE p.experiment_id = r.experiment_id "
+                                + "AND p.key = ? AND p.value_prefix = ? AND p.run_uuid = r.run_uuid", cl.key(), prefix(text));
+                        if (longValue) {
+                            sql.append(" AND p.value = ?", text);
+                        }
+                        sql.append(")");
                     }
-                    sql.append(")");
                 } else {
+                    sql.append("EXISTS (SELECT 1 FROM " + table + " p WHERE p.run_uuid = r.run_uuid AND p.key = ?", cl.key());
                     sql.append(" AND p.value " + cmp + " ?)", v.text());
                 }
             }

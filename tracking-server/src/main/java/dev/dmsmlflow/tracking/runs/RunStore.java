@@ -76,7 +76,7 @@ public class RunStore {
                 ps.setString(6, artifactUri);
                 ps.executeUpdate();
             }
-            upsertTags(c, runId, allTags);
+            upsertTags(c, runId, e.id(), allTags);
             Run run = new Run(new Run.Info(runId, e.id(), name, userId, "RUNNING", start, null, "active", artifactUri));
             run.tags.putAll(allTags);
             return run;
@@ -101,7 +101,21 @@ public class RunStore {
 
     /** The run's info, with a KEY SHARE lock on its row until the transaction ends (null if unknown). */
     static Run.Info lockShared(Connection c, String runId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + INFO_COLUMNS + " FROM runs r WHERE r.run_uuid = ? FOR KEY SHARE")) {
+        return lock(c, runId, "FOR KEY SHARE");
+    }
+
+    /**
+     * The run's info, with a NO KEY UPDATE lock on its row until the transaction ends (null if unknown). Every
+     * API write of a run's params or tags takes it first: they then also change the run's run_docs row (V50),
+     * and one lock order (run, then param/tag rows, then doc) keeps concurrent writers of a run from deadlocking.
+     * It does not block metric writers (KEY SHARE).
+     */
+    static Run.Info lockForDataWrite(Connection c, String runId) throws SQLException {
+        return lock(c, runId, "FOR NO KEY UPDATE");
+    }
+
+    private static Run.Info lock(Connection c, String runId, String mode) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + INFO_COLUMNS + " FROM runs r WHERE r.run_uuid = ? " + mode)) {
             ps.setString(1, runId);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? infoRow(rs) : null;
@@ -128,25 +142,27 @@ public class RunStore {
     }
 
     /**
-     * Everything {@link #fill} loads, in one statement (one round trip instead of seven): one row per latest
-     * metric, param, tag, dataset input, dataset input tag, model input and model output, tagged by kind and
-     * sorted as the separate queries were (metrics, params, tags by key; inputs and outputs by position;
-     * dataset input tags by key after their inputs).
+     * Everything {@link #fill} loads, in one statement (one round trip): one row per latest metric, one row per
+     * run with its params and tags (run_docs, maintained from the params and tags tables by triggers, V50), and
+     * one row per dataset input, dataset input tag, model input and model output. Unsorted: sorting ~1,000 rows
+     * of a page by a text key in the database cost more than the rest of the statement; {@link #fill} sorts.
      */
     private static final String FILL = "SELECT 0 AS kind, run_uuid, key AS a, model_id AS b, dataset_name AS c, dataset_digest AS d, "
-            + "NULL::text AS e, NULL::text AS f, NULL::text AS g, value AS v, timestamp AS n1, step AS n2, key AS sk "
+            + "NULL::text AS e, NULL::text AS f, NULL::text AS g, value AS v, timestamp AS n1, step AS n2 "
             + "FROM latest_metrics WHERE run_uuid = ANY(?) "
-            + "UNION ALL SELECT 1, run_uuid, key, value, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, key FROM params WHERE run_uuid = ANY(?) "
-            + "UNION ALL SELECT 2, run_uuid, key, value, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, key FROM tags WHERE run_uuid = ANY(?) "
+            + "UNION ALL SELECT 1, run_uuid, params::text, tags::text, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL "
+            + "FROM run_docs WHERE run_uuid = ANY(?) "
             + "UNION ALL SELECT 3, i.run_uuid, d.dataset_uuid, d.name, d.digest, d.source_type, d.source, d.schema, d.profile, NULL, "
-            + "i.position, NULL, '' FROM run_dataset_inputs i JOIN datasets d ON d.dataset_uuid = i.dataset_uuid WHERE i.run_uuid = ANY(?) "
-            + "UNION ALL SELECT 4, run_uuid, dataset_uuid, key, value, NULL, NULL, NULL, NULL, NULL, NULL, NULL, key "
+            + "i.position, NULL FROM run_dataset_inputs i JOIN datasets d ON d.dataset_uuid = i.dataset_uuid WHERE i.run_uuid = ANY(?) "
+            + "UNION ALL SELECT 4, run_uuid, dataset_uuid, key, value, NULL, NULL, NULL, NULL, NULL, NULL, NULL "
             + "FROM run_dataset_input_tags WHERE run_uuid = ANY(?) "
-            + "UNION ALL SELECT 5, run_uuid, model_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, position, NULL, '' "
+            + "UNION ALL SELECT 5, run_uuid, model_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, position, NULL "
             + "FROM run_model_inputs WHERE run_uuid = ANY(?) "
-            + "UNION ALL SELECT 6, run_uuid, model_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, position, step, '' "
-            + "FROM run_model_outputs WHERE run_uuid = ANY(?) "
-            + "ORDER BY kind, sk, n1";
+            + "UNION ALL SELECT 6, run_uuid, model_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, position, step "
+            + "FROM run_model_outputs WHERE run_uuid = ANY(?)";
+
+    /** Compares by key in code point order (as run_docs' params and tags are listed, see {@link RunDocs}). */
+    private static final java.util.Comparator<Metric> BY_KEY = (a, b) -> RunDocs.compareCodePoints(a.key(), b.key());
 
     /** Loads latest metrics, params, tags, inputs and outputs for the given runs (keyed by run id). */
     static void fill(Connection c, Map<String, Run> runs) throws SQLException {
@@ -154,9 +170,13 @@ public class RunStore {
             return;
         }
         java.sql.Array ids = c.createArrayOf("text", runs.keySet().toArray(new String[0]));
-        Map<String, Map<String, Run.DatasetInput>> inputs = new HashMap<>();
+        // inputs and outputs are rare: collected with their position (and dataset tags with their key), sorted below
+        List<Positioned> datasetRows = new ArrayList<>();
+        List<DatasetTag> datasetTagRows = new ArrayList<>();
+        List<Positioned> modelInputRows = new ArrayList<>();
+        List<Positioned> modelOutputRows = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(FILL)) {
-            for (int i = 1; i <= 7; i++) {
+            for (int i = 1; i <= 6; i++) {
                 ps.setArray(i, ids);
             }
             try (ResultSet rs = ps.executeQuery()) {
@@ -166,27 +186,58 @@ public class RunStore {
                     switch (kind) {
                         case 0 -> run.metrics.add(new Metric(rs.getString(3), rs.getDouble(10), rs.getLong(11),
                                 rs.getLong(12), rs.getString(4), rs.getString(5), rs.getString(6)));
-                        case 1 -> run.params.put(rs.getString(3), rs.getString(4));
-                        case 2 -> run.tags.put(rs.getString(3), rs.getString(4));
-                        case 3 -> {
-                            Run.DatasetInput d = new Run.DatasetInput(new LinkedHashMap<>(), rs.getString(4), rs.getString(5),
-                                    rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9));
-                            run.datasetInputs.add(d);
-                            inputs.computeIfAbsent(rs.getString(2), k -> new HashMap<>()).put(rs.getString(3), d);
+                        case 1 -> {
+                            RunDocs.readInto(rs.getString(3), run.params);
+                            RunDocs.readInto(rs.getString(4), run.tags);
                         }
-                        case 4 -> {
-                            Run.DatasetInput d = inputs.getOrDefault(rs.getString(2), Map.of()).get(rs.getString(3));
-                            if (d != null) {
-                                d.tags().put(rs.getString(4), rs.getString(5));
-                            }
-                        }
-                        case 5 -> run.modelInputs.add(rs.getString(3));
-                        case 6 -> run.modelOutputs.add(new Run.ModelOutput(rs.getString(3), rs.getLong(12)));
+                        case 3 -> datasetRows.add(new Positioned(rs.getLong(11), run, rs.getString(3), new Run.DatasetInput(
+                                new LinkedHashMap<>(), rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7),
+                                rs.getString(8), rs.getString(9))));
+                        case 4 -> datasetTagRows.add(new DatasetTag(rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5)));
+                        case 5 -> modelInputRows.add(new Positioned(rs.getLong(11), run, null, rs.getString(3)));
+                        case 6 -> modelOutputRows.add(new Positioned(rs.getLong(11), run, null,
+                                new Run.ModelOutput(rs.getString(3), rs.getLong(12))));
                         default -> throw new IllegalStateException("unknown row kind " + kind);
                     }
                 }
             }
         }
+        for (Run run : runs.values()) {
+            if (run.metrics.size() > 1) {
+                run.metrics.sort(BY_KEY);
+            }
+        }
+        java.util.Comparator<Positioned> byPosition = java.util.Comparator.comparingLong(Positioned::position);
+        Map<String, Map<String, Run.DatasetInput>> inputs = new HashMap<>();
+        datasetRows.sort(byPosition);
+        for (Positioned r : datasetRows) {
+            Run.DatasetInput d = (Run.DatasetInput) r.item();
+            r.run().datasetInputs.add(d);
+            inputs.computeIfAbsent(r.run().info.runId(), k -> new HashMap<>()).put(r.datasetUuid(), d);
+        }
+        datasetTagRows.sort((a, b) -> RunDocs.compareCodePoints(a.key(), b.key()));
+        for (DatasetTag t : datasetTagRows) {
+            Run.DatasetInput d = inputs.getOrDefault(t.runId(), Map.of()).get(t.datasetUuid());
+            if (d != null) {
+                d.tags().put(t.key(), t.value());
+            }
+        }
+        modelInputRows.sort(byPosition);
+        for (Positioned r : modelInputRows) {
+            r.run().modelInputs.add((String) r.item());
+        }
+        modelOutputRows.sort(byPosition);
+        for (Positioned r : modelOutputRows) {
+            r.run().modelOutputs.add((Run.ModelOutput) r.item());
+        }
+    }
+
+    /** A dataset input, model input or model output of a page's run, with its position among the run's. */
+    private record Positioned(long position, Run run, String datasetUuid, Object item) {
+    }
+
+    /** A tag of a page run's dataset input. */
+    private record DatasetTag(String runId, String datasetUuid, String key, String value) {
     }
 
     // ---------------------------------------------------------------- lifecycle
@@ -202,7 +253,19 @@ public class RunStore {
 
     /** The run must exist and be active (writes to deleted runs are rejected). */
     static Run.Info requireActive(Connection c, String runId) throws SQLException {
-        Run.Info info = require(c, runId);
+        return active(runId, require(c, runId));
+    }
+
+    /** {@link #requireActive} with the lock of {@link #lockForDataWrite}. */
+    static Run.Info requireActiveForDataWrite(Connection c, String runId) throws SQLException {
+        Run.Info info = lockForDataWrite(c, runId);
+        if (info == null) {
+            throw runNotFound(runId);
+        }
+        return active(runId, info);
+    }
+
+    private static Run.Info active(String runId, Run.Info info) {
         if (!info.isActive()) {
             throw MlflowException.invalidParameter("The run " + runId + " must be in the 'active' state. "
                     + "Current state is " + info.lifecycleStage() + ".");
@@ -228,7 +291,7 @@ public class RunStore {
                 ps.executeUpdate();
             }
             if (runName != null && !runName.isEmpty()) {
-                upsertTags(c, runId, Map.of(RUN_NAME_TAG, runName));
+                upsertTags(c, runId, info.experimentId(), Map.of(RUN_NAME_TAG, runName));
             }
             return new Run.Info(runId, info.experimentId(), newName, info.userId(), newStatus, info.startTime(), newEnd,
                     info.lifecycleStage(), info.artifactUri());
@@ -257,8 +320,8 @@ public class RunStore {
 
     public void setTag(String runId, String key, String value) {
         db.tx(c -> {
-            requireActive(c, runId);
-            upsertTags(c, runId, Map.of(key, value));
+            Run.Info info = requireActiveForDataWrite(c, runId);
+            upsertTags(c, runId, info.experimentId(), Map.of(key, value));
             if (RUN_NAME_TAG.equals(key)) {
                 try (PreparedStatement ps = c.prepareStatement("UPDATE runs SET name = ? WHERE run_uuid = ?")) {
                     ps.setString(1, value);
@@ -272,7 +335,7 @@ public class RunStore {
 
     public void deleteTag(String runId, String key) {
         db.tx(c -> {
-            requireActive(c, runId);
+            requireActiveForDataWrite(c, runId);
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM tags WHERE run_uuid = ? AND key = ?")) {
                 ps.setString(1, runId);
                 ps.setString(2, key);
@@ -284,16 +347,17 @@ public class RunStore {
         });
     }
 
-    private static void upsertTags(Connection c, String runId, Map<String, String> tags) throws SQLException {
+    private static void upsertTags(Connection c, String runId, long experimentId, Map<String, String> tags) throws SQLException {
         if (tags.isEmpty()) {
             return;
         }
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO tags (run_uuid, key, value) VALUES (?, ?, ?) "
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO tags (run_uuid, key, value, experiment_id) VALUES (?, ?, ?, ?) "
                 + "ON CONFLICT (run_uuid, key) DO UPDATE SET value = EXCLUDED.value")) {
             for (var e : tags.entrySet()) {
                 ps.setString(1, runId);
                 ps.setString(2, e.getKey());
                 ps.setString(3, e.getValue());
+                ps.setLong(4, experimentId);
                 ps.addBatch();
             }
             ps.executeBatch();
@@ -301,7 +365,7 @@ public class RunStore {
     }
 
     /** Inserts params; an existing key with a different value is rejected (same value is a no-op). */
-    private static void insertParams(Connection c, String runId, Collection<Param> params) throws SQLException {
+    private static void insertParams(Connection c, String runId, long experimentId, Collection<Param> params) throws SQLException {
         if (params.isEmpty()) {
             return;
         }
@@ -328,12 +392,13 @@ public class RunStore {
         if (fresh.isEmpty()) {
             return;
         }
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO params (run_uuid, key, value) VALUES (?, ?, ?) "
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO params (run_uuid, key, value, experiment_id) VALUES (?, ?, ?, ?) "
                 + "ON CONFLICT (run_uuid, key) DO NOTHING")) {
             for (Param p : fresh) {
                 ps.setString(1, runId);
                 ps.setString(2, p.key());
                 ps.setString(3, p.value());
+                ps.setLong(4, experimentId);
                 ps.addBatch();
             }
             ps.executeBatch();
@@ -365,8 +430,8 @@ public class RunStore {
 
     public void logParam(String runId, String key, String value) {
         db.tx(c -> {
-            requireActive(c, runId);
-            insertParams(c, runId, List.of(new Param(key, value)));
+            Run.Info info = requireActiveForDataWrite(c, runId);
+            insertParams(c, runId, info.experimentId(), List.of(new Param(key, value)));
             return null;
         });
     }
@@ -425,8 +490,9 @@ public class RunStore {
 
     public void logBatch(String runId, List<Metric> metrics, List<Param> params, Map<String, String> tags) {
         db.tx(c -> {
-            // KEY SHARE: the run cannot be removed before we commit (metrics has no per-row foreign key, V6)
-            Run.Info info = lockShared(c, runId);
+            // KEY SHARE: the run cannot be removed before we commit (metrics has no per-row foreign key, V6);
+            // params or tags: the stronger lock of every params/tags writer (see lockForDataWrite)
+            Run.Info info = params.isEmpty() && tags.isEmpty() ? lockShared(c, runId) : lockForDataWrite(c, runId);
             if (info == null) {
                 throw runNotFound(runId);
             }
@@ -434,9 +500,9 @@ public class RunStore {
                 throw MlflowException.invalidParameter("The run " + runId + " must be in the 'active' state. "
                         + "Current state is " + info.lifecycleStage() + ".");
             }
-            insertParams(c, runId, params);
+            insertParams(c, runId, info.experimentId(), params);
             insertMetrics(c, runId, info.experimentId(), metrics);
-            upsertTags(c, runId, tags);
+            upsertTags(c, runId, info.experimentId(), tags);
             if (tags.containsKey(RUN_NAME_TAG)) {
                 try (PreparedStatement ps = c.prepareStatement("UPDATE runs SET name = ? WHERE run_uuid = ?")) {
                     ps.setString(1, tags.get(RUN_NAME_TAG));

@@ -24,7 +24,8 @@ public record TopicAccess(String service, List<String> writes, List<String> read
     private static final List<TopicAccess> ALL = List.of(
             new TopicAccess(INSTANCE_SERVICE, List.of(Topics.INSTANCE, Topics.USAGE), List.of(Topics.NETWORK), Optional.of(INSTANCE_SERVICE)),
             new TopicAccess(NETWORK_SERVICE, List.of(Topics.NETWORK), List.of(Topics.INSTANCE), Optional.of(NETWORK_SERVICE)),
-            new TopicAccess(NOTEBOOK_SERVICE, List.of(Topics.NOTEBOOK, Topics.USAGE), List.of(), Optional.empty()),
+            // notebook-service learns each workspace's RUNNING instances (and their VPC addresses) from the instance topic
+            new TopicAccess(NOTEBOOK_SERVICE, List.of(Topics.NOTEBOOK, Topics.USAGE), List.of(Topics.INSTANCE), Optional.of(NOTEBOOK_SERVICE)),
             // billing turns UsageMetered into invoices (the readings' consumer named in the contracts)
             new TopicAccess(BILLING_SERVICE, List.of(Topics.BILLING), List.of(Topics.USAGE), Optional.of(BILLING_SERVICE)),
             // the gateway publishes nothing yet and consumes nothing

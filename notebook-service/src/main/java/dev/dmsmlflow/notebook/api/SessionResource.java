@@ -118,6 +118,7 @@ public class SessionResource {
 
     @POST
     @Path("/{id}/start")
+    @Consumes(MediaType.WILDCARD)
     public Response start(@PathParam("id") String id) {
         requireEditorOf(id);
         SessionEntity s = service.start(caller.workspaceId(), id);
@@ -127,6 +128,7 @@ public class SessionResource {
 
     @POST
     @Path("/{id}/stop")
+    @Consumes(MediaType.WILDCARD)
     public Response stop(@PathParam("id") String id) {
         requireEditorOf(id);
         SessionEntity s = service.stop(caller.workspaceId(), id);

@@ -52,6 +52,7 @@ public final class UsageWindows {
 
     /** {@code units × hours}, at {@link #SCALE}. */
     public static BigDecimal quantity(int units, Window w) {
-        return w.hours().multiply(BigDecimal.valueOf(units)).setScale(SCALE, RoundingMode.HALF_UP);
+        return BigDecimal.valueOf(Duration.between(w.start(), w.end()).toMillis()).multiply(BigDecimal.valueOf(units))
+                .divide(MILLIS_PER_HOUR, SCALE, RoundingMode.HALF_UP);
     }
 }

@@ -298,6 +298,11 @@ public final class Stack implements AutoCloseable {
      * {@link #startGateway} so the gateway forwards to it. Its JupyterLab servers stop with it.
      */
     public synchronized void startNotebookService(List<String> jvmOptions) {
+        startNotebookService(jvmOptions, Map.of());
+    }
+
+    /** As {@link #startNotebookService(List)}, with variables of its environment added or replaced ({@code DMS_CACHE_DIR}, {@code UV_CACHE_DIR} …). */
+    public synchronized void startNotebookService(List<String> jvmOptions, Map<String, String> envOverrides) {
         if (notebook != null) {
             throw new IllegalStateException("notebook-service already runs");
         }
@@ -326,6 +331,7 @@ public final class Stack implements AutoCloseable {
         env.put("DMS_GATEWAY_PUBLIC_KEY_FILE", ServiceKeys.forTests().publicKeyFile().toString());
         env.put("DMS_WORK_DIR", workDir.toString());
         env.put("DMS_NOTEBOOK_MASTER_KEY_FILE", dir.resolve("secrets").resolve("notebook-master-key").toString());
+        env.putAll(envOverrides);
         List<String> options = new ArrayList<>(List.of("-Ddms.notebook.local.stop-on-shutdown=true",
                 "-Ddms.notebook.worker.poll-interval=200ms"));
         options.addAll(jvmOptions);

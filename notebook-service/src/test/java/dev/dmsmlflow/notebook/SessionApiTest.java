@@ -176,6 +176,35 @@ class SessionApiTest {
     }
 
     @Test
+    void everyEndpointRefusesACallerWithoutTheServiceTokenAndChangesNothing() {
+        String ws = ws();
+        String id = editorOf(ws).contentType("application/json").body(valid("guarded")).post("/sessions").then().statusCode(201)
+                .extract().path("id");
+        String x = "/sessions/" + id;
+        List<String[]> calls = List.of(new String[] {"GET", "/sessions"}, new String[] {"POST", "/sessions"},
+                new String[] {"GET", "/sessions/catalogue"}, new String[] {"GET", x}, new String[] {"POST", x + "/start"},
+                new String[] {"POST", x + "/stop"}, new String[] {"DELETE", x}, new String[] {"POST", x + "/executions"},
+                new String[] {"GET", x + "/executions"}, new String[] {"GET", x + "/executions/nbx-1"},
+                new String[] {"GET", x + "/usage"}, new String[] {"GET", x + "/jupyter/api/status"},
+                new String[] {"POST", x + "/jupyter/api/kernels"}, new String[] {"PUT", x + "/jupyter/api/contents/a.txt"},
+                new String[] {"PATCH", x + "/jupyter/api/contents/a.txt"}, new String[] {"DELETE", x + "/jupyter/api/contents/a.txt"});
+        for (String[] c : calls) {
+            for (String authorization : new String[] {null, "Bearer not-a-token"}) {
+                var request = given();
+                if (!c[0].equals("GET") && !c[0].equals("DELETE")) {
+                    request.contentType("application/json").body("{}");
+                }
+                if (authorization != null) {
+                    request.header("Authorization", authorization);
+                }
+                request.request(c[0], c[1]).then().statusCode(401).contentType(startsWith("application/problem+json"));
+            }
+        }
+        editorOf(ws).get(x).then().statusCode(200).body("status", equalTo("CREATED"));
+        assertEquals(1, count(ws));
+    }
+
+    @Test
     void listsArePagedWithOpaqueTokens() {
         String ws = ws();
         for (int i = 0; i < 5; i++) {

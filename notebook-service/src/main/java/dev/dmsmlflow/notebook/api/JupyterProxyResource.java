@@ -96,20 +96,50 @@ public class JupyterProxyResource {
         return forward("DELETE", id, path, uri, headers, null);
     }
 
+    /**
+     * The path must stay under the session's server: no {@code ..}, and no leading slash or scheme, which would make
+     * {@link URI#resolve} leave the server's base path or even its host (and carry the server's token elsewhere).
+     */
+    static void requireRelative(String path) {
+        boolean schemeOrHost = path.indexOf(':') >= 0 && path.indexOf(':') < firstSlash(path);
+        if (path.contains("..") || path.startsWith("/") || path.contains("\\") || schemeOrHost) {
+            throw ProblemException.invalidField("path", "The path must be relative to the session's JupyterLab (no '..', no leading"
+                    + " '/', no scheme).");
+        }
+    }
+
+    private static int firstSlash(String path) {
+        int at = path.indexOf('/');
+        return at < 0 ? path.length() : at;
+    }
+
+    /** The request's target on the session's server; refuses (400, field {@code path}) anything that resolves elsewhere. */
+    static URI target(URI base, String path, String rawQuery) {
+        requireRelative(path);
+        URI target;
+        try {
+            target = base.resolve(new URI(null, null, path, null).getRawPath() + (rawQuery == null ? "" : "?" + rawQuery));
+        } catch (java.net.URISyntaxException | IllegalArgumentException e) {
+            throw ProblemException.invalidField("path", "The path is not a valid URI path.");
+        }
+        if (!base.getScheme().equals(target.getScheme()) || !base.getHost().equals(target.getHost()) || base.getPort() != target.getPort()
+                || target.getRawPath() == null || !target.getRawPath().startsWith(base.getRawPath())) {
+            throw ProblemException.invalidField("path", "The path must stay under the session's JupyterLab.");
+        }
+        return target;
+    }
+
     private Response forward(String method, String id, String path, UriInfo uri, HttpHeaders headers, byte[] body) {
         SessionEntity s = service.get(caller.workspaceId(), id);
         caller.requireRole(Role.EDITOR);
+        requireRelative(path);
         if (s.status != SessionStatus.RUNNING) {
             throw new ProblemException(Problem.of("conflict", "Conflict with current state", 409,
                     "The session is " + s.status + ": its JupyterLab answers only while it is RUNNING.", null).withCode("SESSION_" + s.status));
         }
         NotebookRuntime.Endpoint endpoint = runtime.endpoint(id).orElseThrow(() -> new ProblemException(Problem.of(
                 "service-unavailable", "Service unavailable", 503, "The session's JupyterLab is not reachable right now.", null)));
-        if (path.contains("..")) {
-            throw ProblemException.invalidField("path", "The path must not contain '..'.");
-        }
-        String query = uri.getRequestUri().getRawQuery();
-        URI target = endpoint.baseUri().resolve(path.replace(" ", "%20") + (query == null ? "" : "?" + query));
+        URI target = target(endpoint.baseUri(), path, uri.getRequestUri().getRawQuery());
         HttpRequest.Builder b = HttpRequest.newBuilder(target).timeout(Duration.ofMinutes(5))
                 .header("Authorization", "token " + endpoint.token());
         headers.getRequestHeaders().forEach((name, values) -> {

@@ -51,4 +51,18 @@ class TopicAccessTest {
             assertTrue(a.reads().stream().noneMatch(a.writes()::contains), "a service does not consume its own topic: " + a);
         }
     }
+
+    @Test
+    void everyConsumingServiceWritesItsOwnDeadLetterTopicAndNoOtherOne() {
+        for (TopicAccess a : TopicAccess.all()) {
+            assertEquals(a.group().map(g -> "dms.dlq." + a.service()), a.deadLetterTopic(), a.toString());
+            a.deadLetterTopic().ifPresent(dlq -> assertTrue(a.writes().contains(dlq), a.toString()));
+            assertEquals(a.deadLetterTopic().stream().toList(), a.writes().stream().filter(Topics::isDeadLetters).toList(), a.toString());
+        }
+        assertEquals(java.util.List.of("dms.dlq.instance-service", "dms.dlq.network-service", "dms.dlq.notebook-service",
+                "dms.dlq.billing-service"),
+                TopicAccess.deadLetterTopics());
+        assertTrue(TopicAccess.topics().containsAll(TopicAccess.deadLetterTopics()));
+        assertTrue(TopicAccess.eventTopics().stream().noneMatch(Topics::isDeadLetters));
+    }
 }

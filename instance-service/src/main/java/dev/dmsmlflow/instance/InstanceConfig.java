@@ -18,8 +18,6 @@ public interface InstanceConfig {
 
     Metering metering();
 
-    Consumer consumer();
-
     Quota quota();
 
     Secrets secrets();
@@ -52,13 +50,6 @@ public interface InstanceConfig {
         /** Instances a workspace may have that are not RELEASED ({@code INSTANCE_QUOTA}). */
         @WithDefault("10")
         int instancesPerWorkspace();
-    }
-
-    /** The Kafka consumer of network-service's events. */
-    interface Consumer {
-        /** Consumer group; every replica of the service shares it. */
-        @WithDefault("instance-service")
-        String groupId();
     }
 
     /** Where network-service answers the synchronous dry-run. */

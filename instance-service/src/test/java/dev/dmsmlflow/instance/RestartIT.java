@@ -159,7 +159,7 @@ class RestartIT {
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dquarkus.http.port=" + port,
                 "-Ddms.relay.slot-name=" + db,
-                "-Ddms.consumer.group-id=" + group,
+                "-Dmp.messaging.incoming.network-events.group.id=" + group,
                 "-Ddms.network.validation-url=" + validationUrl,
                 "-Ddms.compute.local.tracking-server-jar=" + System.getProperty("dms.compute.local.tracking-server-jar"),
                 "-Ddms.compute.local.work-dir=" + DIR.resolve("work"),

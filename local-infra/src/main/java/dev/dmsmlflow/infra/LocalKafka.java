@@ -1,6 +1,7 @@
 package dev.dmsmlflow.infra;
 
 import dev.dmsmlflow.contracts.TopicAccess;
+import dev.dmsmlflow.contracts.TopicConfig;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -68,6 +69,8 @@ public final class LocalKafka implements AutoCloseable {
 
     private static final String CLASSPATH_RESOURCE = "kafka-broker.classpath";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+    /** Partitions of the contracts' topics: contracts/topics.properties with this JVM's overrides. */
+    private final TopicConfig topicConfig = TopicConfig.fromEnvironment();
     private static LocalKafka shared;
 
     private final Path dir;
@@ -382,7 +385,8 @@ public final class LocalKafka implements AutoCloseable {
 
     /**
      * Gives every service of {@link TopicAccess} its SCRAM credential and exactly its ACLs (anything else granted to its
-     * principal is removed), and creates the contracts' topics that do not exist yet.
+     * principal is removed), and creates the contracts' topics, dead-letter topics included, with the partitions of
+     * {@link TopicConfig} ({@link #ensureTopics}).
      */
     private void grantAccess() {
         try (Admin admin = Admin.create(adminProperties())) {
@@ -410,20 +414,44 @@ public final class LocalKafka implements AutoCloseable {
             if (!missing.isEmpty()) {
                 admin.createAcls(missing).all().get(30, TimeUnit.SECONDS);
             }
-            Set<String> topics = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-            List<NewTopic> create = TopicAccess.topics().stream().filter(t -> !topics.contains(t))
-                    .map(t -> new NewTopic(t, java.util.Optional.empty(), java.util.Optional.empty())).toList();
-            if (!create.isEmpty()) {
-                try {
-                    admin.createTopics(create).all().get(30, TimeUnit.SECONDS);
-                } catch (java.util.concurrent.ExecutionException e) {
-                    if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {
-                        throw e;
-                    }
-                }
-            }
+            ensureTopics(admin, topicConfig.all());
         } catch (Exception e) {
             throw new IllegalStateException("could not set up the Kafka principals and ACLs: " + e, e);
+        }
+    }
+
+    /**
+     * Creates every topic of {@code partitions} (topic -> partitions; {@link TopicConfig#all()}) that does not exist yet,
+     * and adds partitions to one that has fewer (a broker from before the configuration); a topic is never shrunk.
+     */
+    static void ensureTopics(Admin admin, Map<String, Integer> partitions) throws Exception {
+        Set<String> topics = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+        List<NewTopic> create = partitions.entrySet().stream().filter(t -> !topics.contains(t.getKey()))
+                .map(t -> new NewTopic(t.getKey(), java.util.Optional.of(t.getValue()), java.util.Optional.empty())).toList();
+        if (!create.isEmpty()) {
+            try {
+                admin.createTopics(create).all().get(30, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {
+                    throw e;
+                }
+            }
+        }
+        List<String> existing = partitions.keySet().stream().filter(topics::contains).toList();
+        if (existing.isEmpty()) {
+            return;
+        }
+        Map<String, org.apache.kafka.clients.admin.NewPartitions> grow = new HashMap<>();
+        admin.describeTopics(existing).allTopicNames().get(30, TimeUnit.SECONDS).forEach((name, description) -> {
+            int wanted = partitions.get(name);
+            if (description.partitions().size() < wanted) {
+                grow.put(name, org.apache.kafka.clients.admin.NewPartitions.increaseTo(wanted));
+                System.out.printf("kafka     topic %s: %d -> %d partitions (keys move between partitions once)%n", name,
+                        description.partitions().size(), wanted);
+            }
+        });
+        if (!grow.isEmpty()) {
+            admin.createPartitions(grow).all().get(30, TimeUnit.SECONDS);
         }
     }
 

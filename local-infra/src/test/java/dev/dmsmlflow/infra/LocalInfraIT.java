@@ -9,6 +9,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
+import dev.dmsmlflow.contracts.TopicAccess;
+import dev.dmsmlflow.contracts.TopicConfig;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -47,6 +49,28 @@ class LocalInfraIT {
         kafka.start();
         send(kafka, topic, "after");
         assertEquals(List.of("before", "after"), readAll(kafka, topic, 2));
+    }
+
+    @Test
+    void everyTopicOfTheContractsExistsWithItsConfiguredPartitionsAndAnOlderSmallerTopicGrows() throws Exception {
+        LocalKafka kafka = LocalKafka.shared();
+        TopicConfig config = TopicConfig.load(name -> null);
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(kafka.adminProperties())) {
+            Map<String, org.apache.kafka.clients.admin.TopicDescription> topics =
+                    admin.describeTopics(TopicAccess.topics()).allTopicNames().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            for (String topic : TopicAccess.topics()) {
+                assertEquals(config.partitions(topic), topics.get(topic).partitions().size(), topic);
+            }
+            assertTrue(topics.get(dev.dmsmlflow.contracts.Topics.INSTANCE).partitions().size() > 1, "ordering is per key, not per topic");
+
+            // a topic made before the configuration (one partition) is grown to what is configured, never shrunk
+            String old = "dms.old-" + java.util.UUID.randomUUID();
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(old, 1, (short) 1))).all().get();
+            LocalKafka.ensureTopics(admin, Map.of(old, 3));
+            assertEquals(3, admin.describeTopics(List.of(old)).allTopicNames().get().get(old).partitions().size());
+            LocalKafka.ensureTopics(admin, Map.of(old, 2));
+            assertEquals(3, admin.describeTopics(List.of(old)).allTopicNames().get().get(old).partitions().size());
+        }
     }
 
     private static void send(LocalKafka kafka, String topic, String value) {

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** Settings of network-service ({@code dms.network.*}): the provider and its resources, the saga consumer. */
+/** Settings of network-service ({@code dms.network.*}): the provider and its resources. */
 @ConfigMapping(prefix = "dms.network")
 public interface NetworkConfig {
 
@@ -20,8 +20,6 @@ public interface NetworkConfig {
     Local local();
 
     Aliyun aliyun();
-
-    Consumer consumer();
 
     /** The local provider: a registry of network resources and a reverse proxy per load balancer. */
     interface Local {
@@ -108,18 +106,6 @@ public interface NetworkConfig {
         int maxRetries();
 
         @WithDefault("500ms")
-        Duration retryBackoff();
-    }
-
-    /** The Kafka consumer of instance events that drives this service's part of the saga. */
-    interface Consumer {
-        @WithDefault("true")
-        boolean enabled();
-
-        @WithDefault("network-service")
-        String groupId();
-
-        @WithDefault("1s")
         Duration retryBackoff();
     }
 }

@@ -8,13 +8,14 @@ import io.quarkus.test.junit.QuarkusTest;
 
 import java.util.List;
 
-/** The management interface of network-service (the shared contract of every service), with its consumer's check. */
+/** The management interface of network-service (the shared contract of every service), with its consumers' check. */
 @QuarkusTest
 @QuarkusTestResource(value = LocalInfraTestResource.class, initArgs = @ResourceArg(name = "service", value = "network"))
 class ReadinessTest extends ManagementInterfaceContract {
 
     @Override
     protected List<String> moreReadinessChecks() {
-        return List.of("instance-events-consumer");
+        // the Kafka connector's channels (SmallRye Reactive Messaging's check)
+        return List.of("SmallRye Reactive Messaging - readiness check");
     }
 }

@@ -1,8 +1,9 @@
 package dev.dmsmlflow.notebook;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.dmsmlflow.contracts.DeadLetters;
 import dev.dmsmlflow.contracts.EventSchemas;
-import dev.dmsmlflow.contracts.Topics;
+import dev.dmsmlflow.contracts.instance.InstanceDeployed;
 import dev.dmsmlflow.contracts.instance.InstanceReleased;
 import dev.dmsmlflow.contracts.instance.InstanceRequested;
 import dev.dmsmlflow.contracts.instance.InstanceRunning;
@@ -11,24 +12,28 @@ import dev.dmsmlflow.infra.LocalInfraTestResource;
 import dev.dmsmlflow.notebook.messaging.InstanceEventsConsumer;
 import dev.dmsmlflow.notebook.persistence.MlflowInstanceEntity;
 import dev.dmsmlflow.notebook.persistence.MlflowInstanceRepository;
+import dev.dmsmlflow.platform.messaging.CloudEventEnvelope;
+import dev.dmsmlflow.platform.messaging.DeadLetterException;
+import dev.dmsmlflow.platform.messaging.Outcome;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * The consumer side of the instance contract: the schemas' example payloads of the events notebook-service reads, fed to
- * its handler as the relay would deliver them (CloudEvents headers), build the projection; a redelivery changes nothing;
- * a record without CloudEvent headers or with a payload that breaks its contract is skipped.
+ * its consumer as the relay would deliver them (CloudEvents id and type), build the projection; a redelivery is a
+ * duplicate that changes nothing; a record without CloudEvents headers, a payload that breaks its contract or a type no
+ * contract knows is for the dead-letter topic; instance events notebook-service has no business with are ignored.
  */
 @QuarkusTest
 @QuarkusTestResource(value = LocalInfraTestResource.class, initArgs = @ResourceArg(name = "service", value = "notebook"))
@@ -39,13 +44,8 @@ class InstanceEventsContractTest {
     @Inject
     MlflowInstanceRepository instances;
 
-    private static ConsumerRecord<String, String> record(String type, String id, String json) {
-        ConsumerRecord<String, String> r = new ConsumerRecord<>(Topics.INSTANCE, 0, 0L, "key", json);
-        if (id != null) {
-            r.headers().add("ce_id", id.getBytes(StandardCharsets.UTF_8));
-            r.headers().add("ce_type", type.getBytes(StandardCharsets.UTF_8));
-        }
-        return r;
+    private static CloudEventEnvelope envelope(String id, String type, String payload) {
+        return new CloudEventEnvelope(id, type, "/instance-service", Instant.now(), "key", "key", payload);
     }
 
     private MlflowInstanceEntity row(String id) {
@@ -53,13 +53,13 @@ class InstanceEventsContractTest {
     }
 
     @Test
-    void theContractsExamplesBuildTheProjectionOnceEach() {
+    void theContractsExamplesBuildTheProjectionOnceEach() throws Exception {
         JsonNode requested = EventSchemas.example(InstanceRequested.TYPE);
         String instanceId = requested.path("instanceId").asText();
         for (String type : new String[] {InstanceRequested.TYPE, InstanceStatusChanged.TYPE, InstanceRunning.TYPE}) {
             JsonNode example = EventSchemas.example(type);
             assertEquals(instanceId, example.path("instanceId").asText(), "the examples describe one instance");
-            consumer.consume(record(type, UUID.randomUUID().toString(), example.toString()));
+            assertEquals(Outcome.HANDLED, consumer.handle(envelope(UUID.randomUUID().toString(), type, example.toString())), type);
         }
         MlflowInstanceEntity i = row(instanceId);
         assertEquals(requested.path("vpcId").asText(), i.vpcId);
@@ -67,29 +67,33 @@ class InstanceEventsContractTest {
         assertEquals(EventSchemas.example(InstanceRunning.TYPE).path("trackingUri").asText(), i.trackingUri);
         assertEquals("RUNNING", i.status);
 
-        JsonNode released = EventSchemas.example(InstanceReleased.TYPE);
-        String eventId = UUID.randomUUID().toString();
-        consumer.consume(record(InstanceReleased.TYPE, eventId, released.toString()));
+        String released = EventSchemas.example(InstanceReleased.TYPE).toString();
+        String releasedId = UUID.randomUUID().toString();
+        assertEquals(Outcome.HANDLED, consumer.handle(envelope(releasedId, InstanceReleased.TYPE, released)));
         assertEquals("RELEASED", row(instanceId).status);
         assertNull(row(instanceId).trackingUri);
 
-        // a redelivery of an earlier event (same id) is skipped by the inbox
-        String runningId = UUID.randomUUID().toString();
-        consumer.consume(record(InstanceRunning.TYPE, runningId, EventSchemas.example(InstanceRunning.TYPE).toString()));
+        // the projection follows a new RUNNING; a redelivery of the earlier InstanceReleased (same id) is a duplicate
+        assertEquals(Outcome.HANDLED, consumer.handle(envelope(UUID.randomUUID().toString(), InstanceRunning.TYPE,
+                EventSchemas.example(InstanceRunning.TYPE).toString())));
         assertEquals("RUNNING", row(instanceId).status);
-        consumer.consume(record(InstanceReleased.TYPE, eventId, released.toString()));
+        assertEquals(Outcome.DUPLICATE, consumer.handle(envelope(releasedId, InstanceReleased.TYPE, released)));
         assertEquals("RUNNING", row(instanceId).status, "the redelivered InstanceReleased changed nothing");
-        consumer.consume(record(InstanceReleased.TYPE, UUID.randomUUID().toString(), released.toString()));
+        assertEquals(Outcome.HANDLED, consumer.handle(envelope(UUID.randomUUID().toString(), InstanceReleased.TYPE, released)));
         assertEquals("RELEASED", row(instanceId).status);
     }
 
     @Test
-    void recordsWithoutHeadersOrBrokenPayloadsAndOtherTypesAreSkipped() {
+    void poisonRecordsAreForTheDeadLetterTopicAndOtherInstanceEventsAreIgnored() throws Exception {
         String id = "mlf-" + UUID.randomUUID();
-        consumer.consume(record(InstanceRunning.TYPE, null, "{}"));
-        consumer.consume(record(InstanceRunning.TYPE, UUID.randomUUID().toString(), "{\"instanceId\": \"" + id + "\"}"));
-        consumer.consume(record("InstanceDeployed", UUID.randomUUID().toString(), "{\"instanceId\": \"" + id + "\"}"));
-        consumer.consume(record("SomethingNew", UUID.randomUUID().toString(), "not json"));
+        assertEquals(DeadLetters.Kind.INCOMPLETE, assertThrows(DeadLetterException.class,
+                () -> consumer.handle(envelope(null, InstanceRunning.TYPE, "{}"))).kind());
+        assertEquals(DeadLetters.Kind.UNDECODABLE, assertThrows(DeadLetterException.class,
+                () -> consumer.handle(envelope(UUID.randomUUID().toString(), InstanceRunning.TYPE, "{\"instanceId\": \"" + id + "\"}"))).kind());
+        assertEquals(DeadLetters.Kind.UNKNOWN_TYPE, assertThrows(DeadLetterException.class,
+                () -> consumer.handle(envelope(UUID.randomUUID().toString(), "SomethingNew", "not json"))).kind());
+        assertEquals(Outcome.IGNORED, consumer.handle(envelope(UUID.randomUUID().toString(), InstanceDeployed.TYPE,
+                EventSchemas.example(InstanceDeployed.TYPE).toString())));
         assertNull(row(id));
     }
 }

@@ -5,7 +5,7 @@ import dev.dmsmlflow.contracts.usage.UsageMetered;
 import dev.dmsmlflow.contracts.usage.UsageSubjectType;
 import dev.dmsmlflow.contracts.usage.UsageUnit;
 import dev.dmsmlflow.instance.domain.Instance;
-import dev.dmsmlflow.instance.messaging.EventPublisher;
+import dev.dmsmlflow.platform.quarkus.EventPublisher;
 import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;

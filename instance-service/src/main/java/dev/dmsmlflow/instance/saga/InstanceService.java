@@ -12,7 +12,7 @@ import dev.dmsmlflow.instance.domain.Events;
 import dev.dmsmlflow.instance.domain.Instance;
 import dev.dmsmlflow.instance.domain.InstanceStatus;
 import dev.dmsmlflow.instance.domain.SagaStep;
-import dev.dmsmlflow.instance.messaging.EventPublisher;
+import dev.dmsmlflow.platform.quarkus.EventPublisher;
 import dev.dmsmlflow.instance.metering.Metering;
 import dev.dmsmlflow.instance.persistence.InstanceRepository;
 import dev.dmsmlflow.platform.problem.Problem;

@@ -34,7 +34,7 @@ import java.util.function.Predicate;
 public final class Bus implements AutoCloseable {
 
     /** One received record. */
-    public record Received(String type, String id, String key, String json, JsonNode payload) {
+    public record Received(String type, String id, String key, String json, JsonNode payload, String traceparent) {
     }
 
     private static final EventCodec CODEC = new EventCodec();
@@ -69,6 +69,11 @@ public final class Bus implements AutoCloseable {
 
     /** Publishes an event with the given CloudEvent id (a replay when the id was used before). */
     public String publish(Event event, String eventId) {
+        return publish(event, eventId, null);
+    }
+
+    /** Publishes an event with the given CloudEvent id, continuing the trace of {@code traceparent} (when not null). */
+    public String publish(Event event, String eventId, String traceparent) {
         ProducerRecord<String, String> r = new ProducerRecord<>(event.aggregateType().topic(), event.aggregateId(), CODEC.encode(event));
         r.headers().add("ce_id", bytes(eventId));
         r.headers().add("ce_type", bytes(event.eventType()));
@@ -77,6 +82,9 @@ public final class Bus implements AutoCloseable {
         r.headers().add("ce_subject", bytes(event.aggregateId()));
         r.headers().add("ce_specversion", bytes("1.0"));
         r.headers().add("content-type", bytes("application/json"));
+        if (traceparent != null) {
+            r.headers().add("traceparent", bytes(traceparent));
+        }
         try {
             producer.send(r).get();
         } catch (Exception e) {
@@ -120,7 +128,7 @@ public final class Bus implements AutoCloseable {
                     throw new AssertionError(type + " does not match its schema: " + errors + " in " + r.value());
                 }
             }
-            received.add(new Received(type, header(r, "ce_id"), r.key(), r.value(), payload));
+            received.add(new Received(type, header(r, "ce_id"), r.key(), r.value(), payload, header(r, "traceparent")));
         }
     }
 

@@ -1,8 +1,6 @@
 package dev.dmsmlflow.network.application;
 
 import dev.dmsmlflow.contracts.Event;
-import dev.dmsmlflow.contracts.EventCodec;
-import dev.dmsmlflow.contracts.Topics;
 import dev.dmsmlflow.contracts.common.Backend;
 import dev.dmsmlflow.contracts.instance.InstanceDeployed;
 import dev.dmsmlflow.contracts.instance.InstanceReleaseRequested;
@@ -26,7 +24,7 @@ import dev.dmsmlflow.network.provider.NetworkFacts;
 import dev.dmsmlflow.network.provider.ProviderException;
 import dev.dmsmlflow.platform.problem.Problem;
 import dev.dmsmlflow.platform.problem.ProblemException;
-import dev.dmsmlflow.platform.quarkus.Outbox;
+import dev.dmsmlflow.platform.quarkus.EventPublisher;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 import org.jboss.logging.Logger;
@@ -66,22 +64,21 @@ public class NetworkService {
     private final NetworkValidator validator;
     private final NetworkFacts facts;
     private final LoadBalancers loadBalancers;
-    private final Outbox outbox;
+    private final EventPublisher events;
     private final QuotaConfig quota;
-    private final EventCodec codec = new EventCodec();
 
     public NetworkService(NetworkRepository repository, NetworkValidator validator, NetworkFacts facts,
-                          LoadBalancers loadBalancers, Outbox outbox, QuotaConfig quota) {
+                          LoadBalancers loadBalancers, EventPublisher events, QuotaConfig quota) {
         this.repository = repository;
         this.validator = validator;
         this.facts = facts;
         this.loadBalancers = loadBalancers;
-        this.outbox = outbox;
+        this.events = events;
         this.quota = quota;
     }
 
     private void publish(Event event) {
-        outbox.publish(Topics.NETWORK, event.aggregateId(), event.eventType(), codec.encode(event));
+        events.publish(event);
     }
 
     // ---------------------------------------------------------------- saga

@@ -1,94 +1,56 @@
 package dev.dmsmlflow.network.messaging;
 
-import dev.dmsmlflow.contracts.Event;
-import dev.dmsmlflow.contracts.EventCatalogue;
-import dev.dmsmlflow.contracts.EventCodec;
 import dev.dmsmlflow.contracts.instance.InstanceDeployed;
 import dev.dmsmlflow.contracts.instance.InstanceReleaseRequested;
 import dev.dmsmlflow.contracts.instance.InstanceRequested;
 import dev.dmsmlflow.network.application.NetworkService;
 import dev.dmsmlflow.platform.messaging.CloudEventEnvelope;
-import dev.dmsmlflow.platform.quarkus.InboxGuard;
-import io.micrometer.core.instrument.MeterRegistry;
+import dev.dmsmlflow.platform.messaging.Outcome;
+import dev.dmsmlflow.platform.quarkus.EventConsumer;
+import dev.dmsmlflow.platform.quarkus.EventConsumers;
+import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
-import io.quarkus.narayana.jta.runtime.TransactionConfiguration;
-import jakarta.transaction.Transactional;
-import org.jboss.logging.Logger;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
 
-import java.util.Set;
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
 
 /**
- * network-service's step of the saga: one instance event, handled once (inbox) in one transaction with the state
- * change and the answering event. Types it does not act on are counted and logged, never silently dropped.
+ * network-service's step of the saga: instance events ({@code dms.instance}, channel {@value #CHANNEL}) consumed with the
+ * platform's consumer shape ({@link EventConsumer}): one event handled once (inbox) in one transaction with the state
+ * change and the answering event, retried in place when that fails, dead-lettered to {@code dms.dlq.network-service} when
+ * it never can be. Instance events it has no business with (InstanceStatusChanged, InstanceRunning, ...) are ignored,
+ * logged and counted.
  */
 @ApplicationScoped
 public class InstanceEventsHandler {
 
-    private static final Logger LOG = Logger.getLogger(InstanceEventsHandler.class);
-    /** Inbox consumer name. */
+    /** The incoming channel (its topic: {@code mp.messaging.incoming.instance-events.topic}). */
+    public static final String CHANNEL = "instance-events";
+    /** Inbox consumer name (kept: it is what makes a redelivery of an already handled event a duplicate). */
     public static final String CONSUMER = "network-service.instance-events";
-    /** Instance events that are someone else's business; counted as ignored. */
-    private static final Set<String> NOT_OURS = Set.of("InstanceUpdated", "InstanceStatusChanged", "InstanceRunning", "InstanceFailed", "InstanceReleased");
 
-    /** What became of a record. */
-    public enum Outcome { HANDLED, DUPLICATE, IGNORED, UNKNOWN_TYPE, REJECTED }
+    private final EventConsumer consumer;
 
-    private final NetworkService service;
-    private final InboxGuard inbox;
-    private final MeterRegistry meters;
-    private final EventCodec codec = new EventCodec();
-
-    public InstanceEventsHandler(NetworkService service, InboxGuard inbox, MeterRegistry meters) {
-        this.service = service;
-        this.inbox = inbox;
-        this.meters = meters;
+    public InstanceEventsHandler(EventConsumers consumers, NetworkService service) {
+        this.consumer = consumers.named(CONSUMER)
+                .on(InstanceRequested.class, service::onInstanceRequested)
+                .on(InstanceDeployed.class, service::onInstanceDeployed)
+                .on(InstanceReleaseRequested.class, service::onReleaseRequested)
+                // cloud provisioning polls asynchronous jobs for minutes inside the handler (issue 15 moves it out)
+                .transactionTimeout(Duration.ofSeconds(900))
+                .build();
     }
 
-    /** Handles one record; throws when it should be retried (database or provider trouble). */
-    @Transactional
-    @TransactionConfiguration(timeout = 900) // cloud provisioning polls asynchronous jobs for minutes
+    @Incoming(CHANNEL)
+    @Blocking
+    public CompletionStage<Void> consume(Message<String> record) {
+        return consumer.consume(record);
+    }
+
+    /** Handles one record once (tests feed contract examples through it); throws a DeadLetterException for poison. */
     public Outcome handle(CloudEventEnvelope envelope) throws Exception {
-        Outcome outcome = dispatch(envelope);
-        meters.counter("dms.network.instance.events", "type", String.valueOf(envelope.type()), "outcome", outcome.name().toLowerCase()).increment();
-        return outcome;
-    }
-
-    private Outcome dispatch(CloudEventEnvelope envelope) throws Exception {
-        if (!envelope.isComplete()) {
-            LOG.errorf("record without ce_id/ce_type (key %s) rejected", envelope.key());
-            return Outcome.REJECTED;
-        }
-        String type = envelope.type();
-        if (EventCatalogue.find(type).isEmpty()) {
-            LOG.warnf("unknown event type %s (id %s) skipped; is network-service older than its producer?", type, envelope.id());
-            return Outcome.UNKNOWN_TYPE;
-        }
-        if (NOT_OURS.contains(type)) {
-            LOG.debugf("%s %s is not for network-service", type, envelope.id());
-            return Outcome.IGNORED;
-        }
-        if (!Set.of(InstanceRequested.TYPE, InstanceDeployed.TYPE, InstanceReleaseRequested.TYPE).contains(type)) {
-            LOG.warnf("event type %s (id %s) has no handler in network-service; skipped", type, envelope.id());
-            return Outcome.IGNORED;
-        }
-        Event event;
-        try {
-            event = codec.decode(type, envelope.payload());
-        } catch (IllegalArgumentException e) {
-            LOG.errorf("%s %s rejected: %s", type, envelope.id(), e.getMessage());
-            return Outcome.REJECTED;
-        }
-        if (!inbox.firstDelivery(CONSUMER, envelope.id())) {
-            LOG.debugf("%s %s already handled", type, envelope.id());
-            return Outcome.DUPLICATE;
-        }
-        if (event instanceof InstanceRequested e) {
-            service.onInstanceRequested(e);
-        } else if (event instanceof InstanceDeployed e) {
-            service.onInstanceDeployed(e);
-        } else if (event instanceof InstanceReleaseRequested e) {
-            service.onReleaseRequested(e);
-        }
-        return Outcome.HANDLED;
+        return consumer.handle(envelope);
     }
 }

@@ -11,7 +11,10 @@ import dev.dmsmlflow.contracts.network.NetworkProvisioned;
 import dev.dmsmlflow.contracts.network.NetworkReleased;
 import dev.dmsmlflow.infra.LocalInfraTestResource;
 import dev.dmsmlflow.network.support.Fixtures;
+import dev.dmsmlflow.contracts.DeadLetters;
 import dev.dmsmlflow.platform.messaging.CloudEventEnvelope;
+import dev.dmsmlflow.platform.messaging.DeadLetterException;
+import dev.dmsmlflow.platform.messaging.Outcome;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
@@ -28,6 +31,7 @@ import java.util.List;
 import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * Message contracts: the handler consumes the examples in contracts, and what the service writes to its outbox
@@ -52,18 +56,18 @@ class MessageContractTest {
         JsonNode requested = EventSchemas.example(InstanceRequested.TYPE);
         String instanceId = requested.get("instanceId").asText();
         // the example's VPC is not in the local registry: the answer is a valid NetworkProvisionFailed
-        assertEquals(InstanceEventsHandler.Outcome.HANDLED,
+        assertEquals(Outcome.HANDLED,
                 handler.handle(envelope(UUID.randomUUID().toString(), InstanceRequested.TYPE, instanceId, requested.toString())));
         JsonNode failed = single(outbox(instanceId, NetworkProvisionFailed.TYPE));
         assertEquals(List.of(), EventSchemas.validate(NetworkProvisionFailed.TYPE, failed));
         assertEquals("VPC_NOT_FOUND", failed.get("code").asText());
 
         JsonNode deployed = EventSchemas.example(InstanceDeployed.TYPE);
-        assertEquals(InstanceEventsHandler.Outcome.HANDLED,
+        assertEquals(Outcome.HANDLED,
                 handler.handle(envelope(UUID.randomUUID().toString(), InstanceDeployed.TYPE, instanceId, deployed.toString())));
 
         JsonNode release = EventSchemas.example(InstanceReleaseRequested.TYPE);
-        assertEquals(InstanceEventsHandler.Outcome.HANDLED, handler.handle(
+        assertEquals(Outcome.HANDLED, handler.handle(
                 envelope(UUID.randomUUID().toString(), InstanceReleaseRequested.TYPE, instanceId, release.toString())));
         JsonNode released = single(outbox(instanceId, NetworkReleased.TYPE));
         assertEquals(List.of(), EventSchemas.validate(NetworkReleased.TYPE, released));
@@ -74,22 +78,25 @@ class MessageContractTest {
         String id = Fixtures.newInstanceId();
         String eventId = UUID.randomUUID().toString();
         String payload = new ObjectMapper().writeValueAsString(new dev.dmsmlflow.contracts.EventCodec().toTree(Fixtures.requested(id)));
-        assertEquals(InstanceEventsHandler.Outcome.HANDLED, handler.handle(envelope(eventId, InstanceRequested.TYPE, id, payload)));
-        assertEquals(InstanceEventsHandler.Outcome.DUPLICATE, handler.handle(envelope(eventId, InstanceRequested.TYPE, id, payload)));
+        assertEquals(Outcome.HANDLED, handler.handle(envelope(eventId, InstanceRequested.TYPE, id, payload)));
+        assertEquals(Outcome.DUPLICATE, handler.handle(envelope(eventId, InstanceRequested.TYPE, id, payload)));
         JsonNode provisioned = single(outbox(id, NetworkProvisioned.TYPE));
         assertEquals(List.of(), EventSchemas.validate(NetworkProvisioned.TYPE, provisioned));
         assertEquals(List.of("zone-a", "zone-b"), List.of(provisioned.get("zoneIds").get(0).asText(), provisioned.get("zoneIds").get(1).asText()));
     }
 
     @Test
-    void recordsWithoutIdOrWithBadPayloadAreRejectedAndUnknownTypesCounted() throws Exception {
-        assertEquals(InstanceEventsHandler.Outcome.REJECTED, handler.handle(envelope(null, InstanceRequested.TYPE, "k", "{}")));
-        assertEquals(InstanceEventsHandler.Outcome.REJECTED,
-                handler.handle(envelope(UUID.randomUUID().toString(), InstanceRequested.TYPE, "k", "{\"instanceId\":\"x\"}")));
-        assertEquals(InstanceEventsHandler.Outcome.UNKNOWN_TYPE,
-                handler.handle(envelope(UUID.randomUUID().toString(), "SomethingNew", "k", "{}")));
-        assertEquals(InstanceEventsHandler.Outcome.IGNORED,
-                handler.handle(envelope(UUID.randomUUID().toString(), "InstanceRunning", "k", "{}")));
+    void recordsWithoutIdBadPayloadsAndUnknownTypesAreForTheDeadLetterTopicAndOtherInstanceEventsIgnored() throws Exception {
+        assertEquals(DeadLetters.Kind.INCOMPLETE, assertThrows(DeadLetterException.class,
+                () -> handler.handle(envelope(null, InstanceRequested.TYPE, "k", "{}"))).kind());
+        assertEquals(DeadLetters.Kind.UNDECODABLE, assertThrows(DeadLetterException.class,
+                () -> handler.handle(envelope(UUID.randomUUID().toString(), InstanceRequested.TYPE, "k", "{\"instanceId\":\"x\"}"))).kind());
+        assertEquals(DeadLetters.Kind.UNKNOWN_TYPE, assertThrows(DeadLetterException.class,
+                () -> handler.handle(envelope(UUID.randomUUID().toString(), "SomethingNew", "k", "{}"))).kind());
+        // instance events that are someone else's business: a logged, counted decision
+        for (String type : List.of("InstanceRunning", "InstanceStatusChanged", "InstanceUpdated", "InstanceFailed", "InstanceReleased")) {
+            assertEquals(Outcome.IGNORED, handler.handle(envelope(UUID.randomUUID().toString(), type, "k", "{}")), type);
+        }
     }
 
     private static JsonNode single(List<JsonNode> events) {

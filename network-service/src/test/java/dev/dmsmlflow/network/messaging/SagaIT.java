@@ -140,14 +140,21 @@ class SagaIT {
     }
 
     @Test
-    void unknownEventTypesAreCountedNotSilentlyDropped() throws Exception {
+    void unknownEventTypesAreDeadLetteredAndCountedNotSilentlyDropped() throws Exception {
         String id = Fixtures.newInstanceId();
-        kafka.send(java.util.UUID.randomUUID().toString(), "InstanceTeleported", id, "{\"instanceId\":\"" + id + "\"}");
+        String unknownId = java.util.UUID.randomUUID().toString();
+        kafka.send(unknownId, "InstanceTeleported", id, "{\"instanceId\":\"" + id + "\"}");
         // a following real event is still handled: the unknown one did not block the partition
         kafka.send(Fixtures.requested(id));
         kafka.networkEvents(id, l -> count(l, NetworkProvisioned.TYPE) >= 1, WAIT);
         given().when().get(management + "metrics").then().statusCode(200)
-                .body(containsString("type=\"InstanceTeleported\""));
+                .body(containsString("type=\"InstanceTeleported\""))
+                .body(containsString("dms_messaging_dead_letters_total{consumer=\"network-service.instance-events\",reason=\"unknown-type\",topic=\"dms.instance\",type=\"InstanceTeleported\"}"));
+        List<Map<String, String>> dead = kafka.deadLetters(id, WAIT);
+        assertEquals(1, dead.size(), dead.toString());
+        assertEquals(unknownId, dead.get(0).get("ce_id"));
+        assertEquals("unknown-type", dead.get(0).get(dev.dmsmlflow.contracts.DeadLetters.KIND));
+        assertEquals("dms.instance", dead.get(0).get(dev.dmsmlflow.contracts.DeadLetters.TOPIC));
     }
 
     static void ignore(IOException e) {

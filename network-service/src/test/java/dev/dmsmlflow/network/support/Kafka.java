@@ -100,6 +100,32 @@ public final class Kafka implements AutoCloseable {
         return out;
     }
 
+    /** The dead letters of network-service whose key is {@code key}, as their headers (name -> last value). */
+    public List<Map<String, String>> deadLetters(String key, Duration timeout) throws Exception {
+        String topic = Topics.deadLetters(TopicAccess.NETWORK_SERVICE);
+        Map<String, Object> config = broker.adminProperties();
+        config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        List<Map<String, String>> out = new ArrayList<>();
+        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(config)) {
+            List<TopicPartition> parts = new ArrayList<>();
+            c.partitionsFor(topic, Duration.ofSeconds(5)).forEach(p -> parts.add(new TopicPartition(p.topic(), p.partition())));
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (out.isEmpty() && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(300))) {
+                    if (key.equals(r.key())) {
+                        Map<String, String> headers = new java.util.HashMap<>();
+                        r.headers().forEach(h -> headers.put(h.key(), new String(h.value(), StandardCharsets.UTF_8)));
+                        out.add(headers);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
     @Override
     public void close() {
         producer.close(Duration.ofSeconds(5));

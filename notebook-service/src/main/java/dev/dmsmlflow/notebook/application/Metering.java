@@ -9,6 +9,7 @@ import dev.dmsmlflow.notebook.domain.UsageWindows;
 import dev.dmsmlflow.notebook.persistence.SessionEntity;
 import dev.dmsmlflow.notebook.persistence.UsageReadingEntity;
 import dev.dmsmlflow.notebook.persistence.UsageReadingRepository;
+import dev.dmsmlflow.platform.quarkus.EventPublisher;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 
@@ -26,10 +27,10 @@ import java.util.UUID;
 @ApplicationScoped
 public class Metering {
 
-    private final Publisher publisher;
+    private final EventPublisher publisher;
     private final UsageReadingRepository readings;
 
-    Metering(Publisher publisher, UsageReadingRepository readings) {
+    Metering(EventPublisher publisher, UsageReadingRepository readings) {
         this.publisher = publisher;
         this.readings = readings;
     }

@@ -22,6 +22,7 @@ import dev.dmsmlflow.notebook.persistence.SessionRepository;
 import dev.dmsmlflow.notebook.runtime.NotebookRuntime;
 import dev.dmsmlflow.platform.problem.Problem;
 import dev.dmsmlflow.platform.problem.ProblemException;
+import dev.dmsmlflow.platform.quarkus.EventPublisher;
 import dev.dmsmlflow.platform.secrets.SecretSealer;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
@@ -53,11 +54,11 @@ public class SessionService {
     private final SessionRepository sessions;
     private final MlflowInstanceRepository instances;
     private final Catalogue catalogue;
-    private final Publisher publisher;
+    private final EventPublisher publisher;
     private final Metering metering;
     private final SecretSealer sealer;
 
-    SessionService(SessionRepository sessions, MlflowInstanceRepository instances, Catalogue catalogue, Publisher publisher,
+    SessionService(SessionRepository sessions, MlflowInstanceRepository instances, Catalogue catalogue, EventPublisher publisher,
                    Metering metering, SecretSealer sealer, NotebookConfig config) {
         this.sessions = sessions;
         this.instances = instances;

@@ -31,12 +31,13 @@ public record CloudEventEnvelope(String id, String type, String source, Instant 
     public static final String SUBJECT = "ce_subject";
     public static final String SPECVERSION = "ce_specversion";
 
-    /** Reads the envelope of a record whose key and value are strings. */
-    public static CloudEventEnvelope of(ConsumerRecord<String, String> record) {
+    /** Reads the envelope of a record whose key and value are strings (or anything whose text they are). */
+    public static CloudEventEnvelope of(ConsumerRecord<?, ?> record) {
         Headers h = record.headers();
         return new CloudEventEnvelope(header(h, ID).orElse(null), header(h, TYPE).orElse(null),
                 header(h, SOURCE).orElse(null), header(h, TIME).flatMap(CloudEventEnvelope::instant).orElse(null),
-                header(h, SUBJECT).orElse(null), record.key(), record.value() == null ? "" : record.value());
+                header(h, SUBJECT).orElse(null), record.key() == null ? null : record.key().toString(),
+                record.value() == null ? "" : record.value().toString());
     }
 
     /** Whether the record carries what a consumer needs: an id and a type. */

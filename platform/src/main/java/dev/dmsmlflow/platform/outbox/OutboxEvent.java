@@ -7,9 +7,16 @@ import java.util.UUID;
 /**
  * One event to publish: routed to the topic named by {@code aggregateType}, keyed by {@code aggregateId},
  * carried as a CloudEvent whose {@code type} is the event's wire name and whose data is {@code payloadJson}.
+ * {@code traceparent} is the W3C trace context of the writing transaction, or null outside a trace.
  */
 public record OutboxEvent(UUID id, String aggregateType, String aggregateId, String type, String source,
-                          Instant occurredAt, String payloadJson) {
+                          Instant occurredAt, String payloadJson, String traceparent) {
+
+    /** An event written outside any trace. */
+    public OutboxEvent(UUID id, String aggregateType, String aggregateId, String type, String source, Instant occurredAt,
+                       String payloadJson) {
+        this(id, aggregateType, aggregateId, type, source, occurredAt, payloadJson, null);
+    }
 
     public OutboxEvent {
         Objects.requireNonNull(id, "id");

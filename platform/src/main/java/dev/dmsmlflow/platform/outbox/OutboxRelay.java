@@ -1,6 +1,13 @@
 package dev.dmsmlflow.platform.outbox;
 
 import io.debezium.engine.DebeziumEngine;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.propagation.TextMapGetter;
 import io.debezium.engine.RecordChangeEvent;
 import io.debezium.embedded.Connect;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -52,8 +59,11 @@ public final class OutboxRelay implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(OutboxRelay.class);
     private static final String[] CE_HEADERS = {"ce_id", "ce_type", "ce_source", "ce_time", "ce_subject", "ce_specversion"};
+    /** W3C trace context of the transaction that wrote the row (the outbox column of the same name), when it had one. */
+    static final String TRACEPARENT = "traceparent";
 
     private final RelaySettings settings;
+    private final Tracer tracer;
     private final ExecutorService runner;
     private final ScheduledExecutorService housekeeping;
     private final AtomicReference<State> state = new AtomicReference<>(State.STOPPED);
@@ -65,7 +75,16 @@ public final class OutboxRelay implements AutoCloseable {
     private volatile KafkaProducer<byte[], byte[]> producer;
 
     public OutboxRelay(RelaySettings settings) {
+        this(settings, OpenTelemetry.noop());
+    }
+
+    /**
+     * A relay that records a producer span for every event written inside a trace: a child of the row's
+     * {@code traceparent}, whose own context the record then carries, so the trace goes on through the relay to the consumers.
+     */
+    public OutboxRelay(RelaySettings settings, OpenTelemetry openTelemetry) {
         this.settings = settings;
+        this.tracer = openTelemetry.getTracer("dev.dmsmlflow.platform.outbox");
         this.runner = Executors.newSingleThreadExecutor(r -> daemon(r, "outbox-relay-" + settings.name()));
         this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "outbox-prune-" + settings.name()));
     }
@@ -203,7 +222,13 @@ public final class OutboxRelay implements AutoCloseable {
         for (RecordChangeEvent<SourceRecord> change : batch) {
             ProducerRecord<byte[], byte[]> out = toKafka(change.record());
             if (out != null) {
-                acks.add(producer().send(out));
+                Span span = traced(out);
+                acks.add(producer().send(out, span == null ? null : (metadata, error) -> {
+                    if (error != null) {
+                        span.recordException(error).setStatus(StatusCode.ERROR);
+                    }
+                    span.end();
+                }));
             }
         }
         for (Future<RecordMetadata> ack : acks) {
@@ -223,6 +248,54 @@ public final class OutboxRelay implements AutoCloseable {
         }
     }
 
+    /**
+     * For a record whose row was written inside a trace: starts the relay's producer span as a child of the row's context
+     * and replaces the record's {@code traceparent} by the span's, so consumers continue the trace after the relay.
+     * Null (nothing recorded) for a record without trace context.
+     */
+    private Span traced(ProducerRecord<byte[], byte[]> record) {
+        org.apache.kafka.common.header.Header parent = record.headers().lastHeader(TRACEPARENT);
+        if (parent == null) {
+            return null;
+        }
+        io.opentelemetry.context.Context context = W3CTraceContextPropagator.getInstance().extract(
+                io.opentelemetry.context.Context.root(), record.headers(), HEADERS);
+        Span span = tracer.spanBuilder(record.topic() + " publish").setParent(context).setSpanKind(SpanKind.PRODUCER)
+                .setAttribute("messaging.system", "kafka")
+                .setAttribute("messaging.operation.type", "publish")
+                .setAttribute("messaging.destination.name", record.topic())
+                .setAttribute("messaging.message.id", headerText(record, "ce_id"))
+                .setAttribute("dms.event.type", headerText(record, "ce_type"))
+                .setAttribute("dms.relay", settings.name())
+                .startSpan();
+        W3CTraceContextPropagator.getInstance().inject(context.with(span), record.headers(),
+                (headers, key, value) -> {
+                    headers.remove(key);
+                    headers.add(key, value.getBytes(StandardCharsets.UTF_8));
+                });
+        return span;
+    }
+
+    private static String headerText(ProducerRecord<byte[], byte[]> record, String name) {
+        org.apache.kafka.common.header.Header h = record.headers().lastHeader(name);
+        return h == null || h.value() == null ? "" : new String(h.value(), StandardCharsets.UTF_8);
+    }
+
+    private static final TextMapGetter<org.apache.kafka.common.header.Headers> HEADERS = new TextMapGetter<>() {
+        @Override
+        public Iterable<String> keys(org.apache.kafka.common.header.Headers carrier) {
+            List<String> keys = new ArrayList<>();
+            carrier.forEach(h -> keys.add(h.key()));
+            return keys;
+        }
+
+        @Override
+        public String get(org.apache.kafka.common.header.Headers carrier, String key) {
+            org.apache.kafka.common.header.Header h = carrier == null ? null : carrier.lastHeader(key);
+            return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+        }
+    };
+
     /** The EventRouter's output as a Kafka record; null for anything that is not an outbox event. */
     static ProducerRecord<byte[], byte[]> toKafka(SourceRecord record) {
         Map<String, String> headers = new HashMap<>();
@@ -240,6 +313,10 @@ public final class OutboxRelay implements AutoCloseable {
             if (value != null) {
                 kafkaHeaders.add(name, value.getBytes(StandardCharsets.UTF_8));
             }
+        }
+        String traceparent = headers.get(TRACEPARENT);
+        if (traceparent != null && !traceparent.isBlank()) {
+            kafkaHeaders.add(TRACEPARENT, traceparent.getBytes(StandardCharsets.UTF_8));
         }
         kafkaHeaders.add("content-type", "application/json".getBytes(StandardCharsets.UTF_8));
         byte[] key = record.key() == null ? null : record.key().toString().getBytes(StandardCharsets.UTF_8);
@@ -283,7 +360,7 @@ public final class OutboxRelay implements AutoCloseable {
         p.setProperty("transforms.outbox.route.topic.replacement", "${routedByValue}");
         p.setProperty("transforms.outbox.table.fields.additional.placement",
                 "id:header:ce_id,type:header:ce_type,source:header:ce_source,occurred_at:header:ce_time,"
-                        + "aggregateid:header:ce_subject,specversion:header:ce_specversion");
+                        + "aggregateid:header:ce_subject,specversion:header:ce_specversion,traceparent:header:traceparent");
         return p;
     }
 

@@ -10,7 +10,7 @@ import java.sql.Types;
 public final class OutboxWriter {
 
     private static final String INSERT = "INSERT INTO outbox_event "
-            + "(id, aggregatetype, aggregateid, type, source, occurred_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?::jsonb)";
+            + "(id, aggregatetype, aggregateid, type, source, occurred_at, payload, traceparent) VALUES (?, ?, ?, ?, ?, ?, ?::jsonb, ?)";
 
     private OutboxWriter() {
     }
@@ -42,5 +42,6 @@ public final class OutboxWriter {
         ps.setString(5, event.source());
         ps.setTimestamp(6, Timestamp.from(event.occurredAt()));
         ps.setString(7, event.payloadJson());
+        ps.setString(8, event.traceparent());
     }
 }

@@ -17,7 +17,8 @@ import java.util.UUID;
 /**
  * Publishes an event as part of the caller's transaction: the outbox row commits or rolls back with the
  * caller's own changes, and the relay delivers it to Kafka afterwards. There is deliberately no way to
- * send to Kafka directly from a service.
+ * send to Kafka directly from a service. The row keeps the caller's trace context ({@code traceparent}), which the relay
+ * carries into the record's headers. Services publish contract events through {@link EventPublisher}.
  */
 @ApplicationScoped
 public class Outbox {
@@ -49,7 +50,8 @@ public class Outbox {
             throw new IllegalArgumentException("event payload is not serializable: " + type, e);
         }
         try (Connection c = dataSource.getConnection()) {
-            OutboxWriter.append(c, new OutboxEvent(eventId, aggregateType, aggregateId, type, source, Instant.now(), json));
+            OutboxWriter.append(c, new OutboxEvent(eventId, aggregateType, aggregateId, type, source, Instant.now(), json,
+                    TraceContext.currentTraceparent()));
         } catch (SQLException e) {
             throw new IllegalStateException("could not write outbox event " + type, e);
         }

@@ -3,6 +3,9 @@ package dev.dmsmlflow.platform.quarkus;
 import dev.dmsmlflow.platform.messaging.KafkaClientProperties;
 import dev.dmsmlflow.platform.outbox.OutboxRelay;
 import dev.dmsmlflow.platform.outbox.RelaySettings;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -24,6 +27,8 @@ public class RelayService {
     private final String password;
     private final KafkaClientProperties kafka;
     private final String applicationName;
+    private final OpenTelemetry openTelemetry;
+    private final MeterRegistry meters;
     private volatile OutboxRelay relay;
 
     RelayService(RelayConfig config,
@@ -31,7 +36,10 @@ public class RelayService {
                  @ConfigProperty(name = "quarkus.datasource.username") String user,
                  @ConfigProperty(name = "quarkus.datasource.password") Optional<String> password,
                  KafkaClientProperties kafka,
-                 @ConfigProperty(name = "quarkus.application.name") String applicationName) {
+                 @ConfigProperty(name = "quarkus.application.name") String applicationName,
+                 OpenTelemetry openTelemetry, MeterRegistry meters) {
+        this.openTelemetry = openTelemetry;
+        this.meters = meters;
         this.config = config;
         this.jdbcUrl = jdbcUrl;
         this.user = user;
@@ -48,8 +56,11 @@ public class RelayService {
         RelaySettings settings = RelaySettings.forJdbcUrl(slot, jdbcUrl, user, password, kafka.bootstrapServers())
                 .withPollInterval(config.pollInterval())
                 .withClientProperties(kafka.toStringMap());
-        relay = new OutboxRelay(settings);
-        relay.start();
+        OutboxRelay r = new OutboxRelay(settings, openTelemetry);
+        relay = r;
+        FunctionCounter.builder("dms.messaging.relayed", r, OutboxRelay::relayedCount)
+                .description("Outbox events Kafka acknowledged since the relay started").tag("relay", slot).register(meters);
+        r.start();
         LOG.infof("outbox relay started: %s as Kafka user %s", settings, kafka.user());
     }
 

@@ -57,6 +57,46 @@ class OutboxQuarkusTest {
     }
 
     @Test
+    void theRequestsTraceGoesThroughTheOutboxRowAndTheRelayIntoTheRecord() throws Exception {
+        String topic = "it.traced." + System.nanoTime();
+        String traceId = java.util.UUID.randomUUID().toString().replace("-", "");
+        String callerSpan = "00f067aa0ba902b7";
+        String eventId = given().contentType(ContentType.JSON).header("traceparent", "00-" + traceId + "-" + callerSpan + "-01")
+                .body(Map.of("topic", topic, "aggregate", "order-t", "quantity", 1))
+                .post("/test/publish").then().statusCode(200).extract().path("eventId");
+        String rowTraceparent;
+        try (var c = dataSource.getConnection();
+             var ps = c.prepareStatement("SELECT traceparent FROM outbox_event WHERE id = ?::uuid")) {
+            ps.setString(1, eventId);
+            try (var rs = ps.executeQuery()) {
+                org.junit.jupiter.api.Assertions.assertTrue(rs.next());
+                rowTraceparent = rs.getString(1);
+            }
+        }
+        // the row: the request's trace, the server span of the request (a child of the caller's)
+        org.junit.jupiter.api.Assertions.assertTrue(rowTraceparent.startsWith("00-" + traceId + "-"), rowTraceparent);
+        org.junit.jupiter.api.Assertions.assertFalse(rowTraceparent.contains(callerSpan));
+
+        ConsumerRecord<String, String> r = readAtLeast(topic, 1, Duration.ofSeconds(60)).get(0);
+        String recordTraceparent = header(r, "traceparent");
+        // the record: the same trace, continued by the relay's producer span, a child of the row's span
+        org.junit.jupiter.api.Assertions.assertTrue(recordTraceparent.startsWith("00-" + traceId + "-"), recordTraceparent);
+        org.junit.jupiter.api.Assertions.assertNotEquals(rowTraceparent, recordTraceparent);
+        String relaySpan = recordTraceparent.split("-")[2];
+        String rowSpan = rowTraceparent.split("-")[2];
+        var relay = ConsumerIT.until(() -> spans.getFinishedSpanItems().stream().filter(s -> s.getSpanId().equals(relaySpan))
+                .findFirst().orElse(null), s -> s != null);
+        assertEquals(topic + " publish", relay.getName());
+        assertEquals(rowSpan, relay.getParentSpanId());
+        assertEquals(io.opentelemetry.api.trace.SpanKind.PRODUCER, relay.getKind());
+    }
+
+    @jakarta.inject.Inject
+    io.agroal.api.AgroalDataSource dataSource;
+    @jakarta.inject.Inject
+    io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter spans;
+
+    @Test
     void errorsAreProblemJsonNamingTheField() {
         given().contentType(ContentType.JSON)
                 .body(Map.of("topic", "t", "aggregate", "a", "quantity", -5))

@@ -1,14 +1,17 @@
-package dev.dmsmlflow.instance.messaging;
+package dev.dmsmlflow.platform.quarkus;
 
 import dev.dmsmlflow.contracts.Event;
 import dev.dmsmlflow.contracts.EventCodec;
-import dev.dmsmlflow.platform.quarkus.Outbox;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 
 import java.util.UUID;
 
-/** Writes contract events to the outbox in the caller's transaction, on the topic of their aggregate type. */
+/**
+ * The one way a service publishes a contract event: encoded with the contracts' wire format and written to the outbox in
+ * the caller's transaction, routed to the topic of its aggregate type ({@link dev.dmsmlflow.contracts.AggregateType#topic()})
+ * and keyed by its aggregate id, so one aggregate's events stay in order on one partition.
+ */
 @ApplicationScoped
 public class EventPublisher {
 
@@ -19,12 +22,13 @@ public class EventPublisher {
         this.outbox = outbox;
     }
 
+    /** Publishes {@code event} with a new random event id; returns the id. Needs an active transaction. */
     @Transactional(Transactional.TxType.MANDATORY)
     public UUID publish(Event event) {
-        return outbox.publish(event.aggregateType().topic(), event.aggregateId(), event.eventType(), codec.encode(event));
+        return publish(event, UUID.randomUUID());
     }
 
-    /** With a deterministic event id (usage readings): a consumer dedupes a re-emission by it. */
+    /** With a caller-chosen (deterministic) event id, e.g. usage readings: a consumer dedupes a re-emission by it. */
     @Transactional(Transactional.TxType.MANDATORY)
     public UUID publish(Event event, UUID eventId) {
         return outbox.publish(event.aggregateType().topic(), event.aggregateId(), event.eventType(), eventId, codec.encode(event));

@@ -233,6 +233,21 @@ class SessionRuntimeIT {
     }
 
     @Test
+    void aPackageTheInstallerCannotFindFailsTheStartWithTheInstallersMessage() {
+        String ws = ws();
+        String missing = "dms-mlflow-no-such-package-" + UUID.randomUUID().toString().substring(0, 8);
+        String id = create(ws, Map.of("pypiPackages", missing + "==0.0.1"));
+        start(ws, id);
+        JsonPath failed = awaitStatus(ws, id, "FAILED", FIRST_START);
+        assertEquals("PACKAGES_FAILED", failed.getString("statusReason.code"), failed.prettify());
+        String message = failed.getString("statusReason.message");
+        // uv's own words (it names the requirement it could not satisfy), not a generic failure
+        assertTrue(message.startsWith("installing the packages failed: ") && message.contains(missing), message);
+        assertTrue(runtime.endpoint(id).isEmpty(), "no JupyterLab left for a failed start");
+        editorOf(ws).delete("/sessions/" + id).then().statusCode(204);
+    }
+
+    @Test
     void theTrackingUriFollowsTheWorkspacesRunningInstanceInTheSessionsVpc() {
         String ws = ws();
         String instance = UUID.randomUUID().toString();

@@ -41,7 +41,7 @@ public class IdleReleaser {
 
     /** One round: every RUNNING session's activity read (outside any transaction), outcomes recorded one by one. */
     @Scheduled(every = "${dms.notebook.idle.check-interval}", delayed = "${dms.notebook.idle.check-interval}",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP, skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     public void check() {
         record Candidate(String id, int minutes, Instant runningSince, Instant lastKnown) {
         }

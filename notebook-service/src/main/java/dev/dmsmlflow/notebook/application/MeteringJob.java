@@ -30,7 +30,8 @@ public class MeteringJob {
         this.enabled = config.metering().enabled();
     }
 
-    @Scheduled(every = "${dms.notebook.metering.interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "${dms.notebook.metering.interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void scheduled() {
         if (enabled) {
             meterUntil(Instant.now());

@@ -51,19 +51,42 @@ public final class NotebookBenchmark {
                     "DMS_CACHE_DIR", dir.resolve("cache").toString(), "UV_CACHE_DIR", dir.resolve("uv-cache").toString()));
             System.out.printf(Locale.ROOT, "stack ready in %.1f s%n", (System.nanoTime() - t0) / 1e9);
             System.out.println("image " + image + ", packages \"" + packages + "\"");
-            double first = createToRunning(stack, image, packages, "first");
-            System.out.printf(Locale.ROOT, "first time (empty caches)   %.2f s%n", first);
-            List<Double> cached = new ArrayList<>();
+            Sample first = createToRunning(stack, image, packages, "first");
+            System.out.printf(Locale.ROOT, "first time (empty caches)   %.2f s   (phases first seen at: %s)%n", first.seconds(),
+                    describe(first.phases()));
+            List<Sample> cached = new ArrayList<>();
             for (int i = 0; i < sessions; i++) {
                 cached.add(createToRunning(stack, image, packages, "cached" + i));
             }
-            Collections.sort(cached);
+            List<Double> totals = sorted(cached.stream().map(Sample::seconds).toList());
             System.out.printf(Locale.ROOT, "cached environment          n=%d  p50 %.2f s  p90 %.2f s  max %.2f s  min %.2f s%n",
-                    cached.size(), percentile(cached, 50), percentile(cached, 90), cached.get(cached.size() - 1), cached.get(0));
+                    totals.size(), percentile(totals, 50), percentile(totals, 90), totals.get(totals.size() - 1), totals.get(0));
+            // where the time goes (medians): request -> the SERVER phase seen (environment and packages from the caches),
+            // then SERVER -> RUNNING (JupyterLab's own start until it answers)
+            List<Double> untilServer = sorted(cached.stream().map(c -> c.phases().getOrDefault("SERVER", Double.NaN)).toList());
+            List<Double> server = sorted(cached.stream().map(c -> c.seconds() - c.phases().getOrDefault("SERVER", Double.NaN)).toList());
+            System.out.printf(Locale.ROOT, "cached, medians             request -> SERVER phase %.2f s, SERVER -> RUNNING %.2f s%n",
+                    percentile(untilServer, 50), percentile(server, 50));
         }
     }
 
-    static double createToRunning(Stack stack, String image, String packages, String label) throws InterruptedException {
+    /** One session's create -> RUNNING time and when each start phase was first seen (seconds from the request). */
+    record Sample(double seconds, Map<String, Double> phases) {
+    }
+
+    static String describe(Map<String, Double> phases) {
+        StringBuilder b = new StringBuilder();
+        phases.forEach((phase, at) -> b.append(b.length() == 0 ? "" : ", ").append(phase).append(String.format(Locale.ROOT, " %.2f s", at)));
+        return b.toString();
+    }
+
+    static List<Double> sorted(List<Double> values) {
+        List<Double> copy = new ArrayList<>(values);
+        Collections.sort(copy);
+        return copy;
+    }
+
+    static Sample createToRunning(Stack stack, String image, String packages, String label) throws InterruptedException {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("name", "bench_" + label + "_" + UUID.randomUUID().toString().substring(0, 6));
         body.put("image", image);
@@ -82,9 +105,14 @@ public final class NotebookBenchmark {
             throw new IllegalStateException("start answered " + started);
         }
         long deadline = System.nanoTime() + Duration.ofMinutes(15).toNanos();
+        Map<String, Double> phases = new LinkedHashMap<>();
         while (true) {
             Api.Resp r = CALLER.get(stack.notebookUrl + "/sessions/" + id);
             String status = r.text("status");
+            String phase = r.json().path("progress").path("phase").asText("");
+            if (!phase.isEmpty()) {
+                phases.putIfAbsent(phase, (System.nanoTime() - start) / 1e9);
+            }
             if ("RUNNING".equals(status)) {
                 break;
             }
@@ -99,7 +127,7 @@ public final class NotebookBenchmark {
             Thread.sleep(100);
         }
         CALLER.delete(stack.notebookUrl + "/sessions/" + id);
-        return seconds;
+        return new Sample(seconds, phases);
     }
 
     /** Nearest-rank percentile of sorted values. */

@@ -20,6 +20,9 @@ public interface GatewayConfig {
     /** Base URL of network-service (env {@code DMS_NETWORK_URL}). */
     String networkServiceUrl();
 
+    /** Base URL of notebook-service (env {@code DMS_NOTEBOOK_URL}). */
+    String notebookServiceUrl();
+
     RateLimit rateLimit();
 
     Auth auth();

@@ -75,7 +75,18 @@ class GatewayOpenApiTest {
                 Map.entry("get /api/v1/workspaces/{ws}/instances/{id}/diagnose", List.of("200", "400", "401", "404", "429", "502", "503")),
                 Map.entry("get /api/v1/workspaces/{ws}/instances/{id}/tokens", List.of("200", "400", "401", "403", "404", "429", "502", "503")),
                 Map.entry("post /api/v1/workspaces/{ws}/instances/{id}/tokens", List.of("201", "400", "401", "403", "404", "409", "415", "429", "502", "503")),
-                Map.entry("delete /api/v1/workspaces/{ws}/instances/{id}/tokens/{tokenId}", List.of("204", "400", "401", "403", "404", "409", "429", "502", "503")));
+                Map.entry("delete /api/v1/workspaces/{ws}/instances/{id}/tokens/{tokenId}", List.of("204", "400", "401", "403", "404", "409", "429", "502", "503")),
+                Map.entry("get /api/v1/workspaces/{ws}/notebook-sessions", List.of("200", "400", "401", "404", "429", "502", "503")),
+                Map.entry("post /api/v1/workspaces/{ws}/notebook-sessions", List.of("201", "400", "401", "403", "404", "409", "415", "429", "502", "503")),
+                Map.entry("get /api/v1/workspaces/{ws}/notebook-sessions/catalogue", List.of("200", "400", "401", "404", "429", "502", "503")),
+                Map.entry("get /api/v1/workspaces/{ws}/notebook-sessions/{id}", List.of("200", "400", "401", "404", "429", "502", "503")),
+                Map.entry("delete /api/v1/workspaces/{ws}/notebook-sessions/{id}", List.of("204", "400", "401", "403", "404", "409", "429", "502", "503")),
+                Map.entry("post /api/v1/workspaces/{ws}/notebook-sessions/{id}/start", List.of("202", "400", "401", "403", "404", "409", "429", "502", "503")),
+                Map.entry("post /api/v1/workspaces/{ws}/notebook-sessions/{id}/stop", List.of("202", "400", "401", "403", "404", "409", "429", "502", "503")),
+                Map.entry("get /api/v1/workspaces/{ws}/notebook-sessions/{id}/executions", List.of("200", "400", "401", "404", "429", "502", "503")),
+                Map.entry("post /api/v1/workspaces/{ws}/notebook-sessions/{id}/executions", List.of("202", "400", "401", "403", "404", "409", "415", "429", "502", "503")),
+                Map.entry("get /api/v1/workspaces/{ws}/notebook-sessions/{id}/executions/{executionId}", List.of("200", "400", "401", "404", "429", "502", "503")),
+                Map.entry("get /api/v1/workspaces/{ws}/notebook-sessions/{id}/usage", List.of("200", "400", "401", "404", "429", "502", "503")));
         Set<String> documented = new TreeSet<>();
         paths.fields().forEachRemaining(p -> p.getValue().fields().forEachRemaining(m -> {
             if (p.getKey().startsWith("/api/v1")) {
@@ -166,7 +177,8 @@ class GatewayOpenApiTest {
         for (Class<?> resource : List.of(dev.dmsmlflow.gateway.api.KeyResource.class, dev.dmsmlflow.gateway.api.WorkspaceResource.class,
                 dev.dmsmlflow.gateway.api.MemberResource.class, dev.dmsmlflow.gateway.api.WorkspaceKeyResource.class,
                 dev.dmsmlflow.gateway.api.InstanceResource.class, dev.dmsmlflow.gateway.api.AuditResource.class,
-                dev.dmsmlflow.gateway.api.MeResource.class)) {
+                dev.dmsmlflow.gateway.api.MeResource.class, dev.dmsmlflow.gateway.api.NotebookSessionResource.class,
+                dev.dmsmlflow.gateway.api.NotebookJupyterResource.class)) {
             for (Method m : resource.getDeclaredMethods()) {
                 boolean mutating = m.isAnnotationPresent(POST.class) || m.isAnnotationPresent(PUT.class)
                         || m.isAnnotationPresent(PATCH.class) || m.isAnnotationPresent(DELETE.class);

@@ -23,9 +23,10 @@ import java.util.concurrent.Callable;
  * not handle itself (up, down, status, test, build, tracking-server).
  */
 @Command(name = "dms", mixinStandardHelpOptions = true, version = "dms 0.1.0",
-        description = "DMS MLflow command line: MLflow instances, their ACL, keys and members, over the public API.",
+        description = "DMS MLflow command line: MLflow instances, their ACL, notebook sessions, keys and members, over the public API.",
         subcommands = {DmsCli.Login.class, DmsCli.Logout.class, DmsCli.Whoami.class, WorkspaceCommands.class,
-                InstanceCommands.class, AclCommands.class, AclCommands.Diagnose.class, TokenCommands.class, KeyCommands.class,
+                InstanceCommands.class, NotebookCommands.class, AclCommands.class, AclCommands.Diagnose.class, TokenCommands.class,
+                KeyCommands.class,
                 MemberCommands.class, AuditCommands.class, CommandLine.HelpCommand.class})
 public final class DmsCli {
 

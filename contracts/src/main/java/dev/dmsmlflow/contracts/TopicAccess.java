@@ -29,7 +29,9 @@ public record TopicAccess(String service, List<String> writes, List<String> read
                     List.of(Topics.NETWORK), Optional.of(INSTANCE_SERVICE)),
             new TopicAccess(NETWORK_SERVICE, List.of(Topics.NETWORK, Topics.deadLetters(NETWORK_SERVICE)), List.of(Topics.INSTANCE),
                     Optional.of(NETWORK_SERVICE)),
-            new TopicAccess(NOTEBOOK_SERVICE, List.of(Topics.NOTEBOOK, Topics.USAGE), List.of(), Optional.empty()),
+            // notebook-service learns each workspace's RUNNING instances (and their VPC addresses) from the instance topic
+            new TopicAccess(NOTEBOOK_SERVICE, List.of(Topics.NOTEBOOK, Topics.USAGE, Topics.deadLetters(NOTEBOOK_SERVICE)),
+                    List.of(Topics.INSTANCE), Optional.of(NOTEBOOK_SERVICE)),
             // billing turns UsageMetered into invoices (the readings' consumer named in the contracts)
             new TopicAccess(BILLING_SERVICE, List.of(Topics.BILLING, Topics.deadLetters(BILLING_SERVICE)), List.of(Topics.USAGE),
                     Optional.of(BILLING_SERVICE)),

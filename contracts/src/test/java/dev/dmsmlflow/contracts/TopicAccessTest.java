@@ -59,7 +59,8 @@ class TopicAccessTest {
             a.deadLetterTopic().ifPresent(dlq -> assertTrue(a.writes().contains(dlq), a.toString()));
             assertEquals(a.deadLetterTopic().stream().toList(), a.writes().stream().filter(Topics::isDeadLetters).toList(), a.toString());
         }
-        assertEquals(java.util.List.of("dms.dlq.instance-service", "dms.dlq.network-service", "dms.dlq.billing-service"),
+        assertEquals(java.util.List.of("dms.dlq.instance-service", "dms.dlq.network-service", "dms.dlq.notebook-service",
+                "dms.dlq.billing-service"),
                 TopicAccess.deadLetterTopics());
         assertTrue(TopicAccess.topics().containsAll(TopicAccess.deadLetterTopics()));
         assertTrue(TopicAccess.eventTopics().stream().noneMatch(Topics::isDeadLetters));

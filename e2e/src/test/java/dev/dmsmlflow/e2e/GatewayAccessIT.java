@@ -53,6 +53,9 @@ class GatewayAccessIT {
         final Map<String, Member> members = new LinkedHashMap<>();
         String instanceId;
         String instanceName;
+        /** A notebook session (CREATED, never started) the notebook routes aim at. */
+        String sessionId;
+        String sessionName;
         /** A member and a workspace key that the denied calls aim at (they must survive). */
         String targetMemberId;
         String targetKeyId;
@@ -70,6 +73,7 @@ class GatewayAccessIT {
     void start() {
         String dir = System.getProperty("dms.e2e.dir", "target/e2e");
         stack = Stack.start(Path.of(dir, "gateway-" + UUID.randomUUID().toString().substring(0, 8)));
+        stack.startNotebookService(List.of());
         stack.startGateway(List.of("-Ddms.gateway.rate-limit.rate=100", "-Ddms.gateway.rate-limit.burst=300"));
         api = stack.gatewayUrl + "/api/v1";
         admin = Api.withKey(stack.bootstrapKey);
@@ -111,6 +115,15 @@ class GatewayAccessIT {
         Api.Resp inst = Api.withKey(ws.members.get("editor").key()).post(api + "/workspaces/" + ws.id + "/instances", instanceBody(ws.instanceName));
         assertEquals(201, inst.status(), inst.toString());
         ws.instanceId = inst.text("id");
+        ws.sessionName = label + "_nb_" + suffix().replace('-', '_');
+        Api.Resp nb = Api.withKey(ws.members.get("editor").key()).post(api + "/workspaces/" + ws.id + "/notebook-sessions",
+                notebookBody(ws.sessionName));
+        assertEquals(201, nb.status(), nb.toString());
+        ws.sessionId = nb.text("id");
+    }
+
+    static Map<String, Object> notebookBody(String name) {
+        return Map.of("name", name, "image", "Python3.11:1.1.0-slim", "spec", "1C4G");
     }
 
     private String workspaceKey(Ws ws, String memberId, Instant expiresAt) {
@@ -163,7 +176,16 @@ class GatewayAccessIT {
     record Route(String method, String template, String minRole, int success, boolean workspaceScoped,
                  Function<Ws, Object> body) {
         String path(Ws ws, String instanceId) {
-            return template.replace("{ws}", ws.id).replace("{id}", instanceId)
+            return path(ws, instanceId, ws.sessionId);
+        }
+
+        /** With the resources of {@code ids}' workspace under {@code ws}'s path (the "foreign id" cells). */
+        String crossed(Ws ws, Ws ids) {
+            return path(ws, ids.instanceId, ids.sessionId);
+        }
+
+        private String path(Ws ws, String instanceId, String sessionId) {
+            return template.replace("{ws}", ws.id).replace("{id}", instanceId).replace("{nb}", sessionId)
                     .replace("{member}", ws.targetMemberId).replace("{key}", ws.targetKeyId)
                     .replace("{token}", ws.targetTokenId == null ? "tok_000000000000" : ws.targetTokenId);
         }
@@ -173,7 +195,7 @@ class GatewayAccessIT {
         }
 
         boolean onInstance() {
-            return template.contains("{id}");
+            return template.contains("{id}") || template.contains("{nb}");
         }
     }
 
@@ -209,6 +231,18 @@ class GatewayAccessIT {
         r.add(new Route("GET", "/workspaces/{ws}/instances/{id}/tokens", "editor", 200, true, w -> null));
         r.add(new Route("POST", "/workspaces/{ws}/instances/{id}/tokens", "editor", 201, true, w -> Map.of("name", "matrix", "scope", "read")));
         r.add(new Route("DELETE", "/workspaces/{ws}/instances/{id}/tokens/{token}", "editor", 204, true, w -> null));
+        r.add(new Route("GET", "/workspaces/{ws}/notebook-sessions", "viewer", 200, true, w -> null));
+        r.add(new Route("POST", "/workspaces/{ws}/notebook-sessions", "editor", 201, true, w -> notebookBody("nb_" + suffix().replace('-', '_'))));
+        r.add(new Route("GET", "/workspaces/{ws}/notebook-sessions/catalogue", "viewer", 200, true, w -> null));
+        r.add(new Route("GET", "/workspaces/{ws}/notebook-sessions/{nb}", "viewer", 200, true, w -> null));
+        r.add(new Route("POST", "/workspaces/{ws}/notebook-sessions/{nb}/start", "editor", 202, true, w -> Map.of()));
+        r.add(new Route("POST", "/workspaces/{ws}/notebook-sessions/{nb}/stop", "editor", 202, true, w -> Map.of()));
+        r.add(new Route("DELETE", "/workspaces/{ws}/notebook-sessions/{nb}", "editor", 204, true, w -> null));
+        r.add(new Route("POST", "/workspaces/{ws}/notebook-sessions/{nb}/executions", "editor", 202, true, w -> Map.of("code", "1")));
+        r.add(new Route("GET", "/workspaces/{ws}/notebook-sessions/{nb}/executions", "viewer", 200, true, w -> null));
+        r.add(new Route("GET", "/workspaces/{ws}/notebook-sessions/{nb}/usage", "viewer", 200, true, w -> null));
+        // the session's JupyterLab: editors only (it runs code); a session that is not RUNNING answers 409
+        r.add(new Route("GET", "/workspaces/{ws}/notebook-sessions/{nb}/jupyter/api/status", "editor", 409, true, w -> null));
         return r;
     }
 
@@ -249,7 +283,7 @@ class GatewayAccessIT {
 
     private void noLeak(String cell, Api.Resp r, Ws other) {
         String body = r.body() == null ? "" : r.body();
-        List<String> secrets = new ArrayList<>(List.of(other.instanceName));
+        List<String> secrets = new ArrayList<>(List.of(other.instanceName, other.sessionName));
         other.members.values().forEach(m -> secrets.add(m.id()));
         for (String s : secrets) {
             if (body.contains(s)) {
@@ -300,8 +334,8 @@ class GatewayAccessIT {
                         if (route.onInstance()) {
                             // under the caller's own workspace path the role is checked first: a viewer's change is 403
                             // whether or not the id exists, so the answer tells nothing about the other workspace
-                            Api.Resp crossed = call(m.key(), route.method(), route.path(ws, other.instanceId), route.body().apply(ws), ws, m);
-                            expect(who + "foreign id " + route.method() + " " + route.path(ws, other.instanceId),
+                            Api.Resp crossed = call(m.key(), route.method(), route.crossed(ws, other), route.body().apply(ws), ws, m);
+                            expect(who + "foreign id " + route.method() + " " + route.crossed(ws, other),
                                     allows(m.role(), route.minRole()) ? 404 : 403, crossed);
                             noLeak(who + "foreign id " + route.template(), crossed, other);
                         }
@@ -318,7 +352,7 @@ class GatewayAccessIT {
             }
         }
         assertEquals(List.of(), failures, "cells that answered wrongly");
-        // 2 workspaces x 27 routes: no key, and per member (3) revoked, expired, foreign (+ foreign id) and own
+        // 2 workspaces x 38 routes: no key, and per member (3) revoked, expired, foreign (+ foreign id) and own
         assertTrue(cells > 700, "the matrix checked " + cells + " cells");
         System.out.println("access matrix: " + cells + " cells checked");
         Map<String, String> after = snapshot();
@@ -349,6 +383,9 @@ class GatewayAccessIT {
         expect(who + "POST instances", 201, created);
         expect(who + "PATCH instance", 200, call(m.key(), "PATCH", inst, Map.of("description", "by " + m.role()), ws, m));
         expect(who + "POST acl", 200, call(m.key(), "POST", inst + "/acl/entries", Map.of("cidr", "10.7.0.0/24"), ws, m));
+        Api.Resp nb = call(m.key(), "POST", "/workspaces/" + ws.id + "/notebook-sessions", notebookBody("mine_" + suffix().replace('-', '_')), ws, m);
+        expect(who + "POST notebook-sessions", 201, nb);
+        expect(who + "DELETE notebook-session", 204, call(m.key(), "DELETE", "/workspaces/" + ws.id + "/notebook-sessions/" + nb.text("id"), null, ws, m));
         expect(who + "DELETE acl", 200, call(m.key(), "DELETE", inst + "/acl/entries?cidr=10.7.0.0/24", null, ws, m));
         Api.Resp token = call(m.key(), "POST", inst + "/tokens", Map.of("name", "by-" + m.role(), "scope", "read-write"), ws, m);
         expect(who + "POST token", 201, token);
@@ -393,6 +430,8 @@ class GatewayAccessIT {
             s.put(ws.id + " keys", keys.toString());
             s.put(ws.id + " workspace", admin.get(api + "/workspaces/" + ws.id).json().path("name").asText());
             s.put(ws.id + " tokens", admin.get(api + "/workspaces/" + ws.id + "/instances/" + ws.instanceId + "/tokens").json().path("items").toString());
+            JsonNode sessions = admin.get(api + "/workspaces/" + ws.id + "/notebook-sessions?pageSize=100").json().path("items").deepCopy();
+            s.put(ws.id + " notebook sessions", sessions.toString());
         }
         return s;
     }

@@ -52,6 +52,10 @@ public final class Stack implements AutoCloseable {
     private final Thread hook;
     private final Map<String, String> secrets;
     private volatile Process gateway;
+    /** notebook-service's URL and management URL, once {@link #startNotebookService} ran. */
+    public volatile String notebookUrl;
+    public volatile String notebookManagementUrl;
+    private Process notebook;
     /** The api-gateway's public URL, management URL and bootstrap owner key, once {@link #startGateway} ran. */
     public volatile String gatewayUrl;
     public volatile String gatewayManagementUrl;
@@ -272,6 +276,9 @@ public final class Stack implements AutoCloseable {
         env.put("DMS_KAFKA_PASSWORD", kafka.password(TopicAccess.API_GATEWAY));
         env.put("DMS_INSTANCE_URL", instanceUrl);
         env.put("DMS_NETWORK_URL", networkUrl);
+        if (notebookUrl != null) {
+            env.put("DMS_NOTEBOOK_URL", notebookUrl);
+        }
         env.put("DMS_GATEWAY_SIGNING_KEY_FILE", ServiceKeys.forTests().signingKeyFile().toString());
         env.put("DMS_BOOTSTRAP_KEY_FILE", keyFile.toString());
         gateway = launch(jar, log, env, jvmOptions);
@@ -284,6 +291,55 @@ public final class Stack implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("the gateway wrote no bootstrap key to " + keyFile, e);
         }
+    }
+
+    /**
+     * Starts the packaged notebook-service (its own database role and Kafka principal, work directory {@code dir/work}, the
+     * shared cache of Python environments under ~/.cache/dms-mlflow) and waits until it is ready. Call before
+     * {@link #startGateway} so the gateway forwards to it. Its JupyterLab servers stop with it.
+     */
+    public synchronized void startNotebookService(List<String> jvmOptions) {
+        startNotebookService(jvmOptions, Map.of());
+    }
+
+    /** As {@link #startNotebookService(List)}, with variables of its environment added or replaced ({@code DMS_CACHE_DIR}, {@code UV_CACHE_DIR} …). */
+    public synchronized void startNotebookService(List<String> jvmOptions, Map<String, String> envOverrides) {
+        if (notebook != null) {
+            throw new IllegalStateException("notebook-service already runs");
+        }
+        Path jar = root.resolve("notebook-service/target/quarkus-app/quarkus-run.jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: build first (mvn -pl e2e -am install -DskipTests)");
+        }
+        ServiceAccount account = ServiceAccount.of(TopicAccess.NOTEBOOK_SERVICE).orElseThrow();
+        String dbPassword = LocalSecrets.generatePassword();
+        pg.ensureRole(account.databaseRole(), dbPassword, account.roleOptions());
+        pg.createDatabase(account.database(), account.databaseRole());
+        secrets.put("database password of " + TopicAccess.NOTEBOOK_SERVICE, dbPassword);
+        secrets.put("kafka password of " + TopicAccess.NOTEBOOK_SERVICE, kafka.password(TopicAccess.NOTEBOOK_SERVICE));
+        int port = freePort();
+        int managementPort = freePort();
+        Path log = dir.resolve("notebook-service.log");
+        Map<String, String> env = new java.util.HashMap<>();
+        env.put("DMS_HTTP_PORT", String.valueOf(port));
+        env.put("DMS_MANAGEMENT_PORT", String.valueOf(managementPort));
+        env.put("DMS_DB_URL", pg.jdbcUrl(account.database()));
+        env.put("DMS_DB_USER", account.databaseRole());
+        env.put("DMS_DB_PASSWORD", dbPassword);
+        env.put("DMS_KAFKA_BOOTSTRAP", kafka.bootstrapServers());
+        env.put("DMS_KAFKA_USER", TopicAccess.NOTEBOOK_SERVICE);
+        env.put("DMS_KAFKA_PASSWORD", kafka.password(TopicAccess.NOTEBOOK_SERVICE));
+        env.put("DMS_GATEWAY_PUBLIC_KEY_FILE", ServiceKeys.forTests().publicKeyFile().toString());
+        env.put("DMS_WORK_DIR", workDir.toString());
+        env.put("DMS_NOTEBOOK_MASTER_KEY_FILE", dir.resolve("secrets").resolve("notebook-master-key").toString());
+        env.putAll(envOverrides);
+        List<String> options = new ArrayList<>(List.of("-Ddms.notebook.local.stop-on-shutdown=true",
+                "-Ddms.notebook.worker.poll-interval=200ms"));
+        options.addAll(jvmOptions);
+        notebook = launch(jar, log, env, options);
+        notebookUrl = "http://127.0.0.1:" + port;
+        notebookManagementUrl = "http://127.0.0.1:" + managementPort;
+        awaitReady("notebook-service", notebook, notebookManagementUrl, log);
     }
 
     /**
@@ -356,6 +412,9 @@ public final class Stack implements AutoCloseable {
     private void stopAll() {
         if (gateway != null) {
             stop(gateway);
+        }
+        if (notebook != null) {
+            stop(notebook); // it stops its JupyterLab servers (stop-on-shutdown)
         }
         // instance-service first (it stops its tracking servers), then network-service (its proxies go with it)
         stop(instance);

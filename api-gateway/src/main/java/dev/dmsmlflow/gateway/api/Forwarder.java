@@ -63,6 +63,29 @@ public class Forwarder {
         });
     }
 
+    /**
+     * Passes a request through to a service unchanged (any body type), answering its status, body and the headers in
+     * {@code passed}: for a notebook session's Jupyter server, whose answers are HTML, scripts and JSON alike.
+     */
+    public Uni<Response> passThrough(CallContext call, ServiceClient.Service service, HttpMethod method, String pathAndQuery,
+                                     byte[] body, String contentType, String accept, java.util.Set<String> passed) {
+        CallContext ctx = call.self();
+        Buffer b = body == null || body.length == 0 ? null : Buffer.buffer(body);
+        return client.send(service, method, pathAndQuery, ctx.access(), ctx.requestId(), null, b, contentType, accept).map(answer -> {
+            Response.ResponseBuilder r = Response.status(answer.status());
+            if (answer.body().length() > 0) {
+                r.entity(answer.body().getBytes());
+            }
+            for (String name : passed) {
+                String v = answer.header(name);
+                if (v != null) {
+                    r.header(name, v);
+                }
+            }
+            return r.build();
+        });
+    }
+
     /** A service's path as the public API names it: {@code /instances/x} → {@code /api/v1/workspaces/{ws}/instances/x}. */
     static String publicLocation(String location, String workspaceId) {
         String path = location;
@@ -73,6 +96,9 @@ public class Forwarder {
         String base = "/api/v1/workspaces/" + workspaceId;
         if (path.startsWith("/instances")) {
             return base + path;
+        }
+        if (path.startsWith("/sessions")) {
+            return base + "/notebook-sessions" + path.substring("/sessions".length());
         }
         if (path.startsWith("/networks/")) {
             return base + "/instances/" + path.substring("/networks/".length());

@@ -75,4 +75,44 @@ final class ServiceDocs {
                      @Schema(required = true) boolean admitted, List<Map<String, Object>> layers,
                      @Schema(description = "e.g. that the ACL admits every source") List<String> warnings) {
     }
+
+    @Schema(name = "NotebookSession", description = "A notebook session (from notebook-service). Environment variable values are masked.")
+    record NotebookSession(
+            @Schema(required = true) String id,
+            @Schema(required = true) String workspaceId,
+            @Schema(required = true) String name,
+            @Schema(required = true, enumeration = {"CREATED", "STARTING", "RUNNING", "STOPPING", "STOPPED", "FAILED", "RELEASED"}) String status,
+            StatusReason statusReason,
+            @Schema(description = "While STARTING or STOPPING: phase (QUEUED, ENVIRONMENT, PACKAGES, SERVER, STOPPING) and what happens") Map<String, String> progress,
+            String cluster, String vpcId, @Schema(description = "The session's address in its VPC (its notebook subnet)") String address,
+            String image, String spec, Boolean developmentMode, String configuration, Integer idleReleaseMinutes, String dataStorage,
+            List<String> pypiPackages, Map<String, String> environmentVariables, String instanceId,
+            @Schema(description = "MLFLOW_TRACKING_URI set in the session: the workspace's RUNNING instance in its VPC") String trackingUri,
+            @Schema(description = "What the runtime used: python, pythonNote, environmentKey, limits") Map<String, Object> runtime,
+            Instant lastActivityAt, Instant runningSince, String createdBy, Instant createdAt, Instant updatedAt) {
+    }
+
+    @Schema(name = "NotebookSessionPage")
+    record NotebookSessionPage(@Schema(required = true) List<NotebookSession> items, String nextPageToken) {
+    }
+
+    @Schema(name = "NotebookExecution", description = "Code run in a session's kernel (from notebook-service).")
+    record NotebookExecution(
+            @Schema(required = true) String id,
+            @Schema(required = true) String sessionId,
+            @Schema(required = true, enumeration = {"QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT"}) String status,
+            String stdout, Integer stdoutLength, String stderr, Integer stderrLength, String result,
+            Map<String, String> error, Long durationMs, Long timeoutSeconds, String requestedBy, Instant createdAt,
+            Instant startedAt, Instant finishedAt) {
+    }
+
+    @Schema(name = "NotebookExecutionPage")
+    record NotebookExecutionPage(@Schema(required = true) List<NotebookExecution> items, String nextPageToken) {
+    }
+
+    @Schema(name = "NotebookCatalogue", description = "Images, specifications, clusters and configuration profiles a session can use.")
+    record NotebookCatalogue(List<Map<String, Object>> images, List<Map<String, Object>> specs, List<Map<String, Object>> clusters,
+                             List<Map<String, Object>> configurations, Integer idleReleaseMinutesDefault, Integer idleReleaseMinutesMin,
+                             Integer idleReleaseMinutesMax, String limits) {
+    }
 }

@@ -30,7 +30,7 @@ public class ServiceClient {
 
     /** The services the gateway forwards to. */
     public enum Service {
-        INSTANCE("instance-service"), NETWORK("network-service");
+        INSTANCE("instance-service"), NETWORK("network-service"), NOTEBOOK("notebook-service");
 
         final String label;
 
@@ -59,6 +59,7 @@ public class ServiceClient {
     private final WebClient client;
     private final Target instance;
     private final Target network;
+    private final Target notebook;
     private final ServiceTokens tokens;
     private final long timeoutMillis;
 
@@ -75,6 +76,7 @@ public class ServiceClient {
                 .setUserAgentEnabled(false));
         this.instance = Target.of(config.instanceServiceUrl());
         this.network = Target.of(config.networkServiceUrl());
+        this.notebook = Target.of(config.notebookServiceUrl());
         this.tokens = tokens;
         this.timeoutMillis = d.requestTimeout().toMillis();
     }
@@ -84,7 +86,20 @@ public class ServiceClient {
      */
     public Uni<Answer> send(Service service, HttpMethod method, String pathAndQuery, Access access, String requestId,
                             String idempotencyKey, Buffer jsonBody) {
-        Target t = service == Service.INSTANCE ? instance : network;
+        return send(service, method, pathAndQuery, access, requestId, idempotencyKey, jsonBody, "application/json", "application/json");
+    }
+
+    /**
+     * Sends a request with a body of any type ({@code contentType}, may be null) and {@code accept}, as for a pass-through
+     * route (a notebook session's Jupyter server).
+     */
+    public Uni<Answer> send(Service service, HttpMethod method, String pathAndQuery, Access access, String requestId,
+                            String idempotencyKey, Buffer body, String contentType, String accept) {
+        Target t = switch (service) {
+            case INSTANCE -> instance;
+            case NETWORK -> network;
+            case NOTEBOOK -> notebook;
+        };
         String token;
         try {
             token = tokens.tokenFor(access);
@@ -97,7 +112,7 @@ public class ServiceClient {
                 .ssl(t.ssl())
                 .timeout(timeoutMillis)
                 .putHeader("Authorization", "Bearer " + token)
-                .putHeader("Accept", "application/json");
+                .putHeader("Accept", accept == null ? "*/*" : accept);
         if (requestId != null) {
             request.putHeader("X-Request-Id", requestId);
         }
@@ -105,9 +120,11 @@ public class ServiceClient {
             request.putHeader("Idempotency-Key", idempotencyKey);
         }
         Uni<io.vertx.mutiny.ext.web.client.HttpResponse<Buffer>> sent;
-        if (jsonBody != null) {
-            request.putHeader("Content-Type", "application/json");
-            sent = request.sendBuffer(jsonBody);
+        if (body != null) {
+            if (contentType != null) {
+                request.putHeader("Content-Type", contentType);
+            }
+            sent = request.sendBuffer(body);
         } else {
             sent = request.send();
         }
@@ -122,8 +139,8 @@ public class ServiceClient {
                 throw new ProblemException(Problem.of("bad-gateway", "Bad gateway", 502,
                         "The " + service.label + " did not accept the gateway's credentials.", null).withCode("SERVICE_TOKEN_REFUSED"));
             }
-            Buffer body = r.body();
-            return new Answer(r.statusCode(), r.headers(), body == null ? Buffer.buffer() : body);
+            Buffer answered = r.body();
+            return new Answer(r.statusCode(), r.headers(), answered == null ? Buffer.buffer() : answered);
         });
     }
 

@@ -72,7 +72,7 @@ public class StandInServices implements QuarkusTestResourceLifecycleManager {
             throw new IllegalStateException(e);
         }
         String url = "http://127.0.0.1:" + port;
-        return Map.of("dms.gateway.instance-service-url", url, "dms.gateway.network-service-url", url,
+        return Map.of("dms.gateway.instance-service-url", url, "dms.gateway.network-service-url", url, "dms.gateway.notebook-service-url", url,
                 "dms.gateway.bootstrap.key-file", bootstrapKeyFile.toString());
     }
 

@@ -7,6 +7,8 @@ public enum ResourceType {
     COMPUTE,
     DATABASE,
     LOAD_BALANCER,
+    /** Memory of a compute specification (a notebook session's GiB-hours). */
+    MEMORY,
     /** Never written; what a reader built against an older contract sees for a value added later. */
     @JsonEnumDefaultValue
     UNRECOGNIZED

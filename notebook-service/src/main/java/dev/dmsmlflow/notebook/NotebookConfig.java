@@ -1,0 +1,192 @@
+package dev.dmsmlflow.notebook;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Settings of notebook-service ({@code dms.notebook.*}). Values read from the environment have their default in
+ * application.properties beside the variable's name; the catalogue (images, clusters, profiles) lives there too; every
+ * other default is here.
+ */
+@ConfigMapping(prefix = "dms.notebook")
+public interface NotebookConfig {
+
+    /** Runtime images by name ({@code Python3.9:1.0.9}). */
+    Map<String, ImageConfig> images();
+
+    /** Specifications offered ({@code <cores>C<GiB>G}). */
+    @WithDefault("1C4G,2C8G,4C16G,8C32G")
+    List<String> specs();
+
+    /** Compute clusters by id; {@code default} is the shared one. */
+    Map<String, ClusterConfig> clusters();
+
+    /** Configuration profiles by name. */
+    Map<String, ProfileConfig> profiles();
+
+    Idle idle();
+
+    Worker worker();
+
+    Metering metering();
+
+    Executions executions();
+
+    Local local();
+
+    Secrets secrets();
+
+    /** Public path of a session's Jupyter server, {@code %s} = workspace, session (the gateway's route). */
+    @WithDefault("/api/v1/workspaces/%s/notebook-sessions/%s/jupyter/")
+    String publicJupyterPath();
+
+    interface ImageConfig {
+        /** Python version, {@code major.minor}. */
+        String python();
+
+        /** Libraries preinstalled (requirement specs). */
+        Optional<List<String>> libraries();
+
+        @WithDefault("")
+        String description();
+    }
+
+    interface ClusterConfig {
+        String name();
+
+        /** VPC of the cluster's sessions. */
+        String vpcId();
+
+        /** Notebook subnet (IPv4 CIDR) the sessions' addresses come from. */
+        String cidr();
+
+        /** Workspaces a dedicated cluster is authorized for; none = shared. */
+        Optional<List<String>> workspaces();
+    }
+
+    interface ProfileConfig {
+        @WithDefault("")
+        String description();
+
+        /** Whether sessions of the profile get the workspace's MLflow tracking URI. */
+        @WithDefault("true")
+        boolean mlflowWiring();
+    }
+
+    interface Idle {
+        @WithDefault("1440")
+        int defaultMinutes();
+
+        @WithDefault("5")
+        int minMinutes();
+
+        /** One week. */
+        @WithDefault("10080")
+        int maxMinutes();
+
+        /** How long one minute of idle timeout lasts (tests shorten it). */
+        @WithDefault("60s")
+        Duration minuteLength();
+
+        /** How often running sessions' activity is read. */
+        @WithDefault("30s")
+        Duration checkInterval();
+    }
+
+    interface Worker {
+        @WithDefault("1s")
+        Duration pollInterval();
+
+        /** Sessions prepared or stopped at once. */
+        @WithDefault("4")
+        int threads();
+    }
+
+    interface Metering {
+        @WithDefault("true")
+        boolean enabled();
+
+        @WithDefault("60s")
+        Duration interval();
+    }
+
+    interface Executions {
+        @WithDefault("600")
+        int defaultTimeoutSeconds();
+
+        @WithDefault("86400")
+        int maxTimeoutSeconds();
+
+        /** Output kept per stream; beyond it the stream is cut with a note. */
+        @WithDefault("1048576")
+        int maxOutputChars();
+
+        /** Executions running at once (each waits on its kernel). */
+        @WithDefault("8")
+        int threads();
+    }
+
+    interface Local {
+        /** Sessions' directories (environment, runtime files, temporary storage). */
+        String workDir();
+
+        /** Local stand-in of OSS: {@code oss://b/p} is {@code <oss-root>/b/p}; default {@code <work-dir>/oss}. */
+        Optional<String> ossRoot();
+
+        /** Local stand-in of NAS: {@code nas://fs/p} is {@code <nas-root>/fs/p}; default {@code <work-dir>/nas}. */
+        Optional<String> nasRoot();
+
+        /** Where resolved environments (locks) and the uv tool are cached across runs. */
+        String cacheDir();
+
+        /** The uv executable; default: uv on the PATH, else uv {@link #uvVersion()} installed into the cache. */
+        Optional<String> uv();
+
+        @WithDefault("0.13.9")
+        String uvVersion();
+
+        /** JupyterLab installed into every session (pinned). */
+        @WithDefault("4.5.0")
+        String jupyterlabVersion();
+
+        /** Use cgroups for CPU and memory limits where the host allows ({@code auto}) or never ({@code off}). */
+        @WithDefault("auto")
+        String cgroups();
+
+        /** Stop the servers when the service stops (tests); otherwise they outlive restarts and are adopted. */
+        @WithDefault("false")
+        boolean stopOnShutdown();
+
+        /** Longest wait for a started server to answer. */
+        @WithDefault("120s")
+        Duration startTimeout();
+
+        /** Longest environment preparation (first-time downloads included). */
+        @WithDefault("15m")
+        Duration installTimeout();
+
+        /** Variables of the service's environment passed to sessions (no secret of the service ever is). */
+        @WithDefault("LANG,LC_ALL,TZ,OPENBLAS_CORETYPE,OPENBLAS_L2_SIZE,PIP_CERT,PIP_DEFAULT_TIMEOUT,PIP_FIND_LINKS,PIP_DISABLE_PIP_VERSION_CHECK,SSL_CERT_FILE,SSL_CERT_DIR,REQUESTS_CA_BUNDLE")
+        List<String> passEnvironment();
+    }
+
+    interface Secrets {
+        @WithDefault("local")
+        String provider();
+
+        Local local();
+
+        interface Local {
+            /** Master key sealing the sessions' environment variables. */
+            String masterKeyFile();
+
+            @WithDefault("true")
+            boolean createIfMissing();
+        }
+    }
+}

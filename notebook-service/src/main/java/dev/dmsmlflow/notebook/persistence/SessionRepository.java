@@ -1,0 +1,66 @@
+package dev.dmsmlflow.notebook.persistence;
+
+import dev.dmsmlflow.notebook.domain.SessionStatus;
+import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.LockModeType;
+
+import java.util.List;
+import java.util.Optional;
+
+/** Sessions. */
+@ApplicationScoped
+public class SessionRepository implements PanacheRepositoryBase<SessionEntity, String> {
+
+    /** The session of the workspace, if it exists there (another workspace's session is absent, like a nonexistent one). */
+    public Optional<SessionEntity> inWorkspace(String workspaceId, String id) {
+        return find("id = ?1 and workspaceId = ?2", id, workspaceId).firstResultOptional();
+    }
+
+    /** The session, locked until the transaction ends. */
+    public Optional<SessionEntity> lock(String id) {
+        return findByIdOptional(id, LockModeType.PESSIMISTIC_WRITE);
+    }
+
+    public boolean nameTaken(String workspaceId, String name) {
+        return count("workspaceId = ?1 and name = ?2", workspaceId, name) > 0;
+    }
+
+    /** A page of the workspace's sessions in id order after {@code afterId}, optionally of one status. */
+    public List<SessionEntity> page(String workspaceId, SessionStatus status, String afterId, int limit) {
+        return getEntityManager().createQuery("""
+                        select s from SessionEntity s where s.workspaceId = :ws
+                          and (:status is null or s.status = :status) and (:after is null or s.id > :after)
+                        order by s.id""", SessionEntity.class)
+                .setParameter("ws", workspaceId).setParameter("status", status).setParameter("after", afterId)
+                .setMaxResults(limit).getResultList();
+    }
+
+    /** Ids of sessions with work for the worker: a pending action, or a tracking URI to hand over. */
+    public List<String> withWork() {
+        return getEntityManager().createQuery(
+                "select s.id from SessionEntity s where s.pendingAction is not null or s.wiringDirty = true order by s.updatedAt",
+                String.class).setMaxResults(100).getResultList();
+    }
+
+    public List<SessionEntity> withStatus(SessionStatus status) {
+        return list("status", status);
+    }
+
+    /** Addresses in use in a cluster. */
+    public List<String> addresses(String clusterId) {
+        return getEntityManager().createQuery("select s.address from SessionEntity s where s.clusterId = :c", String.class)
+                .setParameter("c", clusterId).getResultList();
+    }
+
+    /** Sessions of other workspaces with persistent storage (ownership checks). */
+    public List<SessionEntity> persistentOfOtherWorkspaces(String workspaceId) {
+        return list("workspaceId <> ?1 and storage is not null", workspaceId);
+    }
+
+    /** Sessions whose runtime may be up, of a workspace and VPC (their tracking URI follows the instances). */
+    public List<SessionEntity> withRuntimeIn(String workspaceId, String vpcId) {
+        return list("workspaceId = ?1 and vpcId = ?2 and status in ?3", workspaceId, vpcId,
+                List.of(SessionStatus.STARTING, SessionStatus.RUNNING));
+    }
+}

@@ -122,7 +122,8 @@ public class ExportWorker {
                 wakeUp.drainPermits();
             } catch (InterruptedException e) {
                 return;
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | LinkageError e) {
+                // an Error escaping here would end the task silently (the executor keeps it in a Future no one reads)
                 LOG.warn("billing export worker: a run failed; it tries again", e);
                 try {
                     Thread.sleep(1000);
@@ -182,7 +183,8 @@ public class ExportWorker {
             timer.record(Duration.ofNanos(System.nanoTime() - started));
             LOG.infof("billing export %s of %s %s: %d rows in %d ms, %s", c.id(), c.workspaceId(), c.period(), manifest.rowCount(),
                     (System.nanoTime() - started) / 1_000_000, location);
-        } catch (Exception ex) {
+        } catch (Exception | LinkageError ex) {
+            // a missing class is an export failure too, recorded as such (never an export left RUNNING)
             LOG.warnf(ex, "billing export %s of %s %s failed on try %d", c.id(), c.workspaceId(), c.period(), c.attempts());
             String reason = ex.getClass().getSimpleName() + ": " + ex.getMessage();
             QuarkusTransaction.requiringNew().run(() -> {

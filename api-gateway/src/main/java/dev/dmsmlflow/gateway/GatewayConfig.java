@@ -20,6 +20,9 @@ public interface GatewayConfig {
     /** Base URL of network-service (env {@code DMS_NETWORK_URL}). */
     String networkServiceUrl();
 
+    /** Base URL of billing-service (env {@code DMS_BILLING_URL}). */
+    String billingServiceUrl();
+
     RateLimit rateLimit();
 
     Auth auth();

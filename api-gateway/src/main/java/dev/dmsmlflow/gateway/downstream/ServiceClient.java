@@ -30,7 +30,7 @@ public class ServiceClient {
 
     /** The services the gateway forwards to. */
     public enum Service {
-        INSTANCE("instance-service"), NETWORK("network-service");
+        INSTANCE("instance-service"), NETWORK("network-service"), BILLING("billing-service");
 
         final String label;
 
@@ -59,6 +59,7 @@ public class ServiceClient {
     private final WebClient client;
     private final Target instance;
     private final Target network;
+    private final Target billing;
     private final ServiceTokens tokens;
     private final long timeoutMillis;
 
@@ -75,6 +76,7 @@ public class ServiceClient {
                 .setUserAgentEnabled(false));
         this.instance = Target.of(config.instanceServiceUrl());
         this.network = Target.of(config.networkServiceUrl());
+        this.billing = Target.of(config.billingServiceUrl());
         this.tokens = tokens;
         this.timeoutMillis = d.requestTimeout().toMillis();
     }
@@ -84,7 +86,11 @@ public class ServiceClient {
      */
     public Uni<Answer> send(Service service, HttpMethod method, String pathAndQuery, Access access, String requestId,
                             String idempotencyKey, Buffer jsonBody) {
-        Target t = service == Service.INSTANCE ? instance : network;
+        Target t = switch (service) {
+            case INSTANCE -> instance;
+            case NETWORK -> network;
+            case BILLING -> billing;
+        };
         String token;
         try {
             token = tokens.tokenFor(access);

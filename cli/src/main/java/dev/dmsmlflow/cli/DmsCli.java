@@ -26,7 +26,7 @@ import java.util.concurrent.Callable;
         description = "DMS MLflow command line: MLflow instances, their ACL, keys and members, over the public API.",
         subcommands = {DmsCli.Login.class, DmsCli.Logout.class, DmsCli.Whoami.class, WorkspaceCommands.class,
                 InstanceCommands.class, AclCommands.class, AclCommands.Diagnose.class, KeyCommands.class,
-                MemberCommands.class, AuditCommands.class, CommandLine.HelpCommand.class})
+                MemberCommands.class, AuditCommands.class, BillingCommands.class, CommandLine.HelpCommand.class})
 public final class DmsCli {
 
     /** Options every command takes. */

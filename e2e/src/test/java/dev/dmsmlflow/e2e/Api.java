@@ -101,6 +101,11 @@ public final class Api {
             return send(authorized(postRequest(url, body)));
         }
 
+        /** A POST with {@code Idempotency-Key: key}: its retries are answered with the first outcome. */
+        public Resp postWithKey(String url, Object body, String key) {
+            return send(authorized(postRequest(url, body).header("Idempotency-Key", key)));
+        }
+
         public Resp patch(String url, Object body) {
             return send(authorized(patchRequest(url, body)));
         }

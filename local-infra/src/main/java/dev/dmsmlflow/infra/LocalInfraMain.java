@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -20,7 +21,9 @@ import java.util.concurrent.CountDownLatch;
  * Every password is generated once and kept in {@code DIR/secrets} (0700, files 0600; {@link LocalSecrets}), where
  * {@code ./dms up} reads the ones it hands each service; nothing prints them. With Kafka (the whole stack) it also creates
  * the gateway's service-token key pair under {@code DIR/keys} and instance-service's master key if absent.
- * Prints {@code READY} once both answer; stops both cleanly on SIGTERM or Ctrl-C.
+ * Prints {@code READY} once both answer; then a {@link Supervisor} restarts either if it stops (crash, OOM kill,
+ * {@code kill -9}) and gives up, exiting 1, if one keeps dying (5 restarts within 2 minutes). Stops both cleanly on
+ * SIGTERM or Ctrl-C.
  */
 public final class LocalInfraMain {
 
@@ -91,17 +94,70 @@ public final class LocalInfraMain {
                     dir.resolve("kafka"));
         }
         System.out.printf("secrets   %s  (owner only; generated passwords and keys, never printed)%n", secrets.directory());
+        Supervisor supervisor = new Supervisor(components(pg, kafka),
+                Duration.ofSeconds(1), 5, Duration.ofMinutes(2), System.out, () -> System.exit(1));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            supervisor.stop();
             if (kafka != null) {
                 kafka.stop();
             }
             pg.close();
             stopped.countDown();
         }, "local-infra-stop"));
+        supervisor.start();
         System.out.printf("READY in %d ms%n", (System.nanoTime() - started) / 1_000_000);
         System.out.flush();
         stopped.await();
+    }
+
+    /**
+     * What the supervisor watches: PostgreSQL (its postmaster process; a restart reopens the same data directory on the same
+     * port, and crash recovery replays the WAL) and the Kafka broker (its process; same port, same log directory).
+     */
+    static List<Supervisor.Component> components(LocalPostgres postgres, LocalKafka kafka) {
+        List<Supervisor.Component> components = new ArrayList<>();
+        components.add(new Supervisor.Component() {
+            @Override
+            public String name() {
+                return "postgres";
+            }
+
+            @Override
+            public boolean isRunning() {
+                return postgres.isRunning();
+            }
+
+            @Override
+            public void restart() {
+                postgres.restart();
+            }
+        });
+        if (kafka != null) {
+            components.add(new Supervisor.Component() {
+                @Override
+                public String name() {
+                    return "kafka";
+                }
+
+                @Override
+                public boolean isRunning() {
+                    return kafka.isRunning();
+                }
+
+                @Override
+                public void restart() {
+                    kafka.start();
+                }
+
+                @Override
+                public String exitDetail() {
+                    int code = kafka.exitCode();
+                    return code < 0 ? "" : "exit code " + code;
+                }
+            });
+        }
+        return components;
     }
 
     /**

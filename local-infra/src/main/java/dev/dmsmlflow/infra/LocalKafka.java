@@ -170,6 +170,16 @@ public final class LocalKafka implements AutoCloseable {
         return dir.resolve("broker.log");
     }
 
+    /** The broker's process while this object runs it. */
+    public synchronized java.util.Optional<ProcessHandle> brokerProcess() {
+        return process == null ? java.util.Optional.empty() : java.util.Optional.of(process.toHandle());
+    }
+
+    /** The broker's exit code once it exited on its own (a crash or a kill), or -1. */
+    public synchronized int exitCode() {
+        return process != null && !process.isAlive() ? process.exitValue() : -1;
+    }
+
     public synchronized boolean isRunning() {
         return process != null && process.isAlive();
     }

@@ -16,6 +16,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
+import java.util.OptionalLong;
 import java.util.regex.Pattern;
 
 /**
@@ -49,12 +51,38 @@ public final class LocalPostgres implements AutoCloseable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LocalPostgres.class);
     private static LocalPostgres shared;
 
-    private final EmbeddedPostgres server;
+    private volatile EmbeddedPostgres server;
     private final String superuserPassword;
+    private final Path dataDir;
+    private final boolean throwAway;
+    private final LocalSecrets secrets;
 
-    private LocalPostgres(EmbeddedPostgres server, String superuserPassword) {
+    /** The postmaster this object started, read once it runs (the pid file is gone once it stopped). */
+    private volatile OptionalLong startedPid;
+
+    private LocalPostgres(EmbeddedPostgres server, String superuserPassword, Path dataDir, boolean throwAway, LocalSecrets secrets) {
         this.server = server;
         this.superuserPassword = superuserPassword;
+        this.dataDir = dataDir;
+        this.throwAway = throwAway;
+        this.secrets = secrets;
+        this.startedPid = postmasterPid();
+    }
+
+    /**
+     * Starts the server again on the same data directory, port and settings after it stopped (a crash, a kill): crash
+     * recovery replays the WAL, so every committed transaction is there. Throws if it does not start (e.g. a killed
+     * postmaster's backends still hold its shared memory: try again a moment later).
+     */
+    public synchronized void restart() {
+        try {
+            server.close(); // releases the data directory's lock; stopping a dead server is only logged
+        } catch (IOException | RuntimeException ignored) {
+            // it is gone already
+        }
+        LocalPostgres fresh = start(dataDir, port(), throwAway, secrets);
+        this.server = fresh.server;
+        this.startedPid = fresh.startedPid;
     }
 
     /**
@@ -127,7 +155,7 @@ public final class LocalPostgres implements AutoCloseable {
                         .setServerConfig("full_page_writes", "on")
                         .setServerConfig("synchronous_commit", "on");
             }
-            LocalPostgres pg = new LocalPostgres(builder.start(), password);
+            LocalPostgres pg = new LocalPostgres(builder.start(), password, dataDir, throwAway, secrets);
             try {
                 pg.secure(dataDir);
             } catch (RuntimeException e) {
@@ -250,6 +278,25 @@ public final class LocalPostgres implements AutoCloseable {
         } catch (SQLException e) {
             throw new IllegalStateException("could not read the durability settings of PostgreSQL on port " + port(), e);
         }
+    }
+
+    /**
+     * The postmaster's process id, from the {@code postmaster.pid} file the server keeps in its data directory (absent once
+     * it stopped cleanly). The postmaster is not a child of this JVM ({@code pg_ctl} starts it in the background).
+     */
+    public OptionalLong postmasterPid() {
+        try {
+            List<String> lines = Files.readAllLines(dataDir.resolve("postmaster.pid"), StandardCharsets.UTF_8);
+            return lines.isEmpty() ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(lines.get(0).trim()));
+        } catch (IOException | NumberFormatException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /** Whether the postmaster still runs (its process is alive); false after a crash, a kill or a stop. */
+    public boolean isRunning() {
+        OptionalLong pid = postmasterPid();
+        return pid.isPresent() && ProcessHandle.of(pid.getAsLong()).map(ProcessHandle::isAlive).orElse(false);
     }
 
     public int port() {
@@ -458,12 +505,28 @@ public final class LocalPostgres implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops the server and waits (up to a minute) until its postmaster has exited: the library's {@code pg_ctl stop} gives up
+     * waiting after a few seconds, while a busy server's shutdown checkpoint may take longer.
+     */
     @Override
     public void close() {
+        OptionalLong pid = startedPid;
         try {
             server.close();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+        if (pid.isPresent()) {
+            ProcessHandle.of(pid.getAsLong()).ifPresent(p -> {
+                try {
+                    p.onExit().get(60, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    LOG.warn("PostgreSQL in {} (postmaster {}) has not exited a minute after the stop", dataDir, pid.getAsLong());
+                }
+            });
         }
     }
 }

@@ -86,11 +86,7 @@ public class ExportWorker {
     }
 
     void onStart(@Observes StartupEvent event) {
-        QuarkusTransaction.requiringNew().run(() -> {
-            for (ExportEntity e : repository.runningSince(Instant.now().minus(STALE))) {
-                transition(e, ExportLifecycle.Trigger.ABANDON);
-            }
-        });
+        requeueStale();
         executor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "billing-exports");
             t.setDaemon(true);
@@ -115,6 +111,8 @@ public class ExportWorker {
     private void loop() {
         while (!stopping) {
             try {
+                // not only at start: a worker that died while this one kept running (another replica) leaves its export RUNNING
+                requeueStale();
                 while (!stopping && runNext()) {
                     // drain the queue
                 }
@@ -132,6 +130,17 @@ public class ExportWorker {
                 }
             }
         }
+    }
+
+    /** Puts back in the queue the exports RUNNING for longer than {@link #STALE}: their worker died with them. */
+    void requeueStale() {
+        QuarkusTransaction.requiringNew().run(() -> {
+            for (ExportEntity e : repository.runningSince(Instant.now().minus(STALE))) {
+                LOG.warnf("billing export %s of %s has been RUNNING since %s; its worker is gone, it goes back to the queue", e.id,
+                        e.workspaceId, e.startedAt);
+                transition(e, ExportLifecycle.Trigger.ABANDON);
+            }
+        });
     }
 
     private record Claim(String id, String workspaceId, YearMonth period, List<String> formats, int attempts, String invoiceId) {

@@ -86,7 +86,16 @@ class GatewayOpenApiTest {
                 Map.entry("get /api/v1/workspaces/{ws}/notebook-sessions/{id}/executions", List.of("200", "400", "401", "404", "429", "502", "503")),
                 Map.entry("post /api/v1/workspaces/{ws}/notebook-sessions/{id}/executions", List.of("202", "400", "401", "403", "404", "409", "415", "429", "502", "503")),
                 Map.entry("get /api/v1/workspaces/{ws}/notebook-sessions/{id}/executions/{executionId}", List.of("200", "400", "401", "404", "429", "502", "503")),
-                Map.entry("get /api/v1/workspaces/{ws}/notebook-sessions/{id}/usage", List.of("200", "400", "401", "404", "429", "502", "503")));
+                Map.entry("get /api/v1/workspaces/{ws}/notebook-sessions/{id}/usage", List.of("200", "400", "401", "404", "429", "502", "503")),
+                Map.entry("get /api/v1/workspaces/{ws}/billing/prices", List.of("200", "400", "401", "404", "429", "502", "503")),
+                Map.entry("get /api/v1/workspaces/{ws}/billing/usage", List.of("200", "400", "401", "404", "429", "502", "503")),
+                Map.entry("get /api/v1/workspaces/{ws}/billing/costs", List.of("200", "400", "401", "404", "429", "502", "503")),
+                Map.entry("get /api/v1/workspaces/{ws}/billing/statements", List.of("200", "400", "401", "404", "429", "502", "503")),
+                Map.entry("get /api/v1/workspaces/{ws}/billing/statements/{period}", List.of("200", "400", "401", "404", "429", "502", "503")),
+                Map.entry("post /api/v1/workspaces/{ws}/billing/statements/{period}/close", List.of("200", "400", "401", "403", "404", "409", "429", "502", "503")),
+                Map.entry("get /api/v1/workspaces/{ws}/billing/exports", List.of("200", "400", "401", "404", "429", "502", "503")),
+                Map.entry("post /api/v1/workspaces/{ws}/billing/exports", List.of("202", "400", "401", "403", "404", "409", "415", "429", "502", "503")),
+                Map.entry("get /api/v1/workspaces/{ws}/billing/exports/{id}", List.of("200", "400", "401", "404", "429", "502", "503")));
         Set<String> documented = new TreeSet<>();
         paths.fields().forEachRemaining(p -> p.getValue().fields().forEachRemaining(m -> {
             if (p.getKey().startsWith("/api/v1")) {
@@ -178,7 +187,8 @@ class GatewayOpenApiTest {
                 dev.dmsmlflow.gateway.api.MemberResource.class, dev.dmsmlflow.gateway.api.WorkspaceKeyResource.class,
                 dev.dmsmlflow.gateway.api.InstanceResource.class, dev.dmsmlflow.gateway.api.AuditResource.class,
                 dev.dmsmlflow.gateway.api.MeResource.class, dev.dmsmlflow.gateway.api.NotebookSessionResource.class,
-                dev.dmsmlflow.gateway.api.NotebookJupyterResource.class)) {
+                dev.dmsmlflow.gateway.api.NotebookJupyterResource.class,
+                dev.dmsmlflow.gateway.api.BillingResource.class)) {
             for (Method m : resource.getDeclaredMethods()) {
                 boolean mutating = m.isAnnotationPresent(POST.class) || m.isAnnotationPresent(PUT.class)
                         || m.isAnnotationPresent(PATCH.class) || m.isAnnotationPresent(DELETE.class);

@@ -45,6 +45,7 @@ public class StandInServices implements QuarkusTestResourceLifecycleManager {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Map<String, ObjectNode> INSTANCES = new ConcurrentHashMap<>();
+    private static final Map<String, String> EXPORTS = new ConcurrentHashMap<>();
     private static final Map<String, String> BY_IDEMPOTENCY_KEY = new ConcurrentHashMap<>();
     /** Instances whose ACL got 0.0.0.0/0 with allowAll (network-service's aclAllowsAll). */
     private static final Set<String> ALLOWING_ALL = ConcurrentHashMap.newKeySet();
@@ -73,6 +74,7 @@ public class StandInServices implements QuarkusTestResourceLifecycleManager {
         }
         String url = "http://127.0.0.1:" + port;
         return Map.of("dms.gateway.instance-service-url", url, "dms.gateway.network-service-url", url, "dms.gateway.notebook-service-url", url,
+                "dms.gateway.billing-service-url", url,
                 "dms.gateway.bootstrap.key-file", bootstrapKeyFile.toString());
     }
 
@@ -131,6 +133,22 @@ public class StandInServices implements QuarkusTestResourceLifecycleManager {
                     reply(req, 202, copy, null);
                 } else {
                     problem(req, 404, "not-found", "no route", null, null);
+                }
+            } else if (path.startsWith("/billing/")) {
+                // billing-service scopes everything to the token's workspace: exports are known by workspace
+                if (req.method().name().equals("POST") && path.equals("/billing/exports")) {
+                    String id = "exp-" + ws.replaceAll("[^a-z0-9]", "") + SEQ.incrementAndGet();
+                    EXPORTS.put(id, ws);
+                    reply(req, 202, JSON.createObjectNode().put("id", id).put("workspaceId", ws).put("status", "REQUESTED"), null);
+                } else if (path.startsWith("/billing/exports/")) {
+                    String id = path.substring("/billing/exports/".length());
+                    if (!ws.equals(EXPORTS.get(id))) {
+                        problem(req, 404, "not-found", "No export " + id + " in this workspace.", null, null);
+                    } else {
+                        reply(req, 200, JSON.createObjectNode().put("id", id).put("workspaceId", ws).put("status", "COMPLETED"), null);
+                    }
+                } else {
+                    reply(req, 200, JSON.createObjectNode().put("workspaceId", ws).set("items", JSON.createArrayNode()), null);
                 }
             } else if (path.startsWith("/networks/")) {
                 String[] parts = path.substring("/networks/".length()).split("/", 2);

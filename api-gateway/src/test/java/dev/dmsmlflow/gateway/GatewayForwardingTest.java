@@ -144,5 +144,6 @@ class GatewayForwardingTest {
         String other = Api.workspace();
         as(viewer[1]).get("/api/v1/workspaces/" + other + "/network/vpcs").then().statusCode(404).contentType("application/problem+json");
         as(viewer[1]).get("/api/v1/workspaces/" + ws + "/network/vpcs/vpc%20x/vswitches").then().statusCode(400);
+        as(viewer[1]).get("/api/v1/workspaces/" + ws + "/network/vpcs/.../vswitches").then().statusCode(400);
     }
 }

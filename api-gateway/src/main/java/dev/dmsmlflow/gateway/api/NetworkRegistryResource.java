@@ -58,7 +58,7 @@ public class NetworkRegistryResource {
     @APIResponse(responseCode = "501", description = "The network provider cannot list its resources (clients type the ids instead)",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "#/components/schemas/Problem")))
     public Uni<Response> vSwitches(@PathParam("ws") @Parameter(schema = @Schema(type = SchemaType.STRING, pattern = Ids.WORKSPACE_PATTERN)) String ws,
-                                   @PathParam("vpcId") @Pattern(regexp = Patterns.CLOUD_ID) String vpcId) {
+                                   @PathParam("vpcId") @Pattern(regexp = Patterns.CLOUD_ID_SEGMENT) String vpcId) {
         return forwarder.forward(call, Service.NETWORK, HttpMethod.GET, "/registry/vpcs/" + vpcId + "/vswitches", null, null);
     }
 
@@ -71,7 +71,7 @@ public class NetworkRegistryResource {
     @APIResponse(responseCode = "501", description = "The network provider cannot list its resources (clients type the ids instead)",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "#/components/schemas/Problem")))
     public Uni<Response> securityGroups(@PathParam("ws") @Parameter(schema = @Schema(type = SchemaType.STRING, pattern = Ids.WORKSPACE_PATTERN)) String ws,
-                                        @PathParam("vpcId") @Pattern(regexp = Patterns.CLOUD_ID) String vpcId) {
+                                        @PathParam("vpcId") @Pattern(regexp = Patterns.CLOUD_ID_SEGMENT) String vpcId) {
         return forwarder.forward(call, Service.NETWORK, HttpMethod.GET, "/registry/vpcs/" + vpcId + "/security-groups", null, null);
     }
 }

@@ -44,6 +44,8 @@ let generation = 0;
 whenUnauthorized(() => {
   credential.clear();
   me = null;
+  // the sign-in form tells a refused key itself
+  if (document.getElementById('api-key')) return;
   if (!location.hash.startsWith('#/signin')) location.hash = '#/signin';
 });
 
@@ -59,7 +61,7 @@ function header(ws: Workspace | null): void {
     return;
   }
   const switcher = h('select', { id: 'workspace-switcher', 'aria-label': 'Workspace' },
-    me.workspaces.map((w) => h('option', { value: w.id, selected: ws?.id === w.id }, `${w.name} (${w.id}) — ${w.role}`)));
+    me.workspaces.map((w) => h('option', { value: w.id, selected: ws?.id === w.id }, `${w.name} (${w.role})`)));
   switcher.addEventListener('change', () => {
     location.hash = `#/ws/${encodeURIComponent(switcher.value)}/instances`;
   });
@@ -96,7 +98,8 @@ async function route(): Promise<void> {
     navigation(null, '');
     signInPage(main, async () => {
       me = null;
-      location.hash = '#/';
+      if (location.hash === '#/') void route();
+      else location.hash = '#/';
     });
     return;
   }

@@ -33,7 +33,7 @@ export async function showVpcAddress(i: Instance): Promise<void> {
 }
 
 /** The seed's "Open": the instance's MLflow UI through its load balancer, in a new tab. */
-export function openLink(i: Instance): HTMLElement | null {
+export function openLink(i: Instance, small = true): HTMLElement | null {
   if (i.status !== 'RUNNING' || !i.trackingUri) return null;
-  return h('a', { class: 'button secondary small', href: `${i.trackingUri}/`, target: '_blank', rel: 'noopener noreferrer', 'aria-label': `Open the MLflow UI of ${i.name} (new tab)` }, 'Open');
+  return h('a', { class: small ? 'button secondary small' : 'button secondary', href: `${i.trackingUri}/`, target: '_blank', rel: 'noopener noreferrer', 'aria-label': `Open the MLflow UI of ${i.name} (new tab)` }, 'Open');
 }

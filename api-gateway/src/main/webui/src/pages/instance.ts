@@ -52,7 +52,7 @@ export async function instancePage(ctx: Ctx, id: string): Promise<void> {
     replace(status, statusBadge(instance.status), instance.statusReason?.message ? h('span', { class: 'muted' }, ` ${instance.statusReason.message}`) : null);
     const s = instance.status;
     replace(ops,
-      openLink(instance),
+      openLink(instance, false),
       instance.trackingUri ? h('button', { type: 'button', class: 'secondary', onclick: () => void showVpcAddress(instance) }, 'VPC Address') : null,
       ctx.canEdit && s !== 'RELEASED' && s !== 'RELEASING' ? [
         h('button', { type: 'button', class: 'secondary', onclick: edit }, 'Edit'),

@@ -73,6 +73,22 @@ class GatewayForwardingTest {
     }
 
     @Test
+    void aSampledTraceContinuesIntoTheService() {
+        String ws = Api.workspace();
+        String[] viewer = Api.member(ws, "viewer");
+        String traceId = java.util.HexFormat.of().formatHex(java.security.SecureRandom.getSeed(16));
+        String incoming = "00-" + traceId + "-00f067aa0ba902b7-01";
+        as(viewer[1]).header("traceparent", incoming).get("/api/v1/workspaces/" + ws + "/instances").then().statusCode(200);
+        StandInServices.Received r = last("GET", "/instances?");
+        String forwarded = r.headers().get("traceparent");
+        assertTrue(forwarded != null, "the forward carries a traceparent: " + r.headers());
+        String[] parts = forwarded.split("-");
+        assertEquals(traceId, parts[1], "same trace as the caller's request: " + forwarded);
+        assertNotEquals("00f067aa0ba902b7", parts[2], "the gateway's own span is the parent: " + forwarded);
+        assertEquals("01", parts[3], "still sampled: " + forwarded);
+    }
+
+    @Test
     void servicesProblemsPassThroughUnchanged() {
         String ws = Api.workspace();
         Response rejected = as(Api.admin()).body(Api.instanceBody(Api.unique("reject"))).post("/api/v1/workspaces/" + ws + "/instances");

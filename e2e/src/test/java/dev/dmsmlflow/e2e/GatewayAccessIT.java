@@ -204,6 +204,9 @@ class GatewayAccessIT {
         r.add(new Route("POST", "/workspaces/{ws}/instances/{id}/acl/entries", "editor", 200, true, w -> Map.of("cidr", "10.9.0.0/24", "description", "matrix")));
         r.add(new Route("DELETE", "/workspaces/{ws}/instances/{id}/acl/entries?cidr=10.8.0.0/24", "editor", 200, true, w -> null));
         r.add(new Route("GET", "/workspaces/{ws}/instances/{id}/diagnose?source=127.0.0.1", "viewer", 200, true, w -> null));
+        r.add(new Route("GET", "/workspaces/{ws}/network/vpcs", "viewer", 200, true, w -> null));
+        r.add(new Route("GET", "/workspaces/{ws}/network/vpcs/vpc-local/vswitches", "viewer", 200, true, w -> null));
+        r.add(new Route("GET", "/workspaces/{ws}/network/vpcs/vpc-local/security-groups", "viewer", 200, true, w -> null));
         return r;
     }
 

@@ -95,7 +95,10 @@ class GatewayOpenApiTest {
                 Map.entry("post /api/v1/workspaces/{ws}/billing/statements/{period}/close", List.of("200", "400", "401", "403", "404", "409", "429", "502", "503")),
                 Map.entry("get /api/v1/workspaces/{ws}/billing/exports", List.of("200", "400", "401", "404", "429", "502", "503")),
                 Map.entry("post /api/v1/workspaces/{ws}/billing/exports", List.of("202", "400", "401", "403", "404", "409", "415", "429", "502", "503")),
-                Map.entry("get /api/v1/workspaces/{ws}/billing/exports/{id}", List.of("200", "400", "401", "404", "429", "502", "503")));
+                Map.entry("get /api/v1/workspaces/{ws}/billing/exports/{id}", List.of("200", "400", "401", "404", "429", "502", "503")),
+                Map.entry("get /api/v1/workspaces/{ws}/network/vpcs", List.of("200", "400", "401", "404", "429", "501", "502", "503")),
+                Map.entry("get /api/v1/workspaces/{ws}/network/vpcs/{vpcId}/vswitches", List.of("200", "400", "401", "404", "429", "501", "502", "503")),
+                Map.entry("get /api/v1/workspaces/{ws}/network/vpcs/{vpcId}/security-groups", List.of("200", "400", "401", "404", "429", "501", "502", "503")));
         Set<String> documented = new TreeSet<>();
         paths.fields().forEachRemaining(p -> p.getValue().fields().forEachRemaining(m -> {
             if (p.getKey().startsWith("/api/v1")) {
@@ -158,6 +161,8 @@ class GatewayOpenApiTest {
                 new Object[] {"get", "/api/v1/workspaces/{ws}", as(viewer[1]).get("/api/v1/workspaces/" + ws)},
                 new Object[] {"patch", "/api/v1/workspaces/{ws}", as(viewer[1]).body(Map.of("name", "n")).patch("/api/v1/workspaces/" + ws)},
                 new Object[] {"get", "/api/v1/workspaces/{ws}/instances/{id}", as(viewer[1]).get("/api/v1/workspaces/" + ws + "/instances/" + id)},
+                new Object[] {"get", "/api/v1/workspaces/{ws}/network/vpcs/{vpcId}/vswitches", as(viewer[1]).get("/api/v1/workspaces/" + ws + "/network/vpcs/vpc-local/vswitches")},
+                new Object[] {"get", "/api/v1/workspaces/{ws}/network/vpcs/{vpcId}/security-groups", as(viewer[1]).get("/api/v1/workspaces/" + ws + "/network/vpcs/vpc-nope/security-groups")},
                 new Object[] {"post", "/api/v1/workspaces/{ws}/instances/{id}/release",
                         as(Api.admin()).post("/api/v1/workspaces/" + ws + "/instances/" + id + "/release")},
                 new Object[] {"post", "/api/v1/workspaces", as(Api.admin()).body("[]").post("/api/v1/workspaces")},

@@ -150,6 +150,8 @@ public class StandInServices implements QuarkusTestResourceLifecycleManager {
                 } else {
                     reply(req, 200, JSON.createObjectNode().put("workspaceId", ws).set("items", JSON.createArrayNode()), null);
                 }
+            } else if (path.startsWith("/registry/vpcs")) {
+                registry(req, path);
             } else if (path.startsWith("/networks/")) {
                 String[] parts = path.substring("/networks/".length()).split("/", 2);
                 String id = parts[0];
@@ -190,6 +192,30 @@ public class StandInServices implements QuarkusTestResourceLifecycleManager {
             }
         } catch (IOException e) {
             problem(req, 400, "invalid-body", "bad json", null, null);
+        }
+    }
+
+    /** The local provider's seeded registry, in short: one VPC, a zone-a pair and a zone-b vSwitch, a basic and a managed group. */
+    private void registry(HttpServerRequest req, String path) {
+        if (path.equals("/registry/vpcs")) {
+            var items = JSON.createArrayNode().add(JSON.createObjectNode().put("id", "vpc-local").put("cidr", "127.0.0.0/8"));
+            reply(req, 200, JSON.createObjectNode().set("items", items), null);
+        } else if (path.equals("/registry/vpcs/vpc-local/vswitches")) {
+            var items = JSON.createArrayNode();
+            for (String[] v : new String[][] {{"vsw-local-a", "zone-a"}, {"vsw-local-a2", "zone-a"}, {"vsw-local-b", "zone-b"}}) {
+                items.add(JSON.createObjectNode().put("id", v[0]).put("vpcId", "vpc-local").put("zoneId", v[1])
+                        .put("cidr", "127.0.0.0/16").put("availableIpAddressCount", 250));
+            }
+            reply(req, 200, JSON.createObjectNode().set("items", items), null);
+        } else if (path.equals("/registry/vpcs/vpc-local/security-groups")) {
+            var items = JSON.createArrayNode()
+                    .add(JSON.createObjectNode().put("id", "sg-local-basic").put("vpcId", "vpc-local").put("type", "normal")
+                            .put("managed", false).put("basic", true).set("inboundRules", JSON.createArrayNode()))
+                    .add(JSON.createObjectNode().put("id", "sg-local-managed").put("vpcId", "vpc-local").put("type", "normal")
+                            .put("managed", true).put("basic", false).set("inboundRules", JSON.createArrayNode()));
+            reply(req, 200, JSON.createObjectNode().set("items", items), null);
+        } else {
+            problem(req, 404, "not-found", "no VPC", null, null);
         }
     }
 

@@ -1,10 +1,12 @@
 package dev.dmsmlflow.instance.saga;
 
+import jakarta.enterprise.context.ApplicationScoped;
 import dev.dmsmlflow.compute.Compute;
 import dev.dmsmlflow.compute.ComputeAddress;
 import dev.dmsmlflow.compute.ComputeException;
 import dev.dmsmlflow.compute.ComputeRequest;
 import dev.dmsmlflow.contracts.instance.InstanceFailureCode;
+import dev.dmsmlflow.platform.work.WorkLoop;
 import dev.dmsmlflow.instance.InstanceConfig;
 import dev.dmsmlflow.instance.database.TrackingDatabases;
 import dev.dmsmlflow.instance.domain.Instance;
@@ -14,7 +16,6 @@ import dev.dmsmlflow.instance.domain.Spec;
 import dev.dmsmlflow.instance.persistence.InstanceRepository;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
@@ -23,13 +24,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Executes the local saga steps (database, compute) of every instance that has one, a few in parallel and
@@ -46,13 +40,8 @@ public class SagaWorker {
     private final TrackingDatabases databases;
     private final Compute compute;
     private final InstanceConfig config;
-    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
-    private final Map<String, Long> retryAfter = new ConcurrentHashMap<>();
-    private final Semaphore wakeUp = new Semaphore(0);
-    private volatile boolean running;
     private long nextWatch;
-    private ExecutorService steps;
-    private Thread loop;
+    private volatile WorkLoop work;
 
     SagaWorker(InstanceRepository repository, InstanceService service, TrackingDatabases databases, Compute compute,
                InstanceConfig config) {
@@ -64,58 +53,22 @@ public class SagaWorker {
     }
 
     void onStart(@Observes StartupEvent event) {
-        steps = Executors.newFixedThreadPool(config.saga().workers(), r -> {
-            Thread t = new Thread(r, "saga-step");
-            t.setDaemon(true);
-            return t;
-        });
-        running = true;
-        loop = new Thread(this::run, "saga-worker");
-        loop.setDaemon(true);
-        loop.start();
+        work = new WorkLoop("saga-worker", "saga-step", config.saga().workers(), config.saga().pollInterval(),
+                Duration.ofSeconds(20), this::reconcile, this::dispatch, LOG);
+        work.start();
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        running = false;
-        wakeUp.release();
-        if (steps != null) {
-            steps.shutdownNow();
-            try {
-                steps.awaitTermination(20, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        if (work != null) {
+            work.stop();
         }
     }
 
     /** Look for work now (called after a transaction that set a saga step committed). */
     public void wake() {
-        wakeUp.release();
-    }
-
-    private void run() {
-        try {
-            reconcile();
-        } catch (RuntimeException e) {
-            LOG.error("compute reconciliation failed", e);
-        }
-        while (running) {
-            try {
-                dispatch();
-                wakeUp.tryAcquire(config.saga().pollInterval().toMillis(), TimeUnit.MILLISECONDS);
-                wakeUp.drainPermits();
-            } catch (InterruptedException e) {
-                return;
-            } catch (RuntimeException e) {
-                if (running) {
-                    LOG.warn("saga worker loop failed; retrying", e);
-                }
-                try {
-                    Thread.sleep(1000);
-                } catch (InterruptedException ie) {
-                    return;
-                }
-            }
+        WorkLoop w = work;
+        if (w != null) {
+            w.wake();
         }
     }
 
@@ -160,34 +113,17 @@ public class SagaWorker {
             watchRunning();
         }
         for (Instance i : repository.withLocalSagaWork()) {
-            Long after = retryAfter.get(i.id);
-            if (after != null && after > now) {
-                continue;
-            }
-            if (inFlight.add(i.id)) {
-                steps.submit(() -> {
-                    try {
-                        execute(i);
-                        retryAfter.remove(i.id);
-                    } catch (RuntimeException e) {
-                        LOG.warnf(e, "saga step %s of %s failed; will retry", i.sagaStep, i.id);
-                        retryAfter.put(i.id, System.currentTimeMillis() + 2000);
-                    } finally {
-                        inFlight.remove(i.id);
-                        wake();
-                    }
-                });
-            }
+            work.submitFor(i.id, "saga step " + i.sagaStep + " of " + i.id, () -> execute(i));
         }
     }
 
     /** Restarts the dead tracking server of a RUNNING instance; holds the instance like a step so none runs meanwhile. */
     private void watchRunning() {
         for (Instance candidate : repository.withStatus(InstanceStatus.RUNNING)) {
-            if (candidate.sagaStep != null || !inFlight.add(candidate.id)) {
+            if (candidate.sagaStep != null) {
                 continue;
             }
-            steps.submit(() -> {
+            work.submitExclusive(candidate.id, () -> {
                 try {
                     Instance i = repository.find(candidate.id).orElse(null);
                     if (i != null && i.status == InstanceStatus.RUNNING && i.sagaStep == null && !compute.isRunning(i.id)) {
@@ -199,8 +135,6 @@ public class SagaWorker {
                     }
                 } catch (ComputeException | SQLException | RuntimeException e) {
                     LOG.errorf("could not restart tracking server of %s: %s", candidate.id, e.getMessage());
-                } finally {
-                    inFlight.remove(candidate.id);
                 }
             });
         }

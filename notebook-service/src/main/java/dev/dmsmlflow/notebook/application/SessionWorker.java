@@ -1,5 +1,7 @@
 package dev.dmsmlflow.notebook.application;
 
+import jakarta.enterprise.context.ApplicationScoped;
+import dev.dmsmlflow.platform.work.WorkLoop;
 import dev.dmsmlflow.notebook.NotebookConfig;
 import dev.dmsmlflow.notebook.domain.Catalogue;
 import dev.dmsmlflow.notebook.domain.Effect;
@@ -14,20 +16,14 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
-import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
+import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Carries out the sessions' pending actions after their transaction committed: prepares and starts runtimes, stops them,
@@ -45,12 +41,7 @@ public class SessionWorker {
     private final NotebookRuntime runtime;
     private final Catalogue catalogue;
     private final NotebookConfig config;
-    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
-    private final Map<String, Long> retryAfter = new ConcurrentHashMap<>();
-    private final Semaphore wakeUp = new Semaphore(0);
-    private volatile boolean running;
-    private ExecutorService pool;
-    private Thread loop;
+    private volatile WorkLoop work;
 
     SessionWorker(SessionRepository sessions, SessionService service, NotebookRuntime runtime, Catalogue catalogue,
                   NotebookConfig config) {
@@ -62,58 +53,22 @@ public class SessionWorker {
     }
 
     void onStart(@Observes @Priority(10) StartupEvent event) {
-        pool = Executors.newFixedThreadPool(config.worker().threads(), r -> {
-            Thread t = new Thread(r, "notebook-runtime");
-            t.setDaemon(true);
-            return t;
-        });
-        running = true;
-        loop = new Thread(this::run, "notebook-worker");
-        loop.setDaemon(true);
-        loop.start();
+        work = new WorkLoop("notebook-worker", "notebook-runtime", config.worker().threads(), config.worker().pollInterval(),
+                Duration.ofSeconds(15), this::reconcile, this::dispatch, LOG);
+        work.start();
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        running = false;
-        wakeUp.release();
-        if (pool != null) {
-            pool.shutdownNow();
-            try {
-                pool.awaitTermination(15, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        if (work != null) {
+            work.stop();
         }
     }
 
     /** Look for work now (after a transaction that left a pending action committed). */
     public void wake() {
-        wakeUp.release();
-    }
-
-    private void run() {
-        try {
-            reconcile();
-        } catch (RuntimeException e) {
-            LOG.error("reconciling the runtimes with the sessions failed", e);
-        }
-        while (running) {
-            try {
-                dispatch();
-                wakeUp.tryAcquire(config.worker().pollInterval().toMillis(), TimeUnit.MILLISECONDS);
-                wakeUp.drainPermits();
-            } catch (InterruptedException e) {
-                return;
-            } catch (RuntimeException e) {
-                if (running) {
-                    LOG.warn("notebook worker loop failed; retrying", e);
-                }
-                try {
-                    Thread.sleep(1000);
-                } catch (InterruptedException ie) {
-                    return;
-                }
-            }
+        WorkLoop w = work;
+        if (w != null) {
+            w.wake();
         }
     }
 
@@ -128,27 +83,9 @@ public class SessionWorker {
     }
 
     private void dispatch() {
-        long now = System.currentTimeMillis();
         List<String> ids = QuarkusTransaction.requiringNew().call(sessions::withWork);
         for (String id : ids) {
-            Long after = retryAfter.get(id);
-            if (after != null && after > now) {
-                continue;
-            }
-            if (inFlight.add(id)) {
-                pool.submit(() -> {
-                    try {
-                        execute(id);
-                        retryAfter.remove(id);
-                    } catch (RuntimeException e) {
-                        LOG.warnf(e, "work on session %s failed; will retry", id);
-                        retryAfter.put(id, System.currentTimeMillis() + 2000);
-                    } finally {
-                        inFlight.remove(id);
-                        wake();
-                    }
-                });
-            }
+            work.submitFor(id, "work on session " + id, () -> execute(id));
         }
     }
 

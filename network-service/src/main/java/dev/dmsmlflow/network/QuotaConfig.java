@@ -13,4 +13,11 @@ public interface QuotaConfig {
      */
     @WithDefault("1000")
     int aclEntriesPerInstance();
+
+    /**
+     * Entries the ACLs of one workspace's instances (not released) may hold together ({@code ACL_ENTRY_WORKSPACE_QUOTA}):
+     * by default ten full ACLs, as a workspace holds ten instances by default.
+     */
+    @WithDefault("10000")
+    int aclEntriesPerWorkspace();
 }

@@ -31,6 +31,8 @@ public interface NotebookConfig {
 
     Idle idle();
 
+    Quota quota();
+
     Worker worker();
 
     Metering metering();
@@ -76,6 +78,13 @@ public interface NotebookConfig {
         /** Whether sessions of the profile get the workspace's MLflow tracking URI. */
         @WithDefault("true")
         boolean mlflowWiring();
+    }
+
+    /** Per-workspace limits; reaching one is a 409 {@code …/quota-exceeded}. */
+    interface Quota {
+        /** Sessions a workspace may have, whatever their status ({@code NOTEBOOK_SESSION_QUOTA}); deleting one frees it. */
+        @WithDefault("20")
+        int sessionsPerWorkspace();
     }
 
     interface Idle {

@@ -127,6 +127,19 @@ class SessionApiTest {
     }
 
     @Test
+    void aWorkspaceHoldsAtMostItsQuotaOfSessionsAndOthersAreUnaffected() {
+        String a = ws();
+        for (int i = 0; i < 20; i++) { // dms.notebook.quota.sessions-per-workspace, default 20
+            editorOf(a).contentType("application/json").body(valid("q" + i)).post("/sessions").then().statusCode(201);
+        }
+        editorOf(a).contentType("application/json").body(valid("q20")).post("/sessions").then().statusCode(409)
+                .contentType("application/problem+json")
+                .body("type", equalTo("https://dms-mlflow.dev/problems/quota-exceeded"), "code", equalTo("NOTEBOOK_SESSION_QUOTA"));
+        assertEquals(20, count(a));
+        editorOf(ws()).contentType("application/json").body(valid("q0")).post("/sessions").then().statusCode(201);
+    }
+
+    @Test
     void aDedicatedClusterServesOnlyTheWorkspacesItIsAuthorizedFor() {
         editorOf("ws-dedicated").contentType("application/json").body(with("ded_" + UUID.randomUUID().toString().substring(0, 6),
                 "cluster", "dedicated-a")).post("/sessions").then().statusCode(201)

@@ -308,6 +308,15 @@ public class NetworkService {
                     + " entries (dms.quota.acl-entries-per-instance); it has " + present.size() + " and " + toAdd.size()
                     + " more were requested.");
         }
+        if (!toAdd.isEmpty()) {
+            int workspaceLimit = quota.aclEntriesPerWorkspace();
+            int inWorkspace = repository.countWorkspaceAclEntriesLocked(workspaceId);
+            if (inWorkspace + toAdd.size() > workspaceLimit) {
+                throw ProblemException.quotaExceeded("ACL_ENTRY_WORKSPACE_QUOTA", "The instances of a workspace hold at most "
+                        + workspaceLimit + " ACL entries together (dms.quota.acl-entries-per-workspace); this one has " + inWorkspace
+                        + " and " + toAdd.size() + " more were requested.");
+            }
+        }
         if (toAdd.isEmpty()) {
             return new AclChange(n, List.of(), List.of(), present.size());
         }

@@ -208,6 +208,29 @@ public class NetworkRepository {
         return aclEntries(instanceId, null, Integer.MAX_VALUE);
     }
 
+    /**
+     * Takes the workspace's ACL lock until the transaction ends (so two additions on different instances cannot both pass
+     * the workspace quota) and counts the entries of the workspace's networks that are not released.
+     */
+    public int countWorkspaceAclEntriesLocked(String workspaceId) {
+        try (Connection c = dataSource.getConnection()) {
+            try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtext('acl-entries:' || ?))")) {
+                lock.setString(1, workspaceId);
+                lock.execute();
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM acl_entry e JOIN network n ON n.instance_id = e.instance_id"
+                    + " WHERE n.workspace_id = ? AND n.status <> 'RELEASED'")) {
+                ps.setString(1, workspaceId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getInt(1);
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("counting ACL entries of workspace " + workspaceId, e);
+        }
+    }
+
     public int countAclEntries(String instanceId) {
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM acl_entry WHERE instance_id = ?")) {

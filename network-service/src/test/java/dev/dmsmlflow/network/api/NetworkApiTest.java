@@ -521,6 +521,41 @@ class NetworkApiTest {
     }
 
     @Test
+    void theAclsOfAWorkspaceHoldAtMostItsQuotaTogether() {
+        String ws = Fixtures.newWorkspace(); // %test.dms.quota.acl-entries-per-workspace=3000
+        List<String> ids = new ArrayList<>();
+        for (int k = 0; k < 4; k++) {
+            String id = Fixtures.newInstanceId();
+            QuarkusTransaction.requiringNew().run(() ->
+                    service.onInstanceRequested(Fixtures.requestedIn(ws, id, "vsw-local-a", "vsw-local-b", "sg-local-basic")));
+            ids.add(id);
+        }
+        for (int k = 0; k < 3; k++) {
+            List<Map<String, String>> entries = new ArrayList<>();
+            for (int i = 0; i < 1000; i++) {
+                entries.add(Map.of("cidr", "10." + k + "." + (i / 250) + "." + (i % 250)));
+            }
+            ServiceTokens.editorOf(ws).contentType(ContentType.JSON).body(Map.of("entries", entries))
+                    .when().post("/networks/" + ids.get(k) + "/acl/entries").then().statusCode(200).body("total", equalTo(1000));
+        }
+        ServiceTokens.editorOf(ws).contentType(ContentType.JSON).body(Map.of("cidr", "11.0.0.1"))
+                .when().post("/networks/" + ids.get(3) + "/acl/entries")
+                .then().statusCode(409).contentType("application/problem+json")
+                .body("type", equalTo("https://dms-mlflow.dev/problems/quota-exceeded"))
+                .body("code", equalTo("ACL_ENTRY_WORKSPACE_QUOTA"))
+                .body("detail", containsString("at most 3000"));
+        ServiceTokens.editorOf(ws).when().get("/networks/" + ids.get(3) + "/acl/entries").then().statusCode(200)
+                .body("items.size()", equalTo(0));
+        // another workspace is not held back by this one's entries
+        String other = Fixtures.newInstanceId();
+        String otherWs = Fixtures.newWorkspace();
+        QuarkusTransaction.requiringNew().run(() ->
+                service.onInstanceRequested(Fixtures.requestedIn(otherWs, other, "vsw-local-a", "vsw-local-b", "sg-local-basic")));
+        ServiceTokens.editorOf(otherWs).contentType(ContentType.JSON).body(Map.of("cidr", "11.0.0.1"))
+                .when().post("/networks/" + other + "/acl/entries").then().statusCode(200);
+    }
+
+    @Test
     void anAclHoldsAtMostTheQuotaOfEntriesAndIsListedPageByPage() {
         String id = Fixtures.newInstanceId();
         provision(id, "sg-local-basic");

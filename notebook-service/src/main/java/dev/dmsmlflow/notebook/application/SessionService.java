@@ -57,6 +57,7 @@ public class SessionService {
     private final EventPublisher publisher;
     private final Metering metering;
     private final SecretSealer sealer;
+    private final NotebookConfig config;
 
     SessionService(SessionRepository sessions, MlflowInstanceRepository instances, Catalogue catalogue, EventPublisher publisher,
                    Metering metering, SecretSealer sealer, NotebookConfig config) {
@@ -66,11 +67,18 @@ public class SessionService {
         this.publisher = publisher;
         this.metering = metering;
         this.sealer = sealer;
+        this.config = config;
     }
 
     /** Creates the session (CREATED). 409 naming {@code name} when the workspace has one of that name, or {@code dataStorage} when another workspace owns the location. */
     @Transactional
     public SessionEntity create(NewSession cmd) {
+        int limit = config.quota().sessionsPerWorkspace();
+        long present = sessions.countLocked(cmd.workspaceId());
+        if (present >= limit) {
+            throw ProblemException.quotaExceeded("NOTEBOOK_SESSION_QUOTA", "The workspace has " + present
+                    + " notebook sessions; the quota is " + limit + " (dms.notebook.quota.sessions-per-workspace). Delete one first.");
+        }
         if (sessions.nameTaken(cmd.workspaceId(), cmd.name())) {
             throw new ProblemException(Problem.of("conflict", "Conflict with current state", 409,
                     "The workspace already has a notebook session named '" + cmd.name() + "'.", "name").withCode("NAME_TAKEN"));

@@ -22,6 +22,16 @@ public class SessionRepository implements PanacheRepositoryBase<SessionEntity, S
         return findByIdOptional(id, LockModeType.PESSIMISTIC_WRITE);
     }
 
+    /**
+     * Takes the workspace's session-count lock until the transaction ends, so two creates cannot both pass the quota, and
+     * answers how many sessions the workspace has (deleted ones are gone).
+     */
+    public long countLocked(String workspaceId) {
+        getEntityManager().createNativeQuery("SELECT pg_advisory_xact_lock(hashtext('notebook-sessions:' || ?1))")
+                .setParameter(1, workspaceId).getSingleResult();
+        return count("workspaceId = ?1", workspaceId);
+    }
+
     public boolean nameTaken(String workspaceId, String name) {
         return count("workspaceId = ?1 and name = ?2", workspaceId, name) > 0;
     }

@@ -198,6 +198,10 @@ class InstanceSagaIT {
         bus.publish(new NetworkReleased(id, ws, provisioned.loadBalancerId(), Instant.now()));
         awaitStatus(ws, id, "RELEASED", EVENT);
         bus.await("InstanceReleased", Bus.forInstance(id), EVENT);
+        // a released instance shows no address: its load balancer and port are gone
+        InstanceApiTest.as(ws).get("/instances/" + id).then().statusCode(200).body("status", equalTo("RELEASED"))
+                .body("$", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasKey("vpcAddress")))
+                .body("$", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasKey("trackingUri")));
         InstanceApiTest.as(ws).contentType(ContentType.JSON).post("/instances/" + id + "/start").then().statusCode(409);
 
         // every transition was announced, in order, each from the status before it

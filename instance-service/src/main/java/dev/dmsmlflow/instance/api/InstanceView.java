@@ -3,6 +3,7 @@ package dev.dmsmlflow.instance.api;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.dmsmlflow.instance.domain.Instance;
+import dev.dmsmlflow.instance.domain.InstanceStatus;
 
 import java.time.Instant;
 
@@ -35,10 +36,15 @@ public record InstanceView(
     public record Reason(@JsonProperty("code") String code, @JsonProperty("message") String message) {
     }
 
+    /**
+     * The view of {@code i}. A RELEASED instance shows no {@code vpcAddress} or {@code trackingUri}: its load balancer is
+     * gone and the port may serve another instance later, so an address shown there would send clients elsewhere.
+     */
     public static InstanceView of(Instance i) {
+        boolean released = i.status == InstanceStatus.RELEASED;
         return new InstanceView(i.id, i.workspaceId, i.name, i.description, i.status.name(),
                 i.failureCode == null ? null : new Reason(i.failureCode, i.failureMessage),
                 i.vpcId, i.vSwitchId, i.secondaryVSwitchId, i.securityGroupId, i.ossBucket, i.ossPath, i.artifactRoot(),
-                i.spec, i.authMode, i.trackingVersion, i.vpcAddress, i.trackingUri(), i.loadBalancerId, i.createdAt, i.updatedAt);
+                i.spec, i.authMode, i.trackingVersion, released ? null : i.vpcAddress, released ? null : i.trackingUri(), i.loadBalancerId, i.createdAt, i.updatedAt);
     }
 }

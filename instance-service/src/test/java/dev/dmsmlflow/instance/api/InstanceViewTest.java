@@ -27,9 +27,32 @@ class InstanceViewTest {
     void aRunningOrReleasingInstanceShowsItsAddress() {
         for (InstanceStatus s : new InstanceStatus[] {InstanceStatus.RUNNING, InstanceStatus.STOPPED, InstanceStatus.RELEASING}) {
             InstanceView v = InstanceView.of(withAddress(s));
-            assertEquals("127.0.0.1", v.vpcAddress(), s.name());
+            assertEquals("http://127.0.0.1:18080", v.vpcAddress(), s.name());
+            assertEquals("127.0.0.1", v.vpcHost(), s.name());
             assertEquals("http://127.0.0.1:18080", v.trackingUri(), s.name());
+            assertEquals("mlflow.set_tracking_uri(\"http://127.0.0.1:18080\")", v.setTrackingUri(), s.name());
         }
+    }
+
+    @Test
+    void theVpcAddressIsAFullUriWithItsPortAlwaysWrittenAsOnAnAlbListener() {
+        Instance i = withAddress(InstanceStatus.RUNNING);
+        i.vpcAddress = "alb-abc.cn-hangzhou.alb.aliyuncs.com";
+        i.vpcPort = 80;
+        InstanceView v = InstanceView.of(i);
+        assertEquals("http://alb-abc.cn-hangzhou.alb.aliyuncs.com:80", v.vpcAddress());
+        assertEquals("alb-abc.cn-hangzhou.alb.aliyuncs.com", v.vpcHost());
+        assertEquals("mlflow.set_tracking_uri(\"http://alb-abc.cn-hangzhou.alb.aliyuncs.com:80\")", v.setTrackingUri());
+    }
+
+    @Test
+    void aCreatingInstanceHasNoAddressYet() {
+        Instance i = withAddress(InstanceStatus.CREATING);
+        i.vpcAddress = null;
+        i.vpcPort = null;
+        InstanceView v = InstanceView.of(i);
+        assertNull(v.vpcAddress());
+        assertNull(v.setTrackingUri());
     }
 
     @Test
@@ -37,6 +60,8 @@ class InstanceViewTest {
         InstanceView v = InstanceView.of(withAddress(InstanceStatus.RELEASED));
         assertEquals("RELEASED", v.status());
         assertNull(v.vpcAddress());
+        assertNull(v.vpcHost());
         assertNull(v.trackingUri());
+        assertNull(v.setTrackingUri());
     }
 }

@@ -22,6 +22,8 @@ public interface GatewayConfig {
 
     /** Base URL of notebook-service (env {@code DMS_NOTEBOOK_URL}). */
     String notebookServiceUrl();
+    /** Base URL of billing-service (env {@code DMS_BILLING_URL}). */
+    String billingServiceUrl();
 
     RateLimit rateLimit();
 

@@ -201,4 +201,24 @@ class GatewayForwardingTest {
         array.forEach(n -> out.add(n.asText()));
         return out;
     }
+
+    @Test
+    void theNetworkRegistryIsForwardedToMembersOnlyAsTheirWorkspace() {
+        String ws = Api.workspace();
+        String[] viewer = Api.member(ws, "viewer");
+        as(viewer[1]).get("/api/v1/workspaces/" + ws + "/network/vpcs").then().statusCode(200).body("items[0].id", equalTo("vpc-local"));
+        as(viewer[1]).get("/api/v1/workspaces/" + ws + "/network/vpcs/vpc-local/vswitches").then().statusCode(200)
+                .body("items.zoneId", equalTo(List.of("zone-a", "zone-a", "zone-b")));
+        as(viewer[1]).get("/api/v1/workspaces/" + ws + "/network/vpcs/vpc-local/security-groups").then().statusCode(200)
+                .body("items.find { it.id == 'sg-local-managed' }.basic", equalTo(false));
+        StandInServices.Received r = StandInServices.RECEIVED.stream()
+                .filter(x -> x.uri().equals("/registry/vpcs/vpc-local/security-groups")).reduce((a, b) -> b).orElseThrow();
+        assertEquals(ws, r.claims().get("dms_ws").asText());
+        assertEquals(viewer[0], r.claims().get("sub").asText());
+        // another workspace's member and a bad id never reach the service
+        String other = Api.workspace();
+        as(viewer[1]).get("/api/v1/workspaces/" + other + "/network/vpcs").then().statusCode(404).contentType("application/problem+json");
+        as(viewer[1]).get("/api/v1/workspaces/" + ws + "/network/vpcs/vpc%20x/vswitches").then().statusCode(400);
+        as(viewer[1]).get("/api/v1/workspaces/" + ws + "/network/vpcs/.../vswitches").then().statusCode(400);
+    }
 }

@@ -87,7 +87,19 @@ class GatewayOpenApiTest {
                 Map.entry("get /api/v1/workspaces/{ws}/notebook-sessions/{id}/executions", List.of("200", "400", "401", "404", "429", "502", "503")),
                 Map.entry("post /api/v1/workspaces/{ws}/notebook-sessions/{id}/executions", List.of("202", "400", "401", "403", "404", "409", "415", "429", "502", "503")),
                 Map.entry("get /api/v1/workspaces/{ws}/notebook-sessions/{id}/executions/{executionId}", List.of("200", "400", "401", "404", "429", "502", "503")),
-                Map.entry("get /api/v1/workspaces/{ws}/notebook-sessions/{id}/usage", List.of("200", "400", "401", "404", "429", "502", "503")));
+                Map.entry("get /api/v1/workspaces/{ws}/notebook-sessions/{id}/usage", List.of("200", "400", "401", "404", "429", "502", "503")),
+                Map.entry("get /api/v1/workspaces/{ws}/billing/prices", List.of("200", "400", "401", "404", "429", "502", "503")),
+                Map.entry("get /api/v1/workspaces/{ws}/billing/usage", List.of("200", "400", "401", "404", "429", "502", "503")),
+                Map.entry("get /api/v1/workspaces/{ws}/billing/costs", List.of("200", "400", "401", "404", "429", "502", "503")),
+                Map.entry("get /api/v1/workspaces/{ws}/billing/statements", List.of("200", "400", "401", "404", "429", "502", "503")),
+                Map.entry("get /api/v1/workspaces/{ws}/billing/statements/{period}", List.of("200", "400", "401", "404", "429", "502", "503")),
+                Map.entry("post /api/v1/workspaces/{ws}/billing/statements/{period}/close", List.of("200", "400", "401", "403", "404", "409", "429", "502", "503")),
+                Map.entry("get /api/v1/workspaces/{ws}/billing/exports", List.of("200", "400", "401", "404", "429", "502", "503")),
+                Map.entry("post /api/v1/workspaces/{ws}/billing/exports", List.of("202", "400", "401", "403", "404", "409", "415", "429", "502", "503")),
+                Map.entry("get /api/v1/workspaces/{ws}/billing/exports/{id}", List.of("200", "400", "401", "404", "429", "502", "503")),
+                Map.entry("get /api/v1/workspaces/{ws}/network/vpcs", List.of("200", "400", "401", "404", "429", "501", "502", "503")),
+                Map.entry("get /api/v1/workspaces/{ws}/network/vpcs/{vpcId}/vswitches", List.of("200", "400", "401", "404", "429", "501", "502", "503")),
+                Map.entry("get /api/v1/workspaces/{ws}/network/vpcs/{vpcId}/security-groups", List.of("200", "400", "401", "404", "429", "501", "502", "503")));
         Set<String> documented = new TreeSet<>();
         paths.fields().forEachRemaining(p -> p.getValue().fields().forEachRemaining(m -> {
             if (p.getKey().startsWith("/api/v1")) {
@@ -150,6 +162,8 @@ class GatewayOpenApiTest {
                 new Object[] {"get", "/api/v1/workspaces/{ws}", as(viewer[1]).get("/api/v1/workspaces/" + ws)},
                 new Object[] {"patch", "/api/v1/workspaces/{ws}", as(viewer[1]).body(Map.of("name", "n")).patch("/api/v1/workspaces/" + ws)},
                 new Object[] {"get", "/api/v1/workspaces/{ws}/instances/{id}", as(viewer[1]).get("/api/v1/workspaces/" + ws + "/instances/" + id)},
+                new Object[] {"get", "/api/v1/workspaces/{ws}/network/vpcs/{vpcId}/vswitches", as(viewer[1]).get("/api/v1/workspaces/" + ws + "/network/vpcs/vpc-local/vswitches")},
+                new Object[] {"get", "/api/v1/workspaces/{ws}/network/vpcs/{vpcId}/security-groups", as(viewer[1]).get("/api/v1/workspaces/" + ws + "/network/vpcs/vpc-nope/security-groups")},
                 new Object[] {"post", "/api/v1/workspaces/{ws}/instances/{id}/release",
                         as(Api.admin()).post("/api/v1/workspaces/" + ws + "/instances/" + id + "/release")},
                 new Object[] {"post", "/api/v1/workspaces", as(Api.admin()).body("[]").post("/api/v1/workspaces")},
@@ -179,7 +193,8 @@ class GatewayOpenApiTest {
                 dev.dmsmlflow.gateway.api.MemberResource.class, dev.dmsmlflow.gateway.api.WorkspaceKeyResource.class,
                 dev.dmsmlflow.gateway.api.InstanceResource.class, dev.dmsmlflow.gateway.api.AuditResource.class,
                 dev.dmsmlflow.gateway.api.MeResource.class, dev.dmsmlflow.gateway.api.NotebookSessionResource.class,
-                dev.dmsmlflow.gateway.api.NotebookJupyterResource.class)) {
+                dev.dmsmlflow.gateway.api.NotebookJupyterResource.class,
+                dev.dmsmlflow.gateway.api.BillingResource.class)) {
             for (Method m : resource.getDeclaredMethods()) {
                 boolean mutating = m.isAnnotationPresent(POST.class) || m.isAnnotationPresent(PUT.class)
                         || m.isAnnotationPresent(PATCH.class) || m.isAnnotationPresent(DELETE.class);

@@ -33,6 +33,7 @@ class CliTest {
     private HttpServer server;
     private final List<String> requests = new CopyOnWriteArrayList<>();
     private final List<String> idempotencyKeys = new CopyOnWriteArrayList<>();
+    private final List<String> exportBodies = new CopyOnWriteArrayList<>();
     private final AtomicInteger polls = new AtomicInteger();
     private final AtomicInteger creates = new AtomicInteger();
     private PrintStream stdout;
@@ -114,6 +115,17 @@ class CliTest {
                 x.sendResponseHeaders(204, -1);
                 x.close();
             }
+            case "GET /api/v1/workspaces/ws-1/billing/costs?from=2025-04-01&granularity=month&groupBy=sku" -> respond(x, 200,
+                    "{\"items\":[{\"periodStart\":\"2025-04-01T00:00:00Z\",\"skuId\":\"MLFLOW-INSTANCE-SMALL\",\"cost\":12.34,"
+                            + "\"lineItems\":3}],\"total\":12.34,\"currency\":\"CNY\"}");
+            case "POST /api/v1/workspaces/ws-1/billing/exports" -> {
+                exportBodies.add(new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+                respond(x, 202, "{\"id\":\"exp-1\",\"period\":\"2025-04\",\"status\":\"REQUESTED\"}");
+            }
+            case "GET /api/v1/workspaces/ws-1/billing/exports/exp-1" -> respond(x, 200, polls.incrementAndGet() < 2
+                    ? "{\"id\":\"exp-1\",\"status\":\"RUNNING\"}"
+                    : "{\"id\":\"exp-1\",\"period\":\"2025-04\",\"status\":\"COMPLETED\",\"rowCount\":720,"
+                            + "\"location\":\"file:///x/manifest.json\"}");
             default -> respond(x, 404, "{\"title\":\"Resource not found\",\"status\":404,\"detail\":\"no such resource\"}");
         }
     }
@@ -243,6 +255,21 @@ class CliTest {
         assertEquals("ws-1", c.workspace());
         assertEquals("dms_k1_secret", c.apiKey());
         assertFalse(out.toString(StandardCharsets.UTF_8).contains("dms_k1_secret"));
+    }
+
+    @Test
+    void billingCostsAndAnExportWaitedFor() {
+        login();
+        int code = withConfig(() -> dms("billing", "costs", "--from", "2025-04-01", "--granularity", "month", "--group-by", "sku"));
+        assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+        String shown = out.toString(StandardCharsets.UTF_8);
+        assertTrue(shown.contains("MLFLOW-INSTANCE-SMALL") && shown.contains("total: 12.34 CNY"), shown);
+
+        code = withConfig(() -> dms("billing", "export", "2025-04", "--format", "parquet", "--wait"));
+        assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+        assertEquals(List.of("{\"period\":\"2025-04\",\"formats\":[\"parquet\"]}"), exportBodies);
+        shown = out.toString(StandardCharsets.UTF_8);
+        assertTrue(shown.contains("COMPLETED") && shown.contains("file:///x/manifest.json"), shown);
     }
 
     /** Runs the CLI with DMS_CONFIG pointing at this test's file (the CLI reads its environment through a system property in tests). */

@@ -243,6 +243,9 @@ class GatewayAccessIT {
         r.add(new Route("GET", "/workspaces/{ws}/notebook-sessions/{nb}/usage", "viewer", 200, true, w -> null));
         // the session's JupyterLab: editors only (it runs code); a session that is not RUNNING answers 409
         r.add(new Route("GET", "/workspaces/{ws}/notebook-sessions/{nb}/jupyter/api/status", "editor", 409, true, w -> null));
+        r.add(new Route("GET", "/workspaces/{ws}/network/vpcs", "viewer", 200, true, w -> null));
+        r.add(new Route("GET", "/workspaces/{ws}/network/vpcs/vpc-local/vswitches", "viewer", 200, true, w -> null));
+        r.add(new Route("GET", "/workspaces/{ws}/network/vpcs/vpc-local/security-groups", "viewer", 200, true, w -> null));
         return r;
     }
 

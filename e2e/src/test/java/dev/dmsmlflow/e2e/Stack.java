@@ -57,6 +57,10 @@ public final class Stack implements AutoCloseable {
     public volatile String notebookManagementUrl;
     private Process notebook;
     /** The api-gateway's public URL, management URL and bootstrap owner key, once {@link #startGateway} ran. */
+    /** billing-service's URL and management URL, once {@link #startBilling} ran. */
+    public volatile String billingUrl;
+    public volatile String billingManagementUrl;
+    private volatile Process billing;
     public volatile String gatewayUrl;
     public volatile String gatewayManagementUrl;
     public volatile String bootstrapKey;
@@ -279,6 +283,9 @@ public final class Stack implements AutoCloseable {
         if (notebookUrl != null) {
             env.put("DMS_NOTEBOOK_URL", notebookUrl);
         }
+        if (billingUrl != null) {
+            env.put("DMS_BILLING_URL", billingUrl);
+        }
         env.put("DMS_GATEWAY_SIGNING_KEY_FILE", ServiceKeys.forTests().signingKeyFile().toString());
         env.put("DMS_BOOTSTRAP_KEY_FILE", keyFile.toString());
         gateway = launch(jar, log, env, jvmOptions);
@@ -291,6 +298,45 @@ public final class Stack implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("the gateway wrote no bootstrap key to " + keyFile, e);
         }
+    }
+
+    /**
+     * Starts the packaged billing-service (its own login role owning its database, its own Kafka principal, exports under
+     * {@code dir/billing-exports}) and waits until it is ready; start it before {@link #startGateway} so that the gateway
+     * forwards billing to it.
+     */
+    public synchronized void startBilling() {
+        if (billing != null) {
+            throw new IllegalStateException("billing-service already runs");
+        }
+        Path jar = root.resolve("billing-service/target/quarkus-app/quarkus-run.jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: build first (./mvnw -pl billing-service -am package -DskipTests)");
+        }
+        ServiceAccount account = ServiceAccount.of(TopicAccess.BILLING_SERVICE).orElseThrow();
+        String dbPassword = LocalSecrets.generatePassword();
+        pg.ensureRole(account.databaseRole(), dbPassword, account.roleOptions());
+        pg.createDatabase(account.database(), account.databaseRole());
+        secrets.put("database password of " + TopicAccess.BILLING_SERVICE, dbPassword);
+        secrets.put("kafka password of " + TopicAccess.BILLING_SERVICE, kafka.password(TopicAccess.BILLING_SERVICE));
+        int port = freePort();
+        int managementPort = freePort();
+        Path log = dir.resolve("billing-service.log");
+        Map<String, String> env = new java.util.HashMap<>();
+        env.put("DMS_HTTP_PORT", String.valueOf(port));
+        env.put("DMS_MANAGEMENT_PORT", String.valueOf(managementPort));
+        env.put("DMS_GATEWAY_PUBLIC_KEY_FILE", ServiceKeys.forTests().publicKeyFile().toString());
+        env.put("DMS_DB_URL", pg.jdbcUrl(account.database()));
+        env.put("DMS_DB_USER", account.databaseRole());
+        env.put("DMS_DB_PASSWORD", dbPassword);
+        env.put("DMS_KAFKA_BOOTSTRAP", kafka.bootstrapServers());
+        env.put("DMS_KAFKA_USER", TopicAccess.BILLING_SERVICE);
+        env.put("DMS_KAFKA_PASSWORD", kafka.password(TopicAccess.BILLING_SERVICE));
+        env.put("DMS_BILLING_EXPORT_DIR", dir.resolve("billing-exports").toString());
+        billing = launch(jar, log, env, List.of());
+        billingUrl = "http://127.0.0.1:" + port;
+        billingManagementUrl = "http://127.0.0.1:" + managementPort;
+        awaitReady("billing-service", billing, billingManagementUrl, log);
     }
 
     /**
@@ -415,6 +461,9 @@ public final class Stack implements AutoCloseable {
         }
         if (notebook != null) {
             stop(notebook); // it stops its JupyterLab servers (stop-on-shutdown)
+        }
+        if (billing != null) {
+            stop(billing);
         }
         // instance-service first (it stops its tracking servers), then network-service (its proxies go with it)
         stop(instance);

@@ -21,6 +21,8 @@ public final class Patterns {
     /** OSS path: relative, no backslash, no control characters (segment rules are checked by instance-service). */
     public static final String OSS_PATH = "^[^/%\\\\\\x00-\\x1F\\x7F-\\x9F\\uD800-\\uDFFF][^%\\\\\\x00-\\x1F\\x7F-\\x9F\\uD800-\\uDFFF]*$";
     /** Ids of services' resources as they appear in our paths (instances). */
+    /** A cloud id used as a path segment: {@link #CLOUD_ID} but never "." or ".." (which a path would resolve). */
+    public static final String CLOUD_ID_SEGMENT = "^(?!\\.+$)[A-Za-z0-9._-]{1,128}$";
     public static final String RESOURCE_ID = "^[A-Za-z0-9_-]{1,64}$";
     /** An IPv4 or IPv6 address or CIDR block (checked precisely by network-service). */
     public static final String CIDR = "^[0-9A-Fa-f.:]{2,45}(/[0-9]{1,3})?$";

@@ -134,4 +134,34 @@ final class ServiceDocs {
                              List<Map<String, Object>> configurations, Integer idleReleaseMinutesDefault, Integer idleReleaseMinutesMin,
                              Integer idleReleaseMinutesMax, String limits) {
     }
+
+    @Schema(name = "Vpc", description = "A VPC of the network registry (from network-service).")
+    record Vpc(@Schema(required = true) String id, String cidr) {
+    }
+
+    @Schema(name = "VpcList")
+    record VpcList(@Schema(required = true) List<Vpc> items) {
+    }
+
+    @Schema(name = "VSwitch", description = "A vSwitch of a VPC: its zone and the addresses still free on it.")
+    record VSwitch(@Schema(required = true) String id, @Schema(required = true) String vpcId, @Schema(required = true) String zoneId,
+                   String cidr, @Schema(required = true) long availableIpAddressCount) {
+    }
+
+    @Schema(name = "VSwitchList")
+    record VSwitchList(@Schema(required = true) List<VSwitch> items) {
+    }
+
+    @Schema(name = "SecurityGroupRule")
+    record SecurityGroupRule(String protocol, Integer portFrom, Integer portTo, String sourceCidr, String policy) {
+    }
+
+    @Schema(name = "SecurityGroup", description = "A security group of a VPC; only basic ones (type normal, not managed) are accepted.")
+    record SecurityGroup(@Schema(required = true) String id, @Schema(required = true) String vpcId, @Schema(required = true) String type,
+                         @Schema(required = true) boolean managed, @Schema(required = true) boolean basic, List<SecurityGroupRule> inboundRules) {
+    }
+
+    @Schema(name = "SecurityGroupList")
+    record SecurityGroupList(@Schema(required = true) List<SecurityGroup> items) {
+    }
 }

@@ -30,7 +30,7 @@ public class ServiceClient {
 
     /** The services the gateway forwards to. */
     public enum Service {
-        INSTANCE("instance-service"), NETWORK("network-service"), NOTEBOOK("notebook-service");
+        INSTANCE("instance-service"), NETWORK("network-service"), NOTEBOOK("notebook-service"), BILLING("billing-service");
 
         final String label;
 
@@ -60,6 +60,7 @@ public class ServiceClient {
     private final Target instance;
     private final Target network;
     private final Target notebook;
+    private final Target billing;
     private final ServiceTokens tokens;
     private final long timeoutMillis;
 
@@ -77,6 +78,7 @@ public class ServiceClient {
         this.instance = Target.of(config.instanceServiceUrl());
         this.network = Target.of(config.networkServiceUrl());
         this.notebook = Target.of(config.notebookServiceUrl());
+        this.billing = Target.of(config.billingServiceUrl());
         this.tokens = tokens;
         this.timeoutMillis = d.requestTimeout().toMillis();
     }
@@ -99,6 +101,7 @@ public class ServiceClient {
             case INSTANCE -> instance;
             case NETWORK -> network;
             case NOTEBOOK -> notebook;
+            case BILLING -> billing;
         };
         String token;
         try {

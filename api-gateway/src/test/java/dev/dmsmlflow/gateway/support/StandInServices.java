@@ -45,6 +45,7 @@ public class StandInServices implements QuarkusTestResourceLifecycleManager {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Map<String, ObjectNode> INSTANCES = new ConcurrentHashMap<>();
+    private static final Map<String, String> EXPORTS = new ConcurrentHashMap<>();
     private static final Map<String, String> BY_IDEMPOTENCY_KEY = new ConcurrentHashMap<>();
     /** Instances whose ACL got 0.0.0.0/0 with allowAll (network-service's aclAllowsAll). */
     private static final Set<String> ALLOWING_ALL = ConcurrentHashMap.newKeySet();
@@ -75,6 +76,7 @@ public class StandInServices implements QuarkusTestResourceLifecycleManager {
         }
         String url = "http://127.0.0.1:" + port;
         return Map.of("dms.gateway.instance-service-url", url, "dms.gateway.network-service-url", url, "dms.gateway.notebook-service-url", url,
+                "dms.gateway.billing-service-url", url,
                 "dms.gateway.bootstrap.key-file", bootstrapKeyFile.toString());
     }
 
@@ -138,6 +140,24 @@ public class StandInServices implements QuarkusTestResourceLifecycleManager {
                 } else {
                     problem(req, 404, "not-found", "no route", null, null);
                 }
+            } else if (path.startsWith("/billing/")) {
+                // billing-service scopes everything to the token's workspace: exports are known by workspace
+                if (req.method().name().equals("POST") && path.equals("/billing/exports")) {
+                    String id = "exp-" + ws.replaceAll("[^a-z0-9]", "") + SEQ.incrementAndGet();
+                    EXPORTS.put(id, ws);
+                    reply(req, 202, JSON.createObjectNode().put("id", id).put("workspaceId", ws).put("status", "REQUESTED"), null);
+                } else if (path.startsWith("/billing/exports/")) {
+                    String id = path.substring("/billing/exports/".length());
+                    if (!ws.equals(EXPORTS.get(id))) {
+                        problem(req, 404, "not-found", "No export " + id + " in this workspace.", null, null);
+                    } else {
+                        reply(req, 200, JSON.createObjectNode().put("id", id).put("workspaceId", ws).put("status", "COMPLETED"), null);
+                    }
+                } else {
+                    reply(req, 200, JSON.createObjectNode().put("workspaceId", ws).set("items", JSON.createArrayNode()), null);
+                }
+            } else if (path.startsWith("/registry/vpcs")) {
+                registry(req, path);
             } else if (path.startsWith("/networks/")) {
                 String[] parts = path.substring("/networks/".length()).split("/", 2);
                 String id = parts[0];
@@ -179,6 +199,30 @@ public class StandInServices implements QuarkusTestResourceLifecycleManager {
             }
         } catch (IOException e) {
             problem(req, 400, "invalid-body", "bad json", null, null);
+        }
+    }
+
+    /** The local provider's seeded registry, in short: one VPC, a zone-a pair and a zone-b vSwitch, a basic and a managed group. */
+    private void registry(HttpServerRequest req, String path) {
+        if (path.equals("/registry/vpcs")) {
+            var items = JSON.createArrayNode().add(JSON.createObjectNode().put("id", "vpc-local").put("cidr", "127.0.0.0/8"));
+            reply(req, 200, JSON.createObjectNode().set("items", items), null);
+        } else if (path.equals("/registry/vpcs/vpc-local/vswitches")) {
+            var items = JSON.createArrayNode();
+            for (String[] v : new String[][] {{"vsw-local-a", "zone-a"}, {"vsw-local-a2", "zone-a"}, {"vsw-local-b", "zone-b"}}) {
+                items.add(JSON.createObjectNode().put("id", v[0]).put("vpcId", "vpc-local").put("zoneId", v[1])
+                        .put("cidr", "127.0.0.0/16").put("availableIpAddressCount", 250));
+            }
+            reply(req, 200, JSON.createObjectNode().set("items", items), null);
+        } else if (path.equals("/registry/vpcs/vpc-local/security-groups")) {
+            var items = JSON.createArrayNode()
+                    .add(JSON.createObjectNode().put("id", "sg-local-basic").put("vpcId", "vpc-local").put("type", "normal")
+                            .put("managed", false).put("basic", true).set("inboundRules", JSON.createArrayNode()))
+                    .add(JSON.createObjectNode().put("id", "sg-local-managed").put("vpcId", "vpc-local").put("type", "normal")
+                            .put("managed", true).put("basic", false).set("inboundRules", JSON.createArrayNode()));
+            reply(req, 200, JSON.createObjectNode().set("items", items), null);
+        } else {
+            problem(req, 404, "not-found", "no VPC", null, null);
         }
     }
 

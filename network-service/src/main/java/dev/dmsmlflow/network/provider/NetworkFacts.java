@@ -39,4 +39,22 @@ public interface NetworkFacts {
     Optional<VSwitch> vSwitch(String vSwitchId);
 
     Optional<SecurityGroup> securityGroup(String securityGroupId);
+
+    /**
+     * The registry the console offers as choices: every VPC. A provider that cannot list its cloud's resources throws
+     * {@link UnsupportedOperationException} (the API answers 501 and clients fall back to typed ids).
+     */
+    default List<Vpc> vpcs() {
+        throw new UnsupportedOperationException("this network provider cannot list VPCs");
+    }
+
+    /** The vSwitches of a VPC, with their zones and free addresses now; empty when the VPC is unknown. */
+    default List<VSwitch> vSwitchesOf(String vpcId) {
+        throw new UnsupportedOperationException("this network provider cannot list vSwitches");
+    }
+
+    /** The security groups of a VPC, with their type; empty when the VPC is unknown. */
+    default List<SecurityGroup> securityGroupsOf(String vpcId) {
+        throw new UnsupportedOperationException("this network provider cannot list security groups");
+    }
 }

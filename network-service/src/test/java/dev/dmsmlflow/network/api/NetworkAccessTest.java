@@ -169,4 +169,27 @@ class NetworkAccessTest {
                         "securityGroupId", "sg-local-basic"))
                 .post("/networks/validate").then().statusCode(200).body("valid", equalTo(true));
     }
+
+    @Test
+    void theRegistryListsTheLocalNetworkToAnyValidTokenAndNothingWithoutOne() {
+        for (String path : List.of("/registry/vpcs", "/registry/vpcs/vpc-local/vswitches", "/registry/vpcs/vpc-local/security-groups")) {
+            given().get(path).then().statusCode(401).contentType("application/problem+json");
+        }
+        String ws = Fixtures.newWorkspace();
+        ServiceTokens.viewerOf(ws).get("/registry/vpcs").then().statusCode(200)
+                .body("items.id", hasItem("vpc-local")).body("items.find { it.id == 'vpc-local' }.cidr", equalTo("127.0.0.0/8"));
+        ServiceTokens.viewerOf(ws).get("/registry/vpcs/vpc-local/vswitches").then().statusCode(200)
+                .body("items.find { it.id == 'vsw-local-a' }.zoneId", equalTo("zone-a"))
+                .body("items.find { it.id == 'vsw-local-a2' }.zoneId", equalTo("zone-a"))
+                .body("items.find { it.id == 'vsw-local-b' }.zoneId", equalTo("zone-b"))
+                .body("items.find { it.id == 'vsw-local-full' }.availableIpAddressCount", equalTo(1))
+                .body("items.id", not(hasItem("vsw-other-a")));
+        ServiceTokens.viewerOf(ws).get("/registry/vpcs/vpc-local/security-groups").then().statusCode(200)
+                .body("items.find { it.id == 'sg-local-basic' }.basic", equalTo(true))
+                .body("items.find { it.id == 'sg-local-managed' }.basic", equalTo(false))
+                .body("items.find { it.id == 'sg-local-managed' }.managed", equalTo(true))
+                .body("items.find { it.id == 'sg-local-enterprise' }.type", equalTo("enterprise"))
+                .body("items.find { it.id == 'sg-local-basic' }.inboundRules[0].portFrom", equalTo(80));
+        ServiceTokens.viewerOf(ws).get("/registry/vpcs/vpc-nope/vswitches").then().statusCode(404).contentType("application/problem+json");
+    }
 }

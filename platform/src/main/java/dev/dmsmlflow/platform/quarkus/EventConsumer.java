@@ -11,6 +11,8 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Scope;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.smallrye.reactive.messaging.kafka.KafkaRecord;
+import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -23,11 +25,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 
 /**
  * The one consumer shape of every service, driven by a SmallRye {@code @Incoming @Blocking} method that hands it each
@@ -45,6 +50,12 @@ import java.util.concurrent.CompletionStage;
  * A dead letter is written by the connector's {@code dead-letter-queue} failure strategy to {@code dms.dlq.<service>} with the
  * original key, value and headers, the original coordinates and the reason ({@link DeadLetters}); then the record is
  * acknowledged, so it never blocks its partition.
+ * <p>
+ * A consumer that must keep up with a high rate (billing's usage readings) also takes whole polls from a SmallRye
+ * {@code @Incoming} method with {@code batch=true} ({@link #consumeBatch(KafkaRecordBatch)}): one transaction holds the
+ * inbox rows and the handling of every first delivery of the poll, retried in place like a single record's; when it keeps
+ * failing, or a handler calls one event of it poison, the poll is handled record by record as above, so one poison event
+ * is dead-lettered alone.
  */
 public final class EventConsumer {
 
@@ -56,6 +67,16 @@ public final class EventConsumer {
         void handle(T event) throws Exception;
     }
 
+    /** Handles, inside the consumer's transaction, the first deliveries of one poll's events of one type, in order. */
+    @FunctionalInterface
+    public interface BatchHandler<T extends Event> {
+        void handle(List<Delivery<T>> deliveries) throws Exception;
+    }
+
+    /** One event with its CloudEvents envelope (source, id, time...). */
+    public record Delivery<T extends Event>(CloudEventEnvelope envelope, T event) {
+    }
+
     /** Declares the consumer's handlers. */
     public static final class Builder {
         private final EventConsumers shared;
@@ -63,6 +84,7 @@ public final class EventConsumer {
         private final Map<String, Route<?>> routes = new LinkedHashMap<>();
         private Duration transactionTimeout = Duration.ZERO;
         private Runnable afterHandled = () -> { };
+        private Function<CloudEventEnvelope, String> dedupeKey = CloudEventEnvelope::id;
 
         Builder(EventConsumers shared, String name) {
             this.shared = shared;
@@ -72,7 +94,26 @@ public final class EventConsumer {
         /** Handles events of {@code type} (a contract record) with {@code handler}. */
         public <T extends Event> Builder on(Class<T> type, Handler<T> handler) {
             String wire = EventCatalogue.forClass(type).type();
-            routes.put(wire, new Route<>(type, handler));
+            routes.put(wire, new Route<>(type, (envelope, event) -> handler.handle(event), null));
+            return this;
+        }
+
+        /**
+         * Handles events of {@code type} a poll at a time ({@link #consumeBatch}); a record handled alone (the single-record
+         * path, or the fallback of a failing poll) comes as a list of one.
+         */
+        public <T extends Event> Builder onBatch(Class<T> type, BatchHandler<T> handler) {
+            String wire = EventCatalogue.forClass(type).type();
+            routes.put(wire, new Route<>(type, (envelope, event) -> handler.handle(List.of(new Delivery<>(envelope, event))), handler));
+            return this;
+        }
+
+        /**
+         * What the inbox remembers of an event (default: its CloudEvents id). Billing keys by source and id, as CloudEvents
+         * defines an event's identity: {@code e -> e.source() + " " + e.id()}.
+         */
+        public Builder dedupeKey(Function<CloudEventEnvelope, String> key) {
+            this.dedupeKey = key;
             return this;
         }
 
@@ -93,10 +134,38 @@ public final class EventConsumer {
         }
     }
 
-    private record Route<T extends Event>(Class<T> type, Handler<T> handler) {
-        void run(Event event) throws Exception {
-            handler.handle(type.cast(event));
+    @FunctionalInterface
+    private interface EnvelopeHandler<T extends Event> {
+        void handle(CloudEventEnvelope envelope, T event) throws Exception;
+    }
+
+    private record Route<T extends Event>(Class<T> type, EnvelopeHandler<T> handler, BatchHandler<T> batch) {
+        void run(CloudEventEnvelope envelope, Event event) throws Exception {
+            handler.handle(envelope, type.cast(event));
         }
+
+        void runBatch(List<Pending> pending) throws Exception {
+            List<Delivery<T>> deliveries = new ArrayList<>(pending.size());
+            for (Pending p : pending) {
+                deliveries.add(new Delivery<>(p.envelope, type.cast(p.event)));
+            }
+            if (batch != null) {
+                batch.handle(deliveries);
+            } else {
+                for (Delivery<T> d : deliveries) {
+                    handler.handle(d.envelope(), d.event());
+                }
+            }
+        }
+    }
+
+    /** A record of a poll that decoded into an event this consumer handles. */
+    private record Pending(KafkaRecord<String, String> record, String topic, CloudEventEnvelope envelope, Event event,
+                           Route<?> route, String key) {
+    }
+
+    /** A decoded event and its route. */
+    private record Decoded(Event event, Route<?> route) {
     }
 
     private final EventConsumers shared;
@@ -104,6 +173,7 @@ public final class EventConsumer {
     private final Map<String, Route<?>> routes;
     private final Duration transactionTimeout;
     private final Runnable afterHandled;
+    private final Function<CloudEventEnvelope, String> dedupeKey;
     private final EventCodec codec = new EventCodec();
 
     private EventConsumer(Builder b) {
@@ -112,6 +182,7 @@ public final class EventConsumer {
         this.routes = Map.copyOf(b.routes);
         this.transactionTimeout = b.transactionTimeout;
         this.afterHandled = b.afterHandled;
+        this.dedupeKey = b.dedupeKey;
     }
 
     /** The inbox consumer name. */
@@ -142,9 +213,11 @@ public final class EventConsumer {
                 Outcome outcome = handle(envelope);
                 shared.metrics.consumed(name, topic, envelope.type(), outcome, Duration.ofNanos(System.nanoTime() - started));
                 return message.ack();
-            } catch (DeadLetterException e) {
-                return deadLetter(message, kafka, topic, envelope, e, started);
             } catch (Exception e) {
+                DeadLetterException poison = poison(e);
+                if (poison != null) {
+                    return deadLetter(message, kafka, topic, envelope, poison, started);
+                }
                 if (shared.stopping()) {
                     // never acknowledged: the next consumer of the partition gets it again after the shutdown
                     LOG.infof("%s: %s %s not handled before shutdown; it will be redelivered", name, envelope.type(), envelope.id());
@@ -175,25 +248,13 @@ public final class EventConsumer {
      * contract examples through it.
      */
     public Outcome handle(CloudEventEnvelope envelope) throws Exception {
-        if (!envelope.isComplete()) {
-            throw new DeadLetterException(DeadLetters.Kind.INCOMPLETE, "record without CloudEvents id and type (ce_id, ce_type)");
-        }
-        String type = envelope.type();
-        if (EventCatalogue.find(type).isEmpty()) {
-            throw new DeadLetterException(DeadLetters.Kind.UNKNOWN_TYPE,
-                    "event type " + type + " is in no contract this consumer knows (is it older than its producer?)");
-        }
-        Route<?> route = routes.get(type);
-        if (route == null) {
-            LOG.debugf("%s: %s %s is not for this consumer; ignored", name, type, envelope.id());
+        Decoded decoded = decode(envelope);
+        if (decoded == null) {
             return Outcome.IGNORED;
         }
-        Event event;
-        try {
-            event = codec.decode(type, envelope.payload());
-        } catch (IllegalArgumentException e) {
-            throw new DeadLetterException(DeadLetters.Kind.UNDECODABLE, e.getMessage(), 1, e);
-        }
+        String type = envelope.type();
+        Route<?> route = decoded.route();
+        Event event = decoded.event();
         Span span = shared.tracer.spanBuilder("handle " + type)
                 .setAttribute("messaging.consumer.group.name", name)
                 .setAttribute("messaging.message.id", envelope.id())
@@ -205,10 +266,10 @@ public final class EventConsumer {
                     ? QuarkusTransaction.requiringNew()
                     : QuarkusTransaction.requiringNew().timeout((int) transactionTimeout.toSeconds());
             boolean first = tx.call(() -> {
-                if (!shared.inbox.firstDelivery(name, envelope.id())) {
+                if (!shared.inbox.firstDelivery(name, dedupeKey.apply(envelope))) {
                     return false;
                 }
-                route.run(event);
+                route.run(envelope, event);
                 return true;
             });
             span.setAttribute("dms.outcome", first ? "handled" : "duplicate");
@@ -226,6 +287,139 @@ public final class EventConsumer {
         return Outcome.HANDLED;
     }
 
+    /** The event of a record and its route; null for a type this consumer ignores; poison records throw. */
+    private Decoded decode(CloudEventEnvelope envelope) {
+        if (!envelope.isComplete()) {
+            throw new DeadLetterException(DeadLetters.Kind.INCOMPLETE, "record without CloudEvents id and type (ce_id, ce_type)");
+        }
+        String type = envelope.type();
+        if (EventCatalogue.find(type).isEmpty()) {
+            throw new DeadLetterException(DeadLetters.Kind.UNKNOWN_TYPE,
+                    "event type " + type + " is in no contract this consumer knows (is it older than its producer?)");
+        }
+        Route<?> route = routes.get(type);
+        if (route == null) {
+            LOG.debugf("%s: %s %s is not for this consumer; ignored", name, type, envelope.id());
+            return null;
+        }
+        try {
+            return new Decoded(codec.decode(type, envelope.payload()), route);
+        } catch (IllegalArgumentException e) {
+            throw new DeadLetterException(DeadLetters.Kind.UNDECODABLE, e.getMessage(), 1, e);
+        }
+    }
+
+    /**
+     * Consumes one poll of the Kafka connector ({@code batch=true}): poison records are dead-lettered one by one, ignored
+     * types counted, and the inbox rows and handlers of all the rest run in one new transaction (a redelivered event, or
+     * one repeated inside the poll, is a duplicate). A failed transaction is retried in place with backoff; after
+     * {@code max-attempts} tries, or at once when a handler throws {@link DeadLetterException} for one of the events, the
+     * poll is handled record by record ({@link #consume(Message)}), which isolates the poison event. The poll is
+     * acknowledged once all of it is done.
+     */
+    public CompletionStage<Void> consumeBatch(KafkaRecordBatch<String, String> batch) {
+        long started = System.nanoTime();
+        List<Pending> pending = new ArrayList<>();
+        List<CompletionStage<Void>> done = new ArrayList<>();
+        for (KafkaRecord<String, String> record : batch.getRecords()) {
+            IncomingKafkaRecordMetadata<?, ?> kafka = record.getMetadata(IncomingKafkaRecordMetadata.class).orElse(null);
+            String topic = kafka == null ? "unknown" : kafka.getTopic();
+            CloudEventEnvelope envelope = kafka == null
+                    ? new CloudEventEnvelope(null, null, null, null, null, null, record.getPayload())
+                    : CloudEventEnvelope.of(kafka.getRecord());
+            try {
+                Decoded decoded = decode(envelope);
+                if (decoded == null) {
+                    shared.metrics.consumed(name, topic, envelope.type(), Outcome.IGNORED, Duration.ofNanos(System.nanoTime() - started));
+                } else {
+                    pending.add(new Pending(record, topic, envelope, decoded.event(), decoded.route(), dedupeKey.apply(envelope)));
+                }
+            } catch (DeadLetterException e) {
+                done.add(deadLetter(record, kafka, topic, envelope, e, started));
+            }
+        }
+        int attempt = 0;
+        while (!pending.isEmpty()) {
+            attempt++;
+            try {
+                Set<String> first = handleBatch(pending);
+                Duration took = Duration.ofNanos(System.nanoTime() - started);
+                for (Pending p : pending) {
+                    shared.metrics.consumed(name, p.topic(), p.envelope().type(),
+                            first.contains(p.key()) ? Outcome.HANDLED : Outcome.DUPLICATE, took);
+                }
+                if (!first.isEmpty()) {
+                    afterHandled.run();
+                }
+                break;
+            } catch (Exception e) {
+                if (shared.stopping()) {
+                    LOG.infof("%s: a poll of %d events not handled before shutdown; it will be redelivered", name, pending.size());
+                    return new CompletableFuture<>();
+                }
+                int max = Math.max(1, shared.config.retry().maxAttempts());
+                if (poison(e) != null || (attempt >= max && shared.databaseAnswers())) {
+                    LOG.warnf("%s: a poll of %d events failed (%s); handling it record by record", name, pending.size(), e.toString());
+                    for (Pending p : pending) {
+                        done.add(consume(p.record()));
+                    }
+                    break;
+                }
+                Duration pause = backoff(attempt);
+                for (Pending p : pending) {
+                    shared.metrics.retried(name, p.topic(), p.envelope().type());
+                }
+                LOG.warnf("%s: a poll of %d events failed on try %d (%s); retrying in %d ms", name, pending.size(), attempt, e,
+                        pause.toMillis());
+                try {
+                    Thread.sleep(pause.toMillis());
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return new CompletableFuture<>();
+                }
+            }
+        }
+        // the poll's offsets are committed only after every record of it is done (handled, dead-lettered or ignored)
+        return CompletableFuture.allOf(done.stream().map(CompletionStage::toCompletableFuture).toArray(CompletableFuture[]::new))
+                .thenCompose(v -> batch.ack());
+    }
+
+    /** The transaction of a poll: inbox rows for all, then each route's first deliveries in order. Returns the new keys. */
+    private Set<String> handleBatch(List<Pending> pending) throws Exception {
+        Span span = shared.tracer.spanBuilder("handle batch")
+                .setAttribute("messaging.consumer.group.name", name)
+                .setAttribute("messaging.batch.message_count", pending.size())
+                .startSpan();
+        try (Scope ignored = span.makeCurrent()) {
+            var tx = transactionTimeout.isZero()
+                    ? QuarkusTransaction.requiringNew()
+                    : QuarkusTransaction.requiringNew().timeout((int) transactionTimeout.toSeconds());
+            return tx.call(() -> {
+                List<String> keys = new ArrayList<>(pending.size());
+                for (Pending p : pending) {
+                    keys.add(p.key());
+                }
+                Set<String> first = shared.inbox.firstDeliveries(name, keys);
+                Set<String> seen = new HashSet<>();
+                Map<Route<?>, List<Pending>> byRoute = new LinkedHashMap<>();
+                for (Pending p : pending) {
+                    if (first.contains(p.key()) && seen.add(p.key())) {
+                        byRoute.computeIfAbsent(p.route(), r -> new ArrayList<>()).add(p);
+                    }
+                }
+                for (Map.Entry<Route<?>, List<Pending>> e : byRoute.entrySet()) {
+                    e.getKey().runBatch(e.getValue());
+                }
+                return first;
+            });
+        } catch (Exception e) {
+            span.recordException(e).setStatus(StatusCode.ERROR);
+            throw e;
+        } finally {
+            span.end();
+        }
+    }
+
     private CompletionStage<Void> deadLetter(Message<String> message, IncomingKafkaRecordMetadata<?, ?> kafka, String topic,
                                              CloudEventEnvelope envelope, DeadLetterException e, long started) {
         LOG.errorf("%s: %s %s (%s) goes to the dead-letter topic: %s", name, envelope.type(), envelope.id(), coordinates(kafka),
@@ -238,6 +432,16 @@ public final class EventConsumer {
         headers.add(header(DeadLetters.ATTEMPTS, Integer.toString(e.attempts())));
         headers.add(header(DeadLetters.DEAD_AT, Instant.now().toString()));
         return message.nack(e, Metadata.of(OutgoingKafkaRecordMetadata.builder().withHeaders(headers).build()));
+    }
+
+    /** The {@link DeadLetterException} a handler threw, also when the transaction wrapped it; null for any other failure. */
+    private static DeadLetterException poison(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof DeadLetterException d) {
+                return d;
+            }
+        }
+        return null;
     }
 
     private static RecordHeader header(String name, String value) {

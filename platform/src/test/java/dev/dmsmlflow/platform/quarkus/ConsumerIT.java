@@ -54,6 +54,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 class ConsumerIT {
 
     static final String TOPIC = "platform-test.events";
+    static final String BATCH_TOPIC = "platform-test.batch";
     static final String DLQ = Topics.deadLetters("platform-test");
     static final Duration WAIT = Duration.ofSeconds(60);
     static KafkaProducer<String, String> producer;
@@ -133,6 +134,35 @@ class ConsumerIT {
     }
 
     @Test
+    void aPollIsHandledTogetherAndAPoisonEventInItIsDeadLetteredAloneWhileTheRestKeepTheirOrder() throws Exception {
+        String id = "i-" + UUID.randomUUID();
+        String dup = UUID.randomUUID().toString();
+        String poison = UUID.randomUUID().toString();
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            sendAsync(BATCH_TOPIC, id, i == 3 ? dup : UUID.randomUUID().toString(), "/a", updated(id, "e" + i));
+            expected.add("e" + i + "@/a");
+        }
+        sendAsync(BATCH_TOPIC, id, dup, "/a", updated(id, "e3"));   // a redelivery: same source and id
+        sendAsync(BATCH_TOPIC, id, dup, "/b", updated(id, "e3"));   // the same id from another source is another event
+        expected.add("e3@/b");
+        sendAsync(BATCH_TOPIC, id, poison, "/a", updated(id, "poison"));
+        for (int i = 10; i < 15; i++) {
+            sendAsync(BATCH_TOPIC, id, UUID.randomUUID().toString(), "/a", updated(id, "e" + i));
+            expected.add("e" + i + "@/a");
+        }
+        producer.flush();
+        assertEquals(expected, until(() -> consumed("b:" + id), l -> l.size() >= expected.size()));
+        List<ConsumerRecord<String, String>> dead = until(() -> deadLetters().stream().filter(r -> id.equals(r.key())).toList(),
+                l -> !l.isEmpty());
+        assertEquals(1, dead.size(), dead.toString());
+        assertEquals(poison, header(dead.get(0), "ce_id"));
+        assertEquals(TestBatchConsumer.NAME, header(dead.get(0), DeadLetters.CONSUMER));
+        assertEquals(BATCH_TOPIC, header(dead.get(0), DeadLetters.TOPIC));
+        assertEquals(expected, consumed("b:" + id), "nothing handled twice");
+    }
+
+    @Test
     void aRedeliveryIsADuplicateAndATypeWithoutHandlerIsIgnoredNotDeadLettered() throws Exception {
         String id = "i-" + UUID.randomUUID();
         String eventId = UUID.randomUUID().toString();
@@ -191,6 +221,14 @@ class ConsumerIT {
             r.headers().add("traceparent", traceparent.getBytes(StandardCharsets.UTF_8));
         }
         producer.send(r).get();
+    }
+
+    static void sendAsync(String topic, String key, String id, String source, String payload) {
+        ProducerRecord<String, String> r = new ProducerRecord<>(topic, key, payload);
+        r.headers().add("ce_id", id.getBytes(StandardCharsets.UTF_8));
+        r.headers().add("ce_type", InstanceUpdated.TYPE.getBytes(StandardCharsets.UTF_8));
+        r.headers().add("ce_source", source.getBytes(StandardCharsets.UTF_8));
+        producer.send(r);
     }
 
     List<String> consumed(String id) throws Exception {

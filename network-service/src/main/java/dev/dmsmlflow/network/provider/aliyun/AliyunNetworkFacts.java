@@ -5,6 +5,10 @@ import com.aliyun.ecs20140526.models.DescribeSecurityGroupAttributeResponseBody;
 import com.aliyun.ecs20140526.models.DescribeSecurityGroupsRequest;
 import com.aliyun.ecs20140526.models.DescribeSecurityGroupsResponseBody;
 import com.aliyun.vpc20160428.models.DescribeVSwitchAttributesRequest;
+import com.aliyun.vpc20160428.models.DescribeVSwitchesRequest;
+import com.aliyun.vpc20160428.models.DescribeVSwitchesResponseBody;
+import com.aliyun.vpc20160428.models.DescribeVpcsRequest;
+import com.aliyun.vpc20160428.models.DescribeVpcsResponseBody;
 import com.aliyun.vpc20160428.models.DescribeVSwitchAttributesResponseBody;
 import com.aliyun.vpc20160428.models.DescribeVpcAttributeRequest;
 import com.aliyun.vpc20160428.models.DescribeVpcAttributeResponseBody;
@@ -18,10 +22,17 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
-/** Network facts from Alibaba Cloud: VPC DescribeVpcAttribute / DescribeVSwitchAttributes, ECS DescribeSecurityGroups(+Attribute). */
+/**
+ * Network facts from Alibaba Cloud: VPC DescribeVpcAttribute / DescribeVSwitchAttributes, ECS DescribeSecurityGroups(+Attribute);
+ * the registry from VPC DescribeVpcs / DescribeVSwitches and ECS DescribeSecurityGroups by VPC (paged, at most {@value #MAX_PAGES} pages).
+ */
 @ApplicationScoped
 @Typed(AliyunNetworkFacts.class)
 public class AliyunNetworkFacts implements NetworkFacts {
+
+    /** Bounds a registry listing: 20 pages of 50 are 1,000 VPCs, vSwitches or groups, beyond any console's list. */
+    static final int MAX_PAGES = 20;
+    static final int PAGE_SIZE = 50;
 
     private final AliyunClients clients;
 
@@ -125,5 +136,72 @@ public class AliyunNetworkFacts implements NetworkFacts {
         int from = Integer.parseInt(p[0].trim());
         int to = p.length > 1 ? Integer.parseInt(p[1].trim()) : from;
         return new int[] {from, to};
+    }
+
+    @Override
+    public List<Vpc> vpcs() {
+        List<Vpc> out = new ArrayList<>();
+        try {
+            for (int page = 1; page <= MAX_PAGES; page++) {
+                int number = page;
+                DescribeVpcsResponseBody b = clients.call("DescribeVpcs", () -> clients.vpc().describeVpcsWithOptions(new DescribeVpcsRequest()
+                        .setRegionId(clients.config().regionId()).setPageNumber(number).setPageSize(PAGE_SIZE), clients.runtime())).getBody();
+                var items = b == null || b.getVpcs() == null || b.getVpcs().getVpc() == null ? List.<DescribeVpcsResponseBody.DescribeVpcsResponseBodyVpcsVpc>of() : b.getVpcs().getVpc();
+                items.forEach(v -> out.add(new Vpc(v.getVpcId(), v.getCidrBlock())));
+                if (items.size() < PAGE_SIZE || b.getTotalCount() == null || out.size() >= b.getTotalCount()) {
+                    break;
+                }
+            }
+        } catch (ProviderException e) {
+            throw unavailable(e);
+        }
+        return out;
+    }
+
+    @Override
+    public List<VSwitch> vSwitchesOf(String vpcId) {
+        List<VSwitch> out = new ArrayList<>();
+        try {
+            for (int page = 1; page <= MAX_PAGES; page++) {
+                int number = page;
+                DescribeVSwitchesResponseBody b = clients.call("DescribeVSwitches", () -> clients.vpc().describeVSwitchesWithOptions(new DescribeVSwitchesRequest()
+                        .setRegionId(clients.config().regionId()).setVpcId(vpcId).setPageNumber(number).setPageSize(PAGE_SIZE), clients.runtime())).getBody();
+                var items = b == null || b.getVSwitches() == null || b.getVSwitches().getVSwitch() == null
+                        ? List.<DescribeVSwitchesResponseBody.DescribeVSwitchesResponseBodyVSwitchesVSwitch>of() : b.getVSwitches().getVSwitch();
+                items.forEach(v -> out.add(new VSwitch(v.getVSwitchId(), v.getVpcId(), v.getZoneId(), v.getCidrBlock(),
+                        v.getAvailableIpAddressCount() == null ? 0 : v.getAvailableIpAddressCount())));
+                if (items.size() < PAGE_SIZE || b.getTotalCount() == null || out.size() >= b.getTotalCount()) {
+                    break;
+                }
+            }
+        } catch (ProviderException e) {
+            throw unavailable(e);
+        }
+        return out;
+    }
+
+    /** The groups of a VPC with their type; inbound rules are not read here (one call per group), only for validation. */
+    @Override
+    public List<SecurityGroup> securityGroupsOf(String vpcId) {
+        List<SecurityGroup> out = new ArrayList<>();
+        try {
+            for (int page = 1; page <= MAX_PAGES; page++) {
+                int number = page;
+                DescribeSecurityGroupsResponseBody b = clients.call("DescribeSecurityGroups", () -> clients.ecs()
+                        .describeSecurityGroupsWithOptions(new DescribeSecurityGroupsRequest().setRegionId(clients.config().regionId())
+                                .setVpcId(vpcId).setPageNumber(number).setPageSize(PAGE_SIZE), clients.runtime())).getBody();
+                var items = b == null || b.getSecurityGroups() == null || b.getSecurityGroups().getSecurityGroup() == null
+                        ? List.<DescribeSecurityGroupsResponseBody.DescribeSecurityGroupsResponseBodySecurityGroupsSecurityGroup>of()
+                        : b.getSecurityGroups().getSecurityGroup();
+                items.forEach(g -> out.add(new SecurityGroup(g.getSecurityGroupId(), g.getVpcId(),
+                        g.getSecurityGroupType() == null ? "normal" : g.getSecurityGroupType(), Boolean.TRUE.equals(g.getServiceManaged()), List.of())));
+                if (items.size() < PAGE_SIZE || b.getTotalCount() == null || out.size() >= b.getTotalCount()) {
+                    break;
+                }
+            }
+        } catch (ProviderException e) {
+            throw unavailable(e);
+        }
+        return out;
     }
 }

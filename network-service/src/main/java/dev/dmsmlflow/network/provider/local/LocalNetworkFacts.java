@@ -66,8 +66,19 @@ public class LocalNetworkFacts implements NetworkFacts {
         return Optional.ofNullable(securityGroupId).map(groups::get);
     }
 
+    @Override
     public List<Vpc> vpcs() {
         return List.copyOf(vpcs.values());
+    }
+
+    @Override
+    public List<VSwitch> vSwitchesOf(String vpcId) {
+        return vSwitches.values().stream().filter(v -> v.vpcId().equals(vpcId)).map(v -> vSwitch(v.id()).orElseThrow()).toList();
+    }
+
+    @Override
+    public List<SecurityGroup> securityGroupsOf(String vpcId) {
+        return groups.values().stream().filter(g -> g.vpcId().equals(vpcId)).toList();
     }
 
     public List<VSwitch> vSwitches() {

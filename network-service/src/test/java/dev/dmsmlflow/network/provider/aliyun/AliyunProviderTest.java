@@ -140,6 +140,31 @@ class AliyunProviderTest {
     }
 
     @Test
+    void theRegistryListsEveryPageOfVpcsAndAVpcsVSwitchesAndGroups() {
+        cloud.vpcs.put("vpc-b2", Map.of("VpcId", "vpc-b2", "CidrBlock", "10.0.0.0/8", "Status", "Available"));
+        for (int i = 0; i < 55; i++) { // more than one page
+            String id = String.format("vsw-p%02d", i);
+            cloud.vSwitches.put(id, Map.of("VSwitchId", id, "VpcId", "vpc-a1", "ZoneId", "cn-hangzhou-k", "CidrBlock", "192.168.9.0/24",
+                    "AvailableIpAddressCount", i, "Status", "Available"));
+        }
+        cloud.vSwitches.put("vsw-b", Map.of("VSwitchId", "vsw-b", "VpcId", "vpc-b2", "ZoneId", "cn-hangzhou-h", "CidrBlock", "10.0.0.0/24",
+                "AvailableIpAddressCount", 5, "Status", "Available"));
+
+        assertEquals(List.of("vpc-a1", "vpc-b2"), facts.vpcs().stream().map(NetworkFacts.Vpc::id).toList());
+        List<NetworkFacts.VSwitch> a1 = facts.vSwitchesOf("vpc-a1");
+        assertEquals(57, a1.size());
+        NetworkFacts.VSwitch h1 = a1.stream().filter(v -> v.id().equals("vsw-h1")).findFirst().orElseThrow();
+        assertEquals("cn-hangzhou-h", h1.zoneId());
+        assertEquals(251, h1.availableIpAddressCount());
+        assertEquals(List.of("vsw-b"), facts.vSwitchesOf("vpc-b2").stream().map(NetworkFacts.VSwitch::id).toList());
+        assertTrue(facts.vSwitchesOf("vpc-nope").isEmpty());
+        Map<String, Boolean> basic = new java.util.TreeMap<>();
+        facts.securityGroupsOf("vpc-a1").forEach(g -> basic.put(g.id(), g.isBasic()));
+        assertEquals(Map.of("sg-basic", true, "sg-ent", false, "sg-managed", false), basic);
+        assertTrue(facts.securityGroupsOf("vpc-b2").isEmpty());
+    }
+
+    @Test
     void createMakesAWhiteListedPort80ListenerAfterADryRunRetryingThrottlingAndPollingJobs() throws Exception {
         cloud.throttle.put("CreateLoadBalancer", new AtomicInteger(1));
         cloud.throttle.put("AddEntriesToAcl", new AtomicInteger(2));

@@ -311,6 +311,18 @@ final class FakeAlibabaCloud implements AutoCloseable {
         return r.polls.incrementAndGet() > POLLS_TO_SETTLE;
     }
 
+    private static java.util.Comparator<Map<String, Object>> byId(String key) {
+        return java.util.Comparator.comparing(m -> String.valueOf(m.get(key)));
+    }
+
+    /** One page (PageNumber, PageSize) of {@code all}, in the describe calls' wire shape: {outer: {inner: [...]}, TotalCount, …}. */
+    private static Map<String, Object> page(Map<String, String> p, List<Map<String, Object>> all, String outer, String inner) {
+        int number = Integer.parseInt(p.getOrDefault("PageNumber", "1"));
+        int size = Integer.parseInt(p.getOrDefault("PageSize", "10"));
+        List<Map<String, Object>> items = all.subList(Math.min(all.size(), (number - 1) * size), Math.min(all.size(), number * size));
+        return Map.of(outer, Map.of(inner, items), "TotalCount", all.size(), "PageNumber", number, "PageSize", size);
+    }
+
     private Object dispatch(String action, Map<String, String> p) {
         switch (action) {
             case "DescribeVpcAttribute": {
@@ -324,14 +336,25 @@ final class FakeAlibabaCloud implements AutoCloseable {
             case "DescribeSecurityGroups": {
                 String id = p.get("SecurityGroupId");
                 List<Object> groups = new ArrayList<>();
-                if (id != null && securityGroups.containsKey(id)) {
-                    groups.add(securityGroups.get(id));
-                } else if (id == null && p.get("SecurityGroupName") != null) {
+                if (id != null) {
+                    if (securityGroups.containsKey(id)) {
+                        groups.add(securityGroups.get(id));
+                    }
+                    return Map.of("SecurityGroups", Map.of("SecurityGroup", groups), "TotalCount", groups.size(), "PageNumber", 1, "PageSize", 10);
+                }
+                if (p.get("SecurityGroupName") != null) { // the provider looks up the group it made for an instance by name
                     securityGroups.values().stream().filter(g -> p.get("SecurityGroupName").equals(g.get("SecurityGroupName"))
                             && (p.get("VpcId") == null || p.get("VpcId").equals(g.get("VpcId")))).forEach(groups::add);
+                    return Map.of("SecurityGroups", Map.of("SecurityGroup", groups), "TotalCount", groups.size(), "PageNumber", 1, "PageSize", 10);
                 }
-                return Map.of("SecurityGroups", Map.of("SecurityGroup", groups), "TotalCount", groups.size(), "PageNumber", 1, "PageSize", 10);
+                return page(p, securityGroups.values().stream().filter(g -> g.get("VpcId").equals(p.get("VpcId"))).sorted(byId("SecurityGroupId")).toList(),
+                        "SecurityGroups", "SecurityGroup");
             }
+            case "DescribeVpcs":
+                return page(p, vpcs.values().stream().sorted(byId("VpcId")).toList(), "Vpcs", "Vpc");
+            case "DescribeVSwitches":
+                return page(p, vSwitches.values().stream().filter(v -> v.get("VpcId").equals(p.get("VpcId"))).sorted(byId("VSwitchId")).toList(),
+                        "VSwitches", "VSwitch");
             case "DescribeSecurityGroupAttribute": {
                 String id = p.get("SecurityGroupId");
                 if (!securityGroups.containsKey(id)) {

@@ -1,0 +1,207 @@
+// The public API (/api/v1) as the console calls it: Authorization: Bearer with the key kept in sessionStorage
+// (no cookie, so no cross-site request can act as the user), problem+json errors as ApiError.
+
+const KEY = 'dms.console.credential';
+
+export interface Problem {
+  type?: string;
+  title?: string;
+  status: number;
+  detail?: string;
+  field?: string;
+  code?: string;
+}
+
+export class ApiError extends Error {
+  constructor(readonly problem: Problem) {
+    super(problem.detail || problem.title || `HTTP ${problem.status}`);
+  }
+  get status(): number {
+    return this.problem.status;
+  }
+  get field(): string | undefined {
+    return this.problem.field;
+  }
+}
+
+export const credential = {
+  get(): string | null {
+    return sessionStorage.getItem(KEY);
+  },
+  set(value: string): void {
+    sessionStorage.setItem(KEY, value);
+  },
+  clear(): void {
+    sessionStorage.removeItem(KEY);
+  },
+};
+
+/** Called when the gateway answers 401: the credential is gone, revoked or expired. */
+let onUnauthorized: () => void = () => {};
+export function whenUnauthorized(handler: () => void): void {
+  onUnauthorized = handler;
+}
+
+export async function call<T>(method: string, path: string, body?: unknown, idempotent = false): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  const token = credential.get();
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  // a retried click never creates twice
+  if (idempotent) headers['Idempotency-Key'] = crypto.randomUUID();
+  const res = await fetch(`/api/v1${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: 'omit',
+    cache: 'no-store',
+  });
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let json: unknown = undefined;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  if (!res.ok) {
+    const problem: Problem = typeof json === 'object' && json ? (json as Problem) : { status: res.status, detail: text };
+    if (!problem.status) problem.status = res.status;
+    if (res.status === 401) onUnauthorized();
+    throw new ApiError(problem);
+  }
+  return json as T;
+}
+
+export const get = <T>(path: string) => call<T>('GET', path);
+export const post = <T>(path: string, body?: unknown) => call<T>('POST', path, body ?? {}, true);
+export const patch = <T>(path: string, body: unknown) => call<T>('PATCH', path, body);
+export const del = <T>(path: string) => call<T>('DELETE', path);
+
+export interface Page<T> {
+  items: T[];
+  nextPageToken?: string;
+}
+
+/** Every item of a paged list (bounded: at most `maxPages` pages). */
+export async function all<T>(path: string, pageSize = 100, maxPages = 20): Promise<T[]> {
+  const out: T[] = [];
+  let token: string | undefined;
+  for (let i = 0; i < maxPages; i++) {
+    const sep = path.includes('?') ? '&' : '?';
+    const page = await get<Page<T>>(`${path}${sep}pageSize=${pageSize}${token ? `&pageToken=${encodeURIComponent(token)}` : ''}`);
+    out.push(...page.items);
+    token = page.nextPageToken;
+    if (!token) break;
+  }
+  return out;
+}
+
+// ---- what the API answers (the parts the console reads)
+
+export type Role = 'owner' | 'editor' | 'viewer';
+
+export interface Workspace {
+  id: string;
+  name: string;
+  role: Role;
+}
+
+export interface Me {
+  id: string;
+  displayName: string;
+  keyId?: string;
+  keyWorkspaceId?: string;
+  workspaces: Workspace[];
+}
+
+export interface Instance {
+  id: string;
+  workspaceId: string;
+  name: string;
+  description?: string;
+  status: string;
+  statusReason?: { code?: string; message?: string };
+  vpcId?: string;
+  vSwitchId?: string;
+  secondaryVSwitchId?: string;
+  securityGroupId?: string;
+  ossBucket?: string;
+  ossPath?: string;
+  artifactRoot?: string;
+  spec?: string;
+  trackingVersion?: string;
+  vpcAddress?: string;
+  trackingUri?: string;
+  loadBalancerId?: string;
+  createdAt?: string;
+  updatedAt?: string;
+}
+
+export interface Vpc {
+  id: string;
+  cidr?: string;
+}
+
+export interface VSwitch {
+  id: string;
+  vpcId: string;
+  zoneId: string;
+  cidr?: string;
+  availableIpAddressCount: number;
+}
+
+export interface SecurityGroup {
+  id: string;
+  vpcId: string;
+  type: string;
+  managed: boolean;
+  basic: boolean;
+}
+
+export interface AclEntry {
+  cidr: string;
+  description?: string;
+  createdAt?: string;
+}
+
+export interface Diagnosis {
+  instanceId: string;
+  source: string;
+  admitted: boolean;
+  layers: { layer: string; admitted: boolean; reason: string }[];
+}
+
+export interface Member {
+  memberId: string;
+  displayName: string;
+  role: Role;
+}
+
+export interface ApiKey {
+  id: string;
+  memberId: string;
+  workspaceId?: string;
+  name?: string;
+  status: string;
+  createdBy: string;
+  createdAt: string;
+  expiresAt?: string;
+  lastUsedAt?: string;
+  revokedAt?: string;
+  apiKey?: string;
+}
+
+export interface AuditEntry {
+  id: number;
+  occurredAt: string;
+  requestId: string;
+  memberId?: string;
+  keyId?: string;
+  action: string;
+  resourceType: string;
+  resourceId?: string;
+  outcome: number;
+  method: string;
+  path: string;
+}

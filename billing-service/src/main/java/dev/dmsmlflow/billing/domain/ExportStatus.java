@@ -1,0 +1,4 @@
+package dev.dmsmlflow.billing.domain;
+
+/** Where a billing export is. */
+public enum ExportStatus { REQUESTED, RUNNING, COMPLETED, FAILED }

@@ -1,0 +1,48 @@
+package dev.dmsmlflow.billing.domain;
+
+import dev.dmsmlflow.contracts.usage.UsageMetered;
+import dev.dmsmlflow.contracts.usage.UsageSubjectType;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * One entry of the usage ledger: a UsageMetered reading as received, identified as CloudEvents identifies events, by
+ * its {@code source} and {@code id}. Immutable; a duplicate is the same entry.
+ */
+public record Usage(String source, String eventId, String meterId, String workspaceId, UsageSubjectType subjectType,
+                    String subjectId, String resourceType, String spec, String unit, Instant windowStart, Instant windowEnd,
+                    BigDecimal quantity, Instant meteredAt) {
+
+    /** Longest window a reading may cover (meters send hours; a day leaves room for a catch-up, not for nonsense). */
+    public static final Duration MAX_WINDOW = Duration.ofDays(1);
+
+    /**
+     * The ledger entry of a reading; {@link IllegalArgumentException} for a reading no one can bill (empty or reversed
+     * window, negative quantity, a window longer than {@link #MAX_WINDOW}, an unknown subject type).
+     */
+    public static Usage of(String source, String eventId, UsageMetered m) {
+        if (source == null || source.isBlank()) {
+            throw new IllegalArgumentException("the event has no CloudEvents source");
+        }
+        if (m.subjectType() == UsageSubjectType.UNRECOGNIZED) {
+            throw new IllegalArgumentException("subjectType is not one billing knows");
+        }
+        if (m.workspaceId().isBlank() || m.workspaceId().length() > 64) {
+            throw new IllegalArgumentException("workspaceId must be 1-64 characters");
+        }
+        if (!m.windowEnd().isAfter(m.windowStart())) {
+            throw new IllegalArgumentException("windowEnd " + m.windowEnd() + " is not after windowStart " + m.windowStart());
+        }
+        if (Duration.between(m.windowStart(), m.windowEnd()).compareTo(MAX_WINDOW) > 0) {
+            throw new IllegalArgumentException("the window " + m.windowStart() + " - " + m.windowEnd() + " is longer than a day");
+        }
+        if (m.quantity().signum() < 0) {
+            throw new IllegalArgumentException("quantity " + m.quantity() + " is negative");
+        }
+        String unit = UnitNames.wire(m.unit());
+        return new Usage(source, eventId, m.meterId(), m.workspaceId(), m.subjectType(), m.subjectId(), m.resourceType().name(),
+                m.spec(), unit, m.windowStart(), m.windowEnd(), Money.quantity(m.quantity()), m.meteredAt());
+    }
+}

@@ -1,0 +1,435 @@
+package dev.dmsmlflow.e2e;
+
+import com.microsoft.playwright.Browser;
+import com.microsoft.playwright.BrowserContext;
+import com.microsoft.playwright.BrowserType;
+import com.microsoft.playwright.Locator;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.Playwright;
+import com.microsoft.playwright.assertions.LocatorAssertions;
+import com.microsoft.playwright.options.AriaRole;
+import com.microsoft.playwright.options.WaitForSelectorState;
+import dev.dmsmlflow.contracts.TopicAccess;
+import dev.dmsmlflow.infra.ServiceAccount;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+
+import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The web console in real headless Chromium (Debian's {@code chromium}, driven by Playwright for Java) against the
+ * packaged gateway and services (real PostgreSQL, Kafka, load balancer proxies, tracking servers): an owner signs in,
+ * creates an instance through the form (a same-zone vSwitch pair and a managed security group refused before submit,
+ * an API field error shown next to its field), sees it become RUNNING without reloading, adds an ACL entry, diagnoses,
+ * copies the tracking line, opens the instance's MLflow UI, reads keys and audit log, and releases it; a viewer sees no
+ * button that changes anything; a member of another workspace sees none of it. No Content-Security-Policy violation is
+ * allowed. Screenshots of each page go to {@code target/console-screenshots/}. Also measures the console's first load
+ * and each page's data time with 200 instances in a workspace (printed; recorded in docs/benchmarks.md).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ConsoleBrowserIT {
+
+    static final double TIMEOUT_MS = 60_000;
+    static final double SAGA_MS = 180_000;
+
+    Stack stack;
+    String base;
+    Api.KeyClient admin;
+    Playwright playwright;
+    Browser browser;
+    Path shots;
+    /** Workspace A (the admin owns it), its viewer's key; workspace B and its owner's key; the 200-instance workspace. */
+    String wsA;
+    String viewerKey;
+    String wsB;
+    String ownerBKey;
+    String wsPerf;
+    String instanceId;
+    String instanceName = "console-" + UUID.randomUUID().toString().substring(0, 6);
+    final List<String> policyViolations = Collections.synchronizedList(new ArrayList<>());
+
+    @BeforeAll
+    void start() throws Exception {
+        Path chromium = Paths.get(System.getProperty("dms.chromium", "/usr/bin/chromium"));
+        Assumptions.assumeTrue(Files.isExecutable(chromium), "SKIPPED: no chromium at " + chromium
+                + " (apt-get install -y chromium, or -Ddms.chromium=/path): the console browser test did not run");
+        shots = Path.of(System.getProperty("dms.e2e.dir", "target/e2e")).getParent().resolve("console-screenshots");
+        Files.createDirectories(shots);
+        stack = Stack.start(Path.of(System.getProperty("dms.e2e.dir", "target/e2e"), "console-" + UUID.randomUUID().toString().substring(0, 8)));
+        stack.startGateway(List.of("-Ddms.gateway.rate-limit.rate=200", "-Ddms.gateway.rate-limit.burst=400"));
+        base = stack.gatewayUrl;
+        String api = base + "/api/v1";
+        admin = Api.withKey(stack.bootstrapKey);
+
+        wsA = created(admin.post(api + "/workspaces", Map.of("name", "console-a")), "id");
+        String viewer = created(admin.post(api + "/workspaces/" + wsA + "/members", Map.of("displayName", "vera_viewer", "role", "viewer")), "memberId");
+        viewerKey = created(admin.post(api + "/workspaces/" + wsA + "/keys", Map.of("memberId", viewer)), "apiKey");
+        wsB = created(admin.post(api + "/workspaces", Map.of("name", "console-b")), "id");
+        String ownerB = created(admin.post(api + "/workspaces/" + wsB + "/members", Map.of("displayName", "otto_other", "role", "owner")), "memberId");
+        ownerBKey = created(admin.post(api + "/workspaces/" + wsB + "/keys", Map.of("memberId", ownerB)), "apiKey");
+        wsPerf = created(admin.post(api + "/workspaces", Map.of("name", "console-200")), "id");
+        seedInstances(wsPerf, 200);
+
+        playwright = Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
+        browser = playwright.chromium().launch(new BrowserType.LaunchOptions().setExecutablePath(chromium).setHeadless(true)
+                .setArgs(List.of("--no-sandbox", "--disable-background-networking", "--disable-component-update",
+                        "--disable-sync", "--no-first-run", "--disable-dev-shm-usage")));
+    }
+
+    @AfterAll
+    void stop() {
+        if (browser != null) {
+            browser.close();
+        }
+        if (playwright != null) {
+            playwright.close();
+        }
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    private static String created(Api.Resp r, String field) {
+        assertTrue(r.status() == 201, r.toString());
+        return r.text(field);
+    }
+
+    /**
+     * {@code n} STOPPED instances written straight into instance-service's table: the console and the API read them like
+     * any other, and no tracking server or database is started for them (200 real ones would not fit this machine).
+     */
+    private void seedInstances(String ws, int n) throws Exception {
+        String db = ServiceAccount.of(TopicAccess.INSTANCE_SERVICE).orElseThrow().database();
+        try (Connection c = stack.pg.connect(db);
+             PreparedStatement p = c.prepareStatement("INSERT INTO instance (id, workspace_id, name, description, vpc_id, vswitch_id, "
+                     + "secondary_vswitch_id, security_group_id, oss_bucket, oss_path, spec, status, tracking_database, created_at, updated_at) "
+                     + "VALUES (?, ?, ?, 'seeded for the console timing', 'vpc-local', 'vsw-local-a', 'vsw-local-b', 'sg-local-basic', "
+                     + "'bench-bucket', 'mlflow', 'mlflow.small', 'STOPPED', ?, ?, ?)")) {
+            Instant t = Instant.now().minusSeconds(n);
+            for (int i = 0; i < n; i++) {
+                String id = "mlf-seed" + String.format(Locale.ROOT, "%04d", i) + "-" + UUID.randomUUID().toString().substring(0, 4);
+                p.setString(1, id);
+                p.setString(2, ws);
+                p.setString(3, "seeded-" + i);
+                p.setString(4, "mlflow_" + id.replace('-', '_'));
+                p.setTimestamp(5, Timestamp.from(t.plusSeconds(i)));
+                p.setTimestamp(6, Timestamp.from(t.plusSeconds(i)));
+                p.addBatch();
+            }
+            p.executeBatch();
+        }
+    }
+
+    private Page open(BrowserContext context) {
+        Page page = context.newPage();
+        page.setDefaultTimeout(TIMEOUT_MS);
+        page.onConsoleMessage(m -> {
+            if (m.text().contains("Content Security Policy") || m.text().contains("Refused to")) {
+                policyViolations.add(m.text());
+            }
+        });
+        return page;
+    }
+
+    private BrowserContext context() {
+        return browser.newContext(new Browser.NewContextOptions().setViewportSize(1440, 900));
+    }
+
+    private void shot(Page page, String name) {
+        page.screenshot(new Page.ScreenshotOptions().setPath(shots.resolve(name + ".png")).setFullPage(true));
+    }
+
+    private void signIn(Page page, String key) {
+        page.navigate(base + "/");
+        page.locator("#api-key").fill(key);
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Sign in")).click();
+        page.waitForSelector("#workspace-switcher");
+    }
+
+    private void awaitLoaded(Page page, String name) {
+        page.waitForSelector("main[data-loaded='" + name + "']");
+    }
+
+    private Locator button(Page page, String name) {
+        return page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName(name).setExact(true));
+    }
+
+    private static LocatorAssertions.ContainsTextOptions within(double ms) {
+        return new LocatorAssertions.ContainsTextOptions().setTimeout(ms);
+    }
+
+    @Test
+    @Order(1)
+    void anOwnerCreatesAnInstanceThroughTheFormSeesItRunOpensTheAclAndItsMlflowUi() {
+        try (BrowserContext context = context()) {
+            context.grantPermissions(List.of("clipboard-read", "clipboard-write"));
+            Page page = open(context);
+            page.navigate(base + "/");
+            page.waitForSelector("#api-key");
+            shot(page, "01-sign-in");
+            page.locator("#api-key").fill("dms_not_a_real_key");
+            page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Sign in")).click();
+            assertThat(page.locator("#api-key-error")).containsText("not valid");
+            signIn(page, stack.bootstrapKey);
+
+            // the switcher lists the admin's workspaces; choose A
+            page.locator("#workspace-switcher").selectOption(wsA);
+            page.waitForSelector("main[data-loaded=instances][data-ws='" + wsA + "']");
+            assertThat(page.locator("h1")).hasText("MLflow instances");
+            page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Create instance")).click();
+            awaitLoaded(page, "create");
+
+            page.getByLabel("Instance name").fill(instanceName);
+            page.getByLabel("Instance description").fill("made in the browser test");
+            page.getByLabel("VPC", new Page.GetByLabelOptions().setExact(true)).selectOption("vpc-local");
+            page.waitForSelector("select[name=vSwitchId] option[value=vsw-local-a2]", new Page.WaitForSelectorOptions().setState(WaitForSelectorState.ATTACHED));
+            page.getByLabel("vSwitch", new Page.GetByLabelOptions().setExact(true)).selectOption("vsw-local-a");
+            page.getByLabel("Secondary vSwitch").selectOption("vsw-local-a2");
+            page.getByLabel("Security group").selectOption("sg-local-managed");
+            page.getByLabel("OSS bucket").fill("Bad_Bucket");
+            // refused before submit: same zone, managed group, each next to its field
+            assertThat(page.locator("[data-field=secondaryVSwitchId] .error")).containsText("different zone");
+            assertThat(page.locator("[data-field=securityGroupId] .error")).containsText("only basic security groups");
+            button(page, "Create").click();
+            assertThat(page.getByLabel("Secondary vSwitch")).hasAttribute("aria-invalid", "true");
+            shot(page, "02-create-refused-same-zone");
+            assertEquals(0, admin.get(base + "/api/v1/workspaces/" + wsA + "/instances").json().get("items").size(), "nothing was submitted");
+
+            // fixed network; the bucket is the API's to refuse: its field error lands next to the field
+            page.getByLabel("Secondary vSwitch").selectOption("vsw-local-b");
+            page.getByLabel("Security group").selectOption("sg-local-basic");
+            assertThat(page.locator("[data-field=secondaryVSwitchId] .error")).isHidden();
+            button(page, "Create").click();
+            assertThat(page.locator("[data-field=ossBucket] .error")).containsText("ossBucket");
+            shot(page, "03-create-api-field-error");
+            page.getByLabel("OSS bucket").fill("console-bucket");
+            button(page, "Create").click();
+
+            // the instance page: status goes to RUNNING by itself
+            awaitLoaded(page, "instance");
+            instanceId = page.url().substring(page.url().lastIndexOf('/') + 1);
+            assertThat(page.locator("[data-testid=status]")).containsText("RUNNING", within(SAGA_MS));
+            String trackingUri = admin.get(base + "/api/v1/workspaces/" + wsA + "/instances/" + instanceId).text("trackingUri");
+            assertTrue(trackingUri != null && trackingUri.startsWith("http://"), trackingUri);
+            shot(page, "04-instance-running");
+
+            // diagnosis before any entry: the ACL blocks; a malformed entry is refused; then 127.0.0.1 is admitted
+            page.getByLabel("Source address", new Page.GetByLabelOptions().setExact(true)).fill("127.0.0.1");
+            button(page, "Diagnose").click();
+            assertThat(page.locator("[data-testid=diagnosis]")).containsText("blocked by the acl layer");
+            page.getByLabel("Source address or CIDR").fill("300.1.2.3");
+            button(page, "Add entry").click();
+            assertThat(page.locator("[data-field=cidr] .error")).containsText("IPv4 or IPv6");
+            page.getByLabel("Source address or CIDR").fill("127.0.0.1");
+            page.getByLabel("Description", new Page.GetByLabelOptions().setExact(true)).fill("browser test");
+            button(page, "Add entry").click();
+            assertThat(page.locator("tr[data-cidr='127.0.0.1/32']")).containsText("browser test");
+            button(page, "Diagnose").click();
+            assertThat(page.locator("[data-testid=diagnosis]")).containsText("reaches the instance");
+            shot(page, "05-acl-and-diagnosis");
+
+            // VPC Address: the exact line for the mlflow client, copied
+            button(page, "VPC Address").click();
+            assertThat(page.locator("[data-testid=tracking-line]")).hasText("mlflow.set_tracking_uri(\"" + trackingUri + "\")");
+            shot(page, "06-vpc-address");
+            page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Copy the mlflow.set_tracking_uri line")).click();
+            assertThat(page.locator("#toast")).containsText("Copied");
+            assertEquals("mlflow.set_tracking_uri(\"" + trackingUri + "\")", page.evaluate("navigator.clipboard.readText()"));
+            button(page, "Close").click();
+
+            // Open: the instance's MLflow UI through its load balancer (the ACL now admits 127.0.0.1)
+            Page ui = context.waitForPage(() -> page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Open the MLflow UI of " + instanceName + " (new tab)")).click());
+            ui.waitForLoadState();
+            assertTrue(ui.url().startsWith(trackingUri), ui.url());
+            ui.getByText("Experiments").first().waitFor();
+            shot(ui, "07-mlflow-ui");
+            ui.close();
+
+            // the list shows it RUNNING too
+            page.navigate(base + "/#/ws/" + wsA + "/instances");
+            awaitLoaded(page, "instances");
+            assertThat(page.locator("tr[data-instance='" + instanceId + "']")).containsText("RUNNING");
+            shot(page, "08-instances-list");
+        }
+    }
+
+    @Test
+    @Order(2)
+    void anOwnerReadsKeysAndTheAuditLogAndANewSecretIsShownOnlyOnce() {
+        try (BrowserContext context = context()) {
+            Page page = open(context);
+            signIn(page, stack.bootstrapKey);
+            page.navigate(base + "/#/ws/" + wsA + "/keys");
+            awaitLoaded(page, "keys");
+            page.getByLabel("Member").selectOption(new com.microsoft.playwright.options.SelectOption().setLabel("vera_viewer (viewer)"));
+            page.getByLabel("Key name").fill("from-the-console");
+            button(page, "Issue key").click();
+            Locator secret = page.locator("[data-testid=new-secret]");
+            assertThat(secret).containsText("dms_");
+            String value = secret.textContent();
+            shot(page, "09-key-issued-once");
+            button(page, "Done").click();
+            assertFalse(page.content().contains(value), "the secret is gone from the page once the dialog closed");
+            assertThat(page.locator("table")).containsText("from-the-console");
+            shot(page, "10-keys");
+            page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Audit log")).click();
+            awaitLoaded(page, "audit");
+            assertThat(page.locator("table")).containsText("instance.create");
+            assertThat(page.locator("table")).containsText("acl.add");
+            shot(page, "11-audit-log");
+        }
+    }
+
+    @Test
+    @Order(3)
+    void aViewerSeesNoButtonThatChangesAnything() {
+        try (BrowserContext context = context()) {
+            Page page = open(context);
+            signIn(page, viewerKey);
+            awaitLoaded(page, "instances");
+            assertThat(page.locator("[data-testid=role]")).hasText("viewer");
+            assertThat(page.locator("tr[data-instance='" + instanceId + "']")).containsText(instanceName);
+            assertEquals(0, page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Create instance")).count());
+            assertEquals(0, page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("API keys")).count());
+            assertEquals(0, page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Audit log")).count());
+            shot(page, "12-viewer-instances");
+            page.locator("tr[data-instance='" + instanceId + "'] th a").click();
+            awaitLoaded(page, "instance");
+            assertThat(page.locator("[data-testid=status]")).containsText("RUNNING");
+            for (String mutating : List.of("Edit", "Redeploy", "Stop", "Start", "Release", "Add entry", "Remove 127.0.0.1/32")) {
+                assertEquals(0, button(page, mutating).count(), mutating + " is shown to a viewer");
+            }
+            assertEquals(1, button(page, "VPC Address").count());
+            assertEquals(1, button(page, "Diagnose").count());
+            shot(page, "13-viewer-instance");
+            page.navigate(base + "/#/ws/" + wsA + "/instances/new");
+            assertThat(page.locator("main")).containsText("cannot create instances");
+        }
+    }
+
+    @Test
+    @Order(4)
+    void aMemberOfAnotherWorkspaceSeesNoneOfIt() {
+        try (BrowserContext context = context()) {
+            Page page = open(context);
+            signIn(page, ownerBKey);
+            awaitLoaded(page, "instances");
+            List<String> offered = page.locator("#workspace-switcher option").all().stream().map(o -> o.getAttribute("value")).toList();
+            assertEquals(List.of(wsB), offered);
+            assertEquals(0, page.locator("tr[data-instance]").count());
+            shot(page, "14-other-workspace");
+            page.navigate(base + "/#/ws/" + wsA + "/instances");
+            assertThat(page.locator("h1")).hasText("Workspace not found");
+            page.navigate(base + "/#/ws/" + wsB + "/instances/" + instanceId);
+            assertThat(page.locator("h1")).hasText("Instance not found");
+            assertFalse(page.content().contains(instanceName));
+            shot(page, "15-other-workspace-instance-not-found");
+        }
+    }
+
+    @Test
+    @Order(5)
+    void firstLoadAndEachPagesDataWith200InstancesInTheWorkspace() {
+        try (BrowserContext context = context()) {
+            context.addInitScript("sessionStorage.setItem('dms.console.credential', " + quote(stack.bootstrapKey) + ")");
+            List<Long> firstLoads = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                Page page = open(context);
+                long t0 = System.nanoTime();
+                page.navigate(base + "/#/ws/" + wsPerf + "/instances");
+                awaitLoaded(page, "instances");
+                firstLoads.add((System.nanoTime() - t0) / 1_000_000);
+                assertEquals(200, page.locator("tr[data-instance]").count());
+                if (i == 0) {
+                    page.screenshot(new Page.ScreenshotOptions().setPath(shots.resolve("16-200-instances.png")));
+                }
+                page.close();
+            }
+            Page page = open(context);
+            page.navigate(base + "/#/ws/" + wsPerf + "/instances");
+            awaitLoaded(page, "instances");
+            String seeded = page.locator("tr[data-instance]").first().getAttribute("data-instance");
+            page.evaluate("window.dmsTimings = []");
+            for (int i = 0; i < 20; i++) {
+                for (String[] p : new String[][] {{"instances/" + seeded, "instance"}, {"keys", "keys"}, {"audit", "audit"},
+                        {"instances/new", "create"}, {"instances", "instances"}}) {
+                    page.navigate(base + "/#/ws/" + wsPerf + "/" + p[0]);
+                    awaitLoaded(page, p[1]);
+                }
+            }
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> timings = (List<Map<String, Object>>) page.evaluate("window.dmsTimings");
+            StringBuilder report = new StringBuilder("ConsoleBrowserIT timings (200 instances in the workspace, load average "
+                    + String.format(Locale.ROOT, "%.1f", java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage())
+                    + "): first load ms " + firstLoads + " (median " + percentile(firstLoads, 50) + ")");
+            for (String name : List.of("instances", "instance", "keys", "audit", "create")) {
+                List<Long> ms = timings.stream().filter(t -> name.equals(t.get("page"))).map(t -> ((Number) t.get("ms")).longValue()).toList();
+                report.append("; ").append(name).append(" data n=").append(ms.size()).append(" p50 ").append(percentile(ms, 50))
+                        .append(" p95 ").append(percentile(ms, 95)).append(" ms");
+            }
+            System.out.println(report);
+            page.close();
+        }
+    }
+
+    @Test
+    @Order(6)
+    void releaseAsksFirstNamingWhatIsDestroyedAndTheConsoleFollowsItToReleased() {
+        try (BrowserContext context = context()) {
+            Page page = open(context);
+            signIn(page, stack.bootstrapKey);
+            page.navigate(base + "/#/ws/" + wsA + "/instances/" + instanceId);
+            awaitLoaded(page, "instance");
+            button(page, "Release").click();
+            Locator dialog = page.locator("dialog");
+            assertThat(dialog).containsText("tracking database");
+            assertThat(dialog).containsText("load balancer");
+            shot(page, "17-release-confirmation");
+            button(page, "Cancel").click();
+            assertThat(page.locator("[data-testid=status]")).containsText("RUNNING");
+            button(page, "Release").click();
+            button(page, "Release " + instanceName).click();
+            assertThat(page.locator("[data-testid=status]")).containsText("RELEASED", within(SAGA_MS));
+            shot(page, "18-released");
+        }
+        assertEquals(List.of(), policyViolations, "Content-Security-Policy violations");
+    }
+
+    private static String quote(String s) {
+        return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";
+    }
+
+    static long percentile(List<Long> values, int p) {
+        if (values.isEmpty()) {
+            return -1;
+        }
+        List<Long> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        int i = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
+        return sorted.get(Math.max(0, Math.min(i, sorted.size() - 1)));
+    }
+}

@@ -114,13 +114,27 @@ class GatewayForwardingTest {
     }
 
     @Test
+    void aReleasedNetworksVpcAddressShowsNoAddress() {
+        String ws = Api.workspace();
+        String id = Api.createInstance(Api.admin(), ws, Api.unique("gone")).statusCode(201).extract().path("id");
+        StandInServices.RELEASED_NETWORKS.add(id);
+        as(Api.admin()).get("/api/v1/workspaces/" + ws + "/instances/" + id + "/vpc-address").then().statusCode(200)
+                .body("instanceId", equalTo(id)).body("status", equalTo("RELEASED"))
+                .body("$", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasKey("vpcAddress")))
+                .body("$", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasKey("vpcHost")))
+                .body("$", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasKey("vpcPort")))
+                .body("$", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasKey("setTrackingUri")));
+    }
+
+    @Test
     void lifecycleAndNetworkRoutesAreForwarded() {
         String ws = Api.workspace();
         String id = Api.createInstance(Api.admin(), ws, Api.unique("life")).statusCode(201).extract().path("id");
         as(Api.admin()).post("/api/v1/workspaces/" + ws + "/instances/" + id + "/release").then().statusCode(202)
                 .body("status", equalTo("RELEASING"));
         as(Api.admin()).get("/api/v1/workspaces/" + ws + "/instances/" + id + "/vpc-address").then().statusCode(200)
-                .body("instanceId", equalTo(id)).body("vpcAddress", equalTo("127.0.0.1")).body("vpcPort", equalTo(18080))
+                .body("instanceId", equalTo(id)).body("vpcAddress", equalTo("http://127.0.0.1:18080")).body("vpcHost", equalTo("127.0.0.1")).body("vpcPort", equalTo(18080))
+                .body("setTrackingUri", equalTo("mlflow.set_tracking_uri(\"http://127.0.0.1:18080\")"))
                 .body("status", equalTo("ACTIVE"));
         as(Api.admin()).delete("/api/v1/workspaces/" + ws + "/instances/" + id + "/acl/entries?cidr=10.0.0.0/24&cidr=fd00::/8")
                 .then().statusCode(200);

@@ -68,6 +68,7 @@ class GatewayOpenApiTest {
                 Map.entry("post /api/v1/workspaces/{ws}/instances/{id}/stop", List.of("202", "400", "401", "403", "404", "409", "429", "502", "503")),
                 Map.entry("post /api/v1/workspaces/{ws}/instances/{id}/start", List.of("202", "400", "401", "403", "404", "409", "429", "502", "503")),
                 Map.entry("get /api/v1/workspaces/{ws}/instances/{id}/usage", List.of("200", "400", "401", "404", "429", "502", "503")),
+                Map.entry("get /api/v1/workspaces/{ws}/instance-specs", List.of("200", "400", "401", "404", "429", "502", "503")),
                 Map.entry("get /api/v1/workspaces/{ws}/instances/{id}/vpc-address", List.of("200", "400", "401", "404", "429", "502", "503")),
                 Map.entry("get /api/v1/workspaces/{ws}/instances/{id}/acl/entries", List.of("200", "400", "401", "404", "429", "502", "503")),
                 Map.entry("post /api/v1/workspaces/{ws}/instances/{id}/acl/entries", List.of("200", "400", "401", "403", "404", "409", "415", "429", "502", "503")),

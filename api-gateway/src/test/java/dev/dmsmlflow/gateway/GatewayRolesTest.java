@@ -58,6 +58,7 @@ class GatewayRolesTest {
             new Call("POST", "/api/v1/workspaces/{ws}/instances/{id}/start", null),
             new Call("GET", "/api/v1/workspaces/{ws}/instances/{id}/usage", null),
             new Call("GET", "/api/v1/workspaces/{ws}/instances/{id}/vpc-address", null),
+            new Call("GET", "/api/v1/workspaces/{ws}/instance-specs", null),
             new Call("GET", "/api/v1/workspaces/{ws}/instances/{id}/acl/entries", null),
             new Call("POST", "/api/v1/workspaces/{ws}/instances/{id}/acl/entries", Map.of("cidr", "10.0.0.0/24")),
             new Call("DELETE", "/api/v1/workspaces/{ws}/instances/{id}/acl/entries?cidr=10.0.0.0/24", null),

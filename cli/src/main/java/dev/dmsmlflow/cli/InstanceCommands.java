@@ -12,15 +12,15 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 
 /** {@code dms instance ...}: MLflow instances of a workspace. */
-@Command(mixinStandardHelpOptions = true, name = "instance", description = "MLflow instances: create, list, get, edit, release, redeploy, stop, start, vpc-address, usage.",
+@Command(mixinStandardHelpOptions = true, name = "instance", description = "MLflow instances: create, list, get, edit, release, redeploy, stop, start, vpc-address, usage, specs.",
         subcommands = {InstanceCommands.Create.class, InstanceCommands.ListInstances.class, InstanceCommands.Get.class,
                 InstanceCommands.Edit.class, InstanceCommands.Release.class, InstanceCommands.Redeploy.class,
                 InstanceCommands.Stop.class, InstanceCommands.Start.class, InstanceCommands.VpcAddress.class,
-                InstanceCommands.Usage.class})
+                InstanceCommands.Usage.class, InstanceCommands.Specs.class})
 final class InstanceCommands {
 
     static final String[] VIEW = {"id", "name", "status", "statusReason.code", "statusReason.message", "workspaceId", "description",
-            "spec", "vpcId", "vSwitchId", "secondaryVSwitchId", "securityGroupId", "artifactRoot", "vpcAddress", "trackingUri",
+            "spec", "vpcId", "vSwitchId", "secondaryVSwitchId", "securityGroupId", "artifactRoot", "vpcAddress", "vpcHost", "trackingUri",
             "trackingVersion", "authMode", "aclAllowsAll", "createdAt", "updatedAt"};
     private static final Set<String> FAILED = Set.of("CREATE_FAILED", "RELEASE_FAILED");
 
@@ -72,11 +72,21 @@ final class InstanceCommands {
         }
         s.printer.record(shown, VIEW);
         if (!s.printer.json() && "RUNNING".equals(GatewayClient.text(shown, "status"))) {
-            String uri = firstUri(shown);
-            if (uri != null) {
-                s.printer.line("\nmlflow.set_tracking_uri(\"" + uri + "\")   # after: ./dms acl add " + GatewayClient.text(shown, "name") + " <your address or CIDR>");
+            String line = setTrackingUriLine(shown);
+            if (line != null) {
+                s.printer.line("\n" + line + "   # after: ./dms acl add " + GatewayClient.text(shown, "name") + " <your address or CIDR>");
             }
         }
+    }
+
+    /** The line that points the mlflow client at the instance: the server's {@code setTrackingUri}, else made from its URI. */
+    static String setTrackingUriLine(JsonNode i) {
+        String line = GatewayClient.text(i, "setTrackingUri");
+        if (line != null) {
+            return line;
+        }
+        String uri = firstUri(i);
+        return uri == null ? null : "mlflow.set_tracking_uri(\"" + uri + "\")";
     }
 
     /** The URI an MLflow client is given: the VPC address when it is one, else built from host and port, else the tracking URI. */
@@ -160,6 +170,19 @@ final class InstanceCommands {
         }
     }
 
+    @Command(mixinStandardHelpOptions = true, name = "specs", description = "List the specs an instance can have: CPU cores, memory and price SKU.")
+    static final class Specs implements Callable<Integer> {
+        @Mixin
+        DmsCli.Common common;
+
+        @Override
+        public Integer call() {
+            DmsCli.Session s = new DmsCli.Session(common);
+            s.printer.table(s.client().get(s.ws() + "/instance-specs"), "name", "cpuCores", "memoryGiB", "sku");
+            return 0;
+        }
+    }
+
     @Command(mixinStandardHelpOptions = true, name = "get", description = "Show one instance.")
     static final class Get implements Callable<Integer> {
         @Mixin
@@ -170,7 +193,12 @@ final class InstanceCommands {
         @Override
         public Integer call() {
             DmsCli.Session s = new DmsCli.Session(common);
-            s.printer.record(s.client().get(path(s, id)), VIEW);
+            JsonNode i = s.client().get(path(s, id));
+            s.printer.record(i, VIEW);
+            String line = setTrackingUriLine(i);
+            if (line != null) {
+                s.printer.line("\n" + line);
+            }
             return 0;
         }
     }
@@ -294,10 +322,10 @@ final class InstanceCommands {
         public Integer call() {
             DmsCli.Session s = new DmsCli.Session(common);
             JsonNode a = s.client().get(path(s, id) + "/vpc-address");
-            s.printer.record(a, "instanceId", "status", "vpcAddress", "vpcPort");
-            String uri = firstUri(a);
-            if (uri != null) {
-                s.printer.line("\nmlflow.set_tracking_uri(\"" + uri + "\")");
+            s.printer.record(a, "instanceId", "status", "vpcAddress", "vpcHost", "vpcPort");
+            String line = setTrackingUriLine(a);
+            if (line != null) {
+                s.printer.line("\n" + line);
             }
             return 0;
         }

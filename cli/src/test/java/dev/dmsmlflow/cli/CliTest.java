@@ -71,6 +71,16 @@ class CliTest {
             return;
         }
         switch (x.getRequestMethod() + " " + path) {
+            case "GET /api/v1/workspaces/ws-1/instance-specs" -> respond(x, 200, "{\"items\":["
+                    + "{\"name\":\"mlflow.small\",\"cpuCores\":1,\"memoryGiB\":2,\"sku\":\"MLFLOW-INSTANCE-SMALL\"},"
+                    + "{\"name\":\"mlflow.large\",\"cpuCores\":4,\"memoryGiB\":8,\"sku\":\"MLFLOW-INSTANCE-LARGE\"}]}");
+            case "GET /api/v1/workspaces/ws-1/instances/00000000-0000-4000-8000-0000000000ad" -> respond(x, 200,
+                    "{\"id\":\"00000000-0000-4000-8000-0000000000ad\",\"status\":\"RUNNING\",\"vpcAddress\":\"http://10.0.0.7:80\","
+                    + "\"vpcHost\":\"10.0.0.7\",\"trackingUri\":\"http://10.0.0.7\","
+                    + "\"setTrackingUri\":\"mlflow.set_tracking_uri(\\\"http://10.0.0.7:80\\\")\"}");
+            case "GET /api/v1/workspaces/ws-1/instances/00000000-0000-4000-8000-0000000000ad/vpc-address" -> respond(x, 200,
+                    "{\"instanceId\":\"00000000-0000-4000-8000-0000000000ad\",\"status\":\"ACTIVE\",\"vpcAddress\":\"http://10.0.0.7:80\","
+                    + "\"vpcHost\":\"10.0.0.7\",\"vpcPort\":80,\"setTrackingUri\":\"mlflow.set_tracking_uri(\\\"http://10.0.0.7:80\\\")\"}");
             case "GET /api/v1/me" -> respond(x, 200, "{\"id\":\"mem_1\",\"displayName\":\"ada\",\"workspaces\":[{\"id\":\"ws-1\",\"name\":\"one\",\"role\":\"owner\"}]}");
             case "POST /api/v1/workspaces/ws-1/instances" -> {
                 idempotencyKeys.add(x.getRequestHeaders().getFirst("Idempotency-Key"));
@@ -157,6 +167,29 @@ class CliTest {
         assertTrue(o.contains("tok_0123456789ab") && !o.contains("s3cr3t"), o);
         assertEquals(0, withConfig(() -> dms("token", "revoke", id, "tok_0123456789ab")));
         assertTrue(requests.contains("DELETE /api/v1/workspaces/ws-1/instances/" + id + "/tokens/tok_0123456789ab"), requests.toString());
+    }
+
+    @Test
+    void instanceSpecsListsTheCatalogueWithCpuMemoryAndSku() {
+        login();
+        assertEquals(0, withConfig(() -> dms("instance", "specs")), err.toString(StandardCharsets.UTF_8));
+        String o = out.toString(StandardCharsets.UTF_8);
+        assertTrue(requests.contains("GET /api/v1/workspaces/ws-1/instance-specs"), requests.toString());
+        assertTrue(o.contains("mlflow.small") && o.contains("MLFLOW-INSTANCE-SMALL") && o.contains("mlflow.large")
+                && o.contains("MLFLOW-INSTANCE-LARGE") && o.contains("MEMORYGIB"), o);
+    }
+
+    @Test
+    void getAndVpcAddressShowTheFullVpcAddressItsHostAndTheSetTrackingUriLine() {
+        login();
+        String id = "00000000-0000-4000-8000-0000000000ad";
+        for (String command : List.of("get", "vpc-address")) {
+            out.reset();
+            assertEquals(0, withConfig(() -> dms("instance", command, id)), err.toString(StandardCharsets.UTF_8));
+            String o = out.toString(StandardCharsets.UTF_8);
+            assertTrue(o.contains("http://10.0.0.7:80") && o.contains("10.0.0.7"), command + ": " + o);
+            assertTrue(o.contains("mlflow.set_tracking_uri(\"http://10.0.0.7:80\")"), command + ": " + o);
+        }
     }
 
     @Test

@@ -224,6 +224,7 @@ class GatewayAccessIT {
         r.add(new Route("POST", "/workspaces/{ws}/instances/{id}/release", "editor", 202, true, w -> Map.of()));
         r.add(new Route("GET", "/workspaces/{ws}/instances/{id}/usage", "viewer", 200, true, w -> null));
         r.add(new Route("GET", "/workspaces/{ws}/instances/{id}/vpc-address", "viewer", 200, true, w -> null));
+        r.add(new Route("GET", "/workspaces/{ws}/instance-specs", "viewer", 200, true, w -> null));
         r.add(new Route("GET", "/workspaces/{ws}/instances/{id}/acl/entries", "viewer", 200, true, w -> null));
         r.add(new Route("POST", "/workspaces/{ws}/instances/{id}/acl/entries", "editor", 200, true, w -> Map.of("cidr", "10.9.0.0/24", "description", "matrix")));
         r.add(new Route("DELETE", "/workspaces/{ws}/instances/{id}/acl/entries?cidr=10.8.0.0/24", "editor", 200, true, w -> null));
@@ -616,6 +617,16 @@ class GatewayAccessIT {
         Run address = dms(config, "instance", "vpc-address", name);
         assertEquals(0, address.exit(), address.err());
         assertTrue(address.out().contains("mlflow.set_tracking_uri(\"http://"), address.out());
+        // the VPC address is the full URI, the same through the instance view and the vpc-address route
+        String vpcAddress = created.path("vpcAddress").asText();
+        assertTrue(vpcAddress.matches("http://127\\.[0-9.]+:[0-9]+"), created.toString());
+        assertTrue(address.out().contains(vpcAddress) && address.out().contains("mlflow.set_tracking_uri(\"" + vpcAddress + "\")"), address.out());
+        Run get = dms(config, "instance", "get", name);
+        assertEquals(0, get.exit(), get.err());
+        assertTrue(get.out().contains("mlflow.set_tracking_uri(\"" + vpcAddress + "\")"), get.out());
+        Run specs = dms(config, "instance", "specs");
+        assertEquals(0, specs.exit(), specs.err());
+        assertTrue(specs.out().contains("mlflow.medium") && specs.out().contains("MLFLOW-INSTANCE-MEDIUM"), specs.out());
 
         // an editor may not manage members: the CLI says so and exits with the auth code
         Run members = dms(config, "member", "add", "--name", "someone", "--role", "viewer");
@@ -625,6 +636,15 @@ class GatewayAccessIT {
         Run release = dms(config, "instance", "release", name, "--wait");
         assertEquals(0, release.exit(), release.err());
         assertTrue(release.out().contains("RELEASED"), release.out());
-        assertEquals("RELEASED", admin.get(api + "/workspaces/" + w + "/instances/" + created.path("id").asText()).text("status"));
+        String id = created.path("id").asText();
+        JsonNode released = admin.get(api + "/workspaces/" + w + "/instances/" + id).json();
+        assertEquals("RELEASED", released.path("status").asText());
+        // a released instance shows no address, through the gateway and the CLI
+        assertFalse(released.has("vpcAddress") || released.has("trackingUri"), released.toString());
+        JsonNode releasedAddress = admin.get(api + "/workspaces/" + w + "/instances/" + id + "/vpc-address").json();
+        assertFalse(releasedAddress.has("vpcAddress") || releasedAddress.has("vpcPort"), releasedAddress.toString());
+        Run gone = dms(config, "instance", "vpc-address", id);
+        assertEquals(0, gone.exit(), gone.err());
+        assertFalse(gone.out().contains("set_tracking_uri") || gone.out().contains("http://"), gone.out());
     }
 }

@@ -120,7 +120,11 @@ class InstanceLifecycleIT {
         JsonNode running = createRunning("e2e-" + UUID.randomUUID().toString().substring(0, 6));
         URI uri = URI.create(trackingUri);
         assertTrue(uri.getHost().startsWith("127."), "a VPC address in vpc-local: " + running);
-        assertFalse(running.path("vpcAddress").asText().isEmpty(), running.toString());
+        // the VPC address is the full URI a client needs (what the seed passes to mlflow.set_tracking_uri), the host apart
+        String vpcAddress = running.path("vpcAddress").asText();
+        assertEquals(trackingUri, vpcAddress, running.toString());
+        assertEquals(uri.getHost(), running.path("vpcHost").asText(), running.toString());
+        assertEquals("mlflow.set_tracking_uri(\"" + vpcAddress + "\")", running.path("setTrackingUri").asText(), running.toString());
 
         // the load balancer's ACL denies everything until an entry admits the source
         Api.Resp denied = Api.get(trackingUri + "/health");
@@ -134,8 +138,8 @@ class InstanceLifecycleIT {
         Api.await(() -> Api.get(trackingUri + "/health").status() == 200, Duration.ofSeconds(10),
                 "the ACL entry to admit 127.0.0.1", () -> Api.get(trackingUri + "/health"));
 
-        // the official MLflow Java client, through the VPC address
-        MlflowClient client = new MlflowClient(trackingUri);
+        // the official MLflow Java client, given the VPC address verbatim
+        MlflowClient client = new MlflowClient(vpcAddress);
         try {
             String experimentId = client.createExperiment("e2e-experiment");
             RunInfo info = client.createRun(experimentId);
@@ -392,6 +396,10 @@ class InstanceLifecycleIT {
         Api.Resp release = EDITOR.post(stack.instanceUrl + "/instances/" + id + "/release", Map.of());
         assertEquals(202, release.status(), release.toString());
         Api.await(() -> "RELEASED".equals(instance(id).path("status").asText()), SAGA, "RELEASED", () -> instance(id));
+        JsonNode released = instance(id);
+        for (String field : List.of("vpcAddress", "vpcHost", "trackingUri", "setTrackingUri")) {
+            assertFalse(released.has(field), "a released instance shows no " + field + ": " + released);
+        }
 
         assertFalse(stack.databaseExists(database), "the tracking database is dropped");
         assertTrue(trackingServerPids(id).isEmpty(), "the tracking server process is stopped");

@@ -47,6 +47,7 @@ import java.util.function.Function;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.not;
@@ -100,6 +101,7 @@ class InstanceAccessTest {
                 r -> r.get("/instances/" + id + "/usage")));
         calls.addAll(changes(id));
         calls.add(r -> r.contentType(ContentType.JSON).body(InstanceApiTest.validBody(InstanceApiTest.workspace())).post("/instances"));
+        calls.add(r -> r.get("/specs"));
         return calls;
     }
 
@@ -197,6 +199,17 @@ class InstanceAccessTest {
                 .body("detail", equalTo("Instance " + unknown + " does not exist."));
         assertEquals(before, state(b));
         assertEquals("null | events 0", state(a), "nothing was created in A");
+    }
+
+    @Test
+    void theSpecCatalogueIsTheSameForAnyWorkspacesViewerWithItsSkus() {
+        for (String ws : List.of(InstanceApiTest.workspace(), InstanceApiTest.workspace())) {
+            ServiceTokens.as(ServiceTokens.PRINCIPAL, ws, "viewer").get("/specs").then().statusCode(200)
+                    .body("items.name", contains("mlflow.small", "mlflow.medium", "mlflow.large"))
+                    .body("items.cpuCores", contains(1, 2, 4))
+                    .body("items.memoryGiB", contains(2, 4, 8))
+                    .body("items.sku", contains("MLFLOW-INSTANCE-SMALL", "MLFLOW-INSTANCE-MEDIUM", "MLFLOW-INSTANCE-LARGE"));
+        }
     }
 
     @Test

@@ -150,8 +150,9 @@ class InstanceSagaIT {
         awaitStatus(ws, id, "RUNNING", EVENT);
         Bus.Received running = bus.await("InstanceRunning", Bus.forInstance(id), EVENT);
         assertEquals("http://127.0.0.1:18080", running.payload().path("trackingUri").asText());
-        InstanceApiTest.as(ws).get("/instances/" + id).then().body("vpcAddress", equalTo("127.0.0.1"))
-                .body("trackingUri", equalTo("http://127.0.0.1:18080"));
+        InstanceApiTest.as(ws).get("/instances/" + id).then().body("vpcAddress", equalTo("http://127.0.0.1:18080"))
+                .body("vpcHost", equalTo("127.0.0.1")).body("trackingUri", equalTo("http://127.0.0.1:18080"))
+                .body("setTrackingUri", equalTo("mlflow.set_tracking_uri(\"http://127.0.0.1:18080\")"));
         assertEquals(1, bus.all("InstanceDeployed", Bus.forInstance(id)).size(), "replayed NetworkProvisioned deployed twice");
 
         // data written before a redeploy is there after it
@@ -198,6 +199,12 @@ class InstanceSagaIT {
         bus.publish(new NetworkReleased(id, ws, provisioned.loadBalancerId(), Instant.now()));
         awaitStatus(ws, id, "RELEASED", EVENT);
         bus.await("InstanceReleased", Bus.forInstance(id), EVENT);
+        // a released instance shows no address: its load balancer and port are gone
+        InstanceApiTest.as(ws).get("/instances/" + id).then().statusCode(200).body("status", equalTo("RELEASED"))
+                .body("$", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasKey("vpcAddress")))
+                .body("$", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasKey("trackingUri")))
+                .body("$", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasKey("vpcHost")))
+                .body("$", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasKey("setTrackingUri")));
         InstanceApiTest.as(ws).contentType(ContentType.JSON).post("/instances/" + id + "/start").then().statusCode(409);
 
         // every transition was announced, in order, each from the status before it

@@ -226,8 +226,11 @@ public class InstanceResource {
         return forwarder.send(call, Service.NETWORK, HttpMethod.GET, "/networks/" + id, null, null, r -> {
             try {
                 JsonNode n = forwarder.mapper().readTree((byte[]) r.getEntity());
-                VpcAddressView view = new VpcAddressView(id, text(n, "status"), text(n, "vpcAddress"),
-                        n.hasNonNull("vpcPort") && n.get("vpcPort").canConvertToInt() ? n.get("vpcPort").asInt() : null);
+                String status = text(n, "status");
+                // a released network's address and port are gone (the port may serve another instance later): none shown
+                boolean released = "RELEASED".equals(status);
+                VpcAddressView view = VpcAddressView.of(id, status, released ? null : text(n, "vpcAddress"),
+                        !released && n.hasNonNull("vpcPort") && n.get("vpcPort").canConvertToInt() ? n.get("vpcPort").asInt() : null);
                 return Response.ok(view, MediaType.APPLICATION_JSON).build();
             } catch (IOException | RuntimeException e) {
                 throw new IllegalStateException("network-service answered an unreadable network for " + id, e);

@@ -54,8 +54,8 @@ public class OpenApiFilter implements OASFilter {
     private static void complete(String path, PathItem.HttpMethod method, Operation op) {
         APIResponses responses = op.getResponses();
         boolean hasInput = op.getRequestBody() != null || (op.getParameters() != null && !op.getParameters().isEmpty());
-        boolean forwarded = path.contains("/instances") || path.contains("/notebook-sessions") || path.contains("/billing")
-                || path.contains("/network/");
+        boolean forwarded = path.contains("/instances") || path.contains("/instance-specs") || path.contains("/notebook-sessions")
+                || path.contains("/billing") || path.contains("/network/");
         boolean inWorkspace = path.startsWith("/api/v1/workspaces/{ws}");
         boolean mutating = method != PathItem.HttpMethod.GET;
         if (hasInput) {

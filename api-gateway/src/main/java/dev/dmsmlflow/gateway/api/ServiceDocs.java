@@ -27,9 +27,28 @@ final class ServiceDocs {
             String vpcId, String vSwitchId, String secondaryVSwitchId, String securityGroupId,
             String ossBucket, String ossPath, String artifactRoot, String spec,
             @Schema(enumeration = {"network", "token"}) String authMode, String trackingVersion,
-            String vpcAddress, String trackingUri, String loadBalancerId, Instant createdAt, Instant updatedAt,
+            @Schema(description = "The full URI an MLflow client takes verbatim (scheme, host, port), e.g. http://<ALB address>:80;"
+                    + " absent before the load balancer exists and once the instance is RELEASED", example = "http://127.0.0.1:18080")
+            String vpcAddress,
+            @Schema(description = "The load balancer's bare host (not a tracking URI)") String vpcHost,
+            @Schema(description = "The tracking URI (the same endpoint as vpcAddress)") String trackingUri,
+            @Schema(description = "The line that points the mlflow client at the instance",
+                    example = "mlflow.set_tracking_uri(\"http://127.0.0.1:18080\")") String setTrackingUri,
+            String loadBalancerId, Instant createdAt, Instant updatedAt,
             @Schema(description = "Only when one instance is read: true while an ACL entry admits every address "
                     + "(0.0.0.0/0, added with allowAll)") Boolean aclAllowsAll) {
+    }
+
+    @Schema(name = "InstanceSpec", description = "A compute size an instance may have (from instance-service).")
+    record InstanceSpec(@Schema(required = true, example = "mlflow.small") String name,
+                        @Schema(required = true) int cpuCores,
+                        @Schema(required = true) int memoryGiB,
+                        @Schema(required = true, description = "The price SKU the instance's usage is metered under",
+                                example = "MLFLOW-INSTANCE-SMALL") String sku) {
+    }
+
+    @Schema(name = "InstanceSpecList")
+    record InstanceSpecList(@Schema(required = true) List<InstanceSpec> items) {
     }
 
     @Schema(name = "StatusReason")

@@ -49,6 +49,8 @@ public class StandInServices implements QuarkusTestResourceLifecycleManager {
     private static final Map<String, String> BY_IDEMPOTENCY_KEY = new ConcurrentHashMap<>();
     /** Instances whose ACL got 0.0.0.0/0 with allowAll (network-service's aclAllowsAll). */
     private static final Set<String> ALLOWING_ALL = ConcurrentHashMap.newKeySet();
+    /** Instances whose network the stand-in shows as RELEASED (its address gone). */
+    public static final Set<String> RELEASED_NETWORKS = ConcurrentHashMap.newKeySet();
     private static final AtomicInteger SEQ = new AtomicInteger();
 
     private Vertx vertx;
@@ -112,6 +114,10 @@ public class StandInServices implements QuarkusTestResourceLifecycleManager {
         try {
             if (req.method().name().equals("POST") && path.equals("/instances")) {
                 createInstance(req, ws, body);
+            } else if (req.method().name().equals("GET") && path.equals("/specs")) {
+                var items = JSON.createArrayNode();
+                items.addObject().put("name", "mlflow.small").put("cpuCores", 1).put("memoryGiB", 2).put("sku", "MLFLOW-INSTANCE-SMALL");
+                reply(req, 200, JSON.createObjectNode().set("items", items), null);
             } else if (req.method().name().equals("GET") && path.equals("/instances")) {
                 var items = JSON.createArrayNode();
                 INSTANCES.values().stream().filter(i -> i.get("workspaceId").asText().equals(ws)).forEach(items::add);
@@ -182,7 +188,8 @@ public class StandInServices implements QuarkusTestResourceLifecycleManager {
                     reply(req, 200, JSON.createObjectNode().put("instanceId", id).put("source", req.getParam("source"))
                             .put("admitted", false).set("layers", JSON.createArrayNode()), null);
                 } else {
-                    ObjectNode n = JSON.createObjectNode().put("instanceId", id).put("workspaceId", ws).put("status", "ACTIVE")
+                    ObjectNode n = JSON.createObjectNode().put("instanceId", id).put("workspaceId", ws)
+                            .put("status", RELEASED_NETWORKS.contains(id) ? "RELEASED" : "ACTIVE")
                             .put("vpcAddress", "127.0.0.1").put("vpcPort", 18080).put("loadBalancerId", "lb-1")
                             .put("aclAllowsAll", ALLOWING_ALL.contains(id));
                     reply(req, 200, n, null);

@@ -3,10 +3,14 @@ package dev.dmsmlflow.instance.api;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.dmsmlflow.instance.domain.Instance;
+import dev.dmsmlflow.instance.domain.InstanceStatus;
 
 import java.time.Instant;
 
-/** An instance as the API shows it; never carries database credentials. */
+/**
+ * An instance as the API shows it; never carries database credentials. {@code vpcAddress} is the full URI a client
+ * needs (scheme, host, port), {@code vpcHost} the load balancer's bare host, {@code setTrackingUri} the line to paste.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record InstanceView(
         @JsonProperty("id") String id,
@@ -26,7 +30,9 @@ public record InstanceView(
         @JsonProperty("authMode") String authMode,
         @JsonProperty("trackingVersion") String trackingVersion,
         @JsonProperty("vpcAddress") String vpcAddress,
+        @JsonProperty("vpcHost") String vpcHost,
         @JsonProperty("trackingUri") String trackingUri,
+        @JsonProperty("setTrackingUri") String setTrackingUri,
         @JsonProperty("loadBalancerId") String loadBalancerId,
         @JsonProperty("createdAt") Instant createdAt,
         @JsonProperty("updatedAt") Instant updatedAt) {
@@ -35,10 +41,17 @@ public record InstanceView(
     public record Reason(@JsonProperty("code") String code, @JsonProperty("message") String message) {
     }
 
+    /**
+     * The view of {@code i}. A RELEASED instance shows no address ({@code vpcAddress}, {@code vpcHost}, {@code trackingUri},
+     * {@code setTrackingUri}): its load balancer is gone and the port may serve another instance later, so an address
+     * shown there would send clients elsewhere.
+     */
     public static InstanceView of(Instance i) {
+        boolean released = i.status == InstanceStatus.RELEASED;
         return new InstanceView(i.id, i.workspaceId, i.name, i.description, i.status.name(),
                 i.failureCode == null ? null : new Reason(i.failureCode, i.failureMessage),
                 i.vpcId, i.vSwitchId, i.secondaryVSwitchId, i.securityGroupId, i.ossBucket, i.ossPath, i.artifactRoot(),
-                i.spec, i.authMode, i.trackingVersion, i.vpcAddress, i.trackingUri(), i.loadBalancerId, i.createdAt, i.updatedAt);
+                i.spec, i.authMode, i.trackingVersion, released ? null : i.vpcUri(), released ? null : i.vpcAddress, released ? null : i.trackingUri(),
+                released || i.vpcAddress == null ? null : "mlflow.set_tracking_uri(\"" + i.vpcUri() + "\")", i.loadBalancerId, i.createdAt, i.updatedAt);
     }
 }

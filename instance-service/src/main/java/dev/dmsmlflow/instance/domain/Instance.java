@@ -51,6 +51,18 @@ public class Instance {
         return "http://" + vpcAddress + (vpcPort == null || vpcPort == 80 ? "" : ":" + vpcPort);
     }
 
+    /**
+     * The VPC address clients are given: the full URI of the load balancer's listener (scheme, host and port, the port
+     * always written, e.g. {@code http://<ALB address>:80}), so that {@code mlflow.set_tracking_uri} can take it verbatim.
+     * The bare host alone would make the client log to a local folder named after it, without any error.
+     */
+    public String vpcUri() {
+        if (vpcAddress == null) {
+            return null;
+        }
+        return "http://" + vpcAddress + ":" + (vpcPort == null ? 80 : vpcPort);
+    }
+
     /** The default artifact root the user asked for. */
     public String artifactRoot() {
         return "oss://" + ossBucket + "/" + ossPath;

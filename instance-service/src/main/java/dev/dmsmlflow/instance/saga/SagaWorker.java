@@ -215,7 +215,7 @@ public class SagaWorker {
     }
 
     private ComputeRequest request(Instance i) throws SQLException {
-        Spec spec = Spec.find(i.spec).orElse(new Spec(i.spec, 1, 2));
+        Spec spec = Spec.find(i.spec).orElse(new Spec(i.spec, 1, 2, null));
         String db = i.trackingDatabase;
         return new ComputeRequest(i.id, spec.name(), spec.cpuCores(), spec.memoryGiB(), databases.jdbcUrl(db), databases.user(db),
                 databases.password(db), i.ossBucket, i.ossPath, i.backendPort, i.trackingVersion, i.backendAuthDigest);

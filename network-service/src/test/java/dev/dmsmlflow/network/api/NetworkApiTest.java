@@ -280,6 +280,30 @@ class NetworkApiTest {
     }
 
     @Test
+    void aUriOfEightKilobytesIsForwardedAndALongerOneIs414WithTheLimit() throws Exception {
+        String id = Fixtures.newInstanceId();
+        JsonPath n = provision(id, "sg-local-basic");
+        try (EchoBackend backend = new EchoBackend()) {
+            registerBackend(id, backend.port());
+            addEntry(id, "127.0.0.1", 1);
+            String prefix = "/api/2.0/mlflow/runs/search?filter=";
+            // exactly 8192 bytes of URI, as a long runs/search filter in a GET: forwarded unchanged
+            String atLimit = prefix + "a".repeat(8192 - prefix.length());
+            RawHttp.Response ok = RawHttp.request("127.0.0.1", n.getString("vpcAddress"), n.getInt("vpcPort"), "GET", atLimit, null, Map.of());
+            assertEquals(200, ok.status());
+            assertEquals(8192 - prefix.length() + "filter=".length(), ok.json().get("query").asText().length());
+            // one byte more, and a URI far over the request line's limit: 414 naming the limit, the backend not called
+            for (int length : new int[] {8193, 20_000}) {
+                String over = prefix + "a".repeat(length - prefix.length());
+                RawHttp.Response refused = RawHttp.request("127.0.0.1", n.getString("vpcAddress"), n.getInt("vpcPort"), "GET", over, null, Map.of());
+                assertEquals(414, refused.status(), "URI of " + length + " bytes");
+                assertEquals(8192, refused.json().get("limit").asInt(), "URI of " + length + " bytes");
+                assertEquals("load-balancer", refused.json().get("layer").asText());
+            }
+        }
+    }
+
+    @Test
     void aBodyOverTheLimitIsAnswered413WithTheLimitAndNeverReachesTheBackend() throws Exception {
         String id = Fixtures.newInstanceId();
         JsonPath n = provision(id, "sg-local-basic");

@@ -46,6 +46,11 @@ class BadInputTest {
                 .GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    private HttpResponse<String> get(HttpClient client, String pathAndQuery) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create(root.toString().replaceAll("/$", "") + "/api/2.0/mlflow/" + pathAndQuery))
+                .GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     private static void assertRefused(HttpResponse<String> r, String field) throws Exception {
         assertEquals(400, r.statusCode(), r.body());
         JsonNode err = JSON.readTree(r.body());
@@ -84,6 +89,22 @@ class BadInputTest {
         assertTrue(stored.path("params").isMissingNode() || stored.path("params").isEmpty(), stored.toString());
         // other control characters are text MLflow keeps (terminal output in a tag)
         assertEquals(200, post("runs/set-tag", "{\"run_id\": \"" + run + "\", \"key\": \"log\", \"value\": \"\\u001b[31mred\\u0007\"}").statusCode());
+    }
+
+    @Test
+    void aSearchUrlOfEightKilobytesIsServedAndOneOverTheRequestLineLimitIs414() throws Exception {
+        // over HTTP/1.1, as the load balancer and the mlflow clients speak it (the JDK client would otherwise ask for h2c,
+        // where the whole header list, the path included, has HTTP/2's own limit)
+        HttpClient http1 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        String start = "experiments/search?max_results=10&filter=name%20%3D%20%27";
+        String end = "%27";
+        int base = "/api/2.0/mlflow/".length() + start.length() + end.length();
+        // a request target of exactly 8192 bytes, as upstream MLflow accepts
+        HttpResponse<String> ok = get(http1, start + "a".repeat(8192 - base) + end);
+        assertEquals(200, ok.statusCode(), ok.body());
+        assertTrue(JSON.readTree(ok.body()).path("experiments").isEmpty(), ok.body());
+        HttpResponse<String> tooLong = get(http1, start + "a".repeat(17_000 - base) + end);
+        assertEquals(414, tooLong.statusCode());
     }
 
     @Test

@@ -67,6 +67,14 @@ final class LocalProxy {
     }
     private HttpServer server;
 
+    /**
+     * The longest request URI (path and query, bytes) forwarded: what upstream MLflow's server accepts, about 8 KB (long
+     * {@code runs/search} filters in a GET, deep artifact paths). A longer one is answered 414 with the limit.
+     */
+    static final int MAX_URI_LENGTH = 8192;
+    /** The request line's limit: the URI plus room for the longest method and the version ({@code OPTIONS ... HTTP/1.1}). */
+    static final int MAX_REQUEST_LINE = MAX_URI_LENGTH + 32;
+
     LocalProxy(String loadBalancerId, Supplier<NetworkFacts.SecurityGroup> securityGroup, HttpClient client, long maxBodySize) {
         this.maxBodySize = maxBodySize;
         this.loadBalancerId = loadBalancerId;
@@ -76,7 +84,18 @@ final class LocalProxy {
 
     /** Starts listening; port 0 picks a free port. Returns the bound port. */
     int listen(Vertx vertx, String host, int port) throws Exception {
-        HttpServer s = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setReuseAddress(true));
+        HttpServer s = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setReuseAddress(true)
+                .setMaxInitialLineLength(MAX_REQUEST_LINE));
+        // a request line over the decoder's limit never becomes a request: answer 414 with the limit, like a long URI
+        s.invalidRequestHandler(req -> {
+            Throwable cause = req.decoderResult().cause();
+            if (cause instanceof io.netty.handler.codec.TooLongFrameException && cause.getMessage() != null
+                    && cause.getMessage().startsWith("An HTTP line is larger than")) {
+                uriTooLong(req);
+            } else {
+                HttpServerRequest.DEFAULT_INVALID_REQUEST_HANDLER.handle(req);
+            }
+        });
         s.requestHandler(req -> {
             try {
                 handle(req);
@@ -152,6 +171,10 @@ final class LocalProxy {
     }
 
     private void handle(HttpServerRequest req) {
+        if (req.uri().length() > MAX_URI_LENGTH) {
+            uriTooLong(req);
+            return;
+        }
         InetAddress source;
         try {
             source = IpBlock.parseAddress(req.remoteAddress().hostAddress());
@@ -326,6 +349,22 @@ final class LocalProxy {
         });
         req.exceptionHandler(e -> creq.reset());
         req.resume();
+    }
+
+    private void uriTooLong(HttpServerRequest req) {
+        String detail = "The request URI is longer than the limit of " + MAX_URI_LENGTH + " bytes.";
+        JsonObject body = new JsonObject()
+                .put("status", 414)
+                .put("error", "uri_too_long")
+                .put("error_code", "REQUEST_LIMIT_EXCEEDED")
+                .put("layer", "load-balancer")
+                .put("loadBalancerId", loadBalancerId)
+                .put("limit", MAX_URI_LENGTH)
+                .put("message", detail)
+                .put("detail", detail);
+        req.response().setStatusCode(414).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .putHeader(HttpHeaders.CONNECTION, "close").end(body.encode())
+                .onComplete(v -> req.connection().close());
     }
 
     private void tooLarge(HttpServerRequest req) {

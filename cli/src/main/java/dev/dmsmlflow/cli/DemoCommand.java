@@ -67,10 +67,11 @@ final class DemoCommand implements Callable<Integer> {
     private DmsCli.Session s;
     private PrintStream out;
     private PrintStream err;
-    private String instancePath;
-    private String sessionPath;
-    private boolean instanceReleased;
-    private boolean sessionDeleted;
+    private volatile String instancePath;
+    private volatile String sessionPath;
+    private volatile boolean instanceReleased;
+    private volatile boolean sessionDeleted;
+    private volatile boolean done;
 
     @Override
     public Integer call() {
@@ -82,6 +83,14 @@ final class DemoCommand implements Callable<Integer> {
         String ws = s.workspace();
         out.println("DMS MLflow demo in workspace " + ws + " at " + s.config.url());
         int[] step = {0};
+        // Ctrl-C (or a TERM) while a step runs: what the demo created so far is released or deleted before the JVM exits
+        Thread onExit = new Thread(() -> {
+            if (!done) {
+                out.println("\n  interrupted at step " + step[0] + "/" + STEPS + ": cleaning up (waiting at most a minute for each)");
+                cleanup(Duration.ofSeconds(60), Duration.ofSeconds(60));
+            }
+        }, "dms-demo-cleanup");
+        Runtime.getRuntime().addShutdownHook(onExit);
         try {
             run(step, suffix);
         } catch (RuntimeException | InterruptedException e) {
@@ -89,9 +98,16 @@ final class DemoCommand implements Callable<Integer> {
                 Thread.currentThread().interrupt();
             }
             out.println("  FAILED at step " + step[0] + "/" + STEPS + ": " + describe(e).replace("\n", "\n    "));
-            cleanup();
+            cleanup(Duration.ofSeconds(instanceSeconds), Duration.ofSeconds(120));
             out.printf("demo failed after %.0f s%n", (System.nanoTime() - started) / 1e9);
             return exitCode(e);
+        } finally {
+            done = true;
+            try {
+                Runtime.getRuntime().removeShutdownHook(onExit);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs (or ran) and finds the demo done or cleaned up
+            }
         }
         out.printf("demo done in %.0f s: every step passed%n", (System.nanoTime() - started) / 1e9);
         return 0;
@@ -250,7 +266,8 @@ final class DemoCommand implements Callable<Integer> {
             }
             total = total.add(new java.math.BigDecimal(costs.path("total").asText("0")));
         }
-        result("total: " + total.toPlainString() + " " + currency);
+        result("total: " + total.toPlainString() + " " + currency + (total.signum() == 0
+                ? " (each cost is rounded to the fen: the demo's minutes cost less than 0.01 " + currency + ")" : ""));
     }
 
     private JsonNode pollUsage(String path, int rows, long since, String resource) throws InterruptedException {
@@ -291,10 +308,10 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** After a failed step: release the instance and delete the session this run created, each on its own. */
-    private void cleanup() {
+    private synchronized void cleanup(Duration instanceWait, Duration sessionWait) {
         if (instancePath != null && !instanceReleased) {
             try {
-                releaseInstance(Duration.ofSeconds(instanceSeconds));
+                releaseInstance(instanceWait);
                 out.println("  cleanup: released instance " + instancePath.substring(instancePath.lastIndexOf('/') + 1));
             } catch (RuntimeException e) {
                 out.println("  cleanup: could not release instance " + instancePath + ": " + describe(e));
@@ -302,7 +319,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         if (sessionPath != null && !sessionDeleted) {
             try {
-                deleteSession(Duration.ofSeconds(120));
+                deleteSession(sessionWait);
                 out.println("  cleanup: deleted notebook session " + sessionPath.substring(sessionPath.lastIndexOf('/') + 1));
             } catch (RuntimeException e) {
                 out.println("  cleanup: could not delete notebook session " + sessionPath + ": " + describe(e));

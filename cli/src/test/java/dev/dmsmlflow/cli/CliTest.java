@@ -137,8 +137,13 @@ class CliTest {
             }
             case "POST /api/v1/workspaces/ws-1/notebook-sessions/" + DEMO_SESSION + "/start" ->
                     respond(x, 202, "{\"id\":\"" + DEMO_SESSION + "\",\"status\":\"STARTING\"}");
-            case "GET /api/v1/workspaces/ws-1/notebook-sessions/" + DEMO_SESSION -> respond(x, 200, "{\"id\":\"" + DEMO_SESSION
-                    + "\",\"status\":\"FAILED\",\"statusReason\":{\"code\":\"INSTALL_FAILED\",\"message\":\"pip could not install mlflow\"}}");
+            case "GET /api/v1/workspaces/ws-1/notebook-sessions/" + DEMO_SESSION -> respond(x, 200, !sessionHangs
+                    ? "{\"id\":\"" + DEMO_SESSION + "\",\"status\":\"FAILED\",\"statusReason\":{\"code\":\"INSTALL_FAILED\",\"message\":\"pip could not install mlflow\"}}"
+                    : "{\"id\":\"" + DEMO_SESSION + "\",\"status\":\"" + (sessionStopped ? "STOPPED" : "STARTING") + "\"}");
+            case "POST /api/v1/workspaces/ws-1/notebook-sessions/" + DEMO_SESSION + "/stop" -> {
+                sessionStopped = true;
+                respond(x, 202, "{\"id\":\"" + DEMO_SESSION + "\",\"status\":\"STOPPING\"}");
+            }
             case "DELETE /api/v1/workspaces/ws-1/notebook-sessions/" + DEMO_SESSION -> {
                 x.sendResponseHeaders(204, -1);
                 x.close();
@@ -293,6 +298,35 @@ class CliTest {
         assertTrue(requests.contains("DELETE /api/v1/workspaces/ws-1/notebook-sessions/" + DEMO_SESSION), requests.toString());
         assertTrue(o.contains("cleanup: released instance " + DEMO_INSTANCE) && o.contains("cleanup: deleted notebook session " + DEMO_SESSION), o);
         assertTrue(o.contains("demo failed after"), o);
+    }
+
+    private volatile boolean sessionHangs;
+    private volatile boolean sessionStopped;
+
+    @Test
+    void aDemoStoppedWhileItWaitsReleasesAndDeletesWhatItCreated() throws Exception {
+        login();
+        sessionHangs = true; // the session stays STARTING: the demo waits in step 4 until it is stopped with a TERM
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), DmsCli.class.getName(), "demo");
+        pb.environment().put("DMS_CONFIG", home.resolve("config.json").toString());
+        pb.environment().remove("DMS_URL");
+        pb.environment().remove("DMS_API_KEY");
+        pb.environment().remove("DMS_WORKSPACE");
+        Path log = home.resolve("demo.out");
+        Process p = pb.redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!requests.contains("GET /api/v1/workspaces/ws-1/notebook-sessions/" + DEMO_SESSION) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        p.destroy(); // SIGTERM, as a Ctrl-C's SIGINT runs the JVM's shutdown hooks
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), Files.readString(log));
+        String o = Files.readString(log);
+        assertTrue(o.contains("interrupted at step 4/9: cleaning up"), o);
+        assertTrue(requests.contains("POST /api/v1/workspaces/ws-1/instances/" + DEMO_INSTANCE + "/release"), requests.toString());
+        assertTrue(requests.contains("POST /api/v1/workspaces/ws-1/notebook-sessions/" + DEMO_SESSION + "/stop"), requests.toString());
+        assertTrue(requests.contains("DELETE /api/v1/workspaces/ws-1/notebook-sessions/" + DEMO_SESSION), requests.toString());
+        assertTrue(o.contains("cleanup: released instance " + DEMO_INSTANCE) && o.contains("cleanup: deleted notebook session " + DEMO_SESSION), o);
     }
 
     @Test

@@ -27,7 +27,7 @@ import java.util.concurrent.Callable;
         subcommands = {DmsCli.Login.class, DmsCli.Logout.class, DmsCli.Whoami.class, WorkspaceCommands.class,
                 InstanceCommands.class, NotebookCommands.class, AclCommands.class, AclCommands.Diagnose.class, TokenCommands.class,
                 KeyCommands.class,
-                MemberCommands.class, AuditCommands.class, BillingCommands.class, CommandLine.HelpCommand.class})
+                MemberCommands.class, AuditCommands.class, BillingCommands.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class DmsCli {
 
     /** Options every command takes. */

@@ -22,7 +22,7 @@ final class InstanceCommands {
     static final String[] VIEW = {"id", "name", "status", "statusReason.code", "statusReason.message", "workspaceId", "description",
             "spec", "vpcId", "vSwitchId", "secondaryVSwitchId", "securityGroupId", "artifactRoot", "vpcAddress", "vpcHost", "trackingUri",
             "trackingVersion", "authMode", "aclAllowsAll", "createdAt", "updatedAt"};
-    private static final Set<String> FAILED = Set.of("CREATE_FAILED", "RELEASE_FAILED");
+    static final Set<String> FAILED = Set.of("CREATE_FAILED", "RELEASE_FAILED");
 
     /** Waiting options shared by the slow commands. */
     static final class WaitOptions {

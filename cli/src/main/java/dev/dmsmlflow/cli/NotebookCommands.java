@@ -26,7 +26,7 @@ final class NotebookCommands {
             "progress.message", "workspaceId", "cluster", "vpcId", "address", "image", "spec", "developmentMode", "configuration",
             "idleReleaseMinutes", "dataStorage", "pypiPackages", "environmentVariables", "instanceId", "trackingUri", "runtime.python",
             "runtime.pythonNote", "runtime.limits", "lastActivityAt", "runningSince", "createdAt", "updatedAt"};
-    private static final Set<String> FAILED = Set.of("FAILED");
+    static final Set<String> FAILED = Set.of("FAILED");
 
     private NotebookCommands() {
     }
@@ -66,6 +66,42 @@ final class NotebookCommands {
             s.printer.line("\nJupyterLab: " + s.config.url().replaceAll("/+$", "") + "/api/v1/workspaces/" + s.workspace()
                     + "/notebook-sessions/" + GatewayClient.text(shown, "id") + "/jupyter/lab   (with your API key as Bearer)");
             s.printer.line("run code:   ./dms notebook exec " + GatewayClient.text(shown, "name") + " --file train.py");
+        }
+    }
+
+    /** An execution's API path and its last polled state (which holds only the output not yet streamed). */
+    record Execution(String path, JsonNode last) {
+    }
+
+    /**
+     * Runs {@code body} ({@code code}, optional {@code timeoutSeconds}) in the session's kernel and polls it with offsets
+     * until it ends, writing its stdout and stderr to {@code out} and {@code err} as they come (not at all when null).
+     */
+    static Execution execute(DmsCli.Session s, String sessionPath, ObjectNode body, PrintStream out, PrintStream err)
+            throws InterruptedException {
+        JsonNode e = s.client().post(sessionPath + "/executions", body);
+        String exec = sessionPath + "/executions/" + GatewayClient.enc(GatewayClient.text(e, "id"));
+        int outAt = 0;
+        int errAt = 0;
+        while (true) {
+            e = s.client().get(exec + Query.of("stdoutFrom", outAt).and("stderrFrom", errAt));
+            String o = GatewayClient.text(e, "stdout");
+            String r = GatewayClient.text(e, "stderr");
+            if (out != null && o != null && !o.isEmpty()) {
+                out.print(o);
+                out.flush();
+            }
+            if (err != null && r != null && !r.isEmpty()) {
+                err.print(r);
+                err.flush();
+            }
+            outAt = e.path("stdoutLength").asInt(outAt);
+            errAt = e.path("stderrLength").asInt(errAt);
+            String status = GatewayClient.text(e, "status");
+            if (!"QUEUED".equals(status) && !"RUNNING".equals(status)) {
+                return new Execution(exec, e);
+            }
+            Thread.sleep(300);
         }
     }
 
@@ -254,32 +290,13 @@ final class NotebookCommands {
                 body.put("timeoutSeconds", timeLimit);
             }
             String session = path(s, id);
-            JsonNode e = s.client().post(session + "/executions", body);
-            String exec = session + "/executions/" + GatewayClient.enc(GatewayClient.text(e, "id"));
+            boolean show = !s.printer.json();
+            Execution run = execute(s, session, body, show ? new PrintStream(System.out, true, StandardCharsets.UTF_8) : null,
+                    show ? new PrintStream(System.err, true, StandardCharsets.UTF_8) : null);
+            JsonNode e = run.last();
+            String exec = run.path();
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             PrintStream err = new PrintStream(System.err, true, StandardCharsets.UTF_8);
-            int outAt = 0;
-            int errAt = 0;
-            while (true) {
-                e = s.client().get(exec + Query.of("stdoutFrom", outAt).and("stderrFrom", errAt));
-                String o = GatewayClient.text(e, "stdout");
-                String r = GatewayClient.text(e, "stderr");
-                if (!s.printer.json()) {
-                    if (o != null && !o.isEmpty()) {
-                        out.print(o);
-                    }
-                    if (r != null && !r.isEmpty()) {
-                        err.print(r);
-                    }
-                }
-                outAt = e.path("stdoutLength").asInt(outAt);
-                errAt = e.path("stderrLength").asInt(errAt);
-                String status = GatewayClient.text(e, "status");
-                if (!"QUEUED".equals(status) && !"RUNNING".equals(status)) {
-                    break;
-                }
-                Thread.sleep(300);
-            }
             String status = GatewayClient.text(e, "status");
             if (s.printer.json()) {
                 s.printer.record(s.client().get(exec), "id", "status", "stdout", "stderr", "result", "error.name", "error.value",

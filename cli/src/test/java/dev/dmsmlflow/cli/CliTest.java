@@ -66,6 +66,10 @@ class CliTest {
         String path = x.getRequestURI().toString();
         String auth = x.getRequestHeaders().getFirst("Authorization");
         requests.add(x.getRequestMethod() + " " + path);
+        if (path.startsWith("/lb-demo/")) { // the demo instance's load balancer: no ACL entry yet
+            respond(x, 403, "{\"status\":403,\"error\":\"forbidden\",\"layer\":\"acl\",\"detail\":\"no ACL entry admits 127.0.0.1\"}");
+            return;
+        }
         if (!"Bearer dms_k1_secret".equals(auth)) {
             respond(x, 401, "{\"title\":\"Unauthorized\",\"status\":401,\"detail\":\"missing or invalid API key\"}");
             return;
@@ -89,7 +93,10 @@ class CliTest {
                     return;
                 }
                 String body = new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-                if (body.contains("\"vsw-same-zone\"")) {
+                if (body.contains("\"dms demo\"")) {
+                    demoBodies.add(body);
+                    respond(x, 202, "{\"id\":\"" + DEMO_INSTANCE + "\",\"status\":\"CREATING\"}");
+                } else if (body.contains("\"vsw-same-zone\"")) {
                     respond(x, 400, "{\"title\":\"Invalid request field\",\"status\":400,\"detail\":\"both vSwitches are in zone-a\","
                             + "\"field\":\"secondaryVSwitchId\",\"code\":\"SAME_ZONE\"}");
                 } else {
@@ -126,6 +133,31 @@ class CliTest {
                     ? "{\"id\":\"exp-1\",\"status\":\"RUNNING\"}"
                     : "{\"id\":\"exp-1\",\"period\":\"2025-04\",\"status\":\"COMPLETED\",\"rowCount\":720,"
                             + "\"location\":\"file:///x/manifest.json\"}");
+            case "GET /api/v1/workspaces/ws-1/instances/" + DEMO_INSTANCE -> respond(x, 200, demoReleased
+                    ? "{\"id\":\"" + DEMO_INSTANCE + "\",\"status\":\"RELEASED\"}"
+                    : "{\"id\":\"" + DEMO_INSTANCE + "\",\"name\":\"demo\",\"status\":\"RUNNING\",\"vpcAddress\":\"http://127.0.0.1:"
+                    + server.getAddress().getPort() + "/lb-demo\"}");
+            case "POST /api/v1/workspaces/ws-1/instances/" + DEMO_INSTANCE + "/release" -> {
+                demoReleased = true;
+                respond(x, 202, "{\"id\":\"" + DEMO_INSTANCE + "\",\"status\":\"RELEASING\"}");
+            }
+            case "POST /api/v1/workspaces/ws-1/notebook-sessions" -> {
+                demoBodies.add(new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+                respond(x, 201, "{\"id\":\"" + DEMO_SESSION + "\",\"status\":\"CREATED\"}");
+            }
+            case "POST /api/v1/workspaces/ws-1/notebook-sessions/" + DEMO_SESSION + "/start" ->
+                    respond(x, 202, "{\"id\":\"" + DEMO_SESSION + "\",\"status\":\"STARTING\"}");
+            case "GET /api/v1/workspaces/ws-1/notebook-sessions/" + DEMO_SESSION -> respond(x, 200, !sessionHangs
+                    ? "{\"id\":\"" + DEMO_SESSION + "\",\"status\":\"FAILED\",\"statusReason\":{\"code\":\"INSTALL_FAILED\",\"message\":\"pip could not install mlflow\"}}"
+                    : "{\"id\":\"" + DEMO_SESSION + "\",\"status\":\"" + (sessionStopped ? "STOPPED" : "STARTING") + "\"}");
+            case "POST /api/v1/workspaces/ws-1/notebook-sessions/" + DEMO_SESSION + "/stop" -> {
+                sessionStopped = true;
+                respond(x, 202, "{\"id\":\"" + DEMO_SESSION + "\",\"status\":\"STOPPING\"}");
+            }
+            case "DELETE /api/v1/workspaces/ws-1/notebook-sessions/" + DEMO_SESSION -> {
+                x.sendResponseHeaders(204, -1);
+                x.close();
+            }
             default -> respond(x, 404, "{\"title\":\"Resource not found\",\"status\":404,\"detail\":\"no such resource\"}");
         }
     }
@@ -270,6 +302,69 @@ class CliTest {
         assertEquals(List.of("{\"period\":\"2025-04\",\"formats\":[\"parquet\"]}"), exportBodies);
         shown = out.toString(StandardCharsets.UTF_8);
         assertTrue(shown.contains("COMPLETED") && shown.contains("file:///x/manifest.json"), shown);
+    }
+
+    static final String DEMO_INSTANCE = "00000000-0000-4000-8000-0000000000de";
+    static final String DEMO_SESSION = "00000000-0000-4000-8000-00000000005e";
+    private volatile boolean demoReleased;
+    private final List<String> demoBodies = new CopyOnWriteArrayList<>();
+
+    @Test
+    void theDemoStopsAtTheFailingStepExitsNonZeroAndReleasesWhatItCreated() {
+        login();
+        int code = withConfig(() -> dms("demo", "--session-timeout", "5", "--instance-timeout", "10"));
+        String o = out.toString(StandardCharsets.UTF_8);
+        assertEquals(1, code, o + err.toString(StandardCharsets.UTF_8));
+        // the steps before the failure passed and said so, with the seed's parameters
+        assertTrue(demoBodies.get(0).contains("\"vSwitchId\":\"vsw-local-a\"") && demoBodies.get(0).contains("\"secondaryVSwitchId\":\"vsw-local-b\"")
+                && demoBodies.get(0).contains("\"securityGroupId\":\"sg-local-basic\"") && demoBodies.get(0).contains("\"ossBucket\":\"dms-demo-"),
+                demoBodies.toString());
+        assertTrue(demoBodies.get(1).contains("\"pypiPackages\":\"mlflow==3.12.0, scikit-learn\""), demoBodies.toString());
+        assertTrue(o.contains("[2/9]") && o.contains("RUNNING after"), o);
+        assertTrue(o.contains("[3/9]") && o.contains("HTTP 403 from the load balancer, layer acl"), o);
+        // the session's start fails: the step says why, nothing after it runs
+        assertTrue(o.contains("FAILED at step 4/9") && o.contains("pip could not install mlflow (INSTALL_FAILED)"), o);
+        assertFalse(o.contains("[5/9]"), o);
+        assertFalse(requests.stream().anyMatch(r -> r.contains("/acl/entries") || r.contains("/executions")), requests.toString());
+        // and what it created is released and deleted
+        assertTrue(requests.contains("POST /api/v1/workspaces/ws-1/instances/" + DEMO_INSTANCE + "/release"), requests.toString());
+        assertTrue(requests.contains("DELETE /api/v1/workspaces/ws-1/notebook-sessions/" + DEMO_SESSION), requests.toString());
+        assertTrue(o.contains("cleanup: released instance " + DEMO_INSTANCE) && o.contains("cleanup: deleted notebook session " + DEMO_SESSION), o);
+        assertTrue(o.contains("demo failed after"), o);
+    }
+
+    private volatile boolean sessionHangs;
+    private volatile boolean sessionStopped;
+
+    @Test
+    void aDemoStoppedWhileItWaitsReleasesAndDeletesWhatItCreated() throws Exception {
+        login();
+        sessionHangs = true; // the session stays STARTING: the demo waits in step 4 until it is stopped with a TERM
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), DmsCli.class.getName(), "demo");
+        pb.environment().put("DMS_CONFIG", home.resolve("config.json").toString());
+        pb.environment().remove("DMS_URL");
+        pb.environment().remove("DMS_API_KEY");
+        pb.environment().remove("DMS_WORKSPACE");
+        Path log = home.resolve("demo.out");
+        Process p = pb.redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!requests.contains("GET /api/v1/workspaces/ws-1/notebook-sessions/" + DEMO_SESSION) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        p.destroy(); // SIGTERM, as a Ctrl-C's SIGINT runs the JVM's shutdown hooks
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), Files.readString(log));
+        String o = Files.readString(log);
+        assertTrue(o.contains("interrupted at step 4/9: cleaning up"), o);
+        assertTrue(requests.contains("POST /api/v1/workspaces/ws-1/instances/" + DEMO_INSTANCE + "/release"), requests.toString());
+        assertTrue(requests.contains("POST /api/v1/workspaces/ws-1/notebook-sessions/" + DEMO_SESSION + "/stop"), requests.toString());
+        assertTrue(requests.contains("DELETE /api/v1/workspaces/ws-1/notebook-sessions/" + DEMO_SESSION), requests.toString());
+        assertTrue(o.contains("cleanup: released instance " + DEMO_INSTANCE) && o.contains("cleanup: deleted notebook session " + DEMO_SESSION), o);
+    }
+
+    @Test
+    void theDemosTrainingScriptIsTheSeedsExample() throws IOException {
+        assertEquals(Files.readString(Path.of("../tracking-server/src/test/python/seed_iris_example.py.txt")), DemoCommand.seedScript());
     }
 
     /** Runs the CLI with DMS_CONFIG pointing at this test's file (the CLI reads its environment through a system property in tests). */

@@ -293,6 +293,8 @@ class ConsoleBrowserIT {
             String value = secret.textContent();
             shot(page, "09-key-issued-once");
             button(page, "Done").click();
+            // the dialog is removed when its close event comes (asynchronous): wait for that, then look at the whole page
+            assertThat(page.locator("[data-testid=new-secret]")).hasCount(0);
             assertFalse(page.content().contains(value), "the secret is gone from the page once the dialog closed");
             assertThat(page.locator("table")).containsText("from-the-console");
             shot(page, "10-keys");

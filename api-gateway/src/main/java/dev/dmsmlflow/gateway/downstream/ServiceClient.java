@@ -131,12 +131,13 @@ public class ServiceClient {
         } else {
             sent = request.send();
         }
-        return sent.onItemOrFailure().transform((r, failure) -> {
-            if (failure != null) {
-                LOG.warnf("%s %s %s failed: %s", service.label, method, pathAndQuery, failure.toString());
-                throw new ProblemException(Problem.of("service-unavailable", "Service unavailable", 503,
-                        "The " + service.label + " could not be reached; retry later.", null).withCode("SERVICE_UNAVAILABLE"));
-            }
+        // a failure mapped with onFailure().transform replaces the original (throwing from onItemOrFailure would fail
+        // with both, a CompositeException, which no mapper knows: a 500 instead of the 503)
+        return sent.onFailure().transform(failure -> {
+            LOG.warnf("%s %s %s failed: %s", service.label, method, pathAndQuery, failure.toString());
+            return new ProblemException(Problem.of("service-unavailable", "Service unavailable", 503,
+                    "The " + service.label + " could not be reached; retry later.", null).withCode("SERVICE_UNAVAILABLE"));
+        }).onItem().transform(r -> {
             if (r.statusCode() == 401) {
                 LOG.errorf("%s refused the gateway's service token (%s %s): check the key pair both use", service.label, method, pathAndQuery);
                 throw new ProblemException(Problem.of("bad-gateway", "Bad gateway", 502,

@@ -53,6 +53,14 @@ public class ProblemMappers {
     /** Anything unexpected: logged with its stack here, reported to the client without internals. */
     @ServerExceptionMapper
     public Response unexpected(Exception e) {
+        if (e instanceof io.smallrye.mutiny.CompositeException composite) {
+            // a reactive pipeline that failed twice: the problem it meant to answer with is among the causes
+            for (Throwable cause : composite.getCauses()) {
+                if (cause instanceof ProblemException pe) {
+                    return problem(pe);
+                }
+            }
+        }
         for (Throwable t = e; t != null; t = t.getCause()) {
             // safety net behind the services' own validation: data PostgreSQL refused (SQLSTATE class 22: NUL or invalid
             // text, a number out of range, a value too long) is the client's error; never echo the statement or the message

@@ -1,6 +1,6 @@
 package dev.dmsmlflow.gateway;
 
-import dev.dmsmlflow.gateway.support.Api;
+import dev.dmsmlflow.infra.TempDirs;
 import dev.dmsmlflow.gateway.support.StandInServices;
 import dev.dmsmlflow.infra.LocalInfraTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -41,7 +41,7 @@ class GatewayBootstrapTest {
 
     @Test
     void aRestartChangesNothing() throws Exception {
-        Path other = Files.createTempDirectory("dms-gw-").resolve("again");
+        Path other = TempDirs.forThisJvm("dms-gw-").resolve("again");
         assertFalse(bootstrap.run(other));
         assertFalse(Files.exists(other));
         as(StandInServices.bootstrapKey()).get("/api/v1/me").then().statusCode(200);

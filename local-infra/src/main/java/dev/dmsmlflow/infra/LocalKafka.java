@@ -95,8 +95,9 @@ public final class LocalKafka implements AutoCloseable {
         }
         if (shared == null) {
             try {
-                LocalKafka kafka = new LocalKafka(Files.createTempDirectory("dms-kafka-"), freePort(), freePort(), LocalSecrets.inMemory());
-                Runtime.getRuntime().addShutdownHook(new Thread(kafka::close, "dms-kafka-stop"));
+                Path dir = Files.createTempDirectory("dms-kafka-");
+                LocalKafka kafka = new LocalKafka(dir, freePort(), freePort(), LocalSecrets.inMemory());
+                Runtime.getRuntime().addShutdownHook(TempDirs.afterStopping(kafka::close, dir, "dms-kafka-stop"));
                 kafka.start();
                 shared = kafka;
             } catch (IOException e) {

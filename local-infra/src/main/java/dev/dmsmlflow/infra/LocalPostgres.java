@@ -91,14 +91,20 @@ public final class LocalPostgres implements AutoCloseable {
      */
     public static synchronized LocalPostgres shared() {
         if (shared == null) {
+            Path dir;
             try {
-                Path dir = Files.createTempDirectory("dms-pg-");
-                shared = start(dir, 0, true, LocalSecrets.inMemory());
+                dir = Files.createTempDirectory("dms-pg-");
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+            try {
+                shared = start(dir, 0, true, LocalSecrets.inMemory());
+            } catch (RuntimeException e) {
+                TempDirs.deleteTree(dir);
+                throw e;
+            }
             LocalPostgres toClose = shared;
-            Runtime.getRuntime().addShutdownHook(new Thread(toClose::close, "dms-postgres-stop"));
+            Runtime.getRuntime().addShutdownHook(TempDirs.afterStopping(toClose::close, dir, "dms-postgres-stop"));
         }
         return shared;
     }

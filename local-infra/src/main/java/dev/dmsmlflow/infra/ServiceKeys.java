@@ -73,11 +73,7 @@ public final class ServiceKeys {
     /** One pair per JVM in a temporary directory, for tests. */
     public static synchronized ServiceKeys forTests() {
         if (forTests == null) {
-            try {
-                forTests = inDirectory(Files.createTempDirectory("dms-keys-"));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            forTests = inDirectory(TempDirs.forThisJvm("dms-keys-"));
         }
         return forTests;
     }

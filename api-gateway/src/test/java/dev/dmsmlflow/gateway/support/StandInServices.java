@@ -1,5 +1,6 @@
 package dev.dmsmlflow.gateway.support;
 
+import dev.dmsmlflow.infra.TempDirs;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -62,7 +63,7 @@ public class StandInServices implements QuarkusTestResourceLifecycleManager {
             String pem = Files.readString(ServiceKeys.forTests().publicKeyFile(), StandardCharsets.US_ASCII);
             byte[] der = Base64.getDecoder().decode(pem.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", ""));
             publicKey = KeyFactory.getInstance("RSA").generatePublic(new X509EncodedKeySpec(der));
-            bootstrapKeyFile = Files.createTempDirectory("dms-gw-").resolve("bootstrap-api-key");
+            bootstrapKeyFile = TempDirs.forThisJvm("dms-gw-").resolve("bootstrap-api-key");
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }

@@ -1,5 +1,6 @@
 package dev.dmsmlflow.platform.auth;
 
+import dev.dmsmlflow.infra.TempDirs;
 import dev.dmsmlflow.infra.LocalInfraTestResource;
 import dev.dmsmlflow.infra.ServiceKeys;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -8,7 +9,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.specification.RequestSpecification;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -50,7 +50,7 @@ class ServiceTokenTest {
                 ServiceKeys.ISSUER, ServiceKeys.AUDIENCE)));
         assertUnauthorized(as(KEYS.mint("mem_1", "ws-1", "editor", now, now.plusSeconds(120), "someone-else", ServiceKeys.AUDIENCE)));
         assertUnauthorized(as(KEYS.mint("mem_1", "ws-1", "editor", now, now.plusSeconds(120), ServiceKeys.ISSUER, "other-services")));
-        ServiceKeys stranger = ServiceKeys.inDirectory(Files.createTempDirectory("dms-stranger-keys-"));
+        ServiceKeys stranger = ServiceKeys.inDirectory(TempDirs.forThisJvm("dms-stranger-keys-"));
         assertUnauthorized(as(stranger.mint("mem_1", "ws-1", "editor", Duration.ofMinutes(2))));
     }
 

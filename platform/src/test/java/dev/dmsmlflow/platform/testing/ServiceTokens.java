@@ -1,11 +1,9 @@
 package dev.dmsmlflow.platform.testing;
 
+import dev.dmsmlflow.infra.TempDirs;
 import dev.dmsmlflow.infra.ServiceKeys;
 import io.restassured.specification.RequestSpecification;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -73,11 +71,7 @@ public final class ServiceTokens {
 
     private static synchronized ServiceKeys strangerKeys() {
         if (stranger == null) {
-            try {
-                stranger = ServiceKeys.inDirectory(Files.createTempDirectory("dms-stranger-keys-"));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            stranger = ServiceKeys.inDirectory(TempDirs.forThisJvm("dms-stranger-keys-"));
         }
         return stranger;
     }

@@ -1,5 +1,6 @@
 package dev.dmsmlflow.tracking.artifacts;
 
+import dev.dmsmlflow.infra.TempDirs;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -67,7 +68,7 @@ final class FakeOss implements AutoCloseable {
         this.region = region;
         this.accessKeyId = accessKeyId;
         this.accessKeySecret = accessKeySecret;
-        this.dir = Files.createTempDirectory("fake-oss");
+        this.dir = TempDirs.forThisJvm("fake-oss");
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
         server.setExecutor(Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "fake-oss");

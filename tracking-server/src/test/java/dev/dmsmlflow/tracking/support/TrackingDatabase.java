@@ -1,10 +1,9 @@
 package dev.dmsmlflow.tracking.support;
 
+import dev.dmsmlflow.infra.TempDirs;
 import dev.dmsmlflow.infra.LocalPostgres;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.util.Map;
 
 /**
@@ -18,12 +17,7 @@ public class TrackingDatabase implements QuarkusTestResourceLifecycleManager {
         LocalPostgres pg = LocalPostgres.shared();
         String database = LocalPostgres.uniqueDatabaseName("tracking");
         pg.createDatabase(database);
-        String artifacts;
-        try {
-            artifacts = Files.createTempDirectory("tracking-artifacts").toString();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        String artifacts = TempDirs.forThisJvm("tracking-artifacts").toString();
         return Map.of(
                 "quarkus.datasource.jdbc.url", pg.jdbcUrl(database),
                 "quarkus.datasource.username", pg.username(),

@@ -23,6 +23,18 @@ public interface Compute {
     boolean isRunning(String instanceId);
 
     /**
+     * The liveness probe: whether the instance's tracking server answers HTTP at all ({@code GET /health/live}) within the
+     * provider's probe timeout. False when none runs, and when one runs but is hung (stopped, deadlocked, out of memory).
+     */
+    boolean isLive(String instanceId);
+
+    /**
+     * Replaces the instance's tracking server that failed its liveness probes: the old process is killed at once (a hung
+     * process may never act on a polite stop), a new one is started like {@link #start} (same port when it is free again).
+     */
+    ComputeAddress replace(ComputeRequest request) throws ComputeException;
+
+    /**
      * After a restart of the service: adopts servers that still run, restarts the dead ones among
      * {@code wanted}, leaves those of {@code inProgress} instances alone, and stops every other server.
      */

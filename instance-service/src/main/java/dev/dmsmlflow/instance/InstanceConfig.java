@@ -87,9 +87,16 @@ public interface InstanceConfig {
         @WithDefault("10m")
         Duration deployTimeout();
 
-        /** How often the tracking servers of RUNNING instances are checked and restarted when dead. */
-        @WithDefault("30s")
+        /**
+         * How often the tracking servers of RUNNING instances are checked: a dead one is restarted, a live one probed
+         * ({@link dev.dmsmlflow.compute.Compute#isLive}).
+         */
+        @WithDefault("10s")
         Duration watchInterval();
+
+        /** Consecutive failed liveness probes (one per watch) after which a hung tracking server is killed and replaced. */
+        @WithDefault("3")
+        int livenessFailures();
     }
 
     /** Usage metering of running instances. */

@@ -309,6 +309,43 @@ class InstanceSagaIT {
     }
 
     /**
+     * Issue 10: a tracking server that hangs (SIGSTOP: the port still accepts connections, nothing answers) fails its
+     * liveness probes and is killed and replaced after {@code dms.saga.liveness-failures} of them, on the same port.
+     */
+    @Test
+    void aHungTrackingServerIsReplacedAfterFailingItsLivenessProbes() throws Exception {
+        String ws = InstanceApiTest.workspace();
+        String id = create(InstanceApiTest.validBody(ws));
+        bus.publish(networkProvisioned(id, ws));
+        Bus.Received deployed = bus.await("InstanceDeployed", Bus.forInstance(id), DEPLOY);
+        String host = deployed.payload().path("backend").path("host").asText();
+        int port = deployed.payload().path("backend").path("port").asInt();
+        bus.publish(new BackendRegistered(id, ws, "alb-1", null, new Backend(host, port), Instant.now()));
+        awaitStatus(ws, id, "RUNNING", EVENT);
+        assertTrue(compute.isLive(id));
+
+        long hung = pid(id);
+        signal("STOP", hung);
+        try {
+            assertTrue(compute.isRunning(id), "a stopped process is still there");
+            assertFalse(compute.isLive(id), "but it fails the liveness probe");
+            Eventually.until(() -> !ProcessHandle.of(hung).map(ProcessHandle::isAlive).orElse(false), DEPLOY,
+                    "the watcher to kill the hung server");
+            Eventually.until(() -> compute.isLive(id) && Probes.healthy(host, port), DEPLOY, "a new server on the same port");
+            assertTrue(pid(id) != hung, "a new process serves the port");
+            assertEquals("RUNNING", status(ws, id), "the instance stayed RUNNING: its server was replaced, not its status");
+        } finally {
+            ProcessHandle.of(hung).ifPresent(ProcessHandle::destroyForcibly);
+        }
+        releaseCompletely(id, ws);
+    }
+
+    private static void signal(String signal, long pid) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+        assertTrue(kill.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -" + signal + " " + pid);
+    }
+
+    /**
      * Issue 8: a tracking database's password is random, kept only sealed, given to its tracking server alone; a role
      * made when passwords were an HMAC of a public default secret gets a random one at the next reconcile (service start),
      * its server restarted with it, and the derived password stops working.

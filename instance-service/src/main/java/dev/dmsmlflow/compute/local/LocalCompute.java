@@ -115,6 +115,44 @@ public class LocalCompute implements Compute {
     }
 
     @Override
+    public boolean isLive(String instanceId) {
+        Optional<Running> r = running(instanceId);
+        if (r.isEmpty()) {
+            return false;
+        }
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://" + config.host() + ":" + r.get().port + "/health/live"))
+                .timeout(config.livenessTimeout()).GET().build();
+        try {
+            http.send(req, HttpResponse.BodyHandlers.discarding());
+            return true; // any answer: the process serves HTTP (a server of an older version may not know the path)
+        } catch (IOException e) {
+            return false; // refused, reset or no answer within the timeout
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true; // not a verdict on the server
+        }
+    }
+
+    @Override
+    public ComputeAddress replace(ComputeRequest request) throws ComputeException {
+        synchronized (lock(request.instanceId())) {
+            for (Running r : scan().getOrDefault(request.instanceId(), List.of())) {
+                LOG.warnf("killing unresponsive tracking server of %s (pid %d)", request.instanceId(), r.process.pid());
+                r.process.destroyForcibly(); // SIGKILL: a stopped (SIGSTOP) process acts on nothing else
+                try {
+                    r.process.onExit().get(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new ComputeException("interrupted while replacing the tracking server of " + request.instanceId(), e);
+                } catch (Exception e) {
+                    LOG.warnf("process %d did not exit", r.process.pid());
+                }
+            }
+            return launch(request);
+        }
+    }
+
+    @Override
     public boolean supportsVersion(String version) {
         return version == null || config.versions().containsKey(version);
     }

@@ -34,6 +34,10 @@ public interface LocalComputeConfig {
     @WithDefault("120s")
     Duration healthTimeout();
 
+    /** How long the liveness probe ({@code GET /health/live}) waits for any answer before it counts as failed. */
+    @WithDefault("2s")
+    Duration livenessTimeout();
+
     /**
      * The variables of this service's environment a tracking server gets too (those set; never a {@code DMS_} one): the
      * basics a JVM needs. Nothing else of the parent's environment reaches the child.

@@ -24,6 +24,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Executes the local saga steps (database, compute) of every instance that has one, a few in parallel and
@@ -42,6 +44,8 @@ public class SagaWorker {
     private final InstanceConfig config;
     private long nextWatch;
     private volatile WorkLoop work;
+    /** RUNNING instances whose tracking server failed its last liveness probes: how many in a row. */
+    private final Map<String, Integer> unresponsive = new ConcurrentHashMap<>();
 
     SagaWorker(InstanceRepository repository, InstanceService service, TrackingDatabases databases, Compute compute,
                InstanceConfig config) {
@@ -117,21 +121,49 @@ public class SagaWorker {
         }
     }
 
-    /** Restarts the dead tracking server of a RUNNING instance; holds the instance like a step so none runs meanwhile. */
+    /**
+     * Restarts the dead tracking server of a RUNNING instance, and replaces one that failed
+     * {@code dms.saga.liveness-failures} liveness probes in a row (one per watch: hung, stopped, deadlocked); holds the
+     * instance like a step so that none runs meanwhile.
+     */
     private void watchRunning() {
-        for (Instance candidate : repository.withStatus(InstanceStatus.RUNNING)) {
+        List<Instance> running = repository.withStatus(InstanceStatus.RUNNING);
+        unresponsive.keySet().retainAll(running.stream().map(r -> r.id).toList());
+        for (Instance candidate : running) {
             if (candidate.sagaStep != null) {
                 continue;
             }
             work.submitExclusive(candidate.id, () -> {
                 try {
                     Instance i = repository.find(candidate.id).orElse(null);
-                    if (i != null && i.status == InstanceStatus.RUNNING && i.sagaStep == null && !compute.isRunning(i.id)) {
+                    if (i == null || i.status != InstanceStatus.RUNNING || i.sagaStep != null) {
+                        unresponsive.remove(candidate.id);
+                        return;
+                    }
+                    ComputeAddress a;
+                    if (!compute.isRunning(i.id)) {
                         LOG.warnf("tracking server of RUNNING instance %s is gone; restarting it", i.id);
-                        ComputeAddress a = compute.start(request(i));
-                        if (i.backendPort == null || a.port() != i.backendPort) {
-                            LOG.errorf("tracking server of %s restarted on port %d instead of %s", i.id, a.port(), i.backendPort);
+                        unresponsive.remove(i.id);
+                        a = compute.start(request(i));
+                    } else if (compute.isLive(i.id)) {
+                        Integer failed = unresponsive.remove(i.id);
+                        if (failed != null) {
+                            LOG.infof("tracking server of %s answers its liveness probe again after %d failure(s)", i.id, failed);
                         }
+                        return;
+                    } else {
+                        int failed = unresponsive.merge(i.id, 1, Integer::sum);
+                        int limit = config.saga().livenessFailures();
+                        if (failed < limit) {
+                            LOG.warnf("tracking server of %s failed its liveness probe (%d of %d before it is replaced)", i.id, failed, limit);
+                            return;
+                        }
+                        LOG.errorf("tracking server of %s failed %d liveness probes in a row; replacing it", i.id, failed);
+                        unresponsive.remove(i.id);
+                        a = compute.replace(request(i));
+                    }
+                    if (i.backendPort == null || a.port() != i.backendPort) {
+                        LOG.errorf("tracking server of %s restarted on port %d instead of %s", i.id, a.port(), i.backendPort);
                     }
                 } catch (ComputeException | SQLException | RuntimeException e) {
                     LOG.errorf("could not restart tracking server of %s: %s", candidate.id, e.getMessage());

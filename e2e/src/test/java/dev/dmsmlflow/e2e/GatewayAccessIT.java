@@ -60,6 +60,8 @@ class GatewayAccessIT {
         String targetMemberId;
         String targetKeyId;
         String targetTokenId;
+        /** A billing export the export routes aim at. */
+        String exportId;
     }
 
     /** A member with its working, revoked and expired keys. */
@@ -74,6 +76,7 @@ class GatewayAccessIT {
         String dir = System.getProperty("dms.e2e.dir", "target/e2e");
         stack = Stack.start(Path.of(dir, "gateway-" + UUID.randomUUID().toString().substring(0, 8)));
         stack.startNotebookService(List.of());
+        stack.startBilling();
         stack.startGateway(List.of("-Ddms.gateway.rate-limit.rate=100", "-Ddms.gateway.rate-limit.burst=300"));
         api = stack.gatewayUrl + "/api/v1";
         admin = Api.withKey(stack.bootstrapKey);
@@ -120,7 +123,15 @@ class GatewayAccessIT {
                 notebookBody(ws.sessionName));
         assertEquals(201, nb.status(), nb.toString());
         ws.sessionId = nb.text("id");
+        Api.Resp export = Api.withKey(ws.members.get("editor").key()).post(api + "/workspaces/" + ws.id + "/billing/exports",
+                Map.of("period", THIS_MONTH));
+        assertEquals(202, export.status(), export.toString());
+        ws.exportId = export.text("id");
     }
+
+    /** The billing period of now (its statement is open) and the one before (ended: an owner may close it). */
+    static final String THIS_MONTH = java.time.YearMonth.now(java.time.ZoneOffset.UTC).toString();
+    static final String LAST_MONTH = java.time.YearMonth.now(java.time.ZoneOffset.UTC).minusMonths(1).toString();
 
     static Map<String, Object> notebookBody(String name) {
         return Map.of("name", name, "image", "Python3.11:1.1.0-slim", "spec", "1C4G");
@@ -181,11 +192,16 @@ class GatewayAccessIT {
 
         /** With the resources of {@code ids}' workspace under {@code ws}'s path (the "foreign id" cells). */
         String crossed(Ws ws, Ws ids) {
-            return path(ws, ids.instanceId, ids.sessionId);
+            return path(ws, ids.instanceId, ids.sessionId, ids.exportId);
         }
 
         private String path(Ws ws, String instanceId, String sessionId) {
+            return path(ws, instanceId, sessionId, ws.exportId);
+        }
+
+        private String path(Ws ws, String instanceId, String sessionId, String exportId) {
             return template.replace("{ws}", ws.id).replace("{id}", instanceId).replace("{nb}", sessionId)
+                    .replace("{export}", exportId)
                     .replace("{member}", ws.targetMemberId).replace("{key}", ws.targetKeyId)
                     .replace("{token}", ws.targetTokenId == null ? "tok_000000000000" : ws.targetTokenId);
         }
@@ -195,7 +211,7 @@ class GatewayAccessIT {
         }
 
         boolean onInstance() {
-            return template.contains("{id}") || template.contains("{nb}");
+            return template.contains("{id}") || template.contains("{nb}") || template.contains("{export}");
         }
     }
 
@@ -244,6 +260,15 @@ class GatewayAccessIT {
         r.add(new Route("GET", "/workspaces/{ws}/notebook-sessions/{nb}/usage", "viewer", 200, true, w -> null));
         // the session's JupyterLab: editors only (it runs code); a session that is not RUNNING answers 409
         r.add(new Route("GET", "/workspaces/{ws}/notebook-sessions/{nb}/jupyter/api/status", "editor", 409, true, w -> null));
+        r.add(new Route("GET", "/workspaces/{ws}/billing/prices", "viewer", 200, true, w -> null));
+        r.add(new Route("GET", "/workspaces/{ws}/billing/usage", "viewer", 200, true, w -> null));
+        r.add(new Route("GET", "/workspaces/{ws}/billing/costs?granularity=day&groupBy=sku", "viewer", 200, true, w -> null));
+        r.add(new Route("GET", "/workspaces/{ws}/billing/statements", "viewer", 200, true, w -> null));
+        r.add(new Route("GET", "/workspaces/{ws}/billing/statements/" + THIS_MONTH, "viewer", 200, true, w -> null));
+        r.add(new Route("POST", "/workspaces/{ws}/billing/statements/" + LAST_MONTH + "/close", "owner", 200, true, w -> Map.of()));
+        r.add(new Route("GET", "/workspaces/{ws}/billing/exports", "viewer", 200, true, w -> null));
+        r.add(new Route("POST", "/workspaces/{ws}/billing/exports", "editor", 202, true, w -> Map.of("period", THIS_MONTH)));
+        r.add(new Route("GET", "/workspaces/{ws}/billing/exports/{export}", "viewer", 200, true, w -> null));
         r.add(new Route("GET", "/workspaces/{ws}/network/vpcs", "viewer", 200, true, w -> null));
         r.add(new Route("GET", "/workspaces/{ws}/network/vpcs/vpc-local/vswitches", "viewer", 200, true, w -> null));
         r.add(new Route("GET", "/workspaces/{ws}/network/vpcs/vpc-local/security-groups", "viewer", 200, true, w -> null));
@@ -356,8 +381,8 @@ class GatewayAccessIT {
             }
         }
         assertEquals(List.of(), failures, "cells that answered wrongly");
-        // 2 workspaces x 38 routes: no key, and per member (3) revoked, expired, foreign (+ foreign id) and own
-        assertTrue(cells > 700, "the matrix checked " + cells + " cells");
+        // 2 workspaces x 47 routes: no key, and per member (3) revoked, expired, foreign (+ foreign id) and own
+        assertTrue(cells > 900, "the matrix checked " + cells + " cells");
         System.out.println("access matrix: " + cells + " cells checked");
         Map<String, String> after = snapshot();
         for (String k : before.keySet()) {
@@ -394,6 +419,9 @@ class GatewayAccessIT {
         Api.Resp token = call(m.key(), "POST", inst + "/tokens", Map.of("name", "by-" + m.role(), "scope", "read-write"), ws, m);
         expect(who + "POST token", 201, token);
         expect(who + "DELETE token", 204, call(m.key(), "DELETE", inst + "/tokens/" + token.text("id"), null, ws, m));
+        Api.Resp export = call(m.key(), "POST", "/workspaces/" + ws.id + "/billing/exports", Map.of("period", THIS_MONTH), ws, m);
+        expect(who + "POST billing export", 202, export);
+        expect(who + "GET own billing export", 200, call(m.key(), "GET", "/workspaces/" + ws.id + "/billing/exports/" + export.text("id"), null, ws, m));
         expect(who + "stop", 202, call(m.key(), "POST", inst + "/stop", Map.of(), ws, m));
         awaitStatus(ws, ws.instanceId, "STOPPED");
         expect(who + "start", 202, call(m.key(), "POST", inst + "/start", Map.of(), ws, m));
@@ -402,6 +430,8 @@ class GatewayAccessIT {
         awaitStatus(ws, ws.instanceId, "RUNNING");
         if ("owner".equals(m.role())) {
             String ownerPath = "/workspaces/" + ws.id;
+            Api.Resp closed = call(m.key(), "POST", ownerPath + "/billing/statements/" + LAST_MONTH + "/close", Map.of(), ws, m);
+            expect(who + "close billing period", 200, closed);
             expect(who + "PATCH workspace", 200, call(m.key(), "PATCH", ownerPath, Map.of("name", "renamed-" + suffix()), ws, m));
             Api.Resp added = call(m.key(), "POST", ownerPath + "/members", Map.of("displayName", "added_" + suffix().replace('-', '_'), "role", "viewer"), ws, m);
             expect(who + "POST members", 201, added);
@@ -436,6 +466,12 @@ class GatewayAccessIT {
             s.put(ws.id + " tokens", admin.get(api + "/workspaces/" + ws.id + "/instances/" + ws.instanceId + "/tokens").json().path("items").toString());
             JsonNode sessions = admin.get(api + "/workspaces/" + ws.id + "/notebook-sessions?pageSize=100").json().path("items").deepCopy();
             s.put(ws.id + " notebook sessions", sessions.toString());
+            // the exports' ids (their status moves on by itself) and the periods' states
+            s.put(ws.id + " billing exports", ids(admin.get(api + "/workspaces/" + ws.id + "/billing/exports?pageSize=100").json()));
+            List<String> periods = new ArrayList<>();
+            admin.get(api + "/workspaces/" + ws.id + "/billing/statements").json().path("items")
+                    .forEach(p -> periods.add(p.path("period").asText() + ":" + p.path("status").asText()));
+            s.put(ws.id + " billing periods", periods.toString());
         }
         return s;
     }

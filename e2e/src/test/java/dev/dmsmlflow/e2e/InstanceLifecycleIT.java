@@ -3,11 +3,8 @@ package dev.dmsmlflow.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.mlflow.api.proto.Service.Metric;
 import org.mlflow.api.proto.Service.Param;
 import org.mlflow.api.proto.Service.Run;
@@ -47,7 +44,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Nothing is stubbed; the MLflow side is driven by the official Java client through the instance's VPC address.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class InstanceLifecycleIT {
 
     static final Duration SAGA = Duration.ofSeconds(120);
@@ -56,9 +52,6 @@ class InstanceLifecycleIT {
     static final Api.Client EDITOR = Api.as("mem_e2e", WORKSPACE, "editor");
 
     Stack stack;
-    /** The instance the tests after creation share (create → ACL/client → redeploy/edit → release). */
-    String instanceId;
-    String trackingUri;
 
     @BeforeAll
     void startServices() {
@@ -83,13 +76,12 @@ class InstanceLifecycleIT {
         b.put("secondaryVSwitchId", "vsw-local-b");
         b.put("securityGroupId", "sg-local-basic");
         b.put("ossBucket", "e2e-artifacts");
-        b.put("ossPath", "team/experiments");
+        b.put("ossPath", "team/" + name.toLowerCase().replaceAll("[^a-z0-9-]", "-")); // each test's own root: roots may not overlap
         b.put("spec", "mlflow.small");
         return b;
     }
 
     @Test
-    @Order(1)
     void invalidNetworkAndNamesAreRefusedWithTheFieldAndNothingIsCreated() {
         record Case(String field, Object value, String expectedField) {
         }
@@ -98,6 +90,8 @@ class InstanceLifecycleIT {
                 new Case("securityGroupId", "sg-local-managed", "securityGroupId"),   // managed: not basic
                 new Case("vpcId", "vpc-nowhere", "vpcId"),                            // unknown VPC
                 new Case("name", "1 bad name!", "name"));                             // bad name
+        int instancesBefore = allInstances().size();
+        int networksBefore = EDITOR.get(stack.networkUrl + "/networks").json().path("items").size();
         for (Case c : cases) {
             Map<String, Object> b = body("refused-" + c.field().toLowerCase());
             b.put(c.field(), c.value());
@@ -108,16 +102,17 @@ class InstanceLifecycleIT {
             assertNotNull(r.text("detail") != null ? r.text("detail") : r.text("title"), c + " -> " + r);
         }
         // nothing was created: no instance of this workspace, and no network for it in network-service
-        assertTrue(allInstances().isEmpty(), "instances after refused requests: " + allInstances());
+        assertEquals(instancesBefore, allInstances().size(), "instances after refused requests: " + allInstances());
         Api.Resp networks = EDITOR.get(stack.networkUrl + "/networks");
         assertEquals(200, networks.status(), networks.toString());
-        assertEquals(0, networks.json().path("items").size(), networks.toString());
+        assertEquals(networksBefore, networks.json().path("items").size(), networks.toString());
     }
 
     @Test
-    @Order(2)
     void aCreatedInstanceRunsBehindADenyAllAclAndServesTheOfficialMlflowClient() throws Exception {
         JsonNode running = createRunning("e2e-" + UUID.randomUUID().toString().substring(0, 6));
+        String instanceId = running.path("id").asText();
+        String trackingUri = running.path("trackingUri").asText();
         URI uri = URI.create(trackingUri);
         assertTrue(uri.getHost().startsWith("127."), "a VPC address in vpc-local: " + running);
         // the VPC address is the full URI a client needs (what the seed passes to mlflow.set_tracking_uri), the host apart
@@ -216,10 +211,10 @@ class InstanceLifecycleIT {
     }
 
     @Test
-    @Order(3)
     void theServicesRefuseStrangersAndOtherWorkspacesAndChangeNothing() {
-        ensureRunningWithAcl();
-        String id = instanceId;
+        JsonNode live = runningWithAcl();
+        String id = live.path("id").asText();
+        String trackingUri = live.path("trackingUri").asText();
         JsonNode before = instance(id);
         String entriesBefore = EDITOR.get(stack.networkUrl + "/networks/" + id + "/acl/entries").body();
         Map<String, Object> openToAll = Map.of("cidr", "0.0.0.0/0");
@@ -267,9 +262,10 @@ class InstanceLifecycleIT {
     }
 
     @Test
-    @Order(4)
     void anotherWorkspaceCannotRootAnInstanceInThisBucketNoRootNestsAndTheServerKeepsToItsRoot() throws Exception {
-        ensureRunningWithAcl();
+        JsonNode live = runningWithAcl();
+        String trackingUri = live.path("trackingUri").asText();
+        String root = live.path("ossPath").asText();
         // the reported attack: an instance of another workspace rooted in this workspace's bucket (to read its models and
         // replace a pickle) is refused with the field, whatever the path, and nothing is created for it
         Api.Client other = Api.as("mem_evil", "ws-e2e-evil", "owner");
@@ -287,7 +283,7 @@ class InstanceLifecycleIT {
         assertEquals(0, other.get(stack.instanceUrl + "/instances").json().path("items").size());
         // in its own workspace, a root may not equal, contain or sit inside a live instance's root
         int before = allInstances().size();
-        for (String path : List.of("team/experiments", "team", "team/experiments/nested")) {
+        for (String path : List.of(root, "team", root + "/nested")) {
             Map<String, Object> b = body("nested-" + UUID.randomUUID().toString().substring(0, 6));
             b.put("ossPath", path);
             Api.Resp r = EDITOR.post(stack.instanceUrl + "/instances", b);
@@ -314,9 +310,10 @@ class InstanceLifecycleIT {
     }
 
     @Test
-    @Order(5)
     void redeployKeepsEveryExperimentAndRunAndEditChangesOnlyNameAndDescription() throws Exception {
-        ensureRunningWithAcl();
+        JsonNode live = runningWithAcl();
+        String instanceId = live.path("id").asText();
+        String trackingUri = live.path("trackingUri").asText();
         MlflowClient client = new MlflowClient(trackingUri);
         List<String> runIds = new ArrayList<>();
         List<String> experimentIds = new ArrayList<>();
@@ -352,7 +349,6 @@ class InstanceLifecycleIT {
                 assertEquals(experimentIds.get(e),
                         client.getExperimentByName("before-redeploy-" + e).orElseThrow().getExperimentId());
             }
-            assertTrue(client.getExperimentByName("e2e-experiment").isPresent(), "the first test's experiment");
             for (int i = 0; i < runIds.size(); i++) {
                 Run run = client.getRun(runIds.get(i));
                 assertEquals((i / 2) + "-" + (i % 2), params(run).get("n"));
@@ -385,10 +381,10 @@ class InstanceLifecycleIT {
     }
 
     @Test
-    @Order(6)
     void releaseDropsTheDatabaseStopsTheServerAndClosesTheAddress() {
-        ensureRunningWithAcl();
-        String id = instanceId;
+        JsonNode live = runningWithAcl();
+        String id = live.path("id").asText();
+        String trackingUri = live.path("trackingUri").asText();
         URI uri = URI.create(trackingUri);
         String database = "mlflow_" + id.toLowerCase().replaceAll("[^a-z0-9]", "");
         assertTrue(stack.databaseExists(database), "the instance's tracking database " + database);
@@ -409,12 +405,9 @@ class InstanceLifecycleIT {
             }
         }, "the VPC address refuses connections");
         assertEquals("RELEASED", EDITOR.get(stack.networkUrl + "/networks/" + id).json().path("status").asText());
-        instanceId = null;
-        trackingUri = null;
     }
 
     @Test
-    @Order(7)
     void instanceServiceKilledMidDeployFinishesTheSagaWithOneServerAndOneLoadBalancer() throws Exception {
         Api.Resp created = EDITOR.post(stack.instanceUrl + "/instances", body("e2e-crash-" + UUID.randomUUID().toString().substring(0, 4)));
         assertEquals(201, created.status(), created.toString());
@@ -464,22 +457,20 @@ class InstanceLifecycleIT {
             }
             return "RUNNING".equals(s);
         }, SAGA, "instance " + id + " RUNNING", () -> instance(id));
-        JsonNode running = instance(id);
-        instanceId = id;
-        trackingUri = running.path("trackingUri").asText();
-        return running;
+        return instance(id);
     }
 
-    /** The shared instance, RUNNING with an ACL entry for 127.0.0.1 (created when an earlier test did not). */
-    private void ensureRunningWithAcl() {
-        if (instanceId == null) {
-            createRunning("e2e-" + UUID.randomUUID().toString().substring(0, 6));
-            Api.Resp added = EDITOR.post(stack.networkUrl + "/networks/" + instanceId + "/acl/entries",
-                    Map.of("cidr", "127.0.0.1/32", "description", "the e2e test's client"));
-            assertEquals(200, added.status(), added.toString());
-        }
+    /** A new instance of the calling test, RUNNING with an ACL entry for 127.0.0.1 and serving through its load balancer. */
+    private JsonNode runningWithAcl() {
+        JsonNode running = createRunning("e2e-" + UUID.randomUUID().toString().substring(0, 6));
+        String id = running.path("id").asText();
+        String trackingUri = running.path("trackingUri").asText();
+        Api.Resp added = EDITOR.post(stack.networkUrl + "/networks/" + id + "/acl/entries",
+                Map.of("cidr", "127.0.0.1/32", "description", "the e2e test's client"));
+        assertEquals(200, added.status(), added.toString());
         Api.await(() -> Api.get(trackingUri + "/health").status() == 200, Duration.ofSeconds(10),
                 "the instance to serve 127.0.0.1", () -> Api.get(trackingUri + "/health"));
+        return running;
     }
 
     private JsonNode instance(String id) {

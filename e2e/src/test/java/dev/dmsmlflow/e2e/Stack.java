@@ -254,30 +254,8 @@ public final class Stack implements AutoCloseable {
         if (gateway != null) {
             throw new IllegalStateException("the gateway already runs");
         }
-        Path jar = root.resolve("api-gateway/target/quarkus-app/quarkus-run.jar");
-        if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException(jar + " is missing: build first (mvn -pl e2e -am install -DskipTests)");
-        }
-        // its own login role owning its database and its own Kafka principal, as under ./dms up
-        ServiceAccount account = ServiceAccount.of(TopicAccess.API_GATEWAY).orElseThrow();
-        String dbPassword = LocalSecrets.generatePassword();
-        pg.ensureRole(account.databaseRole(), dbPassword, account.roleOptions());
-        pg.createDatabase(account.database(), account.databaseRole());
-        secrets.put("database password of " + TopicAccess.API_GATEWAY, dbPassword);
-        secrets.put("kafka password of " + TopicAccess.API_GATEWAY, kafka.password(TopicAccess.API_GATEWAY));
-        int port = freePort();
-        int managementPort = freePort();
         Path keyFile = dir.resolve("bootstrap-api-key");
-        Path log = dir.resolve("api-gateway.log");
         Map<String, String> env = new java.util.HashMap<>();
-        env.put("DMS_HTTP_PORT", String.valueOf(port));
-        env.put("DMS_MANAGEMENT_PORT", String.valueOf(managementPort));
-        env.put("DMS_DB_URL", pg.jdbcUrl(account.database()));
-        env.put("DMS_DB_USER", account.databaseRole());
-        env.put("DMS_DB_PASSWORD", dbPassword);
-        env.put("DMS_KAFKA_BOOTSTRAP", kafka.bootstrapServers());
-        env.put("DMS_KAFKA_USER", TopicAccess.API_GATEWAY);
-        env.put("DMS_KAFKA_PASSWORD", kafka.password(TopicAccess.API_GATEWAY));
         env.put("DMS_INSTANCE_URL", instanceUrl);
         env.put("DMS_NETWORK_URL", networkUrl);
         if (notebookUrl != null) {
@@ -288,10 +266,10 @@ public final class Stack implements AutoCloseable {
         }
         env.put("DMS_GATEWAY_SIGNING_KEY_FILE", ServiceKeys.forTests().signingKeyFile().toString());
         env.put("DMS_BOOTSTRAP_KEY_FILE", keyFile.toString());
-        gateway = launch(jar, log, env, jvmOptions);
-        gatewayUrl = "http://127.0.0.1:" + port;
-        gatewayManagementUrl = "http://127.0.0.1:" + managementPort;
-        awaitReady("api-gateway", gateway, gatewayManagementUrl, log);
+        Started started = startService(TopicAccess.API_GATEWAY, "api-gateway", env, jvmOptions);
+        gateway = started.process();
+        gatewayUrl = started.url();
+        gatewayManagementUrl = started.managementUrl();
         try {
             bootstrapKey = Files.readString(keyFile).trim();
             secrets.put("bootstrap API key", bootstrapKey);
@@ -309,34 +287,11 @@ public final class Stack implements AutoCloseable {
         if (billing != null) {
             throw new IllegalStateException("billing-service already runs");
         }
-        Path jar = root.resolve("billing-service/target/quarkus-app/quarkus-run.jar");
-        if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException(jar + " is missing: build first (./mvnw -pl billing-service -am package -DskipTests)");
-        }
-        ServiceAccount account = ServiceAccount.of(TopicAccess.BILLING_SERVICE).orElseThrow();
-        String dbPassword = LocalSecrets.generatePassword();
-        pg.ensureRole(account.databaseRole(), dbPassword, account.roleOptions());
-        pg.createDatabase(account.database(), account.databaseRole());
-        secrets.put("database password of " + TopicAccess.BILLING_SERVICE, dbPassword);
-        secrets.put("kafka password of " + TopicAccess.BILLING_SERVICE, kafka.password(TopicAccess.BILLING_SERVICE));
-        int port = freePort();
-        int managementPort = freePort();
-        Path log = dir.resolve("billing-service.log");
-        Map<String, String> env = new java.util.HashMap<>();
-        env.put("DMS_HTTP_PORT", String.valueOf(port));
-        env.put("DMS_MANAGEMENT_PORT", String.valueOf(managementPort));
-        env.put("DMS_GATEWAY_PUBLIC_KEY_FILE", ServiceKeys.forTests().publicKeyFile().toString());
-        env.put("DMS_DB_URL", pg.jdbcUrl(account.database()));
-        env.put("DMS_DB_USER", account.databaseRole());
-        env.put("DMS_DB_PASSWORD", dbPassword);
-        env.put("DMS_KAFKA_BOOTSTRAP", kafka.bootstrapServers());
-        env.put("DMS_KAFKA_USER", TopicAccess.BILLING_SERVICE);
-        env.put("DMS_KAFKA_PASSWORD", kafka.password(TopicAccess.BILLING_SERVICE));
-        env.put("DMS_BILLING_EXPORT_DIR", dir.resolve("billing-exports").toString());
-        billing = launch(jar, log, env, List.of());
-        billingUrl = "http://127.0.0.1:" + port;
-        billingManagementUrl = "http://127.0.0.1:" + managementPort;
-        awaitReady("billing-service", billing, billingManagementUrl, log);
+        Started started = startService(TopicAccess.BILLING_SERVICE, "billing-service",
+                Map.of("DMS_BILLING_EXPORT_DIR", dir.resolve("billing-exports").toString()), List.of());
+        billing = started.process();
+        billingUrl = started.url();
+        billingManagementUrl = started.managementUrl();
     }
 
     /**
@@ -353,39 +308,57 @@ public final class Stack implements AutoCloseable {
         if (notebook != null) {
             throw new IllegalStateException("notebook-service already runs");
         }
-        Path jar = root.resolve("notebook-service/target/quarkus-app/quarkus-run.jar");
-        if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException(jar + " is missing: build first (mvn -pl e2e -am install -DskipTests)");
-        }
-        ServiceAccount account = ServiceAccount.of(TopicAccess.NOTEBOOK_SERVICE).orElseThrow();
-        String dbPassword = LocalSecrets.generatePassword();
-        pg.ensureRole(account.databaseRole(), dbPassword, account.roleOptions());
-        pg.createDatabase(account.database(), account.databaseRole());
-        secrets.put("database password of " + TopicAccess.NOTEBOOK_SERVICE, dbPassword);
-        secrets.put("kafka password of " + TopicAccess.NOTEBOOK_SERVICE, kafka.password(TopicAccess.NOTEBOOK_SERVICE));
-        int port = freePort();
-        int managementPort = freePort();
-        Path log = dir.resolve("notebook-service.log");
         Map<String, String> env = new java.util.HashMap<>();
-        env.put("DMS_HTTP_PORT", String.valueOf(port));
-        env.put("DMS_MANAGEMENT_PORT", String.valueOf(managementPort));
-        env.put("DMS_DB_URL", pg.jdbcUrl(account.database()));
-        env.put("DMS_DB_USER", account.databaseRole());
-        env.put("DMS_DB_PASSWORD", dbPassword);
-        env.put("DMS_KAFKA_BOOTSTRAP", kafka.bootstrapServers());
-        env.put("DMS_KAFKA_USER", TopicAccess.NOTEBOOK_SERVICE);
-        env.put("DMS_KAFKA_PASSWORD", kafka.password(TopicAccess.NOTEBOOK_SERVICE));
-        env.put("DMS_GATEWAY_PUBLIC_KEY_FILE", ServiceKeys.forTests().publicKeyFile().toString());
         env.put("DMS_WORK_DIR", workDir.toString());
         env.put("DMS_NOTEBOOK_MASTER_KEY_FILE", dir.resolve("secrets").resolve("notebook-master-key").toString());
         env.putAll(envOverrides);
         List<String> options = new ArrayList<>(List.of("-Ddms.notebook.local.stop-on-shutdown=true",
                 "-Ddms.notebook.worker.poll-interval=200ms"));
         options.addAll(jvmOptions);
-        notebook = launch(jar, log, env, options);
-        notebookUrl = "http://127.0.0.1:" + port;
-        notebookManagementUrl = "http://127.0.0.1:" + managementPort;
-        awaitReady("notebook-service", notebook, notebookManagementUrl, log);
+        Started started = startService(TopicAccess.NOTEBOOK_SERVICE, "notebook-service", env, options);
+        notebook = started.process();
+        notebookUrl = started.url();
+        notebookManagementUrl = started.managementUrl();
+    }
+
+    /** A service this stack started after the first two: its process and where it answers. */
+    private record Started(Process process, String url, String managementUrl) {
+    }
+
+    /**
+     * Starts the packaged {@code module} as {@code ./dms up} would: its own login role owning its database and its own Kafka
+     * principal (passwords generated, kept in {@link #secrets()}), free ports, the gateway's public key, plus {@code env};
+     * waits until it is ready.
+     */
+    private Started startService(String service, String module, Map<String, String> env, List<String> jvmOptions) {
+        Path jar = root.resolve(module + "/target/quarkus-app/quarkus-run.jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: build first (./mvnw -pl " + module + " -am package -DskipTests)");
+        }
+        ServiceAccount account = ServiceAccount.of(service).orElseThrow();
+        String dbPassword = LocalSecrets.generatePassword();
+        pg.ensureRole(account.databaseRole(), dbPassword, account.roleOptions());
+        pg.createDatabase(account.database(), account.databaseRole());
+        secrets.put("database password of " + service, dbPassword);
+        secrets.put("kafka password of " + service, kafka.password(service));
+        int port = freePort();
+        int managementPort = freePort();
+        Path log = dir.resolve(module + ".log");
+        Map<String, String> all = new java.util.HashMap<>();
+        all.put("DMS_HTTP_PORT", String.valueOf(port));
+        all.put("DMS_MANAGEMENT_PORT", String.valueOf(managementPort));
+        all.put("DMS_GATEWAY_PUBLIC_KEY_FILE", ServiceKeys.forTests().publicKeyFile().toString());
+        all.put("DMS_DB_URL", pg.jdbcUrl(account.database()));
+        all.put("DMS_DB_USER", account.databaseRole());
+        all.put("DMS_DB_PASSWORD", dbPassword);
+        all.put("DMS_KAFKA_BOOTSTRAP", kafka.bootstrapServers());
+        all.put("DMS_KAFKA_USER", service);
+        all.put("DMS_KAFKA_PASSWORD", kafka.password(service));
+        all.putAll(env);
+        Process process = launch(jar, log, all, jvmOptions);
+        String managementUrl = "http://127.0.0.1:" + managementPort;
+        awaitReady(module, process, managementUrl, log);
+        return new Started(process, "http://127.0.0.1:" + port, managementUrl);
     }
 
     /**

@@ -51,6 +51,28 @@ public interface ArtifactStore {
         return Optional.empty();
     }
 
+    /**
+     * Checks, cheaply, that the store can serve artifacts now (readiness). May block on the network: the caller bounds
+     * how long it waits.
+     *
+     * @throws Unavailable when it cannot, with a short reason anyone may read
+     */
+    void checkAvailable() throws Unavailable;
+
+    /**
+     * Why a store cannot serve artifacts now. The message is a short fixed sentence that anyone may read (no host,
+     * path, credential or stack); the cause, if any, is for the server's log only.
+     */
+    final class Unavailable extends Exception {
+        public Unavailable(String reason) {
+            super(reason, null, false, false);
+        }
+
+        public Unavailable(String reason, Throwable cause) {
+            super(reason, cause, false, false);
+        }
+    }
+
     /** A short description for logs, e.g. {@code file:/var/mlartifacts} or {@code oss://bucket/prefix}. */
     String describe();
 }

@@ -177,6 +177,25 @@ public final class FileSystemArtifactStore implements ArtifactStore {
         return Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
     }
 
+    /**
+     * The root must still exist, be a directory and take a new file: an empty probe file (hidden like an upload in
+     * progress, so listings never show it) is created and deleted.
+     */
+    @Override
+    public void checkAvailable() throws Unavailable {
+        if (!Files.exists(root)) {
+            throw new Unavailable("the artifact root does not exist");
+        }
+        if (!Files.isDirectory(root)) {
+            throw new Unavailable("the artifact root is not a directory");
+        }
+        try {
+            Files.delete(Files.createTempFile(root, TEMP_PREFIX + "ready-", ""));
+        } catch (IOException | SecurityException e) {
+            throw new Unavailable("the artifact root is not writable", e);
+        }
+    }
+
     @Override
     public String describe() {
         return root.toUri().toString();

@@ -247,6 +247,25 @@ public final class OssArtifactStore implements ArtifactStore {
         }
     }
 
+    /**
+     * Lists at most one key under the prefix: one cheap request that proves the endpoint answers, the credentials are
+     * accepted and the bucket exists and may be listed. Writes are not tried (a probe object per check would be a
+     * billed PUT and a write the bucket's owner sees); a bucket that can be listed but not written reads as ready.
+     * The request runs with the client's own timeouts and retries, longer than a readiness answer waits: the caller
+     * bounds the wait and does not start another check while one is still running.
+     */
+    @Override
+    public void checkAvailable() throws Unavailable {
+        try {
+            client.listObjectsV2(new ListObjectsV2Request(bucket).withPrefix(dirKey("")).withMaxKeys(1));
+        } catch (OSSException e) {
+            String code = e.getErrorCode() != null && e.getErrorCode().matches("[A-Za-z]{1,64}") ? e.getErrorCode() : "an error";
+            throw new Unavailable("the OSS bucket refused a listing (" + code + ")", e);
+        } catch (ClientException e) {
+            throw new Unavailable("the OSS endpoint did not answer", e);
+        }
+    }
+
     @Override
     public String describe() {
         return "oss://" + bucket + "/" + prefix;

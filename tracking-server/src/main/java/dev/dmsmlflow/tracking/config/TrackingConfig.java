@@ -3,6 +3,7 @@ package dev.dmsmlflow.tracking.config;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
+import java.time.Duration;
 import java.util.Optional;
 
 /** Server settings under {@code dms.tracking}. */
@@ -39,6 +40,29 @@ public interface TrackingConfig {
          */
         @WithDefault("1000")
         int hashedEqualityMinRows();
+    }
+
+    /** Readiness ({@code GET /health/ready} and {@code GET /health}, package {@code health}). */
+    Health health();
+
+    interface Health {
+        /**
+         * The longest a readiness answer waits for the database (a pooled connection and a trivial query); a database
+         * slower than this counts as down.
+         */
+        @WithDefault("2s")
+        Duration databaseTimeout();
+
+        /** The longest a readiness answer waits for the artifact store's check. */
+        @WithDefault("2s")
+        Duration artifactStoreTimeout();
+
+        /**
+         * How long a readiness result is reused, so that load balancers and probes polling often add no database or
+         * storage load; 0 checks on every request.
+         */
+        @WithDefault("1s")
+        Duration cacheTtl();
     }
 
     /** OSS client settings, used when the artifact root (or an experiment's location) is {@code oss://...}. */

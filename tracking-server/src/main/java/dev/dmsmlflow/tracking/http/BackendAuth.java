@@ -1,6 +1,7 @@
 package dev.dmsmlflow.tracking.http;
 
 import dev.dmsmlflow.tracking.config.TrackingConfig;
+import dev.dmsmlflow.tracking.health.HealthRoutes;
 import io.quarkus.vertx.http.runtime.filters.Filters;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
@@ -17,7 +18,9 @@ import java.util.HexFormat;
  * Only the instance's load balancer reaches this server: when {@code dms.tracking.backend-auth-digest} is set, every
  * request (API, artifacts, UI, GraphQL) must carry the per-instance secret in {@value #HEADER} whose SHA-256 is that
  * digest; the proxy adds it and strips any value a client sent. The server only knows the digest, never the secret.
- * {@code GET /health} stays open (it tells nothing; the compute's health check calls it directly).
+ * The health endpoints ({@link HealthRoutes#OPEN_PATHS}: {@code /health}, {@code /health/live}, {@code /health/ready})
+ * stay open to GET and HEAD without any secret: they tell only up or down and a short reason, and the compute's probes
+ * call them directly.
  */
 @ApplicationScoped
 public class BackendAuth {
@@ -53,7 +56,9 @@ public class BackendAuth {
             ctx.next();
             return;
         }
-        if (secret == null && ctx.request().method() == HttpMethod.GET && "/health".equals(ctx.request().path())) {
+        HttpMethod method = ctx.request().method();
+        if (secret == null && (method == HttpMethod.GET || method == HttpMethod.HEAD)
+                && HealthRoutes.OPEN_PATHS.contains(ctx.request().path())) {
             ctx.next();
             return;
         }

@@ -4,7 +4,7 @@ import dev.dmsmlflow.tracking.http.RouteProvider;
 import dev.dmsmlflow.tracking.http.Routes;
 import jakarta.enterprise.context.ApplicationScoped;
 
-/** {@code /health} and {@code /version}, answered as plain text like upstream. */
+/** {@code /version}, answered as plain text like upstream ({@code /health} is the health package's). */
 @ApplicationScoped
 public class SystemRoutes implements RouteProvider {
     /** The MLflow version we speak; clients only display it. */
@@ -12,7 +12,6 @@ public class SystemRoutes implements RouteProvider {
 
     @Override
     public void register(Routes routes) {
-        routes.router().get("/health").handler(ctx -> ctx.response().putHeader("Content-Type", "text/plain").end("OK"));
         routes.router().get("/version").handler(ctx -> ctx.response().putHeader("Content-Type", "text/plain").end(MLFLOW_VERSION));
     }
 }

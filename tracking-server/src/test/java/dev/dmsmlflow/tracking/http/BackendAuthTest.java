@@ -91,4 +91,44 @@ class BackendAuthTest {
         assertEquals(200, health.statusCode());
         assertEquals("OK", health.body());
     }
+
+    @Test
+    void theThreeHealthEndpointsAreOpenWithoutTheSecretAndTellOnlyUpOrDown() throws Exception {
+        for (String method : new String[]{"GET", "HEAD"}) {
+            HttpResponse<String> live = send(method, "/health/live", null, null);
+            assertEquals(200, live.statusCode(), method + " /health/live: " + live.body());
+            HttpResponse<String> ready = send(method, "/health/ready", null, null);
+            assertEquals(200, ready.statusCode(), method + " /health/ready: " + ready.body());
+            HttpResponse<String> health = send(method, "/health", null, null);
+            assertEquals(200, health.statusCode(), method + " /health: " + health.body());
+        }
+        assertEquals("OK", send("GET", "/health/live", null, null).body());
+        assertEquals("OK", send("GET", "/health", null, null).body());
+        JsonNode ready = JSON.readTree(send("GET", "/health/ready", null, null).body());
+        assertEquals(java.util.List.of("status", "checks"), iterable(ready.fieldNames()));
+        for (JsonNode check : ready.get("checks")) {
+            assertEquals(java.util.List.of("name", "status"), iterable(check.fieldNames()), check.toString());
+        }
+    }
+
+    @Test
+    void onlyThoseExactPathsAndMethodsAreOpen() throws Exception {
+        String[][] refused = {
+                {"POST", "/health"}, {"PUT", "/health/ready"}, {"DELETE", "/health/live"},
+                {"GET", "/health/"}, {"GET", "/health/ready/"}, {"GET", "/health/ready/x"}, {"GET", "/health/livez"},
+                {"GET", "/healthz"}, {"GET", "/health/../api/2.0/mlflow/experiments/get?experiment_id=0"},
+        };
+        for (String[] c : refused) {
+            HttpResponse<String> r = send(c[0], c[1], null, null);
+            assertEquals(403, r.statusCode(), c[0] + " " + c[1] + ": " + r.body());
+        }
+        // a wrong secret is refused everywhere, health included: only the load balancer sends one
+        assertEquals(403, send("GET", "/health/ready", null, "wrong").statusCode());
+    }
+
+    private static java.util.List<String> iterable(java.util.Iterator<String> it) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        it.forEachRemaining(out::add);
+        return out;
+    }
 }

@@ -44,9 +44,46 @@ public interface NetworkConfig {
         @WithDefault("1073741824")
         long maxBodySize();
 
-        /** How long the proxy waits for a backend to accept a connection. */
+        /**
+         * How long the proxy waits for a connection to the backend (connecting, or waiting for a free pooled connection);
+         * past it the request is answered 504.
+         */
         @WithDefault("5s")
         Duration connectTimeout();
+
+        /**
+         * How long a forwarded exchange may stay idle (no byte passed to or from the backend) before the proxy gives up:
+         * 504 when the backend has not begun its answer, a cut connection when it stalls in the middle. Idle, not total,
+         * so long uploads and downloads that keep moving are never cut (like an ALB's idle timeout, 60 s).
+         */
+        @WithDefault("60s")
+        Duration upstreamTimeout();
+
+        /** The active health check each load balancer runs against its backend. */
+        HealthCheck healthCheck();
+    }
+
+    /**
+     * An ALB-style health check: {@code GET /health} every {@code interval}, a failure when there is no 2xx answer within
+     * {@code timeout}; the verdict changes after {@code unhealthyThreshold} failures or {@code healthyThreshold} passes in a
+     * row. Requests are forwarded whatever the verdict (fail open).
+     */
+    interface HealthCheck {
+        /** Time between the starts of two checks (a check that takes longer is followed at once). */
+        @WithDefault("5s")
+        Duration interval();
+
+        /** How long a check waits for the answer. */
+        @WithDefault("2s")
+        Duration timeout();
+
+        /** Passed checks in a row that make an unhealthy (or not yet judged) backend HEALTHY. */
+        @WithDefault("2")
+        int healthyThreshold();
+
+        /** Failed checks in a row that make a healthy (or not yet judged) backend UNHEALTHY. */
+        @WithDefault("3")
+        int unhealthyThreshold();
     }
 
     interface VpcConf {

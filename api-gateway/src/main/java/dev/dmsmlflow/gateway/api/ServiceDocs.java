@@ -91,7 +91,10 @@ final class ServiceDocs {
 
     @Schema(name = "Diagnosis", description = "Whether a source address would reach the instance, layer by layer (from network-service).")
     record Diagnosis(@Schema(required = true) String instanceId, @Schema(required = true) String source,
-                     @Schema(required = true) boolean admitted, List<Map<String, Object>> layers,
+                     @Schema(required = true, description = "True only when every layer admits the source") boolean admitted,
+                     @Schema(description = "Each {layer, admitted, reason}, in order: acl, security-group, vpc and, where the provider"
+                             + " checks the tracking server (local), backend (refused while none is registered or it is UNHEALTHY)")
+                     List<Map<String, Object>> layers,
                      @Schema(description = "e.g. that the ACL admits every source") List<String> warnings) {
     }
 

@@ -7,6 +7,7 @@ import dev.dmsmlflow.network.domain.AccessToken;
 import dev.dmsmlflow.network.application.NetworkValidator;
 import dev.dmsmlflow.network.domain.AclRule;
 import dev.dmsmlflow.network.domain.Admission;
+import dev.dmsmlflow.network.domain.BackendHealth;
 import dev.dmsmlflow.network.domain.Network;
 import dev.dmsmlflow.network.domain.NetworkStatus;
 import dev.dmsmlflow.network.persistence.NetworkRepository;
@@ -59,25 +60,36 @@ public class NetworkResource {
     }
 
     /**
+     * The load balancer's health check of the tracking server: {@code status} HEALTHY, UNHEALTHY or UNKNOWN (no backend,
+     * or no verdict yet) since {@code since}; {@code reason} why the last check failed. Never the backend's address.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record BackendHealthView(String status, Instant since, Instant lastCheckedAt, String reason) {
+        static BackendHealthView of(BackendHealth h) {
+            return new BackendHealthView(h.status().name(), h.since(), h.lastCheckedAt(), h.reason());
+        }
+    }
+
+    /**
      * What a client sees of an instance's network. Never where the tracking server listens: only the load balancer may
-     * reach it ({@code backendRegistered} says whether one is registered).
+     * reach it ({@code backendRegistered} says whether one is registered, {@code backendHealth} how it answers).
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record NetworkView(String instanceId, String workspaceId, NetworkStatus status, String vpcId, String vSwitchId,
                               String secondaryVSwitchId, List<String> zoneIds, String securityGroupId,
                               String loadBalancerId, String listenerId, String aclId, String serverGroupId,
-                              String vpcAddress, Integer vpcPort, Boolean backendRegistered, Boolean aclAllowsAll,
-                              String authMode, FailureView failure, Instant createdAt, Instant updatedAt) {
+                              String vpcAddress, Integer vpcPort, Boolean backendRegistered, BackendHealthView backendHealth,
+                              Boolean aclAllowsAll, String authMode, FailureView failure, Instant createdAt, Instant updatedAt) {
 
         static NetworkView of(Network n) {
-            return of(n, null, null);
+            return of(n, null, null, null);
         }
 
-        static NetworkView of(Network n, Boolean aclAllowsAll, String authMode) {
+        static NetworkView of(Network n, Boolean aclAllowsAll, String authMode, BackendHealth health) {
             return new NetworkView(n.instanceId(), n.workspaceId(), n.status(), n.vpcId(), n.vSwitchId(), n.secondaryVSwitchId(),
                     n.zoneIds(), n.securityGroupId(), n.loadBalancerId(), n.listenerId(), n.aclId(), n.serverGroupId(),
-                    n.vpcAddress(), n.vpcPort(), n.backendHost() != null, aclAllowsAll, authMode,
-                    n.failureCode() == null ? null : new FailureView(n.failureCode(), n.failureMessage()),
+                    n.vpcAddress(), n.vpcPort(), n.backendHost() != null, health == null ? null : BackendHealthView.of(health),
+                    aclAllowsAll, authMode, n.failureCode() == null ? null : new FailureView(n.failureCode(), n.failureMessage()),
                     n.createdAt(), n.updatedAt());
         }
     }
@@ -167,12 +179,16 @@ public class NetworkResource {
                 n -> n.createdAt() + "|" + n.instanceId(), NetworkView::of);
     }
 
-    /** The network (load balancer, listener, ACL, VPC address) of an instance, found by the instance id. */
+    /**
+     * The network (load balancer, listener, ACL, VPC address, the health of the tracking server behind it) of an instance,
+     * found by the instance id.
+     */
     @GET
     @Path("/{instanceId}")
     public NetworkView get(@PathParam("instanceId") String instanceId) {
         Network n = service.get(caller.workspaceId(), instanceId);
-        return NetworkView.of(n, service.aclAllowsAll(n.instanceId()), tokens.mode(n.instanceId()));
+        return NetworkView.of(n, service.aclAllowsAll(n.instanceId()), tokens.mode(n.instanceId()),
+                service.backendHealth(n).orElse(null));
     }
 
     /** The ACL's entries, oldest first. */

@@ -15,6 +15,7 @@ import dev.dmsmlflow.contracts.network.NetworkReleased;
 import dev.dmsmlflow.network.QuotaConfig;
 import dev.dmsmlflow.network.domain.AclRule;
 import dev.dmsmlflow.network.domain.Admission;
+import dev.dmsmlflow.network.domain.BackendHealth;
 import dev.dmsmlflow.network.domain.IpBlock;
 import dev.dmsmlflow.network.domain.Network;
 import dev.dmsmlflow.network.domain.NetworkStatus;
@@ -37,6 +38,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -389,7 +391,21 @@ public class NetworkService {
 
     // ---------------------------------------------------------------- diagnosis
 
-    /** For each layer of the seed's FAQ (ACL, security group port 80, same VPC / reachable): admitted or not, and why. */
+    /**
+     * The load balancer's verdict on the tracking server, for an ACTIVE network whose provider checks it; empty otherwise
+     * (the aliyun provider does not report it yet).
+     */
+    public Optional<BackendHealth> backendHealth(Network n) {
+        if (n.status() != NetworkStatus.ACTIVE || n.loadBalancerId() == null) {
+            return Optional.empty();
+        }
+        return loadBalancers.backendHealth(n.loadBalancerId());
+    }
+
+    /**
+     * For each layer of the seed's FAQ (ACL, security group port 80, same VPC / reachable) and then the tracking server
+     * behind the load balancer (its health check, where the provider has one): admitted or not, and why.
+     */
     public Diagnosis diagnose(String workspaceId, String instanceId, String sourceText) {
         Network n = get(workspaceId, instanceId);
         InetAddress source;
@@ -404,6 +420,7 @@ public class NetworkService {
         layers.add(Admission.acl(acl, source));
         layers.add(Admission.securityGroup(facts.securityGroup(n.securityGroupId()).orElse(null), n.securityGroupId(), source));
         layers.add(reachability(n, source));
+        backendHealth(n).ifPresent(h -> layers.add(Admission.backend(n.backendHost() != null, h)));
         boolean admitted = layers.stream().allMatch(Admission.Decision::admitted);
         List<String> warnings = allowsAll(acl) ? List.of(ALLOWS_ALL_WARNING) : List.of();
         return new Diagnosis(instanceId, source.getHostAddress(), admitted, layers, warnings);

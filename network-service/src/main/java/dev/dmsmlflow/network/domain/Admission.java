@@ -44,4 +44,33 @@ public final class Admission {
         return new Decision("security-group", false, "no inbound rule of " + sg.id() + " allows port " + LISTENER_PORT
                 + " from " + source.getHostAddress());
     }
+
+    /**
+     * Whether the tracking server behind the load balancer answers, from the load balancer's health check: admitted when
+     * HEALTHY, refused when UNHEALTHY or when no backend is registered (the load balancer then answers 503). Before the
+     * first verdict it is admitted and the reason says that nothing is decided yet: the load balancer forwards meanwhile.
+     */
+    public static Decision backend(boolean registered, BackendHealth h) {
+        if (!registered) {
+            return new Decision("backend", false, "no tracking server is registered with the load balancer yet; it answers 503");
+        }
+        String last = h.lastCheckedAt() == null ? null
+                : h.reason() == null ? "its last health check passed" : "its last health check failed: " + h.reason();
+        return switch (h.status()) {
+            case HEALTHY -> h.reason() == null
+                    ? new Decision("backend", true, "the tracking server is healthy: it passed its last " + checks(h.passesInARow()))
+                    : new Decision("backend", true, "the tracking server is healthy, though " + last + " ("
+                            + h.failuresInARow() + " in a row)");
+            case UNHEALTHY -> h.reason() != null
+                    ? new Decision("backend", false, "the tracking server failed its last " + checks(h.failuresInARow()) + ": " + h.reason())
+                    : new Decision("backend", false, "the tracking server is unhealthy since " + h.since() + "; it passed its last "
+                            + checks(h.passesInARow()) + ", not yet enough to count as healthy again");
+            case UNKNOWN -> new Decision("backend", true, "the tracking server's health is not known yet ("
+                    + (last == null ? "not checked yet" : last) + "); the load balancer forwards to it meanwhile");
+        };
+    }
+
+    private static String checks(int n) {
+        return n == 1 ? "health check" : n + " health checks";
+    }
 }

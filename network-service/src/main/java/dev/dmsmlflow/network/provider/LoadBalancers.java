@@ -1,9 +1,11 @@
 package dev.dmsmlflow.network.provider;
 
 import dev.dmsmlflow.network.domain.AclRule;
+import dev.dmsmlflow.network.domain.BackendHealth;
 import dev.dmsmlflow.network.domain.Network;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Load balancers at the cloud edge: one per instance across two zones, a port-80 listener and a white-list ACL that
@@ -71,5 +73,13 @@ public interface LoadBalancers {
     /** Re-creates local runtime state for an active network after a restart (a no-op for cloud providers). */
     default Network restore(Network network, List<AclRule> entries) throws ProviderException {
         return network;
+    }
+
+    /**
+     * What the load balancer's own health check says of its backend: {@code UNKNOWN} while no backend is registered or
+     * before the first verdict. Empty when this provider does not report it or the load balancer is not known here.
+     */
+    default Optional<BackendHealth> backendHealth(String loadBalancerId) {
+        return Optional.empty();
     }
 }

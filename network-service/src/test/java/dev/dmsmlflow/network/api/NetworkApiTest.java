@@ -622,25 +622,33 @@ class NetworkApiTest {
     // ------------------------------------------------------------------ diagnosis
 
     @Test
-    void diagnosisReportsEachLayer() {
+    void diagnosisReportsEachLayer() throws Exception {
         String id = Fixtures.newInstanceId();
         provision(id, "sg-local-narrow");
         JsonPath before = as().queryParam("source", "127.0.0.1").when().get("/networks/" + id + "/diagnose")
                 .then().statusCode(200).extract().jsonPath();
         assertFalse(before.getBoolean("admitted"));
-        assertEquals(List.of("acl", "security-group", "vpc"), before.getList("layers.layer"));
-        assertEquals(List.of(false, true, true), before.getList("layers.admitted"));
+        assertEquals(List.of("acl", "security-group", "vpc", "backend"), before.getList("layers.layer"));
+        assertEquals(List.of(false, true, true, false), before.getList("layers.admitted"));
         assertTrue(before.getString("layers[0].reason").contains("denies all"));
+        assertTrue(before.getString("layers[3].reason").contains("no tracking server is registered"));
 
         addEntry(id, "127.0.0.0/8", 1);
+        // the network admits the source, but nothing answers behind the load balancer yet
         as().queryParam("source", "127.0.0.1").when().get("/networks/" + id + "/diagnose").then().statusCode(200)
-                .body("admitted", equalTo(true));
+                .body("admitted", equalTo(false)).body("layers.admitted", equalTo(List.of(true, true, true, false)));
         JsonPath other = as().queryParam("source", "127.0.0.9").when().get("/networks/" + id + "/diagnose")
                 .then().statusCode(200).extract().jsonPath();
-        assertEquals(List.of(true, false, true), other.getList("layers.admitted"));
+        assertEquals(List.of(true, false, true, false), other.getList("layers.admitted"));
         JsonPath outside = as().queryParam("source", "192.168.5.5").when().get("/networks/" + id + "/diagnose")
                 .then().statusCode(200).extract().jsonPath();
-        assertEquals(List.of(false, false, false), outside.getList("layers.admitted"));
+        assertEquals(List.of(false, false, false, false), outside.getList("layers.admitted"));
+        // with a tracking server registered (judged or not yet: the load balancer forwards either way) every layer admits
+        try (EchoBackend backend = new EchoBackend()) {
+            registerBackend(id, backend.port());
+            as().queryParam("source", "127.0.0.1").when().get("/networks/" + id + "/diagnose").then().statusCode(200)
+                    .body("admitted", equalTo(true));
+        }
         as().queryParam("source", "nope").when().get("/networks/" + id + "/diagnose").then().statusCode(400)
                 .body("field", equalTo("source"));
     }

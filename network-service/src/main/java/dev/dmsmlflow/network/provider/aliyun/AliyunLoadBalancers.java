@@ -346,6 +346,16 @@ public class AliyunLoadBalancers implements LoadBalancers {
         }
     }
 
+    /**
+     * Not reported yet: an ALB can check its server group itself ({@code HealthCheckConfig} of {@code CreateServerGroup})
+     * and tells the verdict through {@code GetListenerHealthStatus}; this adapter sets up neither. Empty rather than a
+     * guess, so the view and the diagnosis leave the backend's health out.
+     */
+    @Override
+    public java.util.Optional<dev.dmsmlflow.network.domain.BackendHealth> backendHealth(String loadBalancerId) {
+        return java.util.Optional.empty();
+    }
+
     @Override
     public String registerBackend(Network network, String host, int port) throws ProviderException {
         ensureComputeSecurityGroup(network, port);

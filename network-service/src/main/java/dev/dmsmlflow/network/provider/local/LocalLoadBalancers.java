@@ -3,6 +3,7 @@ package dev.dmsmlflow.network.provider.local;
 import dev.dmsmlflow.contracts.network.NetworkFailureCode;
 import dev.dmsmlflow.network.NetworkConfig;
 import dev.dmsmlflow.network.domain.AclRule;
+import dev.dmsmlflow.network.domain.BackendHealth;
 import dev.dmsmlflow.network.domain.IpBlock;
 import dev.dmsmlflow.network.domain.Network;
 import dev.dmsmlflow.network.provider.LoadBalancers;
@@ -19,6 +20,7 @@ import org.jboss.logging.Logger;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -57,6 +59,13 @@ public class LocalLoadBalancers implements LoadBalancers {
         return client;
     }
 
+    private LocalProxy newProxy(String loadBalancerId, String securityGroupId) {
+        NetworkConfig.HealthCheck hc = config.healthCheck();
+        return new LocalProxy(vertx, loadBalancerId, () -> facts.securityGroup(securityGroupId).orElse(null), client(),
+                new LocalProxy.Limits(config.maxBodySize(), config.connectTimeout(), config.upstreamTimeout()),
+                new BackendHealthCheck.Settings(hc.interval(), hc.timeout(), hc.healthyThreshold(), hc.unhealthyThreshold()));
+    }
+
     static String suffix(String instanceId) {
         return instanceId.toLowerCase().replaceAll("[^a-z0-9-]", "-");
     }
@@ -71,9 +80,9 @@ public class LocalLoadBalancers implements LoadBalancers {
             port = ports.get(lbId);
         } else {
             String groupId = spec.securityGroup().id();
-            LocalProxy proxy = new LocalProxy(lbId, () -> facts.securityGroup(groupId).orElse(null), client(), config.maxBodySize());
+            LocalProxy proxy = newProxy(lbId, groupId);
             try {
-                port = proxy.listen(vertx, config.bindHost(), 0);
+                port = proxy.listen(config.bindHost(), 0);
             } catch (Exception e) {
                 proxy.close();
                 throw new ProviderException(NetworkFailureCode.LOAD_BALANCER_CREATION_FAILED,
@@ -155,14 +164,14 @@ public class LocalLoadBalancers implements LoadBalancers {
             return n;
         }
         String groupId = n.securityGroupId();
-        LocalProxy proxy = new LocalProxy(n.loadBalancerId(), () -> facts.securityGroup(groupId).orElse(null), client(), config.maxBodySize());
+        LocalProxy proxy = newProxy(n.loadBalancerId(), groupId);
         int port;
         try {
-            port = proxy.listen(vertx, n.vpcAddress(), n.vpcPort());
+            port = proxy.listen(n.vpcAddress(), n.vpcPort());
         } catch (Exception first) {
             LOG.warnf("port %d of load balancer %s is taken; it gets a new port", n.vpcPort(), n.loadBalancerId());
             try {
-                port = proxy.listen(vertx, n.vpcAddress(), 0);
+                port = proxy.listen(n.vpcAddress(), 0);
             } catch (Exception e) {
                 throw new ProviderException(NetworkFailureCode.PROVIDER_ERROR, "cannot restore " + n.loadBalancerId() + ": " + e.getMessage(), e);
             }
@@ -176,6 +185,13 @@ public class LocalLoadBalancers implements LoadBalancers {
         return new Network(n.instanceId(), n.workspaceId(), n.vpcId(), n.vSwitchId(), n.secondaryVSwitchId(), n.zoneIds(),
                 n.securityGroupId(), n.loadBalancerId(), n.listenerId(), n.aclId(), n.serverGroupId(), n.vpcAddress(), port,
                 n.backendHost(), n.backendPort(), n.status(), n.failureCode(), n.failureMessage(), n.createdAt(), n.updatedAt());
+    }
+
+    /** The verdict of the load balancer's health check; empty when no proxy runs for it. */
+    @Override
+    public Optional<BackendHealth> backendHealth(String loadBalancerId) {
+        LocalProxy p = loadBalancerId == null ? null : proxies.get(loadBalancerId);
+        return p == null ? Optional.empty() : Optional.of(p.backendHealth());
     }
 
     /** Whether a proxy runs for this load balancer (diagnosis: reachable or not). */

@@ -1,7 +1,9 @@
 package dev.dmsmlflow.network.provider.local;
 
+import dev.dmsmlflow.network.domain.BackendHealth;
 import dev.dmsmlflow.network.domain.IpBlock;
 import dev.dmsmlflow.network.provider.NetworkFacts;
+import io.netty.channel.ConnectTimeoutException;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -23,6 +25,7 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -31,12 +34,15 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
  * The local load balancer of one instance: an HTTP reverse proxy on a loopback address and port that admits a client
  * only when the ACL (white list, empty = deny all) and the security group's port-80 inbound rules both cover the
- * client's source address, then streams the request to the registered backend and the answer back.
+ * client's source address, then streams the request to the registered backend and the answer back. An exchange in
+ * which nothing moves for the upstream timeout is given up (504 before the answer began); a {@link BackendHealthCheck}
+ * judges the backend meanwhile, without ever holding requests back.
  */
 final class LocalProxy {
 
@@ -50,11 +56,19 @@ final class LocalProxy {
     /** Request headers never passed on as the client sent them. */
     private static final Set<String> NOT_FORWARDED = Set.of("x-dms-backend-auth");
 
+    private final Vertx vertx;
     private final String loadBalancerId;
     private final Set<IpBlock> acl = ConcurrentHashMap.newKeySet();
     private final Supplier<NetworkFacts.SecurityGroup> securityGroup;
     private final HttpClient client;
     private final long maxBodySize;
+    private final Duration connectTimeout;
+    private final Duration upstreamTimeout;
+    private final BackendHealthCheck.Settings healthSettings;
+    /** Checks the registered backend; null while there is none. */
+    private BackendHealthCheck healthCheck;
+    private final Instant createdAt = Instant.now();
+    private boolean closed;
     private volatile String backendHost;
     private volatile int backendPort;
     private volatile String backendSecret;
@@ -75,15 +89,27 @@ final class LocalProxy {
     /** The request line's limit: the URI plus room for the longest method and the version ({@code OPTIONS ... HTTP/1.1}). */
     static final int MAX_REQUEST_LINE = MAX_URI_LENGTH + 32;
 
-    LocalProxy(String loadBalancerId, Supplier<NetworkFacts.SecurityGroup> securityGroup, HttpClient client, long maxBodySize) {
-        this.maxBodySize = maxBodySize;
+    /**
+     * The proxy's limits: the largest body; how long to wait for a connection to the backend; how long a forwarded
+     * exchange may stay idle (no byte either way) before it is given up (504 before the answer began).
+     */
+    record Limits(long maxBodySize, Duration connectTimeout, Duration upstreamTimeout) {
+    }
+
+    LocalProxy(Vertx vertx, String loadBalancerId, Supplier<NetworkFacts.SecurityGroup> securityGroup, HttpClient client,
+               Limits limits, BackendHealthCheck.Settings healthSettings) {
+        this.vertx = vertx;
+        this.maxBodySize = limits.maxBodySize();
+        this.connectTimeout = limits.connectTimeout();
+        this.upstreamTimeout = limits.upstreamTimeout();
+        this.healthSettings = healthSettings;
         this.loadBalancerId = loadBalancerId;
         this.securityGroup = securityGroup;
         this.client = client;
     }
 
     /** Starts listening; port 0 picks a free port. Returns the bound port. */
-    int listen(Vertx vertx, String host, int port) throws Exception {
+    int listen(String host, int port) throws Exception {
         HttpServer s = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setReuseAddress(true)
                 .setMaxInitialLineLength(MAX_REQUEST_LINE));
         // a request line over the decoder's limit never becomes a request: answer 414 with the limit, like a long URI
@@ -109,6 +135,13 @@ final class LocalProxy {
     }
 
     void close() {
+        synchronized (this) {
+            closed = true;
+            if (healthCheck != null) {
+                healthCheck.end();
+                healthCheck = null;
+            }
+        }
         HttpServer s = server;
         if (s != null) {
             try {
@@ -127,9 +160,28 @@ final class LocalProxy {
         acl.remove(block);
     }
 
-    void backend(String host, int port) {
+    /**
+     * Points the proxy at a backend and (re)starts its health check; the same backend again keeps the check and its
+     * verdict.
+     */
+    synchronized void backend(String host, int port) {
+        boolean same = host.equals(backendHost) && port == backendPort && healthCheck != null;
         this.backendHost = host;
         this.backendPort = port;
+        if (same || closed) {
+            return;
+        }
+        if (healthCheck != null) {
+            healthCheck.end();
+        }
+        healthCheck = new BackendHealthCheck(vertx, loadBalancerId, client, host, port, () -> backendSecret, healthSettings);
+        healthCheck.begin();
+    }
+
+    /** What the health check says of the backend; UNKNOWN while none is registered. */
+    synchronized BackendHealth backendHealth() {
+        return healthCheck != null ? healthCheck.health()
+                : BackendHealth.unknown(createdAt, "no tracking server is registered");
     }
 
     /** Token mode on or off, and the instance's active tokens by hash. */
@@ -296,24 +348,33 @@ final class LocalProxy {
         headers.set("X-Forwarded-Proto", "http");
         boolean hasBody = req.getHeader(HttpHeaders.CONTENT_LENGTH) != null || req.getHeader(HttpHeaders.TRANSFER_ENCODING) != null;
         RequestOptions options = new RequestOptions().setMethod(req.method()).setHost(host).setPort(port)
-                .setURI(req.uri()).setHeaders(headers);
+                .setURI(req.uri()).setHeaders(headers).setConnectTimeout(connectTimeout.toMillis());
+        Exchange x = new Exchange(req);
+        req.response().closeHandler(v -> x.abandon());
         client.request(options).onComplete(ar -> {
+            if (x.over) {
+                if (ar.succeeded()) {
+                    ar.result().reset();
+                }
+                return;
+            }
             if (ar.failed()) {
                 req.resume();
                 // never the backend's address: only the load balancer may know where the tracking server listens
-                deny(req, 502, "backend", "the tracking server of load balancer " + loadBalancerId + " is not reachable");
+                if (ar.cause() instanceof TimeoutException || ar.cause() instanceof ConnectTimeoutException) {
+                    x.fail(504, "no connection to the tracking server of load balancer " + loadBalancerId + " within "
+                            + BackendHealthCheck.text(connectTimeout));
+                } else {
+                    x.fail(502, "the tracking server of load balancer " + loadBalancerId + " is not reachable");
+                }
                 return;
             }
             HttpClientRequest creq = ar.result();
-            creq.response().onSuccess(cres -> relay(req, cres)).onFailure(e -> deny(req, 502, "backend",
+            x.connected(creq);
+            creq.response().onSuccess(x::relay).onFailure(e -> x.fail(502,
                     "the tracking server of load balancer " + loadBalancerId + " did not answer"));
             if (hasBody) {
-                if (req.getHeader(HttpHeaders.CONTENT_LENGTH) == null) {
-                    creq.setChunked(true);
-                    pipeCounting(req, creq);
-                } else {
-                    req.pipeTo(creq);
-                }
+                pipeBody(x, req, creq, req.getHeader(HttpHeaders.CONTENT_LENGTH) == null);
             } else {
                 req.resume();
                 creq.end();
@@ -321,33 +382,178 @@ final class LocalProxy {
         });
     }
 
-    /** A chunked body, passed on while it stays within the limit; past it the upload is cut and answered 413. */
-    private void pipeCounting(HttpServerRequest req, HttpClientRequest creq) {
+    /**
+     * One forwarded request and its answer: watches that bytes keep moving (upload or answer) and gives up once nothing
+     * moved for {@code upstreamTimeout}. Everything here runs on the request's event loop.
+     */
+    private final class Exchange {
+        private final HttpServerRequest req;
+        private HttpClientRequest creq;
+        private long lastMove = System.nanoTime();
+        private long timer = -1;
+        /** An outcome was given (answer relayed to the end, an error answered, or the client gone). */
+        private boolean over;
+
+        Exchange(HttpServerRequest req) {
+            this.req = req;
+        }
+
+        void moved() {
+            lastMove = System.nanoTime();
+        }
+
+        void connected(HttpClientRequest creq) {
+            this.creq = creq;
+            moved();
+            watch(upstreamTimeout.toNanos());
+        }
+
+        private void watch(long nanos) {
+            timer = vertx.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos + 999_999)), id -> {
+                if (over) {
+                    return;
+                }
+                long idle = System.nanoTime() - lastMove;
+                if (idle < upstreamTimeout.toNanos()) {
+                    watch(upstreamTimeout.toNanos() - idle);
+                } else {
+                    timedOut();
+                }
+            });
+        }
+
+        private void end() {
+            over = true;
+            if (timer >= 0) {
+                vertx.cancelTimer(timer);
+            }
+        }
+
+        private void timedOut() {
+            end();
+            creq.reset();
+            HttpServerResponse resp = req.response();
+            if (resp.headWritten()) {
+                // the answer stalled halfway: the client can only be told by a cut connection
+                resp.reset();
+                return;
+            }
+            gatewayTimeout(req, "the tracking server of load balancer " + loadBalancerId + " sent nothing for "
+                    + BackendHealthCheck.text(upstreamTimeout));
+        }
+
+        /** An error answer (or a cut connection when the answer already began), once. */
+        void fail(int status, String detail) {
+            if (over) {
+                return;
+            }
+            end();
+            if (status == 504) {
+                gatewayTimeout(req, detail);
+            } else {
+                deny(req, status, "backend", detail);
+            }
+        }
+
+        /** The client went away: stop waiting on the backend. */
+        void abandon() {
+            if (over) {
+                return;
+            }
+            end();
+            if (creq != null) {
+                creq.reset();
+            }
+        }
+
+        /** Passes the answer on as it comes, with backpressure both ways. */
+        void relay(HttpClientResponse cres) {
+            if (over) {
+                return;
+            }
+            moved();
+            HttpServerResponse resp = req.response();
+            resp.setStatusCode(cres.statusCode());
+            resp.setStatusMessage(cres.statusMessage());
+            cres.headers().forEach(h -> {
+                if (!HOP_BY_HOP.contains(h.getKey().toLowerCase(Locale.ROOT))) {
+                    resp.headers().add(h.getKey(), h.getValue());
+                }
+            });
+            boolean noBody = cres.statusCode() == 204 || cres.statusCode() == 304 || req.method().name().equals("HEAD");
+            if (!noBody && cres.getHeader(HttpHeaders.CONTENT_LENGTH) == null) {
+                resp.setChunked(true);
+            }
+            cres.handler(buf -> {
+                if (over) {
+                    return;
+                }
+                moved();
+                resp.write(buf);
+                if (resp.writeQueueFull()) {
+                    cres.pause();
+                    resp.drainHandler(v -> {
+                        moved();
+                        cres.resume();
+                    });
+                }
+            });
+            cres.exceptionHandler(e -> {
+                if (!over) {
+                    end();
+                    resp.reset();
+                }
+            });
+            cres.endHandler(v -> {
+                if (!over) {
+                    end();
+                    resp.end();
+                }
+            });
+        }
+    }
+
+    /**
+     * The request body to the backend as it comes, with backpressure; a chunked body (no declared length) is counted and
+     * cut with a 413 once it passes the limit (a declared one was checked before).
+     */
+    private void pipeBody(Exchange x, HttpServerRequest req, HttpClientRequest creq, boolean chunked) {
+        if (chunked) {
+            creq.setChunked(true);
+        }
         long[] seen = {0};
-        boolean[] cut = {false};
         req.handler(buf -> {
-            if (cut[0]) {
+            if (x.over) {
                 return;
             }
             seen[0] += buf.length();
-            if (seen[0] > maxBodySize) {
-                cut[0] = true;
+            if (chunked && seen[0] > maxBodySize) {
+                x.end();
                 tooLarge(req); // first: the backend's failure after the reset must not answer in its place
                 creq.reset();
                 return;
             }
+            x.moved();
             creq.write(buf);
             if (creq.writeQueueFull()) {
                 req.pause();
-                creq.drainHandler(v -> req.resume());
+                creq.drainHandler(v -> {
+                    x.moved();
+                    req.resume();
+                });
             }
         });
         req.endHandler(v -> {
-            if (!cut[0]) {
+            if (!x.over) {
                 creq.end();
             }
         });
-        req.exceptionHandler(e -> creq.reset());
+        req.exceptionHandler(e -> {
+            if (!x.over) {
+                x.end();
+                creq.reset();
+            }
+        });
         req.resume();
     }
 
@@ -387,20 +593,21 @@ final class LocalProxy {
                 .onComplete(v -> req.connection().close());
     }
 
-    private void relay(HttpServerRequest req, HttpClientResponse cres) {
-        HttpServerResponse resp = req.response();
-        resp.setStatusCode(cres.statusCode());
-        resp.setStatusMessage(cres.statusMessage());
-        cres.headers().forEach(h -> {
-            if (!HOP_BY_HOP.contains(h.getKey().toLowerCase(Locale.ROOT))) {
-                resp.headers().add(h.getKey(), h.getValue());
-            }
-        });
-        boolean noBody = cres.statusCode() == 204 || cres.statusCode() == 304 || req.method().name().equals("HEAD");
-        if (!noBody && cres.getHeader(HttpHeaders.CONTENT_LENGTH) == null) {
-            resp.setChunked(true);
+    /** 504 in the proxy's error shape; the connection is closed after it (an upload may be cut halfway). */
+    private void gatewayTimeout(HttpServerRequest req, String detail) {
+        if (req.response().headWritten()) {
+            req.response().reset();
+            return;
         }
-        cres.pipeTo(resp);
+        JsonObject body = new JsonObject()
+                .put("status", 504)
+                .put("error", "gateway_timeout")
+                .put("layer", "backend")
+                .put("loadBalancerId", loadBalancerId)
+                .put("detail", detail);
+        req.response().setStatusCode(504).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .putHeader(HttpHeaders.CONNECTION, "close").end(body.encode())
+                .onComplete(v -> req.connection().close());
     }
 
     private void deny(HttpServerRequest req, int status, String layer, String detail) {

@@ -5,6 +5,7 @@ import dev.dmsmlflow.network.provider.NetworkFacts;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,13 +43,16 @@ public final class BenchProxy {
         Vertx vertx = Vertx.vertx();
         NetworkFacts.SecurityGroup sg = new NetworkFacts.SecurityGroup("sg-bench", "vpc-bench", "normal", false,
                 List.of(new NetworkFacts.InboundRule("tcp", 80, 80, "127.0.0.0/8", "accept")));
-        LocalProxy proxy = new LocalProxy("alb-bench", () -> sg,
-                vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setMaxPoolSize(64)), maxBody);
+        // the service's defaults: connect 5s, upstream idle 60s, a health check every 5s
+        LocalProxy proxy = new LocalProxy(vertx, "alb-bench", () -> sg,
+                vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setMaxPoolSize(64)),
+                new LocalProxy.Limits(maxBody, Duration.ofSeconds(5), Duration.ofSeconds(60)),
+                new BackendHealthCheck.Settings(Duration.ofSeconds(5), Duration.ofSeconds(2), 2, 3));
         proxy.addAcl(IpBlock.parse("127.0.0.0/8"));
-        proxy.backend("127.0.0.1", backendPort);
         proxy.backendSecret(secret);
+        proxy.backend("127.0.0.1", backendPort);
         proxy.authentication(!grants.isEmpty(), grants);
-        int bound = proxy.listen(vertx, "127.0.0.1", port);
+        int bound = proxy.listen("127.0.0.1", port);
         System.out.println("READY " + bound);
         System.out.flush();
         while (System.in.read() >= 0) {

@@ -153,7 +153,9 @@ class GatewayForwardingTest {
         String path = "/api/v1/workspaces/" + ws + "/instances/" + id;
         as(Api.admin()).get(path).then().statusCode(200).body("id", equalTo(id)).body("aclAllowsAll", equalTo(false));
         as(Api.admin()).body(Map.of("cidr", "0.0.0.0/0", "allowAll", true)).post(path + "/acl/entries").then().statusCode(200);
-        as(Api.admin()).get(path).then().statusCode(200).body("id", equalTo(id)).body("aclAllowsAll", equalTo(true));
+        as(Api.admin()).get(path).then().statusCode(200).body("id", equalTo(id)).body("aclAllowsAll", equalTo(true))
+                // the load balancer's verdict on the tracking server comes along
+                .body("backendHealth.status", equalTo("UNHEALTHY")).body("backendHealth.reason", equalTo("no answer within 2s"));
         // another workspace's id is still a 404 from instance-service, network-service not asked
         String other = Api.workspace();
         int before = StandInServices.RECEIVED.size();

@@ -444,6 +444,68 @@ class InstanceLifecycleIT {
         assertTrue(trackingServerPids(id).isEmpty(), "no tracking server left");
     }
 
+    /**
+     * Issue 10, health that tells the truth: a tracking server that hangs (SIGSTOP) is answered 504 by its load balancer
+     * after the upstream timeout (10 s in this stack) instead of hanging the client, shown UNHEALTHY in the network view and
+     * named by the diagnosis, then killed and replaced by instance-service's liveness watch; the instance serves again,
+     * its data kept, and turns HEALTHY.
+     */
+    @Test
+    void aHungTrackingServerIsA504ShownUnhealthyAndReplaced() throws Exception {
+        JsonNode live = runningWithAcl();
+        String id = live.path("id").asText();
+        String trackingUri = live.path("trackingUri").asText();
+        Api.Resp created = Api.post(trackingUri + "/api/2.0/mlflow/experiments/create", Map.of("name", "kept-" + id.substring(0, 8)));
+        assertEquals(200, created.status(), created.toString());
+        Api.await(() -> "HEALTHY".equals(backendHealth(id).path("status").asText()), Duration.ofSeconds(30),
+                "the load balancer to find the server healthy", () -> backendHealth(id));
+
+        long hung = trackingServerPid(id);
+        signal("STOP", hung);
+        try {
+            long started = System.nanoTime();
+            Api.Resp timedOut = Api.get(trackingUri + "/api/2.0/mlflow/experiments/search?max_results=1");
+            long tookMs = (System.nanoTime() - started) / 1_000_000;
+            assertEquals(504, timedOut.status(), timedOut.toString());
+            assertEquals("backend", timedOut.text("layer"), timedOut.toString());
+            assertTrue(tookMs >= 9_000 && tookMs < 20_000, "504 after the 10 s upstream timeout, took " + tookMs + " ms");
+            assertFalse(timedOut.body().contains(String.valueOf(trackingServerPort(id))), "no backend port: " + timedOut);
+
+            Api.await(() -> "UNHEALTHY".equals(backendHealth(id).path("status").asText()), Duration.ofSeconds(30),
+                    "the load balancer to mark the server unhealthy", () -> backendHealth(id));
+            JsonNode diagnosis = EDITOR.get(stack.networkUrl + "/networks/" + id + "/diagnose?source=127.0.0.1").json();
+            JsonNode backendLayer = null;
+            for (JsonNode layer : diagnosis.path("layers")) {
+                if ("backend".equals(layer.path("layer").asText())) {
+                    backendLayer = layer;
+                }
+            }
+            assertNotNull(backendLayer, diagnosis.toString());
+            assertFalse(backendLayer.path("admitted").asBoolean(true), diagnosis.toString());
+
+            // instance-service's watch (every 10 s) kills it after 3 failed liveness probes and starts a new one
+            Api.await(() -> !ProcessHandle.of(hung).map(ProcessHandle::isAlive).orElse(false), SAGA,
+                    "the hung server to be killed", () -> instance(id));
+        } finally {
+            ProcessHandle.of(hung).ifPresent(ProcessHandle::destroyForcibly);
+        }
+        Api.await(() -> Api.get(trackingUri + "/api/2.0/mlflow/experiments/get-by-name?experiment_name=kept-" + id.substring(0, 8))
+                .status() == 200, SAGA, "the replaced server to serve the kept experiment", () -> backendHealth(id));
+        assertNotEquals(hung, trackingServerPid(id));
+        assertEquals("RUNNING", instance(id).path("status").asText());
+        Api.await(() -> "HEALTHY".equals(backendHealth(id).path("status").asText()), Duration.ofSeconds(30),
+                "the load balancer to find the new server healthy", () -> backendHealth(id));
+    }
+
+    private JsonNode backendHealth(String id) {
+        return EDITOR.get(stack.networkUrl + "/networks/" + id).json().path("backendHealth");
+    }
+
+    private static void signal(String signal, long pid) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+        assertTrue(kill.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -" + signal + " " + pid);
+    }
+
     // --- helpers
 
     private JsonNode createRunning(String name) {

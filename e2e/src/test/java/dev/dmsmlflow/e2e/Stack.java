@@ -166,7 +166,10 @@ public final class Stack implements AutoCloseable {
                 "DMS_KAFKA_BOOTSTRAP", kafka.bootstrapServers(),
                 "DMS_KAFKA_USER", TopicAccess.NETWORK_SERVICE,
                 "DMS_KAFKA_PASSWORD", kafka.password(TopicAccess.NETWORK_SERVICE),
-                "DMS_NETWORK_MASTER_KEY_FILE", dir.resolve("secrets").resolve("network-master-key").toString()), List.of());
+                "DMS_NETWORK_MASTER_KEY_FILE", dir.resolve("secrets").resolve("network-master-key").toString()),
+                // the load balancers check their tracking servers every second; a silent one is a 504 after 10 s, not 60
+                List.of("-Ddms.network.local.health-check.interval=1s", "-Ddms.network.local.health-check.timeout=1s",
+                        "-Ddms.network.local.upstream-timeout=10s"));
         Map<String, String> instanceEnv = new java.util.HashMap<>(Map.of(
                     "DMS_HTTP_PORT", String.valueOf(instancePort),
                     "DMS_DB_URL", pg.jdbcUrl("instance_service"),

@@ -111,8 +111,9 @@ public class InstanceResource {
     }
 
     /**
-     * The instance with {@code aclAllowsAll} from its network (true while an ACL entry admits every address): a wide-open
-     * load balancer shows where users look. The instance is shown unchanged when network-service has no answer.
+     * The instance with {@code aclAllowsAll} from its network (true while an ACL entry admits every address: a wide-open
+     * load balancer shows where users look) and {@code backendHealth} (the load balancer's health check of the tracking
+     * server). The instance is shown unchanged when network-service has no answer.
      */
     private Uni<Response> withAclFlag(String id, Response instance) {
         return forwarder.forward(call, Service.NETWORK, HttpMethod.GET, "/networks/" + id, null, null).map(network -> {
@@ -125,7 +126,11 @@ public class InstanceResource {
                 if (!view.isObject() || !n.hasNonNull("aclAllowsAll")) {
                     return instance;
                 }
-                ((com.fasterxml.jackson.databind.node.ObjectNode) view).put("aclAllowsAll", n.get("aclAllowsAll").asBoolean());
+                com.fasterxml.jackson.databind.node.ObjectNode merged = (com.fasterxml.jackson.databind.node.ObjectNode) view;
+                merged.put("aclAllowsAll", n.get("aclAllowsAll").asBoolean());
+                if (n.path("backendHealth").isObject()) {
+                    merged.set("backendHealth", n.get("backendHealth"));
+                }
                 return Response.ok(forwarder.mapper().writeValueAsBytes(view), MediaType.APPLICATION_JSON).build();
             } catch (IOException | RuntimeException e) {
                 return instance;

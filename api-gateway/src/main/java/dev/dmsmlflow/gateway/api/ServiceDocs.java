@@ -36,7 +36,19 @@ final class ServiceDocs {
                     example = "mlflow.set_tracking_uri(\"http://127.0.0.1:18080\")") String setTrackingUri,
             String loadBalancerId, Instant createdAt, Instant updatedAt,
             @Schema(description = "Only when one instance is read: true while an ACL entry admits every address "
-                    + "(0.0.0.0/0, added with allowAll)") Boolean aclAllowsAll) {
+                    + "(0.0.0.0/0, added with allowAll)") Boolean aclAllowsAll,
+            @Schema(description = "Only when one instance is read, from its load balancer's active health check of the "
+                    + "tracking server") BackendHealth backendHealth) {
+    }
+
+    @Schema(name = "BackendHealth", description = "What the load balancer's health check (GET /health every few seconds) "
+            + "last concluded about the instance's tracking server; never its address.")
+    record BackendHealth(
+            @Schema(required = true, enumeration = {"HEALTHY", "UNHEALTHY", "UNKNOWN"}) String status,
+            @Schema(description = "Since when the status holds") Instant since,
+            @Schema(description = "When the last check ended") Instant lastCheckedAt,
+            @Schema(description = "Why the last check failed (or why the status is not known)",
+                    example = "no answer within 2s") String reason) {
     }
 
     @Schema(name = "InstanceSpec", description = "A compute size an instance may have (from instance-service).")

@@ -193,6 +193,8 @@ public class StandInServices implements QuarkusTestResourceLifecycleManager {
                             .put("status", RELEASED_NETWORKS.contains(id) ? "RELEASED" : "ACTIVE")
                             .put("vpcAddress", "127.0.0.1").put("vpcPort", 18080).put("loadBalancerId", "lb-1")
                             .put("aclAllowsAll", ALLOWING_ALL.contains(id));
+                    n.putObject("backendHealth").put("status", "UNHEALTHY").put("since", "2026-01-01T00:00:00Z")
+                            .put("lastCheckedAt", "2026-01-01T00:00:05Z").put("reason", "no answer within 2s");
                     reply(req, 200, n, null);
                 }
             } else {

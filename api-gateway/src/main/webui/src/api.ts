@@ -205,3 +205,57 @@ export interface AuditEntry {
   method: string;
   path: string;
 }
+
+// ---- notebook sessions (notebook-service, through the gateway)
+
+export interface NotebookSession {
+  id: string;
+  workspaceId: string;
+  name: string;
+  status: string;
+  statusReason?: { code?: string; message?: string };
+  /** While STARTING or STOPPING: the phase (QUEUED, ENVIRONMENT, PACKAGES, SERVER, STOPPING) and what happens. */
+  progress?: { phase: string; message?: string };
+  cluster?: string;
+  vpcId?: string;
+  address?: string;
+  image?: string;
+  spec?: string;
+  developmentMode?: boolean;
+  configuration?: string;
+  idleReleaseMinutes?: number;
+  dataStorage?: string;
+  pypiPackages?: string[];
+  /** Values come masked from the API; the console never had them after creation. */
+  environmentVariables?: Record<string, string>;
+  instanceId?: string;
+  trackingUri?: string;
+  runtime?: { python?: string; pythonNote?: string; limits?: string };
+  lastActivityAt?: string;
+  runningSince?: string;
+  createdBy?: string;
+  createdAt?: string;
+  updatedAt?: string;
+}
+
+export interface NotebookCatalogue {
+  images: { name: string; python: string; libraries: string[]; description?: string }[];
+  specs: { name: string; cpus: number; memoryGib: number }[];
+  clusters: { id: string; name: string; vpcId: string; subnet: string; shared: boolean }[];
+  configurations: { name: string; description?: string; mlflowWiring: boolean }[];
+  idleReleaseMinutesDefault: number;
+  idleReleaseMinutesMin: number;
+  idleReleaseMinutesMax: number;
+  limits?: string;
+}
+
+export interface NotebookUsage {
+  meterId: string;
+  resourceType: string;
+  unit: string;
+  spec?: string;
+  windowStart: string;
+  windowEnd: string;
+  quantity: string;
+}
+

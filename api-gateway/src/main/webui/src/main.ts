@@ -9,6 +9,9 @@ import { createInstancePage } from './pages/create';
 import { instancePage } from './pages/instance';
 import { keysPage } from './pages/keys';
 import { auditPage } from './pages/audit';
+import { notebooksPage } from './pages/notebooks';
+import { createNotebookPage } from './pages/notebook-new';
+import { notebookPage } from './pages/notebook';
 import { laterPage } from './pages/later';
 
 /** What a page gets: where it renders, who is looking, and a way to stop its timers when left. */
@@ -81,7 +84,7 @@ function navigation(ws: Workspace | null, current: string): void {
     h('li', {}, h('a', { href: `#/ws/${ws.id}/${page}`, 'aria-current': current === page ? 'page' : undefined }, label, extra ? h('span', { class: 'soon' }, extra) : null));
   replace(nav, h('ul', {},
     link('instances', 'MLflow instances'),
-    link('notebooks', 'Notebook sessions', 'soon'),
+    link('notebooks', 'Notebook sessions'),
     link('billing', 'Billing', 'soon'),
     ws.role === 'owner' ? link('keys', 'API keys') : null,
     ws.role === 'owner' ? link('audit', 'Audit log') : null));
@@ -155,7 +158,9 @@ async function route(): Promise<void> {
   if (page === 'instances') return instancesPage(ctx);
   if (page === 'keys' && ctx.isOwner) return keysPage(ctx);
   if (page === 'audit' && ctx.isOwner) return auditPage(ctx);
-  if (page === 'notebooks') return laterPage(ctx, 'Notebook sessions', 'Notebook sessions (create with every seed parameter, install progress, open JupyterLab, stop/start/delete) will appear here once notebook-service offers its API.');
+  if (page === 'notebooks' && parts[3] === 'new') return createNotebookPage(ctx);
+  if (page === 'notebooks' && parts[3]) return notebookPage(ctx, parts[3]);
+  if (page === 'notebooks') return notebooksPage(ctx);
   if (page === 'billing') return laterPage(ctx, 'Billing', 'Usage and cost per day and per resource, statements and billing exports will appear here once billing-service offers its API.');
   replace(main, h('h1', {}, 'Not found'), h('p', {}, 'This page does not exist, or your role does not show it.'));
 }

@@ -259,3 +259,108 @@ export interface NotebookUsage {
   quantity: string;
 }
 
+// ---- billing (billing-service, through the gateway). Amounts and quantities are decimal strings or numbers as JSON
+// numbers with their scale; the console only displays and charts them.
+
+export type Decimal = number | string;
+
+export interface UsageRow {
+  periodStart: string;
+  periodEnd: string;
+  skuId?: string;
+  resourceId?: string;
+  quantity: Decimal;
+  unit?: string;
+  lineItems: number;
+}
+
+export interface CostRow {
+  periodStart: string;
+  periodEnd: string;
+  skuId?: string;
+  resourceId?: string;
+  cost: Decimal;
+  lineItems: number;
+}
+
+export interface UsageReport {
+  from: string;
+  to: string;
+  granularity: string;
+  items: UsageRow[];
+}
+
+export interface CostReport {
+  from: string;
+  to: string;
+  granularity: string;
+  currency: string;
+  items: CostRow[];
+  total: Decimal;
+}
+
+export interface PeriodSummary {
+  period: string;
+  periodStart: string;
+  periodEnd: string;
+  status: string;
+  closedAt?: string;
+  currency: string;
+  total: Decimal;
+}
+
+export interface StatementLine {
+  skuId: string;
+  description?: string;
+  priceVersionId?: string;
+  unitPrice: Decimal;
+  resourceId?: string;
+  resourceType?: string;
+  chargeClass?: string;
+  quantity: Decimal;
+  unit?: string;
+  amount: Decimal;
+  lineItems: number;
+  firstCharge?: string;
+  lastCharge?: string;
+}
+
+export interface Statement {
+  workspaceId: string;
+  period: string;
+  periodStart: string;
+  periodEnd: string;
+  status: string;
+  closedAt?: string;
+  currency: string;
+  lines: StatementLine[];
+  total: Decimal;
+}
+
+export interface ExportManifest {
+  billingPeriod?: string;
+  focusVersion?: string;
+  currency?: string;
+  rowCount?: number;
+  totalBilledCost?: Decimal;
+  files?: { path: string; format: string; rows: number; bytes: number; sha256: string }[];
+}
+
+export interface BillingExport {
+  id: string;
+  workspaceId: string;
+  period: string;
+  status: string;
+  trigger?: string;
+  formats?: string[];
+  requestedBy?: string;
+  requestedAt?: string;
+  startedAt?: string;
+  completedAt?: string;
+  attempts?: number;
+  /** Where the manifest is (a URI: file:, oss: or http(s):). */
+  location?: string;
+  rowCount?: number;
+  manifest?: ExportManifest;
+  error?: string;
+}

@@ -12,7 +12,7 @@ import { auditPage } from './pages/audit';
 import { notebooksPage } from './pages/notebooks';
 import { createNotebookPage } from './pages/notebook-new';
 import { notebookPage } from './pages/notebook';
-import { laterPage } from './pages/later';
+import { billingPage } from './pages/billing';
 
 /** What a page gets: where it renders, who is looking, and a way to stop its timers when left. */
 export interface Ctx {
@@ -80,12 +80,12 @@ function navigation(ws: Workspace | null, current: string): void {
     replace(nav);
     return;
   }
-  const link = (page: string, label: string, extra = '') =>
-    h('li', {}, h('a', { href: `#/ws/${ws.id}/${page}`, 'aria-current': current === page ? 'page' : undefined }, label, extra ? h('span', { class: 'soon' }, extra) : null));
+  const link = (page: string, label: string) =>
+    h('li', {}, h('a', { href: `#/ws/${ws.id}/${page}`, 'aria-current': current === page ? 'page' : undefined }, label));
   replace(nav, h('ul', {},
     link('instances', 'MLflow instances'),
     link('notebooks', 'Notebook sessions'),
-    link('billing', 'Billing', 'soon'),
+    link('billing', 'Billing'),
     ws.role === 'owner' ? link('keys', 'API keys') : null,
     ws.role === 'owner' ? link('audit', 'Audit log') : null));
 }
@@ -161,7 +161,7 @@ async function route(): Promise<void> {
   if (page === 'notebooks' && parts[3] === 'new') return createNotebookPage(ctx);
   if (page === 'notebooks' && parts[3]) return notebookPage(ctx, parts[3]);
   if (page === 'notebooks') return notebooksPage(ctx);
-  if (page === 'billing') return laterPage(ctx, 'Billing', 'Usage and cost per day and per resource, statements and billing exports will appear here once billing-service offers its API.');
+  if (page === 'billing') return billingPage(ctx);
   replace(main, h('h1', {}, 'Not found'), h('p', {}, 'This page does not exist, or your role does not show it.'));
 }
 

@@ -9,10 +9,6 @@ import { createInstancePage } from './pages/create';
 import { instancePage } from './pages/instance';
 import { keysPage } from './pages/keys';
 import { auditPage } from './pages/audit';
-import { notebooksPage } from './pages/notebooks';
-import { createNotebookPage } from './pages/notebook-new';
-import { notebookPage } from './pages/notebook';
-import { billingPage } from './pages/billing';
 
 /** What a page gets: where it renders, who is looking, and a way to stop its timers when left. */
 export interface Ctx {
@@ -158,10 +154,20 @@ async function route(): Promise<void> {
   if (page === 'instances') return instancesPage(ctx);
   if (page === 'keys' && ctx.isOwner) return keysPage(ctx);
   if (page === 'audit' && ctx.isOwner) return auditPage(ctx);
-  if (page === 'notebooks' && parts[3] === 'new') return createNotebookPage(ctx);
-  if (page === 'notebooks' && parts[3]) return notebookPage(ctx, parts[3]);
-  if (page === 'notebooks') return notebooksPage(ctx);
-  if (page === 'billing') return billingPage(ctx);
+  // the notebook and billing pages are loaded on their first visit (the billing page brings the chart library later
+  // still), so the first load carries only the shell and the instance pages
+  if (page === 'notebooks') {
+    const [list, form, one] = await Promise.all([import('./pages/notebooks'), import('./pages/notebook-new'), import('./pages/notebook')]);
+    if (!ctx.alive()) return;
+    if (parts[3] === 'new') return form.createNotebookPage(ctx);
+    if (parts[3]) return one.notebookPage(ctx, parts[3]);
+    return list.notebooksPage(ctx);
+  }
+  if (page === 'billing') {
+    const { billingPage } = await import('./pages/billing');
+    if (!ctx.alive()) return;
+    return billingPage(ctx);
+  }
   replace(main, h('h1', {}, 'Not found'), h('p', {}, 'This page does not exist, or your role does not show it.'));
 }
 

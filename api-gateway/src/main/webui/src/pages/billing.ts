@@ -297,14 +297,22 @@ export async function billingPage(ctx: Ctx): Promise<void> {
 
   // ---- first load
 
+  // one round trip: the statements, the current month's four reports and the exports all at once
+  periodSelect.replaceChildren(h('option', { value: current }, current));
+  periodSelect.value = current;
   try {
-    periods = (await get<{ items: PeriodSummary[] }>(`${base}/statements`)).items;
-    if (stopped) return;
-    const months = [...new Set([current, ...periods.map((p) => p.period)])].sort().reverse();
-    periodSelect.replaceChildren(...months.map((m) => h('option', { value: m }, m)));
-    periodSelect.value = current;
-    renderStatements();
-    await Promise.all([showMonth(current), refreshExports()]);
+    await Promise.all([
+      get<{ items: PeriodSummary[] }>(`${base}/statements`).then((list) => {
+        periods = list.items;
+        if (stopped) return;
+        const months = [...new Set([current, ...periods.map((p) => p.period)])].sort().reverse();
+        periodSelect.replaceChildren(...months.map((m) => h('option', { value: m }, m)));
+        periodSelect.value = current;
+        renderStatements();
+      }),
+      showMonth(current),
+      refreshExports(),
+    ]);
   } catch (e) {
     if (stopped) return;
     error.textContent = `Could not load the billing. ${explain(e, 'billing')}`;

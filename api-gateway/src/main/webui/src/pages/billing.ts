@@ -2,7 +2,7 @@
 // tables), the statements and a statement's lines, and the FOCUS exports with their files. Editors ask for exports,
 // owners close an ended period; viewers read.
 
-import { get, post, type BillingExport, type CostReport, type Page, type PeriodSummary, type Statement, type UsageReport } from '../api';
+import { ApiError, get, post, type BillingExport, type CostReport, type Page, type PeriodSummary, type Statement, type UsageReport } from '../api';
 import { barChart } from '../charts';
 import { copy, dialog, h, replace, time, toast } from '../dom';
 import { explain } from '../errors';
@@ -87,15 +87,31 @@ export async function billingPage(ctx: Ctx): Promise<void> {
 
   // ---- charts of one month
 
-  async function showMonth(period: string): Promise<void> {
-    const range = `from=${period}-01&to=${nextMonth(period)}-01`;
-    charts.setAttribute('aria-busy', 'true');
-    const [usageDay, costDay, usageRes, costRes] = await Promise.all([
+  /**
+   * The month's usage and cost by day and by resource. Usually two reports (per day, SKU and resource) serve both views;
+   * a month with more rows than one report holds (400 naming `to`) is asked in four coarser ones.
+   */
+  async function reports(range: string): Promise<[UsageReport, CostReport, UsageReport, CostReport]> {
+    try {
+      const [u, c] = await Promise.all([
+        get<UsageReport>(`${base}/usage?${range}&granularity=day&groupBy=sku,resource`),
+        get<CostReport>(`${base}/costs?${range}&granularity=day&groupBy=sku,resource`)]);
+      return [u, c, u, c];
+    } catch (e) {
+      if (!(e instanceof ApiError && e.status === 400)) throw e;
+    }
+    return Promise.all([
       get<UsageReport>(`${base}/usage?${range}&granularity=day&groupBy=sku`),
       get<CostReport>(`${base}/costs?${range}&granularity=day&groupBy=sku`),
       get<UsageReport>(`${base}/usage?${range}&granularity=month&groupBy=sku,resource`),
       get<CostReport>(`${base}/costs?${range}&granularity=month&groupBy=resource`),
     ]);
+  }
+
+  async function showMonth(period: string): Promise<void> {
+    const range = `from=${period}-01&to=${nextMonth(period)}-01`;
+    charts.setAttribute('aria-busy', 'true');
+    const [usageDay, costDay, usageRes, costRes] = await reports(range);
     if (stopped || periodSelect.value !== period) return;
     const currency = costDay.currency;
     const info = periods.find((p) => p.period === period);
@@ -157,10 +173,10 @@ export async function billingPage(ctx: Ctx): Promise<void> {
       ? h('tr', {}, h('td', { colspan: 5, class: 'muted' }, 'No billing period with charges yet.'))
       : periods.map((p) => h('tr', { 'data-period': p.period },
         h('th', { scope: 'row' }, p.period), h('td', {}, p.status), h('td', { class: 'num' }, money(p.total, p.currency)), h('td', {}, time(p.closedAt)),
-        h('td', { class: 'ops' },
+        h('td', {}, h('div', { class: 'ops' },
           h('button', { type: 'button', class: 'secondary small', 'aria-label': `Lines of ${p.period}`, onclick: () => void showStatement(p.period) }, 'Lines'),
           ctx.isOwner && p.status === 'OPEN' && new Date(p.periodEnd).getTime() <= Date.now()
-            ? h('button', { type: 'button', class: 'secondary small', 'aria-label': `Close ${p.period}`, onclick: () => void closePeriod(p.period) }, 'Close period') : null))));
+            ? h('button', { type: 'button', class: 'secondary small', 'aria-label': `Close ${p.period}`, onclick: () => void closePeriod(p.period) }, 'Close period') : null)))));
   };
 
   async function showStatement(period: string): Promise<void> {

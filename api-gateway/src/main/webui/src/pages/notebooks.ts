@@ -136,7 +136,7 @@ export async function notebooksPage(ctx: Ctx): Promise<void> {
           h('td', {}, s.spec ?? ''),
           h('td', {}, s.address ? h('code', {}, s.address) : h('span', { class: 'muted' }, '—')),
           h('td', {}, time(s.createdAt)),
-          h('td', { class: 'ops' }, sessionOps(ctx, s, () => void refresh(false))));
+          h('td', {}, h('div', { class: 'ops' }, sessionOps(ctx, s, () => void refresh(false)))));
         if (r) r.row.replaceWith(row);
         r = { row, key };
         rows.set(s.id, r);

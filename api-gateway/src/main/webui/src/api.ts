@@ -205,3 +205,162 @@ export interface AuditEntry {
   method: string;
   path: string;
 }
+
+// ---- notebook sessions (notebook-service, through the gateway)
+
+export interface NotebookSession {
+  id: string;
+  workspaceId: string;
+  name: string;
+  status: string;
+  statusReason?: { code?: string; message?: string };
+  /** While STARTING or STOPPING: the phase (QUEUED, ENVIRONMENT, PACKAGES, SERVER, STOPPING) and what happens. */
+  progress?: { phase: string; message?: string };
+  cluster?: string;
+  vpcId?: string;
+  address?: string;
+  image?: string;
+  spec?: string;
+  developmentMode?: boolean;
+  configuration?: string;
+  idleReleaseMinutes?: number;
+  dataStorage?: string;
+  pypiPackages?: string[];
+  /** Values come masked from the API; the console never had them after creation. */
+  environmentVariables?: Record<string, string>;
+  instanceId?: string;
+  trackingUri?: string;
+  runtime?: { python?: string; pythonNote?: string; limits?: string };
+  lastActivityAt?: string;
+  runningSince?: string;
+  createdBy?: string;
+  createdAt?: string;
+  updatedAt?: string;
+}
+
+export interface NotebookCatalogue {
+  images: { name: string; python: string; libraries: string[]; description?: string }[];
+  specs: { name: string; cpus: number; memoryGib: number }[];
+  clusters: { id: string; name: string; vpcId: string; subnet: string; shared: boolean }[];
+  configurations: { name: string; description?: string; mlflowWiring: boolean }[];
+  idleReleaseMinutesDefault: number;
+  idleReleaseMinutesMin: number;
+  idleReleaseMinutesMax: number;
+  limits?: string;
+}
+
+export interface NotebookUsage {
+  meterId: string;
+  resourceType: string;
+  unit: string;
+  spec?: string;
+  windowStart: string;
+  windowEnd: string;
+  quantity: string;
+}
+
+// ---- billing (billing-service, through the gateway). Amounts and quantities are decimal strings or numbers as JSON
+// numbers with their scale; the console only displays and charts them.
+
+export type Decimal = number | string;
+
+export interface UsageRow {
+  periodStart: string;
+  periodEnd: string;
+  skuId?: string;
+  resourceId?: string;
+  quantity: Decimal;
+  unit?: string;
+  lineItems: number;
+}
+
+export interface CostRow {
+  periodStart: string;
+  periodEnd: string;
+  skuId?: string;
+  resourceId?: string;
+  cost: Decimal;
+  lineItems: number;
+}
+
+export interface UsageReport {
+  from: string;
+  to: string;
+  granularity: string;
+  items: UsageRow[];
+}
+
+export interface CostReport {
+  from: string;
+  to: string;
+  granularity: string;
+  currency: string;
+  items: CostRow[];
+  total: Decimal;
+}
+
+export interface PeriodSummary {
+  period: string;
+  periodStart: string;
+  periodEnd: string;
+  status: string;
+  closedAt?: string;
+  currency: string;
+  total: Decimal;
+}
+
+export interface StatementLine {
+  skuId: string;
+  description?: string;
+  priceVersionId?: string;
+  unitPrice: Decimal;
+  resourceId?: string;
+  resourceType?: string;
+  chargeClass?: string;
+  quantity: Decimal;
+  unit?: string;
+  amount: Decimal;
+  lineItems: number;
+  firstCharge?: string;
+  lastCharge?: string;
+}
+
+export interface Statement {
+  workspaceId: string;
+  period: string;
+  periodStart: string;
+  periodEnd: string;
+  status: string;
+  closedAt?: string;
+  currency: string;
+  lines: StatementLine[];
+  total: Decimal;
+}
+
+export interface ExportManifest {
+  billingPeriod?: string;
+  focusVersion?: string;
+  currency?: string;
+  rowCount?: number;
+  totalBilledCost?: Decimal;
+  files?: { path: string; format: string; rows: number; bytes: number; sha256: string }[];
+}
+
+export interface BillingExport {
+  id: string;
+  workspaceId: string;
+  period: string;
+  status: string;
+  trigger?: string;
+  formats?: string[];
+  requestedBy?: string;
+  requestedAt?: string;
+  startedAt?: string;
+  completedAt?: string;
+  attempts?: number;
+  /** Where the manifest is (a URI: file:, oss: or http(s):). */
+  location?: string;
+  rowCount?: number;
+  manifest?: ExportManifest;
+  error?: string;
+}

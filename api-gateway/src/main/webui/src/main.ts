@@ -9,7 +9,6 @@ import { createInstancePage } from './pages/create';
 import { instancePage } from './pages/instance';
 import { keysPage } from './pages/keys';
 import { auditPage } from './pages/audit';
-import { laterPage } from './pages/later';
 
 /** What a page gets: where it renders, who is looking, and a way to stop its timers when left. */
 export interface Ctx {
@@ -77,12 +76,12 @@ function navigation(ws: Workspace | null, current: string): void {
     replace(nav);
     return;
   }
-  const link = (page: string, label: string, extra = '') =>
-    h('li', {}, h('a', { href: `#/ws/${ws.id}/${page}`, 'aria-current': current === page ? 'page' : undefined }, label, extra ? h('span', { class: 'soon' }, extra) : null));
+  const link = (page: string, label: string) =>
+    h('li', {}, h('a', { href: `#/ws/${ws.id}/${page}`, 'aria-current': current === page ? 'page' : undefined }, label));
   replace(nav, h('ul', {},
     link('instances', 'MLflow instances'),
-    link('notebooks', 'Notebook sessions', 'soon'),
-    link('billing', 'Billing', 'soon'),
+    link('notebooks', 'Notebook sessions'),
+    link('billing', 'Billing'),
     ws.role === 'owner' ? link('keys', 'API keys') : null,
     ws.role === 'owner' ? link('audit', 'Audit log') : null));
 }
@@ -155,8 +154,20 @@ async function route(): Promise<void> {
   if (page === 'instances') return instancesPage(ctx);
   if (page === 'keys' && ctx.isOwner) return keysPage(ctx);
   if (page === 'audit' && ctx.isOwner) return auditPage(ctx);
-  if (page === 'notebooks') return laterPage(ctx, 'Notebook sessions', 'Notebook sessions (create with every seed parameter, install progress, open JupyterLab, stop/start/delete) will appear here once notebook-service offers its API.');
-  if (page === 'billing') return laterPage(ctx, 'Billing', 'Usage and cost per day and per resource, statements and billing exports will appear here once billing-service offers its API.');
+  // the notebook and billing pages are loaded on their first visit (the billing page brings the chart library later
+  // still), so the first load carries only the shell and the instance pages
+  if (page === 'notebooks') {
+    const [list, form, one] = await Promise.all([import('./pages/notebooks'), import('./pages/notebook-new'), import('./pages/notebook')]);
+    if (!ctx.alive()) return;
+    if (parts[3] === 'new') return form.createNotebookPage(ctx);
+    if (parts[3]) return one.notebookPage(ctx, parts[3]);
+    return list.notebooksPage(ctx);
+  }
+  if (page === 'billing') {
+    const { billingPage } = await import('./pages/billing');
+    if (!ctx.alive()) return;
+    return billingPage(ctx);
+  }
   replace(main, h('h1', {}, 'Not found'), h('p', {}, 'This page does not exist, or your role does not show it.'));
 }
 

@@ -26,13 +26,17 @@ import java.nio.file.Paths;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -44,9 +48,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * packaged gateway and services (real PostgreSQL, Kafka, load balancer proxies, tracking servers): an owner signs in,
  * creates an instance through the form (a same-zone vSwitch pair and a managed security group refused before submit,
  * an API field error shown next to its field), sees it become RUNNING without reloading, adds an ACL entry, diagnoses,
- * copies the tracking line, opens the instance's MLflow UI, reads keys and audit log, and releases it; a viewer sees no
- * button that changes anything; a member of another workspace sees none of it. No Content-Security-Policy violation is
- * allowed. Screenshots of each page go to {@code target/console-screenshots/}. Also measures the console's first load
+ * copies the tracking line, opens the instance's MLflow UI, reads keys and audit log, and releases it; starts a notebook
+ * session through its form (a bad name refused next to its field), follows its start to RUNNING, stops and deletes it;
+ * reads the released instance's usage in the billing charts, a statement's lines and a completed export's files; a
+ * viewer sees no button that changes anything; a member of another workspace sees none of it. No
+ * Content-Security-Policy violation is allowed. Screenshots of each page go to {@code target/console-screenshots/}. Also measures the console's first load
  * and each page's data time with 200 instances in a workspace (printed; recorded in docs/benchmarks.md).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -70,6 +76,9 @@ class ConsoleBrowserIT {
     String wsPerf;
     String instanceId;
     String instanceName = "console-" + UUID.randomUUID().toString().substring(0, 6);
+    String trackingUri;
+    String sessionId;
+    String sessionName = "console_nb_" + UUID.randomUUID().toString().substring(0, 6);
     final List<String> policyViolations = Collections.synchronizedList(new ArrayList<>());
 
     @BeforeAll
@@ -80,6 +89,9 @@ class ConsoleBrowserIT {
         shots = Path.of(System.getProperty("dms.e2e.dir", "target/e2e")).getParent().resolve("console-screenshots");
         Files.createDirectories(shots);
         stack = Stack.start(Path.of(System.getProperty("dms.e2e.dir", "target/e2e"), "console-" + UUID.randomUUID().toString().substring(0, 8)));
+        // before the gateway, so that it forwards notebook sessions and billing to them
+        stack.startNotebookService(List.of());
+        stack.startBilling();
         stack.startGateway(List.of("-Ddms.gateway.rate-limit.rate=200", "-Ddms.gateway.rate-limit.burst=400"));
         base = stack.gatewayUrl;
         String api = base + "/api/v1";
@@ -233,7 +245,7 @@ class ConsoleBrowserIT {
             awaitLoaded(page, "instance");
             instanceId = page.url().substring(page.url().lastIndexOf('/') + 1);
             assertThat(page.locator("[data-testid=status]")).containsText("RUNNING", within(SAGA_MS));
-            String trackingUri = admin.get(base + "/api/v1/workspaces/" + wsA + "/instances/" + instanceId).text("trackingUri");
+            trackingUri = admin.get(base + "/api/v1/workspaces/" + wsA + "/instances/" + instanceId).text("trackingUri");
             assertTrue(trackingUri != null && trackingUri.startsWith("http://"), trackingUri);
             shot(page, "04-instance-running");
 
@@ -378,7 +390,7 @@ class ConsoleBrowserIT {
             page.evaluate("window.dmsTimings = []");
             for (int i = 0; i < 20; i++) {
                 for (String[] p : new String[][] {{"instances/" + seeded, "instance"}, {"keys", "keys"}, {"audit", "audit"},
-                        {"instances/new", "create"}, {"instances", "instances"}}) {
+                        {"instances/new", "create"}, {"notebooks", "notebooks"}, {"billing", "billing"}, {"instances", "instances"}}) {
                     page.navigate(base + "/#/ws/" + wsPerf + "/" + p[0]);
                     awaitLoaded(page, p[1]);
                 }
@@ -388,7 +400,7 @@ class ConsoleBrowserIT {
             StringBuilder report = new StringBuilder("ConsoleBrowserIT timings (200 instances in the workspace, load average "
                     + String.format(Locale.ROOT, "%.1f", java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage())
                     + "): first load ms " + firstLoads + " (median " + percentile(firstLoads, 50) + ")");
-            for (String name : List.of("instances", "instance", "keys", "audit", "create")) {
+            for (String name : List.of("instances", "instance", "keys", "audit", "create", "notebooks", "billing")) {
                 List<Long> ms = timings.stream().filter(t -> name.equals(t.get("page"))).map(t -> ((Number) t.get("ms")).longValue()).toList();
                 report.append("; ").append(name).append(" data n=").append(ms.size()).append(" p50 ").append(percentile(ms, 50))
                         .append(" p95 ").append(percentile(ms, 95)).append(" ms");
@@ -400,6 +412,65 @@ class ConsoleBrowserIT {
 
     @Test
     @Order(6)
+    void anOwnerStartsANotebookSessionThroughTheFormFollowsItsStartAndStopsIt() {
+        String sessions = base + "/api/v1/workspaces/" + wsA + "/notebook-sessions";
+        try (BrowserContext context = context()) {
+            Page page = open(context);
+            signIn(page, stack.bootstrapKey);
+            page.navigate(base + "/#/ws/" + wsA + "/instances");
+            awaitLoaded(page, "instances");
+            page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Notebook sessions")).click();
+            awaitLoaded(page, "notebooks");
+            page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Create session")).click();
+            awaitLoaded(page, "notebook-new");
+
+            // the name's rule is the API's: its 400 lands next to the field and nothing is created
+            page.getByLabel("Session name").fill("bad name!");
+            page.getByLabel("Image").selectOption("Python3.11:1.1.0-slim");
+            page.getByLabel("Specification").selectOption("1C4G");
+            page.getByLabel("Environment variables").fill("GREETING=console-secret-" + sessionName);
+            button(page, "Create").click();
+            assertThat(page.locator("[data-field=name] .error")).containsText("letters, digits and underscores");
+            assertThat(page.getByLabel("Session name")).hasAttribute("aria-invalid", "true");
+            shot(page, "19-notebook-create-bad-name");
+            assertEquals(0, admin.get(sessions).json().path("items").size(), "nothing was created");
+
+            page.getByLabel("Session name").fill(sessionName);
+            button(page, "Create").click();
+            // created and started from the form: the list shows it starting (with its install step) or already running
+            awaitLoaded(page, "notebooks");
+            Locator row = page.locator("tr[data-name='" + sessionName + "']");
+            page.locator("tr[data-name='" + sessionName + "'] .session-status[data-status=STARTING] .progress[data-phase], "
+                    + "tr[data-name='" + sessionName + "'] .session-status[data-status=RUNNING]").first().waitFor();
+            sessionId = row.getAttribute("data-session");
+            shot(page, "20-notebook-starting");
+            assertThat(row.locator(".session-status")).hasAttribute("data-status", "RUNNING", new LocatorAssertions.HasAttributeOptions().setTimeout(SAGA_MS));
+            Locator jupyter = page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Open JupyterLab of " + sessionName + " (new tab)"));
+            String href = jupyter.getAttribute("href");
+            assertEquals("/api/v1/workspaces/" + wsA + "/notebook-sessions/" + sessionId + "/jupyter/lab", href);
+            // the link's target is the session's JupyterLab through the gateway (for a caller with the key)
+            Api.Resp lab = admin.get(base + href);
+            assertEquals(200, lab.status(), lab.toString().substring(0, Math.min(300, lab.toString().length())));
+            assertTrue(lab.body().contains("JupyterLab"), "JupyterLab's page");
+            shot(page, "21-notebook-running");
+
+            // its page: the workspace's instance wired in, the variable masked, the value nowhere on the page
+            row.locator("th a").click();
+            awaitLoaded(page, "notebook");
+            assertThat(page.locator("main")).containsText(trackingUri);
+            assertThat(page.locator("main")).containsText("GREETING=");
+            assertFalse(page.content().contains("console-secret-"), "the variable's value is not on the page");
+            shot(page, "22-notebook-session");
+            button(page, "Stop").click();
+            assertThat(page.locator("[data-testid=status] .session-status")).hasAttribute("data-status", "STOPPED",
+                    new LocatorAssertions.HasAttributeOptions().setTimeout(SAGA_MS));
+            assertEquals(1, button(page, "Start").count());
+            assertEquals(1, button(page, "Delete").count());
+        }
+    }
+
+    @Test
+    @Order(7)
     void releaseAsksFirstNamingWhatIsDestroyedAndTheConsoleFollowsItToReleased() {
         try (BrowserContext context = context()) {
             Page page = open(context);
@@ -418,7 +489,140 @@ class ConsoleBrowserIT {
             assertThat(page.locator("[data-testid=status]")).containsText("RELEASED", within(SAGA_MS));
             shot(page, "18-released");
         }
+    }
+
+    @Test
+    @Order(8)
+    void theBillingPageChartsTheReleasedInstancesUsageAndExportsTheMonth() {
+        String period = YearMonth.now(ZoneOffset.UTC).toString();
+        String usage = base + "/api/v1/workspaces/" + wsA + "/billing/usage?granularity=month&groupBy=sku,resource&resourceId=" + instanceId;
+        // the instance's metered usage crosses Kafka to billing-service; the page is read once it is there
+        Api.await(() -> admin.get(usage).json().path("items").size() == 1, Duration.ofMillis((long) SAGA_MS), "the instance's usage in billing",
+                () -> admin.get(usage));
+        try (BrowserContext context = context()) {
+            Page page = open(context);
+            signIn(page, stack.bootstrapKey);
+            page.navigate(base + "/#/ws/" + wsA + "/instances");
+            awaitLoaded(page, "instances");
+            page.evaluate("window.dmsTimings = []");
+            page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Billing")).click();
+            awaitLoaded(page, "billing");
+            assertThat(page.locator("[data-testid=billing-total]")).containsText("CNY");
+            Locator perDay = page.locator("figure[data-chart=usage-per-day]");
+            assertThat(perDay).hasAttribute("data-drawn", "true");
+            assertTrue(Integer.parseInt(perDay.getAttribute("data-points")) >= 1, "a day with usage");
+            assertThat(perDay.locator("table")).containsText("MLFLOW-INSTANCE-SMALL");
+            assertTrue(barPixels(page, "usage-per-day") > 20, "the usage per day is drawn as bars");
+            Locator perResource = page.locator("figure[data-chart=usage-per-resource]");
+            assertThat(perResource).hasAttribute("data-drawn", "true");
+            assertThat(perResource.locator("table")).containsText(instanceId);
+            assertTrue(barPixels(page, "cost-per-resource") > 20, "the cost per resource is drawn as bars");
+            shot(page, "23-billing-charts");
+
+            // the month's statement lines
+            page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Lines of " + period)).click();
+            Locator lines = page.locator("table[data-statement='" + period + "']");
+            assertThat(lines).containsText("MLFLOW-INSTANCE-SMALL");
+            assertThat(lines).containsText(instanceId);
+
+            // an export of the month: requested here, followed to COMPLETED, its files listed from the manifest
+            page.getByLabel("Period", new Page.GetByLabelOptions().setExact(true)).selectOption(period);
+            button(page, "Request export").click();
+            Locator export = page.locator("tr[data-export]").first();
+            assertThat(export.locator("[data-status]")).hasAttribute("data-status", "COMPLETED",
+                    new LocatorAssertions.HasAttributeOptions().setTimeout(SAGA_MS));
+            assertThat(export).containsText(".csv");
+            assertThat(export).containsText(".parquet");
+            assertEquals(1, export.getByRole(AriaRole.LINK, new Locator.GetByRoleOptions().setName("Download the manifest (JSON)")).count());
+            shot(page, "24-billing-statement-and-export");
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> timings = (List<Map<String, Object>>) page.evaluate("window.dmsTimings");
+            System.out.println("ConsoleBrowserIT billing page with data (charts loaded on first use): " + timings);
+        }
+    }
+
+    @Test
+    @Order(9)
+    void aViewerSeesNoMutatingButtonOnNotebooksOrBilling() {
+        try (BrowserContext context = context()) {
+            Page page = open(context);
+            signIn(page, viewerKey);
+            page.navigate(base + "/#/ws/" + wsA + "/notebooks");
+            awaitLoaded(page, "notebooks");
+            assertThat(page.locator("tr[data-session='" + sessionId + "']")).containsText("STOPPED");
+            assertEquals(0, page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Create session")).count());
+            assertEquals(0, page.locator("main button").count(), "no button on the viewer's session list");
+            assertEquals(0, page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Open JupyterLab of " + sessionName + " (new tab)")).count());
+            shot(page, "25-viewer-notebooks");
+            page.locator("tr[data-session='" + sessionId + "'] th a").click();
+            awaitLoaded(page, "notebook");
+            for (String mutating : List.of("Start", "Stop", "Delete")) {
+                assertEquals(0, button(page, mutating).count(), mutating + " is shown to a viewer");
+            }
+            page.navigate(base + "/#/ws/" + wsA + "/notebooks/new");
+            assertThat(page.locator("main")).containsText("cannot create notebook sessions");
+
+            page.navigate(base + "/#/ws/" + wsA + "/billing");
+            awaitLoaded(page, "billing");
+            assertThat(page.locator("figure[data-chart=usage-per-day]")).hasAttribute("data-drawn", "true");
+            assertThat(page.locator("tr[data-export]").first()).containsText("COMPLETED");
+            assertEquals(0, button(page, "Request export").count());
+            assertEquals(0, page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName(Pattern.compile("^Close "))).count());
+            shot(page, "26-viewer-billing");
+        }
+    }
+
+    @Test
+    @Order(10)
+    void aMemberOfAnotherWorkspaceSeesNoSessionOrBillingOfIt() {
+        try (BrowserContext context = context()) {
+            Page page = open(context);
+            signIn(page, ownerBKey);
+            page.navigate(base + "/#/ws/" + wsB + "/notebooks/" + sessionId);
+            assertThat(page.locator("h1")).hasText("Session not found");
+            assertFalse(page.content().contains(sessionName));
+            page.navigate(base + "/#/ws/" + wsB + "/notebooks");
+            awaitLoaded(page, "notebooks");
+            assertEquals(0, page.locator("tr[data-session]").count());
+            page.navigate(base + "/#/ws/" + wsB + "/billing");
+            awaitLoaded(page, "billing");
+            assertThat(page.locator("figure[data-chart=usage-per-day]")).hasAttribute("data-points", "0");
+            assertEquals(0, page.locator("tr[data-export]").count());
+            assertFalse(page.content().contains(instanceId));
+            shot(page, "27-other-workspace-billing");
+            page.navigate(base + "/#/ws/" + wsA + "/billing");
+            assertThat(page.locator("h1")).hasText("Workspace not found");
+        }
+    }
+
+    @Test
+    @Order(11)
+    void deletingASessionAsksFirstAndRemovesIt() {
+        try (BrowserContext context = context()) {
+            Page page = open(context);
+            signIn(page, stack.bootstrapKey);
+            page.navigate(base + "/#/ws/" + wsA + "/notebooks");
+            awaitLoaded(page, "notebooks");
+            button(page, "Delete " + sessionName).click();
+            Locator dialog = page.locator("dialog");
+            assertThat(dialog).containsText("temporary storage");
+            shot(page, "28-notebook-delete-confirmation");
+            button(page, "Cancel").click();
+            assertThat(page.locator("tr[data-session='" + sessionId + "']")).containsText("STOPPED");
+            button(page, "Delete " + sessionName).click();
+            page.locator("dialog").getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Delete " + sessionName)).click();
+            assertThat(page.locator("tr[data-session]")).hasCount(0);
+            assertEquals(0, admin.get(base + "/api/v1/workspaces/" + wsA + "/notebook-sessions").json().path("items").size());
+        }
         assertEquals(List.of(), policyViolations, "Content-Security-Policy violations");
+    }
+
+    /** Pixels of the chart's first series colour (#0072B2) on its canvas: bars were drawn, not only axes. */
+    private static int barPixels(Page page, String chart) {
+        return ((Number) page.evaluate("id => { const c = document.querySelector(`figure[data-chart=${id}] canvas`);"
+                + " const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;"
+                + " for (let i = 0; i < d.length; i += 4) if (d[i] === 0 && d[i + 1] === 114 && d[i + 2] === 178 && d[i + 3] === 255) n++;"
+                + " return n; }", chart)).intValue();
     }
 
     private static String quote(String s) {

@@ -42,7 +42,11 @@ public final class Stack implements AutoCloseable {
     /** The management interfaces (health, metrics, OpenAPI): {@code http://127.0.0.1:<port>}. */
     public final String networkManagementUrl;
     public final String instanceManagementUrl;
-    private final Process network;
+    private volatile Process network;
+    private final Path networkJar;
+    private final Map<String, String> networkEnv;
+    private final List<String> networkOptions;
+    private int networkStarts = 1;
     private volatile Process instance;
     private final Path instanceJar;
     private final Map<String, String> instanceEnv;
@@ -67,8 +71,12 @@ public final class Stack implements AutoCloseable {
 
     private Stack(Path root, Path dir, LocalPostgres pg, LocalKafka kafka, int networkPort, int instancePort,
                   int networkManagementPort, int instanceManagementPort,
-                  Process network, Process instance, Path instanceJar, Map<String, String> instanceEnv,
+                  Process network, Path networkJar, Map<String, String> networkEnv, List<String> networkOptions,
+                  Process instance, Path instanceJar, Map<String, String> instanceEnv,
                   List<String> instanceOptions, boolean ownsPostgres, Map<String, String> secrets) {
+        this.networkJar = networkJar;
+        this.networkEnv = networkEnv;
+        this.networkOptions = networkOptions;
         this.ownsPostgres = ownsPostgres;
         this.secrets = secrets;
         this.instanceJar = instanceJar;
@@ -156,7 +164,7 @@ public final class Stack implements AutoCloseable {
         int networkManagementPort = freePort();
         int instanceManagementPort = freePort();
         String publicKey = ServiceKeys.forTests().publicKeyFile().toString();
-        Process network = launch(networkJar, dir.resolve("network-service.log"), Map.of(
+        Map<String, String> networkEnv = Map.of(
                 "DMS_HTTP_PORT", String.valueOf(networkPort),
                 "DMS_MANAGEMENT_PORT", String.valueOf(networkManagementPort),
                 "DMS_GATEWAY_PUBLIC_KEY_FILE", publicKey,
@@ -166,10 +174,11 @@ public final class Stack implements AutoCloseable {
                 "DMS_KAFKA_BOOTSTRAP", kafka.bootstrapServers(),
                 "DMS_KAFKA_USER", TopicAccess.NETWORK_SERVICE,
                 "DMS_KAFKA_PASSWORD", kafka.password(TopicAccess.NETWORK_SERVICE),
-                "DMS_NETWORK_MASTER_KEY_FILE", dir.resolve("secrets").resolve("network-master-key").toString()),
-                // the load balancers check their tracking servers every second; a silent one is a 504 after 10 s, not 60
-                List.of("-Ddms.network.local.health-check.interval=1s", "-Ddms.network.local.health-check.timeout=1s",
-                        "-Ddms.network.local.upstream-timeout=10s"));
+                "DMS_NETWORK_MASTER_KEY_FILE", dir.resolve("secrets").resolve("network-master-key").toString());
+        // the load balancers check their tracking servers every second; a silent one is a 504 after 10 s, not 60
+        List<String> networkOptions = List.of("-Ddms.network.local.health-check.interval=1s",
+                "-Ddms.network.local.health-check.timeout=1s", "-Ddms.network.local.upstream-timeout=10s");
+        Process network = launch(networkJar, dir.resolve("network-service.log"), networkEnv, networkOptions);
         Map<String, String> instanceEnv = new java.util.HashMap<>(Map.of(
                     "DMS_HTTP_PORT", String.valueOf(instancePort),
                     "DMS_DB_URL", pg.jdbcUrl("instance_service"),
@@ -199,7 +208,8 @@ public final class Stack implements AutoCloseable {
             throw e;
         }
         Stack stack = new Stack(root, dir, pg, kafka, networkPort, instancePort, networkManagementPort, instanceManagementPort,
-                network, instance, instanceJar, instanceEnv, instanceOptions, durablePostgres, secrets);
+                network, networkJar, networkEnv, networkOptions, instance, instanceJar, instanceEnv, instanceOptions, durablePostgres,
+                secrets);
         try {
             stack.awaitReady("network-service", network, stack.networkManagementUrl, dir.resolve("network-service.log"));
             stack.awaitReady("instance-service", instance, stack.instanceManagementUrl, dir.resolve("instance-service.log"));
@@ -407,6 +417,49 @@ public final class Stack implements AutoCloseable {
         Path log = dir.resolve("instance-service-" + (++instanceStarts) + ".log");
         instance = launch(instanceJar, log, instanceEnv, instanceOptions);
         awaitReady("instance-service", instance, instanceManagementUrl, log);
+    }
+
+    /** Kills network-service with SIGKILL (its load balancers, in its JVM, go with it, as after a crash). */
+    public void killNetworkService() throws InterruptedException {
+        network.destroyForcibly().waitFor();
+    }
+
+    /** Starts network-service again, on the same port and database, and waits until it is ready. */
+    public void restartNetworkService() {
+        if (network.isAlive()) {
+            throw new IllegalStateException("network-service still runs");
+        }
+        Path log = dir.resolve("network-service-" + (++networkStarts) + ".log");
+        network = launch(networkJar, log, networkEnv, networkOptions);
+        awaitReady("network-service", network, networkManagementUrl, log);
+    }
+
+    /** The tracking-server processes of this stack (found by their work-directory marker, as instance-service finds them). */
+    public List<ProcessHandle> trackingServers() {
+        String home = "-Ddms.compute.home=" + workDir;
+        return ProcessHandle.allProcesses()
+                .filter(h -> h.info().arguments().map(a -> List.of(a).contains(home)).orElse(false))
+                .toList();
+    }
+
+    /** The Kafka broker's process (SIGSTOP/SIGCONT it to pause the bus). */
+    public ProcessHandle kafkaBroker() {
+        return kafka.brokerProcess().orElseThrow(() -> new IllegalStateException("the Kafka broker does not run"));
+    }
+
+    /** The first column of every row {@code sql} returns in {@code database}, as text (the superuser reads any service's tables). */
+    public List<String> column(String database, String sql) {
+        List<String> values = new ArrayList<>();
+        try (var c = pg.connect(database);
+             var q = c.createStatement();
+             var rs = q.executeQuery(sql)) {
+            while (rs.next()) {
+                values.add(rs.getString(1));
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        return values;
     }
 
     /** Whether {@code database} exists on the shared PostgreSQL server. */

@@ -94,6 +94,10 @@ public interface InstanceConfig {
         @WithDefault("10s")
         Duration watchInterval();
 
+        /** How many times a deploy, redeploy or start tries to start the tracking server before the step fails. */
+        @WithDefault("3")
+        int computeStartAttempts();
+
         /** Consecutive failed liveness probes (one per watch) after which a hung tracking server is killed and replaced. */
         @WithDefault("3")
         int livenessFailures();

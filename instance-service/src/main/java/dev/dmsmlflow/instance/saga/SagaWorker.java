@@ -218,7 +218,7 @@ public class SagaWorker {
             return;
         }
         try {
-            ComputeAddress a = compute.start(request);
+            ComputeAddress a = startAttempts(request);
             if (!service.computeStarted(i.id, SagaStep.DEPLOY, a.host(), a.port())) {
                 LOG.infof("instance %s changed while deploying; its step decides", i.id);
             }
@@ -230,10 +230,30 @@ public class SagaWorker {
     private void restart(Instance i, SagaStep step) {
         try {
             databases.create(i.trackingDatabase); // exists already; recreates nothing
-            ComputeAddress a = compute.start(request(i).withPreferredPort(i.backendPort));
+            ComputeAddress a = startAttempts(request(i).withPreferredPort(i.backendPort));
             service.computeStarted(i.id, step, a.host(), a.port());
         } catch (ComputeException | SQLException e) {
             service.restartFailed(i.id, step, "The tracking server did not start: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Starts the tracking server, trying again when the process died or did not become healthy: a server killed while
+     * it starts (OOM, a node failing, an operator's mistake) must not fail the saga. After
+     * {@code dms.saga.compute-start-attempts} failures the last one is the step's failure (a broken jar fails every time).
+     */
+    private ComputeAddress startAttempts(ComputeRequest request) throws ComputeException {
+        int attempts = Math.max(1, config.saga().computeStartAttempts());
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return compute.start(request);
+            } catch (ComputeException e) {
+                if (attempt >= attempts) {
+                    throw e;
+                }
+                LOG.warnf("tracking server of %s did not start (attempt %d of %d): %s; trying again", request.instanceId(),
+                        attempt, attempts, e.getMessage());
+            }
         }
     }
 

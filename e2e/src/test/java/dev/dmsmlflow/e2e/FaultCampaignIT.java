@@ -1,0 +1,270 @@
+package dev.dmsmlflow.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Issue 10's fault campaign: instances are created, redeployed and released in parallel while a scheduler kills
+ * instance-service, network-service and tracking servers with SIGKILL at random and pauses the Kafka broker (SIGSTOP).
+ * Every saga must reach its goal (RUNNING, RUNNING again, RELEASED: a crash may delay a saga, never fail or lose it), and
+ * afterwards nothing may remain: no tracking-server process, no tracking database, no listening load balancer, no ACTIVE
+ * network, and every event one service published for the other is in the other's inbox (handled, none lost).
+ *
+ * <p>{@code ./dms test} runs a short campaign ({@code dms.chaos.sagas}, default 3); {@code ./dms chaos --sagas N} a long
+ * one. {@code dms.chaos.seed} replays a campaign's choice of faults (the seed is printed).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class FaultCampaignIT {
+
+    static final String WORKSPACE = "ws-faults";
+    static final Api.Client EDITOR = Api.as("mem_faults", WORKSPACE, "editor");
+    /** How long one step of a saga may take, faults included (a killed service restarts in ~10-20 s on 2 cores). */
+    static final Duration STEP = Duration.ofSeconds(240);
+
+    Stack stack;
+
+    @BeforeAll
+    void start() {
+        String dir = System.getProperty("dms.e2e.dir", "target/e2e");
+        stack = Stack.start(Path.of(dir, "faults-" + UUID.randomUUID().toString().substring(0, 8)));
+    }
+
+    @AfterAll
+    void stop() {
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    /** What the scheduler did, for the report. */
+    final Map<String, Integer> faults = new ConcurrentHashMap<>();
+
+    @Test
+    void everySagaReachesItsGoalUnderKillsAndPausesAndNothingIsLeftOrLost() throws Exception {
+        int sagas = Integer.getInteger("dms.chaos.sagas", 3);
+        long seed = Long.getLong("dms.chaos.seed", System.nanoTime());
+        System.out.println("fault campaign: " + sagas + " instances, seed " + seed + " (-Ddms.chaos.seed=" + seed + " replays it)");
+        Random random = new Random(seed);
+        AtomicBoolean done = new AtomicBoolean();
+        ExecutorService pool = Executors.newFixedThreadPool(sagas + 1);
+        Map<String, java.net.URI> addresses = new ConcurrentHashMap<>();
+        List<String> ids = java.util.Collections.synchronizedList(new ArrayList<>());
+        long started = System.nanoTime();
+        Future<?> scheduler = pool.submit(() -> {
+            faultsUntil(done, random);
+            return null;
+        });
+        List<Future<?>> lifecycles = new ArrayList<>();
+        for (int k = 0; k < sagas; k++) {
+            String name = "chaos-" + k + "-" + UUID.randomUUID().toString().substring(0, 4);
+            lifecycles.add(pool.submit(() -> {
+                lifecycle(name, ids, addresses);
+                return null;
+            }));
+        }
+        try {
+            for (Future<?> f : lifecycles) {
+                f.get(STEP.toSeconds() * 4, TimeUnit.SECONDS);
+            }
+        } finally {
+            done.set(true);
+            scheduler.get(STEP.toSeconds(), TimeUnit.SECONDS);
+            pool.shutdownNow();
+        }
+        System.out.printf("fault campaign: %d sagas (create, redeploy, release each) in %d s, faults %s%n", sagas * 3,
+                (System.nanoTime() - started) / 1_000_000_000L, faults);
+        assertEquals(sagas, ids.size());
+
+        // nothing is left: processes, databases, load balancers, networks
+        Api.await(() -> stack.trackingServers().isEmpty(), Duration.ofSeconds(30), "no tracking server to remain",
+                () -> stack.trackingServers());
+        for (String id : ids) {
+            String database = "mlflow_" + id.toLowerCase().replaceAll("[^a-z0-9]", "");
+            assertTrue(!stack.databaseExists(database), "the tracking database of " + id + " remains");
+        }
+        for (Map.Entry<String, java.net.URI> a : addresses.entrySet()) {
+            assertTrue(!listening(a.getValue()), "the load balancer of " + a.getKey() + " still listens at " + a.getValue());
+        }
+        JsonNode active = retrying(() -> EDITOR.get(stack.networkUrl + "/networks?status=ACTIVE&pageSize=100")).json();
+        assertEquals(0, active.path("items").size(), active.toString());
+
+        // none lost: every event one service published for the other is in the other's inbox
+        assertAllHandled("instance_service",
+                "'InstanceRequested','InstanceDeployed','InstanceReleaseRequested','InstanceUpdated'",
+                "network_service", "network-service.instance-events");
+        assertAllHandled("network_service",
+                "'NetworkProvisioned','NetworkProvisionFailed','BackendRegistered','NetworkReleased'",
+                "instance_service", "instance-service");
+    }
+
+    /** Create → RUNNING → redeploy → RUNNING → release → RELEASED, each call retried while a service is down. */
+    private void lifecycle(String name, List<String> ids, Map<String, java.net.URI> addresses) {
+        String key = UUID.randomUUID().toString();
+        Api.Resp created = retrying(() -> EDITOR.postWithKey(stack.instanceUrl + "/instances", body(name), key));
+        assertEquals(201, created.status(), created.toString());
+        String id = created.text("id");
+        ids.add(id);
+        JsonNode running = awaitStatus(id, "RUNNING");
+        addresses.put(id, java.net.URI.create(running.path("trackingUri").asText()));
+
+        Api.Resp redeploy = retrying(() -> EDITOR.post(stack.instanceUrl + "/instances/" + id + "/redeploy", Map.of()));
+        assertTrue(redeploy.status() == 202 || redeploy.status() == 409, redeploy.toString()); // 409: a retry after it landed
+        awaitStatus(id, "RUNNING");
+
+        Api.Resp release = retrying(() -> EDITOR.post(stack.instanceUrl + "/instances/" + id + "/release", Map.of()));
+        assertTrue(release.status() == 202 || release.status() == 409, release.toString());
+        awaitStatus(id, "RELEASED");
+    }
+
+    /** Waits for {@code goal}; any *_FAILED status fails the campaign (a crash may delay a saga, never fail it). */
+    private JsonNode awaitStatus(String id, String goal) {
+        JsonNode[] last = new JsonNode[1];
+        Api.await(() -> {
+            Api.Resp r = retrying(() -> EDITOR.get(stack.instanceUrl + "/instances/" + id));
+            last[0] = r.json();
+            String status = last[0].path("status").asText();
+            if (status.endsWith("_FAILED")) {
+                throw new AssertionError(id + " ended " + status + ": " + last[0]);
+            }
+            return goal.equals(status);
+        }, STEP, id + " to be " + goal, () -> last[0]);
+        return last[0];
+    }
+
+    /** The scheduler: a fault every 3-7 s until the sagas are done; every killed service is started again before the next. */
+    private void faultsUntil(AtomicBoolean done, Random random) throws Exception {
+        while (!done.get()) {
+            long pause = 3_000 + random.nextInt(4_000);
+            long until = System.currentTimeMillis() + pause;
+            while (!done.get() && System.currentTimeMillis() < until) {
+                Thread.sleep(100); // the campaign's pace, not a wait for a condition
+            }
+            if (done.get()) {
+                return;
+            }
+            switch (random.nextInt(4)) {
+                case 0 -> {
+                    stack.killInstanceService();
+                    stack.restartInstanceService();
+                    faults.merge("instance-service killed", 1, Integer::sum);
+                }
+                case 1 -> {
+                    stack.killNetworkService();
+                    stack.restartNetworkService();
+                    faults.merge("network-service killed", 1, Integer::sum);
+                }
+                case 2 -> {
+                    List<ProcessHandle> servers = stack.trackingServers();
+                    if (!servers.isEmpty()) {
+                        servers.get(random.nextInt(servers.size())).destroyForcibly();
+                        faults.merge("tracking server killed", 1, Integer::sum);
+                    }
+                }
+                default -> {
+                    long broker = stack.kafkaBroker().pid();
+                    signal("STOP", broker);
+                    try {
+                        Thread.sleep(2_000 + random.nextInt(3_000)); // the length of the pause is the fault
+                    } finally {
+                        signal("CONT", broker);
+                    }
+                    faults.merge("kafka paused", 1, Integer::sum);
+                }
+            }
+        }
+    }
+
+    private void assertAllHandled(String publisher, String types, String consumerDb, String consumer) {
+        Set<String>[] missing = new Set[1];
+        Api.await(() -> {
+            Set<String> published = new HashSet<>(stack.column(publisher,
+                    "SELECT id::text FROM outbox_event WHERE type IN (" + types + ")"));
+            published.removeAll(stack.column(consumerDb,
+                    "SELECT event_id FROM inbox_event WHERE consumer = '" + consumer + "'"));
+            missing[0] = published;
+            return published.isEmpty();
+        }, Duration.ofSeconds(60), consumer + " to have handled every event of " + publisher, () -> missing[0]);
+        System.out.println("fault campaign: " + consumer + " handled all "
+                + stack.column(publisher, "SELECT count(*) FROM outbox_event WHERE type IN (" + types + ")").get(0)
+                + " events of " + publisher);
+    }
+
+    /** A call retried (every 200 ms, up to {@link #STEP}) while the service is down or restarting. */
+    private static Api.Resp retrying(Supplier<Api.Resp> call) {
+        long deadline = System.nanoTime() + STEP.toNanos();
+        while (true) {
+            try {
+                Api.Resp r = call.get();
+                if (r.status() != 502 && r.status() != 503) {
+                    return r;
+                }
+            } catch (UncheckedIOException down) {
+                // refused or reset: the service is being killed or starting
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("a service stayed unreachable for " + STEP.toSeconds() + " s");
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    private static Map<String, Object> body(String name) {
+        Map<String, Object> b = new LinkedHashMap<>();
+        b.put("workspaceId", WORKSPACE);
+        b.put("name", name);
+        b.put("vpcId", "vpc-local");
+        b.put("vSwitchId", "vsw-local-a");
+        b.put("secondaryVSwitchId", "vsw-local-b");
+        b.put("securityGroupId", "sg-local-basic");
+        b.put("ossBucket", "chaos-artifacts");
+        b.put("ossPath", "runs/" + name);
+        b.put("spec", "mlflow.small");
+        return b;
+    }
+
+    private static boolean listening(java.net.URI address) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(address.getHost(), address.getPort()), 500);
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    private static void signal(String signal, long pid) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+        assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -" + signal + " " + pid);
+    }
+}

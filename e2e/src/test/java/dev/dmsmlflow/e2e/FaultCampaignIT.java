@@ -35,7 +35,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * instance-service, network-service and tracking servers with SIGKILL at random and pauses the Kafka broker (SIGSTOP).
  * Every saga must reach its goal (RUNNING, RUNNING again, RELEASED: a crash may delay a saga, never fail or lose it), and
  * afterwards nothing may remain: no tracking-server process, no tracking database, no listening load balancer, no ACTIVE
- * network, and every event one service published for the other is in the other's inbox (handled, none lost).
+ * network, and every event one service published for the other is in the other's inbox (handled, none lost), every
+ * UsageMetered in billing-service's (the usage ledger is complete).
  *
  * <p>{@code ./dms test} runs a short campaign ({@code dms.chaos.sagas}, default 3); {@code ./dms chaos --sagas N} a long
  * one. {@code dms.chaos.seed} replays a campaign's choice of faults (the seed is printed).
@@ -54,6 +55,7 @@ class FaultCampaignIT {
     void start() {
         String dir = System.getProperty("dms.e2e.dir", "target/e2e");
         stack = Stack.start(Path.of(dir, "faults-" + UUID.randomUUID().toString().substring(0, 8)));
+        stack.startBilling(); // the usage ledger: every UsageMetered must reach it
     }
 
     @AfterAll
@@ -122,6 +124,9 @@ class FaultCampaignIT {
         assertAllHandled("network_service",
                 "'NetworkProvisioned','NetworkProvisionFailed','BackendRegistered','NetworkReleased'",
                 "instance_service", "instance-service");
+        // the ledger is complete: every usage reading instance-service published is in billing-service's inbox
+        // (its inbox keys an event by "<source> <id>")
+        assertAllHandled("instance_service", "'UsageMetered'", "billing_service", "billing-service", "substring(event_id from '[^ ]+$')");
     }
 
     /** Create → RUNNING → redeploy → RUNNING → release → RELEASED, each call retried while a service is down. */
@@ -202,12 +207,16 @@ class FaultCampaignIT {
     }
 
     private void assertAllHandled(String publisher, String types, String consumerDb, String consumer) {
+        assertAllHandled(publisher, types, consumerDb, consumer, "event_id");
+    }
+
+    private void assertAllHandled(String publisher, String types, String consumerDb, String consumer, String inboxId) {
         Set<String>[] missing = new Set[1];
         Api.await(() -> {
             Set<String> published = new HashSet<>(stack.column(publisher,
                     "SELECT id::text FROM outbox_event WHERE type IN (" + types + ")"));
             published.removeAll(stack.column(consumerDb,
-                    "SELECT event_id FROM inbox_event WHERE consumer = '" + consumer + "'"));
+                    "SELECT " + inboxId + " FROM inbox_event WHERE consumer = '" + consumer + "'"));
             missing[0] = published;
             return published.isEmpty();
         }, Duration.ofSeconds(60), consumer + " to have handled every event of " + publisher, () -> missing[0]);

@@ -58,6 +58,8 @@ public class LocalCompute implements Compute {
     private final String homeArg;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
+    /** Instances a server is being started (or adopted) for right now, waiting for its health check. */
+    private final Set<String> starting = ConcurrentHashMap.newKeySet();
 
     LocalCompute(LocalComputeConfig config) {
         this.config = config;
@@ -87,7 +89,7 @@ public class LocalCompute implements Compute {
             Optional<Running> existing = running(request.instanceId());
             if (existing.isPresent()) {
                 Running r = existing.get();
-                if (awaitHealthy(r.process, r.port, config.healthTimeout())) { // it may still be starting
+                if (awaitHealthy(request.instanceId(), r.process, r.port, config.healthTimeout())) { // it may still be starting
                     writeState(stateFile(request.instanceId()), r.process.pid(), r.port, request.version()); // adopted: record it
                     return new ComputeAddress(config.host(), r.port);
                 }
@@ -107,7 +109,7 @@ public class LocalCompute implements Compute {
                 if (r.port == currentPort) {
                     continue; // the serving one
                 }
-                if (adopted == null && awaitHealthy(r.process, r.port, config.healthTimeout())) {
+                if (adopted == null && awaitHealthy(id, r.process, r.port, config.healthTimeout())) {
                     adopted = r; // started before a restart of this service
                 } else {
                     LOG.warnf("stopping a second tracking server of %s (pid %d, port %d) that is not needed", id, r.process.pid(), r.port);
@@ -172,6 +174,9 @@ public class LocalCompute implements Compute {
 
     @Override
     public boolean isLive(String instanceId) {
+        if (starting.contains(instanceId)) {
+            return true; // a server that is still starting (another thread waits for its health check) is not hung
+        }
         Optional<Running> r = running(instanceId);
         if (r.isEmpty()) {
             return false;
@@ -293,7 +298,7 @@ public class LocalCompute implements Compute {
         writeState(state, process.pid(), port, request.version());
         LOG.infof("started tracking server of %s (pid %d, port %d, %s)", request.instanceId(), process.pid(), port, jar.getFileName());
         ProcessHandle handle = process.toHandle();
-        if (!awaitHealthy(handle, port, config.healthTimeout())) {
+        if (!awaitHealthy(request.instanceId(), handle, port, config.healthTimeout())) {
             String why = handle.isAlive() ? "did not answer GET /health within " + config.healthTimeout().toSeconds() + "s"
                     : "exited with code " + exitCode(process) + " before answering GET /health";
             kill(handle);
@@ -329,6 +334,16 @@ public class LocalCompute implements Compute {
             env.put("DMS_BACKEND_AUTH_DIGEST", request.backendAuthDigest());
         }
         return env;
+    }
+
+    /** Waits for the health check of a server of the instance; meanwhile its liveness probe is no verdict ({@link #isLive}). */
+    private boolean awaitHealthy(String instanceId, ProcessHandle process, int port, Duration timeout) {
+        starting.add(instanceId);
+        try {
+            return awaitHealthy(process, port, timeout);
+        } finally {
+            starting.remove(instanceId);
+        }
     }
 
     private boolean awaitHealthy(ProcessHandle process, int port, Duration timeout) {

@@ -341,7 +341,10 @@ public class InstanceService {
         }
         Instance i = found.get();
         if (i.status != InstanceStatus.CREATING || i.sagaStep != SagaStep.AWAIT_NETWORK) {
-            LOG.infof("NetworkProvisioned for %s in %s ignored (already handled)", i, i.status);
+            // a replay, or a create released before the network existed: network-service deletes that load balancer on
+            // InstanceReleaseRequested, which it handles after this instance's InstanceRequested
+            LOG.infof("NetworkProvisioned for %s ignored (%s)", i,
+                    i.status == InstanceStatus.RELEASING || i.status == InstanceStatus.RELEASED ? "released meanwhile" : "already handled");
             return;
         }
         i.vpcAddress = e.vpcAddress();

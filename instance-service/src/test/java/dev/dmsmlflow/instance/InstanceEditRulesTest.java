@@ -99,6 +99,9 @@ class InstanceEditRulesTest {
         InstanceApiTest.as(ws).get("/instances/" + running).then().body("spec", equalTo("mlflow.small"))
                 .body("$", not(hasKey("pendingSpec"))).body("statusReason.code", equalTo("RESIZE_FAILED"))
                 .body("statusReason.message", containsString("not-installed"));
+        // the reason belongs to that resize: the next change of the instance does not carry it
+        InstanceApiTest.as(ws).contentType(ContentType.JSON).post("/instances/" + running + "/stop").then().statusCode(202)
+                .body("status", equalTo("STOPPING")).body("$", not(hasKey("statusReason")));
         // refused changes announced nothing
         for (InstanceStatus s : InstanceStatus.values()) {
             if (s != InstanceStatus.RUNNING && s != InstanceStatus.STOPPED) {

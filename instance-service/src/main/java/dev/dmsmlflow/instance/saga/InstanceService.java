@@ -294,6 +294,7 @@ public class InstanceService {
         require(i, i.status == InstanceStatus.RUNNING, "redeployed");
         i.status = InstanceStatus.REDEPLOYING;
         i.sagaStep = SagaStep.REDEPLOY;
+        clearFallbackReason(i);
         if (version != null) {
             i.trackingVersion = version;
         }
@@ -311,6 +312,7 @@ public class InstanceService {
         metering.meter(i, Instant.now(), true);
         i.status = InstanceStatus.STOPPING;
         i.sagaStep = SagaStep.STOP;
+        clearFallbackReason(i);
         save(i);
         return i;
     }
@@ -634,6 +636,12 @@ public class InstanceService {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /** A RUNNING instance's reason for a resize that fell back no longer applies once the next change begins. */
+    private static void clearFallbackReason(Instance i) {
+        i.failureCode = null;
+        i.failureMessage = null;
+    }
 
     private void becomeRunning(Instance i, Instant now) {
         i.status = InstanceStatus.RUNNING;

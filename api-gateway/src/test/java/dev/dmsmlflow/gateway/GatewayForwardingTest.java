@@ -147,6 +147,28 @@ class GatewayForwardingTest {
     }
 
     @Test
+    void aSpecChangeIsForwardedABadSpecIsRefusedHereAndTheArtifactRootIsLeftToInstanceServiceToRefuse() {
+        String ws = Api.workspace();
+        String id = Api.createInstance(Api.admin(), ws, Api.unique("resize")).statusCode(201).extract().path("id");
+        String path = "/api/v1/workspaces/" + ws + "/instances/" + id;
+        as(Api.admin()).body(Map.of("spec", "mlflow.medium")).patch(path).then().statusCode(200);
+        assertEquals("{\"spec\":\"mlflow.medium\"}", last("PATCH", "/instances/" + id).body());
+        int before = StandInServices.RECEIVED.size();
+        for (Object bad : List.of("mlflow.huge", "MLFLOW.SMALL", "")) {
+            as(Api.admin()).body(Map.of("spec", bad)).patch(path).then().statusCode(400).contentType("application/problem+json")
+                    .body("field", equalTo("spec"));
+        }
+        assertEquals(before, StandInServices.RECEIVED.size(), "a spec outside the catalogue is not forwarded");
+        // instance-service says why the artifact root cannot move: the gateway forwards the field instead of dropping it
+        as(Api.admin()).body(Map.of("ossPath", "elsewhere")).patch(path).then().statusCode(200);
+        assertEquals("{\"ossPath\":\"elsewhere\"}", last("PATCH", "/instances/" + id).body());
+        // a foreign workspace's member cannot reach it
+        String other = Api.workspace();
+        as(Api.admin()).body(Map.of("spec", "mlflow.large")).patch("/api/v1/workspaces/" + other + "/instances/" + id).then().statusCode(404);
+        as(Api.admin()).post("/api/v1/workspaces/" + other + "/instances/" + id + "/release").then().statusCode(404);
+    }
+
+    @Test
     void anInstanceOpenToEveryAddressIsFlaggedInItsView() {
         String ws = Api.workspace();
         String id = Api.createInstance(Api.admin(), ws, Api.unique("open")).statusCode(201).extract().path("id");

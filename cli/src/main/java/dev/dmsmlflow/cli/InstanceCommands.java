@@ -20,7 +20,7 @@ import java.util.concurrent.Callable;
 final class InstanceCommands {
 
     static final String[] VIEW = {"id", "name", "status", "statusReason.code", "statusReason.message", "workspaceId", "description",
-            "spec", "vpcId", "vSwitchId", "secondaryVSwitchId", "securityGroupId", "artifactRoot", "vpcAddress", "vpcHost", "trackingUri",
+            "spec", "pendingSpec", "vpcId", "vSwitchId", "secondaryVSwitchId", "securityGroupId", "artifactRoot", "vpcAddress", "vpcHost", "trackingUri",
             "trackingVersion", "authMode", "aclAllowsAll", "createdAt", "updatedAt"};
     static final Set<String> FAILED = Set.of("CREATE_FAILED", "RELEASE_FAILED");
 
@@ -207,6 +207,8 @@ final class InstanceCommands {
     static final class Edit implements Callable<Integer> {
         @Mixin
         DmsCli.Common common;
+        @Mixin
+        WaitOptions waitOptions;
         @Parameters(paramLabel = "INSTANCE", description = "id or name")
         String id;
         @Option(names = "--name")
@@ -215,6 +217,9 @@ final class InstanceCommands {
         String description;
         @Option(names = "--auth-mode", description = "network or token")
         String authMode;
+        @Option(names = "--spec", description = "resize (see `dms instance specs`): a RUNNING instance turns UPDATING while a server of"
+                + " the new spec replaces the serving one, data kept (--wait follows it); a STOPPED one starts with it next time")
+        String spec;
 
         @Override
         public Integer call() {
@@ -233,10 +238,24 @@ final class InstanceCommands {
             if (authMode != null) {
                 body.put("authMode", authMode);
             }
-            if (body.isEmpty()) {
-                throw new CliException("nothing to change: give --name, --description and/or --auth-mode", 2);
+            if (spec != null) {
+                body.put("spec", spec);
             }
-            s.printer.record(s.client().patch(path(s, id), body), VIEW);
+            if (body.isEmpty()) {
+                throw new CliException("nothing to change: give --name, --description, --auth-mode and/or --spec", 2);
+            }
+            JsonNode edited = s.client().patch(path(s, id), body);
+            if (waitOptions.wait && "UPDATING".equals(GatewayClient.text(edited, "status"))) {
+                JsonNode done = Waiter.await(s.client(), path(s, GatewayClient.text(edited, "id")), Set.of("RUNNING", "RELEASING", "RELEASED"),
+                        FAILED, Duration.ofSeconds(waitOptions.waitSeconds), s.err, System.console() != null);
+                s.printer.record(done, VIEW);
+                JsonNode reason = done.path("statusReason");
+                if ("RESIZE_FAILED".equals(GatewayClient.text(reason, "code"))) {
+                    throw new CliException("the resize did not take effect: " + GatewayClient.text(reason, "message"), CliException.FAILED);
+                }
+                return 0;
+            }
+            s.printer.record(edited, VIEW);
             return 0;
         }
     }

@@ -85,6 +85,17 @@ class CliTest {
             case "GET /api/v1/workspaces/ws-1/instances/00000000-0000-4000-8000-0000000000ad/vpc-address" -> respond(x, 200,
                     "{\"instanceId\":\"00000000-0000-4000-8000-0000000000ad\",\"status\":\"ACTIVE\",\"vpcAddress\":\"http://10.0.0.7:80\","
                     + "\"vpcHost\":\"10.0.0.7\",\"vpcPort\":80,\"setTrackingUri\":\"mlflow.set_tracking_uri(\\\"http://10.0.0.7:80\\\")\"}");
+            case "PATCH /api/v1/workspaces/ws-1/instances/" + RESIZED, "PATCH /api/v1/workspaces/ws-1/instances/" + NOT_RESIZED -> {
+                patchBodies.add(new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+                String which = path.substring(path.lastIndexOf('/') + 1);
+                respond(x, 200, "{\"id\":\"" + which + "\",\"status\":\"UPDATING\",\"spec\":\"mlflow.small\",\"pendingSpec\":\"mlflow.medium\"}");
+            }
+            case "GET /api/v1/workspaces/ws-1/instances/" + RESIZED -> respond(x, 200, polls.incrementAndGet() < 3
+                    ? "{\"id\":\"" + RESIZED + "\",\"status\":\"UPDATING\",\"spec\":\"mlflow.small\",\"pendingSpec\":\"mlflow.medium\"}"
+                    : "{\"id\":\"" + RESIZED + "\",\"status\":\"RUNNING\",\"spec\":\"mlflow.medium\"}");
+            case "GET /api/v1/workspaces/ws-1/instances/" + NOT_RESIZED -> respond(x, 200, "{\"id\":\"" + NOT_RESIZED
+                    + "\",\"status\":\"RUNNING\",\"spec\":\"mlflow.small\",\"statusReason\":{\"code\":\"RESIZE_FAILED\","
+                    + "\"message\":\"the new server did not start\"}}");
             case "GET /api/v1/me" -> respond(x, 200, "{\"id\":\"mem_1\",\"displayName\":\"ada\",\"workspaces\":[{\"id\":\"ws-1\",\"name\":\"one\",\"role\":\"owner\"}]}");
             case "POST /api/v1/workspaces/ws-1/instances" -> {
                 idempotencyKeys.add(x.getRequestHeaders().getFirst("Idempotency-Key"));
@@ -183,6 +194,29 @@ class CliTest {
     }
 
     private final List<String> tokenBodies = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<String> patchBodies = new java.util.concurrent.CopyOnWriteArrayList<>();
+    static final String RESIZED = "00000000-0000-4000-8000-0000000000e1";
+    static final String NOT_RESIZED = "00000000-0000-4000-8000-0000000000e2";
+
+    @Test
+    void editSpecResizesAndWaitFollowsItToRunningAtTheNewSpecOrFailsWithTheReason() {
+        login();
+        assertEquals(0, withConfig(() -> dms("instance", "edit", RESIZED, "--spec", "mlflow.medium", "--wait")),
+                err.toString(StandardCharsets.UTF_8));
+        assertEquals(List.of("{\"spec\":\"mlflow.medium\"}"), patchBodies);
+        String e = err.toString(StandardCharsets.UTF_8);
+        assertTrue(e.contains("UPDATING") && e.contains("RUNNING"), e);
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("mlflow.medium"), out.toString(StandardCharsets.UTF_8));
+        // without --wait the answer is shown as it is: UPDATING with the pending spec
+        out.reset();
+        assertEquals(0, withConfig(() -> dms("instance", "edit", RESIZED, "--spec", "mlflow.medium", "-o", "json")));
+        assertTrue(out.toString(StandardCharsets.UTF_8).replace(" ", "").contains("\"pendingSpec\":\"mlflow.medium\""),
+                out.toString(StandardCharsets.UTF_8));
+        // a resize that fell back to the old spec is a failure of the command, with the reason
+        err.reset();
+        assertEquals(1, withConfig(() -> dms("instance", "edit", NOT_RESIZED, "--spec", "mlflow.medium", "--wait")));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("the new server did not start"), err.toString(StandardCharsets.UTF_8));
+    }
 
     @Test
     void tokensAreCreatedShownOnceListedWithoutTheSecretAndRevoked() {

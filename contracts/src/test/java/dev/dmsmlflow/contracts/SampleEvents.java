@@ -60,7 +60,8 @@ final class SampleEvents {
                         "my-mlflow-prod",
                         "Production experiments.",
                         "token",
-                        Instant.parse("2025-04-02T09:00:00Z")),
+                        Instant.parse("2025-04-02T09:00:00Z"),
+                        "mlflow.medium"),
                 new InstanceStatusChanged(
                         "mlf-7f3a9c21",
                         "ws-4821",

@@ -380,6 +380,161 @@ class InstanceLifecycleIT {
         assertEquals(200, Api.get(trackingUri + "/health").status(), "still serving after the edit");
     }
 
+    /**
+     * Issue 17: a resize through the real services. The new spec's server starts beside the serving one; the load balancer
+     * (network-service's proxy) switches to it; every probe through the load balancer meanwhile is answered; the data is
+     * kept; usage is metered at the old spec up to the switch and at the new one from it. Another workspace can neither
+     * resize nor release it.
+     */
+    @Test
+    void aResizeKeepsEveryRunServesThroughoutAndMetersTheNewSpecFromTheSwitch() throws Exception {
+        JsonNode live = runningWithAcl();
+        String id = live.path("id").asText();
+        String trackingUri = live.path("trackingUri").asText();
+        String experimentId;
+        String runId;
+        MlflowClient client = new MlflowClient(trackingUri);
+        try {
+            experimentId = client.createExperiment("before-resize-" + id.substring(0, 8));
+            RunInfo run = client.createRun(experimentId);
+            runId = run.getRunId();
+            client.logParam(runId, "alpha", "0.5");
+            client.logMetric(runId, "rmse", 0.5);
+            client.logMetric(runId, "rmse", 0.25);
+            client.setTag(runId, "phase", "before");
+        } finally {
+            client.close();
+        }
+        long before = trackingServerPid(id);
+        assertEquals("1", jvmOption(before, "-XX:ActiveProcessorCount="));
+
+        Api.Client other = Api.as("mem_other", "ws-e2e-other", "owner");
+        assertEquals(404, other.patch(stack.instanceUrl + "/instances/" + id, Map.of("spec", "mlflow.medium")).status());
+        assertEquals(404, other.post(stack.instanceUrl + "/instances/" + id + "/release", Map.of()).status());
+        Api.Resp oss = EDITOR.patch(stack.instanceUrl + "/instances/" + id, Map.of("ossPath", "team/elsewhere"));
+        assertEquals(400, oss.status(), oss.toString());
+        assertEquals("ossPath", oss.text("field"), oss.toString());
+        assertEquals("mlflow.small", instance(id).path("spec").asText());
+
+        java.time.Instant asked = java.time.Instant.now();
+        Api.Resp resize = EDITOR.patch(stack.instanceUrl + "/instances/" + id, Map.of("spec", "mlflow.medium"));
+        assertEquals(200, resize.status(), resize.toString());
+        assertEquals("UPDATING", resize.text("status"), resize.toString());
+        assertEquals("mlflow.medium", resize.text("pendingSpec"), resize.toString());
+        List<Integer> probes = new ArrayList<>();
+        Api.await(() -> {
+            probes.add(Api.get(trackingUri + "/health").status()); // the load balancer serves all along
+            String s = instance(id).path("status").asText();
+            assertTrue(s.equals("UPDATING") || s.equals("RUNNING"), s + ": " + instance(id));
+            return s.equals("RUNNING");
+        }, SAGA, "RUNNING at the new spec", () -> instance(id));
+        java.time.Instant runningAgain = java.time.Instant.now();
+        assertTrue(probes.stream().allMatch(p -> p == 200), "answers through the load balancer during the resize: " + probes);
+        JsonNode resized = instance(id);
+        assertEquals("mlflow.medium", resized.path("spec").asText(), resized.toString());
+        assertFalse(resized.has("pendingSpec") || resized.has("statusReason"), resized.toString());
+        assertEquals(trackingUri, resized.path("trackingUri").asText(), "the VPC address is kept");
+        long after = trackingServerPid(id); // exactly one server: the old one is gone
+        assertNotEquals(before, after);
+        assertEquals("2", jvmOption(after, "-XX:ActiveProcessorCount="), "mlflow.medium: 2 CPUs");
+
+        client = new MlflowClient(trackingUri);
+        try {
+            Run run = client.getRun(runId);
+            assertEquals(experimentId, run.getInfo().getExperimentId());
+            assertEquals("0.5", params(run).get("alpha"));
+            assertEquals(0.25, metrics(run).get("rmse"));
+            assertEquals("before", tags(run).get("phase"));
+            assertEquals(2, client.getMetricHistory(runId, "rmse").size());
+            client.logMetric(runId, "rmse", 0.125); // and it takes new data
+            assertEquals(3, client.getMetricHistory(runId, "rmse").size());
+        } finally {
+            client.close();
+        }
+
+        assertEquals(202, EDITOR.post(stack.instanceUrl + "/instances/" + id + "/release", Map.of()).status());
+        Api.await(() -> "RELEASED".equals(instance(id).path("status").asText()), SAGA, "RELEASED", () -> instance(id));
+        JsonNode usage = EDITOR.get(stack.instanceUrl + "/instances/" + id + "/usage?pageSize=100").json();
+        java.time.Instant switchedAt = null;
+        for (JsonNode w : usage.path("items")) {
+            if ("mlflow.medium".equals(w.path("spec").asText()) && switchedAt == null) {
+                switchedAt = java.time.Instant.parse(w.path("windowStart").asText());
+            }
+            assertEquals(switchedAt == null ? "mlflow.small" : "mlflow.medium", w.path("spec").asText(), usage.toString());
+        }
+        assertTrue(switchedAt != null && switchedAt.isAfter(asked) && switchedAt.isBefore(runningAgain),
+                "metered at the new spec from the switch (" + switchedAt + ") on: " + usage);
+        assertEquals("mlflow.small", usage.path("items").path(0).path("spec").asText(), usage.toString());
+    }
+
+    /** Issue 17: a create released at once ends RELEASED through the real services, with no process, database or port. */
+    @Test
+    void aCreateReleasedRightAwayEndsReleasedWithNoServerDatabaseOrLoadBalancer() {
+        Api.Resp created = EDITOR.post(stack.instanceUrl + "/instances", body("e2e-cancel-" + UUID.randomUUID().toString().substring(0, 4)));
+        assertEquals(201, created.status(), created.toString());
+        String id = created.text("id");
+        Api.Resp release = EDITOR.post(stack.instanceUrl + "/instances/" + id + "/release", Map.of());
+        assertEquals(202, release.status(), release.toString());
+        assertEquals("RELEASING", release.text("status"), release.toString());
+        Api.await(() -> "RELEASED".equals(instance(id).path("status").asText()), SAGA, "RELEASED", () -> instance(id));
+        assertNothingLeft(id);
+    }
+
+    /** Issue 17: a create released while instance-service deploys (database made, server starting) leaves nothing either. */
+    @Test
+    void aCreateReleasedDuringItsDeployEndsReleasedWithNoServerDatabaseOrLoadBalancer() {
+        Api.Resp created = EDITOR.post(stack.instanceUrl + "/instances", body("e2e-cancel-" + UUID.randomUUID().toString().substring(0, 4)));
+        assertEquals(201, created.status(), created.toString());
+        String id = created.text("id");
+        String database = "mlflow_" + id.toLowerCase().replaceAll("[^a-z0-9]", "");
+        Api.await(() -> stack.databaseExists(database), SAGA, "the deploy step to begin", () -> instance(id));
+        // the load balancer exists by then (NetworkProvisioned started the deploy): its port listens
+        JsonNode network = EDITOR.get(stack.networkUrl + "/networks/" + id).json();
+        assertEquals("ACTIVE", network.path("status").asText(), network.toString());
+        int port = network.path("vpcPort").asInt();
+        Api.Resp release = EDITOR.post(stack.instanceUrl + "/instances/" + id + "/release", Map.of());
+        assertEquals(202, release.status(), release.toString());
+        Api.await(() -> "RELEASED".equals(instance(id).path("status").asText()), SAGA, "RELEASED", () -> instance(id));
+        assertNothingLeft(id);
+        assertThrows(ConnectException.class, () -> {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(network.path("vpcAddress").asText(), port), 2000);
+            }
+        }, "the load balancer's port " + port + " is closed");
+    }
+
+    /** No tracking server, no tracking database, the network RELEASED and its port (if it ever had one) closed. */
+    private void assertNothingLeft(String id) {
+        String database = "mlflow_" + id.toLowerCase().replaceAll("[^a-z0-9]", "");
+        assertTrue(trackingServerPids(id).isEmpty(), "tracking servers left: " + trackingServerPids(id));
+        assertFalse(stack.databaseExists(database), "the tracking database is left");
+        JsonNode released = instance(id);
+        assertFalse(released.has("vpcAddress") || released.has("trackingUri"), released.toString());
+        Api.Resp network = EDITOR.get(stack.networkUrl + "/networks/" + id);
+        assertEquals(200, network.status(), network.toString());
+        assertEquals("RELEASED", network.json().path("status").asText(), network.toString());
+        if (network.json().hasNonNull("vpcPort")) {
+            int port = network.json().path("vpcPort").asInt();
+            assertThrows(ConnectException.class, () -> {
+                try (Socket s = new Socket()) {
+                    s.connect(new InetSocketAddress(network.json().path("vpcAddress").asText("127.0.0.1"), port), 2000);
+                }
+            }, "the load balancer's port " + port + " is closed");
+        }
+        Api.Resp active = EDITOR.get(stack.networkUrl + "/networks?status=ACTIVE&pageSize=100");
+        active.json().path("items").forEach(n -> assertNotEquals(id, n.path("instanceId").asText(), "an active load balancer is left"));
+    }
+
+    private static String jvmOption(long pid, String prefix) {
+        String[] args = ProcessHandle.of(pid).orElseThrow().info().arguments().orElseThrow();
+        for (String arg : args) {
+            if (arg.startsWith(prefix)) {
+                return arg.substring(prefix.length());
+            }
+        }
+        throw new AssertionError("no " + prefix + " on the command line of " + pid + ": " + List.of(args));
+    }
+
     @Test
     void releaseDropsTheDatabaseStopsTheServerAndClosesTheAddress() {
         JsonNode live = runningWithAcl();

@@ -35,6 +35,18 @@ public interface Compute {
     ComputeAddress replace(ComputeRequest request) throws ComputeException;
 
     /**
+     * Starts a second tracking server for the instance beside the one serving on {@code currentPort}, on another port, and
+     * returns once it answers its health check; the serving one is not touched (a rolling replacement: it serves until the
+     * load balancer switches). Idempotent: a healthy second server already running is adopted.
+     *
+     * @throws ComputeException when it cannot start or does not become healthy; nothing of it is left running then
+     */
+    ComputeAddress startSuccessor(ComputeRequest request, int currentPort) throws ComputeException;
+
+    /** Stops every tracking server of the instance except the one on {@code keepPort} (the end of a rolling replacement). */
+    void retireAllBut(String instanceId, int keepPort);
+
+    /**
      * After a restart of the service: adopts servers that still run, restarts the dead ones among
      * {@code wanted}, leaves those of {@code inProgress} instances alone, and stops every other server.
      */

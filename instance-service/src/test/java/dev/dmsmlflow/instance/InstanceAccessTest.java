@@ -109,6 +109,7 @@ class InstanceAccessTest {
     private static List<Function<RequestSpecification, Response>> changes(String id) {
         List<Function<RequestSpecification, Response>> calls = new ArrayList<>();
         calls.add(r -> r.contentType(ContentType.JSON).body(Map.of("name", "taken-over")).patch("/instances/" + id));
+        calls.add(r -> r.contentType(ContentType.JSON).body(Map.of("spec", "mlflow.large")).patch("/instances/" + id));
         for (String action : List.of("release", "redeploy", "stop", "start")) {
             calls.add(r -> r.contentType(ContentType.JSON).post("/instances/" + id + "/" + action));
         }
@@ -184,7 +185,7 @@ class InstanceAccessTest {
         String before = state(b);
         String a = InstanceApiTest.workspace();
         for (String role : List.of("owner", "editor", "viewer")) {
-            List<Function<RequestSpecification, Response>> calls = everyCall(victim).subList(1, 8);
+            List<Function<RequestSpecification, Response>> calls = everyCall(victim).subList(1, 9); // get, usage and every change
             for (var call : calls) {
                 call.apply(ServiceTokens.as(ServiceTokens.PRINCIPAL, a, role)).then().statusCode(404)
                         .contentType("application/problem+json")

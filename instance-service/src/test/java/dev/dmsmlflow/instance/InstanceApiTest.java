@@ -305,7 +305,9 @@ class InstanceApiTest {
                 .body("name", equalTo("renamed")).body("description", equalTo("new words"))
                 .body("ossPath", equalTo(body.get("ossPath"))).body("spec", equalTo("mlflow.small"));
         as(ws).contentType(ContentType.JSON).body(Map.of("spec", "mlflow.large")).patch("/instances/" + id).then()
-                .statusCode(400).body("field", equalTo("spec"));
+                .statusCode(409).body("field", equalTo("spec")).body("detail", org.hamcrest.Matchers.containsString("CREATING"));
+        as(ws).contentType(ContentType.JSON).body(Map.of("vpcId", "vpc-other")).patch("/instances/" + id).then()
+                .statusCode(400).body("field", equalTo("vpcId"));
         as(ws).contentType(ContentType.JSON).body(Map.of("name", "9bad")).patch("/instances/" + id).then()
                 .statusCode(400).body("field", equalTo("name"));
         as(ws).contentType(ContentType.JSON).body("{\"description\":null}").patch("/instances/" + id).then()
@@ -320,7 +322,7 @@ class InstanceApiTest {
         String ws = workspace();
         String id = as(ws).contentType(ContentType.JSON).body(validBody(ws)).post("/instances").then()
                 .statusCode(201).extract().path("id");
-        for (String action : List.of("stop", "start", "redeploy", "release")) {
+        for (String action : List.of("stop", "start", "redeploy")) { // release: InstanceEditRulesTest (any status but RELEASED)
             as(ws).contentType(ContentType.JSON).post("/instances/" + id + "/" + action).then()
                     .statusCode(409).contentType("application/problem+json").body("status", equalTo(409));
         }

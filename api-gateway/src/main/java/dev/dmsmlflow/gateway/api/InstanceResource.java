@@ -143,7 +143,9 @@ public class InstanceResource {
     @Consumes({MediaType.APPLICATION_JSON, "application/merge-patch+json"})
     @InWorkspace(Role.EDITOR)
     @Audited(action = "instance.update", resource = "instance", idParam = "id")
-    @Operation(operationId = "updateInstance", summary = "Edit an instance's name or description")
+    @Operation(operationId = "updateInstance", summary = "Edit an instance's name, description, authentication mode or spec (a rolling resize)",
+            description = "A spec change of a RUNNING instance answers at once with status UPDATING and pendingSpec; the data is kept."
+                    + " The artifact root (ossBucket, ossPath) cannot be changed.")
     @APIResponse(responseCode = "200", description = "The instance", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = ServiceDocs.Instance.class)))
     public Uni<Response> update(@PathParam("ws") @Parameter(schema = @Schema(type = SchemaType.STRING, pattern = Ids.WORKSPACE_PATTERN)) String ws,
@@ -156,7 +158,9 @@ public class InstanceResource {
     @Path("/{id}/release")
     @InWorkspace(Role.EDITOR)
     @Audited(action = "instance.release", resource = "instance", idParam = "id")
-    @Operation(operationId = "releaseInstance", summary = "Release an instance: its network, tracking server and database are destroyed")
+    @Operation(operationId = "releaseInstance", summary = "Release an instance: its network, tracking server and database are destroyed",
+            description = "Accepted in every status but RELEASING and RELEASED (those answer as they are): a CREATING instance's create"
+                    + " is cancelled, and whatever its provisioning made so far is removed.")
     @APIResponse(responseCode = "202", description = "Accepted: the instance, status RELEASING", content = @Content(
             mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ServiceDocs.Instance.class)))
     public Uni<Response> release(@PathParam("ws") @Parameter(schema = @Schema(type = SchemaType.STRING, pattern = Ids.WORKSPACE_PATTERN)) String ws,

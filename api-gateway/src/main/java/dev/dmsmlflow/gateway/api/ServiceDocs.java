@@ -25,7 +25,9 @@ final class ServiceDocs {
                     "STOPPED", "STARTING", "RELEASING", "RELEASED", "RELEASE_FAILED"}) String status,
             StatusReason statusReason,
             String vpcId, String vSwitchId, String secondaryVSwitchId, String securityGroupId,
-            String ossBucket, String ossPath, String artifactRoot, String spec,
+            String ossBucket, String ossPath, String artifactRoot,
+            @Schema(description = "The spec in effect (the serving tracking server's size, the one usage is metered at)") String spec,
+            @Schema(description = "While UPDATING: the spec a resize is rolling out") String pendingSpec,
             @Schema(enumeration = {"network", "token"}) String authMode, String trackingVersion,
             @Schema(description = "The full URI an MLflow client takes verbatim (scheme, host, port), e.g. http://<ALB address>:80;"
                     + " absent before the load balancer exists and once the instance is RELEASED", example = "http://127.0.0.1:18080")

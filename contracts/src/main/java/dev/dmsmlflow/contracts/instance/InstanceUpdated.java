@@ -6,7 +6,7 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * An instance's editable attributes (name, description, authentication mode) changed.
+ * An instance's editable attributes (name, description, authentication mode, spec) changed.
  *
  * @param instanceId Id of the instance.
  * @param workspaceId Workspace that owns the instance.
@@ -15,6 +15,9 @@ import java.util.Objects;
  * @param authMode The instance's authentication mode after the change (network or token); absent when it did not
  *        change. Optional.
  * @param updatedAt When the change was committed.
+ * @param spec The instance's compute spec after the change (e.g. {@code mlflow.medium}), when the change is a resize: sent
+ *        once the new spec is in effect (a running instance's load balancer forwards to a tracking server of that size; a
+ *        stopped one starts with it); absent when the spec did not change. Optional.
  */
 public record InstanceUpdated(
         @JsonProperty("instanceId") String instanceId,
@@ -22,7 +25,8 @@ public record InstanceUpdated(
         @JsonProperty("name") String name,
         @JsonProperty("description") String description,
         @JsonProperty("authMode") String authMode,
-        @JsonProperty("updatedAt") Instant updatedAt) implements Event {
+        @JsonProperty("updatedAt") Instant updatedAt,
+        @JsonProperty("spec") String spec) implements Event {
 
     /** Wire name of this event type: the CloudEvent type and the outbox event type. */
     public static final String TYPE = "InstanceUpdated";
@@ -36,7 +40,13 @@ public record InstanceUpdated(
 
     /** A change of name or description only. */
     public InstanceUpdated(String instanceId, String workspaceId, String name, String description, Instant updatedAt) {
-        this(instanceId, workspaceId, name, description, null, updatedAt);
+        this(instanceId, workspaceId, name, description, null, updatedAt, null);
+    }
+
+    /** A change that may include the authentication mode, not the spec. */
+    public InstanceUpdated(String instanceId, String workspaceId, String name, String description, String authMode,
+                           Instant updatedAt) {
+        this(instanceId, workspaceId, name, description, authMode, updatedAt, null);
     }
 
     @Override

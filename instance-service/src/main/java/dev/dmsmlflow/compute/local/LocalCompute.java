@@ -37,7 +37,9 @@ import java.util.stream.Stream;
  * The local compute provider: one tracking-server child process per instance ({@code java -jar}), on its own
  * database and a port of 127.0.0.1, with its artifact root in a local directory standing for OSS. Its pid and
  * port are kept in {@code <work-dir>/compute/<instance>/server.properties}, its output in {@code tracking-server.log}
- * next to it, so that a restarted service can adopt, restart or remove the processes.
+ * next to it, so that a restarted service can adopt, restart or remove the processes. During a rolling replacement (a
+ * resize) a second server of the instance runs on another port, recorded in {@code successor.properties} until it
+ * takes over.
  */
 @ApplicationScoped
 public class LocalCompute implements Compute {
@@ -46,6 +48,8 @@ public class LocalCompute implements Compute {
     private static final String MARKER = "-Ddms.instance.id=";
     private static final String HOME_MARKER = "-Ddms.compute.home=";
     private static final String PORT_ARG = "-Dquarkus.http.port=";
+    private static final String STATE = "server.properties";
+    private static final String SUCCESSOR_STATE = "successor.properties";
 
     private final LocalComputeConfig config;
     private final Path computeDir;
@@ -54,6 +58,8 @@ public class LocalCompute implements Compute {
     private final String homeArg;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
+    /** Instances a server is being started (or adopted) for right now, waiting for its health check. */
+    private final Set<String> starting = ConcurrentHashMap.newKeySet();
 
     LocalCompute(LocalComputeConfig config) {
         this.config = config;
@@ -83,14 +89,65 @@ public class LocalCompute implements Compute {
             Optional<Running> existing = running(request.instanceId());
             if (existing.isPresent()) {
                 Running r = existing.get();
-                if (awaitHealthy(r.process, r.port, config.healthTimeout())) { // it may still be starting
-                    writeState(request.instanceId(), r.process.pid(), r.port, request.version()); // adopted: record it
+                if (awaitHealthy(request.instanceId(), r.process, r.port, config.healthTimeout())) { // it may still be starting
+                    writeState(stateFile(request.instanceId()), r.process.pid(), r.port, request.version()); // adopted: record it
                     return new ComputeAddress(config.host(), r.port);
                 }
                 LOG.warnf("tracking server of %s (pid %d) is not healthy; replacing it", request.instanceId(), r.process.pid());
                 kill(r.process);
             }
-            return launch(request);
+            return launch(request, stateFile(request.instanceId()), -1);
+        }
+    }
+
+    @Override
+    public ComputeAddress startSuccessor(ComputeRequest request, int currentPort) throws ComputeException {
+        String id = request.instanceId();
+        synchronized (lock(id)) {
+            Running adopted = null;
+            for (Running r : scan().getOrDefault(id, List.of())) {
+                if (r.port == currentPort) {
+                    continue; // the serving one
+                }
+                if (adopted == null && awaitHealthy(id, r.process, r.port, config.healthTimeout())) {
+                    adopted = r; // started before a restart of this service
+                } else {
+                    LOG.warnf("stopping a second tracking server of %s (pid %d, port %d) that is not needed", id, r.process.pid(), r.port);
+                    kill(r.process);
+                }
+            }
+            if (adopted != null) {
+                writeState(successorStateFile(id), adopted.process.pid(), adopted.port, request.version());
+                return new ComputeAddress(config.host(), adopted.port);
+            }
+            return launch(request.withPreferredPort(null), successorStateFile(id), currentPort);
+        }
+    }
+
+    @Override
+    public void retireAllBut(String instanceId, int keepPort) {
+        synchronized (lock(instanceId)) {
+            Running kept = null;
+            for (Running r : scan().getOrDefault(instanceId, List.of())) {
+                if (kept == null && r.port == keepPort) {
+                    kept = r;
+                    continue;
+                }
+                kill(r.process);
+                LOG.infof("stopped tracking server of %s on port %d (pid %d); the one on port %d serves", instanceId, r.port,
+                        r.process.pid(), keepPort);
+            }
+            try {
+                Path successor = successorStateFile(instanceId);
+                if (kept != null) {
+                    Properties recorded = readState(successor).filter(p -> Integer.toString(keepPort).equals(p.getProperty("port")))
+                            .or(() -> readState(stateFile(instanceId))).orElse(new Properties());
+                    writeState(stateFile(instanceId), kept.process.pid(), keepPort, recorded.getProperty("version"));
+                }
+                Files.deleteIfExists(successor);
+            } catch (IOException | ComputeException e) {
+                LOG.warnf("could not record the remaining tracking server of %s: %s", instanceId, e.getMessage());
+            }
         }
     }
 
@@ -103,6 +160,7 @@ public class LocalCompute implements Compute {
             }
             try {
                 Files.deleteIfExists(stateFile(instanceId));
+                Files.deleteIfExists(successorStateFile(instanceId));
             } catch (IOException e) {
                 LOG.warnf("could not remove state of %s: %s", instanceId, e.getMessage());
             }
@@ -116,6 +174,9 @@ public class LocalCompute implements Compute {
 
     @Override
     public boolean isLive(String instanceId) {
+        if (starting.contains(instanceId)) {
+            return true; // a server that is still starting (another thread waits for its health check) is not hung
+        }
         Optional<Running> r = running(instanceId);
         if (r.isEmpty()) {
             return false;
@@ -148,7 +209,7 @@ public class LocalCompute implements Compute {
                     LOG.warnf("process %d did not exit", r.process.pid());
                 }
             }
-            return launch(request);
+            return launch(request, stateFile(request.instanceId()), -1);
         }
     }
 
@@ -184,7 +245,13 @@ public class LocalCompute implements Compute {
         }
     }
 
-    private ComputeAddress launch(ComputeRequest request) throws ComputeException {
+    /**
+     * Starts a tracking server and waits for its health check; its pid and port go to {@code state} first (so a server
+     * started by a service killed a moment later is known), which is removed again if it does not become healthy.
+     *
+     * @param avoidPort a port the new server must not take (the serving one, during a rolling replacement), or -1
+     */
+    private ComputeAddress launch(ComputeRequest request, Path state, int avoidPort) throws ComputeException {
         Path jar = jarFor(request.version());
         if (!Files.isRegularFile(jar)) {
             throw new ComputeException("tracking-server jar not found: " + jar);
@@ -193,6 +260,9 @@ public class LocalCompute implements Compute {
         // still hold it for a moment while its threads exit
         int port = request.preferredPort() != null && awaitFree(request.preferredPort(), Duration.ofSeconds(15))
                 ? request.preferredPort() : freePort();
+        while (port == avoidPort) {
+            port = freePort();
+        }
         Path dir = instanceDirectory(request.instanceId());
         Path artifacts = artifactDirectory(request.ossBucket(), request.ossPath());
         try {
@@ -225,15 +295,15 @@ public class LocalCompute implements Compute {
         } catch (IOException e) {
             throw new ComputeException("cannot start tracking server: " + e.getMessage(), e);
         }
-        writeState(request.instanceId(), process.pid(), port, request.version());
+        writeState(state, process.pid(), port, request.version());
         LOG.infof("started tracking server of %s (pid %d, port %d, %s)", request.instanceId(), process.pid(), port, jar.getFileName());
         ProcessHandle handle = process.toHandle();
-        if (!awaitHealthy(handle, port, config.healthTimeout())) {
+        if (!awaitHealthy(request.instanceId(), handle, port, config.healthTimeout())) {
             String why = handle.isAlive() ? "did not answer GET /health within " + config.healthTimeout().toSeconds() + "s"
                     : "exited with code " + exitCode(process) + " before answering GET /health";
             kill(handle);
             try {
-                Files.deleteIfExists(stateFile(request.instanceId()));
+                Files.deleteIfExists(state);
             } catch (IOException ignored) {
                 // the process is gone; a stale file is removed by the next reconcile
             }
@@ -264,6 +334,16 @@ public class LocalCompute implements Compute {
             env.put("DMS_BACKEND_AUTH_DIGEST", request.backendAuthDigest());
         }
         return env;
+    }
+
+    /** Waits for the health check of a server of the instance; meanwhile its liveness probe is no verdict ({@link #isLive}). */
+    private boolean awaitHealthy(String instanceId, ProcessHandle process, int port, Duration timeout) {
+        starting.add(instanceId);
+        try {
+            return awaitHealthy(process, port, timeout);
+        } finally {
+            starting.remove(instanceId);
+        }
     }
 
     private boolean awaitHealthy(ProcessHandle process, int port, Duration timeout) {
@@ -299,13 +379,19 @@ public class LocalCompute implements Compute {
 
     /**
      * The instance's live tracking server, found in the process table by its command-line markers, so that a
-     * server started by a service killed before it could record it is found too. Extra copies are stopped.
+     * server started by a service killed before it could record it is found too. Extra copies are stopped, except the
+     * recorded second server of a rolling replacement (it is there on purpose until it takes over or is given up).
      */
     private Optional<Running> running(String instanceId) {
         List<Running> found = scan().getOrDefault(instanceId, List.of());
-        for (int k = 1; k < found.size(); k++) {
-            LOG.warnf("stopping duplicate tracking server of %s (pid %d)", instanceId, found.get(k).process.pid());
-            kill(found.get(k).process);
+        String successorPort = readState(successorStateFile(instanceId)).map(p -> p.getProperty("port")).orElse(null);
+        List<Running> serving = found.stream().filter(r -> !Integer.toString(r.port).equals(successorPort)).toList();
+        for (int k = 1; k < serving.size(); k++) {
+            LOG.warnf("stopping duplicate tracking server of %s (pid %d)", instanceId, serving.get(k).process.pid());
+            kill(serving.get(k).process);
+        }
+        if (!serving.isEmpty()) {
+            return Optional.of(serving.get(0));
         }
         return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
     }
@@ -347,22 +433,40 @@ public class LocalCompute implements Compute {
         return new ArrayList<>(ids);
     }
 
-    private void writeState(String instanceId, long pid, int port, String version) throws ComputeException {
+    private void writeState(Path file, long pid, int port, String version) throws ComputeException {
         Properties p = new Properties();
         p.setProperty("pid", Long.toString(pid));
         p.setProperty("port", Integer.toString(port));
         if (version != null) {
             p.setProperty("version", version);
         }
-        try (OutputStream out = Files.newOutputStream(stateFile(instanceId))) {
-            p.store(out, "tracking server of instance " + instanceId);
+        try (OutputStream out = Files.newOutputStream(file)) {
+            p.store(out, "tracking server of instance " + file.getParent().getFileName());
         } catch (IOException e) {
-            throw new ComputeException("cannot write state of " + instanceId + ": " + e.getMessage(), e);
+            throw new ComputeException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Optional<Properties> readState(Path file) {
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        Properties p = new Properties();
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            p.load(in);
+            return Optional.of(p);
+        } catch (IOException e) {
+            return Optional.empty();
         }
     }
 
     private Path stateFile(String instanceId) {
-        return instanceDirectory(instanceId).resolve("server.properties");
+        return instanceDirectory(instanceId).resolve(STATE);
+    }
+
+    /** Where the second server of a rolling replacement is recorded until it takes over. */
+    private Path successorStateFile(String instanceId) {
+        return instanceDirectory(instanceId).resolve(SUCCESSOR_STATE);
     }
 
     private Path jarFor(String version) throws ComputeException {

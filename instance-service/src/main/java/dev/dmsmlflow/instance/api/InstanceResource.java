@@ -55,7 +55,7 @@ public class InstanceResource {
     private static final int MAX_PAGE_SIZE = 100;
     private static final String INSTANCES = "i";
     private static final String USAGE = "u";
-    private static final Set<String> EDITABLE = Set.of("name", "description", "authMode");
+    private static final Set<String> EDITABLE = Set.of("name", "description", "authMode", "spec");
 
     private final InstanceService service;
     private final InstanceRepository repository;
@@ -162,12 +162,17 @@ public class InstanceResource {
     public InstanceView update(@PathParam("id") String id, JsonNode body) {
         requireEditorOf(id);
         if (body == null || !body.isObject()) {
-            throw ProblemException.invalidField("body", "A JSON object with name and/or description is required.");
+            throw ProblemException.invalidField("body", "A JSON object with name, description, authMode and/or spec is required.");
         }
         for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
             String field = it.next();
+            if (field.equals("ossPath") || field.equals("ossBucket")) {
+                throw ProblemException.invalidField(field, field + " cannot be changed: oss://<ossBucket>/<ossPath> is the instance's"
+                        + " artifact root, and the tracking database records every experiment's and run's artifact location under it,"
+                        + " so a new root would leave the existing artifacts out of reach. Create another instance for another root.");
+            }
             if (!EDITABLE.contains(field)) {
-                throw ProblemException.invalidField(field, "Only name, description and authMode can be edited.");
+                throw ProblemException.invalidField(field, "Only name, description, authMode and spec can be edited.");
             }
         }
         String name = null;
@@ -192,7 +197,16 @@ public class InstanceResource {
             }
             authMode = InstanceRules.authMode(body.get("authMode").asText());
         }
-        return InstanceView.of(service.update(caller.workspaceId(), id, name, description, descriptionGiven, authMode));
+        Spec spec = null;
+        if (body.has("spec")) {
+            if (!body.get("spec").isTextual()) {
+                throw ProblemException.invalidField("spec", "spec must be one of " + Spec.names() + ".");
+            }
+            spec = InstanceRules.spec(body.get("spec").asText());
+        }
+        Instance updated = service.update(caller.workspaceId(), id, name, description, descriptionGiven, authMode, spec);
+        worker.wake(); // a resize left a step to do
+        return InstanceView.of(updated);
     }
 
     @POST

@@ -10,6 +10,7 @@ import java.time.Instant;
 /**
  * An instance as the API shows it; never carries database credentials. {@code vpcAddress} is the full URI a client
  * needs (scheme, host, port), {@code vpcHost} the load balancer's bare host, {@code setTrackingUri} the line to paste.
+ * {@code spec} is the spec in effect; {@code pendingSpec} the one a resize (status UPDATING) is rolling out.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record InstanceView(
@@ -27,6 +28,7 @@ public record InstanceView(
         @JsonProperty("ossPath") String ossPath,
         @JsonProperty("artifactRoot") String artifactRoot,
         @JsonProperty("spec") String spec,
+        @JsonProperty("pendingSpec") String pendingSpec,
         @JsonProperty("authMode") String authMode,
         @JsonProperty("trackingVersion") String trackingVersion,
         @JsonProperty("vpcAddress") String vpcAddress,
@@ -51,7 +53,7 @@ public record InstanceView(
         return new InstanceView(i.id, i.workspaceId, i.name, i.description, i.status.name(),
                 i.failureCode == null ? null : new Reason(i.failureCode, i.failureMessage),
                 i.vpcId, i.vSwitchId, i.secondaryVSwitchId, i.securityGroupId, i.ossBucket, i.ossPath, i.artifactRoot(),
-                i.spec, i.authMode, i.trackingVersion, released ? null : i.vpcUri(), released ? null : i.vpcAddress, released ? null : i.trackingUri(),
+                i.spec, i.pendingSpec, i.authMode, i.trackingVersion, released ? null : i.vpcUri(), released ? null : i.vpcAddress, released ? null : i.trackingUri(),
                 released || i.vpcAddress == null ? null : "mlflow.set_tracking_uri(\"" + i.vpcUri() + "\")", i.loadBalancerId, i.createdAt, i.updatedAt);
     }
 }

@@ -30,13 +30,22 @@ public final class Events {
 
     /** With the authentication mode when it is part of the change. */
     public static InstanceUpdated updated(Instance i, Instant at, boolean withAuthMode) {
-        return new InstanceUpdated(i.id, i.workspaceId, i.name, i.description, withAuthMode ? i.authMode : null, at);
+        return updated(i, at, withAuthMode, false);
     }
 
-    /** Every status transition, with the failure reason when the new status is a failure. */
+    /** With the authentication mode and/or the spec (the one now in effect) when they are part of the change. */
+    public static InstanceUpdated updated(Instance i, Instant at, boolean withAuthMode, boolean withSpec) {
+        return new InstanceUpdated(i.id, i.workspaceId, i.name, i.description, withAuthMode ? i.authMode : null, at,
+                withSpec ? i.spec : null);
+    }
+
+    /**
+     * Every status transition, with the reason when the new status is a failure, or a fallback: STOPPED because a restart
+     * failed, RUNNING again on the old spec because a resize failed.
+     */
     public static InstanceStatusChanged statusChanged(Instance i, InstanceStatus from, Instant at) {
         boolean failure = i.status == InstanceStatus.CREATE_FAILED || i.status == InstanceStatus.RELEASE_FAILED
-                || (i.status == InstanceStatus.STOPPED && i.failureCode != null);
+                || ((i.status == InstanceStatus.STOPPED || i.status == InstanceStatus.RUNNING) && i.failureCode != null);
         return new InstanceStatusChanged(i.id, i.workspaceId, wire(i.status), from == null ? null : wire(from),
                 failure ? i.failureCode : null, failure ? i.failureMessage : null, at);
     }
@@ -46,7 +55,12 @@ public final class Events {
     }
 
     public static InstanceDeployed deployed(Instance i, Instant at) {
-        return new InstanceDeployed(i.id, i.workspaceId, new Backend(i.backendHost, i.backendPort), i.trackingDatabase, at);
+        return deployed(i, i.backendHost, i.backendPort, at);
+    }
+
+    /** A tracking server of the instance at another address than its recorded backend (a resize's new server). */
+    public static InstanceDeployed deployed(Instance i, String host, int port, Instant at) {
+        return new InstanceDeployed(i.id, i.workspaceId, new Backend(host, port), i.trackingDatabase, at);
     }
 
     public static InstanceRunning running(Instance i, Instant at) {

@@ -14,7 +14,12 @@ public class Instance {
     public String securityGroupId;
     public String ossBucket;
     public String ossPath;
+    /** The compute spec in effect: what the serving tracking server runs with and what usage is metered at. */
     public String spec;
+    /** A spec asked for by a resize that is not in effect yet (status UPDATING); null otherwise. */
+    public String pendingSpec;
+    /** During a resize: the port of the new tracking server until the load balancer forwards to it; null otherwise. */
+    public Integer successorPort;
     public String trackingVersion;
     public InstanceStatus status;
     /** The status as last read from or written to the database: a difference is a transition to announce. */

@@ -22,7 +22,15 @@ public enum SagaStep {
     /** Release: stop compute and drop the database; RELEASED once the network is released too. */
     RELEASE(true),
     /** Compute and database are gone; waiting for NetworkReleased. */
-    AWAIT_NETWORK_RELEASE(false);
+    AWAIT_NETWORK_RELEASE(false),
+    /** Resize: start a tracking server of the pending spec beside the serving one, then publish InstanceDeployed for it. */
+    RESIZE(true),
+    /** Resize: waiting for network-service to forward to the new tracking server (BackendRegistered); both run meanwhile. */
+    AWAIT_SUCCESSOR(false),
+    /** Resize: the load balancer forwards to the new tracking server; stop the old one. */
+    RETIRE_PREDECESSOR(true),
+    /** Resize abandoned (the load balancer never switched): stop the new tracking server, point the load balancer back. */
+    ROLLBACK_RESIZE(true);
 
     private final boolean local;
 

@@ -29,7 +29,8 @@ import java.util.UUID;
  * Turns an instance's running time into UsageMetered readings, one per hour window (UTC hours); a window
  * that starts inside an hour (the instance became Running then) or ends inside one (stop, release) is partial.
  * A reading's id is derived from the instance and the start of its window, and a usage_reading row guards
- * it, so metering the same time twice emits nothing new.
+ * it, so metering the same time twice emits nothing new. Each reading carries the spec in effect during its window: a
+ * resize ends a window at the moment the new spec takes over ({@code meter(i, switchAt, true)} before the spec changes).
  */
 @ApplicationScoped
 public class Metering {
@@ -94,13 +95,13 @@ public class Metering {
         return emitted;
     }
 
-    /** A reading as stored: one metered window of an instance's compute. */
-    public record Reading(UUID meterId, Instant windowStart, Instant windowEnd, BigDecimal quantity) {
+    /** A reading as stored: one metered window of an instance's compute, at a spec (null for readings older than that column). */
+    public record Reading(UUID meterId, Instant windowStart, Instant windowEnd, BigDecimal quantity, String spec) {
     }
 
     /** Up to {@code limit} readings of an instance, oldest window first, starting after the window that began at {@code after}. */
     public List<Reading> readings(String instanceId, Instant after, int limit) {
-        String sql = "SELECT meter_id, window_start, window_end, quantity FROM usage_reading WHERE instance_id = ?"
+        String sql = "SELECT meter_id, window_start, window_end, quantity, spec FROM usage_reading WHERE instance_id = ?"
                 + (after == null ? "" : " AND window_start > ?") + " ORDER BY window_start LIMIT ?";
         List<Reading> out = new ArrayList<>();
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
@@ -113,7 +114,7 @@ public class Metering {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(new Reading(rs.getObject(1, UUID.class), rs.getTimestamp(2).toInstant(), rs.getTimestamp(3).toInstant(),
-                            rs.getBigDecimal(4).setScale(QUANTITY_SCALE, RoundingMode.HALF_UP)));
+                            rs.getBigDecimal(4).setScale(QUANTITY_SCALE, RoundingMode.HALF_UP), rs.getString(5)));
                 }
             }
         } catch (SQLException e) {
@@ -123,8 +124,8 @@ public class Metering {
     }
 
     private boolean record(UsageMetered r) {
-        String sql = "INSERT INTO usage_reading (meter_id, instance_id, window_start, window_end, quantity, metered_at) "
-                + "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (meter_id) DO NOTHING";
+        String sql = "INSERT INTO usage_reading (meter_id, instance_id, window_start, window_end, quantity, metered_at, spec) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (meter_id) DO NOTHING";
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setObject(1, UUID.fromString(r.meterId()));
             ps.setString(2, r.subjectId());
@@ -132,6 +133,7 @@ public class Metering {
             ps.setTimestamp(4, Timestamp.from(r.windowEnd()));
             ps.setBigDecimal(5, r.quantity());
             ps.setTimestamp(6, Timestamp.from(r.meteredAt()));
+            ps.setString(7, r.spec());
             return ps.executeUpdate() == 1;
         } catch (SQLException e) {
             throw new IllegalStateException("could not record usage of " + r.subjectId(), e);

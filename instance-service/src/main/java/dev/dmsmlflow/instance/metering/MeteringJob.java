@@ -62,13 +62,16 @@ public class MeteringJob {
         }
     }
 
-    /** Emits every hour window of every Running instance that ended by {@code now}; returns how many readings were emitted. */
+    /**
+     * Emits every hour window that ended by {@code now} of every instance that is metered: RUNNING, and UPDATING (a resize
+     * in progress still serves, at the old spec until the switch); returns how many readings were emitted.
+     */
     public int meterUntil(Instant now) {
         int emitted = 0;
-        for (Instance candidate : repository.withStatus(InstanceStatus.RUNNING)) {
+        for (Instance candidate : repository.withStatus(InstanceStatus.RUNNING, InstanceStatus.UPDATING)) {
             emitted += QuarkusTransaction.requiringNew().call(() -> {
                 Instance i = repository.lock(candidate.id).orElse(null);
-                if (i == null || i.status != InstanceStatus.RUNNING || i.meteredFrom == null) {
+                if (i == null || i.status != InstanceStatus.RUNNING && i.status != InstanceStatus.UPDATING || i.meteredFrom == null) {
                     return 0;
                 }
                 int n = metering.meter(i, now, false).size();

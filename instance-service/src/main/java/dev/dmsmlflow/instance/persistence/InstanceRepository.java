@@ -24,7 +24,8 @@ public class InstanceRepository {
     private static final String COLUMNS = "id, workspace_id, name, description, vpc_id, vswitch_id, secondary_vswitch_id, "
             + "security_group_id, oss_bucket, oss_path, spec, tracking_version, status, saga_step, failure_code, failure_message, "
             + "tracking_database, backend_host, backend_port, vpc_address, vpc_port, load_balancer_id, listener_id, acl_id, "
-            + "compute_released, network_released, requested_by, created_at, updated_at, metered_from, version, auth_mode, backend_auth_digest";
+            + "compute_released, network_released, requested_by, created_at, updated_at, metered_from, version, auth_mode, backend_auth_digest, "
+            + "pending_spec, successor_port";
 
     private final AgroalDataSource dataSource;
 
@@ -33,7 +34,7 @@ public class InstanceRepository {
     }
 
     public void insert(Instance i) {
-        String sql = "INSERT INTO instance (" + COLUMNS + ") VALUES (" + "?,".repeat(32) + "?)";
+        String sql = "INSERT INTO instance (" + COLUMNS + ") VALUES (" + "?,".repeat(34) + "?)";
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             bind(ps, i);
             ps.executeUpdate();
@@ -47,6 +48,7 @@ public class InstanceRepository {
         String sql = "UPDATE instance SET name=?, description=?, tracking_version=?, status=?, saga_step=?, failure_code=?, "
                 + "failure_message=?, backend_host=?, backend_port=?, vpc_address=?, vpc_port=?, load_balancer_id=?, listener_id=?, "
                 + "acl_id=?, compute_released=?, network_released=?, updated_at=?, metered_from=?, auth_mode=?, backend_auth_digest=?, "
+                + "spec=?, pending_spec=?, successor_port=?, "
                 + "version=version+1 "
                 + "WHERE id=? AND version=?";
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
@@ -72,6 +74,9 @@ public class InstanceRepository {
             ps.setTimestamp(k++, i.meteredFrom == null ? null : Timestamp.from(i.meteredFrom));
             ps.setString(k++, i.authMode);
             ps.setString(k++, i.backendAuthDigest);
+            ps.setString(k++, i.spec);
+            ps.setString(k++, i.pendingSpec);
+            setInt(ps, k++, i.successorPort);
             ps.setString(k++, i.id);
             ps.setLong(k, i.version);
             if (ps.executeUpdate() != 1) {
@@ -153,6 +158,12 @@ public class InstanceRepository {
                 + "AND updated_at < ? ORDER BY id", Timestamp.from(before));
     }
 
+    /** UPDATING instances whose load balancer has not switched to the new tracking server since before {@code before}. */
+    public List<Instance> resizingAndWaitingSince(Instant before) {
+        return query("SELECT " + COLUMNS + " FROM instance WHERE status = 'UPDATING' AND saga_step = 'AWAIT_SUCCESSOR' "
+                + "AND updated_at < ? ORDER BY id", Timestamp.from(before));
+    }
+
     public List<Instance> withStatus(InstanceStatus... statuses) {
         List<String> names = new ArrayList<>();
         for (InstanceStatus s : statuses) {
@@ -217,7 +228,9 @@ public class InstanceRepository {
         ps.setTimestamp(k++, i.meteredFrom == null ? null : Timestamp.from(i.meteredFrom));
         ps.setLong(k++, i.version);
         ps.setString(k++, i.authMode);
-        ps.setString(k, i.backendAuthDigest);
+        ps.setString(k++, i.backendAuthDigest);
+        ps.setString(k++, i.pendingSpec);
+        setInt(ps, k, i.successorPort);
     }
 
     private static void setInt(PreparedStatement ps, int k, Integer v) throws SQLException {
@@ -266,6 +279,8 @@ public class InstanceRepository {
         i.version = rs.getLong("version");
         i.authMode = rs.getString("auth_mode");
         i.backendAuthDigest = rs.getString("backend_auth_digest");
+        i.pendingSpec = rs.getString("pending_spec");
+        i.successorPort = (Integer) rs.getObject("successor_port");
         return i;
     }
 }

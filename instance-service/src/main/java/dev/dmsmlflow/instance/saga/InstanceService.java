@@ -12,6 +12,7 @@ import dev.dmsmlflow.instance.domain.Events;
 import dev.dmsmlflow.instance.domain.Instance;
 import dev.dmsmlflow.instance.domain.InstanceStatus;
 import dev.dmsmlflow.instance.domain.SagaStep;
+import dev.dmsmlflow.instance.domain.Spec;
 import dev.dmsmlflow.platform.quarkus.EventPublisher;
 import dev.dmsmlflow.instance.metering.Metering;
 import dev.dmsmlflow.instance.persistence.InstanceRepository;
@@ -41,6 +42,8 @@ import java.util.UUID;
 public class InstanceService {
 
     private static final Logger LOG = Logger.getLogger(InstanceService.class);
+    /** statusReason code of a RUNNING instance whose resize fell back to the spec it had. */
+    public static final String RESIZE_FAILED = "RESIZE_FAILED";
 
     private final InstanceRepository repository;
     private final EventPublisher events;
@@ -172,17 +175,46 @@ public class InstanceService {
 
     @Transactional
     public Instance update(String workspaceId, String id, String name, String description, boolean descriptionGiven) {
-        return update(workspaceId, id, name, description, descriptionGiven, null);
+        return update(workspaceId, id, name, description, descriptionGiven, null, null);
     }
 
-    /** Changes name, description and/or the authentication mode (null: unchanged); one InstanceUpdated when anything changed. */
     @Transactional
     public Instance update(String workspaceId, String id, String name, String description, boolean descriptionGiven, String authMode) {
+        return update(workspaceId, id, name, description, descriptionGiven, authMode, null);
+    }
+
+    /**
+     * Changes name, description, the authentication mode and/or the spec (null: unchanged); one InstanceUpdated for the
+     * attributes that changed at once. A spec change of a STOPPED instance is in effect at once (its next start uses it;
+     * InstanceUpdated carries it); of a RUNNING one it is a resize: UPDATING with the spec pending, rolled out by the saga
+     * ({@link SagaStep#RESIZE}) and announced once in effect. Asking for the spec in effect, or for the one a resize is
+     * already rolling out, changes nothing. In any other status a spec change is a 409 naming the status.
+     */
+    @Transactional
+    public Instance update(String workspaceId, String id, String name, String description, boolean descriptionGiven, String authMode,
+                           Spec spec) {
         Instance i = lockedIn(workspaceId, id);
+        boolean specNow = false;
+        boolean resize = false;
+        if (spec != null) {
+            boolean inEffect = spec.name().equals(i.spec) && i.pendingSpec == null;
+            boolean underWay = spec.name().equals(i.pendingSpec);
+            if (!inEffect && !underWay) {
+                if (!InstanceStatus.SPEC_EDITABLE.contains(i.status)) {
+                    throw specConflict(i);
+                }
+                if (i.status == InstanceStatus.STOPPED) {
+                    i.spec = spec.name();
+                    specNow = true;
+                } else {
+                    resize = true;
+                }
+            }
+        }
         if (i.status == InstanceStatus.RELEASING || i.status == InstanceStatus.RELEASED) {
             throw ProblemException.conflict("Instance " + id + " is " + i.status + " and can no longer be edited.");
         }
-        boolean changed = false;
+        boolean changed = specNow;
         if (name != null && !name.equals(i.name)) {
             i.name = name;
             changed = true;
@@ -196,13 +228,42 @@ public class InstanceService {
             i.authMode = authMode;
             changed = true;
         }
-        if (changed) {
+        if (resize) {
+            i.status = InstanceStatus.UPDATING;
+            i.sagaStep = SagaStep.RESIZE;
+            i.pendingSpec = spec.name();
+            i.successorPort = null;
+            i.failureCode = null;
+            i.failureMessage = null;
+            LOG.infof("instance %s resizes from %s to %s", i.id, i.spec, i.pendingSpec);
+        }
+        if (changed || resize) {
             save(i);
-            events.publish(Events.updated(i, i.updatedAt, authChanged));
+        }
+        if (changed) {
+            events.publish(Events.updated(i, i.updatedAt, authChanged, specNow));
         }
         return i;
     }
 
+    private static ProblemException specConflict(Instance i) {
+        String detail = i.status == InstanceStatus.UPDATING
+                ? "Instance " + i.id + " is UPDATING: a resize to " + i.pendingSpec + " is under way. Its spec can be changed again"
+                + " once it is RUNNING."
+                : "Instance " + i.id + " is " + i.status + ": its spec can be changed only while it is RUNNING (a rolling resize that"
+                + " keeps its data) or STOPPED (the next start uses the new spec).";
+        return new ProblemException(dev.dmsmlflow.platform.problem.Problem.of("conflict", "Conflict with current state", 409, detail, "spec"));
+    }
+
+    /**
+     * Starts the release from any status but RELEASING and RELEASED (idempotent there). Whatever saga step was pending is
+     * replaced: a create is cancelled, a resize, redeploy, stop or start abandoned. The release step then removes what
+     * exists by then (every tracking server of the instance, its database and role); a step already executing finishes
+     * first (never two steps of one instance at once) and its result is ignored, and network events that arrive for the
+     * abandoned step (a late NetworkProvisioned or BackendRegistered) are ignored. InstanceReleaseRequested makes
+     * network-service delete the load balancer, also one it creates only after this (it handles the instance's events in
+     * order), or record that none may be made.
+     */
     @Transactional
     public Instance release(String workspaceId, String id, String requestedBy) {
         Instance i = lockedIn(workspaceId, id);
@@ -212,11 +273,16 @@ public class InstanceService {
         require(i, InstanceStatus.RELEASABLE.contains(i.status), "released");
         Instant now = Instant.now();
         metering.meter(i, now, true);
+        if (i.sagaStep != null) {
+            LOG.infof("instance %s released while %s (step %s): what its saga built so far is removed", i.id, i.status, i.sagaStep);
+        }
         i.status = InstanceStatus.RELEASING;
         i.sagaStep = SagaStep.RELEASE;
         i.computeReleased = false;
         i.failureCode = null;
         i.failureMessage = null;
+        i.pendingSpec = null;
+        i.successorPort = null;
         save(i);
         events.publish(Events.releaseRequested(i, requestedBy, now));
         return i;
@@ -228,6 +294,7 @@ public class InstanceService {
         require(i, i.status == InstanceStatus.RUNNING, "redeployed");
         i.status = InstanceStatus.REDEPLOYING;
         i.sagaStep = SagaStep.REDEPLOY;
+        clearFallbackReason(i);
         if (version != null) {
             i.trackingVersion = version;
         }
@@ -245,6 +312,7 @@ public class InstanceService {
         metering.meter(i, Instant.now(), true);
         i.status = InstanceStatus.STOPPING;
         i.sagaStep = SagaStep.STOP;
+        clearFallbackReason(i);
         save(i);
         return i;
     }
@@ -275,7 +343,10 @@ public class InstanceService {
         }
         Instance i = found.get();
         if (i.status != InstanceStatus.CREATING || i.sagaStep != SagaStep.AWAIT_NETWORK) {
-            LOG.infof("NetworkProvisioned for %s in %s ignored (already handled)", i, i.status);
+            // a replay, or a create released before the network existed: network-service deletes that load balancer on
+            // InstanceReleaseRequested, which it handles after this instance's InstanceRequested
+            LOG.infof("NetworkProvisioned for %s ignored (%s)", i,
+                    i.status == InstanceStatus.RELEASING || i.status == InstanceStatus.RELEASED ? "released meanwhile" : "already handled");
             return;
         }
         i.vpcAddress = e.vpcAddress();
@@ -313,6 +384,11 @@ public class InstanceService {
             return;
         }
         Instance i = found.get();
+        if (i.sagaStep == SagaStep.AWAIT_SUCCESSOR && e.backend() != null && e.backend().host().equals(i.backendHost)
+                && i.successorPort != null && e.backend().port() == i.successorPort) {
+            switchToSuccessor(i);
+            return;
+        }
         boolean matches = e.backend() != null && e.backend().host().equals(i.backendHost)
                 && i.backendPort != null && e.backend().port() == i.backendPort;
         if (i.sagaStep != SagaStep.AWAIT_BACKEND || !matches) {
@@ -465,7 +541,107 @@ public class InstanceService {
         save(i);
     }
 
+    // ---------------------------------------------------------------- resize
+
+    /** The new tracking server of a resize answers its health check: announce it, so the load balancer switches to it. */
+    @Transactional
+    public boolean successorStarted(String id, String host, int port) {
+        Instance i = locked(id);
+        if (i.sagaStep != SagaStep.RESIZE) {
+            return false;
+        }
+        i.successorPort = port;
+        i.sagaStep = SagaStep.AWAIT_SUCCESSOR;
+        save(i);
+        events.publish(Events.deployed(i, host, port, Instant.now()));
+        return true;
+    }
+
+    /** The new tracking server of a resize did not start (nothing of it is left): RUNNING as before, with the reason. */
+    @Transactional
+    public void resizeFailed(String id, String message) {
+        Instance i = locked(id);
+        if (i.sagaStep != SagaStep.RESIZE) {
+            return;
+        }
+        i.failureCode = RESIZE_FAILED;
+        i.failureMessage = truncate("The tracking server of spec " + i.pendingSpec + " did not start (" + message
+                + "). The instance keeps running with spec " + i.spec + ", its data untouched.");
+        i.pendingSpec = null;
+        i.successorPort = null;
+        becomeRunning(i, Instant.now());
+        LOG.warnf("resize of %s failed; it keeps spec %s: %s", i.id, i.spec, message);
+    }
+
+    /**
+     * The load balancer forwards to the new tracking server: from now on the instance runs (and is metered) at the new spec.
+     * The old spec's usage ends with a final window here, the new spec's begins here; the old server is stopped next.
+     */
+    private void switchToSuccessor(Instance i) {
+        Instant now = Instant.now();
+        metering.meter(i, now, true);
+        String previous = i.spec;
+        i.spec = i.pendingSpec;
+        i.pendingSpec = null;
+        i.backendPort = i.successorPort;
+        i.successorPort = null;
+        i.meteredFrom = now;
+        i.sagaStep = SagaStep.RETIRE_PREDECESSOR;
+        save(i);
+        events.publish(Events.updated(i, now, false, true));
+        LOG.infof("instance %s serves with spec %s since %s (was %s); its old tracking server stops next", i.id, i.spec, now, previous);
+    }
+
+    /** The old tracking server of a resize is stopped: RUNNING at the new spec. */
+    @Transactional
+    public void predecessorRetired(String id) {
+        Instance i = locked(id);
+        if (i.sagaStep != SagaStep.RETIRE_PREDECESSOR) {
+            return;
+        }
+        becomeRunning(i, Instant.now());
+    }
+
+    /** network-service did not switch the load balancer in time: the resize is abandoned (the worker stops the new server). */
+    @Transactional
+    public boolean resizeTimedOut(String id, java.time.Duration after) {
+        Instance i = locked(id);
+        if (i.status != InstanceStatus.UPDATING || i.sagaStep != SagaStep.AWAIT_SUCCESSOR) {
+            return false;
+        }
+        i.failureCode = RESIZE_FAILED;
+        i.failureMessage = "The load balancer did not switch to the tracking server of spec " + i.pendingSpec + " within "
+                + after.toMinutes() + " minutes. The instance keeps running with spec " + i.spec + ", its data untouched.";
+        i.sagaStep = SagaStep.ROLLBACK_RESIZE;
+        save(i);
+        return true;
+    }
+
+    /**
+     * The abandoned resize's tracking server is gone: RUNNING at the old spec. InstanceDeployed names the serving server
+     * again, so a load balancer that switched to the abandoned one late (network-service handles the instance's events in
+     * order) is pointed back.
+     */
+    @Transactional
+    public void resizeRolledBack(String id) {
+        Instance i = locked(id);
+        if (i.sagaStep != SagaStep.ROLLBACK_RESIZE) {
+            return;
+        }
+        i.pendingSpec = null;
+        i.successorPort = null;
+        Instant now = Instant.now();
+        events.publish(Events.deployed(i, now));
+        becomeRunning(i, now);
+    }
+
     // ---------------------------------------------------------------- helpers
+
+    /** A RUNNING instance's reason for a resize that fell back no longer applies once the next change begins. */
+    private static void clearFallbackReason(Instance i) {
+        i.failureCode = null;
+        i.failureMessage = null;
+    }
 
     private void becomeRunning(Instance i, Instant now) {
         i.status = InstanceStatus.RUNNING;

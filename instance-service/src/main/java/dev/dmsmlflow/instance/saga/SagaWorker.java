@@ -87,6 +87,8 @@ public class SagaWorker {
         for (Instance i : repository.notReleased()) {
             if (i.sagaStep != null && i.sagaStep.isLocal()) {
                 inProgress.add(i.id); // its step starts or stops the process itself
+            } else if (i.sagaStep == SagaStep.AWAIT_SUCCESSOR) {
+                inProgress.add(i.id); // two servers on purpose (a resize): the next step keeps one of them
             } else if (i.sagaStep == SagaStep.AWAIT_BACKEND
                     || i.sagaStep == null && InstanceStatus.COMPUTE_EXPECTED.contains(i.status)) {
                 try {
@@ -110,6 +112,11 @@ public class SagaWorker {
         for (Instance i : repository.creatingAndWaitingSince(Instant.now().minus(timeout))) {
             if (service.deployTimedOut(i.id, timeout)) {
                 LOG.warnf("instance %s timed out waiting for network-service (%s)", i.id, i.sagaStep);
+            }
+        }
+        for (Instance i : repository.resizingAndWaitingSince(Instant.now().minus(timeout))) {
+            if (service.resizeTimedOut(i.id, timeout)) {
+                LOG.warnf("resize of %s abandoned: the load balancer did not switch to the new tracking server", i.id);
             }
         }
         if (now >= nextWatch) {
@@ -172,9 +179,24 @@ public class SagaWorker {
         }
     }
 
-    private void execute(Instance i) {
+    private void execute(Instance listed) {
+        // the list was read before this ran: a release (or any change) committed since replaces the step, do not run a stale one
+        Instance i = repository.find(listed.id).orElse(null);
+        if (i == null || i.sagaStep != listed.sagaStep) {
+            LOG.debugf("step %s of %s was replaced before it ran", listed.sagaStep, listed.id);
+            return;
+        }
         switch (i.sagaStep) {
             case DEPLOY -> deploy(i);
+            case RESIZE -> resize(i);
+            case RETIRE_PREDECESSOR -> {
+                compute.retireAllBut(i.id, i.backendPort);
+                service.predecessorRetired(i.id);
+            }
+            case ROLLBACK_RESIZE -> {
+                compute.retireAllBut(i.id, i.backendPort);
+                service.resizeRolledBack(i.id);
+            }
             case REDEPLOY -> {
                 compute.stop(i.id);
                 restart(i, SagaStep.REDEPLOY);
@@ -210,6 +232,10 @@ public class SagaWorker {
             service.deployFailed(i.id, InstanceFailureCode.DATABASE_PROVISION_FAILED, "Creating the tracking database failed: " + e.getMessage());
             return;
         }
+        if (!stillAt(i.id, SagaStep.DEPLOY)) {
+            LOG.infof("instance %s was released while its database was made; no tracking server is started", i.id);
+            return; // the release step (next) drops the database again
+        }
         ComputeRequest request;
         try {
             request = request(i);
@@ -225,6 +251,33 @@ public class SagaWorker {
         } catch (ComputeException e) {
             service.deployFailed(i.id, InstanceFailureCode.COMPUTE_START_FAILED, "The tracking server did not start: " + e.getMessage());
         }
+    }
+
+    /**
+     * A resize's first half: a tracking server of the pending spec on the same database, on another port, beside the serving
+     * one (which keeps serving until the load balancer switches). If it cannot start, nothing of it is left and the
+     * instance keeps running as it was.
+     */
+    private void resize(Instance i) {
+        if (i.backendPort == null) {
+            service.resizeFailed(i.id, "the serving tracking server's port is unknown");
+            return;
+        }
+        ComputeAddress a;
+        try {
+            a = compute.startSuccessor(request(i, i.pendingSpec), i.backendPort);
+        } catch (ComputeException | SQLException e) {
+            service.resizeFailed(i.id, e.getMessage());
+            return;
+        }
+        if (!service.successorStarted(i.id, a.host(), a.port())) {
+            LOG.infof("instance %s changed while its new tracking server started; its step decides", i.id);
+        }
+    }
+
+    /** Whether the instance's pending step is still {@code step} (a release may have replaced it meanwhile). */
+    private boolean stillAt(String id, SagaStep step) {
+        return repository.find(id).map(f -> f.sagaStep == step).orElse(false);
     }
 
     private void restart(Instance i, SagaStep step) {
@@ -267,7 +320,12 @@ public class SagaWorker {
     }
 
     private ComputeRequest request(Instance i) throws SQLException {
-        Spec spec = Spec.find(i.spec).orElse(new Spec(i.spec, 1, 2, null));
+        return request(i, i.spec);
+    }
+
+    /** What a tracking server of the instance needs, sized by {@code specName}. */
+    private ComputeRequest request(Instance i, String specName) throws SQLException {
+        Spec spec = Spec.find(specName).orElse(new Spec(specName, 1, 2, null));
         String db = i.trackingDatabase;
         return new ComputeRequest(i.id, spec.name(), spec.cpuCores(), spec.memoryGiB(), databases.jdbcUrl(db), databases.user(db),
                 databases.password(db), i.ossBucket, i.ossPath, i.backendPort, i.trackingVersion, i.backendAuthDigest);

@@ -182,11 +182,43 @@ class StepsOutsideTransactionsIT {
         assertEquals(2, provisionedInOutbox(id), "the recorded outcome is announced (once per record)");
     }
 
+    @Test
+    void aReleaseArrivingWhileTheProvisioningIsInFlightWinsAndLeavesNothingBehind() throws Exception {
+        FakeAlibabaCloud cloud = AliyunCloudResource.cloud;
+        String id = newId();
+        cloud.held.add("CreateLoadBalancer");
+        try {
+            int pollsBefore = cloud.count("GetLoadBalancerAttribute");
+            QuarkusTransaction.requiringNew().run(() -> service.onInstanceRequested(requested(id)));
+            worker.wake();
+            await("the load balancer to be polled", () -> loadBalancersNamed(id) == 1
+                    && cloud.count("GetLoadBalancerAttribute") >= pollsBefore + 3);
+            QuarkusTransaction.requiringNew().run(() -> service.onReleaseRequested(
+                    new dev.dmsmlflow.contracts.instance.InstanceReleaseRequested(id, "ws-1", null, Instant.now())));
+            assertEquals(NetworkStep.RELEASE, repository.step(id, false).orElseThrow().step());
+        } finally {
+            cloud.held.remove("CreateLoadBalancer");
+        }
+        Steps.settle(id);
+        ServiceTokens.viewerOf("ws-1").when().get("/networks/" + id).then().statusCode(200).body("status", equalTo("RELEASED"));
+        assertEquals(0, loadBalancersNamed(id), "the load balancer made meanwhile is deleted");
+        var released = repository.find(id, false).orElseThrow();
+        assertTrue(released.loadBalancerId() != null && released.aclId() != null, "its ids were kept for the release");
+        assertTrue(cloud.listeners.values().stream().noneMatch(l -> released.loadBalancerId().equals(l.attrs.get("LoadBalancerId"))));
+        assertTrue(!cloud.acls.containsKey(released.aclId()) && !cloud.serverGroups.containsKey(released.serverGroupId()));
+        assertEquals(0, provisionedInOutbox(id), "never announced");
+        assertEquals(1, countInOutbox(id, dev.dmsmlflow.contracts.network.NetworkReleased.TYPE));
+    }
+
     private int provisionedInOutbox(String id) throws Exception {
+        return countInOutbox(id, NetworkProvisioned.TYPE);
+    }
+
+    private int countInOutbox(String id, String type) throws Exception {
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "SELECT count(*) FROM outbox_event WHERE aggregateid = ? AND type = ?")) {
             ps.setString(1, id);
-            ps.setString(2, NetworkProvisioned.TYPE);
+            ps.setString(2, type);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getInt(1);

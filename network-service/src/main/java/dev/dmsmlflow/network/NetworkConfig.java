@@ -21,6 +21,18 @@ public interface NetworkConfig {
 
     Aliyun aliyun();
 
+    /** The worker that does the saga's cloud calls outside any transaction. */
+    Worker worker();
+
+    /** Steps run at once (never two of one instance) and how often pending steps are looked for when nobody wakes it. */
+    interface Worker {
+        @WithDefault("4")
+        int threads();
+
+        @WithDefault("1s")
+        Duration pollInterval();
+    }
+
     /** The local provider: a registry of network resources and a reverse proxy per load balancer. */
     interface Local {
         /** Loopback address the proxies listen on; each instance gets its own port. */

@@ -112,7 +112,10 @@ public class AccessTokens {
         }
     }
 
-    /** Sets the instance's authentication mode (saga: InstanceRequested, InstanceUpdated); the caller's transaction. */
+    /**
+     * Records the instance's authentication mode (saga: InstanceRequested, InstanceUpdated) in the caller's transaction;
+     * the network worker tells the load balancer afterwards ({@link #apply}), outside any transaction.
+     */
     @Transactional(Transactional.TxType.MANDATORY)
     public void setMode(Network n, String mode) {
         String m = "token".equals(mode) ? "token" : "network";
@@ -122,9 +125,6 @@ public class AccessTokens {
             return;
         }
         tokens.setAuthMode(n.instanceId(), m);
-        if (n.status() == NetworkStatus.ACTIVE) {
-            apply(n);
-        }
     }
 
     public String mode(String instanceId) {

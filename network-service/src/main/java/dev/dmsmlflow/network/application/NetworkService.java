@@ -19,6 +19,7 @@ import dev.dmsmlflow.network.domain.BackendHealth;
 import dev.dmsmlflow.network.domain.IpBlock;
 import dev.dmsmlflow.network.domain.Network;
 import dev.dmsmlflow.network.domain.NetworkStatus;
+import dev.dmsmlflow.network.domain.NetworkStep;
 import dev.dmsmlflow.network.persistence.NetworkRepository;
 import dev.dmsmlflow.network.provider.LoadBalancers;
 import dev.dmsmlflow.network.provider.NetworkFacts;
@@ -43,7 +44,9 @@ import java.util.Set;
 
 /**
  * The network of an instance: provisioning, backend registration and release (saga steps), ACL entries and the
- * connectivity diagnosis. Every state change and its event commit together through the outbox.
+ * connectivity diagnosis. Every state change and its event commit together through the outbox. The saga's handlers only
+ * record the step an event asks for; the {@link NetworkWorker} does the cloud calls outside any transaction and records
+ * their outcomes here, each in a new short transaction.
  */
 @ApplicationScoped
 public class NetworkService {
@@ -78,7 +81,6 @@ public class NetworkService {
     }
 
     private final NetworkRepository repository;
-    private final NetworkValidator validator;
     private final NetworkFacts facts;
     private final LoadBalancers loadBalancers;
     private final EventPublisher events;
@@ -86,13 +88,12 @@ public class NetworkService {
     private final BackendSecrets backendSecrets;
     private final AccessTokens accessTokens;
 
-    public NetworkService(NetworkRepository repository, NetworkValidator validator, NetworkFacts facts,
+    public NetworkService(NetworkRepository repository, NetworkFacts facts,
                           LoadBalancers loadBalancers, EventPublisher events, QuotaConfig quota, BackendSecrets backendSecrets,
                           AccessTokens accessTokens) {
         this.backendSecrets = backendSecrets;
         this.accessTokens = accessTokens;
         this.repository = repository;
-        this.validator = validator;
         this.facts = facts;
         this.loadBalancers = loadBalancers;
         this.events = events;
@@ -103,14 +104,17 @@ public class NetworkService {
         events.publish(event);
     }
 
-    // ---------------------------------------------------------------- saga
+    // ---------------------------------------------------------------- saga: intents (the handler's transaction, no remote call)
 
-    /** InstanceRequested: validate, create load balancer + listener + deny-all ACL, answer with the outcome. */
+    /**
+     * InstanceRequested: records the network (PROVISIONING) with the PROVISION step; the worker validates and creates it.
+     * A re-sent request (new event id) gets the stored answer again; the network is never provisioned twice, and a released
+     * instance (its tombstone) never again.
+     */
     @Transactional(Transactional.TxType.MANDATORY)
     public void onInstanceRequested(InstanceRequested e) {
         Network existing = repository.find(e.instanceId(), true).orElse(null);
         if (existing != null) {
-            // a re-sent request (new event id) gets the answer again; the network is never provisioned twice
             switch (existing.status()) {
                 case ACTIVE -> publish(provisioned(existing, backendDigest(existing)));
                 case FAILED -> publish(new NetworkProvisionFailed(existing.instanceId(), existing.workspaceId(),
@@ -120,103 +124,55 @@ public class NetworkService {
             return;
         }
         Instant now = Instant.now();
-        NetworkValidator.Result r = validator.validate(e.vpcId(), e.vSwitchId(), e.secondaryVSwitchId(), e.securityGroupId());
-        Network base = new Network(e.instanceId(), e.workspaceId(), e.vpcId(), e.vSwitchId(), e.secondaryVSwitchId(),
+        Network n = new Network(e.instanceId(), e.workspaceId(), e.vpcId(), e.vSwitchId(), e.secondaryVSwitchId(),
                 List.of(), e.securityGroupId(), null, null, null, null, null, null, null, null,
                 NetworkStatus.PROVISIONING, null, null, now, now);
-        if (!r.ok()) {
-            fail(base, r.failure().code(), r.failure().field() + ": " + r.failure().message());
-            return;
-        }
-        LoadBalancers.Handle h;
-        try {
-            h = loadBalancers.create(new LoadBalancers.Spec(e.instanceId(), e.instanceId(), r.vpc(), r.primary(), r.secondary(), r.securityGroup()));
-        } catch (ProviderException pe) {
-            fail(base, pe.code(), pe.getMessage());
-            return;
-        } catch (RuntimeException re) {
-            LOG.errorf(re, "creating the load balancer of %s failed", e.instanceId());
-            try {
-                loadBalancers.delete(base);
-            } catch (Exception cleanup) {
-                LOG.warnf("cleanup after failed creation of %s: %s", e.instanceId(), cleanup.toString());
-            }
-            fail(base, NetworkFailureCode.PROVIDER_ERROR, "load balancer creation failed: " + re.getMessage());
-            return;
-        }
-        Network n = new Network(e.instanceId(), e.workspaceId(), e.vpcId(), e.vSwitchId(), e.secondaryVSwitchId(),
-                h.zoneIds(), e.securityGroupId(), h.loadBalancerId(), h.listenerId(), h.aclId(), h.serverGroupId(),
-                h.vpcAddress(), h.vpcPort(), null, null, NetworkStatus.ACTIVE, null, null, now, Instant.now());
         repository.save(n);
-        String digest = null;
-        if (loadBalancers.addsBackendSecret()) {
-            BackendSecrets.Secret secret = backendSecrets.getOrCreate(n.instanceId());
-            try {
-                loadBalancers.backendSecret(n, secret.value());
-            } catch (ProviderException pe) {
-                throw new IllegalStateException("the load balancer of " + n.instanceId() + " did not take its backend secret", pe);
-            }
-            digest = secret.digest();
-        }
         accessTokens.setMode(n, e.authMode());
-        publish(provisioned(n, digest));
-        LOG.infof("network of %s is active: %s at %s:%d", n.instanceId(), n.loadBalancerId(), n.vpcAddress(), n.vpcPort());
+        repository.setStep(n.instanceId(), NetworkStep.PROVISION, null, null);
     }
 
-    private void fail(Network base, NetworkFailureCode code, String message) {
-        Network failed = new Network(base.instanceId(), base.workspaceId(), base.vpcId(), base.vSwitchId(),
-                base.secondaryVSwitchId(), List.of(), base.securityGroupId(), null, null, null, null, null, null, null, null,
-                NetworkStatus.FAILED, code.name(), message, base.createdAt(), Instant.now());
-        repository.save(failed);
-        publish(new NetworkProvisionFailed(base.instanceId(), base.workspaceId(), code, message, Instant.now()));
-        LOG.infof("network of %s failed: %s %s", base.instanceId(), code, message);
-    }
-
-    private static NetworkProvisioned provisioned(Network n, String backendDigest) {
-        return new NetworkProvisioned(n.instanceId(), n.workspaceId(), n.vpcAddress(), n.vpcPort(), n.loadBalancerId(),
-                n.listenerId(), n.aclId(), n.serverGroupId(), n.zoneIds(), n.updatedAt(), backendDigest);
-    }
-
-    private String backendDigest(Network n) {
-        return loadBalancers.addsBackendSecret() ? backendSecrets.find(n.instanceId()).map(BackendSecrets.Secret::digest).orElse(null) : null;
-    }
-
-    /** InstanceUpdated: a change of the authentication mode reaches the load balancer; other changes are not ours. */
+    /** InstanceUpdated: a change of the authentication mode is recorded for the load balancer; other changes are not ours. */
     @Transactional(Transactional.TxType.MANDATORY)
     public void onInstanceUpdated(dev.dmsmlflow.contracts.instance.InstanceUpdated e) {
         if (e.authMode() == null) {
             return;
         }
         Network n = repository.find(e.instanceId(), true).orElse(null);
-        if (n == null || n.status() == NetworkStatus.RELEASED || n.status() == NetworkStatus.FAILED) {
+        if (n == null || n.status() == NetworkStatus.RELEASED || n.status() == NetworkStatus.FAILED
+                || n.status() == NetworkStatus.RELEASING) {
             LOG.infof("InstanceUpdated for %s ignored: network is %s", e.instanceId(), n == null ? "unknown" : n.status());
             return;
         }
         accessTokens.setMode(n, e.authMode());
+        NetworkStep pending = repository.step(n.instanceId(), false).map(NetworkStep.Pending::step).orElse(null);
+        if (pending == NetworkStep.PROVISION || pending == NetworkStep.REGISTER_BACKEND) {
+            repository.bumpStep(n.instanceId()); // that step applies the mode; a new intent makes it apply it again if it ran already
+        } else {
+            repository.setStep(n.instanceId(), NetworkStep.APPLY_AUTH, null, null);
+        }
         LOG.infof("instance %s authenticates in %s mode", e.instanceId(), accessTokens.mode(e.instanceId()));
     }
 
-    /** InstanceDeployed: point the load balancer at the tracking server. */
+    /** InstanceDeployed: records the tracking server to point the load balancer at (the REGISTER_BACKEND step). */
     @Transactional(Transactional.TxType.MANDATORY)
-    public boolean onInstanceDeployed(InstanceDeployed e) throws ProviderException {
+    public boolean onInstanceDeployed(InstanceDeployed e) {
         Network n = repository.find(e.instanceId(), true).orElse(null);
         if (n == null || n.status() != NetworkStatus.ACTIVE) {
             LOG.warnf("InstanceDeployed for %s ignored: network is %s", e.instanceId(), n == null ? "unknown" : n.status());
             return false;
         }
         Backend b = e.backend();
-        String serverGroupId = loadBalancers.registerBackend(n, b.host(), b.port());
-        Network updated = new Network(n.instanceId(), n.workspaceId(), n.vpcId(), n.vSwitchId(), n.secondaryVSwitchId(),
-                n.zoneIds(), n.securityGroupId(), n.loadBalancerId(), n.listenerId(), n.aclId(), serverGroupId,
-                n.vpcAddress(), n.vpcPort(), b.host(), b.port(), n.status(), null, null, n.createdAt(), Instant.now());
-        repository.save(updated);
-        publish(new BackendRegistered(n.instanceId(), n.workspaceId(), n.loadBalancerId(), serverGroupId, b, Instant.now()));
+        repository.setStep(n.instanceId(), NetworkStep.REGISTER_BACKEND, b.host(), b.port());
         return true;
     }
 
-    /** InstanceReleaseRequested: delete load balancer, listener and ACL; answer NetworkReleased (also when nothing existed). */
+    /**
+     * InstanceReleaseRequested: RELEASING with the RELEASE step, which replaces any other pending step (a release wins over
+     * a provisioning that is pending or in flight); answered NetworkReleased by the step, at once when nothing existed.
+     */
     @Transactional(Transactional.TxType.MANDATORY)
-    public void onReleaseRequested(InstanceReleaseRequested e) throws ProviderException {
+    public void onReleaseRequested(InstanceReleaseRequested e) {
         Network n = repository.find(e.instanceId(), true).orElse(null);
         Instant now = Instant.now();
         if (n == null) {
@@ -226,13 +182,127 @@ public class NetworkService {
             publish(new NetworkReleased(e.instanceId(), e.workspaceId(), null, now));
             return;
         }
-        if (n.status() != NetworkStatus.RELEASED) {
-            loadBalancers.delete(n);
-            repository.deleteAllAclEntries(n.instanceId());
-            backendSecrets.delete(n.instanceId());
-            repository.save(n.withStatus(NetworkStatus.RELEASED));
+        switch (n.status()) {
+            case RELEASED -> publish(new NetworkReleased(n.instanceId(), n.workspaceId(), n.loadBalancerId(), now));
+            case RELEASING -> LOG.infof("InstanceReleaseRequested for %s: its release is under way", e.instanceId());
+            default -> {
+                repository.save(n.withStatus(NetworkStatus.RELEASING));
+                repository.setStep(n.instanceId(), NetworkStep.RELEASE, null, null);
+            }
         }
-        publish(new NetworkReleased(n.instanceId(), n.workspaceId(), n.loadBalancerId(), now));
+    }
+
+    // ---------------------------------------------------------------- saga: outcomes (the worker, each a short transaction)
+
+    /**
+     * PROVISION's outcome: ACTIVE with the load balancer's ids and NetworkProvisioned. If a release won meanwhile, only the
+     * ids are kept (for the RELEASE step to delete) and nothing is announced.
+     */
+    @Transactional(Transactional.TxType.REQUIRES_NEW)
+    public void provisioned(long seq, Network active, String backendDigest) {
+        Network current = repository.find(active.instanceId(), true).orElse(null);
+        if (current == null) {
+            return;
+        }
+        if (current.status() != NetworkStatus.PROVISIONING) {
+            repository.save(new Network(current.instanceId(), current.workspaceId(), current.vpcId(), current.vSwitchId(),
+                    current.secondaryVSwitchId(), active.zoneIds(), current.securityGroupId(), active.loadBalancerId(),
+                    active.listenerId(), active.aclId(), active.serverGroupId(), active.vpcAddress(), active.vpcPort(), null, null,
+                    current.status(), null, null, current.createdAt(), Instant.now()));
+            LOG.infof("network of %s was created while its release was requested; the release deletes it", active.instanceId());
+            return;
+        }
+        Network n = new Network(current.instanceId(), current.workspaceId(), current.vpcId(), current.vSwitchId(),
+                current.secondaryVSwitchId(), active.zoneIds(), current.securityGroupId(), active.loadBalancerId(),
+                active.listenerId(), active.aclId(), active.serverGroupId(), active.vpcAddress(), active.vpcPort(), null, null,
+                NetworkStatus.ACTIVE, null, null, current.createdAt(), Instant.now());
+        repository.save(n);
+        finishStep(n.instanceId(), NetworkStep.PROVISION, seq, null, null);
+        publish(provisioned(n, backendDigest));
+        LOG.infof("network of %s is active: %s at %s:%d", n.instanceId(), n.loadBalancerId(), n.vpcAddress(), n.vpcPort());
+    }
+
+    /** PROVISION's failure (nothing left behind): FAILED and NetworkProvisionFailed, unless a release won meanwhile. */
+    @Transactional(Transactional.TxType.REQUIRES_NEW)
+    public void provisionFailed(String instanceId, long seq, NetworkFailureCode code, String message) {
+        Network current = repository.find(instanceId, true).orElse(null);
+        if (current == null || current.status() != NetworkStatus.PROVISIONING) {
+            LOG.infof("network of %s failed (%s) while it was %s", instanceId, code, current == null ? "unknown" : current.status());
+            return;
+        }
+        Network failed = new Network(current.instanceId(), current.workspaceId(), current.vpcId(), current.vSwitchId(),
+                current.secondaryVSwitchId(), List.of(), current.securityGroupId(), null, null, null, null, null, null, null, null,
+                NetworkStatus.FAILED, code.name(), message, current.createdAt(), Instant.now());
+        repository.save(failed);
+        repository.clearStep(instanceId);
+        publish(new NetworkProvisionFailed(instanceId, current.workspaceId(), code, message, Instant.now()));
+        LOG.infof("network of %s failed: %s %s", instanceId, code, message);
+    }
+
+    /** REGISTER_BACKEND's outcome: the backend recorded and BackendRegistered, unless the network is no longer ACTIVE. */
+    @Transactional(Transactional.TxType.REQUIRES_NEW)
+    public void backendRegistered(String instanceId, long seq, Backend b, String serverGroupId) {
+        Network n = repository.find(instanceId, true).orElse(null);
+        if (n == null || n.status() != NetworkStatus.ACTIVE) {
+            LOG.infof("backend of %s registered while the network is %s; not announced", instanceId, n == null ? "unknown" : n.status());
+            return;
+        }
+        repository.save(new Network(n.instanceId(), n.workspaceId(), n.vpcId(), n.vSwitchId(), n.secondaryVSwitchId(),
+                n.zoneIds(), n.securityGroupId(), n.loadBalancerId(), n.listenerId(), n.aclId(), serverGroupId,
+                n.vpcAddress(), n.vpcPort(), b.host(), b.port(), n.status(), null, null, n.createdAt(), Instant.now()));
+        finishStep(instanceId, NetworkStep.REGISTER_BACKEND, seq, b.host(), b.port());
+        publish(new BackendRegistered(n.instanceId(), n.workspaceId(), n.loadBalancerId(), serverGroupId, b, Instant.now()));
+    }
+
+    /** APPLY_AUTH's outcome (or a step that found nothing to do): the step is done unless a newer intent came. */
+    @Transactional(Transactional.TxType.REQUIRES_NEW)
+    public void stepDone(String instanceId, NetworkStep step, long seq) {
+        if (repository.find(instanceId, true).isPresent()) {
+            finishStep(instanceId, step, seq, null, null);
+        }
+    }
+
+    /** RELEASE's outcome: ACL entries and backend secret gone, RELEASED, NetworkReleased. */
+    @Transactional(Transactional.TxType.REQUIRES_NEW)
+    public void released(String instanceId) {
+        Network n = repository.find(instanceId, true).orElse(null);
+        if (n == null || n.status() != NetworkStatus.RELEASING) {
+            return;
+        }
+        repository.deleteAllAclEntries(instanceId);
+        backendSecrets.delete(instanceId);
+        repository.save(n.withStatus(NetworkStatus.RELEASED));
+        repository.clearStep(instanceId);
+        publish(new NetworkReleased(n.instanceId(), n.workspaceId(), n.loadBalancerId(), Instant.now()));
+    }
+
+    /**
+     * Ends the step started for intent {@code seq}. When newer intents arrived meanwhile, the newest one stays pending,
+     * except when the only news was an auth mode change (same step, same backend): then APPLY_AUTH is what is left to do.
+     */
+    private void finishStep(String instanceId, NetworkStep done, long seq, String host, Integer port) {
+        NetworkStep.Pending now = repository.step(instanceId, false).orElse(null);
+        if (now == null || now.seq() == seq) {
+            repository.clearStep(instanceId);
+        } else if (now.step() == done && java.util.Objects.equals(now.backendHost(), host)
+                && java.util.Objects.equals(now.backendPort(), port)) {
+            repository.setStep(instanceId, NetworkStep.APPLY_AUTH, null, null);
+        }
+    }
+
+    /** The instance's backend secret, made (and stored sealed) on first use, in a transaction of its own. */
+    @Transactional(Transactional.TxType.REQUIRES_NEW)
+    public BackendSecrets.Secret backendSecret(String instanceId) {
+        return backendSecrets.getOrCreate(instanceId);
+    }
+
+    private static NetworkProvisioned provisioned(Network n, String backendDigest) {
+        return new NetworkProvisioned(n.instanceId(), n.workspaceId(), n.vpcAddress(), n.vpcPort(), n.loadBalancerId(),
+                n.listenerId(), n.aclId(), n.serverGroupId(), n.zoneIds(), n.updatedAt(), backendDigest);
+    }
+
+    private String backendDigest(Network n) {
+        return loadBalancers.addsBackendSecret() ? backendSecrets.find(n.instanceId()).map(BackendSecrets.Secret::digest).orElse(null) : null;
     }
 
     // ---------------------------------------------------------------- queries

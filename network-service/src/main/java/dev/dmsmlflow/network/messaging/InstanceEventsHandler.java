@@ -5,6 +5,7 @@ import dev.dmsmlflow.contracts.instance.InstanceReleaseRequested;
 import dev.dmsmlflow.contracts.instance.InstanceRequested;
 import dev.dmsmlflow.contracts.instance.InstanceUpdated;
 import dev.dmsmlflow.network.application.NetworkService;
+import dev.dmsmlflow.network.application.NetworkWorker;
 import dev.dmsmlflow.platform.messaging.CloudEventEnvelope;
 import dev.dmsmlflow.platform.messaging.Outcome;
 import dev.dmsmlflow.platform.quarkus.EventConsumer;
@@ -14,14 +15,14 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
-import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 
 /**
  * network-service's step of the saga: instance events ({@code dms.instance}, channel {@value #CHANNEL}) consumed with the
- * platform's consumer shape ({@link EventConsumer}): one event handled once (inbox) in one transaction with the state
- * change and the answering event, retried in place when that fails, dead-lettered to {@code dms.dlq.network-service} when
- * it never can be. InstanceUpdated is taken for its authentication mode; instance events it has no business with
+ * platform's consumer shape ({@link EventConsumer}): one event handled once (inbox) in one short transaction that records
+ * the state change and the step it asks for (or answers at once when no cloud call is needed), retried in place when that
+ * fails, dead-lettered to {@code dms.dlq.network-service} when it never can be. The cloud calls are the
+ * {@link NetworkWorker}'s, woken after the commit. InstanceUpdated is taken for its authentication mode; instance events it has no business with
  * (InstanceStatusChanged, InstanceRunning, ...) are ignored, logged and counted.
  */
 @ApplicationScoped
@@ -34,14 +35,14 @@ public class InstanceEventsHandler {
 
     private final EventConsumer consumer;
 
-    public InstanceEventsHandler(EventConsumers consumers, NetworkService service) {
+    public InstanceEventsHandler(EventConsumers consumers, NetworkService service, NetworkWorker worker) {
         this.consumer = consumers.named(CONSUMER)
                 .on(InstanceRequested.class, service::onInstanceRequested)
                 .on(InstanceDeployed.class, service::onInstanceDeployed)
                 .on(InstanceReleaseRequested.class, service::onReleaseRequested)
                 .on(InstanceUpdated.class, service::onInstanceUpdated) // the authentication mode
-                // cloud provisioning polls asynchronous jobs for minutes inside the handler (issue 15 moves it out)
-                .transactionTimeout(Duration.ofSeconds(900))
+                // the handlers only record the step; the worker does the cloud calls after the commit
+                .afterHandled(worker::wake)
                 .build();
     }
 

@@ -3,6 +3,7 @@ package dev.dmsmlflow.network.persistence;
 import dev.dmsmlflow.network.domain.AclRule;
 import dev.dmsmlflow.network.domain.Network;
 import dev.dmsmlflow.network.domain.NetworkStatus;
+import dev.dmsmlflow.network.domain.NetworkStep;
 import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -164,10 +165,14 @@ public class NetworkRepository {
                 rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("updated_at").toInstant());
     }
 
-    /** How many live networks use a vSwitch as their primary (each holds two of its addresses). */
+    /**
+     * How many live networks use a vSwitch as their primary (each holds two of its addresses). A network whose PROVISION
+     * step is still pending is not counted: its own validation runs in that step and must not count itself.
+     */
     public int activeOnPrimaryVSwitch(String vSwitchId) {
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT count(*) FROM network WHERE vswitch_id = ? AND status IN ('PROVISIONING', 'ACTIVE', 'RELEASING')")) {
+                "SELECT count(*) FROM network WHERE vswitch_id = ? AND status IN ('PROVISIONING', 'ACTIVE', 'RELEASING')"
+                        + " AND step IS DISTINCT FROM 'PROVISION'")) {
             ps.setString(1, vSwitchId);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -291,6 +296,83 @@ public class NetworkRepository {
             ps.executeUpdate();
         } catch (SQLException e) {
             throw new IllegalStateException("clearing ACL of " + instanceId, e);
+        }
+    }
+
+    // ---- pending steps (done by the network worker outside any transaction)
+
+    private static final String STEP_COLUMNS = "instance_id, step, step_seq, step_backend_host, step_backend_port";
+
+    /** The pending step of an instance's network, if any (locked with the row when {@code lock}). */
+    public Optional<NetworkStep.Pending> step(String instanceId, boolean lock) {
+        String sql = "SELECT " + STEP_COLUMNS + " FROM network WHERE instance_id = ? AND step IS NOT NULL" + (lock ? " FOR UPDATE" : "");
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, instanceId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(mapStep(rs)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("reading the step of network " + instanceId, e);
+        }
+    }
+
+    /** Up to {@code limit} pending steps, the longest waiting first. */
+    public List<NetworkStep.Pending> pendingSteps(int limit) {
+        List<NetworkStep.Pending> out = new ArrayList<>();
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT " + STEP_COLUMNS + " FROM network WHERE step IS NOT NULL ORDER BY step_since LIMIT ?")) {
+            ps.setInt(1, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(mapStep(rs));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("listing pending network steps", e);
+        }
+        return out;
+    }
+
+    private static NetworkStep.Pending mapStep(ResultSet rs) throws SQLException {
+        return new NetworkStep.Pending(rs.getString(1), NetworkStep.valueOf(rs.getString(2)), rs.getLong(3), rs.getString(4),
+                (Integer) rs.getObject(5));
+    }
+
+    /** Records {@code step} (with its backend, for REGISTER_BACKEND) as the network's pending step: a new intent. */
+    public void setStep(String instanceId, NetworkStep step, String backendHost, Integer backendPort) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "UPDATE network SET step = ?, step_seq = step_seq + 1, step_backend_host = ?, step_backend_port = ?,"
+                        + " step_since = COALESCE(step_since, now()) WHERE instance_id = ?")) {
+            ps.setString(1, step.name());
+            ps.setString(2, backendHost);
+            setInt(ps, 3, backendPort);
+            ps.setString(4, instanceId);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("recording step " + step + " of network " + instanceId, e);
+        }
+    }
+
+    /** Marks a new intent without changing the pending step (e.g. an auth mode change while provisioning). */
+    public void bumpStep(String instanceId) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "UPDATE network SET step_seq = step_seq + 1 WHERE instance_id = ?")) {
+            ps.setString(1, instanceId);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("recording an intent for network " + instanceId, e);
+        }
+    }
+
+    /** The network has no pending step any more. */
+    public void clearStep(String instanceId) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "UPDATE network SET step = NULL, step_backend_host = NULL, step_backend_port = NULL, step_since = NULL"
+                        + " WHERE instance_id = ?")) {
+            ps.setString(1, instanceId);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("clearing the step of network " + instanceId, e);
         }
     }
 }

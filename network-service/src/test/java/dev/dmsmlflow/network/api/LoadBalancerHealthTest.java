@@ -8,7 +8,7 @@ import dev.dmsmlflow.network.support.Fixtures;
 import dev.dmsmlflow.network.support.RawHttp;
 import dev.dmsmlflow.network.support.ScriptedBackend;
 import dev.dmsmlflow.platform.testing.ServiceTokens;
-import io.quarkus.narayana.jta.QuarkusTransaction;
+import dev.dmsmlflow.network.support.Steps;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
@@ -63,14 +63,14 @@ class LoadBalancerHealthTest {
 
     /** A network whose ACL admits 127.0.0.1; returns its view. */
     private JsonPath openNetwork(String id) {
-        QuarkusTransaction.requiringNew().run(() -> service.onInstanceRequested(Fixtures.requested(id)));
+        Steps.run(id, () -> service.onInstanceRequested(Fixtures.requested(id)));
         as().contentType(ContentType.JSON).body(Map.of("cidr", "127.0.0.1")).when().post("/networks/" + id + "/acl/entries")
                 .then().statusCode(200);
         return view(id);
     }
 
     private void registerBackend(String id, int port) {
-        QuarkusTransaction.requiringNew().run(() -> {
+        Steps.run(id, () -> {
             try {
                 service.onInstanceDeployed(Fixtures.deployed(id, port));
             } catch (Exception e) {

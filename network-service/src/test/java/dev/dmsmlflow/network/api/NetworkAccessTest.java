@@ -6,7 +6,7 @@ import dev.dmsmlflow.network.application.NetworkService;
 import dev.dmsmlflow.network.support.Fixtures;
 import dev.dmsmlflow.platform.testing.ServiceTokens;
 import io.agroal.api.AgroalDataSource;
-import io.quarkus.narayana.jta.QuarkusTransaction;
+import dev.dmsmlflow.network.support.Steps;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
@@ -51,7 +51,7 @@ class NetworkAccessTest {
     private Owned networkWithOneEntry() {
         String ws = Fixtures.newWorkspace();
         String id = Fixtures.newInstanceId();
-        QuarkusTransaction.requiringNew().run(() ->
+        Steps.run(id, () ->
                 service.onInstanceRequested(Fixtures.requestedIn(ws, id, "vsw-local-a", "vsw-local-b", "sg-local-basic")));
         ServiceTokens.editorOf(ws).contentType(ContentType.JSON).body(Map.of("cidr", "127.0.0.1"))
                 .post("/networks/" + id + "/acl/entries").then().statusCode(200);

@@ -11,7 +11,7 @@ import dev.dmsmlflow.network.support.Fixtures;
 import dev.dmsmlflow.network.support.RawHttp;
 import dev.dmsmlflow.platform.testing.ServiceTokens;
 import io.agroal.api.AgroalDataSource;
-import io.quarkus.narayana.jta.QuarkusTransaction;
+import dev.dmsmlflow.network.support.Steps;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
@@ -114,11 +114,11 @@ class NetworkApiTest {
     void eachLiveInstanceHoldsTwoAddressesOfItsPrimaryVSwitch() {
         validate("vpc-local", "vsw-local-small", "vsw-local-b", "sg-local-basic").statusCode(200).body("primaryFreeAddresses", equalTo(3));
         String id = Fixtures.newInstanceId();
-        QuarkusTransaction.requiringNew().run(() ->
+        Steps.run(id, () ->
                 service.onInstanceRequested(Fixtures.requested(id, "vsw-local-small", "vsw-local-b", "sg-local-basic")));
         validate("vpc-local", "vsw-local-small", "vsw-local-b", "sg-local-basic").statusCode(400)
                 .body("code", equalTo("VSWITCH_NO_FREE_IP")).body("detail", containsString("1 free addresses"));
-        QuarkusTransaction.requiringNew().run(() -> {
+        Steps.run(id, () -> {
             try {
                 service.onReleaseRequested(Fixtures.releaseRequested(id));
             } catch (Exception e) {
@@ -131,14 +131,14 @@ class NetworkApiTest {
     // ------------------------------------------------------------------ networks and the local proxy
 
     private JsonPath provision(String instanceId, String securityGroup) {
-        QuarkusTransaction.requiringNew().run(() ->
+        Steps.run(instanceId, () ->
                 service.onInstanceRequested(Fixtures.requested(instanceId, "vsw-local-a", "vsw-local-b", securityGroup)));
         return as().when().get("/networks/" + instanceId).then().statusCode(200)
                 .body("status", equalTo("ACTIVE")).extract().jsonPath();
     }
 
     private void registerBackend(String instanceId, int port) {
-        QuarkusTransaction.requiringNew().run(() -> {
+        Steps.run(instanceId, () -> {
             try {
                 service.onInstanceDeployed(Fixtures.deployed(instanceId, port));
             } catch (Exception e) {
@@ -169,7 +169,7 @@ class NetworkApiTest {
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             String id = Fixtures.newInstanceId();
-            QuarkusTransaction.requiringNew().run(() ->
+            Steps.run(id, () ->
                     service.onInstanceRequested(Fixtures.requestedIn(ws, id, "vsw-local-a", "vsw-local-b", "sg-local-basic")));
             ids.add(0, id);
         }
@@ -351,7 +351,7 @@ class NetworkApiTest {
     @Test
     void inTokenModeTheProxyWantsATokenAndAReadTokenOnlyReads() throws Exception {
         String id = Fixtures.newInstanceId();
-        QuarkusTransaction.requiringNew().run(() -> service.onInstanceRequested(Fixtures.requestedWithTokens(id)));
+        Steps.run(id, () -> service.onInstanceRequested(Fixtures.requestedWithTokens(id)));
         JsonPath n = as().when().get("/networks/" + id).then().statusCode(200).body("authMode", equalTo("token")).extract().jsonPath();
         String host = n.getString("vpcAddress");
         int port = n.getInt("vpcPort");
@@ -409,10 +409,10 @@ class NetworkApiTest {
             as().when().delete("/networks/" + id + "/tokens/tok_000000000000").then().statusCode(404);
 
             // back to network mode (InstanceUpdated): no token needed; and a restart keeps mode and tokens
-            QuarkusTransaction.requiringNew().run(() -> service.onInstanceUpdated(new dev.dmsmlflow.contracts.instance.InstanceUpdated(
+            Steps.run(id, () -> service.onInstanceUpdated(new dev.dmsmlflow.contracts.instance.InstanceUpdated(
                     id, Fixtures.WORKSPACE, "my-mlflow", null, "network", java.time.Instant.now())));
             assertEquals(200, RawHttp.get("127.0.0.1", host, port, "/api/2.0/mlflow/experiments/search").status());
-            QuarkusTransaction.requiringNew().run(() -> service.onInstanceUpdated(new dev.dmsmlflow.contracts.instance.InstanceUpdated(
+            Steps.run(id, () -> service.onInstanceUpdated(new dev.dmsmlflow.contracts.instance.InstanceUpdated(
                     id, Fixtures.WORKSPACE, "my-mlflow", null, "token", java.time.Instant.now())));
             assertEquals(401, RawHttp.get("127.0.0.1", host, port, "/api/2.0/mlflow/experiments/search").status());
             localLoadBalancers.closeAll();
@@ -550,7 +550,7 @@ class NetworkApiTest {
         List<String> ids = new ArrayList<>();
         for (int k = 0; k < 4; k++) {
             String id = Fixtures.newInstanceId();
-            QuarkusTransaction.requiringNew().run(() ->
+            Steps.run(id, () ->
                     service.onInstanceRequested(Fixtures.requestedIn(ws, id, "vsw-local-a", "vsw-local-b", "sg-local-basic")));
             ids.add(id);
         }
@@ -573,7 +573,7 @@ class NetworkApiTest {
         // another workspace is not held back by this one's entries
         String other = Fixtures.newInstanceId();
         String otherWs = Fixtures.newWorkspace();
-        QuarkusTransaction.requiringNew().run(() ->
+        Steps.run(other, () ->
                 service.onInstanceRequested(Fixtures.requestedIn(otherWs, other, "vsw-local-a", "vsw-local-b", "sg-local-basic")));
         ServiceTokens.editorOf(otherWs).contentType(ContentType.JSON).body(Map.of("cidr", "11.0.0.1"))
                 .when().post("/networks/" + other + "/acl/entries").then().statusCode(200);

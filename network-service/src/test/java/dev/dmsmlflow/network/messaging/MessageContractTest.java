@@ -12,6 +12,7 @@ import dev.dmsmlflow.contracts.network.NetworkProvisioned;
 import dev.dmsmlflow.contracts.network.NetworkReleased;
 import dev.dmsmlflow.infra.LocalInfraTestResource;
 import dev.dmsmlflow.network.support.Fixtures;
+import dev.dmsmlflow.network.support.Steps;
 import dev.dmsmlflow.contracts.DeadLetters;
 import dev.dmsmlflow.platform.messaging.CloudEventEnvelope;
 import dev.dmsmlflow.platform.messaging.DeadLetterException;
@@ -59,6 +60,7 @@ class MessageContractTest {
         // the example's VPC is not in the local registry: the answer is a valid NetworkProvisionFailed
         assertEquals(Outcome.HANDLED,
                 handler.handle(envelope(UUID.randomUUID().toString(), InstanceRequested.TYPE, instanceId, requested.toString())));
+        Steps.settle(instanceId);
         JsonNode failed = single(outbox(instanceId, NetworkProvisionFailed.TYPE));
         assertEquals(List.of(), EventSchemas.validate(NetworkProvisionFailed.TYPE, failed));
         assertEquals("VPC_NOT_FOUND", failed.get("code").asText());
@@ -76,6 +78,7 @@ class MessageContractTest {
         JsonNode release = EventSchemas.example(InstanceReleaseRequested.TYPE);
         assertEquals(Outcome.HANDLED, handler.handle(
                 envelope(UUID.randomUUID().toString(), InstanceReleaseRequested.TYPE, instanceId, release.toString())));
+        Steps.settle(instanceId);
         JsonNode released = single(outbox(instanceId, NetworkReleased.TYPE));
         assertEquals(List.of(), EventSchemas.validate(NetworkReleased.TYPE, released));
     }
@@ -87,6 +90,7 @@ class MessageContractTest {
         String payload = new ObjectMapper().writeValueAsString(new dev.dmsmlflow.contracts.EventCodec().toTree(Fixtures.requested(id)));
         assertEquals(Outcome.HANDLED, handler.handle(envelope(eventId, InstanceRequested.TYPE, id, payload)));
         assertEquals(Outcome.DUPLICATE, handler.handle(envelope(eventId, InstanceRequested.TYPE, id, payload)));
+        Steps.settle(id);
         JsonNode provisioned = single(outbox(id, NetworkProvisioned.TYPE));
         assertEquals(List.of(), EventSchemas.validate(NetworkProvisioned.TYPE, provisioned));
         assertEquals(List.of("zone-a", "zone-b"), List.of(provisioned.get("zoneIds").get(0).asText(), provisioned.get("zoneIds").get(1).asText()));

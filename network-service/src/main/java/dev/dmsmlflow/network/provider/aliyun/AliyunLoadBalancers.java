@@ -193,6 +193,10 @@ public class AliyunLoadBalancers implements LoadBalancers {
             return new Handle(lbId, listenerId, aclId, serverGroupId, address(attrs), LISTENER_PORT,
                     List.of(spec.primary().zoneId(), spec.secondary().zoneId()));
         } catch (ProviderException e) {
+            if (Thread.currentThread().isInterrupted()) {
+                // the service stops: leave what exists; the step is still pending and resumes it by the same client tokens
+                throw e;
+            }
             cleanup(lbId, listenerId, serverGroupId, aclId);
             throw e.code() == NetworkFailureCode.PROVIDER_ERROR
                     ? new ProviderException(NetworkFailureCode.LOAD_BALANCER_CREATION_FAILED, e.getMessage(), e) : e;

@@ -4,7 +4,7 @@ import dev.dmsmlflow.contracts.instance.InstanceRequested;
 import dev.dmsmlflow.infra.LocalInfraTestResource;
 import dev.dmsmlflow.network.application.NetworkService;
 import dev.dmsmlflow.platform.testing.ServiceTokens;
-import io.quarkus.narayana.jta.QuarkusTransaction;
+import dev.dmsmlflow.network.support.Steps;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
@@ -41,7 +41,7 @@ class AliyunServiceIT {
                 .when().post("/networks/validate").then().statusCode(400).body("code", equalTo("VSWITCH_NO_FREE_IP"));
 
         String id = "mlf-ali-1";
-        QuarkusTransaction.requiringNew().run(() -> service.onInstanceRequested(new InstanceRequested(id, "ws-1", "n", null,
+        Steps.run(id, () -> service.onInstanceRequested(new InstanceRequested(id, "ws-1", "n", null,
                 "vpc-a1", "vsw-h1", "vsw-i1", "sg-basic", "b", "p", "2C4G", null, Instant.now())));
         String aclId = ServiceTokens.editorOf("ws-1").when().get("/networks/" + id).then().statusCode(200).body("status", equalTo("ACTIVE"))
                 .body("vpcPort", equalTo(80)).body("vpcAddress", equalTo("192.168.0.10")).extract().path("aclId");
@@ -52,7 +52,7 @@ class AliyunServiceIT {
         ServiceTokens.editorOf("ws-1").queryParam("source", "192.168.3.9").when().get("/networks/" + id + "/diagnose").then().statusCode(200)
                 .body("admitted", equalTo(true));
 
-        QuarkusTransaction.requiringNew().run(() -> {
+        Steps.run(id, () -> {
             try {
                 service.onReleaseRequested(new dev.dmsmlflow.contracts.instance.InstanceReleaseRequested(id, "ws-1", null, Instant.now()));
             } catch (Exception e) {

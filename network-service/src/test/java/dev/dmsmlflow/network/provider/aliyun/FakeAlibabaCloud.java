@@ -47,6 +47,8 @@ final class FakeAlibabaCloud implements AutoCloseable {
     final Map<String, Map<String, String>> lastParams = new ConcurrentHashMap<>();
     final Map<String, AtomicInteger> throttle = new ConcurrentHashMap<>();
     final Map<String, String> failures = new ConcurrentHashMap<>();
+    /** Actions whose work does not settle while named here (a load balancer stays Provisioning, a job Processing). */
+    final Set<String> held = ConcurrentHashMap.newKeySet();
 
     final Map<String, Map<String, Object>> vpcs = new ConcurrentHashMap<>();
     final Map<String, Map<String, Object>> vSwitches = new ConcurrentHashMap<>();
@@ -425,7 +427,7 @@ final class FakeAlibabaCloud implements AutoCloseable {
                 if (lb == null) {
                     return notFound("ResourceNotFound.LoadBalancer", p.get("LoadBalancerId"));
                 }
-                String status = lb.polls.get() >= POLLS_TO_SETTLE ? "Active" : "Provisioning";
+                String status = lb.polls.get() >= POLLS_TO_SETTLE && !held.contains("CreateLoadBalancer") ? "Active" : "Provisioning";
                 lb.polls.incrementAndGet();
                 lb.attrs.put("Status", status);
                 @SuppressWarnings("unchecked")
@@ -509,7 +511,7 @@ final class FakeAlibabaCloud implements AutoCloseable {
                     Resource job = jobs.get(j.get(""));
                     if (job != null) {
                         out.add(Map.of("Id", job.id, "ApiName", job.attrs.get("ApiName"), "ResourceId", job.attrs.get("ResourceId"),
-                                "Status", settled(job) ? "Succeeded" : "Processing"));
+                                "Status", !held.contains(String.valueOf(job.attrs.get("ApiName"))) && settled(job) ? "Succeeded" : "Processing"));
                     }
                 }
                 return Map.of("Jobs", out, "TotalCount", out.size());

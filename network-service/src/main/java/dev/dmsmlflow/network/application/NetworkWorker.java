@@ -1,0 +1,197 @@
+package dev.dmsmlflow.network.application;
+
+import dev.dmsmlflow.contracts.common.Backend;
+import dev.dmsmlflow.contracts.network.NetworkFailureCode;
+import dev.dmsmlflow.network.NetworkConfig;
+import dev.dmsmlflow.network.domain.Network;
+import dev.dmsmlflow.network.domain.NetworkStatus;
+import dev.dmsmlflow.network.domain.NetworkStep;
+import dev.dmsmlflow.network.persistence.NetworkRepository;
+import dev.dmsmlflow.network.provider.LoadBalancers;
+import dev.dmsmlflow.network.provider.ProviderException;
+import dev.dmsmlflow.platform.work.WorkLoop;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * Does the network saga's cloud work (validation, load balancer creation, backend registration, authentication, deletion)
+ * with no database transaction open: the event handlers record a pending {@link NetworkStep} with the network and commit;
+ * this worker (platform's {@link WorkLoop}: woken after each handled event, and polling) executes it, never two steps of
+ * one instance at once, and records the outcome with its event in a new short transaction ({@link NetworkService}). A step
+ * interrupted by a crash is still pending after the restart and runs again: every provider call may be repeated (local ids
+ * derive from the instance id; Alibaba Cloud creations carry a ClientToken derived from it).
+ */
+@ApplicationScoped
+public class NetworkWorker {
+
+    private static final Logger LOG = Logger.getLogger(NetworkWorker.class);
+    private static final int BATCH = 100;
+
+    private final NetworkRepository repository;
+    private final NetworkService service;
+    private final NetworkValidator validator;
+    private final LoadBalancers loadBalancers;
+    private final AccessTokens accessTokens;
+    private final NetworkConfig.Worker config;
+    private volatile WorkLoop work;
+
+    public NetworkWorker(NetworkRepository repository, NetworkService service, NetworkValidator validator,
+                         LoadBalancers loadBalancers, AccessTokens accessTokens, NetworkConfig config) {
+        this.repository = repository;
+        this.service = service;
+        this.validator = validator;
+        this.loadBalancers = loadBalancers;
+        this.accessTokens = accessTokens;
+        this.config = config.worker();
+    }
+
+    /** After the {@link Reconciler} brought the load balancers of ACTIVE networks back. */
+    void onStart(@Observes @Priority(20) StartupEvent event) {
+        start();
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        stop();
+    }
+
+    /** Starts looking for pending steps (at startup; tests also restart it as a crash would). */
+    public synchronized void start() {
+        if (work != null && work.running()) {
+            return;
+        }
+        work = new WorkLoop("network-worker", "network-step", config.threads(), config.pollInterval(), Duration.ofSeconds(20),
+                () -> { }, this::dispatch, LOG);
+        work.start();
+    }
+
+    /** Stops the loop and interrupts running steps; what they did not record stays pending. */
+    public synchronized void stop() {
+        WorkLoop w = work;
+        if (w != null) {
+            w.stop();
+        }
+    }
+
+    /** Look for work now (after a transaction that recorded a step committed). */
+    public void wake() {
+        WorkLoop w = work;
+        if (w != null) {
+            w.wake();
+        }
+    }
+
+    private void dispatch() {
+        WorkLoop w = work;
+        for (NetworkStep.Pending p : repository.pendingSteps(BATCH)) {
+            w.submitFor(p.instanceId(), "network step " + p.step() + " of " + p.instanceId(), () -> execute(p.instanceId()));
+        }
+    }
+
+    /** Runs the instance's pending step as it stands now (it may have changed since the round listed it). */
+    void execute(String instanceId) {
+        NetworkStep.Pending p = repository.step(instanceId, false).orElse(null);
+        Network n = repository.find(instanceId, false).orElse(null);
+        if (p == null || n == null) {
+            return;
+        }
+        switch (p.step()) {
+            case PROVISION -> provision(n, p.seq());
+            case REGISTER_BACKEND -> registerBackend(n, p);
+            case APPLY_AUTH -> {
+                if (n.status() == NetworkStatus.ACTIVE) {
+                    accessTokens.apply(n);
+                }
+                service.stepDone(instanceId, NetworkStep.APPLY_AUTH, p.seq());
+            }
+            case RELEASE -> release(n);
+        }
+    }
+
+    private void provision(Network n, long seq) {
+        if (n.status() != NetworkStatus.PROVISIONING) {
+            service.stepDone(n.instanceId(), NetworkStep.PROVISION, seq);
+            return;
+        }
+        NetworkValidator.Result r = validator.validate(n.vpcId(), n.vSwitchId(), n.secondaryVSwitchId(), n.securityGroupId());
+        notInterrupted(n);
+        if (!r.ok()) {
+            service.provisionFailed(n.instanceId(), seq, r.failure().code(), r.failure().field() + ": " + r.failure().message());
+            return;
+        }
+        LoadBalancers.Handle h;
+        try {
+            h = loadBalancers.create(new LoadBalancers.Spec(n.instanceId(), n.instanceId(), r.vpc(), r.primary(), r.secondary(),
+                    r.securityGroup()));
+        } catch (ProviderException pe) {
+            notInterrupted(n);
+            service.provisionFailed(n.instanceId(), seq, pe.code(), pe.getMessage());
+            return;
+        } catch (RuntimeException re) {
+            notInterrupted(n);
+            LOG.errorf(re, "creating the load balancer of %s failed", n.instanceId());
+            try {
+                loadBalancers.delete(n);
+            } catch (Exception cleanup) {
+                LOG.warnf("cleanup after failed creation of %s: %s", n.instanceId(), cleanup.toString());
+            }
+            service.provisionFailed(n.instanceId(), seq, NetworkFailureCode.PROVIDER_ERROR, "load balancer creation failed: " + re.getMessage());
+            return;
+        }
+        Network active = new Network(n.instanceId(), n.workspaceId(), n.vpcId(), n.vSwitchId(), n.secondaryVSwitchId(),
+                h.zoneIds(), n.securityGroupId(), h.loadBalancerId(), h.listenerId(), h.aclId(), h.serverGroupId(),
+                h.vpcAddress(), h.vpcPort(), null, null, NetworkStatus.ACTIVE, null, null, n.createdAt(), Instant.now());
+        String digest = null;
+        if (loadBalancers.addsBackendSecret()) {
+            BackendSecrets.Secret secret = service.backendSecret(n.instanceId());
+            try {
+                loadBalancers.backendSecret(active, secret.value());
+            } catch (ProviderException pe) {
+                throw new IllegalStateException("the load balancer of " + n.instanceId() + " did not take its backend secret", pe);
+            }
+            digest = secret.digest();
+        }
+        accessTokens.apply(active);
+        service.provisioned(seq, active, digest);
+    }
+
+    /**
+     * A step interrupted because the service stops records nothing (not a failure: it is still pending and runs again
+     * after the restart, like after a crash).
+     */
+    private static void notInterrupted(Network n) {
+        if (Thread.currentThread().isInterrupted()) {
+            throw new IllegalStateException("the step of " + n.instanceId() + " was interrupted; it stays pending");
+        }
+    }
+
+    private void registerBackend(Network n, NetworkStep.Pending p) {
+        if (n.status() != NetworkStatus.ACTIVE) {
+            service.stepDone(n.instanceId(), NetworkStep.REGISTER_BACKEND, p.seq());
+            return;
+        }
+        String serverGroupId;
+        try {
+            serverGroupId = loadBalancers.registerBackend(n, p.backendHost(), p.backendPort());
+        } catch (ProviderException pe) {
+            throw new IllegalStateException("registering the backend of " + n.instanceId() + " failed: " + pe.getMessage(), pe);
+        }
+        accessTokens.apply(n);
+        service.backendRegistered(n.instanceId(), p.seq(), new Backend(p.backendHost(), p.backendPort()), serverGroupId);
+    }
+
+    private void release(Network n) {
+        try {
+            loadBalancers.delete(n);
+        } catch (ProviderException pe) {
+            throw new IllegalStateException("deleting the load balancer of " + n.instanceId() + " failed: " + pe.getMessage(), pe);
+        }
+        service.released(n.instanceId());
+    }
+}

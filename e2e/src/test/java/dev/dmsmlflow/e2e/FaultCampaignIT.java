@@ -45,7 +45,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FaultCampaignIT {
 
     static final String WORKSPACE = "ws-faults";
-    static final Api.Client EDITOR = Api.as("mem_faults", WORKSPACE, "editor");
+    /** Instances per workspace (the workspace quota is 10). */
+    static final int PER_WORKSPACE = 5;
     /** How long one step of a saga may take, faults included (a killed service restarts in ~10-20 s on 2 cores). */
     static final Duration STEP = Duration.ofSeconds(240);
 
@@ -75,30 +76,34 @@ class FaultCampaignIT {
         System.out.println("fault campaign: " + sagas + " instances, seed " + seed + " (-Ddms.chaos.seed=" + seed + " replays it)");
         Random random = new Random(seed);
         AtomicBoolean done = new AtomicBoolean();
-        ExecutorService pool = Executors.newFixedThreadPool(sagas + 1);
+        // at most dms.chaos.parallel lifecycles at once (each starts tracking-server JVMs on a small machine)
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(sagas, Integer.getInteger("dms.chaos.parallel", 4)));
+        ExecutorService faultPool = Executors.newSingleThreadExecutor();
         Map<String, java.net.URI> addresses = new ConcurrentHashMap<>();
         List<String> ids = java.util.Collections.synchronizedList(new ArrayList<>());
         long started = System.nanoTime();
-        Future<?> scheduler = pool.submit(() -> {
+        Future<?> scheduler = faultPool.submit(() -> {
             faultsUntil(done, random);
             return null;
         });
         List<Future<?>> lifecycles = new ArrayList<>();
         for (int k = 0; k < sagas; k++) {
             String name = "chaos-" + k + "-" + UUID.randomUUID().toString().substring(0, 4);
+            Api.Client editor = Api.as("mem_faults", WORKSPACE + "-" + (k / PER_WORKSPACE), "editor");
             lifecycles.add(pool.submit(() -> {
-                lifecycle(name, ids, addresses);
+                lifecycle(editor, name, ids, addresses);
                 return null;
             }));
         }
         try {
             for (Future<?> f : lifecycles) {
-                f.get(STEP.toSeconds() * 4, TimeUnit.SECONDS);
+                f.get(STEP.toSeconds() * 4 * (1 + sagas / 4), TimeUnit.SECONDS);
             }
         } finally {
             done.set(true);
             scheduler.get(STEP.toSeconds(), TimeUnit.SECONDS);
             pool.shutdownNow();
+            faultPool.shutdownNow();
         }
         System.out.printf("fault campaign: %d sagas (create, redeploy, release each) in %d s, faults %s%n", sagas * 3,
                 (System.nanoTime() - started) / 1_000_000_000L, faults);
@@ -114,8 +119,11 @@ class FaultCampaignIT {
         for (Map.Entry<String, java.net.URI> a : addresses.entrySet()) {
             assertTrue(!listening(a.getValue()), "the load balancer of " + a.getKey() + " still listens at " + a.getValue());
         }
-        JsonNode active = retrying(() -> EDITOR.get(stack.networkUrl + "/networks?status=ACTIVE&pageSize=100")).json();
-        assertEquals(0, active.path("items").size(), active.toString());
+        for (int w = 0; w <= (sagas - 1) / PER_WORKSPACE; w++) {
+            Api.Client member = Api.as("mem_faults", WORKSPACE + "-" + w, "editor");
+            JsonNode active = retrying(() -> member.get(stack.networkUrl + "/networks?status=ACTIVE&pageSize=100")).json();
+            assertEquals(0, active.path("items").size(), active.toString());
+        }
 
         // none lost: every event one service published for the other is in the other's inbox
         assertAllHandled("instance_service",
@@ -130,29 +138,29 @@ class FaultCampaignIT {
     }
 
     /** Create → RUNNING → redeploy → RUNNING → release → RELEASED, each call retried while a service is down. */
-    private void lifecycle(String name, List<String> ids, Map<String, java.net.URI> addresses) {
+    private void lifecycle(Api.Client editor, String name, List<String> ids, Map<String, java.net.URI> addresses) {
         String key = UUID.randomUUID().toString();
-        Api.Resp created = retrying(() -> EDITOR.postWithKey(stack.instanceUrl + "/instances", body(name), key));
+        Api.Resp created = retrying(() -> editor.postWithKey(stack.instanceUrl + "/instances", body(editor.workspace(), name), key));
         assertEquals(201, created.status(), created.toString());
         String id = created.text("id");
         ids.add(id);
-        JsonNode running = awaitStatus(id, "RUNNING");
+        JsonNode running = awaitStatus(editor, id, "RUNNING");
         addresses.put(id, java.net.URI.create(running.path("trackingUri").asText()));
 
-        Api.Resp redeploy = retrying(() -> EDITOR.post(stack.instanceUrl + "/instances/" + id + "/redeploy", Map.of()));
+        Api.Resp redeploy = retrying(() -> editor.post(stack.instanceUrl + "/instances/" + id + "/redeploy", Map.of()));
         assertTrue(redeploy.status() == 202 || redeploy.status() == 409, redeploy.toString()); // 409: a retry after it landed
-        awaitStatus(id, "RUNNING");
+        awaitStatus(editor, id, "RUNNING");
 
-        Api.Resp release = retrying(() -> EDITOR.post(stack.instanceUrl + "/instances/" + id + "/release", Map.of()));
+        Api.Resp release = retrying(() -> editor.post(stack.instanceUrl + "/instances/" + id + "/release", Map.of()));
         assertTrue(release.status() == 202 || release.status() == 409, release.toString());
-        awaitStatus(id, "RELEASED");
+        awaitStatus(editor, id, "RELEASED");
     }
 
     /** Waits for {@code goal}; any *_FAILED status fails the campaign (a crash may delay a saga, never fail it). */
-    private JsonNode awaitStatus(String id, String goal) {
+    private JsonNode awaitStatus(Api.Client editor, String id, String goal) {
         JsonNode[] last = new JsonNode[1];
         Api.await(() -> {
-            Api.Resp r = retrying(() -> EDITOR.get(stack.instanceUrl + "/instances/" + id));
+            Api.Resp r = retrying(() -> editor.get(stack.instanceUrl + "/instances/" + id));
             last[0] = r.json();
             String status = last[0].path("status").asText();
             if (status.endsWith("_FAILED")) {
@@ -249,15 +257,15 @@ class FaultCampaignIT {
         }
     }
 
-    private static Map<String, Object> body(String name) {
+    private static Map<String, Object> body(String workspace, String name) {
         Map<String, Object> b = new LinkedHashMap<>();
-        b.put("workspaceId", WORKSPACE);
+        b.put("workspaceId", workspace);
         b.put("name", name);
         b.put("vpcId", "vpc-local");
         b.put("vSwitchId", "vsw-local-a");
         b.put("secondaryVSwitchId", "vsw-local-b");
         b.put("securityGroupId", "sg-local-basic");
-        b.put("ossBucket", "chaos-artifacts");
+        b.put("ossBucket", "chaos-" + workspace); // a bucket belongs to one workspace
         b.put("ossPath", "runs/" + name);
         b.put("spec", "mlflow.small");
         return b;

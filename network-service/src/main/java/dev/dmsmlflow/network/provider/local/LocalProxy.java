@@ -190,6 +190,40 @@ final class LocalProxy {
         this.tokenMode = tokenMode;
     }
 
+    /** A verdict on an Authorization value, valid only while {@code grants} is the map it was taken from. */
+    private record Seen(Map<String, Grant> grants, Grant grant) {
+    }
+
+    /** How many Authorization values the proxy remembers (a client reuses one header on every request). */
+    static final int SEEN_MAX = 1024;
+    /**
+     * Recent Authorization values and their grant: hashing the token (SHA-256) on every request cost about a tenth of the
+     * proxy's throughput. An entry is used only while the grants it came from are the current ones, so a token revoked or
+     * a mode changed (a new map) is never answered from here; expiry is still checked on every request.
+     */
+    private final Map<String, Seen> seen = new ConcurrentHashMap<>();
+
+    /** The grant of the token in {@code authorization}, or null when it carries none of the active tokens. */
+    Grant grant(String authorization) {
+        if (authorization == null) {
+            return null;
+        }
+        Map<String, Grant> current = grants;
+        Seen s = seen.get(authorization);
+        if (s != null && s.grants() == current) {
+            return s.grant();
+        }
+        String hash = tokenHash(authorization);
+        Grant grant = hash == null ? null : current.get(hash);
+        if (grant != null) {
+            if (seen.size() >= SEEN_MAX) {
+                seen.clear();
+            }
+            seen.put(authorization, new Seen(current, grant));
+        }
+        return grant;
+    }
+
     /** The secret added to every forwarded request (null: none). */
     void backendSecret(String secret) {
         this.backendSecret = secret;
@@ -246,8 +280,7 @@ final class LocalProxy {
         }
         boolean tokens = tokenMode;
         if (tokens && !(req.method() == HttpMethod.GET && "/health".equals(req.path()))) {
-            String hash = tokenHash(req.getHeader(HttpHeaders.AUTHORIZATION));
-            Grant grant = hash == null ? null : grants.get(hash);
+            Grant grant = grant(req.getHeader(HttpHeaders.AUTHORIZATION));
             if (grant == null || (grant.expiresAt() != null && !grant.expiresAt().isAfter(Instant.now()))) {
                 unauthenticated(req);
                 return;

@@ -16,6 +16,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -158,6 +159,8 @@ class NotebookMlflowIT {
         assertEquals(200, page.statusCode(), page.body());
         assertTrue(page.uri().getPath().endsWith("/notebook-sessions/" + created.text("id") + "/jupyter/lab"), page.uri().toString());
         assertTrue(page.body().contains("jupyter-config-data"), "JupyterLab's page: " + page.body().substring(0, Math.min(300, page.body().length())));
+        assertTrue(page.body().contains("\"token\": \"\""), "the page's config carries no server token");
+        assertFalse(java.util.regex.Pattern.compile("\"token\":\\s*\"[^\"]+\"").matcher(page.body()).find(), "no server token on the page");
         var again = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).GET().build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());
         assertEquals(401, again.statusCode(), "a link works once");

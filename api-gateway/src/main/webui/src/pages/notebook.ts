@@ -75,11 +75,8 @@ export async function notebookPage(ctx: Ctx, id: string): Promise<void> {
     : usage.map((u) => h('tr', {}, h('td', {}, time(u.windowStart)), h('td', {}, time(u.windowEnd)), h('td', {}, u.resourceType),
       h('td', { class: 'num' }, `${u.quantity} ${u.unit}`))));
 
-  // the gateway takes the caller's key as an Authorization header only; a browser tab opening the link sends none
-  const jupyterNote = ctx.canEdit ? h('p', { class: 'muted small' }, 'Open JupyterLab goes through the gateway, which accepts your API key only as an ',
-    h('code', {}, 'Authorization: Bearer'), ' header: API clients reach it; a browser tab is refused until the gateway offers a browser sign-in for it.') : null;
   replace(ctx.main, h('p', {}, back),
-    h('div', { class: 'pagehead' }, title, ops), jupyterNote,
+    h('div', { class: 'pagehead' }, title, ops),
     h('section', { class: 'card' }, facts),
     h('section', { class: 'card', 'aria-labelledby': 'nb-usage-title' },
       h('h2', { id: 'nb-usage-title' }, 'Metered usage'),

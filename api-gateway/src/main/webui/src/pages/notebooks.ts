@@ -22,9 +22,28 @@ export function sessionsPath(ctx: Ctx): string {
   return `/workspaces/${encodeURIComponent(ctx.ws.id)}/notebook-sessions`;
 }
 
-/** Where the gateway passes a RUNNING session's JupyterLab through (editors only: Jupyter runs code). */
-export function jupyterHref(ctx: Ctx, s: NotebookSession): string {
-  return `/api/v1${sessionsPath(ctx)}/${encodeURIComponent(s.id)}/jupyter/lab`;
+/** The answer of POST .../jupyter-link: a one-time sign-in link valid about a minute. */
+interface JupyterLink {
+  sessionId: string;
+  url?: string;
+  expiresAt: string;
+}
+
+/**
+ * Opens a RUNNING session's JupyterLab in a new tab (editors only: Jupyter runs code). A tab sends no Authorization
+ * header, so the console asks the gateway for a one-time link, which the tab trades for a cookie valid only under the
+ * session's JupyterLab path. The tab is opened with noopener: JupyterLab never gets hold of this tab (nor the key in its
+ * sessionStorage).
+ */
+export async function openJupyter(ctx: Ctx, s: NotebookSession): Promise<void> {
+  try {
+    const link = await post<JupyterLink>(`${sessionsPath(ctx)}/${encodeURIComponent(s.id)}/jupyter-link`);
+    if (!link.url || !link.url.startsWith('/api/v1/')) throw new Error('no link');
+    const tab = window.open(link.url, '_blank', 'noopener,noreferrer');
+    if (tab === null) toast(`JupyterLab of ${s.name} opened in a new tab (if none appeared, allow pop-ups for this site).`);
+  } catch (e) {
+    toast(explain(e, 'this session'));
+  }
 }
 
 /** Status, and while the session starts or stops, which step it is at (with a progress bar for the start). */
@@ -65,7 +84,7 @@ export function sessionOps(ctx: Ctx, s: NotebookSession, changed: (next: Noteboo
     }
   };
   if (s.status === 'RUNNING') {
-    out.push(h('a', { class: `button ${cls}`, href: jupyterHref(ctx, s), target: '_blank', rel: 'noopener noreferrer', 'aria-label': `Open JupyterLab of ${s.name} (new tab)` }, 'Open JupyterLab'));
+    out.push(h('button', { type: 'button', class: cls, 'data-action': 'open-jupyter', 'aria-label': `Open JupyterLab of ${s.name} (new tab)`, onclick: () => void openJupyter(ctx, s) }, 'Open JupyterLab'));
   }
   if (['CREATED', 'STOPPED', 'FAILED', 'RELEASED'].includes(s.status)) {
     out.push(h('button', { type: 'button', class: cls, 'aria-label': named('Start'), onclick: () => void act('start', `Starting ${s.name}.`) }, 'Start'));

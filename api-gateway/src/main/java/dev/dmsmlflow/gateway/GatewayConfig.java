@@ -37,6 +37,8 @@ public interface GatewayConfig {
 
     Bootstrap bootstrap();
 
+    Jupyter jupyter();
+
     /** Requests per API key: a token bucket in each replica's memory. */
     interface RateLimit {
         /** Sustained requests per second per key. */
@@ -106,5 +108,16 @@ public interface GatewayConfig {
 
         @WithDefault("admin")
         String memberName();
+    }
+
+    /** Browser sign-in to a notebook session's JupyterLab: a one-time link exchanged for a cookie bound to the session. */
+    interface Jupyter {
+        /** How long a link may wait before it is opened (it works once). */
+        @WithDefault("60s")
+        Duration linkLifetime();
+
+        /** How long the cookie a link gives lasts (never beyond the expiry of the API key that asked for the link). */
+        @WithDefault("8h")
+        Duration cookieLifetime();
     }
 }

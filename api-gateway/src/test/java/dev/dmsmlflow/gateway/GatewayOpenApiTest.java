@@ -87,6 +87,7 @@ class GatewayOpenApiTest {
                 Map.entry("get /api/v1/workspaces/{ws}/notebook-sessions/{id}/executions", List.of("200", "400", "401", "404", "429", "502", "503")),
                 Map.entry("post /api/v1/workspaces/{ws}/notebook-sessions/{id}/executions", List.of("202", "400", "401", "403", "404", "409", "415", "429", "502", "503")),
                 Map.entry("get /api/v1/workspaces/{ws}/notebook-sessions/{id}/executions/{executionId}", List.of("200", "400", "401", "404", "429", "502", "503")),
+                Map.entry("post /api/v1/workspaces/{ws}/notebook-sessions/{id}/jupyter-link", List.of("201", "400", "401", "403", "404", "409", "429", "502", "503")),
                 Map.entry("get /api/v1/workspaces/{ws}/notebook-sessions/{id}/usage", List.of("200", "400", "401", "404", "429", "502", "503")),
                 Map.entry("get /api/v1/workspaces/{ws}/billing/prices", List.of("200", "400", "401", "404", "429", "502", "503")),
                 Map.entry("get /api/v1/workspaces/{ws}/billing/usage", List.of("200", "400", "401", "404", "429", "502", "503")),

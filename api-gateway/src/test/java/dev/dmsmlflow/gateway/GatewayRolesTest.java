@@ -62,7 +62,8 @@ class GatewayRolesTest {
             new Call("GET", "/api/v1/workspaces/{ws}/instances/{id}/acl/entries", null),
             new Call("POST", "/api/v1/workspaces/{ws}/instances/{id}/acl/entries", Map.of("cidr", "10.0.0.0/24")),
             new Call("DELETE", "/api/v1/workspaces/{ws}/instances/{id}/acl/entries?cidr=10.0.0.0/24", null),
-            new Call("GET", "/api/v1/workspaces/{ws}/instances/{id}/diagnose?source=10.0.0.1", null));
+            new Call("GET", "/api/v1/workspaces/{ws}/instances/{id}/diagnose?source=10.0.0.1", null),
+            new Call("POST", "/api/v1/workspaces/{ws}/notebook-sessions/{id}/jupyter-link", null));
 
     @Test
     void aWorkspaceTheCallerIsNotAMemberOfIs404OnEveryRoute() {

@@ -445,13 +445,39 @@ class ConsoleBrowserIT {
             sessionId = row.getAttribute("data-session");
             shot(page, "20-notebook-starting");
             assertThat(row.locator(".session-status")).hasAttribute("data-status", "RUNNING", new LocatorAssertions.HasAttributeOptions().setTimeout(SAGA_MS));
-            Locator jupyter = page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Open JupyterLab of " + sessionName + " (new tab)"));
-            String href = jupyter.getAttribute("href");
-            assertEquals("/api/v1/workspaces/" + wsA + "/notebook-sessions/" + sessionId + "/jupyter/lab", href);
-            // the link's target is the session's JupyterLab through the gateway (for a caller with the key)
-            Api.Resp lab = admin.get(base + href);
-            assertEquals(200, lab.status(), lab.toString().substring(0, Math.min(300, lab.toString().length())));
-            assertTrue(lab.body().contains("JupyterLab"), "JupyterLab's page");
+            // Open JupyterLab: the console asks for a one-time link and opens it in a new tab, which signs in with the
+            // session's cookie (no API key in the tab) and loads JupyterLab, its event socket included
+            List<String> jupyterFailures = new java.util.concurrent.CopyOnWriteArrayList<>();
+            context.onResponse(r -> {
+                if (r.url().contains("/jupyter/") && (r.status() == 401 || r.status() == 403)) {
+                    jupyterFailures.add(r.status() + " " + r.request().method() + " " + r.url());
+                }
+            });
+            Page lab = context.waitForPage(() -> page.getByRole(AriaRole.BUTTON,
+                    new Page.GetByRoleOptions().setName("Open JupyterLab of " + sessionName + " (new tab)")).click());
+            lab.waitForURL("**/workspaces/" + wsA + "/notebook-sessions/" + sessionId + "/jupyter/lab**",
+                    new Page.WaitForURLOptions().setTimeout(SAGA_MS));
+            // JupyterLab is up once its launcher shows (its scripts, styles and settings came through the gateway)
+            try {
+                lab.locator(".jp-Launcher").first().waitFor(new Locator.WaitForOptions().setTimeout(SAGA_MS));
+            } finally {
+                shot(lab, "21a-jupyterlab");
+            }
+            assertEquals(List.of(), jupyterFailures, "JupyterLab's own requests all pass the gateway with the cookie");
+            // a notebook's cell runs in the kernel over the channels socket (JupyterLab's v1 kernel protocol, both hops)
+            lab.locator(".jp-LauncherCard").first().click();
+            Locator cell = lab.locator(".jp-Notebook .jp-Cell .cm-content").first();
+            cell.click();
+            lab.keyboard().type("print('from the browser')\n6 * 7");
+            lab.keyboard().press("Shift+Enter");
+            assertThat(lab.locator(".jp-Notebook .jp-OutputArea-output").first()).containsText("from the browser",
+                    within(SAGA_MS));
+            assertThat(lab.locator(".jp-Notebook .jp-OutputArea-executeResult").first()).containsText("42");
+            shot(lab, "21b-jupyterlab-notebook");
+            assertTrue(lab.context().cookies(lab.url()).stream().anyMatch(c -> c.name.equals("dms_jupyter") && c.httpOnly),
+                    "the tab holds the session's HttpOnly cookie");
+            assertEquals(null, lab.evaluate("window.opener"), "JupyterLab's tab cannot reach the console's tab");
+            lab.close();
             shot(page, "21-notebook-running");
 
             // its page: the workspace's instance wired in, the variable masked, the value nowhere on the page
@@ -552,7 +578,7 @@ class ConsoleBrowserIT {
             assertThat(page.locator("tr[data-session='" + sessionId + "']")).containsText("STOPPED");
             assertEquals(0, page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Create session")).count());
             assertEquals(0, page.locator("main button").count(), "no button on the viewer's session list");
-            assertEquals(0, page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Open JupyterLab of " + sessionName + " (new tab)")).count());
+            assertEquals(0, page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Open JupyterLab of " + sessionName + " (new tab)")).count());
             shot(page, "25-viewer-notebooks");
             page.locator("tr[data-session='" + sessionId + "'] th a").click();
             awaitLoaded(page, "notebook");

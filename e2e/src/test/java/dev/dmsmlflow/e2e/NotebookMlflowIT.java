@@ -16,6 +16,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -128,6 +129,94 @@ class NotebookMlflowIT {
         await(session, "STOPPED", Duration.ofSeconds(60));
         Run deleted = dms(ws, "notebook", "delete", name);
         assertEquals(0, deleted.exit(), deleted.toString());
+    }
+
+    /**
+     * A browser's way in: an editor's one-time link, opened by a plain HTTP client with a cookie jar and no API key, gives
+     * JupyterLab's page through the gateway and notebook-service; a kernel started with the cookie runs code over Jupyter's
+     * kernel WebSocket (the channels socket, through both proxies); the link does not work twice.
+     */
+    @Test
+    void aSignInLinkOpensJupyterLabAndItsKernelSocketRunsCode() throws Exception {
+        String ws = "ws-1";
+        String name = "lab_" + GatewayAccessIT.suffix().replace('-', '_');
+        Api.Resp created = admin.post(api + "/workspaces/" + ws + "/notebook-sessions", Map.of("name", name,
+                "image", "Python3.11:1.1.0-slim", "spec", "1C4G"));
+        assertEquals(201, created.status(), created.toString());
+        String session = "/workspaces/" + ws + "/notebook-sessions/" + created.text("id");
+        assertEquals(202, admin.post(api + session + "/start", Map.of()).status());
+        await(session, "RUNNING", FIRST_START);
+
+        Api.Resp link = admin.post(api + session + "/jupyter-link", Map.of());
+        assertEquals(201, link.status(), link.toString());
+        String url = stack.gatewayUrl + link.text("url");
+
+        java.net.CookieManager jar = new java.net.CookieManager(null, java.net.CookiePolicy.ACCEPT_ORIGINAL_SERVER);
+        java.net.http.HttpClient browser = java.net.http.HttpClient.newBuilder().cookieHandler(jar)
+                .followRedirects(java.net.http.HttpClient.Redirect.NORMAL).connectTimeout(Duration.ofSeconds(5)).build();
+        var page = browser.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, page.statusCode(), page.body());
+        assertTrue(page.uri().getPath().endsWith("/notebook-sessions/" + created.text("id") + "/jupyter/lab"), page.uri().toString());
+        assertTrue(page.body().contains("jupyter-config-data"), "JupyterLab's page: " + page.body().substring(0, Math.min(300, page.body().length())));
+        assertTrue(page.body().contains("\"token\": \"\""), "the page's config carries no server token");
+        assertFalse(java.util.regex.Pattern.compile("\"token\":\\s*\"[^\"]+\"").matcher(page.body()).find(), "no server token on the page");
+        var again = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(401, again.statusCode(), "a link works once");
+
+        String jupyter = stack.gatewayUrl + "/api/v1" + session + "/jupyter/";
+        var kernel = browser.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(jupyter + "api/kernels"))
+                .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"name\":\"python3\"}")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(201, kernel.statusCode(), kernel.body());
+        String kernelId = Api.JSON.readTree(kernel.body()).path("id").asText();
+
+        String cookie = jar.getCookieStore().get(java.net.URI.create(jupyter)).stream()
+                .filter(c -> c.getName().equals("dms_jupyter")).findFirst().orElseThrow().toString();
+        String msgId = UUID.randomUUID().toString();
+        java.util.concurrent.CompletableFuture<String> stream = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.CompletableFuture<String> result = new java.util.concurrent.CompletableFuture<>();
+        java.net.http.WebSocket socket = java.net.http.HttpClient.newHttpClient().newWebSocketBuilder().header("Cookie", cookie)
+                .buildAsync(java.net.URI.create(jupyter.replaceFirst("^http", "ws") + "api/kernels/" + kernelId + "/channels?session_id=e2e"),
+                        new java.net.http.WebSocket.Listener() {
+                            final StringBuilder sb = new StringBuilder();
+
+                            @Override
+                            public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket w, CharSequence data, boolean last) {
+                                sb.append(data);
+                                if (last) {
+                                    try {
+                                        JsonNode m = Api.JSON.readTree(sb.toString());
+                                        if (msgId.equals(m.at("/parent_header/msg_id").asText())) {
+                                            String type = m.at("/header/msg_type").asText();
+                                            if (type.equals("stream")) {
+                                                stream.complete(m.at("/content/text").asText());
+                                            } else if (type.equals("execute_result")) {
+                                                result.complete(m.at("/content/data/text~1plain").asText());
+                                            }
+                                        }
+                                    } catch (java.io.IOException e) {
+                                        result.completeExceptionally(e);
+                                    }
+                                    sb.setLength(0);
+                                }
+                                w.request(1);
+                                return null;
+                            }
+                        }).get(30, TimeUnit.SECONDS);
+        Map<String, Object> header = Map.of("msg_id", msgId, "username", "e2e", "session", "e2e", "msg_type", "execute_request",
+                "version", "5.3", "date", java.time.Instant.now().toString());
+        Map<String, Object> content = Map.of("code", "print('hello from the socket')\n6 * 7", "silent", false, "store_history", true,
+                "user_expressions", Map.of(), "allow_stdin", false, "stop_on_error", true);
+        socket.sendText(Api.JSON.writeValueAsString(Map.of("header", header, "parent_header", Map.of(), "metadata", Map.of(),
+                "content", content, "channel", "shell", "buffers", List.of())), true).get(10, TimeUnit.SECONDS);
+        assertEquals("hello from the socket\n", stream.get(60, TimeUnit.SECONDS));
+        assertEquals("42", result.get(60, TimeUnit.SECONDS));
+        socket.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "done").get(10, TimeUnit.SECONDS);
+
+        assertEquals(202, admin.post(api + session + "/stop", Map.of()).status());
+        await(session, "STOPPED", Duration.ofSeconds(60));
     }
 
     record Run(int exit, String out, String err) {

@@ -189,6 +189,33 @@ class SessionApiTest {
     }
 
     @Test
+    void jupyterSocketsNeedTheTokenTheWorkspaceTheEditorRoleAndARunningSession() throws Exception {
+        String a = ws();
+        String id = editorOf(a).contentType("application/json").body(valid("sockets")).post("/sessions").then().statusCode(201)
+                .extract().path("id");
+        String channels = "/sessions/" + id + "/jupyter/api/kernels/k1/channels";
+        assertEquals(401, socketRefusal(channels, null));
+        assertEquals(401, socketRefusal(channels, "Bearer not-a-token"));
+        assertEquals(404, socketRefusal(channels, "Bearer " + dev.dmsmlflow.platform.testing.ServiceTokens.token("mem_b", ws(), "editor")));
+        assertEquals(403, socketRefusal(channels, "Bearer " + dev.dmsmlflow.platform.testing.ServiceTokens.token("mem_v", a, "viewer")));
+        assertEquals(409, socketRefusal(channels, "Bearer " + dev.dmsmlflow.platform.testing.ServiceTokens.token("mem_e", a, "editor")));
+    }
+
+    /** The HTTP status with which the service refuses a WebSocket upgrade at {@code path}. */
+    private static int socketRefusal(String path, String authorization) throws Exception {
+        var builder = java.net.http.HttpClient.newHttpClient().newWebSocketBuilder();
+        if (authorization != null) {
+            builder.header("Authorization", authorization);
+        }
+        var opening = builder.buildAsync(java.net.URI.create("ws://127.0.0.1:" + io.restassured.RestAssured.port + path),
+                new java.net.http.WebSocket.Listener() { });
+        var e = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> opening.get(10, java.util.concurrent.TimeUnit.SECONDS));
+        return org.junit.jupiter.api.Assertions.assertInstanceOf(java.net.http.WebSocketHandshakeException.class, e.getCause())
+                .getResponse().statusCode();
+    }
+
+    @Test
     void everyEndpointRefusesACallerWithoutTheServiceTokenAndChangesNothing() {
         String ws = ws();
         String id = editorOf(ws).contentType("application/json").body(valid("guarded")).post("/sessions").then().statusCode(201)

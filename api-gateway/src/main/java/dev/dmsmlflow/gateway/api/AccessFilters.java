@@ -1,6 +1,10 @@
 package dev.dmsmlflow.gateway.api;
 
+import dev.dmsmlflow.gateway.application.AccessDirectory;
 import dev.dmsmlflow.gateway.application.AuditLog;
+import dev.dmsmlflow.gateway.application.JupyterLinks;
+import dev.dmsmlflow.gateway.domain.JupyterPass;
+import java.util.Optional;
 import dev.dmsmlflow.gateway.application.Authenticator;
 import dev.dmsmlflow.gateway.application.Authorizer;
 import dev.dmsmlflow.gateway.application.Blocking;
@@ -40,7 +44,7 @@ public class AccessFilters {
     private static final Set<String> MUTATING = Set.of("POST", "PUT", "PATCH", "DELETE");
 
     /** What the annotations of a resource method ask for, read once per method. */
-    private record Route(InWorkspace workspace, Audited audited) {
+    private record Route(InWorkspace workspace, Audited audited, boolean withoutKey, boolean acceptsPass) {
     }
 
     private final Map<Method, Route> routes = new ConcurrentHashMap<>();
@@ -50,9 +54,13 @@ public class AccessFilters {
     private final Authorizer authorizer;
     private final AuditLog audit;
     private final Blocking blocking;
+    private final JupyterLinks jupyter;
+    private final AccessDirectory directory;
 
     AccessFilters(CallContext call, Authenticator authenticator, RateLimiter rateLimiter, Authorizer authorizer, AuditLog audit,
-                  Blocking blocking) {
+                  Blocking blocking, JupyterLinks jupyter, AccessDirectory directory) {
+        this.jupyter = jupyter;
+        this.directory = directory;
         this.call = call;
         this.authenticator = authenticator;
         this.rateLimiter = rateLimiter;
@@ -68,7 +76,14 @@ public class AccessFilters {
         }
         String given = request.getHeaderString(REQUEST_ID);
         call.requestId(given != null && SANE_REQUEST_ID.matcher(given).matches() ? given : UUID.randomUUID().toString());
-        return authenticator.authenticate(request.getHeaderString("Authorization")).flatMap(outcome -> {
+        Route route = route(resource.getResourceMethod());
+        if (route.withoutKey()) {
+            return Uni.createFrom().nullItem();
+        }
+        String authorization = request.getHeaderString("Authorization");
+        Uni<Authenticator.Outcome> authenticated = authorization == null && route.acceptsPass()
+                ? byJupyterPass(request) : authenticator.authenticate(authorization);
+        return authenticated.flatMap(outcome -> {
             if (outcome.caller() == null) {
                 return Uni.createFrom().item(unauthorized(outcome.refusal(), outcome.code()));
             }
@@ -83,7 +98,6 @@ public class AccessFilters {
                                 .withCode("RATE_LIMITED"))
                         .build());
             }
-            Route route = route(resource.getResourceMethod());
             if (route.workspace() == null) {
                 return Uni.createFrom().nullItem();
             }
@@ -153,9 +167,58 @@ public class AccessFilters {
 
     private Route route(Method method) {
         if (method == null) {
-            return new Route(null, null);
+            return new Route(null, null, false, false);
         }
-        return routes.computeIfAbsent(method, m -> new Route(m.getAnnotation(InWorkspace.class), m.getAnnotation(Audited.class)));
+        return routes.computeIfAbsent(method, m -> new Route(m.getAnnotation(InWorkspace.class), m.getAnnotation(Audited.class),
+                m.isAnnotationPresent(WithoutApiKey.class), m.getDeclaringClass().isAnnotationPresent(AcceptsJupyterPass.class)));
+    }
+
+    /**
+     * A request to a session's JupyterLab without {@code Authorization}: the session's cookie, when it is genuine, current,
+     * names this very workspace and session, and its API key is still valid (the role is checked next, as for a key). A
+     * changing request whose {@code Origin} is another site is refused too (SameSite=Strict already keeps the cookie
+     * from other sites' requests).
+     */
+    private Uni<Authenticator.Outcome> byJupyterPass(ContainerRequestContext request) {
+        jakarta.ws.rs.core.Cookie cookie = request.getCookies().get(JupyterPass.COOKIE);
+        if (cookie == null) {
+            return Uni.createFrom().item(new Authenticator.Outcome(null, "An API key is required: send 'Authorization: Bearer dms_<id>_<secret>',"
+                    + " or open the session's JupyterLab through a sign-in link.", "MISSING_API_KEY"));
+        }
+        var params = request.getUriInfo().getPathParameters();
+        Optional<JupyterPass> pass = jupyter.open(cookie.getValue(), params.getFirst("ws"), params.getFirst("id"));
+        if (pass.isEmpty()) {
+            return Uni.createFrom().item(new Authenticator.Outcome(null, "The JupyterLab cookie is not valid here or has expired; open"
+                    + " JupyterLab again from the console.", "INVALID_JUPYTER_COOKIE"));
+        }
+        if (MUTATING.contains(request.getMethod()) && !sameOrigin(request)) {
+            return Uni.createFrom().item(new Authenticator.Outcome(null, "A cookie-authenticated change must come from this site.",
+                    "CROSS_SITE_REQUEST"));
+        }
+        String keyId = pass.get().keyId();
+        if (keyId == null) {
+            return Uni.createFrom().item(new Authenticator.Outcome(pass.get().caller(), null, null));
+        }
+        Optional<AccessDirectory.KeyRecord> cached = directory.cachedKey(keyId);
+        Uni<Optional<AccessDirectory.KeyRecord>> key = cached != null ? Uni.createFrom().item(cached) : blocking.call(() -> directory.loadKey(keyId));
+        return key.map(k -> {
+            if (k.isEmpty() || k.get().revokedAt() != null || !k.get().memberId().equals(pass.get().memberId())
+                    || (k.get().expiresAt() != null && !Instant.now().isBefore(k.get().expiresAt()))) {
+                return new Authenticator.Outcome(null, "The API key behind this JupyterLab cookie is no longer valid.", "REVOKED_API_KEY");
+            }
+            return new Authenticator.Outcome(pass.get().caller(), null, null);
+        });
+    }
+
+    /** No {@code Origin} (not a browser's cross-origin request), or the origin this request was sent to. */
+    static boolean sameOrigin(ContainerRequestContext request) {
+        String origin = request.getHeaderString("Origin");
+        if (origin == null) {
+            return true;
+        }
+        java.net.URI base = request.getUriInfo().getBaseUri();
+        String own = base.getScheme() + "://" + base.getRawAuthority();
+        return origin.equalsIgnoreCase(own);
     }
 
     static Response unauthorized(String detail, String code) {

@@ -23,10 +23,11 @@ import java.util.Set;
 
 /**
  * A running session's JupyterLab (its REST API, pages and files) under the public path its server was started with,
- * for callers with the editor role (Jupyter access runs code). notebook-service adds the server's own token, which never
+ * for callers with the editor role (Jupyter access runs code), by API key or by the session's JupyterLab cookie. notebook-service adds the server's own token, which never
  * leaves it. Not in the OpenAPI document: it is Jupyter's API, passed through. Mutating calls are audited.
  */
 @Path("/api/v1/workspaces/{ws}/notebook-sessions/{id}/jupyter")
+@AcceptsJupyterPass
 public class NotebookJupyterResource {
 
     private static final Set<String> PASSED = Set.of("Content-Type", "ETag", "Last-Modified", "Cache-Control", "Location",

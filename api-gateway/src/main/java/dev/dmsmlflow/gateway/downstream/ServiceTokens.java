@@ -81,6 +81,20 @@ public class ServiceTokens {
         return k;
     }
 
+    /**
+     * A secret for another purpose derived from the signing key (HMAC-SHA256 of the purpose under the key's encoding):
+     * every replica holding the key derives the same one, and a value made with it is never a valid service token.
+     */
+    public byte[] derivedSecret(String purpose) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(signingKey().getEncoded(), "HmacSHA256"));
+            return mac.doFinal(purpose.getBytes(StandardCharsets.UTF_8));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Reads a PKCS#8 PEM private key from a file ({@code file:} prefix optional). */
     static PrivateKey read(String location) {
         Path file = Path.of(location.startsWith("file:") ? location.substring("file:".length()) : location);

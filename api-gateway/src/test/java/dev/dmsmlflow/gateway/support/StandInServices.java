@@ -68,7 +68,7 @@ public class StandInServices implements QuarkusTestResourceLifecycleManager {
             throw new IllegalStateException(e);
         }
         vertx = Vertx.vertx();
-        HttpServer server = vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> handle(req, body.toString())));
+        HttpServer server = vertx.createHttpServer().webSocketHandler(this::socket).requestHandler(req -> req.body().onSuccess(body -> handle(req, body.toString())));
         int port;
         try {
             port = server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
@@ -197,12 +197,69 @@ public class StandInServices implements QuarkusTestResourceLifecycleManager {
                             .put("lastCheckedAt", "2026-01-01T00:00:05Z").put("reason", "no answer within 2s");
                     reply(req, 200, n, null);
                 }
+            } else if (path.startsWith("/sessions/")) {
+                session(req, ws, claims.path("sub").asText(), path.substring("/sessions/".length()));
             } else {
                 problem(req, 404, "not-found", "no route", null, null);
             }
         } catch (IOException e) {
             problem(req, 400, "invalid-body", "bad json", null, null);
         }
+    }
+
+    /** Notebook sessions the stand-in knows: id → [workspace, status]; tests add theirs with {@link #session}. */
+    private static final Map<String, String[]> SESSIONS = new ConcurrentHashMap<>();
+
+    /** Makes the stand-in's notebook-service know a session of {@code ws} in {@code status}. */
+    public static void session(String ws, String id, String status) {
+        SESSIONS.put(id, new String[] {ws, status});
+    }
+
+    /** notebook-service in short: a session's view, and its JupyterLab answering with the member and path it saw. */
+    private void session(HttpServerRequest req, String ws, String member, String rest) {
+        String[] parts = rest.split("/", 3);
+        String[] s = SESSIONS.get(parts[0]);
+        if (s == null || !s[0].equals(ws)) {
+            problem(req, 404, "not-found", "No notebook session " + parts[0] + ".", null, null);
+        } else if (parts.length == 1) {
+            reply(req, 200, JSON.createObjectNode().put("id", parts[0]).put("workspaceId", ws).put("status", s[1]), null);
+        } else if (parts.length == 3 && parts[1].equals("jupyter")) {
+            if (!s[1].equals("RUNNING")) {
+                problem(req, 409, "conflict", "The session is " + s[1] + ".", null, "SESSION_" + s[1]);
+            } else {
+                req.response().setStatusCode(200).putHeader("Content-Type", "text/plain")
+                        .end("jupyter " + req.method().name() + " " + parts[2] + " for " + member);
+            }
+        } else {
+            problem(req, 404, "not-found", "no route", null, null);
+        }
+    }
+
+    /**
+     * A session's Jupyter sockets: checks the service token and the session like the HTTP routes, then echoes each text
+     * message back as {@code echo <member>: <text>} and binary messages unchanged.
+     */
+    private void socket(io.vertx.core.http.ServerWebSocket ws) {
+        JsonNode claims = verify(ws.headers().get("Authorization"));
+        RECEIVED.add(new Received("WEBSOCKET", ws.uri(), Map.of(), "", claims));
+        String path = ws.path();
+        if (claims == null) {
+            ws.reject(401);
+            return;
+        }
+        String[] parts = path.startsWith("/sessions/") ? path.substring("/sessions/".length()).split("/", 3) : new String[0];
+        String[] s = parts.length == 3 ? SESSIONS.get(parts[0]) : null;
+        if (s == null || !parts[1].equals("jupyter") || !s[0].equals(claims.get("dms_ws").asText())) {
+            ws.reject(404);
+            return;
+        }
+        if (!s[1].equals("RUNNING")) {
+            ws.reject(409);
+            return;
+        }
+        String member = claims.path("sub").asText();
+        ws.textMessageHandler(t -> ws.writeTextMessage("echo " + member + ": " + t));
+        ws.binaryMessageHandler(ws::writeBinaryMessage);
     }
 
     /** The local provider's seeded registry, in short: one VPC, a zone-a pair and a zone-b vSwitch, a basic and a managed group. */

@@ -164,9 +164,30 @@ public class JupyterProxyResource {
                 values.forEach(v -> r.header(name, v));
             }
         });
-        if (answer.body().length > 0) {
-            r.entity(answer.body());
+        byte[] answered = answer.body();
+        String type = answer.headers().firstValue("content-type").orElse("");
+        if (answered.length > 0 && (type.startsWith("text/html") || type.startsWith("application/json"))) {
+            answered = withoutToken(answered, endpoint.token());
+        }
+        if (answered.length > 0) {
+            r.entity(answered);
         }
         return r.build();
+    }
+
+    /**
+     * JupyterLab writes the server's token into its page's config (for a browser talking to it directly); the caller's
+     * page must not carry it: every occurrence becomes empty, so the page sends no token and the gateway's own
+     * credential is what counts.
+     */
+    static byte[] withoutToken(byte[] body, String token) {
+        if (token == null || token.isEmpty()) {
+            return body;
+        }
+        String text = new String(body, java.nio.charset.StandardCharsets.UTF_8);
+        if (!text.contains(token)) {
+            return body;
+        }
+        return text.replace(token, "").getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 }

@@ -35,4 +35,16 @@ class JupyterProxyTargetTest {
             assertEquals("path", e.problem().field(), path);
         }
     }
+
+    @Test
+    void theServersTokenIsTakenOutOfPagesPassedOn() {
+        String token = "0f3c9a7d5e1b2c4d6e8f0a1b2c3d4e5f";
+        byte[] page = ("<script id=\"jupyter-config-data\" type=\"application/json\">{\"baseUrl\": \"/x/\", \"token\": \"" + token
+                + "\", \"treePath\": \"\"}</script>").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String out = new String(JupyterProxyResource.withoutToken(page, token), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(-1, out.indexOf(token));
+        org.junit.jupiter.api.Assertions.assertTrue(out.contains("\"token\": \"\""), out);
+        byte[] other = "{\"ok\": true}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        org.junit.jupiter.api.Assertions.assertSame(other, JupyterProxyResource.withoutToken(other, token));
+    }
 }

@@ -1,5 +1,6 @@
 package dev.dmsmlflow.gateway.jupyter;
 
+import dev.dmsmlflow.platform.websocket.SocketBridge;
 import dev.dmsmlflow.gateway.GatewayConfig;
 import dev.dmsmlflow.gateway.application.AccessDirectory;
 import dev.dmsmlflow.gateway.application.Authenticator;

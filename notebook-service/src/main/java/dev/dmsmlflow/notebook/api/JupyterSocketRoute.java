@@ -1,5 +1,6 @@
 package dev.dmsmlflow.notebook.api;
 
+import dev.dmsmlflow.platform.websocket.SocketBridge;
 import dev.dmsmlflow.notebook.application.SessionService;
 import dev.dmsmlflow.notebook.domain.SessionStatus;
 import dev.dmsmlflow.notebook.persistence.SessionEntity;

@@ -1,4 +1,4 @@
-package dev.dmsmlflow.notebook.api;
+package dev.dmsmlflow.platform.websocket;
 
 import io.vertx.core.http.WebSocketBase;
 import io.vertx.core.http.WebSocketFrame;
@@ -6,7 +6,7 @@ import io.vertx.core.http.WebSocketFrame;
 /**
  * Joins two WebSockets: data frames go across unchanged (text stays text, fragments stay fragments), a side whose
  * write queue is full pauses the other until it drains, and when one side closes or fails the other is closed with the
- * same status. Each side answers its own pings.
+ * same status. Each side answers its own pings. Used by the gateway and notebook-service for Jupyter's sockets.
  */
 public final class SocketBridge {
 

@@ -273,14 +273,11 @@ class InstanceSagaIT {
 
     @Test
     void reconcileRestartsDeadServersOfRunningInstancesAndStopsOrphans() throws Exception {
-        String ws = InstanceApiTest.workspace();
-        String id = create(InstanceApiTest.validBody(ws));
-        bus.publish(networkProvisioned(id, ws));
-        Bus.Received deployed = bus.await("InstanceDeployed", Bus.forInstance(id), DEPLOY);
-        String host = deployed.payload().path("backend").path("host").asText();
-        int port = deployed.payload().path("backend").path("port").asInt();
-        bus.publish(new BackendRegistered(id, ws, "alb-1", null, new Backend(host, port), Instant.now()));
-        awaitStatus(ws, id, "RUNNING", EVENT);
+        Running r = running();
+        String ws = r.ws();
+        String id = r.id();
+        String host = r.host();
+        int port = r.port();
 
         // the tracking server dies; an orphan server of an instance this service does not know runs
         ProcessHandle.of(pid(id)).orElseThrow().destroyForcibly();
@@ -314,14 +311,11 @@ class InstanceSagaIT {
      */
     @Test
     void aHungTrackingServerIsReplacedAfterFailingItsLivenessProbes() throws Exception {
-        String ws = InstanceApiTest.workspace();
-        String id = create(InstanceApiTest.validBody(ws));
-        bus.publish(networkProvisioned(id, ws));
-        Bus.Received deployed = bus.await("InstanceDeployed", Bus.forInstance(id), DEPLOY);
-        String host = deployed.payload().path("backend").path("host").asText();
-        int port = deployed.payload().path("backend").path("port").asInt();
-        bus.publish(new BackendRegistered(id, ws, "alb-1", null, new Backend(host, port), Instant.now()));
-        awaitStatus(ws, id, "RUNNING", EVENT);
+        Running r = running();
+        String ws = r.ws();
+        String id = r.id();
+        String host = r.host();
+        int port = r.port();
         assertTrue(compute.isLive(id));
 
         long hung = pid(id);
@@ -352,15 +346,12 @@ class InstanceSagaIT {
      */
     @Test
     void trackingDatabasePasswordsAreRandomAndSealedAndDerivedOnesAreReplacedAtStartup() throws Exception {
-        String ws = InstanceApiTest.workspace();
-        String id = create(InstanceApiTest.validBody(ws));
-        bus.publish(networkProvisioned(id, ws));
-        Bus.Received deployed = bus.await("InstanceDeployed", Bus.forInstance(id), DEPLOY);
-        String host = deployed.payload().path("backend").path("host").asText();
-        int port = deployed.payload().path("backend").path("port").asInt();
-        String db = deployed.payload().path("trackingDatabase").asText();
-        bus.publish(new BackendRegistered(id, ws, "alb-1", null, new Backend(host, port), Instant.now()));
-        awaitStatus(ws, id, "RUNNING", EVENT);
+        Running r = running();
+        String ws = r.ws();
+        String id = r.id();
+        String host = r.host();
+        int port = r.port();
+        String db = r.deployed().payload().path("trackingDatabase").asText();
         String tracking = "http://" + host + ":" + port + "/api/2.0/mlflow";
         String experimentName = "exp-" + UUID.randomUUID();
         given().contentType(ContentType.JSON).body(Map.of("name", experimentName)).post(tracking + "/experiments/create").then().statusCode(200);
@@ -369,7 +360,7 @@ class InstanceSagaIT {
         assertEquals(32, java.util.Base64.getUrlDecoder().decode(password).length, "256 random bits");
         String sealed = sealedCredential(db);
         assertTrue(sealed.startsWith("v1.") && !sealed.contains(password), "stored sealed, never in clear");
-        assertFalse(deployed.json().contains(password), "not in InstanceDeployed");
+        assertFalse(r.deployed().json().contains(password), "not in InstanceDeployed");
         assertFalse(InstanceApiTest.as(ws).get("/instances/" + id).asString().contains(password), "not in the API");
         var pg = dev.dmsmlflow.infra.LocalPostgres.shared();
         try (var c = pg.connect(db, db, password)) {
@@ -453,6 +444,22 @@ class InstanceSagaIT {
         javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
         mac.init(new javax.crypto.spec.SecretKeySpec(secret.getBytes(java.nio.charset.StandardCharsets.UTF_8), "HmacSHA256"));
         return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(mac.doFinal(database.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    /** A RUNNING instance of a new workspace: created, NetworkProvisioned, deployed on a real server, BackendRegistered. */
+    private Running running() {
+        String ws = InstanceApiTest.workspace();
+        String id = create(InstanceApiTest.validBody(ws));
+        bus.publish(networkProvisioned(id, ws));
+        Bus.Received deployed = bus.await("InstanceDeployed", Bus.forInstance(id), DEPLOY);
+        String host = deployed.payload().path("backend").path("host").asText();
+        int port = deployed.payload().path("backend").path("port").asInt();
+        bus.publish(new BackendRegistered(id, ws, "alb-1", null, new Backend(host, port), Instant.now()));
+        awaitStatus(ws, id, "RUNNING", EVENT);
+        return new Running(ws, id, host, port, deployed);
+    }
+
+    private record Running(String ws, String id, String host, int port, Bus.Received deployed) {
     }
 
     private long pid(String id) throws Exception {

@@ -233,6 +233,36 @@ class InstanceApiTest {
     }
 
     @Test
+    void tokenModeIsRefusedNamingAuthModeWhereTheLoadBalancersCannotCheckTokens() throws Exception {
+        String ws = workspace();
+        Map<String, Object> plain = validBody(ws);
+        String id = as(ws).contentType(ContentType.JSON).body(plain).post("/instances").then().statusCode(201)
+                .extract().path("id");
+        NetworkServiceStandIn.TOKEN_MODE_OFFERED.set(false); // as network-service answers with the aliyun provider
+        try {
+            Map<String, Object> body = validBody(ws);
+            body.put("authMode", "token");
+            as(ws).contentType(ContentType.JSON).body(body).post("/instances").then().statusCode(400)
+                    .contentType("application/problem+json").body("field", equalTo("authMode"))
+                    .body("code", equalTo("AUTH_MODE_NOT_SUPPORTED"));
+            assertEquals(1, instancesIn(ws), "a refused create must create nothing");
+            as(ws).contentType(ContentType.JSON).body(Map.of("authMode", "token")).patch("/instances/" + id).then()
+                    .statusCode(400).body("field", equalTo("authMode")).body("code", equalTo("AUTH_MODE_NOT_SUPPORTED"));
+            as(ws).get("/instances/" + id).then().statusCode(200).body("authMode", equalTo("network"));
+            // another workspace learns nothing about the instance: 404 before any capability answer
+            as(workspace()).contentType(ContentType.JSON).body(Map.of("authMode", "token")).patch("/instances/" + id).then()
+                    .statusCode(404);
+            // network mode needs no load balancer feature
+            as(ws).contentType(ContentType.JSON).body(validBody(ws)).post("/instances").then().statusCode(201)
+                    .body("authMode", equalTo("network"));
+        } finally {
+            NetworkServiceStandIn.TOKEN_MODE_OFFERED.set(true);
+        }
+        as(ws).contentType(ContentType.JSON).body(Map.of("authMode", "token")).patch("/instances/" + id).then().statusCode(200)
+                .body("authMode", equalTo("token"));
+    }
+
+    @Test
     void createPublishesInstanceRequestedAndIsCreating() {
         String ws = workspace();
         Map<String, Object> body = validBody(ws);

@@ -104,6 +104,7 @@ public class InstanceResource {
                 return created(existing.get(), true);
             }
         }
+        network.requireAuthMode(cmd.authMode(), caller.bearerToken());
         network.validate(new NetworkValidation.NetworkRequest(cmd.vpcId(), cmd.vSwitchId(), cmd.secondaryVSwitchId(),
                 cmd.securityGroupId()), caller.bearerToken());
         try {
@@ -196,6 +197,10 @@ public class InstanceResource {
                 throw ProblemException.invalidField("authMode", "authMode must be one of " + InstanceRules.AUTH_MODES + ".");
             }
             authMode = InstanceRules.authMode(body.get("authMode").asText());
+            if (!"network".equals(authMode)) {
+                service.get(caller.workspaceId(), id); // another workspace's instance stays a 404, not a capability answer
+                network.requireAuthMode(authMode, caller.bearerToken());
+            }
         }
         Spec spec = null;
         if (body.has("spec")) {

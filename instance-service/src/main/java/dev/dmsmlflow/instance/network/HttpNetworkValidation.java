@@ -13,12 +13,15 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * Calls network-service's {@code POST /networks/validate} with the caller's service token. A 4xx problem naming a
+ * Calls network-service's {@code POST /networks/validate} (and {@code GET /networks/auth-modes} before a create or edit in
+ * a mode other than network) with the caller's service token. A 4xx problem naming a
  * field becomes our own 400 for that field; an unreachable or failing network-service, or one that refuses the token,
  * is a 503 (nothing is created either way).
  */
@@ -85,6 +88,46 @@ public class HttpNetworkValidation implements NetworkValidation {
         }
         LOG.warnf("network validation answered %d", status);
         throw unavailable();
+    }
+
+    @Override
+    public void requireAuthMode(String authMode, String bearerToken) {
+        if (authMode == null || "network".equals(authMode)) {
+            return; // every load balancer enforces its ACL
+        }
+        List<String> offered = authModes(bearerToken);
+        if (!offered.contains(authMode)) {
+            throw new ProblemException(Problem.of("invalid-field", "Invalid request field", 400,
+                    "authMode " + authMode + " is not available in this deployment: its load balancers cannot check MLflow "
+                            + "access tokens. Available: " + String.join(", ", offered) + ".", "authMode")
+                    .withCode("AUTH_MODE_NOT_SUPPORTED"));
+        }
+    }
+
+    private List<String> authModes(String bearerToken) {
+        HttpResponse<String> response;
+        try {
+            HttpRequest http = HttpRequest.newBuilder(URI.create(stripSlash(config.network().validationUrl()) + "/networks/auth-modes"))
+                    .timeout(config.network().validationTimeout())
+                    .header("Accept", "application/json, application/problem+json")
+                    .header("Authorization", "Bearer " + bearerToken)
+                    .GET().build();
+            response = this.http.send(http, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            LOG.warnf("network auth modes unavailable: %s", e.getMessage());
+            throw unavailable();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw unavailable();
+        }
+        JsonNode body = response.statusCode() == 200 ? parse(response.body()) : null;
+        if (body == null || !body.path("authModes").isArray()) {
+            LOG.warnf("network auth modes answered %d", response.statusCode());
+            throw unavailable();
+        }
+        List<String> modes = new ArrayList<>();
+        body.get("authModes").forEach(m -> modes.add(m.asText()));
+        return modes;
     }
 
     private JsonNode parse(String body) {

@@ -13,6 +13,14 @@ public interface NetworkValidation {
      */
     void validate(NetworkRequest request, String bearerToken);
 
+    /**
+     * Refuses an authentication mode the deployment's load balancers cannot enforce (network-service's
+     * {@code GET /networks/auth-modes}): an instance must never claim {@code token} where nothing checks tokens.
+     *
+     * @throws ProblemException 400 naming {@code authMode} when the mode is not offered, 503 when it cannot be asked
+     */
+    void requireAuthMode(String authMode, String bearerToken);
+
     /** The network part of a create request. */
     record NetworkRequest(String vpcId, String vSwitchId, String secondaryVSwitchId, String securityGroupId) {
     }

@@ -25,6 +25,8 @@ public class NetworkServiceStandIn implements QuarkusTestResourceLifecycleManage
     public static final String SAME_ZONE_VSWITCH = "vsw-same-zone";
     public static final String MANAGED_SECURITY_GROUP = "sg-managed";
     public static final AtomicInteger CALLS = new AtomicInteger();
+    /** Whether the stand-in's load balancers check MLflow tokens (network-service's local provider does, aliyun's not). */
+    public static final java.util.concurrent.atomic.AtomicBoolean TOKEN_MODE_OFFERED = new java.util.concurrent.atomic.AtomicBoolean(true);
     /** The Authorization header of the last call (null when it had none). */
     public static final AtomicReference<String> LAST_AUTHORIZATION = new AtomicReference<>();
 
@@ -61,6 +63,21 @@ public class NetworkServiceStandIn implements QuarkusTestResourceLifecycleManage
                 byte[] bytes = (answer == null ? "{\"valid\":true}" : answer).getBytes(StandardCharsets.UTF_8);
                 exchange.getResponseHeaders().add("Content-Type", answer == null ? "application/json" : "application/problem+json");
                 exchange.sendResponseHeaders(answer == null ? 200 : 400, bytes.length);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(bytes);
+                }
+            });
+            server.createContext("/networks/auth-modes", exchange -> {
+                String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+                if (authorization == null || !authorization.startsWith("Bearer ")) {
+                    exchange.sendResponseHeaders(401, -1);
+                    exchange.close();
+                    return;
+                }
+                byte[] bytes = (TOKEN_MODE_OFFERED.get() ? "{\"authModes\":[\"network\",\"token\"]}"
+                        : "{\"authModes\":[\"network\"]}").getBytes(StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().add("Content-Type", "application/json");
+                exchange.sendResponseHeaders(200, bytes.length);
                 try (OutputStream out = exchange.getResponseBody()) {
                     out.write(bytes);
                 }

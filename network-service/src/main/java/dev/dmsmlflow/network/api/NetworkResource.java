@@ -59,6 +59,10 @@ public class NetworkResource {
     public record FailureView(String code, String message) {
     }
 
+    /** The MLflow authentication modes this deployment's load balancers can enforce ({@code network} always). */
+    public record AuthModesView(List<String> authModes) {
+    }
+
     /**
      * The load balancer's health check of the tracking server: {@code status} HEALTHY, UNHEALTHY or UNKNOWN (no backend,
      * or no verdict yet) since {@code since}; {@code reason} why the last check failed. Never the backend's address.
@@ -152,6 +156,18 @@ public class NetworkResource {
         }
         return new ValidateResponse(true, r.vpc().id(), r.primary().id(), r.secondary().id(), r.securityGroup().id(),
                 List.of(r.primary().zoneId(), r.secondary().zoneId()), r.primary().availableIpAddressCount());
+    }
+
+    /**
+     * Which authentication modes an instance may ask for here: {@code network} everywhere, {@code token} only where the
+     * load balancer checks MLflow tokens (the local one does; Alibaba Cloud's ALB cannot). instance-service asks before it
+     * accepts a create or an edit in token mode, so an instance never claims a mode nothing enforces.
+     */
+    @GET
+    @Path("/auth-modes")
+    public AuthModesView authModes() {
+        caller.principal(); // a verified service token is needed, like every other call
+        return new AuthModesView(tokens.supportedModes());
     }
 
     /**

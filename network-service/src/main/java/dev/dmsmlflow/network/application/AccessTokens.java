@@ -127,6 +127,11 @@ public class AccessTokens {
         tokens.setAuthMode(n.instanceId(), m);
     }
 
+    /** The modes the load balancers enforce: network always, token only where they check MLflow tokens. */
+    public List<String> supportedModes() {
+        return loadBalancers.checksTokens() ? List.of("network", "token") : List.of("network");
+    }
+
     public String mode(String instanceId) {
         return tokens.authMode(instanceId);
     }

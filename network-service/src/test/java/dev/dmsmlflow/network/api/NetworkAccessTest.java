@@ -171,6 +171,18 @@ class NetworkAccessTest {
     }
 
     @Test
+    void theAuthModesAreToldToAnyValidTokenAndNothingWithoutOne() {
+        given().get("/networks/auth-modes").then().statusCode(401).contentType("application/problem+json");
+        for (var token : ServiceTokens.refused(Fixtures.newWorkspace()).entrySet()) {
+            assertEquals(401, ServiceTokens.bearer(token.getValue()).get("/networks/auth-modes").then().extract().statusCode(),
+                    "a token " + token.getKey());
+        }
+        // the local load balancer checks MLflow tokens itself, so both modes can be enforced here
+        ServiceTokens.viewerOf(Fixtures.newWorkspace()).get("/networks/auth-modes").then().statusCode(200)
+                .body("authModes", equalTo(List.of("network", "token")));
+    }
+
+    @Test
     void theRegistryListsTheLocalNetworkToAnyValidTokenAndNothingWithoutOne() {
         for (String path : List.of("/registry/vpcs", "/registry/vpcs/vpc-local/vswitches", "/registry/vpcs/vpc-local/security-groups")) {
             given().get(path).then().statusCode(401).contentType("application/problem+json");

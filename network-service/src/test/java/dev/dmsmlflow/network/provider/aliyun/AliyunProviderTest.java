@@ -90,6 +90,13 @@ class AliyunProviderTest {
     }
 
     @Test
+    void theAlbDoesNotClaimToCheckMlflowTokensSoTokenModeIsNotOffered() {
+        // an ALB checks its ACL, never an MLflow Bearer/Basic token: network-service offers only network mode then
+        // (GET /networks/auth-modes) and instance-service refuses token mode naming authMode
+        assertFalse(loadBalancers.checksTokens());
+    }
+
+    @Test
     void theComputesSecurityGroupAdmitsOnlyTheLoadBalancersVSwitchesOnTheTrackingPort() throws Exception {
         LoadBalancers.Handle h = loadBalancers.create(spec("mlf-sg1"));
         Network n = network("mlf-sg1", h);

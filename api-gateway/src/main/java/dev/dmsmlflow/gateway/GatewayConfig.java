@@ -119,5 +119,12 @@ public interface GatewayConfig {
         /** How long the cookie a link gives lasts (never beyond the expiry of the API key that asked for the link). */
         @WithDefault("8h")
         Duration cookieLifetime();
+
+        /**
+         * How often an open Jupyter WebSocket's credentials (API key or cookie, the key behind it, the member's role) are
+         * checked again; a socket whose caller lost access is closed (1008) within this time.
+         */
+        @WithDefault("15s")
+        Duration socketRecheckInterval();
     }
 }

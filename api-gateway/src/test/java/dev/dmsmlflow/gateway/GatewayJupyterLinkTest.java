@@ -40,6 +40,7 @@ import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -223,6 +224,89 @@ class GatewayJupyterLinkTest {
         String stopped = "stop-" + UUID.randomUUID();
         StandInServices.session(r[0], stopped, "STOPPED");
         assertEquals(409, refusal(jupyter(r[0], stopped) + "api/kernels/k/channels", Map.of("Authorization", "Bearer " + r[3])));
+    }
+
+    @Test
+    void anOpenSocketIsClosedOnceItsKeyIsRevokedOrItsMemberIsNoLongerAnEditor() throws Exception {
+        String[] r = running();
+        String channels = jupyter(r[0], r[1]) + "api/kernels/" + UUID.randomUUID() + "/channels";
+        String value = cookie(link(r[3], r[0], r[1]));
+        try (Watched byCookie = Watched.open(channels, Map.of("Cookie", "dms_jupyter=" + value));
+             Watched byKey = Watched.open(channels, Map.of("Authorization", "Bearer " + r[3]))) {
+            String[] other = running();
+            try (Watched untouched = Watched.open(jupyter(other[0], other[1]) + "api/kernels/k/channels",
+                    Map.of("Authorization", "Bearer " + other[3]))) {
+                assertEquals("echo " + r[2] + ": one", byCookie.say("one"));
+                assertEquals("echo " + r[2] + ": two", byKey.say("two"));
+
+                // the member becomes a viewer: both of its sockets go (the cookie and the key are the same member's)
+                as(Api.admin()).body(Map.of("role", "viewer")).patch("/api/v1/workspaces/" + r[0] + "/members/" + r[2])
+                        .then().statusCode(200);
+                assertEquals(1008, byCookie.closed.get(10, TimeUnit.SECONDS));
+                assertEquals(1008, byKey.closed.get(10, TimeUnit.SECONDS));
+
+                // another member's socket, whose access did not change, lives through many re-checks
+                assertEquals("echo " + other[2] + ": still here", untouched.say("still here"));
+                // > 3 re-check intervals of the test profile (300 ms): nothing may close it meanwhile
+                assertThrows(java.util.concurrent.TimeoutException.class, () -> untouched.closed.get(1, TimeUnit.SECONDS));
+                assertEquals("echo " + other[2] + ": and now", untouched.say("and now"));
+
+                // its key is revoked: the socket goes
+                as(Api.admin()).delete("/api/v1/workspaces/" + other[0] + "/keys/" + other[3].substring(4, 20)).then().statusCode(204);
+                assertEquals(1008, untouched.closed.get(10, TimeUnit.SECONDS));
+            }
+        }
+    }
+
+    /** A client socket that collects what it receives and how it was closed. */
+    private static final class Watched implements AutoCloseable {
+        final java.util.concurrent.BlockingQueue<String> texts = new java.util.concurrent.LinkedBlockingQueue<>();
+        final CompletableFuture<Integer> closed = new CompletableFuture<>();
+        WebSocket socket;
+
+        static Watched open(String path, Map<String, String> headers) throws Exception {
+            Watched w = new Watched();
+            w.socket = builder(headers).buildAsync(URI.create("ws://localhost:" + RestAssured.port + path), new WebSocket.Listener() {
+                final StringBuilder sb = new StringBuilder();
+
+                @Override
+                public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+                    sb.append(data);
+                    if (last) {
+                        w.texts.add(sb.toString());
+                        sb.setLength(0);
+                    }
+                    ws.request(1);
+                    return null;
+                }
+
+                @Override
+                public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
+                    w.closed.complete(statusCode);
+                    return null;
+                }
+
+                @Override
+                public void onError(WebSocket ws, Throwable error) {
+                    w.closed.complete(-1);
+                }
+            }).get(10, TimeUnit.SECONDS);
+            return w;
+        }
+
+        String say(String text) throws Exception {
+            socket.sendText(text, true).get(10, TimeUnit.SECONDS);
+            String got = texts.poll(10, TimeUnit.SECONDS);
+            assertNotNull(got, "no answer to " + text);
+            return got;
+        }
+
+        @Override
+        public void close() {
+            if (!socket.isOutputClosed()) {
+                socket.sendClose(WebSocket.NORMAL_CLOSURE, "done");
+            }
+        }
     }
 
     private static String roundTrip(String path, Map<String, String> headers, String text) throws Exception {

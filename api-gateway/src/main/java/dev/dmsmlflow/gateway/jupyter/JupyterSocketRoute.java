@@ -48,7 +48,9 @@ import java.util.regex.Pattern;
  * notebook-service, which adds the server's token and joins them to the server. Authenticated like the session's HTTP
  * routes (API key, or the session's cookie from a page of this site), rate-limited, admitted with the editor role;
  * the service is reached as the caller with the service token, and only once it accepted is the browser's upgrade
- * answered (so its refusals, 404 and 409 included, reach the browser unchanged).
+ * answered (so its refusals, 404 and 409 included, reach the browser unchanged). An open socket's credentials are
+ * checked again every {@code dms.gateway.jupyter.socket-recheck-interval}: a revoked or expired key, a cookie whose key
+ * went, or a member who is no longer an editor of the workspace loses the socket (closed with 1008 on both sides).
  */
 @ApplicationScoped
 public class JupyterSocketRoute {
@@ -67,6 +69,17 @@ public class JupyterSocketRoute {
     private final URI notebook;
     private final long handshakeTimeoutMillis;
     private final HttpClient client;
+    private final Vertx vertx;
+    private final long recheckMillis;
+
+    /** What a socket was admitted with, kept to check it again while it is open. */
+    private record Credentials(String authorization, String cookie, String origin, String ownOrigin) {
+        static Credentials of(HttpServerRequest req) {
+            Cookie cookie = req.getCookie(JupyterPass.COOKIE);
+            return new Credentials(req.getHeader("Authorization"), cookie == null ? null : cookie.getValue(), req.getHeader("Origin"),
+                    (req.isSSL() ? "https://" : "http://") + req.authority());
+        }
+    }
 
     JupyterSocketRoute(Authenticator authenticator, RateLimiter rateLimiter, Authorizer authorizer, JupyterLinks links,
                        AccessDirectory directory, Blocking blocking, ServiceTokens tokens, GatewayConfig config, Vertx vertx) {
@@ -79,6 +92,8 @@ public class JupyterSocketRoute {
         this.tokens = tokens;
         this.notebook = URI.create(config.notebookServiceUrl());
         this.handshakeTimeoutMillis = config.downstream().requestTimeout().toMillis();
+        this.vertx = vertx;
+        this.recheckMillis = Math.max(1, config.jupyter().socketRecheckInterval().toMillis());
         this.client = vertx.createHttpClient(new HttpClientOptions()
                 .setConnectTimeout((int) config.downstream().connectTimeout().toMillis())
                 .setMaxWebSocketFrameSize(WebSocketOptions.MAX_FRAME)
@@ -112,8 +127,9 @@ public class JupyterSocketRoute {
         String rest = m.group(3);
         String requestId = UUID.randomUUID().toString();
         Context vctx = Vertx.currentContext();
+        Credentials credentials = Credentials.of(req);
         req.pause();
-        authenticate(req, ws, id)
+        authenticate(credentials, ws, id)
                 .flatMap(outcome -> {
                     if (outcome.caller() == null) {
                         return Uni.createFrom().failure(new ProblemException(Problem.of("unauthorized", "Unauthorized", 401,
@@ -127,7 +143,7 @@ public class JupyterSocketRoute {
                     return authorizer.admit(outcome.caller(), ws, Role.EDITOR);
                 })
                 .subscribe().with(
-                        access -> vctx.runOnContext(v -> connect(req, access, id, rest, requestId)),
+                        access -> vctx.runOnContext(v -> connect(req, access, credentials, ws, id, rest, requestId)),
                         failure -> vctx.runOnContext(v -> {
                             if (failure instanceof ProblemException p) {
                                 refuse(req, p.problem());
@@ -139,20 +155,16 @@ public class JupyterSocketRoute {
     }
 
     /** An API key, else the session's cookie (checked like {@code AccessFilters} does for HTTP, plus the page's origin). */
-    private Uni<Authenticator.Outcome> authenticate(HttpServerRequest req, String ws, String id) {
-        String authorization = req.getHeader("Authorization");
-        if (authorization != null) {
-            return authenticator.authenticate(authorization);
+    private Uni<Authenticator.Outcome> authenticate(Credentials c, String ws, String id) {
+        if (c.authorization() != null) {
+            return authenticator.authenticate(c.authorization());
         }
-        Cookie cookie = req.getCookie(JupyterPass.COOKIE);
-        Optional<JupyterPass> pass = cookie == null ? Optional.empty() : links.open(cookie.getValue(), ws, id);
+        Optional<JupyterPass> pass = c.cookie() == null ? Optional.empty() : links.open(c.cookie(), ws, id);
         if (pass.isEmpty()) {
             return Uni.createFrom().item(new Authenticator.Outcome(null, "An API key or the session's JupyterLab cookie is required.",
                     "MISSING_API_KEY"));
         }
-        String origin = req.getHeader("Origin");
-        String own = (req.isSSL() ? "https://" : "http://") + req.authority();
-        if (origin != null && !origin.equalsIgnoreCase(own)) {
+        if (c.origin() != null && !c.origin().equalsIgnoreCase(c.ownOrigin())) {
             return Uni.createFrom().item(new Authenticator.Outcome(null, "The socket must be opened by a page of this site.",
                     "CROSS_SITE_REQUEST"));
         }
@@ -168,7 +180,8 @@ public class JupyterSocketRoute {
                 : new Authenticator.Outcome(null, "The API key behind this JupyterLab cookie is no longer valid.", "REVOKED_API_KEY"));
     }
 
-    private void connect(HttpServerRequest req, Access access, String id, String rest, String requestId) {
+    private void connect(HttpServerRequest req, Access access, Credentials credentials, String ws, String id, String rest,
+                         String requestId) {
         String token;
         try {
             token = tokens.tokenFor(access);
@@ -214,8 +227,45 @@ public class JupyterSocketRoute {
                     return;
                 }
                 SocketBridge.join(front.result(), up);
+                watch(front.result(), credentials, ws, id);
                 up.resume();
             });
+        });
+    }
+
+    /**
+     * Checks the socket's credentials again every interval while it is open; when they no longer admit the caller (key
+     * revoked or expired, cookie's key gone, role lowered, membership removed) the socket is closed with 1008, and the
+     * bridge closes the session's side with it. A check that cannot be made (database unavailable) keeps the socket.
+     */
+    private void watch(io.vertx.core.http.ServerWebSocket front, Credentials credentials, String ws, String id) {
+        // the timer ends itself once the socket is closed (the bridge owns the sockets' close handlers)
+        vertx.setPeriodic(recheckMillis, t -> {
+            if (front.isClosed()) {
+                vertx.cancelTimer(t);
+                return;
+            }
+            Context vctx = Vertx.currentContext();
+            authenticate(credentials, ws, id)
+                    .flatMap(outcome -> outcome.caller() == null
+                            ? Uni.createFrom().failure(new ProblemException(Problem.of("unauthorized", "Unauthorized", 401,
+                                    outcome.refusal(), null)))
+                            : authorizer.admit(outcome.caller(), ws, Role.EDITOR))
+                    .subscribe().with(
+                            access -> { },
+                            failure -> {
+                                if (failure instanceof ProblemException p && p.problem().status() < 500) {
+                                    vctx.runOnContext(v -> {
+                                        if (!front.isClosed()) {
+                                            LOG.infof("jupyter socket of session %s closed: its caller lost access (%d)", id,
+                                                    p.problem().status());
+                                            front.close((short) 1008, "access revoked");
+                                        }
+                                    });
+                                } else {
+                                    LOG.warnf("jupyter socket of session %s: access could not be checked again: %s", id, failure.toString());
+                                }
+                            });
         });
     }
 

@@ -130,6 +130,8 @@ export interface Instance {
   ossPath?: string;
   artifactRoot?: string;
   spec?: string;
+  /** The spec a resize is rolling out (status UPDATING). */
+  pendingSpec?: string;
   trackingVersion?: string;
   vpcAddress?: string;
   trackingUri?: string;
@@ -236,6 +238,14 @@ export interface NotebookSession {
   createdBy?: string;
   createdAt?: string;
   updatedAt?: string;
+}
+
+/** One entry of the instance spec catalogue (GET /workspaces/{ws}/instance-specs). */
+export interface InstanceSpec {
+  name: string;
+  cpuCores: number;
+  memoryGiB: number;
+  sku: string;
 }
 
 export interface NotebookCatalogue {

@@ -1,9 +1,9 @@
 // One MLflow instance: live status, the seed's operations (Edit, Open, VPC Address, Redeploy, Stop/Start, Release),
 // its ACL entries (add/remove) and the connectivity diagnosis. Viewers see no operation that changes anything.
 
-import { ApiError, all, del, get, patch, post, type AclEntry, type Diagnosis, type Instance } from '../api';
+import { ApiError, all, del, get, patch, post, type AclEntry, type Diagnosis, type Instance, type InstanceSpec } from '../api';
 import { dialog, h, replace, time, toast } from '../dom';
-import { field, input, setError, showProblem } from '../form';
+import { field, input, select, setError, showProblem } from '../form';
 import type { Ctx } from '../main';
 import { openLink, showVpcAddress, statusBadge, trackingLine } from './common';
 
@@ -73,7 +73,7 @@ export async function instancePage(ctx: Ctx, id: string): Promise<void> {
       row('Security group', instance.securityGroupId),
       row('Load balancer', instance.loadBalancerId),
       row('Artifact root', instance.artifactRoot ?? (instance.ossBucket ? `oss://${instance.ossBucket}/${instance.ossPath ?? ''}` : null)),
-      row('Specification', instance.spec),
+      row('Specification', instance.pendingSpec ? `${instance.spec} (resizing to ${instance.pendingSpec})` : instance.spec),
       row('Tracking server', instance.trackingVersion),
       row('Created', time(instance.createdAt)),
       row('Updated', time(instance.updatedAt)));
@@ -108,21 +108,43 @@ export async function instancePage(ctx: Ctx, id: string): Promise<void> {
     const n = field('Instance name', input({ value: instance.name, required: true, maxlength: '64' }), 'name');
     const d = field('Instance description', h('textarea', { rows: 3, maxlength: 256 }), 'description');
     (d.control as HTMLTextAreaElement).value = instance.description ?? '';
+    // the spec changes only while RUNNING (a resize: a second server beside the first, then a switch) or STOPPED (at the
+    // next start); the API says the same with a 409 naming spec
+    const resizable = instance.status === 'RUNNING' || instance.status === 'STOPPED';
+    let specs: InstanceSpec[] = [];
+    try {
+      specs = (await get<{ items: InstanceSpec[] }>(`/workspaces/${ctx.ws.id}/instance-specs`)).items;
+    } catch {
+      specs = instance.spec ? [{ name: instance.spec, cpuCores: 0, memoryGiB: 0, sku: '' }] : [];
+    }
+    const sp = field('Specification', select(specs.map((x) => ({
+      value: x.name, label: x.cpuCores ? `${x.name} (${x.cpuCores} vCPU, ${x.memoryGiB} GiB)` : x.name }))), 'spec',
+      resizable
+        ? (instance.status === 'RUNNING'
+          ? 'A new spec starts a second tracking server beside this one; the address and data stay, and metering follows the switch.'
+          : 'The new spec is used at the next start.')
+        : `The spec can change while the instance is RUNNING or STOPPED, not while it is ${instance.status}.`);
+    (sp.control as HTMLSelectElement).value = instance.spec ?? '';
+    (sp.control as HTMLSelectElement).disabled = !resizable;
     const general = h('p', { class: 'error', role: 'alert' });
     const save = h('button', { type: 'submit' }, 'Save');
-    const form = h('form', { class: 'form', novalidate: true }, n.wrap, d.wrap, general,
+    const form = h('form', { class: 'form', novalidate: true }, n.wrap, d.wrap, sp.wrap, general,
       h('div', { class: 'actions' }, save, h('button', { type: 'button', class: 'secondary', onclick: () => dlg.close() }, 'Cancel')));
     const dlg = h('dialog', { class: 'dialog', 'aria-labelledby': 'edit-title' }, h('h2', { id: 'edit-title' }, `Edit ${instance.name}`), form);
     dlg.addEventListener('close', () => dlg.remove());
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       try {
-        instance = await patch<Instance>(path, { name: n.control.value.trim(), description: d.control.value });
+        const body: Record<string, string> = { name: n.control.value.trim(), description: d.control.value };
+        const chosen = (sp.control as HTMLSelectElement).value;
+        if (resizable && chosen && chosen !== instance.spec) body.spec = chosen;
+        instance = await patch<Instance>(path, body);
         dlg.close();
-        toast('Saved.');
+        toast(body.spec ? (instance.status === 'UPDATING' ? `Resizing to ${body.spec}.` : `Spec ${body.spec} saved.`) : 'Saved.');
         renderHead();
+        if (!SETTLED.has(instance.status)) poll();
       } catch (e) {
-        showProblem([n, d], general, e);
+        showProblem([n, d, sp], general, e);
       }
     });
     document.body.appendChild(dlg);

@@ -283,6 +283,22 @@ class ConsoleBrowserIT {
             shot(ui, "07-mlflow-ui");
             ui.close();
 
+            // Edit: the spec from the catalogue; a bigger one resizes the RUNNING instance (UPDATING, then RUNNING at it)
+            button(page, "Edit").click();
+            assertThat(page.getByLabel("Specification")).hasValue("mlflow.small");
+            assertThat(page.locator("select[name=spec] option")).hasCount(3);
+            page.getByLabel("Specification").selectOption("mlflow.medium");
+            shot(page, "07b-edit-spec");
+            button(page, "Save").click();
+            assertThat(page.locator("dl.facts")).containsText("resizing to mlflow.medium", within(SAGA_MS));
+            String self = base + "/api/v1/workspaces/" + wsA + "/instances/" + instanceId;
+            Api.await(() -> "mlflow.medium".equals(admin.get(self).text("spec")) && "RUNNING".equals(admin.get(self).text("status")),
+                    Duration.ofMillis((long) SAGA_MS), "the resize to mlflow.medium", () -> admin.get(self).text("status"));
+            // the page follows by itself: RUNNING at the new spec, no resize shown any more
+            assertThat(page.locator("dl.facts")).not().containsText("resizing", within(SAGA_MS));
+            assertThat(page.locator("dl.facts")).containsText("mlflow.medium");
+            assertThat(page.locator("[data-testid=status]")).containsText("RUNNING");
+
             // the list shows it RUNNING too
             page.navigate(base + "/#/ws/" + wsA + "/instances");
             awaitLoaded(page, "instances");
@@ -517,8 +533,9 @@ class ConsoleBrowserIT {
     void theBillingPageChartsTheReleasedInstancesUsageAndExportsTheMonth() {
         String period = YearMonth.now(ZoneOffset.UTC).toString();
         String usage = base + "/api/v1/workspaces/" + wsA + "/billing/usage?granularity=month&groupBy=sku,resource&resourceId=" + instanceId;
-        // the instance's metered usage crosses Kafka to billing-service; the page is read once it is there
-        Api.await(() -> admin.get(usage).json().path("items").size() == 1, Duration.ofMillis((long) SAGA_MS), "the instance's usage in billing",
+        // the instance's metered usage crosses Kafka to billing-service; the page is read once it is there: two SKUs, as the
+        // first test resized it from mlflow.small to mlflow.medium
+        Api.await(() -> admin.get(usage).json().path("items").size() == 2, Duration.ofMillis((long) SAGA_MS), "the instance's usage in billing",
                 () -> admin.get(usage));
         try (BrowserContext context = context()) {
             Page page = open(context);
@@ -533,6 +550,7 @@ class ConsoleBrowserIT {
             assertThat(perDay).hasAttribute("data-drawn", "true");
             assertTrue(Integer.parseInt(perDay.getAttribute("data-points")) >= 1, "a day with usage");
             assertThat(perDay.locator("table")).containsText("MLFLOW-INSTANCE-SMALL");
+            assertThat(perDay.locator("table")).containsText("MLFLOW-INSTANCE-MEDIUM");
             assertTrue(barPixels(page, "usage-per-day") > 20, "the usage per day is drawn as bars");
             Locator perResource = page.locator("figure[data-chart=usage-per-resource]");
             assertThat(perResource).hasAttribute("data-drawn", "true");

@@ -279,6 +279,8 @@ export interface UsageRow {
   periodEnd: string;
   skuId?: string;
   resourceId?: string;
+  /** The resource's display name (the instance's or session's newest name), when it has one. */
+  resourceName?: string;
   quantity: Decimal;
   unit?: string;
   lineItems: number;
@@ -289,6 +291,7 @@ export interface CostRow {
   periodEnd: string;
   skuId?: string;
   resourceId?: string;
+  resourceName?: string;
   cost: Decimal;
   lineItems: number;
 }
@@ -325,6 +328,7 @@ export interface StatementLine {
   priceVersionId?: string;
   unitPrice: Decimal;
   resourceId?: string;
+  resourceName?: string;
   resourceType?: string;
   chargeClass?: string;
   quantity: Decimal;

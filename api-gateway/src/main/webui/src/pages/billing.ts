@@ -125,6 +125,10 @@ export async function billingPage(ctx: Ctx): Promise<void> {
     const byDay = <T extends { periodStart: string; skuId?: string }>(rows: T[], value: (r: T) => number, sku: string) =>
       dayLabels.map((d) => rows.filter((r) => r.skuId === sku && r.periodStart.slice(0, 10) === d).reduce((n, r) => n + value(r), 0));
     const resources = [...new Set([...usageRes.items, ...costRes.items].map((r) => r.resourceId ?? '').filter(Boolean))].sort();
+    // a resource is shown by its name (the instance's or session's), its id when it has none
+    const names = new Map<string, string>();
+    for (const r of [...usageRes.items, ...costRes.items]) if (r.resourceId && r.resourceName) names.set(r.resourceId, r.resourceName);
+    const resourceLabels = resources.map((id) => names.get(id) ?? id);
     const usageSkus = skus.filter((s) => skuUnits.has(s));
     const label = (sku: string) => `${sku} (${skuUnits.get(sku) || 'units'})`;
 
@@ -144,13 +148,13 @@ export async function billingPage(ctx: Ctx): Promise<void> {
         empty: `No usage in ${period} yet.`,
       }),
       barChart({
-        id: 'cost-per-resource', title: `Cost per resource (${currency})`, labels: resources, horizontal: true,
+        id: 'cost-per-resource', title: `Cost per resource (${currency})`, labels: resourceLabels, horizontal: true,
         series: [{ label: `Cost (${currency})`, values: resources.map((id) => costRes.items.filter((r) => r.resourceId === id).reduce((n, r) => n + num(r.cost), 0)) }],
         format: (v) => money(v, currency), summary: `${resources.length} resource${resources.length === 1 ? '' : 's'} in ${period}.`,
         empty: `No resource cost in ${period} yet.`,
       }),
       barChart({
-        id: 'usage-per-resource', title: 'Usage per resource', labels: resources, horizontal: true,
+        id: 'usage-per-resource', title: 'Usage per resource', labels: resourceLabels, horizontal: true,
         series: usageSkus.map((s) => ({ label: label(s), values: resources.map((id) => usageRes.items.filter((r) => r.resourceId === id && r.skuId === s).reduce((n, r) => n + num(r.quantity), 0)) })),
         format: qty, summary: `quantities per resource and SKU in ${period}.`,
         empty: `No resource usage in ${period} yet.`,
@@ -189,7 +193,8 @@ export async function billingPage(ctx: Ctx): Promise<void> {
           h('tbody', {}, s.lines.length === 0 ? h('tr', {}, h('td', { colspan: 7, class: 'muted' }, 'No lines.'))
             : s.lines.map((l) => h('tr', {},
               h('td', {}, l.skuId, l.description ? h('div', { class: 'muted small' }, l.description) : null),
-              h('td', {}, l.resourceId ? h('code', {}, l.resourceId) : '—', l.resourceType ? h('div', { class: 'muted small' }, l.resourceType) : null),
+              h('td', {}, l.resourceName ? [l.resourceName, ' '] : null, l.resourceId ? h('code', { class: l.resourceName ? 'small' : '' }, l.resourceId) : '—',
+                l.resourceType ? h('div', { class: 'muted small' }, l.resourceType) : null),
               h('td', {}, l.chargeClass ?? 'Regular'),
               h('td', { class: 'num' }, `${qty(num(l.quantity))} ${l.unit ?? ''}`),
               h('td', { class: 'num' }, `${num(l.unitPrice)} ${s.currency}`),

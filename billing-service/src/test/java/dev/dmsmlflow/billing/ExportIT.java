@@ -41,6 +41,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 
@@ -134,6 +135,11 @@ class ExportIT {
             String parquet = "read_parquet('" + manifestFile.resolveSibling("*.parquet") + "')";
             checkFocusRules(st, csv, true);
             checkFocusRules(st, parquet, false);
+            // ResourceName is the name the resource was metered under, not its id
+            for (String source : List.of(csv, parquet)) {
+                assertEquals(0, single(st, "SELECT count(*) FROM " + source + " WHERE ResourceName IS DISTINCT FROM 'name of ' || ResourceId"),
+                        "ResourceName of " + source);
+            }
             // the two formats hold the same rows
             assertEquals(0, single(st, "SELECT count(*) FROM " + csv + " c FULL JOIN " + parquet + " p ON c.x_LineItemId = p.x_LineItemId "
                     + "AND CAST(c.BilledCost AS DECIMAL(38, 12)) = p.BilledCost AND CAST(c.ChargePeriodStart AS TIMESTAMPTZ) = p.ChargePeriodStart "
@@ -171,7 +177,40 @@ class ExportIT {
         JsonPath daily = LedgerIT.decimals(ServiceTokens.viewerOf(ws).get("/billing/costs?from=2025-04-01&to=2025-05-01&granularity=day&groupBy=sku,resource")
                 .then().statusCode(200).extract().asString());
         assertEquals(3 * 10, daily.getList("items").size());
+        for (Map<String, Object> row : daily.<Map<String, Object>>getList("items")) {
+            assertEquals(Readings.nameOf((String) row.get("resourceId")), row.get("resourceName"), row.toString());
+        }
+        for (Map<String, Object> line : LedgerIT.statement(ws, "2025-04").<Map<String, Object>>getList("lines")) {
+            assertEquals(Readings.nameOf((String) line.get("resourceId")), line.get("resourceName"), line.toString());
+        }
         ServiceTokens.viewerOf(ws).get("/billing/usage?granularity=week").then().statusCode(400).body("field", org.hamcrest.Matchers.equalTo("granularity"));
+    }
+
+    @Test
+    void aResourceIsShownUnderItsNewestNameAndALateReadingDoesNotBringAnOldOneBack() {
+        String ws = "ws-names-" + UUID.randomUUID().toString().substring(0, 8);
+        Instant h = Instant.parse("2025-04-10T08:00:00Z"); // April: lineCount reads that month
+        // renamed between its second and third hour; the first hour's reading arrives last, under the old name
+        Reading first = Readings.of(0, ws, "mlf-renamed", h, BigDecimal.ONE).named("old-name");
+        Reading second = Readings.of(0, ws, "mlf-renamed", h.plus(Duration.ofHours(1)), BigDecimal.ONE).named("old-name");
+        Reading third = Readings.of(0, ws, "mlf-renamed", h.plus(Duration.ofHours(2)), BigDecimal.ONE).named("new-name");
+        Reading unnamed = Readings.of(3, ws, "nbs-unnamed", h, BigDecimal.ONE);
+        bus.send(List.of(UsageBus.envelope(second.event()), UsageBus.envelope(third.event()), UsageBus.envelope(unnamed.event())));
+        Eventually.until(() -> lineCount(ws) == 3, Duration.ofSeconds(60), "three readings to be rated");
+        bus.send(List.of(UsageBus.envelope(first.event())));
+        Eventually.until(() -> lineCount(ws) == 4, Duration.ofSeconds(60), "the late reading to be rated");
+        JsonPath costs = LedgerIT.decimals(ServiceTokens.viewerOf(ws).get("/billing/costs?from=2025-04-01&to=2025-05-01&granularity=month&groupBy=resource")
+                .then().statusCode(200).extract().asString());
+        Map<String, String> names = new java.util.HashMap<>();
+        for (Map<String, Object> row : costs.<Map<String, Object>>getList("items")) {
+            names.put((String) row.get("resourceId"), (String) row.get("resourceName"));
+        }
+        assertEquals("new-name", names.get("mlf-renamed"));
+        assertTrue(names.containsKey("nbs-unnamed") && names.get("nbs-unnamed") == null, names.toString());
+        // another workspace never sees the names
+        assertEquals(0, ServiceTokens.ownerOf("ws-oth-" + UUID.randomUUID().toString().substring(0, 8))
+                .get("/billing/costs?from=2025-04-01&to=2025-05-01&granularity=month&groupBy=resource")
+                .then().statusCode(200).extract().jsonPath().getList("items").size());
     }
 
     /** The FOCUS rules every row must meet, in SQL over one format's files ({@code text}: the CSV, every value a string). */

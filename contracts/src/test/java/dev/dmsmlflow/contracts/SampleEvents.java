@@ -160,7 +160,8 @@ final class SampleEvents {
                         Instant.parse("2025-04-01T09:00:00Z"),
                         new BigDecimal("0.7431"),
                         UsageUnit.INSTANCE_HOURS,
-                        Instant.parse("2025-04-01T09:00:05Z")),
+                        Instant.parse("2025-04-01T09:00:05Z"),
+                        "team-tracking"),
                 new BillingExportCompleted(
                         "exp-2025-04-ws-4821",
                         "ws-4821",

@@ -554,7 +554,8 @@ class ConsoleBrowserIT {
             assertTrue(barPixels(page, "usage-per-day") > 20, "the usage per day is drawn as bars");
             Locator perResource = page.locator("figure[data-chart=usage-per-resource]");
             assertThat(perResource).hasAttribute("data-drawn", "true");
-            assertThat(perResource.locator("table")).containsText(instanceId);
+            // resources by name: the instance's, as it was created in the form
+            assertThat(perResource.locator("table")).containsText(instanceName);
             // a short-lived instance may cost less than the rated amounts' precision: the chart shows what the API says
             String costs = base + "/api/v1/workspaces/" + wsA + "/billing/costs?granularity=month&groupBy=resource&resourceId=" + instanceId;
             double cost = 0;
@@ -573,6 +574,7 @@ class ConsoleBrowserIT {
             Locator lines = page.locator("table[data-statement='" + period + "']");
             assertThat(lines).containsText("MLFLOW-INSTANCE-SMALL");
             assertThat(lines).containsText(instanceId);
+            assertThat(lines).containsText(instanceName);
 
             // an export of the month: requested here, followed to COMPLETED, its files listed from the manifest
             page.getByLabel("Period", new Page.GetByLabelOptions().setExact(true)).selectOption(period);

@@ -95,6 +95,7 @@ class MeteringTest {
         assertEquals("COMPUTE", r.path("resourceType").asText());
         assertEquals("instance-hours", r.path("unit").asText());
         assertEquals("mlflow.medium", r.path("spec").asText());
+        assertEquals("metered", r.path("subjectName").asText(), "the instance's name travels for the bill");
         assertEquals(Instant.parse(start), Instant.parse(r.path("windowStart").asText()));
         assertEquals(Instant.parse(end), Instant.parse(r.path("windowEnd").asText()));
         assertEquals(0, new BigDecimal(quantity).compareTo(r.path("quantity").decimalValue()), "quantity " + r.path("quantity"));

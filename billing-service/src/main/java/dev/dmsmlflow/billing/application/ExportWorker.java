@@ -170,7 +170,7 @@ public class ExportWorker {
         try {
             ExportWriter writer = new ExportWriter(config.export().rowsPerFile());
             FocusColumns.Context context = new FocusColumns.Context(config.provider(), config.regionId(), config.regionName(),
-                    c.workspaceId(), c.invoiceId());
+                    c.workspaceId(), c.invoiceId(), queries.names(c.workspaceId(), null));
             Manifest manifest = writer.write(dir, c.id(), c.workspaceId(), c.period(), c.formats(), context, catalogue.currency(),
                     consumer -> queries.stream(c.workspaceId(), c.period(), consumer));
             String manifestJson = json.writerWithDefaultPrettyPrinter().writeValueAsString(manifest);

@@ -76,6 +76,7 @@ public class Ledger {
             }
         }
         store.insertUsage(usages, fully);
+        store.recordNames(usages);
         store.insertLines(rated);
         lines.increment(rated.size());
         long c = rated.stream().filter(LineItem::isCorrection).count();

@@ -19,13 +19,14 @@ public class Reports {
     /** Most groups one report returns; a wider question must narrow its range or filter. */
     public static final int MAX_ROWS = 10_000;
 
-    /** A usage row: quantity of one SKU (and resource) in one bucket. */
-    public record UsageRow(Instant periodStart, Instant periodEnd, String skuId, String resourceId, BigDecimal quantity, String unit,
-                           long lineItems) {
+    /** A usage row: quantity of one SKU (and resource, with its display name when it has one) in one bucket. */
+    public record UsageRow(Instant periodStart, Instant periodEnd, String skuId, String resourceId, String resourceName,
+                           BigDecimal quantity, String unit, long lineItems) {
     }
 
     /** A cost row: the exact cost of its charges rounded once to the fen. */
-    public record CostRow(Instant periodStart, Instant periodEnd, String skuId, String resourceId, BigDecimal cost, long lineItems) {
+    public record CostRow(Instant periodStart, Instant periodEnd, String skuId, String resourceId, String resourceName, BigDecimal cost,
+                          long lineItems) {
     }
 
     public record UsageReport(Instant from, Instant to, String granularity, List<UsageRow> items) {
@@ -45,8 +46,10 @@ public class Reports {
 
     public UsageReport usage(String ws, Instant from, Instant to, String granularity, boolean byResource, String resourceId, String skuId) {
         List<UsageRow> rows = new ArrayList<>();
-        for (LineItemQueries.Group g : groups(ws, from, to, granularity, true, byResource, resourceId, skuId)) {
-            rows.add(new UsageRow(g.bucket(), end(g.bucket(), granularity), g.skuId(), g.resourceId(),
+        List<LineItemQueries.Group> groups = groups(ws, from, to, granularity, true, byResource, resourceId, skuId);
+        java.util.Map<String, String> names = names(ws, groups);
+        for (LineItemQueries.Group g : groups) {
+            rows.add(new UsageRow(g.bucket(), end(g.bucket(), granularity), g.skuId(), g.resourceId(), names.get(g.resourceId()),
                     g.quantity().setScale(Money.QUANTITY_SCALE), g.unit(), g.lines()));
         }
         return new UsageReport(from, to, granularity, rows);
@@ -56,10 +59,13 @@ public class Reports {
                             String skuId) {
         List<CostRow> rows = new ArrayList<>();
         BigDecimal total = BigDecimal.ZERO.setScale(Money.AMOUNT_SCALE);
-        for (LineItemQueries.Group g : groups(ws, from, to, granularity, bySku, byResource, resourceId, skuId)) {
+        List<LineItemQueries.Group> groups = groups(ws, from, to, granularity, bySku, byResource, resourceId, skuId);
+        java.util.Map<String, String> names = names(ws, groups);
+        for (LineItemQueries.Group g : groups) {
             BigDecimal amount = Money.amount(g.cost());
             total = total.add(amount);
-            rows.add(new CostRow(g.bucket(), end(g.bucket(), granularity), g.skuId(), g.resourceId(), amount, g.lines()));
+            rows.add(new CostRow(g.bucket(), end(g.bucket(), granularity), g.skuId(), g.resourceId(), names.get(g.resourceId()), amount,
+                    g.lines()));
         }
         return new CostReport(from, to, granularity, catalogue.currency(), rows, total);
     }
@@ -72,6 +78,17 @@ public class Reports {
                     + " rows; narrow the range, use a coarser granularity or filter by resource or SKU.");
         }
         return groups;
+    }
+
+    /** The display names of the groups' resources (none when not grouped by resource). */
+    private java.util.Map<String, String> names(String ws, List<LineItemQueries.Group> groups) {
+        java.util.Set<String> ids = new java.util.TreeSet<>();
+        for (LineItemQueries.Group g : groups) {
+            if (g.resourceId() != null) {
+                ids.add(g.resourceId());
+            }
+        }
+        return queries.names(ws, ids);
     }
 
     private static Instant end(Instant bucket, String granularity) {

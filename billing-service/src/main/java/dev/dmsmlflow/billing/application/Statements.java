@@ -29,7 +29,7 @@ public class Statements {
 
     /** One line of a statement. */
     public record Line(String skuId, String description, String priceVersionId, BigDecimal unitPrice, String resourceId,
-                       String resourceType, String chargeClass, BigDecimal quantity, String unit, BigDecimal amount, long lineItems,
+                       String resourceName, String resourceType, String chargeClass, BigDecimal quantity, String unit, BigDecimal amount, long lineItems,
                        Instant firstCharge, Instant lastCharge) {
     }
 
@@ -58,10 +58,14 @@ public class Statements {
         PeriodEntity p = periods.findById(new PeriodEntity.Key(workspaceId, BillingPeriods.firstDay(period)));
         List<Line> lines = new ArrayList<>();
         BigDecimal total = BigDecimal.ZERO.setScale(Money.AMOUNT_SCALE);
-        for (LineItemQueries.StatementGroup g : queries.statement(workspaceId, period)) {
+        List<LineItemQueries.StatementGroup> groups = queries.statement(workspaceId, period);
+        java.util.Map<String, String> names = queries.names(workspaceId,
+                groups.stream().map(LineItemQueries.StatementGroup::resourceId).filter(java.util.Objects::nonNull).distinct().toList());
+        for (LineItemQueries.StatementGroup g : groups) {
             BigDecimal amount = Money.amount(g.cost());
             total = total.add(amount);
-            lines.add(new Line(g.skuId(), g.description(), g.priceVersionId(), g.unitPrice(), g.resourceId(), g.resourceType(),
+            lines.add(new Line(g.skuId(), g.description(), g.priceVersionId(), g.unitPrice(), g.resourceId(), names.get(g.resourceId()),
+                    g.resourceType(),
                     g.chargeClass(), g.quantity().setScale(Money.QUANTITY_SCALE), g.unit(), amount, g.lines(), g.firstCharge(),
                     g.lastCharge()));
         }

@@ -9,11 +9,12 @@ import java.time.Instant;
 
 /**
  * One entry of the usage ledger: a UsageMetered reading as received, identified as CloudEvents identifies events, by
- * its {@code source} and {@code id}. Immutable; a duplicate is the same entry.
+ * its {@code source} and {@code id}. Immutable; a duplicate is the same entry. {@code subjectName} is the display name
+ * the meter sent (null when none).
  */
 public record Usage(String source, String eventId, String meterId, String workspaceId, UsageSubjectType subjectType,
                     String subjectId, String resourceType, String spec, String unit, Instant windowStart, Instant windowEnd,
-                    BigDecimal quantity, Instant meteredAt) {
+                    BigDecimal quantity, Instant meteredAt, String subjectName) {
 
     /** Longest window a reading may cover (meters send hours; a day leaves room for a catch-up, not for nonsense). */
     public static final Duration MAX_WINDOW = Duration.ofDays(1);
@@ -43,6 +44,18 @@ public record Usage(String source, String eventId, String meterId, String worksp
         }
         String unit = UnitNames.wire(m.unit());
         return new Usage(source, eventId, m.meterId(), m.workspaceId(), m.subjectType(), m.subjectId(), m.resourceType().name(),
-                m.spec(), unit, m.windowStart(), m.windowEnd(), Money.quantity(m.quantity()), m.meteredAt());
+                m.spec(), unit, m.windowStart(), m.windowEnd(), Money.quantity(m.quantity()), m.meteredAt(), name(m.subjectName()));
+    }
+
+    /** A display name as sent (trimmed, at most 128 characters, no control characters), or null. */
+    static String name(String sent) {
+        if (sent == null) {
+            return null;
+        }
+        String n = sent.strip();
+        if (n.isEmpty() || n.length() > 128 || n.chars().anyMatch(Character::isISOControl)) {
+            return null; // a name is for display only: a bad one is dropped, the reading is still billed
+        }
+        return n;
     }
 }

@@ -24,7 +24,18 @@ public final class FocusColumns {
     public enum Kind { STRING, DECIMAL, TIMESTAMP }
 
     /** What is the same for every row of one export. */
-    public record Context(String provider, String regionId, String regionName, String billingAccountName, String invoiceId) {
+    public record Context(String provider, String regionId, String regionName, String billingAccountName, String invoiceId,
+                          java.util.Map<String, String> resourceNames) {
+
+        /** Without resource names (ResourceName is then the resource id). */
+        public Context(String provider, String regionId, String regionName, String billingAccountName, String invoiceId) {
+            this(provider, regionId, regionName, billingAccountName, invoiceId, java.util.Map.of());
+        }
+
+        /** The display name of a resource, or its id when it has none (FOCUS: ResourceName falls back to ResourceId). */
+        public String resourceName(String resourceId) {
+            return resourceId == null ? null : resourceNames.getOrDefault(resourceId, resourceId);
+        }
     }
 
     /** One column: name, type ({@code scale} for decimals), whether it may be null, and its value. */
@@ -68,7 +79,7 @@ public final class FocusColumns {
             str("RegionId", false, (l, c) -> c.regionId()),
             str("RegionName", false, (l, c) -> c.regionName()),
             str("ResourceId", false, (l, c) -> l.resourceId()),
-            str("ResourceName", false, (l, c) -> l.resourceId()),
+            str("ResourceName", false, (l, c) -> c.resourceName(l.resourceId())),
             str("ResourceType", false, (l, c) -> l.resourceType()),
             str("ServiceCategory", false, (l, c) -> SERVICE_CATEGORY),
             str("ServiceName", false, (l, c) -> l.serviceName()),

@@ -102,6 +102,38 @@ public class LedgerStore {
         return out;
     }
 
+    /**
+     * Remembers each resource's newest display name from a poll's readings (a reading older than the name already kept
+     * changes nothing, so late and replayed readings cannot bring an old name back).
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void recordNames(List<Usage> usages) {
+        Map<List<String>, Usage> newest = new HashMap<>();
+        for (Usage u : usages) {
+            if (u.subjectName() != null) {
+                newest.merge(List.of(u.workspaceId(), u.subjectId()), u,
+                        (a, b) -> b.meteredAt().isAfter(a.meteredAt()) ? b : a);
+            }
+        }
+        if (newest.isEmpty()) {
+            return;
+        }
+        String[][] cols = new String[4][newest.size()];
+        int i = 0;
+        for (Usage u : newest.values()) {
+            cols[0][i] = u.workspaceId();
+            cols[1][i] = u.subjectId();
+            cols[2][i] = u.subjectName();
+            cols[3][i] = u.meteredAt().toString();
+            i++;
+        }
+        execute("""
+                INSERT INTO resource_name (workspace_id, resource_id, name, named_at)
+                SELECT * FROM unnest(?::varchar[], ?::varchar[], ?::varchar[], ?::timestamptz[])
+                ON CONFLICT (workspace_id, resource_id) DO UPDATE SET name = excluded.name, named_at = excluded.named_at
+                WHERE resource_name.named_at <= excluded.named_at""", cols, "resource names");
+    }
+
     /** Adds ledger entries (an entry already there is left as it is). */
     @Transactional(Transactional.TxType.MANDATORY)
     public void insertUsage(List<Usage> usages, List<Boolean> rated) {

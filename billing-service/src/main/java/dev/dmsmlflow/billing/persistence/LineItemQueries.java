@@ -112,6 +112,33 @@ public class LineItemQueries {
         return out;
     }
 
+    /**
+     * The display names of a workspace's resources (all of them when {@code resourceIds} is null): the newest name each
+     * was metered under. A resource never named has no entry.
+     */
+    public java.util.Map<String, String> names(String workspaceId, java.util.Collection<String> resourceIds) {
+        java.util.Map<String, String> out = new java.util.HashMap<>();
+        if (resourceIds != null && resourceIds.isEmpty()) {
+            return out;
+        }
+        String sql = "SELECT resource_id, name FROM resource_name WHERE workspace_id = ?"
+                + (resourceIds == null ? "" : " AND resource_id = ANY (?::varchar[])");
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, workspaceId);
+            if (resourceIds != null) {
+                ps.setArray(2, c.createArrayOf("text", resourceIds.toArray()));
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getString(1), rs.getString(2));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not read the resource names of " + workspaceId, e);
+        }
+        return out;
+    }
+
     /** Workspaces with line items billed in {@code period}. */
     public List<String> workspacesBilledIn(YearMonth period) {
         List<String> out = new ArrayList<>();

@@ -35,6 +35,18 @@ public final class Readings {
         public BigDecimal exactCost() {
             return event.quantity().multiply(PRICES.get(sku));
         }
+
+        /** The same reading sent with a display name of its subject (as the meters send them). */
+        public Reading named(String name) {
+            UsageMetered m = event;
+            return new Reading(new UsageMetered(m.meterId(), m.subjectType(), m.subjectId(), m.workspaceId(), m.resourceType(), m.spec(),
+                    m.windowStart(), m.windowEnd(), m.quantity(), m.unit(), m.meteredAt(), name), sku);
+        }
+    }
+
+    /** The display name {@link #grid} gives a subject. */
+    public static String nameOf(String subject) {
+        return "name of " + subject;
     }
 
     private Readings() {
@@ -83,7 +95,7 @@ public final class Readings {
                 BigDecimal scale = kind == 3 ? BigDecimal.valueOf(4) : kind == 4 ? BigDecimal.valueOf(16) : BigDecimal.ONE;
                 BigDecimal q = BigDecimal.valueOf(random.nextInt(1_000_001)).movePointLeft(6).multiply(scale)
                         .setScale(6, RoundingMode.UNNECESSARY);
-                out.add(of(kind, ws, subject, start.plus(h, ChronoUnit.HOURS), q));
+                out.add(of(kind, ws, subject, start.plus(h, ChronoUnit.HOURS), q).named(nameOf(subject)));
             }
         }
         return out;

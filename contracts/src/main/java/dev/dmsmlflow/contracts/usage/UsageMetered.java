@@ -20,6 +20,8 @@ import java.util.Objects;
  * @param quantity Amount consumed in the window, exact decimal.
  * @param unit Unit of quantity.
  * @param meteredAt When the reading was taken.
+ * @param subjectName The instance's or session's name when the reading was taken (what a bill shows as the resource's
+ *        name; names can change, the id is what identifies it). Optional.
  */
 public record UsageMetered(
         @JsonProperty("meterId") String meterId,
@@ -32,7 +34,8 @@ public record UsageMetered(
         @JsonProperty("windowEnd") Instant windowEnd,
         @JsonProperty("quantity") BigDecimal quantity,
         @JsonProperty("unit") UsageUnit unit,
-        @JsonProperty("meteredAt") Instant meteredAt) implements Event {
+        @JsonProperty("meteredAt") Instant meteredAt,
+        @JsonProperty("subjectName") String subjectName) implements Event {
 
     /** Wire name of this event type: the CloudEvent type and the outbox event type. */
     public static final String TYPE = "UsageMetered";
@@ -49,6 +52,14 @@ public record UsageMetered(
         Objects.requireNonNull(quantity, "quantity is required");
         Objects.requireNonNull(unit, "unit is required");
         Objects.requireNonNull(meteredAt, "meteredAt is required");
+    }
+
+    /** Without the subject's name (readings from before it was sent). */
+    public UsageMetered(String meterId, UsageSubjectType subjectType, String subjectId, String workspaceId,
+                        ResourceType resourceType, String spec, Instant windowStart, Instant windowEnd, BigDecimal quantity,
+                        UsageUnit unit, Instant meteredAt) {
+        this(meterId, subjectType, subjectId, workspaceId, resourceType, spec, windowStart, windowEnd, quantity, unit, meteredAt,
+                null);
     }
 
     @Override

@@ -84,7 +84,7 @@ public class Metering {
             }
             UsageMetered reading = new UsageMetered(meterId(instance.id, start).toString(), UsageSubjectType.MLFLOW_INSTANCE,
                     instance.id, instance.workspaceId, ResourceType.COMPUTE, instance.spec, start, end,
-                    instanceHours(start, end), UsageUnit.INSTANCE_HOURS, Instant.now());
+                    instanceHours(start, end), UsageUnit.INSTANCE_HOURS, Instant.now(), instance.name);
             if (record(reading)) {
                 publisher.publish(reading, UUID.fromString(reading.meterId()));
                 emitted.add(reading);

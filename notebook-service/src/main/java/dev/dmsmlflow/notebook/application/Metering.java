@@ -70,7 +70,7 @@ public class Metering {
         }
         Instant now = Instant.now();
         UsageMetered reading = new UsageMetered(id.toString(), UsageSubjectType.NOTEBOOK_SESSION, s.id, s.workspaceId, resource,
-                s.spec, w.start(), w.end(), UsageWindows.quantity(units, w), unit, now);
+                s.spec, w.start(), w.end(), UsageWindows.quantity(units, w), unit, now, s.name);
         UsageReadingEntity row = new UsageReadingEntity();
         row.meterId = id;
         row.sessionId = s.id;

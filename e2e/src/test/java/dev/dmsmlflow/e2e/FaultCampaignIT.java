@@ -32,7 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Issue 10's fault campaign: instances are created, redeployed and released in parallel while a scheduler kills
- * instance-service, network-service and tracking servers with SIGKILL at random and pauses the Kafka broker (SIGSTOP).
+ * instance-service, network-service, billing-service and tracking servers with SIGKILL at random and pauses the Kafka
+ * broker (SIGSTOP).
  * Every saga must reach its goal (RUNNING, RUNNING again, RELEASED: a crash may delay a saga, never fail or lose it), and
  * afterwards nothing may remain: no tracking-server process, no tracking database, no listening load balancer, no ACTIVE
  * network, and every event one service published for the other is in the other's inbox (handled, none lost), every
@@ -182,7 +183,7 @@ class FaultCampaignIT {
             if (done.get()) {
                 return;
             }
-            switch (random.nextInt(4)) {
+            switch (random.nextInt(5)) {
                 case 0 -> {
                     stack.killInstanceService();
                     stack.restartInstanceService();
@@ -192,6 +193,11 @@ class FaultCampaignIT {
                     stack.killNetworkService();
                     stack.restartNetworkService();
                     faults.merge("network-service killed", 1, Integer::sum);
+                }
+                case 3 -> {
+                    stack.killBilling();
+                    stack.restartBilling();
+                    faults.merge("billing-service killed", 1, Integer::sum);
                 }
                 case 2 -> {
                     List<ProcessHandle> servers = stack.trackingServers();

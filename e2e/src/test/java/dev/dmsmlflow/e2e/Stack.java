@@ -65,6 +65,8 @@ public final class Stack implements AutoCloseable {
     public volatile String billingUrl;
     public volatile String billingManagementUrl;
     private volatile Process billing;
+    private volatile Started billingLaunch;
+    private int billingStarts;
     public volatile String gatewayUrl;
     public volatile String gatewayManagementUrl;
     public volatile String bootstrapKey;
@@ -303,6 +305,7 @@ public final class Stack implements AutoCloseable {
         Started started = startService(TopicAccess.BILLING_SERVICE, "billing-service",
                 Map.of("DMS_BILLING_EXPORT_DIR", dir.resolve("billing-exports").toString()), List.of());
         billing = started.process();
+        billingLaunch = started;
         billingUrl = started.url();
         billingManagementUrl = started.managementUrl();
     }
@@ -335,7 +338,9 @@ public final class Stack implements AutoCloseable {
     }
 
     /** A service this stack started after the first two: its process and where it answers. */
-    private record Started(Process process, String url, String managementUrl) {
+    /** A started service and how it was launched (to start it again the same way after a kill). */
+    private record Started(Process process, String url, String managementUrl, String module, Path jar, Map<String, String> env,
+                           List<String> jvmOptions) {
     }
 
     /**
@@ -371,7 +376,7 @@ public final class Stack implements AutoCloseable {
         Process process = launch(jar, log, all, jvmOptions);
         String managementUrl = "http://127.0.0.1:" + managementPort;
         awaitReady(module, process, managementUrl, log);
-        return new Started(process, "http://127.0.0.1:" + port, managementUrl);
+        return new Started(process, "http://127.0.0.1:" + port, managementUrl, module, jar, Map.copyOf(all), List.copyOf(jvmOptions));
     }
 
     /**
@@ -432,6 +437,22 @@ public final class Stack implements AutoCloseable {
         Path log = dir.resolve("network-service-" + (++networkStarts) + ".log");
         network = launch(networkJar, log, networkEnv, networkOptions);
         awaitReady("network-service", network, networkManagementUrl, log);
+    }
+
+    /** Kills billing-service with SIGKILL (a crash: the poll it had not committed is delivered again to its successor). */
+    public void killBilling() throws InterruptedException {
+        billing.destroyForcibly().waitFor();
+    }
+
+    /** Starts billing-service again, on the same ports, database and Kafka principal, and waits until it is ready. */
+    public synchronized void restartBilling() {
+        if (billing.isAlive()) {
+            throw new IllegalStateException("billing-service still runs");
+        }
+        Started b = billingLaunch;
+        Path log = dir.resolve(b.module() + "-" + (++billingStarts) + ".log");
+        billing = launch(b.jar(), log, b.env(), b.jvmOptions());
+        awaitReady(b.module(), billing, b.managementUrl(), log);
     }
 
     /** The tracking-server processes of this stack (found by their work-directory marker, as instance-service finds them). */

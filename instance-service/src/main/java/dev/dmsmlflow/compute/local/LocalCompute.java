@@ -7,6 +7,7 @@ import dev.dmsmlflow.compute.ComputeRequest;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Typed;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -42,6 +43,7 @@ import java.util.stream.Stream;
  * takes over.
  */
 @ApplicationScoped
+@Typed(LocalCompute.class)
 public class LocalCompute implements Compute {
 
     private static final Logger LOG = Logger.getLogger(LocalCompute.class);

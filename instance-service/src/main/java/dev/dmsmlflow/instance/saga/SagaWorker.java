@@ -328,6 +328,7 @@ public class SagaWorker {
         Spec spec = Spec.find(specName).orElse(new Spec(specName, 1, 2, null));
         String db = i.trackingDatabase;
         return new ComputeRequest(i.id, spec.name(), spec.cpuCores(), spec.memoryGiB(), databases.jdbcUrl(db), databases.user(db),
-                databases.password(db), i.ossBucket, i.ossPath, i.backendPort, i.trackingVersion, i.backendAuthDigest);
+                databases.password(db), i.ossBucket, i.ossPath, i.backendPort, i.trackingVersion, i.backendAuthDigest,
+                i.vSwitchId, i.secondaryVSwitchId, i.securityGroupId);
     }
 }

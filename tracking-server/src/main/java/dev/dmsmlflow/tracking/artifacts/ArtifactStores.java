@@ -1,6 +1,8 @@
 package dev.dmsmlflow.tracking.artifacts;
 
 import com.aliyun.oss.OSS;
+import com.aliyun.oss.common.auth.CredentialsProvider;
+import com.aliyun.oss.common.auth.EnvironmentVariableCredentialsProvider;
 import dev.dmsmlflow.tracking.config.TrackingConfig;
 import dev.dmsmlflow.tracking.http.MlflowException;
 import io.quarkus.runtime.ShutdownEvent;
@@ -13,6 +15,7 @@ import org.jboss.logging.Logger;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Optional;
 
 /**
@@ -35,6 +38,7 @@ public class ArtifactStores {
 
     private ArtifactStore root;
     private OSS ossClient;
+    private CredentialsProvider credentials;
 
     /** A store and a (validated, normalised) path inside it. */
     public record Location(ArtifactStore store, String path) {
@@ -50,7 +54,7 @@ public class ArtifactStores {
         String uri = config.artifactRoot().trim();
         if (uri.startsWith("oss://")) {
             OssUri o = OssUri.parse(uri);
-            ossClient = OssArtifactStore.newClient(ossEndpoint.orElse(null), ossRegion.orElse(null));
+            ossClient = OssArtifactStore.newClient(ossEndpoint.orElse(null), ossRegion.orElse(null), credentials());
             root = new OssArtifactStore(ossClient, o.bucket(), o.prefix());
         } else if (uri.startsWith("file:")) {
             root = new FileSystemArtifactStore(Path.of(URI.create(uri)));
@@ -166,9 +170,25 @@ public class ArtifactStores {
 
     private synchronized OSS ossClient() {
         if (ossClient == null) {
-            ossClient = OssArtifactStore.newClient(ossEndpoint.orElse(null), ossRegion.orElse(null));
+            ossClient = OssArtifactStore.newClient(ossEndpoint.orElse(null), ossRegion.orElse(null), credentials());
         }
         return ossClient;
+    }
+
+    /**
+     * OSS credentials: fetched from {@code dms.tracking.oss.credentials-url} (temporary, scoped to this instance's root,
+     * renewed before they expire) when it is set, else {@code OSS_ACCESS_KEY_ID}/{@code OSS_ACCESS_KEY_SECRET} (and
+     * {@code OSS_SESSION_TOKEN} when set) from the environment.
+     */
+    private synchronized CredentialsProvider credentials() {
+        if (credentials == null) {
+            Optional<String> url = config.oss().credentialsUrl().filter(v -> !v.isBlank());
+            credentials = url.isPresent()
+                    ? new EndpointCredentialsProvider(URI.create(url.get()), config.oss().credentialsSecret().orElse(null),
+                            config.oss().credentialsRefreshMargin(), Clock.systemUTC())
+                    : new EnvironmentVariableCredentialsProvider();
+        }
+        return credentials;
     }
 
     /** The path inside the proxy root for {@code mlflow-artifacts:[//host]/path} or {@code http(s)://host/api/2.0/mlflow-artifacts/artifacts/path}. */

@@ -74,5 +74,19 @@ public interface TrackingConfig {
 
         /** e.g. {@code cn-hangzhou}; required for V4 signatures. */
         Optional<String> region();
+
+        /**
+         * Where to fetch temporary OSS credentials instead of reading {@code OSS_ACCESS_KEY_ID}/{@code _SECRET}
+         * ({@code OSS_SESSION_TOKEN}): instance-service's {@code .../compute/instances/<id>/storage-credentials}, set for a
+         * tracking server on Alibaba Cloud. They are cached and fetched again before they expire.
+         */
+        Optional<String> credentialsUrl();
+
+        /** The secret presented to {@link #credentialsUrl()} ({@code DMS_TRACKING_OSS_CREDENTIALS_SECRET}); never logged. */
+        Optional<String> credentialsSecret();
+
+        /** How long before their expiry fetched credentials are replaced (at most half their lifetime). */
+        @WithDefault("5m")
+        Duration credentialsRefreshMargin();
     }
 }

@@ -41,7 +41,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * path-style addressing ({@code /<bucket>/<key>}), PutObject, GetObject, HeadObject, DeleteObject and
  * ListObjectsV2, with OSS's XML error bodies. Every request must carry a valid
  * {@code OSS4-HMAC-SHA256} (V4) signature, recomputed here from the request as received and the
- * test's secret; anything else is answered 403 like OSS does. Objects are kept in temporary files.
+ * test's secret; anything else is answered 403 like OSS does. Temporary (STS) key pairs registered in {@link #temporary}
+ * are accepted only with their security token and only until they expire. Objects are kept in temporary files.
  */
 final class FakeOss implements AutoCloseable {
     static final String V4 = "OSS4-HMAC-SHA256";
@@ -59,6 +60,14 @@ final class FakeOss implements AutoCloseable {
     final AtomicInteger rejected = new AtomicInteger();
     final Map<String, AtomicInteger> operations = new java.util.concurrent.ConcurrentHashMap<>();
     volatile String lastRejection;
+    /** Temporary (STS) key pairs the stand-in accepts besides its own key: only with their security token, only until they expire. */
+    final Map<String, Temporary> temporary = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The time temporary credentials expire by (tests move it; request signatures are checked against the real time). */
+    volatile java.util.function.Supplier<Instant> clock = Instant::now;
+
+    /** A temporary key pair: its secret, the security token that must come with it, its expiry. */
+    record Temporary(String secret, String token, Instant expiresAt) {
+    }
 
     private record Obj(Path file, long size, String etag, String crc64, Instant modified, String contentType) {
     }
@@ -119,7 +128,8 @@ final class FakeOss implements AutoCloseable {
                 lastRejection = problem;
                 drain(ex);
                 String code = problem.startsWith("InvalidAccessKeyId") ? "InvalidAccessKeyId"
-                        : problem.startsWith("SignatureDoesNotMatch") ? "SignatureDoesNotMatch" : "AccessDenied";
+                        : problem.startsWith("SignatureDoesNotMatch") ? "SignatureDoesNotMatch"
+                        : problem.startsWith("SecurityTokenExpired") ? "SecurityTokenExpired" : "AccessDenied";
                 error(ex, 403, code, problem, requestId);
                 return;
             }
@@ -374,8 +384,25 @@ final class FakeOss implements AutoCloseable {
         if (cred.length != 5 || !cred[3].equals("oss") || !cred[4].equals("aliyun_v4_request")) {
             return "AccessDenied: malformed credential scope " + credential;
         }
-        if (!cred[0].equals(accessKeyId)) {
-            return "InvalidAccessKeyId: The OSS Access Key Id you provided does not exist in our records.";
+        String secret;
+        if (cred[0].equals(accessKeyId)) {
+            secret = accessKeySecret;
+        } else {
+            Temporary t = temporary.get(cred[0]);
+            if (t == null) {
+                return "InvalidAccessKeyId: The OSS Access Key Id you provided does not exist in our records.";
+            }
+            String token = h.getFirst("x-oss-security-token");
+            if (token == null) {
+                return "AccessDenied: a temporary access key needs its security token (x-oss-security-token)";
+            }
+            if (!token.equals(t.token())) {
+                return "InvalidAccessKeyId: The security token you provided is invalid.";
+            }
+            if (!clock.get().isBefore(t.expiresAt())) {
+                return "SecurityTokenExpired: The security token you provided has expired.";
+            }
+            secret = t.secret();
         }
         if (!cred[2].equals(region)) {
             return "SignatureDoesNotMatch: credential scope region " + cred[2] + " is not " + region;
@@ -432,7 +459,7 @@ final class FakeOss implements AutoCloseable {
 
         String scope = cred[1] + "/" + cred[2] + "/oss/aliyun_v4_request";
         String stringToSign = V4 + "\n" + date + "\n" + scope + "\n" + hex(sha256(canonical.toString()));
-        byte[] key = hmac(("aliyun_v4" + accessKeySecret).getBytes(StandardCharsets.UTF_8), cred[1]);
+        byte[] key = hmac(("aliyun_v4" + secret).getBytes(StandardCharsets.UTF_8), cred[1]);
         key = hmac(key, cred[2]);
         key = hmac(key, "oss");
         key = hmac(key, "aliyun_v4_request");

@@ -1,0 +1,13 @@
+package dev.dmsmlflow.compute;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Which compute runs the tracking servers ({@code dms.compute.provider}); each provider has its own settings below it. */
+@ConfigMapping(prefix = "dms.compute")
+public interface ComputeConfig {
+
+    /** {@code local} (tracking-server child processes) or {@code aliyun} (an Elastic Container Instance per server). */
+    @WithDefault("local")
+    String provider();
+}

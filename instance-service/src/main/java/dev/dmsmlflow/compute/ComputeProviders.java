@@ -1,0 +1,35 @@
+package dev.dmsmlflow.compute;
+
+import dev.dmsmlflow.compute.aliyun.AliyunCompute;
+import dev.dmsmlflow.compute.aliyun.AliyunComputeConfig;
+import dev.dmsmlflow.compute.aliyun.StsStorageCredentials;
+import dev.dmsmlflow.compute.local.LocalCompute;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
+import jakarta.enterprise.inject.Produces;
+
+/** Chooses the compute provider from {@code dms.compute.provider} ({@code local}, the default, or {@code aliyun}) at startup. */
+@ApplicationScoped
+public class ComputeProviders {
+
+    @Produces
+    @ApplicationScoped
+    Compute compute(ComputeConfig config, Instance<LocalCompute> local, Instance<AliyunCompute> aliyun) {
+        String provider = config.provider();
+        return switch (provider) {
+            case "local" -> local.get();
+            case "aliyun" -> aliyun.get();
+            default -> throw new IllegalStateException("dms.compute.provider must be local or aliyun, not " + provider);
+        };
+    }
+
+    /** Scoped OSS credentials for the tracking servers of the aliyun provider (made on first use: never with the local one). */
+    @Produces
+    @ApplicationScoped
+    StorageCredentials storageCredentials(AliyunComputeConfig config) {
+        String roleArn = config.sts().roleArn().filter(r -> !r.isBlank()).orElseThrow(() -> new IllegalStateException(
+                "dms.compute.aliyun.sts.role-arn is required by the aliyun compute provider"));
+        return new StsStorageCredentials(config.sts().endpoint().orElse("sts." + config.regionId() + ".aliyuncs.com"),
+                config.regionId(), config.protocol(), roleArn, config.sts().lifetime());
+    }
+}

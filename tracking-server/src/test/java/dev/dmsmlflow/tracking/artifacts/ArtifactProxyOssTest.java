@@ -1,5 +1,6 @@
 package dev.dmsmlflow.tracking.artifacts;
 
+import dev.dmsmlflow.infra.oss.FakeOss;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;

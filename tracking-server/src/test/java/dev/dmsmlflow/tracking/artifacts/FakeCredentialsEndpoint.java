@@ -1,5 +1,6 @@
 package dev.dmsmlflow.tracking.artifacts;
 
+import dev.dmsmlflow.infra.oss.FakeOss;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;

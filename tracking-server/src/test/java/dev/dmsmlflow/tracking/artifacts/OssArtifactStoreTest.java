@@ -1,5 +1,6 @@
 package dev.dmsmlflow.tracking.artifacts;
 
+import dev.dmsmlflow.infra.oss.FakeOss;
 import com.aliyun.oss.common.auth.DefaultCredentialProvider;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,5 +1,6 @@
 package dev.dmsmlflow.tracking.artifacts;
 
+import dev.dmsmlflow.infra.oss.FakeOss;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.test.common.QuarkusTestResource;

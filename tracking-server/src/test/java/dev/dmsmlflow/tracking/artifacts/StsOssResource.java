@@ -1,5 +1,6 @@
 package dev.dmsmlflow.tracking.artifacts;
 
+import dev.dmsmlflow.infra.oss.FakeOss;
 import dev.dmsmlflow.tracking.support.TrackingDatabase;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 

@@ -1,4 +1,4 @@
-package dev.dmsmlflow.tracking.artifacts;
+package dev.dmsmlflow.infra.oss;
 
 import dev.dmsmlflow.infra.TempDirs;
 import com.sun.net.httpserver.Headers;
@@ -44,8 +44,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * test's secret; anything else is answered 403 like OSS does. Temporary (STS) key pairs registered in {@link #temporary}
  * are accepted only with their security token and only until they expire. Objects are kept in temporary files.
  */
-final class FakeOss implements AutoCloseable {
-    static final String V4 = "OSS4-HMAC-SHA256";
+public final class FakeOss implements AutoCloseable {
+    public static final String V4 = "OSS4-HMAC-SHA256";
     private static final DateTimeFormatter ISO_BASIC = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
 
@@ -56,23 +56,23 @@ final class FakeOss implements AutoCloseable {
     private final String accessKeySecret;
     private final Path dir;
     private final NavigableMap<String, Obj> objects = new ConcurrentSkipListMap<>();
-    final AtomicInteger accepted = new AtomicInteger();
-    final AtomicInteger rejected = new AtomicInteger();
-    final Map<String, AtomicInteger> operations = new java.util.concurrent.ConcurrentHashMap<>();
-    volatile String lastRejection;
+    public final AtomicInteger accepted = new AtomicInteger();
+    public final AtomicInteger rejected = new AtomicInteger();
+    public final Map<String, AtomicInteger> operations = new java.util.concurrent.ConcurrentHashMap<>();
+    public volatile String lastRejection;
     /** Temporary (STS) key pairs the stand-in accepts besides its own key: only with their security token, only until they expire. */
-    final Map<String, Temporary> temporary = new java.util.concurrent.ConcurrentHashMap<>();
+    public final Map<String, Temporary> temporary = new java.util.concurrent.ConcurrentHashMap<>();
     /** The time temporary credentials expire by (tests move it; request signatures are checked against the real time). */
-    volatile java.util.function.Supplier<Instant> clock = Instant::now;
+    public volatile java.util.function.Supplier<Instant> clock = Instant::now;
 
     /** A temporary key pair: its secret, the security token that must come with it, its expiry. */
-    record Temporary(String secret, String token, Instant expiresAt) {
+    public record Temporary(String secret, String token, Instant expiresAt) {
     }
 
     private record Obj(Path file, long size, String etag, String crc64, Instant modified, String contentType) {
     }
 
-    FakeOss(String bucket, String region, String accessKeyId, String accessKeySecret) throws IOException {
+    public FakeOss(String bucket, String region, String accessKeyId, String accessKeySecret) throws IOException {
         this.bucket = bucket;
         this.region = region;
         this.accessKeyId = accessKeyId;
@@ -88,15 +88,15 @@ final class FakeOss implements AutoCloseable {
         server.start();
     }
 
-    String endpoint() {
+    public String endpoint() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
-    int objectCount() {
+    public int objectCount() {
         return objects.size();
     }
 
-    Set<String> keys() {
+    public Set<String> keys() {
         return new TreeSet<>(objects.keySet());
     }
 
@@ -505,7 +505,12 @@ final class FakeOss implements AutoCloseable {
         if (s == null) {
             return "";
         }
-        return ArtifactPaths.percentDecode(s.replace("+", "%2B"));
+        return percentDecode(s);
+    }
+
+    /** %XX escapes decoded as UTF-8 ('+' stays a plus, as in a path); a malformed escape fails the request. */
+    private static String percentDecode(String s) {
+        return java.net.URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
     }
 
     private static Map<String, String> parseQuery(String raw) {
@@ -520,7 +525,7 @@ final class FakeOss implements AutoCloseable {
             int eq = p.indexOf('=');
             String k = eq < 0 ? p : p.substring(0, eq);
             String v = eq < 0 ? "" : p.substring(eq + 1);
-            out.put(ArtifactPaths.percentDecode(k), ArtifactPaths.percentDecode(v));
+            out.put(percentDecode(k), percentDecode(v));
         }
         return out;
     }

@@ -47,41 +47,15 @@ public class Db {
         }
     }
 
-    /** Runs read-only {@code work} in autocommit mode. */
+    /**
+     * Runs read-only {@code work} in autocommit mode (no BEGIN/COMMIT round trips). Every connection is planned for
+     * short, page-sized reads (application.properties, {@code options}): custom plans for the actual values, no parallel
+     * query (starting workers costs far more than it saves, above all on a busy machine with few cores) and no Memoize
+     * nodes (searches probe by run id, unique per row: a memo never hits).
+     */
     public <T> T read(Work<T> work) {
         try (Connection c = dataSource.getConnection()) {
             return work.run(c);
-        } catch (SQLException e) {
-            throw new DbException(e);
-        }
-    }
-
-    /**
-     * Runs read-only {@code work} in one transaction planned for short, page-sized reads (searches):
-     * no parallel query (starting workers costs far more than it saves, above all on a busy machine
-     * with few cores) and no Memoize nodes (searches probe by run id, unique per row: a memo never hits).
-     */
-    public <T> T readSerial(Work<T> work) {
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                try (java.sql.Statement s = c.createStatement()) {
-                    s.execute("SELECT set_config('max_parallel_workers_per_gather', '0', true), "
-                            + "set_config('enable_memoize', 'off', true)");
-                }
-                T out = work.run(c);
-                c.commit();
-                return out;
-            } catch (Throwable t) {
-                try {
-                    c.rollback();
-                } catch (SQLException ignored) {
-                    // the original failure matters more
-                }
-                throw t;
-            } finally {
-                c.setAutoCommit(true);
-            }
         } catch (SQLException e) {
             throw new DbException(e);
         }

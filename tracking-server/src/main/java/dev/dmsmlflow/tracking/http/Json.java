@@ -2,6 +2,8 @@ package dev.dmsmlflow.tracking.http;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.StreamWriteFeature;
+import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,13 +13,22 @@ import java.io.IOException;
 
 /** The JSON mapper used on the wire plus null-skipping write helpers (unset fields are omitted). */
 public final class Json {
-    /** Accepts bare NaN/Infinity (Python's json.dumps emits them) and keeps big numbers exact. */
+    /**
+     * Accepts bare NaN/Infinity (Python's json.dumps emits them) and keeps big numbers exact; writes doubles with
+     * Jackson's shortest-representation writer (Schubfach: the same values as Double.toString, at a fraction of its
+     * cost, which showed in search pages of 1,000 metrics).
+     */
     public static final ObjectMapper MAPPER = JsonMapper.builder()
             .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
     public static final JsonFactory FACTORY = MAPPER.getFactory();
+
+    // field names of key-value lists (a search page writes ~1,600 of each): encoded once
+    private static final SerializedString KEY = new SerializedString("key");
+    private static final SerializedString VALUE = new SerializedString("value");
 
     private Json() {
     }
@@ -68,9 +79,11 @@ public final class Json {
         g.writeArrayFieldStart(name);
         for (var e : kv.entrySet()) {
             g.writeStartObject();
-            g.writeStringField("key", e.getKey());
+            g.writeFieldName(KEY);
+            g.writeString(e.getKey());
             if (e.getValue() != null) {
-                g.writeStringField("value", e.getValue());
+                g.writeFieldName(VALUE);
+                g.writeString(e.getValue());
             }
             g.writeEndObject();
         }

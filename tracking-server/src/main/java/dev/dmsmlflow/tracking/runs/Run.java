@@ -1,6 +1,7 @@
 package dev.dmsmlflow.tracking.runs;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SerializedString;
 import dev.dmsmlflow.tracking.http.Json;
 
 import java.io.IOException;
@@ -11,6 +12,12 @@ import java.util.Map;
 
 /** A run with its data, inputs and outputs, and its protobuf-JSON writer. */
 public final class Run {
+    // field names written ~1,000 times per search page: encoded once
+    private static final SerializedString KEY = new SerializedString("key");
+    private static final SerializedString VALUE = new SerializedString("value");
+    private static final SerializedString TIMESTAMP = new SerializedString("timestamp");
+    private static final SerializedString STEP = new SerializedString("step");
+
     /** The run's info columns. */
     public record Info(String runId, long experimentId, String name, String userId, String status, Long startTime,
                        Long endTime, String lifecycleStage, String artifactUri) {
@@ -39,10 +46,14 @@ public final class Run {
                          String datasetDigest) {
         public void write(JsonGenerator g, String runId) throws IOException {
             g.writeStartObject();
-            g.writeStringField("key", key);
-            Json.dbl(g, "value", value);
-            g.writeNumberField("timestamp", timestamp);
-            g.writeNumberField("step", step);
+            g.writeFieldName(KEY);
+            g.writeString(key);
+            g.writeFieldName(VALUE);
+            Json.dbl(g, value);
+            g.writeFieldName(TIMESTAMP);
+            g.writeNumber(timestamp);
+            g.writeFieldName(STEP);
+            g.writeNumber(step);
             Json.str(g, "dataset_name", datasetName);
             Json.str(g, "dataset_digest", datasetDigest);
             Json.str(g, "model_id", modelId);

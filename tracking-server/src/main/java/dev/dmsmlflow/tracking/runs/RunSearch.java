@@ -16,6 +16,7 @@ import jakarta.inject.Inject;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -65,7 +66,7 @@ public class RunSearch {
         if (experimentIds.isEmpty()) {
             return new Page(List.of(), null);
         }
-        return db.readSerial(c -> {
+        return db.read(c -> {
             Set<Integer> hashed = commonEqualities(c, experimentIds, filter);
             List<Sql> queries = segments(experimentIds, filter, view, orderBy, hashed);
             if (queries == null) {
@@ -75,19 +76,13 @@ public class RunSearch {
             int want = maxResults + 1;
             long skip = offset;
             for (int s = 0; s < queries.size() && runs.size() < want; s++) {
-                Sql q = new Sql().append(queries.get(s).text(), queries.get(s).values().toArray());
-                q.append(" LIMIT ? OFFSET ?", want - runs.size(), skip);
-                int got = 0;
-                try (PreparedStatement ps = q.prepare(c); ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        Run.Info info = RunStore.infoRow(rs);
-                        runs.put(info.runId(), new Run(info));
-                        got++;
-                    }
+                List<Run> got = pageAndFill(c, queries.get(s), want - runs.size(), skip);
+                for (Run run : got) {
+                    runs.put(run.info.runId(), run);
                 }
                 if (runs.size() < want && s + 1 < queries.size()) {
                     // this segment is exhausted: carry the rest of the offset over to the next one
-                    if (got > 0) {
+                    if (!got.isEmpty()) {
                         skip = 0;
                     } else if (skip > 0) {
                         skip = Math.max(0, skip - count(c, queries.get(s)));
@@ -103,9 +98,48 @@ public class RunSearch {
                 runs.remove(last);
                 next = PageToken.encode(offset + maxResults);
             }
-            RunStore.fill(c, runs);
             return new Page(new ArrayList<>(runs.values()), next);
         });
+    }
+
+    /**
+     * One page (segment) query and the fill of its runs in one statement (one round trip, one snapshot): the page's runs
+     * (numbered in the query's order) as a materialized CTE, then their rows as {@link RunStore#fillBranches} reads them.
+     * Answers the runs in the query's order, filled.
+     */
+    private static List<Run> pageAndFill(java.sql.Connection c, Sql query, int limit, long offset) throws java.sql.SQLException {
+        Sql q = new Sql().append("WITH page AS MATERIALIZED (SELECT row_number() OVER () AS rn, q.* FROM ("
+                + query.text(), query.values().toArray());
+        q.append(" LIMIT ? OFFSET ?) AS q) SELECT " + RunStore.KIND_RUN + " AS kind, run_uuid::text, name::text, user_id::text, "
+                + "status::text, lifecycle_stage::text, artifact_uri::text, NULL::text, NULL::text, NULL::float8, experiment_id, "
+                + "start_time, end_time, rn FROM page UNION ALL " + RunStore.fillBranches("ARRAY(SELECT run_uuid FROM page)"),
+                limit, offset);
+        Map<String, Run> byId = new HashMap<>();
+        List<Object[]> ranked = new ArrayList<>();
+        RunStore.Filler filler = new RunStore.Filler(byId);
+        try (PreparedStatement ps = q.prepare(c); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                if (rs.getInt(1) != RunStore.KIND_RUN) {
+                    filler.row(rs);
+                    continue;
+                }
+                long start = rs.getLong(12);
+                Long startTime = rs.wasNull() ? null : start;
+                long end = rs.getLong(13);
+                Long endTime = rs.wasNull() ? null : end;
+                Run run = new Run(new Run.Info(rs.getString(2), rs.getLong(11), rs.getString(3), rs.getString(4),
+                        rs.getString(5), startTime, endTime, rs.getString(6), rs.getString(7)));
+                byId.put(run.info.runId(), run);
+                ranked.add(new Object[] {rs.getLong(14), run});
+            }
+        }
+        filler.finish();
+        ranked.sort((a, b) -> Long.compare((Long) a[0], (Long) b[0]));
+        List<Run> out = new ArrayList<>(ranked.size());
+        for (Object[] r : ranked) {
+            out.add((Run) r[1]);
+        }
+        return out;
     }
 
     private static long count(java.sql.Connection c, Sql query) throws java.sql.SQLException {
@@ -120,13 +154,14 @@ public class RunSearch {
      * Positions (in the parsed filter) of the equality clauses on params or tags whose value at least
      * {@code dms.tracking.search.hashed-equality-min-rows} runs of the searched experiments have: those are tested as a hashed set (one
      * index range read once), the others by a per-run probe that lets PostgreSQL start from their few runs. One
-     * bounded index-only count per such clause; its answer changes the plan, never the result.
+     * bounded index-only count per such clause, whose answer is reused for {@link #COMMON_TTL_NANOS} (the pages of one
+     * search, a refreshed view): it changes the plan, never the result.
      */
     private Set<Integer> commonEqualities(java.sql.Connection c, List<String> experimentIds, String filter)
             throws java.sql.SQLException {
         Set<Integer> out = new HashSet<>();
         List<Clause> clauses = FilterParser.parseFilter(filter);
-        Long[] exps = experimentIds(experimentIds);
+        Long[] exps = null;
         for (int i = 0; i < clauses.size(); i++) {
             Clause cl = clauses.get(i);
             if (cl.isNullCheck() || !cl.comparator().equals("=")
@@ -139,17 +174,43 @@ public class RunSearch {
                 continue;
             }
             String table = cl.type().equals(FilterParser.PARAM) ? "params" : "tags";
-            Sql q = new Sql().append("SELECT count(*) FROM (SELECT 1 FROM " + table + " h WHERE h.experiment_id = ANY(?) "
-                    + "AND h.key = ? AND h.value_prefix = ? LIMIT ?) AS h", exps, cl.key(), prefix(cl.value().text()),
-                    minRows);
-            try (PreparedStatement ps = q.prepare(c); ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                if (rs.getLong(1) >= minRows) {
-                    out.add(i);
+            String prefix = prefix(cl.value().text());
+            CommonKey key = new CommonKey(List.copyOf(experimentIds), table, cl.key(), prefix, minRows);
+            long now = System.nanoTime();
+            Common known = common.get(key);
+            if (known == null || now - known.at() > COMMON_TTL_NANOS) {
+                if (exps == null) {
+                    exps = experimentIds(experimentIds);
                 }
+                Sql q = new Sql().append("SELECT count(*) FROM (SELECT 1 FROM " + table + " h WHERE h.experiment_id = ANY(?) "
+                        + "AND h.key = ? AND h.value_prefix = ? LIMIT ?) AS h", exps, cl.key(), prefix, minRows);
+                try (PreparedStatement ps = q.prepare(c); ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    known = new Common(rs.getLong(1) >= minRows, now);
+                }
+                if (common.size() >= COMMON_MAX_ENTRIES) {
+                    common.clear();
+                }
+                common.put(key, known);
+            }
+            if (known.common()) {
+                out.add(i);
             }
         }
         return out;
+    }
+
+    /** How long the answer of an equality's count is reused (see {@link #commonEqualities}). */
+    static final long COMMON_TTL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    private static final int COMMON_MAX_ENTRIES = 1024;
+    private final Map<CommonKey, Common> common = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** What an equality count was asked: the searched experiments, params or tags, key, value prefix, threshold. */
+    private record CommonKey(List<String> experimentIds, String table, String key, String prefix, int minRows) {
+    }
+
+    /** An equality count's answer and when it was read ({@link System#nanoTime}). */
+    private record Common(boolean common, long at) {
     }
 
     /**

@@ -142,24 +142,40 @@ public class RunStore {
     }
 
     /**
-     * Everything {@link #fill} loads, in one statement (one round trip): one row per latest metric, one row per
-     * run with its params and tags (run_docs, maintained from the params and tags tables by triggers, V50), and
-     * one row per dataset input, dataset input tag, model input and model output. Unsorted: sorting ~1,000 rows
-     * of a page by a text key in the database cost more than the rest of the statement; {@link #fill} sorts.
+     * Everything {@link #fill} loads, as the branches of one {@code UNION ALL} statement (one round trip) over the runs
+     * whose ids {@code ids} gives (a bound array, or a subquery's array): one row per latest metric, one row per run with
+     * its params and tags (run_docs, maintained from the params and tags tables by triggers, V50), and one row per
+     * dataset input, dataset input tag, model input and model output. Unsorted: sorting ~1,000 rows of a page by a text
+     * key in the database cost more than the rest of the statement; {@link Filler} sorts. Columns: kind, run_uuid,
+     * seven texts (a-g), a double (v), three longs (n1-n3) and a row number (rn, used by the search's page rows).
      */
-    private static final String FILL = "SELECT 0 AS kind, run_uuid, key AS a, model_id AS b, dataset_name AS c, dataset_digest AS d, "
-            + "NULL::text AS e, NULL::text AS f, NULL::text AS g, value AS v, timestamp AS n1, step AS n2 "
-            + "FROM latest_metrics WHERE run_uuid = ANY(?) "
-            + "UNION ALL SELECT 1, run_uuid, params::text, tags::text, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL "
-            + "FROM run_docs WHERE run_uuid = ANY(?) "
-            + "UNION ALL SELECT 3, i.run_uuid, d.dataset_uuid, d.name, d.digest, d.source_type, d.source, d.schema, d.profile, NULL, "
-            + "i.position, NULL FROM run_dataset_inputs i JOIN datasets d ON d.dataset_uuid = i.dataset_uuid WHERE i.run_uuid = ANY(?) "
-            + "UNION ALL SELECT 4, run_uuid, dataset_uuid, key, value, NULL, NULL, NULL, NULL, NULL, NULL, NULL "
-            + "FROM run_dataset_input_tags WHERE run_uuid = ANY(?) "
-            + "UNION ALL SELECT 5, run_uuid, model_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, position, NULL "
-            + "FROM run_model_inputs WHERE run_uuid = ANY(?) "
-            + "UNION ALL SELECT 6, run_uuid, model_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, position, step "
-            + "FROM run_model_outputs WHERE run_uuid = ANY(?)";
+    static String fillBranches(String ids) {
+        return "SELECT " + KIND_METRIC + " AS kind, run_uuid, key::text AS a, model_id::text AS b, dataset_name::text AS c, "
+                + "dataset_digest::text AS d, NULL::text AS e, NULL::text AS f, NULL::text AS g, value AS v, timestamp AS n1, "
+                + "step AS n2, NULL::bigint AS n3, NULL::bigint AS rn FROM latest_metrics WHERE run_uuid = ANY(" + ids + ") "
+                + "UNION ALL SELECT " + KIND_DOC + ", run_uuid, params::text, tags::text, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
+                + "NULL, NULL, NULL FROM run_docs WHERE run_uuid = ANY(" + ids + ") "
+                + "UNION ALL SELECT " + KIND_DATASET + ", i.run_uuid, d.dataset_uuid, d.name, d.digest, d.source_type, d.source, "
+                + "d.schema, d.profile, NULL, i.position, NULL, NULL, NULL FROM run_dataset_inputs i "
+                + "JOIN datasets d ON d.dataset_uuid = i.dataset_uuid WHERE i.run_uuid = ANY(" + ids + ") "
+                + "UNION ALL SELECT " + KIND_DATASET_TAG + ", run_uuid, dataset_uuid, key, value, NULL, NULL, NULL, NULL, NULL, NULL, "
+                + "NULL, NULL, NULL FROM run_dataset_input_tags WHERE run_uuid = ANY(" + ids + ") "
+                + "UNION ALL SELECT " + KIND_MODEL_INPUT + ", run_uuid, model_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, position, "
+                + "NULL, NULL, NULL FROM run_model_inputs WHERE run_uuid = ANY(" + ids + ") "
+                + "UNION ALL SELECT " + KIND_MODEL_OUTPUT + ", run_uuid, model_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, position, "
+                + "step, NULL, NULL FROM run_model_outputs WHERE run_uuid = ANY(" + ids + ")";
+    }
+
+    /** Row kinds of {@link #fillBranches} ({@code KIND_RUN}: a search's page row, see {@link RunSearch}). */
+    static final int KIND_METRIC = 0;
+    static final int KIND_DOC = 1;
+    static final int KIND_DATASET = 3;
+    static final int KIND_DATASET_TAG = 4;
+    static final int KIND_MODEL_INPUT = 5;
+    static final int KIND_MODEL_OUTPUT = 6;
+    static final int KIND_RUN = 7;
+
+    private static final String FILL = fillBranches("?");
 
     /** Compares by key in code point order (as run_docs' params and tags are listed, see {@link RunDocs}). */
     private static final java.util.Comparator<Metric> BY_KEY = (a, b) -> RunDocs.compareCodePoints(a.key(), b.key());
@@ -170,65 +186,109 @@ public class RunStore {
             return;
         }
         java.sql.Array ids = c.createArrayOf("text", runs.keySet().toArray(new String[0]));
-        // inputs and outputs are rare: collected with their position (and dataset tags with their key), sorted below
-        List<Positioned> datasetRows = new ArrayList<>();
-        List<DatasetTag> datasetTagRows = new ArrayList<>();
-        List<Positioned> modelInputRows = new ArrayList<>();
-        List<Positioned> modelOutputRows = new ArrayList<>();
+        Filler filler = new Filler(runs);
         try (PreparedStatement ps = c.prepareStatement(FILL)) {
             for (int i = 1; i <= 6; i++) {
                 ps.setArray(i, ids);
             }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    int kind = rs.getInt(1);
-                    Run run = runs.get(rs.getString(2));
-                    switch (kind) {
-                        case 0 -> run.metrics.add(new Metric(rs.getString(3), rs.getDouble(10), rs.getLong(11),
-                                rs.getLong(12), rs.getString(4), rs.getString(5), rs.getString(6)));
-                        case 1 -> {
-                            RunDocs.readInto(rs.getString(3), run.params);
-                            RunDocs.readInto(rs.getString(4), run.tags);
-                        }
-                        case 3 -> datasetRows.add(new Positioned(rs.getLong(11), run, rs.getString(3), new Run.DatasetInput(
-                                new LinkedHashMap<>(), rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7),
-                                rs.getString(8), rs.getString(9))));
-                        case 4 -> datasetTagRows.add(new DatasetTag(rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5)));
-                        case 5 -> modelInputRows.add(new Positioned(rs.getLong(11), run, null, rs.getString(3)));
-                        case 6 -> modelOutputRows.add(new Positioned(rs.getLong(11), run, null,
-                                new Run.ModelOutput(rs.getString(3), rs.getLong(12))));
-                        default -> throw new IllegalStateException("unknown row kind " + kind);
-                    }
+                    filler.row(rs);
                 }
             }
         }
-        for (Run run : runs.values()) {
-            if (run.metrics.size() > 1) {
-                run.metrics.sort(BY_KEY);
+        filler.finish();
+    }
+
+    /**
+     * Puts the rows of {@link #fillBranches} into their runs, then {@link #finish} orders each run's metrics by key and
+     * its inputs and outputs by position. Rows for a run not (yet) in the map wait until {@link #finish}.
+     */
+    static final class Filler {
+        private final Map<String, Run> runs;
+        // inputs and outputs are rare: collected with their position (and dataset tags with their key), sorted at the end
+        private final List<Positioned> datasetRows = new ArrayList<>();
+        private final List<DatasetTag> datasetTagRows = new ArrayList<>();
+        private final List<Positioned> modelInputRows = new ArrayList<>();
+        private final List<Positioned> modelOutputRows = new ArrayList<>();
+        private List<Object[]> waiting;
+
+        Filler(Map<String, Run> runs) {
+            this.runs = runs;
+        }
+
+        /** Takes one row of the fill branches (kinds other than {@link #KIND_RUN}). */
+        void row(ResultSet rs) throws SQLException {
+            int kind = rs.getInt(1);
+            String runId = rs.getString(2);
+            Run run = runs.get(runId);
+            if (run == null) {
+                if (waiting == null) {
+                    waiting = new ArrayList<>();
+                }
+                waiting.add(new Object[] {kind, runId, rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6),
+                        rs.getString(7), rs.getString(8), rs.getString(9), rs.getDouble(10), rs.getLong(11), rs.getLong(12)});
+                return;
+            }
+            add(run, kind, runId, rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7),
+                    rs.getString(8), rs.getString(9), kind == KIND_METRIC ? rs.getDouble(10) : 0, rs.getLong(11), rs.getLong(12));
+        }
+
+        private void add(Run run, int kind, String runId, String a, String b, String cc, String d, String e, String f,
+                         String g, double v, long n1, long n2) {
+            switch (kind) {
+                case KIND_METRIC -> run.metrics.add(new Metric(a, v, n1, n2, b, cc, d));
+                case KIND_DOC -> {
+                    RunDocs.readInto(a, run.params);
+                    RunDocs.readInto(b, run.tags);
+                }
+                case KIND_DATASET -> datasetRows.add(new Positioned(n1, run, a, new Run.DatasetInput(
+                        new LinkedHashMap<>(), b, cc, d, e, f, g)));
+                case KIND_DATASET_TAG -> datasetTagRows.add(new DatasetTag(runId, a, b, cc));
+                case KIND_MODEL_INPUT -> modelInputRows.add(new Positioned(n1, run, null, a));
+                case KIND_MODEL_OUTPUT -> modelOutputRows.add(new Positioned(n1, run, null, new Run.ModelOutput(a, n2)));
+                default -> throw new IllegalStateException("unknown row kind " + kind);
             }
         }
-        java.util.Comparator<Positioned> byPosition = java.util.Comparator.comparingLong(Positioned::position);
-        Map<String, Map<String, Run.DatasetInput>> inputs = new HashMap<>();
-        datasetRows.sort(byPosition);
-        for (Positioned r : datasetRows) {
-            Run.DatasetInput d = (Run.DatasetInput) r.item();
-            r.run().datasetInputs.add(d);
-            inputs.computeIfAbsent(r.run().info.runId(), k -> new HashMap<>()).put(r.datasetUuid(), d);
-        }
-        datasetTagRows.sort((a, b) -> RunDocs.compareCodePoints(a.key(), b.key()));
-        for (DatasetTag t : datasetTagRows) {
-            Run.DatasetInput d = inputs.getOrDefault(t.runId(), Map.of()).get(t.datasetUuid());
-            if (d != null) {
-                d.tags().put(t.key(), t.value());
+
+        void finish() {
+            if (waiting != null) {
+                for (Object[] w : waiting) {
+                    Run run = runs.get((String) w[1]);
+                    if (run != null) {
+                        add(run, (Integer) w[0], (String) w[1], (String) w[2], (String) w[3], (String) w[4], (String) w[5],
+                                (String) w[6], (String) w[7], (String) w[8], (Double) w[9], (Long) w[10], (Long) w[11]);
+                    }
+                }
             }
-        }
-        modelInputRows.sort(byPosition);
-        for (Positioned r : modelInputRows) {
-            r.run().modelInputs.add((String) r.item());
-        }
-        modelOutputRows.sort(byPosition);
-        for (Positioned r : modelOutputRows) {
-            r.run().modelOutputs.add((Run.ModelOutput) r.item());
+            for (Run run : runs.values()) {
+                if (run.metrics.size() > 1) {
+                    run.metrics.sort(BY_KEY);
+                }
+            }
+            java.util.Comparator<Positioned> byPosition = java.util.Comparator.comparingLong(Positioned::position);
+            Map<String, Map<String, Run.DatasetInput>> inputs = new HashMap<>();
+            datasetRows.sort(byPosition);
+            for (Positioned r : datasetRows) {
+                Run.DatasetInput d = (Run.DatasetInput) r.item();
+                r.run().datasetInputs.add(d);
+                inputs.computeIfAbsent(r.run().info.runId(), k -> new HashMap<>()).put(r.datasetUuid(), d);
+            }
+            datasetTagRows.sort((a, b) -> RunDocs.compareCodePoints(a.key(), b.key()));
+            for (DatasetTag t : datasetTagRows) {
+                Run.DatasetInput d = inputs.getOrDefault(t.runId(), Map.of()).get(t.datasetUuid());
+                if (d != null) {
+                    d.tags().put(t.key(), t.value());
+                }
+            }
+            modelInputRows.sort(byPosition);
+            for (Positioned r : modelInputRows) {
+                r.run().modelInputs.add((String) r.item());
+            }
+            modelOutputRows.sort(byPosition);
+            for (Positioned r : modelOutputRows) {
+                r.run().modelOutputs.add((Run.ModelOutput) r.item());
+            }
         }
     }
 

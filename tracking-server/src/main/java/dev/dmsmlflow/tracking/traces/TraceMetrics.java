@@ -179,7 +179,7 @@ public class TraceMetrics {
             sql.append(" GROUP BY " + gb + " ORDER BY " + gb);
         }
         sql.append(" LIMIT ?", max);
-        return db.readSerial(c -> {
+        return db.read(c -> {
             List<Map<String, Object>> out = new ArrayList<>();
             try (PreparedStatement ps = sql.prepare(c); ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

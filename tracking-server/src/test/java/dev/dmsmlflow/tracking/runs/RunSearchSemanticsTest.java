@@ -82,6 +82,10 @@ class RunSearchSemanticsTest {
             if (i % 3 != 0) {
                 metrics.add(Map.of("key", "loss", "value", i * 0.1, "timestamp", 1, "step", 0));
             }
+            if (i % 5 == 1) {
+                metrics.add(Map.of("key", "eval", "value", i / 8.0, "timestamp", 3, "step", 2, "model_id", "m-" + i,
+                        "dataset_name", "iris", "dataset_digest", "d" + (i % 3)));
+            }
             List<Map<String, Object>> params = new ArrayList<>(List.of(
                     Map.of("key", "model", "value", List.of("tree", "linear", "svm").get(i % 3)),
                     Map.of("key", "lr", "value", String.valueOf((i % 4) / 100.0))));
@@ -106,8 +110,12 @@ class RunSearchSemanticsTest {
                 Resp in = api.post("runs/log-inputs", obj("run_id", id, "datasets", List.of(Map.of(
                         "tags", List.of(Map.of("key", "mlflow.data.context", "value", i % 10 == 2 ? "training" : "eval")),
                         "dataset", Map.of("name", i % 20 < 10 ? "iris" : "wine", "digest", "d" + (i % 3), "source_type", "local",
-                                "source", "{}")))));
+                                "source", "{}"))), "models", List.of(Map.of("model_id", "m-in-" + i), Map.of("model_id", "m-in-0"))));
                 assertEquals(200, in.status(), in.toString());
+            }
+            if (i % 6 == 1) {
+                assertEquals(200, api.post("runs/outputs", obj("run_id", id, "models", List.of(Map.of("model_id", "m-out-" + i, "step", i),
+                        Map.of("model_id", "m-out-a", "step", 0)))).status());
             }
             if (i % 9 == 8) {
                 assertEquals(200, api.post("runs/delete", obj("run_id", id)).status());
@@ -208,9 +216,43 @@ class RunSearchSemanticsTest {
         Map<String, JsonNode> byId = new HashMap<>();
         r.json().get("runs").forEach(run -> byId.put(run.at("/info/run_id").asText(), run));
         assertEquals(ids.size(), byId.size());
+        Map<String, JsonNode> fromGet = new HashMap<>();
         for (String id : ids) {
             JsonNode got = api.get("runs/get", Map.of("run_id", id)).json().get("run");
             assertEquals(got, byId.get(id), id);
+            fromGet.put(id, got);
+        }
+        // the data came through: metrics with their model and dataset, inputs, outputs
+        JsonNode eval = null;
+        for (JsonNode m : fromGet.get(ids.get(1)).at("/data/metrics")) {
+            eval = m.get("key").asText().equals("eval") ? m : eval;
+        }
+        assertTrue(eval != null, fromGet.get(ids.get(1)).toString());
+        assertEquals("m-1", eval.get("model_id").asText(), eval.toString());
+        assertEquals("iris", eval.get("dataset_name").asText(), eval.toString());
+        assertEquals(0.125, eval.get("value").asDouble(), eval.toString());
+        assertEquals(2, fromGet.get(ids.get(2)).at("/inputs/model_inputs").size(), fromGet.get(ids.get(2)).toString());
+        assertEquals(2, fromGet.get(ids.get(7)).at("/outputs/model_outputs").size(), fromGet.get(ids.get(7)).toString());
+        // pages of a metric order (the number / NaN / missing segments, each page read with its fill in one statement)
+        // carry the same data, in every view
+        for (String view : List.of("ACTIVE_ONLY", "ALL")) {
+            String token = null;
+            int seen = 0;
+            do {
+                var body = obj("experiment_ids", List.of(expA, expB), "run_view_type", view, "order_by", List.of("metrics.acc DESC"),
+                        "max_results", 4, "filter", "params.model != 'x'");
+                if (token != null) {
+                    body.put("page_token", token);
+                }
+                Resp page = api.post("runs/search", body);
+                assertEquals(200, page.status(), page.toString());
+                for (JsonNode run : page.json().get("runs")) {
+                    assertEquals(fromGet.get(run.at("/info/run_id").asText()), run);
+                    seen++;
+                }
+                token = page.json().has("next_page_token") ? page.json().get("next_page_token").asText() : null;
+            } while (token != null);
+            assertEquals(view.equals("ALL") ? ids.size() : ids.size() - 4, seen, view);
         }
     }
 

@@ -1,5 +1,9 @@
 package dev.dmsmlflow.compute.aliyun;
 
+import dev.dmsmlflow.infra.aliyun.AcsWire;
+
+import static dev.dmsmlflow.infra.aliyun.AcsWire.*;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -9,12 +13,8 @@ import javax.crypto.spec.SecretKeySpec;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.URLDecoder;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -320,50 +320,8 @@ final class FakeEci implements AutoCloseable {
 
     // ------------------------------------------------------------------ helpers
 
-    private static String encode(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20").replace("*", "%2A").replace("%7E", "~");
-    }
 
-    private static void parseForm(String raw, Map<String, String> into) {
-        if (raw == null || raw.isEmpty()) {
-            return;
-        }
-        for (String pair : raw.split("&")) {
-            if (!pair.isEmpty()) {
-                int eq = pair.indexOf('=');
-                into.put(URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8),
-                        eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-            }
-        }
-    }
-
-    private static byte[] sha256(byte[] b) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(b);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static String hex(byte[] b) {
-        return HexFormat.of().formatHex(b);
-    }
-
-    private void respond(HttpExchange ex, int status, Map<String, Object> body) throws IOException {
-        byte[] out = json.writeValueAsBytes(body);
-        ex.getResponseHeaders().add("Content-Type", "application/json;charset=utf-8");
-        ex.sendResponseHeaders(status, out.length);
-        try (OutputStream os = ex.getResponseBody()) {
-            os.write(out);
-        }
-    }
-
-    private void error(HttpExchange ex, int status, String code, String message) throws IOException {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("RequestId", UUID.randomUUID().toString().toUpperCase(Locale.ROOT));
-        body.put("HostId", "eci.cn-hangzhou.aliyuncs.com");
-        body.put("Code", code);
-        body.put("Message", message);
-        respond(ex, status, body);
+    private static void error(HttpExchange ex, int status, String code, String message) throws IOException {
+        AcsWire.error(ex, status, "eci.cn-hangzhou.aliyuncs.com", code, message, Map.of());
     }
 }

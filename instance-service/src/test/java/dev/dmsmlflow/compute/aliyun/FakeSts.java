@@ -1,5 +1,7 @@
 package dev.dmsmlflow.compute.aliyun;
 
+import static dev.dmsmlflow.infra.aliyun.AcsWire.*;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -7,10 +9,7 @@ import com.sun.net.httpserver.HttpServer;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.URLDecoder;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -110,29 +109,4 @@ final class FakeSts implements AutoCloseable {
         }
     }
 
-    private static String encode(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20").replace("*", "%2A").replace("%7E", "~");
-    }
-
-    private static void parseForm(String raw, Map<String, String> into) {
-        if (raw == null || raw.isEmpty()) {
-            return;
-        }
-        for (String pair : raw.split("&")) {
-            if (!pair.isEmpty()) {
-                int eq = pair.indexOf('=');
-                into.put(URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8),
-                        eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-            }
-        }
-    }
-
-    private void respond(HttpExchange ex, int status, Map<String, Object> body) throws IOException {
-        byte[] out = json.writeValueAsBytes(body);
-        ex.getResponseHeaders().add("Content-Type", "application/json;charset=utf-8");
-        ex.sendResponseHeaders(status, out.length);
-        try (OutputStream os = ex.getResponseBody()) {
-            os.write(out);
-        }
-    }
 }

@@ -1,5 +1,7 @@
 package dev.dmsmlflow.network.provider.aliyun;
 
+import static dev.dmsmlflow.infra.aliyun.AcsWire.*;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -7,15 +9,10 @@ import com.sun.net.httpserver.HttpServer;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.URLDecoder;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -207,33 +204,6 @@ final class FakeAlibabaCloud implements AutoCloseable {
         return null;
     }
 
-    static String encode(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20").replace("*", "%2A").replace("%7E", "~");
-    }
-
-    private static void parseForm(String raw, Map<String, String> into) {
-        if (raw == null || raw.isEmpty()) {
-            return;
-        }
-        for (String pair : raw.split("&")) {
-            if (pair.isEmpty()) {
-                continue;
-            }
-            int eq = pair.indexOf('=');
-            String k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-            String v = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-            into.put(k, v);
-        }
-    }
-
-    private static byte[] sha256(byte[] b) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(b);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     private static byte[] hmac(String key, String data) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
@@ -241,20 +211,6 @@ final class FakeAlibabaCloud implements AutoCloseable {
             return mac.doFinal(data.getBytes(StandardCharsets.UTF_8));
         } catch (Exception e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static String hex(byte[] b) {
-        return HexFormat.of().formatHex(b);
-    }
-
-    private void respond(HttpExchange ex, int status, Map<String, Object> body) throws IOException {
-        byte[] out = json.writeValueAsBytes(body);
-        ex.getResponseHeaders().add("Content-Type", "application/json;charset=utf-8");
-        ex.getResponseHeaders().add("x-acs-request-id", String.valueOf(body.get("RequestId")));
-        ex.sendResponseHeaders(status, out.length);
-        try (OutputStream os = ex.getResponseBody()) {
-            os.write(out);
         }
     }
 

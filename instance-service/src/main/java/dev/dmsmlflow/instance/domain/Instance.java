@@ -61,6 +61,9 @@ public class Instance {
     @Enumerated(EnumType.STRING)
     @Column(name = "saga_step")
     public SagaStep sagaStep;
+    /** The W3C traceparent of the request or event that set {@link #sagaStep}: the worker's span of the step continues it. */
+    @Column(name = "saga_traceparent")
+    public String sagaTraceparent;
     @Column(name = "failure_code")
     public String failureCode;
     @Column(name = "failure_message")

@@ -18,6 +18,7 @@ import dev.dmsmlflow.instance.domain.InstanceStatus;
 import dev.dmsmlflow.instance.domain.SagaStep;
 import dev.dmsmlflow.instance.domain.Spec;
 import dev.dmsmlflow.platform.quarkus.EventPublisher;
+import dev.dmsmlflow.platform.quarkus.TraceContext;
 import dev.dmsmlflow.instance.metering.Metering;
 import dev.dmsmlflow.instance.persistence.InstanceRepository;
 import dev.dmsmlflow.platform.problem.Problem;
@@ -133,6 +134,7 @@ public class InstanceService {
         storage.claim(i.workspaceId, i.id, i.ossBucket, i.ossPath);
         i.status = InstanceStatus.CREATING;
         i.sagaStep = SagaStep.AWAIT_NETWORK;
+        i.sagaTraceparent = TraceContext.currentTraceparent();
         i.trackingDatabase = TrackingDatabases.databaseName(i.id);
         i.requestedBy = cmd.requestedBy();
         i.createdAt = now;
@@ -464,6 +466,10 @@ public class InstanceService {
             }
         }
         i.status = t.to();
+        if (t.step() != i.sagaStep) {
+            // the step's work continues the trace of what asked for it (a request, an event, the previous step's outcome)
+            i.sagaTraceparent = t.step() == null ? null : TraceContext.currentTraceparent();
+        }
         i.sagaStep = t.step();
         save(i);
         for (Effect e : t.effects()) {

@@ -6,7 +6,13 @@ import dev.dmsmlflow.compute.ComputeAddress;
 import dev.dmsmlflow.compute.ComputeException;
 import dev.dmsmlflow.compute.ComputeRequest;
 import dev.dmsmlflow.contracts.instance.InstanceFailureCode;
+import dev.dmsmlflow.platform.quarkus.TraceContext;
 import dev.dmsmlflow.platform.work.WorkLoop;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
 import dev.dmsmlflow.instance.InstanceConfig;
 import dev.dmsmlflow.instance.database.TrackingDatabases;
 import dev.dmsmlflow.instance.domain.Instance;
@@ -47,13 +53,15 @@ public class SagaWorker {
     private final TrackingDatabases databases;
     private final Compute compute;
     private final InstanceConfig config;
+    private final Tracer tracer;
     private long nextWatch;
     private volatile WorkLoop work;
     /** RUNNING instances whose tracking server failed its last liveness probes: how many in a row. */
     private final Map<String, Integer> unresponsive = new ConcurrentHashMap<>();
 
     SagaWorker(InstanceRepository repository, InstanceService service, TrackingDatabases databases, Compute compute,
-               InstanceConfig config) {
+               InstanceConfig config, OpenTelemetry openTelemetry) {
+        this.tracer = openTelemetry.getTracer("dev.dmsmlflow.instance.saga");
         this.repository = repository;
         this.service = service;
         this.databases = databases;
@@ -196,7 +204,20 @@ public class SagaWorker {
             LOG.debugf("step %s of %s was replaced before it ran", listed.sagaStep, listed.id);
             return;
         }
-        SagaStep step = i.sagaStep;
+        // the step continues the trace of the request or event that set it
+        Span span = tracer.spanBuilder("saga step " + i.sagaStep).setParent(TraceContext.fromTraceparent(i.sagaTraceparent))
+                .setAttribute("dms.instance.id", i.id).setAttribute("dms.saga.step", i.sagaStep.name()).startSpan();
+        try (Scope ignored = span.makeCurrent()) {
+            execute(i, i.sagaStep);
+        } catch (RuntimeException e) {
+            span.recordException(e).setStatus(StatusCode.ERROR);
+            throw e;
+        } finally {
+            span.end();
+        }
+    }
+
+    private void execute(Instance i, SagaStep step) {
         Plan plan = InstanceLifecycle.plan(step).orElse(null);
         if (plan == null) {
             LOG.warnf("no local work for step %s of %s", step, i.id);

@@ -39,9 +39,10 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * The instance state machine. Every method is one transaction that changes the instance and writes the
- * events of that change to the outbox; long-running work (database, compute) is left as a saga step for
- * {@link SagaWorker}, which reports back through the {@code compute*} methods.
+ * Applies the instance lifecycle ({@link InstanceLifecycle}): every method is one transaction that looks up the row of
+ * the instance's state and the event (a request, a network event, a step's outcome), changes the instance accordingly
+ * and writes the events of that change to the outbox. Long-running work (database, compute) is left as a saga step for
+ * {@link SagaWorker}, which executes it outside any transaction and reports back through {@link #advance}.
  */
 @ApplicationScoped
 public class InstanceService {

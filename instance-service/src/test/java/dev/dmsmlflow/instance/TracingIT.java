@@ -31,7 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * One trace across the bus: an HTTP request to create an instance, the InstanceRequested outbox row, the relay's
- * record on dms.instance, and (network-service's answer carrying the trace on) the consumer's handling of it.
+ * record on dms.instance, (network-service's answer carrying the trace on) the consumer's handling of it, and the saga
+ * step that handling left, executed by the worker, with the event it publishes.
  */
 @QuarkusTest
 @QuarkusTestResource(value = LocalInfraTestResource.class, initArgs = @ResourceArg(name = "service", value = "instance"))
@@ -95,6 +96,15 @@ class TracingIT {
                 .findFirst().orElseThrow();
         assertEquals(SpanKind.CONSUMER, receive.getKind());
         assertEquals(networkSpan, receive.getParentSpanId());
+
+        // the cleanup step that event left is executed by the saga worker in the same trace, as a child of that handling;
+        // what the step's outcome publishes (InstanceFailed) carries the trace on
+        SpanData step = Eventually.get(() -> spans.getFinishedSpanItems().stream()
+                .filter(s -> s.getName().equals("saga step FAIL_CLEANUP") && s.getTraceId().equals(traceId))
+                .findFirst().orElse(null), Duration.ofSeconds(60), "the saga worker's span of the cleanup step");
+        assertEquals(handle.getSpanId(), step.getParentSpanId());
+        Bus.Received failed = bus.await("InstanceFailed", Bus.forInstance(id), Duration.ofSeconds(60));
+        assertTrue(failed.traceparent() != null && failed.traceparent().startsWith("00-" + traceId + "-"), failed.traceparent());
     }
 
     private String rowTraceparent(String id) throws Exception {

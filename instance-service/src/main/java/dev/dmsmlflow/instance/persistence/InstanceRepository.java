@@ -4,28 +4,31 @@ import dev.dmsmlflow.instance.domain.Instance;
 import dev.dmsmlflow.instance.domain.InstanceStatus;
 import dev.dmsmlflow.instance.domain.SagaStep;
 import io.agroal.api.AgroalDataSource;
+import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
+import io.quarkus.panache.common.Parameters;
+import io.quarkus.panache.common.Sort;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.LockModeType;
+import jakarta.persistence.OptimisticLockException;
+import jakarta.transaction.Transactional;
+import org.hibernate.StaleStateException;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
-import java.sql.Types;
 import java.time.Instant;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
-/** Plain JDBC access to the instance table; callers run it inside their JTA transaction. */
+/**
+ * The instances (Hibernate ORM with Panache). Reads join the caller's transaction, or run in one of their own and answer
+ * a detached, fresh copy (the saga worker and the API read outside transactions); writes need the caller's transaction,
+ * where the outbox row of the change is written too. The advisory lock of the quota is plain SQL.
+ */
 @ApplicationScoped
-public class InstanceRepository {
-
-    private static final String COLUMNS = "id, workspace_id, name, description, vpc_id, vswitch_id, secondary_vswitch_id, "
-            + "security_group_id, oss_bucket, oss_path, spec, tracking_version, status, saga_step, failure_code, failure_message, "
-            + "tracking_database, backend_host, backend_port, vpc_address, vpc_port, load_balancer_id, listener_id, acl_id, "
-            + "compute_released, network_released, requested_by, created_at, updated_at, metered_from, version, auth_mode, backend_auth_digest, "
-            + "pending_spec, successor_port";
+@Transactional
+public class InstanceRepository implements PanacheRepositoryBase<Instance, String> {
 
     private final AgroalDataSource dataSource;
 
@@ -33,90 +36,59 @@ public class InstanceRepository {
         this.dataSource = dataSource;
     }
 
+    /** Adds a new instance; written at once, so that rows referring to it (its Idempotency-Key) can follow. */
+    @Transactional(Transactional.TxType.MANDATORY)
     public void insert(Instance i) {
-        String sql = "INSERT INTO instance (" + COLUMNS + ") VALUES (" + "?,".repeat(34) + "?)";
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            bind(ps, i);
-            ps.executeUpdate();
-        } catch (SQLException e) {
-            throw new IllegalStateException("could not insert instance " + i.id, e);
-        }
+        persistAndFlush(i);
     }
 
-    /** Writes every mutable column; fails when another transaction changed the row since it was read. */
+    /**
+     * Writes the instance's changes now. An instance read in this transaction is checked against its version at the
+     * write; a detached one (read earlier) is merged and checked the same way. Either way a row another transaction
+     * changed since it was read is a {@link ConcurrentChangeException}, never a lost update.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
     public void update(Instance i) {
-        String sql = "UPDATE instance SET name=?, description=?, tracking_version=?, status=?, saga_step=?, failure_code=?, "
-                + "failure_message=?, backend_host=?, backend_port=?, vpc_address=?, vpc_port=?, load_balancer_id=?, listener_id=?, "
-                + "acl_id=?, compute_released=?, network_released=?, updated_at=?, metered_from=?, auth_mode=?, backend_auth_digest=?, "
-                + "spec=?, pending_spec=?, successor_port=?, "
-                + "version=version+1 "
-                + "WHERE id=? AND version=?";
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            int k = 1;
-            ps.setString(k++, i.name);
-            ps.setString(k++, i.description);
-            ps.setString(k++, i.trackingVersion);
-            ps.setString(k++, i.status.name());
-            ps.setString(k++, i.sagaStep == null ? null : i.sagaStep.name());
-            ps.setString(k++, i.failureCode);
-            ps.setString(k++, i.failureMessage);
-            ps.setString(k++, i.backendHost);
-            setInt(ps, k++, i.backendPort);
-            ps.setString(k++, i.vpcAddress);
-            setInt(ps, k++, i.vpcPort);
-            ps.setString(k++, i.loadBalancerId);
-            ps.setString(k++, i.listenerId);
-            ps.setString(k++, i.aclId);
-            ps.setBoolean(k++, i.computeReleased);
-            ps.setBoolean(k++, i.networkReleased);
-            i.updatedAt = Instant.now();
-            ps.setTimestamp(k++, Timestamp.from(i.updatedAt));
-            ps.setTimestamp(k++, i.meteredFrom == null ? null : Timestamp.from(i.meteredFrom));
-            ps.setString(k++, i.authMode);
-            ps.setString(k++, i.backendAuthDigest);
-            ps.setString(k++, i.spec);
-            ps.setString(k++, i.pendingSpec);
-            setInt(ps, k++, i.successorPort);
-            ps.setString(k++, i.id);
-            ps.setLong(k, i.version);
-            if (ps.executeUpdate() != 1) {
-                throw new ConcurrentChangeException(i.id);
+        i.updatedAt = Instant.now();
+        try {
+            if (isPersistent(i)) {
+                flush();
+            } else {
+                Instance managed = getEntityManager().merge(i);
+                flush();
+                i.version = managed.version;
             }
-            i.version++;
-        } catch (SQLException e) {
-            throw new IllegalStateException("could not update instance " + i.id, e);
+        } catch (OptimisticLockException | StaleStateException e) {
+            throw new ConcurrentChangeException(i.id);
         }
     }
 
     public Optional<Instance> find(String id) {
-        List<Instance> rows = query("SELECT " + COLUMNS + " FROM instance WHERE id = ?", id);
-        return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+        return findByIdOptional(id);
     }
 
     /** Reads and row-locks an instance for the rest of the transaction, so concurrent transitions serialize. */
+    @Transactional(Transactional.TxType.MANDATORY)
     public Optional<Instance> lock(String id) {
-        List<Instance> rows = query("SELECT " + COLUMNS + " FROM instance WHERE id = ? FOR UPDATE", id);
-        return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+        return findByIdOptional(id, LockModeType.PESSIMISTIC_WRITE);
     }
 
     /** Up to {@code limit} instances of a workspace ordered by id, starting after {@code afterId}; optionally only one status. */
     public List<Instance> page(String workspaceId, InstanceStatus status, String afterId, int limit) {
-        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM instance WHERE workspace_id = ? AND id > ?");
-        List<Object> args = new ArrayList<>();
-        args.add(workspaceId);
-        args.add(afterId == null ? "" : afterId);
+        Parameters p = Parameters.with("ws", workspaceId).and("after", afterId == null ? "" : afterId);
+        String q = "workspaceId = :ws and id > :after";
         if (status != null) {
-            sql.append(" AND status = ?");
-            args.add(status.name());
+            q += " and status = :status";
+            p = p.and("status", status);
         }
-        sql.append(" ORDER BY id LIMIT ").append(limit);
-        return query(sql.toString(), args.toArray());
+        return find(q, Sort.by("id"), p).range(0, limit - 1).list();
     }
 
     /**
      * Takes the workspace's quota lock for the rest of the transaction (a PostgreSQL transaction-level advisory lock), so
      * that counting its instances and adding one are atomic with respect to every other create in the workspace.
      */
+    @Transactional(Transactional.TxType.MANDATORY)
     public void lockWorkspaceQuota(String workspaceId) {
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))")) {
@@ -129,158 +101,38 @@ public class InstanceRepository {
 
     /** Instances of a workspace that count against its quota: every one not RELEASED. */
     public int countNotReleased(String workspaceId) {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM instance WHERE workspace_id = ? AND status <> 'RELEASED'")) {
-            ps.setString(1, workspaceId);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getInt(1);
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("could not count the instances of " + workspaceId, e);
-        }
+        return (int) count("workspaceId = ?1 and status <> ?2", workspaceId, InstanceStatus.RELEASED);
     }
 
     /** Instances with a step the saga worker has to execute. */
     public List<Instance> withLocalSagaWork() {
-        List<String> steps = new ArrayList<>();
-        for (SagaStep s : SagaStep.values()) {
-            if (s.isLocal()) {
-                steps.add("'" + s.name() + "'");
-            }
-        }
-        return query("SELECT " + COLUMNS + " FROM instance WHERE saga_step IN (" + String.join(",", steps) + ") ORDER BY updated_at");
+        List<SagaStep> local = Arrays.stream(SagaStep.values()).filter(SagaStep::isLocal).toList();
+        return list("sagaStep in ?1", Sort.by("updatedAt"), local);
     }
 
     /** CREATING instances waiting for network-service since before {@code before}. */
     public List<Instance> creatingAndWaitingSince(Instant before) {
-        return query("SELECT " + COLUMNS + " FROM instance WHERE status = 'CREATING' AND saga_step IN ('AWAIT_NETWORK', 'AWAIT_BACKEND') "
-                + "AND updated_at < ? ORDER BY id", Timestamp.from(before));
+        return list("status = ?1 and sagaStep in ?2 and updatedAt < ?3", Sort.by("id"), InstanceStatus.CREATING,
+                List.of(SagaStep.AWAIT_NETWORK, SagaStep.AWAIT_BACKEND), before);
     }
 
     /** UPDATING instances whose load balancer has not switched to the new tracking server since before {@code before}. */
     public List<Instance> resizingAndWaitingSince(Instant before) {
-        return query("SELECT " + COLUMNS + " FROM instance WHERE status = 'UPDATING' AND saga_step = 'AWAIT_SUCCESSOR' "
-                + "AND updated_at < ? ORDER BY id", Timestamp.from(before));
+        return list("status = ?1 and sagaStep = ?2 and updatedAt < ?3", Sort.by("id"), InstanceStatus.UPDATING,
+                SagaStep.AWAIT_SUCCESSOR, before);
     }
 
     public List<Instance> withStatus(InstanceStatus... statuses) {
-        List<String> names = new ArrayList<>();
-        for (InstanceStatus s : statuses) {
-            names.add("'" + s.name() + "'");
-        }
-        return query("SELECT " + COLUMNS + " FROM instance WHERE status IN (" + String.join(",", names) + ") ORDER BY id");
+        return list("status in ?1", Sort.by("id"), List.of(statuses));
     }
 
     /** Every instance whose compute may exist (not released). */
     public List<Instance> notReleased() {
-        return query("SELECT " + COLUMNS + " FROM instance WHERE status <> 'RELEASED' ORDER BY id");
+        return list("status <> ?1", Sort.by("id"), InstanceStatus.RELEASED);
     }
 
-    private List<Instance> query(String sql, Object... args) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int k = 0; k < args.length; k++) {
-                ps.setObject(k + 1, args[k]);
-            }
-            List<Instance> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(read(rs));
-                }
-            }
-            return out;
-        } catch (SQLException e) {
-            throw new IllegalStateException("instance query failed", e);
-        }
-    }
-
-    private static void bind(PreparedStatement ps, Instance i) throws SQLException {
-        int k = 1;
-        ps.setString(k++, i.id);
-        ps.setString(k++, i.workspaceId);
-        ps.setString(k++, i.name);
-        ps.setString(k++, i.description);
-        ps.setString(k++, i.vpcId);
-        ps.setString(k++, i.vSwitchId);
-        ps.setString(k++, i.secondaryVSwitchId);
-        ps.setString(k++, i.securityGroupId);
-        ps.setString(k++, i.ossBucket);
-        ps.setString(k++, i.ossPath);
-        ps.setString(k++, i.spec);
-        ps.setString(k++, i.trackingVersion);
-        ps.setString(k++, i.status.name());
-        ps.setString(k++, i.sagaStep == null ? null : i.sagaStep.name());
-        ps.setString(k++, i.failureCode);
-        ps.setString(k++, i.failureMessage);
-        ps.setString(k++, i.trackingDatabase);
-        ps.setString(k++, i.backendHost);
-        setInt(ps, k++, i.backendPort);
-        ps.setString(k++, i.vpcAddress);
-        setInt(ps, k++, i.vpcPort);
-        ps.setString(k++, i.loadBalancerId);
-        ps.setString(k++, i.listenerId);
-        ps.setString(k++, i.aclId);
-        ps.setBoolean(k++, i.computeReleased);
-        ps.setBoolean(k++, i.networkReleased);
-        ps.setString(k++, i.requestedBy);
-        ps.setTimestamp(k++, Timestamp.from(i.createdAt));
-        ps.setTimestamp(k++, Timestamp.from(i.updatedAt));
-        ps.setTimestamp(k++, i.meteredFrom == null ? null : Timestamp.from(i.meteredFrom));
-        ps.setLong(k++, i.version);
-        ps.setString(k++, i.authMode);
-        ps.setString(k++, i.backendAuthDigest);
-        ps.setString(k++, i.pendingSpec);
-        setInt(ps, k, i.successorPort);
-    }
-
-    private static void setInt(PreparedStatement ps, int k, Integer v) throws SQLException {
-        if (v == null) {
-            ps.setNull(k, Types.INTEGER);
-        } else {
-            ps.setInt(k, v);
-        }
-    }
-
-    private static Instance read(ResultSet rs) throws SQLException {
-        Instance i = new Instance();
-        i.id = rs.getString("id");
-        i.workspaceId = rs.getString("workspace_id");
-        i.name = rs.getString("name");
-        i.description = rs.getString("description");
-        i.vpcId = rs.getString("vpc_id");
-        i.vSwitchId = rs.getString("vswitch_id");
-        i.secondaryVSwitchId = rs.getString("secondary_vswitch_id");
-        i.securityGroupId = rs.getString("security_group_id");
-        i.ossBucket = rs.getString("oss_bucket");
-        i.ossPath = rs.getString("oss_path");
-        i.spec = rs.getString("spec");
-        i.trackingVersion = rs.getString("tracking_version");
-        i.status = InstanceStatus.valueOf(rs.getString("status"));
-        i.storedStatus = i.status;
-        String step = rs.getString("saga_step");
-        i.sagaStep = step == null ? null : SagaStep.valueOf(step);
-        i.failureCode = rs.getString("failure_code");
-        i.failureMessage = rs.getString("failure_message");
-        i.trackingDatabase = rs.getString("tracking_database");
-        i.backendHost = rs.getString("backend_host");
-        i.backendPort = (Integer) rs.getObject("backend_port");
-        i.vpcAddress = rs.getString("vpc_address");
-        i.vpcPort = (Integer) rs.getObject("vpc_port");
-        i.loadBalancerId = rs.getString("load_balancer_id");
-        i.listenerId = rs.getString("listener_id");
-        i.aclId = rs.getString("acl_id");
-        i.computeReleased = rs.getBoolean("compute_released");
-        i.networkReleased = rs.getBoolean("network_released");
-        i.requestedBy = rs.getString("requested_by");
-        i.createdAt = rs.getTimestamp("created_at").toInstant();
-        i.updatedAt = rs.getTimestamp("updated_at").toInstant();
-        Timestamp mf = rs.getTimestamp("metered_from");
-        i.meteredFrom = mf == null ? null : mf.toInstant();
-        i.version = rs.getLong("version");
-        i.authMode = rs.getString("auth_mode");
-        i.backendAuthDigest = rs.getString("backend_auth_digest");
-        i.pendingSpec = rs.getString("pending_spec");
-        i.successorPort = (Integer) rs.getObject("successor_port");
-        return i;
+    /** Live instances whose artifact root is in {@code bucket}. */
+    public List<Instance> liveInBucket(String bucket) {
+        return list("ossBucket = ?1 and status <> ?2", Sort.by("id"), bucket, InstanceStatus.RELEASED);
     }
 }

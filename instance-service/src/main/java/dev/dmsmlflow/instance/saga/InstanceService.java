@@ -10,10 +10,15 @@ import dev.dmsmlflow.instance.database.TrackingDatabases;
 import dev.dmsmlflow.instance.domain.CreateInstance;
 import dev.dmsmlflow.instance.domain.Events;
 import dev.dmsmlflow.instance.domain.Instance;
+import dev.dmsmlflow.instance.domain.InstanceLifecycle;
+import dev.dmsmlflow.instance.domain.InstanceLifecycle.Effect;
+import dev.dmsmlflow.instance.domain.InstanceLifecycle.Event;
+import dev.dmsmlflow.instance.domain.InstanceLifecycle.Transition;
 import dev.dmsmlflow.instance.domain.InstanceStatus;
 import dev.dmsmlflow.instance.domain.SagaStep;
 import dev.dmsmlflow.instance.domain.Spec;
 import dev.dmsmlflow.platform.quarkus.EventPublisher;
+import dev.dmsmlflow.platform.quarkus.TraceContext;
 import dev.dmsmlflow.instance.metering.Metering;
 import dev.dmsmlflow.instance.persistence.InstanceRepository;
 import dev.dmsmlflow.platform.problem.Problem;
@@ -34,9 +39,10 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * The instance state machine. Every method is one transaction that changes the instance and writes the
- * events of that change to the outbox; long-running work (database, compute) is left as a saga step for
- * {@link SagaWorker}, which reports back through the {@code compute*} methods.
+ * Applies the instance lifecycle ({@link InstanceLifecycle}): every method is one transaction that looks up the row of
+ * the instance's state and the event (a request, a network event, a step's outcome), changes the instance accordingly
+ * and writes the events of that change to the outbox. Long-running work (database, compute) is left as a saga step for
+ * {@link SagaWorker}, which executes it outside any transaction and reports back through {@link #advance}.
  */
 @ApplicationScoped
 public class InstanceService {
@@ -129,6 +135,7 @@ public class InstanceService {
         storage.claim(i.workspaceId, i.id, i.ossBucket, i.ossPath);
         i.status = InstanceStatus.CREATING;
         i.sagaStep = SagaStep.AWAIT_NETWORK;
+        i.sagaTraceparent = TraceContext.currentTraceparent();
         i.trackingDatabase = TrackingDatabases.databaseName(i.id);
         i.requestedBy = cmd.requestedBy();
         i.createdAt = now;
@@ -194,26 +201,18 @@ public class InstanceService {
     public Instance update(String workspaceId, String id, String name, String description, boolean descriptionGiven, String authMode,
                            Spec spec) {
         Instance i = lockedIn(workspaceId, id);
-        boolean specNow = false;
-        boolean resize = false;
+        Transition specChange = null;
         if (spec != null) {
             boolean inEffect = spec.name().equals(i.spec) && i.pendingSpec == null;
             boolean underWay = spec.name().equals(i.pendingSpec);
             if (!inEffect && !underWay) {
-                if (!InstanceStatus.SPEC_EDITABLE.contains(i.status)) {
-                    throw specConflict(i);
-                }
-                if (i.status == InstanceStatus.STOPPED) {
-                    i.spec = spec.name();
-                    specNow = true;
-                } else {
-                    resize = true;
-                }
+                specChange = InstanceLifecycle.next(i.status, i.sagaStep, Event.CHANGE_SPEC).orElseThrow(() -> specConflict(i));
             }
         }
-        if (i.status == InstanceStatus.RELEASING || i.status == InstanceStatus.RELEASED) {
+        if (InstanceLifecycle.next(i.status, i.sagaStep, Event.EDIT).isEmpty()) {
             throw ProblemException.conflict("Instance " + id + " is " + i.status + " and can no longer be edited.");
         }
+        boolean specNow = specChange != null && specChange.effects().contains(Effect.APPLY_SPEC);
         boolean changed = specNow;
         if (name != null && !name.equals(i.name)) {
             i.name = name;
@@ -228,16 +227,12 @@ public class InstanceService {
             i.authMode = authMode;
             changed = true;
         }
-        if (resize) {
-            i.status = InstanceStatus.UPDATING;
-            i.sagaStep = SagaStep.RESIZE;
-            i.pendingSpec = spec.name();
-            i.successorPort = null;
-            i.failureCode = null;
-            i.failureMessage = null;
-            LOG.infof("instance %s resizes from %s to %s", i.id, i.spec, i.pendingSpec);
-        }
-        if (changed || resize) {
+        if (specChange != null) {
+            apply(i, specChange, Facts.spec(spec.name()));
+            if (i.status == InstanceStatus.UPDATING) {
+                LOG.infof("instance %s resizes from %s to %s", i.id, i.spec, i.pendingSpec);
+            }
+        } else if (changed) {
             save(i);
         }
         if (changed) {
@@ -267,68 +262,31 @@ public class InstanceService {
     @Transactional
     public Instance release(String workspaceId, String id, String requestedBy) {
         Instance i = lockedIn(workspaceId, id);
-        if (i.status == InstanceStatus.RELEASING || i.status == InstanceStatus.RELEASED) {
-            return i;
-        }
-        require(i, InstanceStatus.RELEASABLE.contains(i.status), "released");
-        Instant now = Instant.now();
-        metering.meter(i, now, true);
-        if (i.sagaStep != null) {
+        if (i.sagaStep != null && InstanceStatus.RELEASABLE.contains(i.status)) {
             LOG.infof("instance %s released while %s (step %s): what its saga built so far is removed", i.id, i.status, i.sagaStep);
         }
-        i.status = InstanceStatus.RELEASING;
-        i.sagaStep = SagaStep.RELEASE;
-        i.computeReleased = false;
-        i.failureCode = null;
-        i.failureMessage = null;
-        i.pendingSpec = null;
-        i.successorPort = null;
-        save(i);
-        events.publish(Events.releaseRequested(i, requestedBy, now));
+        request(i, Event.RELEASE, Facts.requestedBy(requestedBy));
         return i;
     }
 
     @Transactional
     public Instance redeploy(String workspaceId, String id, String version) {
         Instance i = lockedIn(workspaceId, id);
-        require(i, i.status == InstanceStatus.RUNNING, "redeployed");
-        i.status = InstanceStatus.REDEPLOYING;
-        i.sagaStep = SagaStep.REDEPLOY;
-        clearFallbackReason(i);
-        if (version != null) {
-            i.trackingVersion = version;
-        }
-        save(i);
+        request(i, Event.REDEPLOY, Facts.version(version));
         return i;
     }
 
     @Transactional
     public Instance stop(String workspaceId, String id) {
         Instance i = lockedIn(workspaceId, id);
-        if (i.status == InstanceStatus.STOPPING || i.status == InstanceStatus.STOPPED) {
-            return i;
-        }
-        require(i, i.status == InstanceStatus.RUNNING, "stopped");
-        metering.meter(i, Instant.now(), true);
-        i.status = InstanceStatus.STOPPING;
-        i.sagaStep = SagaStep.STOP;
-        clearFallbackReason(i);
-        save(i);
+        request(i, Event.STOP, Facts.NONE);
         return i;
     }
 
     @Transactional
     public Instance start(String workspaceId, String id) {
         Instance i = lockedIn(workspaceId, id);
-        if (i.status == InstanceStatus.STARTING || i.status == InstanceStatus.RUNNING) {
-            return i;
-        }
-        require(i, i.status == InstanceStatus.STOPPED, "started");
-        i.status = InstanceStatus.STARTING;
-        i.sagaStep = SagaStep.START;
-        i.failureCode = null;
-        i.failureMessage = null;
-        save(i);
+        request(i, Event.START, Facts.NONE);
         return i;
     }
 
@@ -342,41 +300,18 @@ public class InstanceService {
             return;
         }
         Instance i = found.get();
-        if (i.status != InstanceStatus.CREATING || i.sagaStep != SagaStep.AWAIT_NETWORK) {
-            // a replay, or a create released before the network existed: network-service deletes that load balancer on
-            // InstanceReleaseRequested, which it handles after this instance's InstanceRequested
-            LOG.infof("NetworkProvisioned for %s ignored (%s)", i,
-                    i.status == InstanceStatus.RELEASING || i.status == InstanceStatus.RELEASED ? "released meanwhile" : "already handled");
-            return;
-        }
-        i.vpcAddress = e.vpcAddress();
-        i.vpcPort = e.vpcPort();
-        i.loadBalancerId = e.loadBalancerId();
-        i.listenerId = e.listenerId();
-        i.aclId = e.aclId();
-        i.backendAuthDigest = e.backendAuthDigest();
-        i.sagaStep = SagaStep.DEPLOY;
-        save(i);
+        // a replay, or a create released before the network existed: network-service deletes that load balancer on
+        // InstanceReleaseRequested, which it handles after this instance's InstanceRequested
+        observe(i, Event.NETWORK_PROVISIONED, Facts.network(e));
     }
 
     @Transactional(Transactional.TxType.MANDATORY)
     public void onNetworkProvisionFailed(NetworkProvisionFailed e) {
-        Optional<Instance> found = repository.lock(e.instanceId());
-        if (found.isEmpty()) {
-            return;
-        }
-        Instance i = found.get();
-        if (i.status != InstanceStatus.CREATING || i.sagaStep != SagaStep.AWAIT_NETWORK) {
-            LOG.infof("NetworkProvisionFailed for %s ignored", i);
-            return;
-        }
-        i.failureCode = InstanceFailureCode.NETWORK_PROVISION_FAILED.name();
-        i.failureMessage = e.code() + ": " + e.message();
-        i.networkReleased = true; // network-service cleaned up what it had created
-        i.sagaStep = SagaStep.FAIL_CLEANUP;
-        save(i);
+        repository.lock(e.instanceId()).ifPresent(i -> observe(i, Event.NETWORK_PROVISION_FAILED,
+                Facts.failure(InstanceFailureCode.NETWORK_PROVISION_FAILED.name(), e.code() + ": " + e.message())));
     }
 
+    /** The load balancer forwards to a backend: the instance's server (RUNNING), or a resize's new one (the switch). */
     @Transactional(Transactional.TxType.MANDATORY)
     public void onBackendRegistered(BackendRegistered e) {
         Optional<Instance> found = repository.lock(e.instanceId());
@@ -384,284 +319,221 @@ public class InstanceService {
             return;
         }
         Instance i = found.get();
-        if (i.sagaStep == SagaStep.AWAIT_SUCCESSOR && e.backend() != null && e.backend().host().equals(i.backendHost)
-                && i.successorPort != null && e.backend().port() == i.successorPort) {
-            switchToSuccessor(i);
-            return;
-        }
-        boolean matches = e.backend() != null && e.backend().host().equals(i.backendHost)
-                && i.backendPort != null && e.backend().port() == i.backendPort;
-        if (i.sagaStep != SagaStep.AWAIT_BACKEND || !matches) {
+        boolean sameHost = e.backend() != null && e.backend().host().equals(i.backendHost);
+        if (sameHost && i.successorPort != null && e.backend().port() == i.successorPort) {
+            observe(i, Event.SUCCESSOR_REGISTERED, Facts.NONE);
+        } else if (sameHost && i.backendPort != null && e.backend().port() == i.backendPort) {
+            observe(i, Event.BACKEND_REGISTERED, Facts.NONE);
+        } else {
             LOG.infof("BackendRegistered for %s ignored (step %s, backend %s)", i.id, i.sagaStep, e.backend());
-            return;
         }
-        becomeRunning(i, Instant.now());
     }
 
     @Transactional(Transactional.TxType.MANDATORY)
     public void onNetworkReleased(NetworkReleased e) {
-        Optional<Instance> found = repository.lock(e.instanceId());
-        if (found.isEmpty() || found.get().status == InstanceStatus.RELEASED) {
-            return;
-        }
-        Instance i = found.get();
-        i.networkReleased = true;
-        if (i.status == InstanceStatus.RELEASING && i.computeReleased) {
-            becomeReleased(i);
-        }
-        save(i);
+        repository.lock(e.instanceId()).ifPresent(i -> observe(i, Event.NETWORK_RELEASED, Facts.NONE));
     }
 
-    // ---------------------------------------------------------------- results of saga steps
+    // ---------------------------------------------------------------- outcomes of saga steps
 
-    /** The tracking server answers its health check: publish InstanceDeployed; RUNNING at once when the backend is unchanged. */
+    /**
+     * What the saga worker's step {@code step} came to, or a timeout: applied when the instance is still at that step
+     * (a release may have replaced it meanwhile: then the outcome is ignored). Returns whether it was applied.
+     */
     @Transactional
-    public boolean computeStarted(String id, SagaStep step, String host, int port) {
+    public boolean advance(String id, SagaStep step, Event event, Facts facts) {
         Instance i = locked(id);
         if (i.sagaStep != step) {
             return false;
         }
-        boolean sameBackend = host.equals(i.backendHost) && i.backendPort != null && i.backendPort == port;
-        i.backendHost = host;
-        i.backendPort = port;
-        i.computeReleased = false;
-        Instant now = Instant.now();
-        events.publish(Events.deployed(i, now));
-        if (step != SagaStep.DEPLOY && sameBackend) {
-            becomeRunning(i, now); // the load balancer already forwards to this address
-        } else {
-            i.sagaStep = SagaStep.AWAIT_BACKEND;
-            save(i);
+        Event observed = event;
+        if (event == Event.COMPUTE_STARTED && facts.host().equals(i.backendHost) && i.backendPort != null
+                && i.backendPort.equals(facts.port())) {
+            observed = Event.COMPUTE_STARTED_SAME_ADDRESS; // the load balancer already forwards to this address
+        } else if (event == Event.COMPUTE_RELEASED && i.networkReleased) {
+            observed = Event.COMPUTE_RELEASED_AFTER_NETWORK;
         }
-        return true;
-    }
-
-    /** Provisioning failed: record why; the worker removes what was created next. */
-    @Transactional
-    public void deployFailed(String id, InstanceFailureCode code, String message) {
-        Instance i = locked(id);
-        if (i.sagaStep != SagaStep.DEPLOY) {
-            return;
-        }
-        i.failureCode = code.name();
-        i.failureMessage = truncate(message);
-        i.sagaStep = SagaStep.FAIL_CLEANUP;
-        save(i);
+        return observe(i, observed, facts);
     }
 
     /** network-service did not answer in time: fail and clean up like any other provisioning failure. */
     @Transactional
     public boolean deployTimedOut(String id, java.time.Duration after) {
         Instance i = locked(id);
-        if (i.status != InstanceStatus.CREATING || i.sagaStep != SagaStep.AWAIT_NETWORK && i.sagaStep != SagaStep.AWAIT_BACKEND) {
-            return false;
-        }
         boolean backend = i.sagaStep == SagaStep.AWAIT_BACKEND;
-        i.failureCode = (backend ? InstanceFailureCode.BACKEND_REGISTRATION_FAILED : InstanceFailureCode.DEPLOY_TIMEOUT).name();
-        i.failureMessage = (backend ? "The load balancer did not register the tracking server" : "The network was not provisioned")
-                + " within " + after.toMinutes() + " minutes.";
-        i.sagaStep = SagaStep.FAIL_CLEANUP;
-        save(i);
-        return true;
-    }
-
-    /** Compute and database of a failed instance are gone: CREATE_FAILED, and the network is asked to go too. */
-    @Transactional
-    public void failureCleanedUp(String id) {
-        Instance i = locked(id);
-        if (i.sagaStep != SagaStep.FAIL_CLEANUP) {
-            return;
-        }
-        Instant now = Instant.now();
-        i.status = InstanceStatus.CREATE_FAILED;
-        i.sagaStep = null;
-        i.computeReleased = true;
-        i.backendHost = null;
-        i.backendPort = null;
-        save(i);
-        events.publish(Events.failed(i, now));
-        if (!i.networkReleased) {
-            events.publish(Events.releaseRequested(i, "instance-service", now));
-        }
-        LOG.infof("instance %s CREATE_FAILED: %s %s", i.id, i.failureCode, i.failureMessage);
-    }
-
-    /** Redeploy or start could not bring the tracking server up: STOPPED (data kept), with the reason. */
-    @Transactional
-    public void restartFailed(String id, SagaStep step, String message) {
-        Instance i = locked(id);
-        if (i.sagaStep != step) {
-            return;
-        }
-        metering.meter(i, Instant.now(), true); // a redeploy that failed ends the running time
-        i.status = InstanceStatus.STOPPED;
-        i.sagaStep = null;
-        i.failureCode = InstanceFailureCode.COMPUTE_START_FAILED.name();
-        i.failureMessage = truncate(message);
-        save(i);
-    }
-
-    @Transactional
-    public void computeStopped(String id) {
-        Instance i = locked(id);
-        if (i.sagaStep != SagaStep.STOP) {
-            return;
-        }
-        i.status = InstanceStatus.STOPPED;
-        i.sagaStep = null;
-        save(i);
-    }
-
-    /** Compute and database of a released instance are gone; RELEASED once the network is released too. */
-    @Transactional
-    public void computeReleased(String id) {
-        Instance i = locked(id);
-        if (i.sagaStep != SagaStep.RELEASE) {
-            return;
-        }
-        i.computeReleased = true;
-        if (i.networkReleased) {
-            becomeReleased(i);
-        } else {
-            i.sagaStep = SagaStep.AWAIT_NETWORK_RELEASE;
-        }
-        save(i);
-    }
-
-    @Transactional
-    public void releaseFailed(String id, String message) {
-        Instance i = locked(id);
-        if (i.sagaStep != SagaStep.RELEASE) {
-            return;
-        }
-        i.status = InstanceStatus.RELEASE_FAILED;
-        i.sagaStep = null;
-        i.failureCode = InstanceFailureCode.INTERNAL_ERROR.name();
-        i.failureMessage = truncate(message);
-        save(i);
-    }
-
-    // ---------------------------------------------------------------- resize
-
-    /** The new tracking server of a resize answers its health check: announce it, so the load balancer switches to it. */
-    @Transactional
-    public boolean successorStarted(String id, String host, int port) {
-        Instance i = locked(id);
-        if (i.sagaStep != SagaStep.RESIZE) {
-            return false;
-        }
-        i.successorPort = port;
-        i.sagaStep = SagaStep.AWAIT_SUCCESSOR;
-        save(i);
-        events.publish(Events.deployed(i, host, port, Instant.now()));
-        return true;
-    }
-
-    /** The new tracking server of a resize did not start (nothing of it is left): RUNNING as before, with the reason. */
-    @Transactional
-    public void resizeFailed(String id, String message) {
-        Instance i = locked(id);
-        if (i.sagaStep != SagaStep.RESIZE) {
-            return;
-        }
-        i.failureCode = RESIZE_FAILED;
-        i.failureMessage = truncate("The tracking server of spec " + i.pendingSpec + " did not start (" + message
-                + "). The instance keeps running with spec " + i.spec + ", its data untouched.");
-        i.pendingSpec = null;
-        i.successorPort = null;
-        becomeRunning(i, Instant.now());
-        LOG.warnf("resize of %s failed; it keeps spec %s: %s", i.id, i.spec, message);
-    }
-
-    /**
-     * The load balancer forwards to the new tracking server: from now on the instance runs (and is metered) at the new spec.
-     * The old spec's usage ends with a final window here, the new spec's begins here; the old server is stopped next.
-     */
-    private void switchToSuccessor(Instance i) {
-        Instant now = Instant.now();
-        metering.meter(i, now, true);
-        String previous = i.spec;
-        i.spec = i.pendingSpec;
-        i.pendingSpec = null;
-        i.backendPort = i.successorPort;
-        i.successorPort = null;
-        i.meteredFrom = now;
-        i.sagaStep = SagaStep.RETIRE_PREDECESSOR;
-        save(i);
-        events.publish(Events.updated(i, now, false, true));
-        LOG.infof("instance %s serves with spec %s since %s (was %s); its old tracking server stops next", i.id, i.spec, now, previous);
-    }
-
-    /** The old tracking server of a resize is stopped: RUNNING at the new spec. */
-    @Transactional
-    public void predecessorRetired(String id) {
-        Instance i = locked(id);
-        if (i.sagaStep != SagaStep.RETIRE_PREDECESSOR) {
-            return;
-        }
-        becomeRunning(i, Instant.now());
+        return observe(i, Event.DEPLOY_TIMED_OUT, Facts.failure(
+                (backend ? InstanceFailureCode.BACKEND_REGISTRATION_FAILED : InstanceFailureCode.DEPLOY_TIMEOUT).name(),
+                (backend ? "The load balancer did not register the tracking server" : "The network was not provisioned")
+                        + " within " + after.toMinutes() + " minutes."));
     }
 
     /** network-service did not switch the load balancer in time: the resize is abandoned (the worker stops the new server). */
     @Transactional
     public boolean resizeTimedOut(String id, java.time.Duration after) {
         Instance i = locked(id);
-        if (i.status != InstanceStatus.UPDATING || i.sagaStep != SagaStep.AWAIT_SUCCESSOR) {
+        return observe(i, Event.RESIZE_TIMED_OUT, Facts.failure(RESIZE_FAILED,
+                "The load balancer did not switch to the tracking server of spec " + i.pendingSpec + " within "
+                        + after.toMinutes() + " minutes. The instance keeps running with spec " + i.spec + ", its data untouched."));
+    }
+
+    // ---------------------------------------------------------------- the table applied
+
+    /** A caller's request: applied, answered as it is when already fulfilled, or a 409 when the table has no row. */
+    private void request(Instance i, Event event, Facts facts) {
+        Transition t = InstanceLifecycle.next(i.status, i.sagaStep, event).orElseThrow(() -> ProblemException.conflict(
+                "Instance " + i.id + " is " + i.status + " and cannot be " + event.verb() + " now."));
+        if (!t.unchanged()) {
+            apply(i, t, facts);
+        }
+    }
+
+    /** An event or outcome: applied when the table has a row for the instance's state, ignored (and logged) otherwise. */
+    private boolean observe(Instance i, Event event, Facts facts) {
+        Optional<Transition> t = InstanceLifecycle.next(i.status, i.sagaStep, event);
+        if (t.isEmpty()) {
+            LOG.infof("%s for %s ignored (%s)", event, i, i.status == InstanceStatus.RELEASING || i.status == InstanceStatus.RELEASED
+                    ? "released meanwhile" : "not expected in this state");
             return false;
         }
-        i.failureCode = RESIZE_FAILED;
-        i.failureMessage = "The load balancer did not switch to the tracking server of spec " + i.pendingSpec + " within "
-                + after.toMinutes() + " minutes. The instance keeps running with spec " + i.spec + ", its data untouched.";
-        i.sagaStep = SagaStep.ROLLBACK_RESIZE;
-        save(i);
+        apply(i, t.get(), facts);
         return true;
     }
 
-    /**
-     * The abandoned resize's tracking server is gone: RUNNING at the old spec. InstanceDeployed names the serving server
-     * again, so a load balancer that switched to the abandoned one late (network-service handles the instance's events in
-     * order) is pointed back.
-     */
-    @Transactional
-    public void resizeRolledBack(String id) {
-        Instance i = locked(id);
-        if (i.sagaStep != SagaStep.ROLLBACK_RESIZE) {
-            return;
-        }
-        i.pendingSpec = null;
-        i.successorPort = null;
+    /** Executes a transition's effects on the instance, writes it (and its status change), then publishes its events. */
+    private void apply(Instance i, Transition t, Facts f) {
         Instant now = Instant.now();
-        events.publish(Events.deployed(i, now));
-        becomeRunning(i, now);
+        for (Effect e : t.effects()) {
+            switch (e) {
+                case RECORD_NETWORK -> {
+                    NetworkProvisioned n = f.network();
+                    i.vpcAddress = n.vpcAddress();
+                    i.vpcPort = n.vpcPort();
+                    i.loadBalancerId = n.loadBalancerId();
+                    i.listenerId = n.listenerId();
+                    i.aclId = n.aclId();
+                    i.backendAuthDigest = n.backendAuthDigest();
+                }
+                case RECORD_FAILURE -> {
+                    i.failureCode = f.failureCode();
+                    i.failureMessage = truncate(f.message());
+                }
+                case CLEAR_REASON -> {
+                    i.failureCode = null;
+                    i.failureMessage = null;
+                }
+                case NETWORK_GONE -> i.networkReleased = true;
+                case RECORD_BACKEND -> {
+                    i.backendHost = f.host();
+                    i.backendPort = f.port();
+                    i.computeReleased = false;
+                }
+                case COMPUTE_PENDING -> i.computeReleased = false;
+                case COMPUTE_REMOVED -> i.computeReleased = true;
+                case COMPUTE_GONE -> {
+                    i.computeReleased = true;
+                    i.backendHost = null;
+                    i.backendPort = null;
+                }
+                case PEND_SPEC -> i.pendingSpec = f.spec();
+                case APPLY_SPEC -> i.spec = f.spec();
+                case RECORD_VERSION -> {
+                    if (f.version() != null) {
+                        i.trackingVersion = f.version();
+                    }
+                }
+                case RECORD_SUCCESSOR -> i.successorPort = f.port();
+                case ADOPT_SUCCESSOR -> {
+                    LOG.infof("instance %s serves with spec %s since %s (was %s); its old tracking server stops next", i.id,
+                            i.pendingSpec, now, i.spec);
+                    i.spec = i.pendingSpec;
+                    i.pendingSpec = null;
+                    i.backendPort = i.successorPort;
+                    i.successorPort = null;
+                    i.meteredFrom = now;
+                }
+                case FORGET_SUCCESSOR -> {
+                    i.pendingSpec = null;
+                    i.successorPort = null;
+                }
+                case METER_FINAL -> metering.meter(i, now, true);
+                case START_METERING -> {
+                    if (i.meteredFrom == null) {
+                        i.meteredFrom = now;
+                    }
+                }
+                default -> {
+                    // published below, once the instance is written
+                }
+            }
+        }
+        i.status = t.to();
+        if (t.step() != i.sagaStep) {
+            // the step's work continues the trace of what asked for it (a request, an event, the previous step's outcome)
+            i.sagaTraceparent = t.step() == null ? null : TraceContext.currentTraceparent();
+        }
+        i.sagaStep = t.step();
+        save(i);
+        for (Effect e : t.effects()) {
+            switch (e) {
+                case PUBLISH_DEPLOYED -> events.publish(Events.deployed(i, now));
+                case PUBLISH_DEPLOYED_SUCCESSOR -> events.publish(Events.deployed(i, i.backendHost, i.successorPort, now));
+                case PUBLISH_RUNNING -> {
+                    events.publish(Events.running(i, now));
+                    LOG.infof("instance %s RUNNING at %s", i.id, i.trackingUri());
+                }
+                case PUBLISH_FAILED -> {
+                    events.publish(Events.failed(i, now));
+                    LOG.infof("instance %s %s: %s %s", i.id, i.status, i.failureCode, i.failureMessage);
+                }
+                case PUBLISH_SPEC_UPDATED -> events.publish(Events.updated(i, now, false, true));
+                case PUBLISH_RELEASE_REQUESTED -> events.publish(Events.releaseRequested(i, f.requestedBy(), now));
+                case ASK_NETWORK_RELEASE -> {
+                    if (!i.networkReleased) {
+                        events.publish(Events.releaseRequested(i, "instance-service", now));
+                    }
+                }
+                case PUBLISH_RELEASED -> {
+                    events.publish(Events.released(i, now));
+                    LOG.infof("instance %s RELEASED", i.id);
+                }
+                default -> {
+                    // a change of the instance, done above
+                }
+            }
+        }
+    }
+
+    /** What an event brings with it: an address, a failure, the network, a spec or version asked for, the actor. */
+    public record Facts(String host, Integer port, String failureCode, String message, NetworkProvisioned network, String spec,
+                        String version, String requestedBy) {
+        public static final Facts NONE = new Facts(null, null, null, null, null, null, null, null);
+
+        public static Facts address(String host, int port) {
+            return new Facts(host, port, null, null, null, null, null, null);
+        }
+
+        public static Facts failure(String code, String message) {
+            return new Facts(null, null, code, message, null, null, null, null);
+        }
+
+        static Facts network(NetworkProvisioned n) {
+            return new Facts(null, null, null, null, n, null, null, null);
+        }
+
+        static Facts spec(String spec) {
+            return new Facts(null, null, null, null, null, spec, null, null);
+        }
+
+        static Facts version(String version) {
+            return new Facts(null, null, null, null, null, null, version, null);
+        }
+
+        static Facts requestedBy(String actor) {
+            return new Facts(null, null, null, null, null, null, null, actor);
+        }
     }
 
     // ---------------------------------------------------------------- helpers
-
-    /** A RUNNING instance's reason for a resize that fell back no longer applies once the next change begins. */
-    private static void clearFallbackReason(Instance i) {
-        i.failureCode = null;
-        i.failureMessage = null;
-    }
-
-    private void becomeRunning(Instance i, Instant now) {
-        i.status = InstanceStatus.RUNNING;
-        i.sagaStep = null;
-        if (i.meteredFrom == null) {
-            i.meteredFrom = now;
-        }
-        save(i);
-        events.publish(Events.running(i, now));
-        LOG.infof("instance %s RUNNING at %s", i.id, i.trackingUri());
-    }
-
-    private void becomeReleased(Instance i) {
-        i.status = InstanceStatus.RELEASED;
-        i.sagaStep = null;
-        i.backendHost = null;
-        i.backendPort = null;
-        events.publish(Events.released(i, Instant.now()));
-        LOG.infof("instance %s RELEASED", i.id);
-    }
 
     /** Writes the instance and, in the same transaction, announces a status transition if there was one. */
     private void save(Instance i) {
@@ -689,11 +561,6 @@ public class InstanceService {
         return ProblemException.notFound("Instance " + id + " does not exist.");
     }
 
-    private static void require(Instance i, boolean allowed, String verb) {
-        if (!allowed) {
-            throw ProblemException.conflict("Instance " + i.id + " is " + i.status + " and cannot be " + verb + " now.");
-        }
-    }
 
     private static String truncate(String s) {
         return s == null || s.length() <= 1000 ? s : s.substring(0, 1000);

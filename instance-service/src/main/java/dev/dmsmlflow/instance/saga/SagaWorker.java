@@ -6,11 +6,22 @@ import dev.dmsmlflow.compute.ComputeAddress;
 import dev.dmsmlflow.compute.ComputeException;
 import dev.dmsmlflow.compute.ComputeRequest;
 import dev.dmsmlflow.contracts.instance.InstanceFailureCode;
+import dev.dmsmlflow.platform.quarkus.TraceContext;
 import dev.dmsmlflow.platform.work.WorkLoop;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
 import dev.dmsmlflow.instance.InstanceConfig;
 import dev.dmsmlflow.instance.database.TrackingDatabases;
 import dev.dmsmlflow.instance.domain.Instance;
+import dev.dmsmlflow.instance.domain.InstanceLifecycle;
+import dev.dmsmlflow.instance.domain.InstanceLifecycle.Event;
+import dev.dmsmlflow.instance.domain.InstanceLifecycle.Plan;
+import dev.dmsmlflow.instance.domain.InstanceLifecycle.Work;
 import dev.dmsmlflow.instance.domain.InstanceStatus;
+import dev.dmsmlflow.instance.saga.InstanceService.Facts;
 import dev.dmsmlflow.instance.domain.SagaStep;
 import dev.dmsmlflow.instance.domain.Spec;
 import dev.dmsmlflow.instance.persistence.InstanceRepository;
@@ -42,13 +53,15 @@ public class SagaWorker {
     private final TrackingDatabases databases;
     private final Compute compute;
     private final InstanceConfig config;
+    private final Tracer tracer;
     private long nextWatch;
     private volatile WorkLoop work;
     /** RUNNING instances whose tracking server failed its last liveness probes: how many in a row. */
     private final Map<String, Integer> unresponsive = new ConcurrentHashMap<>();
 
     SagaWorker(InstanceRepository repository, InstanceService service, TrackingDatabases databases, Compute compute,
-               InstanceConfig config) {
+               InstanceConfig config, OpenTelemetry openTelemetry) {
+        this.tracer = openTelemetry.getTracer("dev.dmsmlflow.instance.saga");
         this.repository = repository;
         this.service = service;
         this.databases = databases;
@@ -179,6 +192,11 @@ public class SagaWorker {
         }
     }
 
+    /**
+     * Executes the work of the instance's step ({@link InstanceLifecycle#plan}) outside any transaction, and feeds what came
+     * of it back to {@link InstanceService#advance} as the plan's event: done, or failed with the reason. The lifecycle
+     * decides what that event changes; a step replaced meanwhile (a release) makes the outcome ignored there.
+     */
     private void execute(Instance listed) {
         // the list was read before this ran: a release (or any change) committed since replaces the step, do not run a stale one
         Instance i = repository.find(listed.id).orElse(null);
@@ -186,108 +204,90 @@ public class SagaWorker {
             LOG.debugf("step %s of %s was replaced before it ran", listed.sagaStep, listed.id);
             return;
         }
-        switch (i.sagaStep) {
-            case DEPLOY -> deploy(i);
-            case RESIZE -> resize(i);
-            case RETIRE_PREDECESSOR -> {
-                compute.retireAllBut(i.id, i.backendPort);
-                service.predecessorRetired(i.id);
-            }
-            case ROLLBACK_RESIZE -> {
-                compute.retireAllBut(i.id, i.backendPort);
-                service.resizeRolledBack(i.id);
-            }
-            case REDEPLOY -> {
-                compute.stop(i.id);
-                restart(i, SagaStep.REDEPLOY);
-            }
-            case START -> restart(i, SagaStep.START);
-            case STOP -> {
-                compute.stop(i.id);
-                service.computeStopped(i.id);
-            }
-            case FAIL_CLEANUP -> {
-                removeComputeAndDatabase(i);
-                service.failureCleanedUp(i.id);
-            }
-            case RELEASE -> {
-                try {
-                    compute.stop(i.id);
-                    databases.drop(i.trackingDatabase);
-                } catch (SQLException e) {
-                    LOG.errorf("release of %s failed: %s", i.id, e.getMessage());
-                    service.releaseFailed(i.id, "Dropping the tracking database failed: " + e.getMessage());
-                    return;
+        // the step continues the trace of the request or event that set it
+        Span span = tracer.spanBuilder("saga step " + i.sagaStep).setParent(TraceContext.fromTraceparent(i.sagaTraceparent))
+                .setAttribute("dms.instance.id", i.id).setAttribute("dms.saga.step", i.sagaStep.name()).startSpan();
+        try (Scope ignored = span.makeCurrent()) {
+            execute(i, i.sagaStep);
+        } catch (RuntimeException e) {
+            span.recordException(e).setStatus(StatusCode.ERROR);
+            throw e;
+        } finally {
+            span.end();
+        }
+    }
+
+    private void execute(Instance i, SagaStep step) {
+        Plan plan = InstanceLifecycle.plan(step).orElse(null);
+        if (plan == null) {
+            LOG.warnf("no local work for step %s of %s", step, i.id);
+            return;
+        }
+        ComputeAddress started = null;
+        for (Work work : plan.work()) {
+            try {
+                switch (work) {
+                    case CREATE_DATABASE -> {
+                        databases.create(i.trackingDatabase); // recreates nothing that exists
+                        if (!stillAt(i.id, step)) {
+                            LOG.infof("instance %s was released while its database was made; no tracking server is started", i.id);
+                            return; // the release step (next) drops the database again
+                        }
+                    }
+                    case START_COMPUTE -> {
+                        ComputeRequest request = request(i);
+                        started = startAttempts(step == SagaStep.DEPLOY ? request : request.withPreferredPort(i.backendPort));
+                    }
+                    case START_SUCCESSOR -> {
+                        if (i.backendPort == null) {
+                            throw new ComputeException("the serving tracking server's port is unknown");
+                        }
+                        started = compute.startSuccessor(request(i, i.pendingSpec), i.backendPort);
+                    }
+                    case STOP_COMPUTE -> compute.stop(i.id);
+                    case RETIRE_OTHER_SERVERS -> compute.retireAllBut(i.id, i.backendPort);
+                    case DROP_DATABASE -> databases.drop(i.trackingDatabase);
                 }
-                service.computeReleased(i.id);
+            } catch (ComputeException | SQLException e) {
+                if (plan.failed() == null) {
+                    throw new IllegalStateException(work + " of " + i.id + " failed: " + e.getMessage(), e);
+                }
+                LOG.warnf("step %s of %s failed at %s: %s", step, i.id, work, e.getMessage());
+                service.advance(i.id, step, plan.failed(), failure(i, plan.failed(), work, e));
+                return;
             }
-            default -> LOG.warnf("no local work for step %s of %s", i.sagaStep, i.id);
+        }
+        Facts facts = started == null ? Facts.NONE : Facts.address(started.host(), started.port());
+        if (!service.advance(i.id, step, plan.done(), facts)) {
+            LOG.infof("instance %s changed while its step %s ran; its step decides", i.id, step);
         }
     }
 
-    private void deploy(Instance i) {
-        try {
-            databases.create(i.trackingDatabase);
-        } catch (SQLException e) {
-            service.deployFailed(i.id, InstanceFailureCode.DATABASE_PROVISION_FAILED, "Creating the tracking database failed: " + e.getMessage());
-            return;
-        }
-        if (!stillAt(i.id, SagaStep.DEPLOY)) {
-            LOG.infof("instance %s was released while its database was made; no tracking server is started", i.id);
-            return; // the release step (next) drops the database again
-        }
-        ComputeRequest request;
-        try {
-            request = request(i);
-        } catch (SQLException e) {
-            service.deployFailed(i.id, InstanceFailureCode.DATABASE_PROVISION_FAILED, "Reading the tracking database's credential failed: " + e.getMessage());
-            return;
-        }
-        try {
-            ComputeAddress a = startAttempts(request);
-            if (!service.computeStarted(i.id, SagaStep.DEPLOY, a.host(), a.port())) {
-                LOG.infof("instance %s changed while deploying; its step decides", i.id);
-            }
-        } catch (ComputeException e) {
-            service.deployFailed(i.id, InstanceFailureCode.COMPUTE_START_FAILED, "The tracking server did not start: " + e.getMessage());
-        }
-    }
-
-    /**
-     * A resize's first half: a tracking server of the pending spec on the same database, on another port, beside the serving
-     * one (which keeps serving until the load balancer switches). If it cannot start, nothing of it is left and the
-     * instance keeps running as it was.
-     */
-    private void resize(Instance i) {
-        if (i.backendPort == null) {
-            service.resizeFailed(i.id, "the serving tracking server's port is unknown");
-            return;
-        }
-        ComputeAddress a;
-        try {
-            a = compute.startSuccessor(request(i, i.pendingSpec), i.backendPort);
-        } catch (ComputeException | SQLException e) {
-            service.resizeFailed(i.id, e.getMessage());
-            return;
-        }
-        if (!service.successorStarted(i.id, a.host(), a.port())) {
-            LOG.infof("instance %s changed while its new tracking server started; its step decides", i.id);
-        }
+    /** Why a step failed, as the instance's statusReason. */
+    private static Facts failure(Instance i, Event failed, Work work, Exception e) {
+        String cause = e.getMessage();
+        return switch (failed) {
+            case DEPLOY_FAILED -> switch (work) {
+                case CREATE_DATABASE -> Facts.failure(InstanceFailureCode.DATABASE_PROVISION_FAILED.name(),
+                        "Creating the tracking database failed: " + cause);
+                default -> e instanceof SQLException
+                        ? Facts.failure(InstanceFailureCode.DATABASE_PROVISION_FAILED.name(),
+                        "Reading the tracking database's credential failed: " + cause)
+                        : Facts.failure(InstanceFailureCode.COMPUTE_START_FAILED.name(), "The tracking server did not start: " + cause);
+            };
+            case RESTART_FAILED -> Facts.failure(InstanceFailureCode.COMPUTE_START_FAILED.name(),
+                    "The tracking server did not start: " + cause);
+            case RESIZE_FAILED -> Facts.failure(InstanceService.RESIZE_FAILED, "The tracking server of spec " + i.pendingSpec
+                    + " did not start (" + cause + "). The instance keeps running with spec " + i.spec + ", its data untouched.");
+            case RELEASE_FAILED -> Facts.failure(InstanceFailureCode.INTERNAL_ERROR.name(),
+                    "Dropping the tracking database failed: " + cause);
+            default -> Facts.failure(InstanceFailureCode.INTERNAL_ERROR.name(), work + " failed: " + cause);
+        };
     }
 
     /** Whether the instance's pending step is still {@code step} (a release may have replaced it meanwhile). */
     private boolean stillAt(String id, SagaStep step) {
         return repository.find(id).map(f -> f.sagaStep == step).orElse(false);
-    }
-
-    private void restart(Instance i, SagaStep step) {
-        try {
-            databases.create(i.trackingDatabase); // exists already; recreates nothing
-            ComputeAddress a = startAttempts(request(i).withPreferredPort(i.backendPort));
-            service.computeStarted(i.id, step, a.host(), a.port());
-        } catch (ComputeException | SQLException e) {
-            service.restartFailed(i.id, step, "The tracking server did not start: " + e.getMessage());
-        }
     }
 
     /**
@@ -307,15 +307,6 @@ public class SagaWorker {
                 LOG.warnf("tracking server of %s did not start (attempt %d of %d): %s; trying again", request.instanceId(),
                         attempt, attempts, e.getMessage());
             }
-        }
-    }
-
-    private void removeComputeAndDatabase(Instance i) {
-        compute.stop(i.id);
-        try {
-            databases.drop(i.trackingDatabase);
-        } catch (SQLException e) {
-            throw new IllegalStateException("could not drop " + i.trackingDatabase + ": " + e.getMessage(), e);
         }
     }
 

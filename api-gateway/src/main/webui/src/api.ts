@@ -130,6 +130,8 @@ export interface Instance {
   ossPath?: string;
   artifactRoot?: string;
   spec?: string;
+  /** How clients authenticate at the load balancer: the ACL alone, or also an MLflow access token. */
+  authMode?: 'network' | 'token';
   /** The spec a resize is rolling out (status UPDATING). */
   pendingSpec?: string;
   trackingVersion?: string;

@@ -34,7 +34,7 @@ export async function instancesPage(ctx: Ctx): Promise<void> {
     for (const [id, r] of rows) if (!keep.has(id)) { r.row.remove(); rows.delete(id); }
     let previous: HTMLTableRowElement | null = null;
     for (const i of shown) {
-      const key = `${i.status}|${i.name}|${i.trackingUri ?? ''}|${i.updatedAt ?? ''}`;
+      const key = `${i.status}|${i.name}|${i.trackingUri ?? ''}|${i.authMode ?? ''}|${i.updatedAt ?? ''}`;
       let r = rows.get(i.id);
       if (!r || r.key !== key) {
         const row = h('tr', { 'data-instance': i.id, 'data-name': i.name },

@@ -283,6 +283,23 @@ class ConsoleBrowserIT {
             shot(ui, "07-mlflow-ui");
             ui.close();
 
+            // in token mode a bare tab would get the load balancer's 401: Open signs the new tab in (a one-time link traded
+            // for the instance's cookie) and the UI works with it, its own API calls included
+            String self = base + "/api/v1/workspaces/" + wsA + "/instances/" + instanceId;
+            String probe = trackingUri + "/api/2.0/mlflow/experiments/search?max_results=1";
+            assertEquals(200, admin.patch(self, Map.of("authMode", "token")).status());
+            Api.await(() -> Api.get(probe).status() == 401, Duration.ofSeconds(30), "token mode at the load balancer", () -> Api.get(probe));
+            page.reload();
+            Locator signedOpen = page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Open the MLflow UI of " + instanceName + " (new tab)"));
+            Page signedUi = context.waitForPage(signedOpen::click);
+            signedUi.waitForLoadState();
+            assertEquals(trackingUri + "/", signedUi.url().replaceAll("#.*$", ""), "redirected from the sign-in path to the UI");
+            signedUi.getByText("Experiments").first().waitFor();
+            shot(signedUi, "07a-mlflow-ui-token-mode");
+            signedUi.close();
+            assertEquals(200, admin.patch(self, Map.of("authMode", "network")).status());
+            Api.await(() -> Api.get(probe).status() == 200, Duration.ofSeconds(30), "network mode again", () -> Api.get(probe));
+
             // Edit: the spec from the catalogue; a bigger one resizes the RUNNING instance (UPDATING, then RUNNING at it)
             button(page, "Edit").click();
             assertThat(page.getByLabel("Specification")).hasValue("mlflow.small");
@@ -291,7 +308,6 @@ class ConsoleBrowserIT {
             shot(page, "07b-edit-spec");
             button(page, "Save").click();
             assertThat(page.locator("dl.facts")).containsText("resizing to mlflow.medium", within(SAGA_MS));
-            String self = base + "/api/v1/workspaces/" + wsA + "/instances/" + instanceId;
             Api.await(() -> "mlflow.medium".equals(admin.get(self).text("spec")) && "RUNNING".equals(admin.get(self).text("status")),
                     Duration.ofMillis((long) SAGA_MS), "the resize to mlflow.medium", () -> admin.get(self).text("status"));
             // the page follows by itself: RUNNING at the new spec, no resize shown any more

@@ -173,6 +173,31 @@ class MlflowTokensIT {
         assertTrue(noToken.at("/read/message").asText().contains("401") || "UNAUTHENTICATED".equals(noToken.at("/read/error_code").asText()),
                 noToken.toString());
 
+        // a browser (the console's Open): a viewer's one-time link, traded at the load balancer for a cookie that reads the
+        // tracking server's API as the UI does, may not write, and is spent by its first use
+        String viewerId = admin.post(stack.gatewayUrl + "/api/v1/workspaces/ws-1/members",
+                Map.of("displayName", "ui_viewer_" + UUID.randomUUID().toString().substring(0, 6), "role", "viewer")).text("memberId");
+        Api.KeyClient viewer = Api.withKey(admin.post(stack.gatewayUrl + "/api/v1/workspaces/ws-1/keys", Map.of("memberId", viewerId)).text("apiKey"));
+        Api.Resp link = viewer.post(api + "/" + id + "/ui-sign-in", Map.of());
+        assertEquals(201, link.status(), link.toString());
+        String url = link.text("url");
+        assertTrue(url.startsWith(trackingUri + "/.dms/sign-in?code="), url);
+        Api.Resp signedIn = Api.withKey(null).get(url);
+        assertEquals(303, signedIn.status(), signedIn.toString());
+        String setCookie = signedIn.header("Set-Cookie");
+        assertTrue(setCookie != null && setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Lax"), signedIn.toString());
+        String cookie = setCookie.split(";", 2)[0];
+        Api.Resp uiRead = Api.withKey(null).call("GET", trackingUri + "/ajax-api/2.0/mlflow/experiments/get-by-name?experiment_name="
+                + pyExperiment, null, "Cookie", cookie);
+        assertEquals(200, uiRead.status(), uiRead.toString());
+        assertEquals(pyExperiment, uiRead.json().at("/experiment/name").asText(), uiRead.toString());
+        Api.Resp uiWrite = Api.withKey(null).call("POST", trackingUri + "/ajax-api/2.0/mlflow/experiments/create",
+                Map.of("name", "from-the-ui"), "Cookie", cookie, "Origin", trackingUri);
+        assertEquals(403, uiWrite.status(), uiWrite.toString());
+        assertEquals(401, Api.withKey(null).get(url).status(), "a link works once");
+        assertEquals("browser", admin.get(api + "/" + id + "/tokens").json().path("items").findValuesAsText("kind").stream()
+                .filter("browser"::equals).findFirst().orElse(""), "the browser's token is listed with the instance's tokens");
+
         // revoked: refused at once
         String writerId = tokenId(id, "training");
         assertEquals(204, admin.delete(api + "/" + id + "/tokens/" + writerId).status());

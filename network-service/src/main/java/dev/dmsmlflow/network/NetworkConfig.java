@@ -24,6 +24,25 @@ public interface NetworkConfig {
     /** The worker that does the saga's cloud calls outside any transaction. */
     Worker worker();
 
+    /** Browser sign-in to a token-mode instance's MLflow UI ({@code POST /networks/{id}/ui-sign-in}). */
+    UiSignIn uiSignIn();
+
+    /**
+     * A sign-in link's code works once within {@code codeLifetime}; the load balancer trades it for an access token of
+     * {@code tokenLifetime} in a cookie. A member holds at most {@code tokensPerMember} such tokens per instance at once
+     * (signing in again beyond that revokes their oldest).
+     */
+    interface UiSignIn {
+        @WithDefault("60s")
+        Duration codeLifetime();
+
+        @WithDefault("8h")
+        Duration tokenLifetime();
+
+        @WithDefault("5")
+        int tokensPerMember();
+    }
+
     /** Steps run at once (never two of one instance) and how often pending steps are looked for when nobody wakes it. */
     interface Worker {
         @WithDefault("4")

@@ -356,6 +356,35 @@ public class InstanceResource {
         return forwarder.forward(call, Service.NETWORK, HttpMethod.DELETE, "/networks/" + id + "/tokens/" + tokenId, null, null);
     }
 
+    @POST
+    @Path("/{id}/ui-sign-in")
+    @InWorkspace(Role.VIEWER)
+    @Audited(action = "instance.ui-sign-in", resource = "instance", idParam = "id")
+    @Operation(operationId = "createInstanceUiSignIn", summary = "A one-time link that opens the MLflow UI of an instance in token mode in a browser",
+            description = "Any member may ask: the link works once, within a minute, at the instance's load balancer, which sets an"
+                    + " HttpOnly, SameSite=Lax cookie with an access token of the caller (read for a viewer, read-write for an editor or"
+                    + " owner; listed and revocable with the instance's tokens) and redirects to the UI. An instance in network mode,"
+                    + " or whose network is not ACTIVE, is 409.")
+    @APIResponse(responseCode = "201", description = "The link (shown once)", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = UiSignInView.class)))
+    public Uni<Response> uiSignIn(@PathParam("ws") @Parameter(schema = @Schema(type = SchemaType.STRING, pattern = Ids.WORKSPACE_PATTERN)) String ws,
+                                  @PathParam("id") @Pattern(regexp = Patterns.RESOURCE_ID) String id,
+                                  @HeaderParam(IdempotentCalls.HEADER) @Parameter(description = IdempotentCalls.DESCRIPTION, schema = @Schema(type = SchemaType.STRING, pattern = Idempotency.KEY_PATTERN)) String idempotencyKey,
+                                  @Context UriInfo uri) {
+        CallContext ctx = call.self();
+        return idempotent.runAsync(ctx.caller(), idempotencyKey, uri.getPath(), null,
+                () -> forwarder.send(ctx, Service.NETWORK, HttpMethod.POST, "/networks/" + id + "/ui-sign-in", null, null, r -> {
+                    try {
+                        JsonNode link = forwarder.mapper().readTree((byte[]) r.getEntity());
+                        return Response.status(201).type(MediaType.APPLICATION_JSON).header("Cache-Control", "no-store")
+                                .entity(new UiSignInView(id, link.path("url").asText(), java.time.Instant.parse(link.path("expiresAt").asText())))
+                                .build();
+                    } catch (IOException | RuntimeException e) {
+                        throw new IllegalStateException("network-service answered an unreadable sign-in link for " + id, e);
+                    }
+                }));
+    }
+
     /** A created token as answered; an idempotent replay answers it without the token. */
     record NewToken(@com.fasterxml.jackson.annotation.JsonValue JsonNode json) implements Replayable {
         @Override

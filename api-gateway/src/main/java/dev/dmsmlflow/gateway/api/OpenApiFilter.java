@@ -63,7 +63,9 @@ public class OpenApiFilter implements OASFilter {
         }
         add(responses, "401", "No, malformed, unknown, revoked or expired API key").addHeader("WWW-Authenticate",
                 OASFactory.createHeader().description("Bearer realm=\"dms\"").schema(OASFactory.createSchema().addType(Schema.SchemaType.STRING)));
-        if (inWorkspace && (mutating || path.endsWith("/keys") || path.endsWith("/audit") || path.endsWith("/tokens"))) {
+        // a sign-in link to an instance's UI is for any member: no role refuses it
+        if (inWorkspace && ((mutating && !path.endsWith("/ui-sign-in")) || path.endsWith("/keys") || path.endsWith("/audit")
+                || path.endsWith("/tokens"))) {
             add(responses, "403", "Your role in the workspace does not allow this");
         }
         if (path.contains("{")) {

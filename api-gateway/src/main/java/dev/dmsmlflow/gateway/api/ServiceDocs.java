@@ -94,6 +94,8 @@ final class ServiceDocs {
             + " answer that created it.")
     record Token(@Schema(required = true) String id, @Schema(required = true) String instanceId, @Schema(required = true) String name,
                  @Schema(required = true, enumeration = {"read", "read-write"}) String scope,
+                 @Schema(enumeration = {"api", "browser"}, description = "api: created through the API; browser: made by a sign-in to"
+                         + " the instance's MLflow UI (short-lived)") String kind,
                  @Schema(required = true, enumeration = {"active", "revoked", "expired"}) String status,
                  String createdBy, @Schema(required = true) String createdAt, String expiresAt, String revokedAt,
                  @Schema(description = "The token, to use as MLFLOW_TRACKING_TOKEN (or as MLFLOW_TRACKING_PASSWORD)") String token) {

@@ -176,6 +176,14 @@ public class StandInServices implements QuarkusTestResourceLifecycleManager {
                         }
                         reply(req, 200, JSON.createObjectNode().put("instanceId", id).put("aclId", "acl-1").put("total", 1), null);
                     }
+                } else if (parts.length == 2 && parts[1].equals("ui-sign-in") && req.method().name().equals("POST")) {
+                    // network-service: a one-time link for any member; an instance named netmode-* is in network mode
+                    if (instance.get("name").asText().startsWith("netmode")) {
+                        problem(req, 409, "conflict", "instance " + id + " is not in token mode", null, "AUTH_MODE_NOT_TOKEN");
+                    } else {
+                        reply(req, 201, JSON.createObjectNode().put("url", "http://127.0.0.1:18080/.dms/sign-in?code=" + UUID.randomUUID())
+                                .put("expiresAt", java.time.Instant.now().plusSeconds(60).toString()), null);
+                    }
                 } else if (parts.length == 2 && parts[1].equals("tokens") && req.method().name().equals("GET")) {
                     reply(req, 200, JSON.createObjectNode().set("items", JSON.createArrayNode()), null);
                 } else if (parts.length == 2 && parts[1].equals("tokens") && req.method().name().equals("POST")) {

@@ -3,6 +3,7 @@ package dev.dmsmlflow.network.api;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.dmsmlflow.network.application.AccessTokens;
 import dev.dmsmlflow.network.application.NetworkService;
+import dev.dmsmlflow.network.application.UiSignIns;
 import dev.dmsmlflow.network.domain.AccessToken;
 import dev.dmsmlflow.network.application.NetworkValidator;
 import dev.dmsmlflow.network.domain.AclRule;
@@ -125,10 +126,12 @@ public class NetworkResource {
     private final NetworkRepository repository;
     private final Caller caller;
     private final AccessTokens tokens;
+    private final UiSignIns uiSignIns;
 
     public NetworkResource(NetworkService service, NetworkValidator validator, NetworkRepository repository, Caller caller,
-                           AccessTokens tokens) {
+                           AccessTokens tokens, UiSignIns uiSignIns) {
         this.tokens = tokens;
+        this.uiSignIns = uiSignIns;
         this.service = service;
         this.validator = validator;
         this.repository = repository;
@@ -265,13 +268,13 @@ public class NetworkResource {
 
     /** An access token as listed: never the token itself. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record TokenView(String id, String instanceId, String name, String scope, String status, String createdBy,
+    public record TokenView(String id, String instanceId, String name, String scope, String kind, String status, String createdBy,
                             Instant createdAt, Instant expiresAt, Instant revokedAt, String token) {
         static TokenView of(AccessToken t, String secret) {
             Instant now = Instant.now();
             String status = t.revokedAt() != null ? "revoked" : t.activeAt(now) ? "active" : "expired";
-            return new TokenView(t.id(), t.instanceId(), t.name(), t.scope(), status, t.createdBy(), t.createdAt(), t.expiresAt(),
-                    t.revokedAt(), secret);
+            return new TokenView(t.id(), t.instanceId(), t.name(), t.scope(), t.kind(), status, t.createdBy(), t.createdAt(),
+                    t.expiresAt(), t.revokedAt(), secret);
         }
     }
 
@@ -306,6 +309,28 @@ public class NetworkResource {
         requireEditorOf(instanceId);
         tokens.revoke(caller.workspaceId(), instanceId, tokenId);
         return jakarta.ws.rs.core.Response.noContent().build();
+    }
+
+    /** A one-time link that signs a browser in to the instance's MLflow UI. */
+    public record UiSignInView(String url, Instant expiresAt) {
+        @Override
+        public String toString() {
+            return "UiSignInView[url <redacted>, until " + expiresAt + "]";
+        }
+    }
+
+    /**
+     * A sign-in link to the MLflow UI of an instance in token mode, for any member of its workspace: the load balancer
+     * trades it (once, within a minute) for a cookie holding an access token of the caller, read for a viewer and
+     * read-write for an editor or owner. 409 when the network is not ACTIVE or the instance is not in token mode.
+     */
+    @POST
+    @Path("/{instanceId}/ui-sign-in")
+    @Consumes(MediaType.WILDCARD)
+    public jakarta.ws.rs.core.Response uiSignIn(@PathParam("instanceId") String instanceId) {
+        UiSignIns.Issued issued = uiSignIns.issue(caller.workspaceId(), instanceId, caller.principal(), caller.role());
+        return jakarta.ws.rs.core.Response.status(201).header("Cache-Control", "no-store")
+                .entity(new UiSignInView(issued.url(), issued.expiresAt())).build();
     }
 
     /** 404 for a network the caller cannot see (before anything else, so ids do not leak), then 403 below editor. */

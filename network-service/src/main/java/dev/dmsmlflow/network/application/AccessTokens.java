@@ -10,6 +10,7 @@ import dev.dmsmlflow.network.provider.ProviderException;
 import dev.dmsmlflow.platform.problem.Problem;
 import dev.dmsmlflow.platform.problem.ProblemException;
 import dev.dmsmlflow.platform.validation.Text;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 import org.jboss.logging.Logger;
@@ -74,22 +75,54 @@ public class AccessTokens {
             throw ProblemException.invalidField("expiresInDays", "must be between 1 and " + MAX_DAYS);
         }
         Instant now = Instant.now();
-        long live = tokens.all(instanceId).stream().filter(t -> t.activeAt(now)).count();
+        long live = tokens.all(instanceId).stream().filter(t -> AccessToken.KIND_API.equals(t.kind()) && t.activeAt(now)).count();
         if (live >= MAX_ACTIVE) {
             throw ProblemException.quotaExceeded("ACCESS_TOKEN_QUOTA", "An instance holds at most " + MAX_ACTIVE
                     + " active access tokens; revoke one first.");
         }
+        Created c = mint(instanceId, name.trim(), scope, createdBy, now,
+                expiresInDays == null ? null : now.plus(Duration.ofDays(expiresInDays)), AccessToken.KIND_API);
+        apply(n);
+        LOG.infof("access token %s (%s) of instance %s created by %s", c.token().id(), scope, instanceId, createdBy);
+        return c;
+    }
+
+    /** Name of the tokens a browser sign-in makes. */
+    public static final String BROWSER_TOKEN_NAME = "browser sign-in";
+
+    /**
+     * A token for a browser signing in to the instance's MLflow UI (the caller's transaction: the one that spent the
+     * sign-in code): kind {@code browser}, valid {@code lifetime}, not counted against {@link #MAX_ACTIVE}; a member holds
+     * at most {@code perMember} of them, so their oldest is revoked when a new one would pass it. The load balancer learns
+     * it before this returns.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public Created createForBrowser(Network n, String memberId, String scope, Duration lifetime, int perMember) {
+        Instant now = Instant.now();
+        tokens.lockInstance(n.instanceId());
+        List<AccessToken> mine = tokens.all(n.instanceId()).stream()
+                .filter(t -> AccessToken.KIND_BROWSER.equals(t.kind()) && memberId.equals(t.createdBy()) && t.activeAt(now))
+                .toList(); // oldest first
+        for (int i = 0; i <= mine.size() - perMember; i++) {
+            tokens.revoke(n.instanceId(), mine.get(i).id(), now);
+            LOG.infof("access token %s of instance %s revoked: %s signed in with more than %d browsers", mine.get(i).id(),
+                    n.instanceId(), memberId, perMember);
+        }
+        Created c = mint(n.instanceId(), BROWSER_TOKEN_NAME, scope, memberId, now, now.plus(lifetime), AccessToken.KIND_BROWSER);
+        apply(n);
+        LOG.infof("access token %s (%s, browser sign-in) of instance %s created for %s", c.token().id(), scope, n.instanceId(), memberId);
+        return c;
+    }
+
+    private Created mint(String instanceId, String name, String scope, String createdBy, Instant now, Instant expiresAt, String kind) {
         byte[] idBytes = new byte[6];
         byte[] secretBytes = new byte[32];
         RANDOM.nextBytes(idBytes);
         RANDOM.nextBytes(secretBytes);
         String id = "tok_" + HexFormat.of().formatHex(idBytes);
         String secret = "mlft_" + id.substring(4) + "_" + Base64.getUrlEncoder().withoutPadding().encodeToString(secretBytes);
-        AccessToken t = new AccessToken(id, instanceId, name.trim(), scope, hash(secret), createdBy, now,
-                expiresInDays == null ? null : now.plus(Duration.ofDays(expiresInDays)), null);
+        AccessToken t = new AccessToken(id, instanceId, name, scope, hash(secret), createdBy, now, expiresAt, null, kind);
         tokens.insert(t);
-        apply(n);
-        LOG.infof("access token %s (%s) of instance %s created by %s", id, scope, instanceId, createdBy);
         return new Created(t, secret);
     }
 
@@ -136,19 +169,26 @@ public class AccessTokens {
         return tokens.authMode(instanceId);
     }
 
-    /** Tells the load balancer the mode and the active tokens (also after a restart). */
+    /**
+     * Tells the load balancer the mode and the active tokens (also after a restart). The instance's row is locked while
+     * the tokens are read and handed over (in the caller's transaction, or one of its own), so two changes made at once
+     * (a sign-in and a revocation, say) reach the load balancer in the order they commit and the later one's view wins.
+     */
     public void apply(Network n) {
         if (!loadBalancers.checksTokens()) {
             return;
         }
-        Instant now = Instant.now();
-        try {
-            loadBalancers.authentication(n, tokens.authMode(n.instanceId()),
-                    tokens.all(n.instanceId()).stream().filter(t -> t.activeAt(now)).toList());
-        } catch (ProviderException e) {
-            throw new ProblemException(Problem.of("provider-error", "Cloud provider error", 502, e.getMessage(), null)
-                    .withCode(e.code().name()));
-        }
+        QuarkusTransaction.joiningExisting().run(() -> {
+            tokens.lockInstance(n.instanceId());
+            Instant now = Instant.now();
+            try {
+                loadBalancers.authentication(n, tokens.authMode(n.instanceId()),
+                        tokens.all(n.instanceId()).stream().filter(t -> t.activeAt(now)).toList());
+            } catch (ProviderException e) {
+                throw new ProblemException(Problem.of("provider-error", "Cloud provider error", 502, e.getMessage(), null)
+                        .withCode(e.code().name()));
+            }
+        });
     }
 
     private Network active(String workspaceId, String instanceId) {

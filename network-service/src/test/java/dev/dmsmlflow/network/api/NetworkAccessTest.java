@@ -67,6 +67,7 @@ class NetworkAccessTest {
                 r -> r.contentType(ContentType.JSON).body(Map.of("cidr", "0.0.0.0/0")).post("/networks/" + id + "/acl/entries"),
                 r -> r.queryParam("cidr", "127.0.0.1/32").delete("/networks/" + id + "/acl/entries"),
                 r -> r.queryParam("source", "127.0.0.1").get("/networks/" + id + "/diagnose"),
+                r -> r.post("/networks/" + id + "/ui-sign-in"),
                 r -> r.contentType(ContentType.JSON).body(Map.of("vpcId", "vpc-local", "vSwitchId", "vsw-local-a",
                         "secondaryVSwitchId", "vsw-local-b", "securityGroupId", "sg-local-basic")).post("/networks/validate"));
     }
@@ -123,7 +124,7 @@ class NetworkAccessTest {
         String before = state(b.instanceId());
         String a = Fixtures.newWorkspace();
         for (String role : List.of("owner", "editor", "viewer")) {
-            for (var call : everyCall(b.instanceId()).subList(1, 6)) {
+            for (var call : everyCall(b.instanceId()).subList(1, 7)) {
                 call.apply(ServiceTokens.as(ServiceTokens.PRINCIPAL, a, role)).then().statusCode(404)
                         .contentType("application/problem+json")
                         .body("detail", equalTo("no network for instance " + b.instanceId()));

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 public final class EchoBackend implements AutoCloseable {
 
     private final HttpServer server;
+    private final java.util.List<String> received = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public EchoBackend() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -26,6 +27,8 @@ public final class EchoBackend implements AutoCloseable {
             json.put("xTest", exchange.getRequestHeaders().getFirst("X-Test"));
             json.put("forwardedFor", exchange.getRequestHeaders().getFirst("X-Forwarded-For"));
             json.put("authorization", exchange.getRequestHeaders().getFirst("Authorization"));
+            json.put("cookie", exchange.getRequestHeaders().getFirst("Cookie"));
+            received.add(exchange.getRequestURI().toString());
             json.put("backendAuth", String.join(",", exchange.getRequestHeaders().getOrDefault("X-Dms-Backend-Auth", java.util.List.of())));
             byte[] out = json.toString().getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("Content-Type", "application/json");
@@ -36,6 +39,11 @@ public final class EchoBackend implements AutoCloseable {
             }
         });
         server.start();
+    }
+
+    /** Every request URI (path and query) received so far. */
+    public java.util.List<String> received() {
+        return java.util.List.copyOf(received);
     }
 
     public int port() {

@@ -8,6 +8,7 @@ import dev.dmsmlflow.network.domain.IpBlock;
 import dev.dmsmlflow.network.domain.Network;
 import dev.dmsmlflow.network.provider.LoadBalancers;
 import dev.dmsmlflow.network.provider.ProviderException;
+import dev.dmsmlflow.network.provider.SignInCodes;
 import io.quarkus.runtime.ShutdownEvent;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -39,11 +40,14 @@ public class LocalLoadBalancers implements LoadBalancers {
     private final Map<String, LocalProxy> proxies = new ConcurrentHashMap<>();
     private final Map<String, Integer> ports = new ConcurrentHashMap<>();
     private volatile HttpClient client;
+    /** Spends the browser sign-in codes the proxies receive. */
+    private final SignInCodes signIns;
 
-    public LocalLoadBalancers(Vertx vertx, LocalNetworkFacts facts, NetworkConfig config) {
+    public LocalLoadBalancers(Vertx vertx, LocalNetworkFacts facts, NetworkConfig config, SignInCodes signIns) {
         this.vertx = vertx;
         this.facts = facts;
         this.config = config.local();
+        this.signIns = signIns;
     }
 
     private HttpClient client() {
@@ -59,9 +63,9 @@ public class LocalLoadBalancers implements LoadBalancers {
         return client;
     }
 
-    private LocalProxy newProxy(String loadBalancerId, String securityGroupId) {
+    private LocalProxy newProxy(String loadBalancerId, String instanceId, String securityGroupId) {
         NetworkConfig.HealthCheck hc = config.healthCheck();
-        return new LocalProxy(vertx, loadBalancerId, () -> facts.securityGroup(securityGroupId).orElse(null), client(),
+        return new LocalProxy(vertx, loadBalancerId, instanceId, signIns, () -> facts.securityGroup(securityGroupId).orElse(null), client(),
                 new LocalProxy.Limits(config.maxBodySize(), config.connectTimeout(), config.upstreamTimeout()),
                 new BackendHealthCheck.Settings(hc.interval(), hc.timeout(), hc.healthyThreshold(), hc.unhealthyThreshold()));
     }
@@ -80,7 +84,7 @@ public class LocalLoadBalancers implements LoadBalancers {
             port = ports.get(lbId);
         } else {
             String groupId = spec.securityGroup().id();
-            LocalProxy proxy = newProxy(lbId, groupId);
+            LocalProxy proxy = newProxy(lbId, spec.instanceId(), groupId);
             try {
                 port = proxy.listen(config.bindHost(), 0);
             } catch (Exception e) {
@@ -164,7 +168,7 @@ public class LocalLoadBalancers implements LoadBalancers {
             return n;
         }
         String groupId = n.securityGroupId();
-        LocalProxy proxy = newProxy(n.loadBalancerId(), groupId);
+        LocalProxy proxy = newProxy(n.loadBalancerId(), n.instanceId(), groupId);
         int port;
         try {
             port = proxy.listen(n.vpcAddress(), n.vpcPort());

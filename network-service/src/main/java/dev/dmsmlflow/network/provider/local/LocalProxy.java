@@ -3,6 +3,7 @@ package dev.dmsmlflow.network.provider.local;
 import dev.dmsmlflow.network.domain.BackendHealth;
 import dev.dmsmlflow.network.domain.IpBlock;
 import dev.dmsmlflow.network.provider.NetworkFacts;
+import dev.dmsmlflow.network.provider.SignInCodes;
 import io.netty.channel.ConnectTimeoutException;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -31,6 +32,8 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Pattern;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -43,6 +46,11 @@ import java.util.function.Supplier;
  * client's source address, then streams the request to the registered backend and the answer back. An exchange in
  * which nothing moves for the upstream timeout is given up (504 before the answer began); a {@link BackendHealthCheck}
  * judges the backend meanwhile, without ever holding requests back.
+ *
+ * <p>In token mode it also wants an MLflow access token: in {@code Authorization} (Bearer, or the password of Basic
+ * credentials), or for a browser in the instance's sign-in cookie, which it sets itself on {@link #SIGN_IN_PATH} in
+ * exchange for a one-time code. Paths under {@link #RESERVED_PREFIX} are the load balancer's own and never forwarded, and
+ * its cookies never reach the tracking server.
  */
 final class LocalProxy {
 
@@ -55,9 +63,22 @@ final class LocalProxy {
             "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host", "proxy-connection");
     /** Request headers never passed on as the client sent them. */
     private static final Set<String> NOT_FORWARDED = Set.of("x-dms-backend-auth");
+    /** Paths the load balancer answers itself: never forwarded. */
+    static final String RESERVED_PREFIX = "/.dms/";
+    /** Where a browser trades a one-time code for the sign-in cookie. */
+    static final String SIGN_IN_PATH = RESERVED_PREFIX + "sign-in";
+    /** Every load balancer's cookie starts so (locally they share a host: cookies ignore ports). */
+    static final String COOKIE_PREFIX = "dms_mlflow_";
+    /** A sign-in code as issued: 256 bits in unpadded base64url. */
+    private static final Pattern CODE = Pattern.compile("[A-Za-z0-9_-]{43}");
 
     private final Vertx vertx;
     private final String loadBalancerId;
+    /** The instance whose sign-in codes this load balancer takes; null: it signs no browser in. */
+    private final String instanceId;
+    private final SignInCodes signIns;
+    /** This load balancer's sign-in cookie. */
+    private final String cookieName;
     private final Set<IpBlock> acl = ConcurrentHashMap.newKeySet();
     private final Supplier<NetworkFacts.SecurityGroup> securityGroup;
     private final HttpClient client;
@@ -98,7 +119,16 @@ final class LocalProxy {
 
     LocalProxy(Vertx vertx, String loadBalancerId, Supplier<NetworkFacts.SecurityGroup> securityGroup, HttpClient client,
                Limits limits, BackendHealthCheck.Settings healthSettings) {
+        this(vertx, loadBalancerId, null, null, securityGroup, client, limits, healthSettings);
+    }
+
+    LocalProxy(Vertx vertx, String loadBalancerId, String instanceId, SignInCodes signIns,
+               Supplier<NetworkFacts.SecurityGroup> securityGroup, HttpClient client, Limits limits,
+               BackendHealthCheck.Settings healthSettings) {
         this.vertx = vertx;
+        this.instanceId = instanceId;
+        this.signIns = signIns;
+        this.cookieName = COOKIE_PREFIX + loadBalancerId.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-");
         this.maxBodySize = limits.maxBodySize();
         this.connectTimeout = limits.connectTimeout();
         this.upstreamTimeout = limits.upstreamTimeout();
@@ -278,9 +308,26 @@ final class LocalProxy {
             deny(req, 403, "security-group", why);
             return;
         }
+        if (req.path().startsWith(RESERVED_PREFIX)) {
+            if (SIGN_IN_PATH.equals(req.path())) {
+                signIn(req);
+            } else {
+                mlflowError(req, 404, "ENDPOINT_NOT_FOUND", "No such path on the load balancer: " + req.path());
+            }
+            return;
+        }
         boolean tokens = tokenMode;
         if (tokens && !(req.method() == HttpMethod.GET && "/health".equals(req.path()))) {
-            Grant grant = grant(req.getHeader(HttpHeaders.AUTHORIZATION));
+            String authorization = req.getHeader(HttpHeaders.AUTHORIZATION);
+            boolean byCookie = false;
+            if (authorization == null) {
+                String fromCookie = cookieToken(req.headers().getAll(HttpHeaders.COOKIE), cookieName);
+                if (fromCookie != null) {
+                    authorization = "Bearer " + fromCookie;
+                    byCookie = true;
+                }
+            }
+            Grant grant = grant(authorization);
             if (grant == null || (grant.expiresAt() != null && !grant.expiresAt().isAfter(Instant.now()))) {
                 unauthenticated(req);
                 return;
@@ -288,6 +335,13 @@ final class LocalProxy {
             if (!"read-write".equals(grant.scope()) && !MlflowRequests.readsOnly(req.method().name(), req.path())) {
                 mlflowError(req, 403, "PERMISSION_DENIED", "The token " + grant.tokenId() + " may only read; "
                         + req.method().name() + " " + req.path() + " writes.");
+                return;
+            }
+            if (byCookie && crossSite(req)) {
+                // SameSite=Lax still sends the cookie with requests from other ports of the same host: a change must come
+                // from the UI's own origin
+                mlflowError(req, 403, "PERMISSION_DENIED", "A request signed in by the browser cookie must come from this"
+                        + " instance's own pages to change anything.");
                 return;
             }
         }
@@ -314,6 +368,90 @@ final class LocalProxy {
             return;
         }
         forward(req, host, backendPort, source, tokens);
+    }
+
+    /**
+     * A browser's sign-in: a GET with the one-time code of this instance gets the instance's cookie (an access token of
+     * the member who asked for the link, HttpOnly, SameSite=Lax, the whole site) and a 303 to the UI; anything else is a
+     * 401 and sets nothing. The code is spent on a worker thread (database), never on the event loop.
+     */
+    private void signIn(HttpServerRequest req) {
+        String code = req.method() == HttpMethod.GET ? req.getParam("code") : null;
+        if (signIns == null || instanceId == null || code == null || !CODE.matcher(code).matches()) {
+            signInRefused(req);
+            return;
+        }
+        vertx.<Optional<SignInCodes.SignedIn>>executeBlocking(() -> signIns.redeem(instanceId, code), false).onComplete(ar -> {
+            HttpServerResponse resp = req.response();
+            if (resp.closed() || resp.ended()) {
+                return;
+            }
+            if (ar.failed()) {
+                LOG.warnf("load balancer %s could not spend a sign-in code: %s", loadBalancerId, ar.cause().toString());
+                mlflowError(req, 503, "TEMPORARILY_UNAVAILABLE", "The sign-in could not be checked right now; try again.");
+                return;
+            }
+            if (ar.result().isEmpty()) {
+                signInRefused(req);
+                return;
+            }
+            SignInCodes.SignedIn in = ar.result().get();
+            long maxAge = Math.max(1, Duration.between(Instant.now(), in.expiresAt()).getSeconds());
+            resp.setStatusCode(303).putHeader(HttpHeaders.LOCATION, "/")
+                    .putHeader("Set-Cookie", cookieName + "=" + in.token() + "; Path=/; Max-Age=" + maxAge + "; HttpOnly; SameSite=Lax")
+                    .putHeader(HttpHeaders.CACHE_CONTROL, "no-store").putHeader("Referrer-Policy", "no-referrer").end();
+        });
+    }
+
+    private static void signInRefused(HttpServerRequest req) {
+        req.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
+        mlflowError(req, 401, "UNAUTHENTICATED", "This sign-in link is not valid: it was already used, has expired or is not"
+                + " of this instance. Open the instance again from the console.");
+    }
+
+    /** The value of cookie {@code name} in the request's Cookie headers; null without. */
+    static String cookieToken(java.util.List<String> cookieHeaders, String name) {
+        for (String header : cookieHeaders) {
+            for (String pair : header.split(";")) {
+                String p = pair.trim();
+                int eq = p.indexOf('=');
+                if (eq > 0 && p.substring(0, eq).trim().equals(name)) {
+                    String v = p.substring(eq + 1).trim();
+                    return v.isEmpty() ? null : v;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** A Cookie header without the load balancers' own cookies; null when nothing else is left. */
+    static String withoutOwnCookies(String header) {
+        StringBuilder kept = new StringBuilder();
+        for (String pair : header.split(";")) {
+            String p = pair.trim();
+            if (p.isEmpty() || p.startsWith(COOKIE_PREFIX)) {
+                continue;
+            }
+            if (kept.length() > 0) {
+                kept.append("; ");
+            }
+            kept.append(p);
+        }
+        return kept.length() == 0 ? null : kept.toString();
+    }
+
+    /** A changing request (not GET, HEAD or OPTIONS) whose Origin is not this load balancer's own address. */
+    private static boolean crossSite(HttpServerRequest req) {
+        HttpMethod m = req.method();
+        if (m == HttpMethod.GET || m == HttpMethod.HEAD || m == HttpMethod.OPTIONS) {
+            return false;
+        }
+        if ("cross-site".equalsIgnoreCase(req.getHeader("Sec-Fetch-Site"))) {
+            return true;
+        }
+        String origin = req.getHeader(HttpHeaders.ORIGIN);
+        String host = req.getHeader(HttpHeaders.HOST);
+        return origin != null && (host == null || !origin.equalsIgnoreCase("http://" + host));
     }
 
     /**
@@ -365,7 +503,13 @@ final class LocalProxy {
         MultiMap headers = MultiMap.caseInsensitiveMultiMap();
         req.headers().forEach(h -> {
             String name = h.getKey().toLowerCase(Locale.ROOT);
-            if (!HOP_BY_HOP.contains(name) && !NOT_FORWARDED.contains(name) && !(dropAuthorization && name.equals("authorization"))) {
+            if (name.equals("cookie")) {
+                // the load balancers' sign-in cookies (tokens) never reach a tracking server
+                String kept = withoutOwnCookies(h.getValue());
+                if (kept != null) {
+                    headers.add(h.getKey(), kept);
+                }
+            } else if (!HOP_BY_HOP.contains(name) && !NOT_FORWARDED.contains(name) && !(dropAuthorization && name.equals("authorization"))) {
                 headers.add(h.getKey(), h.getValue());
             }
         });

@@ -8,8 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -121,7 +119,7 @@ final class FakeEci implements AutoCloseable {
             }
             String action = ex.getRequestHeaders().getFirst("x-acs-action");
             String version = ex.getRequestHeaders().getFirst("x-acs-version");
-            String authError = verify(ex, rawQuery, body);
+            String authError = verifyAcs3(ex, rawQuery, body, FakeSts.ACCESS_KEY_ID, FakeSts.ACCESS_KEY_SECRET);
             if (authError != null) {
                 error(ex, 400, "SignatureDoesNotMatch", authError);
                 return;
@@ -142,49 +140,6 @@ final class FakeEci implements AutoCloseable {
             respond(ex, 200, result);
         } catch (RuntimeException e) {
             error(ex, 500, "InternalError", "The request processing has failed due to some unknown error: " + e);
-        }
-    }
-
-    /** Null when the request is signed with ACS3-HMAC-SHA256 by the platform's key pair, else why not. */
-    private static String verify(HttpExchange ex, String rawQuery, byte[] body) {
-        String auth = ex.getRequestHeaders().getFirst("Authorization");
-        if (auth == null || !auth.startsWith("ACS3-HMAC-SHA256 ")) {
-            return "no ACS3-HMAC-SHA256 Authorization header";
-        }
-        Map<String, String> parts = new TreeMap<>();
-        for (String p : auth.substring("ACS3-HMAC-SHA256 ".length()).split(",")) {
-            int eq = p.indexOf('=');
-            parts.put(p.substring(0, eq).trim(), p.substring(eq + 1).trim());
-        }
-        if (!FakeSts.ACCESS_KEY_ID.equals(parts.get("Credential"))) {
-            return "unknown access key " + parts.get("Credential");
-        }
-        String payloadHash = hex(sha256(body));
-        String declared = ex.getRequestHeaders().getFirst("x-acs-content-sha256");
-        if (declared != null && !declared.equalsIgnoreCase(payloadHash)) {
-            return "x-acs-content-sha256 does not match the body";
-        }
-        Map<String, String> q = new TreeMap<>();
-        parseForm(rawQuery, q);
-        StringBuilder cq = new StringBuilder();
-        q.forEach((k, v) -> cq.append(cq.length() > 0 ? "&" : "").append(encode(k)).append('=').append(encode(v)));
-        String[] signedHeaders = parts.getOrDefault("SignedHeaders", "").split(";");
-        StringBuilder ch = new StringBuilder();
-        for (String h : signedHeaders) {
-            String v = ex.getRequestHeaders().getFirst(h);
-            ch.append(h.toLowerCase(Locale.ROOT)).append(':').append(v == null ? "" : v.trim()).append('\n');
-        }
-        String path = ex.getRequestURI().getRawPath();
-        String canonical = ex.getRequestMethod() + "\n" + (path == null || path.isEmpty() ? "/" : path) + "\n" + cq + "\n"
-                + ch + "\n" + String.join(";", signedHeaders) + "\n" + (declared != null ? declared : payloadHash);
-        String stringToSign = "ACS3-HMAC-SHA256\n" + hex(sha256(canonical.getBytes(StandardCharsets.UTF_8)));
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(FakeSts.ACCESS_KEY_SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            String expected = hex(mac.doFinal(stringToSign.getBytes(StandardCharsets.UTF_8)));
-            return expected.equalsIgnoreCase(parts.get("Signature")) ? null : "signature does not match";
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
         }
     }
 

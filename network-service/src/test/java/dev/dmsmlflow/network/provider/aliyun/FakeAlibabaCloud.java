@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -126,7 +124,7 @@ final class FakeAlibabaCloud implements AutoCloseable {
             if (action == null) {
                 action = params.get("Action");
             }
-            String authError = verify(ex, rawQuery, body);
+            String authError = verifyAcs3(ex, rawQuery, body, ACCESS_KEY_ID, ACCESS_KEY_SECRET);
             if (authError != null) {
                 String code = authError.startsWith("InvalidAccessKeyId") ? "InvalidAccessKeyId.NotFound" : "SignatureDoesNotMatch";
                 error(ex, code.startsWith("Invalid") ? 404 : 400, code, authError);
@@ -155,62 +153,6 @@ final class FakeAlibabaCloud implements AutoCloseable {
             respond(ex, 200, result);
         } catch (RuntimeException e) {
             error(ex, 500, "InternalError", "The request processing has failed due to some unknown error: " + e);
-        }
-    }
-
-    /** Null when the request is signed with ACS3-HMAC-SHA256 by the test's key pair, else why not. */
-    private String verify(HttpExchange ex, String rawQuery, byte[] body) {
-        String auth = ex.getRequestHeaders().getFirst("Authorization");
-        if (auth == null || !auth.startsWith("ACS3-HMAC-SHA256 ")) {
-            return "Specified signature is not matched with our calculation: no ACS3-HMAC-SHA256 Authorization header.";
-        }
-        Map<String, String> parts = new TreeMap<>();
-        for (String p : auth.substring("ACS3-HMAC-SHA256 ".length()).split(",")) {
-            int eq = p.indexOf('=');
-            parts.put(p.substring(0, eq).trim(), p.substring(eq + 1).trim());
-        }
-        if (!ACCESS_KEY_ID.equals(parts.get("Credential"))) {
-            return "InvalidAccessKeyId: Specified access key is not found.";
-        }
-        String payloadHash = hex(sha256(body));
-        String declared = ex.getRequestHeaders().getFirst("x-acs-content-sha256");
-        if (declared != null && !declared.equalsIgnoreCase(payloadHash)) {
-            return "Specified signature is not matched with our calculation: x-acs-content-sha256 does not match the body.";
-        }
-        // canonical query: decoded, re-encoded per RFC 3986, sorted by name
-        Map<String, String> q = new TreeMap<>();
-        parseForm(rawQuery, q);
-        StringBuilder cq = new StringBuilder();
-        q.forEach((k, v) -> {
-            if (cq.length() > 0) {
-                cq.append('&');
-            }
-            cq.append(encode(k)).append('=').append(encode(v));
-        });
-        String[] signedHeaders = parts.getOrDefault("SignedHeaders", "").split(";");
-        StringBuilder ch = new StringBuilder();
-        for (String h : signedHeaders) {
-            String v = ex.getRequestHeaders().getFirst(h);
-            ch.append(h.toLowerCase(Locale.ROOT)).append(':').append(v == null ? "" : v.trim()).append('\n');
-        }
-        String path = ex.getRequestURI().getRawPath();
-        String canonical = ex.getRequestMethod() + "\n" + (path == null || path.isEmpty() ? "/" : path) + "\n" + cq + "\n"
-                + ch + "\n" + String.join(";", signedHeaders) + "\n" + (declared != null ? declared : payloadHash);
-        String stringToSign = "ACS3-HMAC-SHA256\n" + hex(sha256(canonical.getBytes(StandardCharsets.UTF_8)));
-        String expected = hex(hmac(ACCESS_KEY_SECRET, stringToSign));
-        if (!expected.equalsIgnoreCase(parts.get("Signature"))) {
-            return "Specified signature is not matched with our calculation. server string to sign is:" + stringToSign;
-        }
-        return null;
-    }
-
-    private static byte[] hmac(String key, String data) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(key.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            return mac.doFinal(data.getBytes(StandardCharsets.UTF_8));
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
         }
     }
 

@@ -137,11 +137,9 @@ public class AliyunCompute implements Compute {
         Slot retired = slotOf(keepPort).other();
         synchronized (lock(instanceId)) {
             try {
-                for (Map<String, Object> g : groups(instanceId, retired)) {
-                    delete(g);
-                    LOG.infof("deleted tracking server %s; the one on port %d serves", str(g, "ContainerGroupName"), keepPort);
+                for (String name : remove(instanceId, retired)) {
+                    LOG.infof("deleted tracking server %s; the one on port %d serves", name, keepPort);
                 }
-                secrets.forget(groupName(instanceId, retired));
             } catch (ComputeException | SQLException e) {
                 LOG.errorf("could not retire the second tracking server of %s: %s", instanceId, e.getMessage());
             }
@@ -153,16 +151,25 @@ public class AliyunCompute implements Compute {
         synchronized (lock(instanceId)) {
             for (Slot slot : Slot.values()) {
                 try {
-                    for (Map<String, Object> g : groups(instanceId, slot)) {
-                        delete(g);
-                        LOG.infof("deleted tracking server %s of %s", str(g, "ContainerGroupName"), instanceId);
+                    for (String name : remove(instanceId, slot)) {
+                        LOG.infof("deleted tracking server %s of %s", name, instanceId);
                     }
-                    secrets.forget(groupName(instanceId, slot));
                 } catch (ComputeException | SQLException e) {
                     LOG.errorf("could not delete the tracking server of %s: %s", instanceId, e.getMessage());
                 }
             }
         }
+    }
+
+    /** Deletes the instance's container groups in {@code slot} and forgets their secret; returns the deleted groups' names. */
+    private List<String> remove(String instanceId, Slot slot) throws ComputeException, SQLException {
+        List<String> deleted = new ArrayList<>();
+        for (Map<String, Object> g : groups(instanceId, slot)) {
+            delete(g);
+            deleted.add(str(g, "ContainerGroupName"));
+        }
+        secrets.forget(groupName(instanceId, slot));
+        return deleted;
     }
 
     @Override

@@ -170,6 +170,13 @@ public interface NetworkConfig {
         @WithDefault("Standard")
         String loadBalancerEdition();
 
+        /**
+         * Port the tracking servers listen on (instance-service's {@code dms.compute.aliyun.port}): the compute security group
+         * made with the load balancer admits it from the load balancer's vSwitches before the first server starts.
+         */
+        @WithDefault("5000")
+        int backendPort();
+
         @WithDefault("3m")
         Duration jobTimeout();
 

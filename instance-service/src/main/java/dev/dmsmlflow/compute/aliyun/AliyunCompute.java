@@ -9,11 +9,6 @@ import jakarta.enterprise.inject.Typed;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -32,7 +27,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The Alibaba Cloud compute provider: one Elastic Container Instance (container group) per tracking server, in the instance's
- * vSwitch and security group, sized by its spec, running the configured image. Groups are named after the instance
+ * vSwitches and in the security group network-service made for its tracking servers ({@code dms-mlflow-<instance>-compute},
+ * which admits only the load balancer's vSwitches), sized by its spec, running the configured image. ECI itself probes the
+ * container (readiness on {@code GET /health}, liveness on {@code GET /health/live}, restarting a container that stops
+ * answering): this service reads the verdict from the API and never needs a way into that security group. Groups are named after the instance
  * ({@code dms-mlflow-<instance>-a}, and {@code -b} for the second server of a resize, which listens on the next port), and
  * tagged with it, so a restarted service finds what it made by name even when it recorded nothing. The container's
  * environment holds only what its tracking server needs: its database login, its artifact root, the load balancer's
@@ -62,7 +60,7 @@ public class AliyunCompute implements Compute {
     private final AliyunComputeConfig config;
     private final StorageSecrets secrets;
     private final EciClient eci;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final EciClient ecs;
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
     /** Instances a server is being started for right now: their liveness is no verdict meanwhile. */
     private final Set<String> starting = ConcurrentHashMap.newKeySet();
@@ -72,6 +70,12 @@ public class AliyunCompute implements Compute {
         this.config = config;
         this.secrets = secrets;
         this.eci = new EciClient(config);
+        this.ecs = new EciClient(config, "2014-05-26", config.ecsEndpoint().orElse("ecs." + config.regionId() + ".aliyuncs.com"));
+    }
+
+    /** Name of the security group network-service makes for an instance's tracking servers (its load balancer only). */
+    static String computeSecurityGroupName(String instanceId) {
+        return "dms-mlflow-" + instanceId + "-compute";
     }
 
     /** The container group name of {@code slot} of an instance: lower-case letters, digits and hyphens, at most 128. */
@@ -192,6 +196,11 @@ public class AliyunCompute implements Compute {
         }
     }
 
+    /**
+     * A group of the instance is running (or being started or restarted by ECI). A hung server is ECI's to restart: its
+     * liveness probe does that next to the container, where this service's requests could not reach through the compute's
+     * security group.
+     */
     @Override
     public boolean isLive(String instanceId) {
         if (starting.contains(instanceId)) {
@@ -200,16 +209,12 @@ public class AliyunCompute implements Compute {
         try {
             for (Slot slot : Slot.values()) {
                 for (Map<String, Object> g : groups(instanceId, slot)) {
-                    String ip = str(g, "IntranetIp");
-                    if (!"Running".equals(str(g, "Status")) || ip == null || ip.isEmpty()) {
-                        continue;
-                    }
-                    if (answers(ip, port(slot), "/health/live", config.livenessTimeout()) >= 0) {
+                    if (alive(g)) {
                         return true;
                     }
                 }
             }
-            return false; // none runs, or none answers: hung, stopped or gone
+            return false; // none runs: stopped, failed or gone
         } catch (ComputeException e) {
             LOG.warnf("cannot probe the tracking server of %s: %s", instanceId, e.getMessage());
             return true; // not a verdict on the server
@@ -265,9 +270,10 @@ public class AliyunCompute implements Compute {
         String id = request.instanceId();
         String name = groupName(id, slot);
         String image = imageFor(request.version());
-        if (request.vSwitchId() == null || request.securityGroupId() == null) {
-            throw new ComputeException("the instance " + id + " names no vSwitch or security group for its tracking server");
+        if (request.vSwitchId() == null) {
+            throw new ComputeException("the instance " + id + " names no vSwitch for its tracking server");
         }
+        String securityGroup = computeSecurityGroup(id);
         String base = config.credentialsUrl().map(u -> u.endsWith("/") ? u.substring(0, u.length() - 1) : u)
                 .orElseThrow(() -> new ComputeException("dms.compute.aliyun.credentials-url is not set: a tracking server on "
                         + "Alibaba Cloud could not get its OSS credentials"));
@@ -280,7 +286,7 @@ public class AliyunCompute implements Compute {
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("RegionId", config.regionId());
         p.put("ContainerGroupName", name);
-        p.put("SecurityGroupId", request.securityGroupId());
+        p.put("SecurityGroupId", securityGroup);
         p.put("VSwitchId", request.secondaryVSwitchId() == null ? request.vSwitchId()
                 : request.vSwitchId() + "," + request.secondaryVSwitchId()); // the second zone when the first has no capacity
         p.put("Cpu", Double.toString(request.cpuCores()));
@@ -299,6 +305,8 @@ public class AliyunCompute implements Compute {
         container.put("Memory", Double.toString(request.memoryGiB()));
         container.put("Port", List.of(Map.of("Port", Integer.toString(port(slot)), "Protocol", "TCP")));
         container.put("EnvironmentVar", env);
+        container.put("ReadinessProbe", probe("/health", port(slot), 5, 5, Duration.ofSeconds(2), 3));
+        container.put("LivenessProbe", probe("/health/live", port(slot), 60, 10, config.livenessTimeout(), 3));
         p.put("Container", List.of(container));
         String groupId;
         try {
@@ -348,7 +356,51 @@ public class AliyunCompute implements Compute {
         return env;
     }
 
-    /** Waits until the group runs and its tracking server answers GET /health with 200; its address then. */
+    /** An HTTP GET probe of the container, as ECI's {@code Container.N.ReadinessProbe} / {@code LivenessProbe} take it. */
+    private static Map<String, Object> probe(String path, int port, int initialDelay, int period, Duration timeout, int failures) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("HttpGet", Map.of("Path", path, "Port", Integer.toString(port), "Scheme", "HTTP"));
+        p.put("InitialDelaySeconds", Integer.toString(initialDelay));
+        p.put("PeriodSeconds", Integer.toString(period));
+        p.put("TimeoutSeconds", Long.toString(Math.max(1, timeout.toSeconds())));
+        p.put("FailureThreshold", Integer.toString(failures));
+        p.put("SuccessThreshold", "1");
+        return p;
+    }
+
+    /**
+     * The id of the instance's compute security group, which network-service makes when it provisions the load balancer
+     * (before this saga step starts compute). Absent: refused, rather than falling back to a group that admits more.
+     */
+    private String computeSecurityGroup(String instanceId) throws ComputeException {
+        String name = computeSecurityGroupName(instanceId);
+        Map<String, Object> answer = ecs.call("DescribeSecurityGroups", Map.of("RegionId", config.regionId(), "SecurityGroupName", name));
+        Object groups = answer.get("SecurityGroups") instanceof Map<?, ?> m ? m.get("SecurityGroup") : null;
+        if (groups instanceof List<?> list) {
+            for (Object g : list) {
+                if (g instanceof Map<?, ?> sg && name.equals(sg.get("SecurityGroupName")) && sg.get("SecurityGroupId") != null) {
+                    return sg.get("SecurityGroupId").toString();
+                }
+            }
+        }
+        throw new ComputeException("security group " + name + " of the tracking server does not exist (network-service makes it "
+                + "with the load balancer)");
+    }
+
+    /** Whether ECI's readiness probe passes for the tracking-server container of the group. */
+    private static boolean ready(Map<String, Object> g) {
+        Object containers = g.get("Containers");
+        if (containers instanceof List<?> list) {
+            for (Object c : list) {
+                if (c instanceof Map<?, ?> m && CONTAINER.equals(m.get("Name"))) {
+                    return Boolean.parseBoolean(String.valueOf(m.get("Ready")));
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Waits until the group runs and ECI's readiness probe (GET /health answers 200) passes; its address then. */
     private ComputeAddress awaitReady(String instanceId, String groupId, Slot slot) throws ComputeException {
         starting.add(instanceId);
         try {
@@ -361,8 +413,7 @@ public class AliyunCompute implements Compute {
                     throw new ComputeException("container group " + groupId + " is " + last + " before answering GET /health");
                 }
                 String ip = str(g, "IntranetIp");
-                if ("Running".equals(last) && ip != null && !ip.isEmpty()
-                        && answers(ip, port(slot), "/health", Duration.ofSeconds(2)) == 200) {
+                if ("Running".equals(last) && ip != null && !ip.isEmpty() && ready(g)) {
                     return new ComputeAddress(ip, port(slot));
                 }
                 pause(config.pollInterval());
@@ -421,19 +472,6 @@ public class AliyunCompute implements Compute {
             secrets.forget(holder);
         } catch (SQLException e) {
             LOG.warnf("could not forget the storage secret of %s: %s", holder, e.getMessage());
-        }
-    }
-
-    /** -1 when nothing answers, else the status code. */
-    private int answers(String host, int port, String path, Duration timeout) {
-        HttpRequest req = HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + path)).timeout(timeout).GET().build();
-        try {
-            return http.send(req, HttpResponse.BodyHandlers.discarding()).statusCode();
-        } catch (IOException e) {
-            return -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
         }
     }
 

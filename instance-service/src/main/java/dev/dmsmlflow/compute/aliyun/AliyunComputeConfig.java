@@ -18,6 +18,12 @@ public interface AliyunComputeConfig {
     /** ECI endpoint; default {@code eci.<region>.aliyuncs.com} (tests: a local server). */
     Optional<String> endpoint();
 
+    /**
+     * ECS endpoint, where the compute finds the security group network-service made for the instance's tracking servers;
+     * default {@code ecs.<region>.aliyuncs.com} (tests: a local server).
+     */
+    Optional<String> ecsEndpoint();
+
     /** {@code https}, or {@code http} for a local test server. */
     @WithDefault("https")
     String protocol();
@@ -48,7 +54,10 @@ public interface AliyunComputeConfig {
     @WithDefault("2s")
     Duration pollInterval();
 
-    /** How long the liveness probe ({@code GET /health/live}) waits for an answer. */
+    /**
+     * How long the container's liveness probe ({@code GET /health/live}, run by ECI next to the container) waits for an
+     * answer; three misses in a row and ECI restarts the container.
+     */
     @WithDefault("2s")
     Duration livenessTimeout();
 

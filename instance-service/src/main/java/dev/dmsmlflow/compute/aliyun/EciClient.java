@@ -13,10 +13,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Elastic Container Instance's API (version 2018-08-08, RPC style) through the official SDK's generic client
- * ({@code com.aliyun:tea-openapi}, {@code callApi}): the product SDK {@code eci20180808} is not served by Maven Central, the
- * generic client signs (ACS3-HMAC-SHA256) and sends the same requests. Credentials come from the default credential chain
- * (never from configuration, never logged). Throttling and busy answers are retried with backoff.
+ * One RPC-style Alibaba Cloud API through the official SDK's generic client ({@code com.aliyun:tea-openapi}, {@code callApi}):
+ * Elastic Container Instance (version 2018-08-08; its product SDK {@code eci20180808} is not served by Maven Central) and the
+ * few ECS calls the compute needs (version 2014-05-26). The generic client signs (ACS3-HMAC-SHA256) and sends the same
+ * requests as the product SDKs. Credentials come from the default credential chain (never from configuration, never logged).
+ * Throttling and busy answers are retried with backoff.
  */
 final class EciClient {
 
@@ -25,10 +26,20 @@ final class EciClient {
             "IncorrectStatus", "OperationConflict");
 
     private final AliyunComputeConfig config;
+    private final String version;
+    private final String endpoint;
     private volatile com.aliyun.teaopenapi.Client client;
 
+    /** Elastic Container Instance. */
     EciClient(AliyunComputeConfig config) {
+        this(config, "2018-08-08", config.endpoint().orElse("eci." + config.regionId() + ".aliyuncs.com"));
+    }
+
+    /** Another RPC product of the same account and region: API {@code version} at {@code endpoint}. */
+    EciClient(AliyunComputeConfig config, String version, String endpoint) {
         this.config = config;
+        this.version = version;
+        this.endpoint = endpoint;
     }
 
     /** An error answer of the ECI API, with its code. */
@@ -52,11 +63,11 @@ final class EciClient {
                     try {
                         Config c = new Config().setCredential(new com.aliyun.credentials.Client()).setRegionId(config.regionId())
                                 .setProtocol(config.protocol()); // ACS3-HMAC-SHA256 (callApi -> doRequest)
-                        c.setEndpoint(config.endpoint().orElse("eci." + config.regionId() + ".aliyuncs.com"));
+                        c.setEndpoint(endpoint);
                         client = new com.aliyun.teaopenapi.Client(c);
                     } catch (Exception e) {
                         // a credential failure names the providers it tried, never a secret
-                        throw new ComputeException("cannot create the ECI client: " + e.getMessage(), e);
+                        throw new ComputeException("cannot create the client of " + endpoint + ": " + e.getMessage(), e);
                     }
                 }
             }
@@ -70,7 +81,7 @@ final class EciClient {
      */
     @SuppressWarnings("unchecked")
     Map<String, Object> call(String action, Map<String, Object> parameters) throws ComputeException {
-        Params params = new Params().setAction(action).setVersion("2018-08-08").setProtocol("HTTPS").setPathname("/")
+        Params params = new Params().setAction(action).setVersion(version).setProtocol("HTTPS").setPathname("/")
                 .setMethod("POST").setAuthType("AK").setStyle("RPC").setReqBodyType("formData").setBodyType("json");
         RuntimeOptions runtime = new RuntimeOptions().setAutoretry(false).setConnectTimeout(10_000).setReadTimeout(30_000);
         int attempt = 0;

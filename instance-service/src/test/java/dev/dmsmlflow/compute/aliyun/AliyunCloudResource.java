@@ -32,13 +32,14 @@ public class AliyunCloudResource implements QuarkusTestResourceLifecycleManager 
         Map<String, String> config = new HashMap<>();
         config.put("dms.compute.provider", "aliyun");
         config.put("dms.compute.aliyun.endpoint", eci.endpoint());
+        config.put("dms.compute.aliyun.ecs-endpoint", eci.endpoint());
         config.put("dms.compute.aliyun.protocol", "http");
         config.put("dms.compute.aliyun.image", IMAGE);
         config.put("dms.compute.aliyun.versions.next", NEXT_IMAGE);
         config.put("dms.compute.aliyun.port", Integer.toString(port));
         config.put("dms.compute.aliyun.poll-interval", "20ms");
         config.put("dms.compute.aliyun.retry-backoff", "20ms");
-        config.put("dms.compute.aliyun.health-timeout", "20s");
+        config.put("dms.compute.aliyun.health-timeout", "8s");
         config.put("dms.compute.aliyun.credentials-url", CREDENTIALS_URL);
         config.put("dms.compute.aliyun.sts.endpoint", sts.endpoint());
         config.put("dms.compute.aliyun.sts.role-arn", ROLE);

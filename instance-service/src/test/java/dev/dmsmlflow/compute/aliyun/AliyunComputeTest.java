@@ -63,8 +63,15 @@ class AliyunComputeTest {
         Eventually.until(() -> eci().calls.contains("DescribeContainerGroups"), Duration.ofSeconds(30), "the startup reconcile");
     }
 
+    /** A new instance id, whose compute security group network-service has made (as it does with the load balancer). */
     static String newId() {
-        return "i-" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+        String id = "i-" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+        eci().securityGroups.put(AliyunCompute.computeSecurityGroupName(id), computeGroup(id));
+        return id;
+    }
+
+    static String computeGroup(String id) {
+        return "sg-c" + id.substring(2, 12);
     }
 
     static ComputeRequest request(String id, int cpu, int memory, String version) {
@@ -103,7 +110,13 @@ class AliyunComputeTest {
 
         Map<String, String> sent = g.params;
         assertEquals("vsw-h1,vsw-i1", sent.get("VSwitchId"));
-        assertEquals("sg-basic", sent.get("SecurityGroupId"));
+        // the security group network-service made for this instance's servers (its load balancer only), not the instance's own
+        assertEquals(computeGroup(id), sent.get("SecurityGroupId"));
+        // ECI probes the container itself; this service could not reach it through that group
+        assertEquals("/health", sent.get("Container.1.ReadinessProbe.HttpGet.Path"));
+        assertEquals(Integer.toString(AliyunCloudResource.port), sent.get("Container.1.ReadinessProbe.HttpGet.Port"));
+        assertEquals("/health/live", sent.get("Container.1.LivenessProbe.HttpGet.Path"));
+        assertEquals(Integer.toString(AliyunCloudResource.port), sent.get("Container.1.LivenessProbe.HttpGet.Port"));
         assertEquals(2.0, Double.parseDouble(sent.get("Cpu")));
         assertEquals(4.0, Double.parseDouble(sent.get("Memory")));
         assertEquals(AliyunCloudResource.IMAGE, sent.get("Container.1.Image"));
@@ -301,5 +314,26 @@ class AliyunComputeTest {
         assertEquals("Running", only(AliyunCompute.groupName(wanted, AliyunCompute.Slot.A)).status);
         compute.stop(wanted);
         eci().groups.values().removeIf(g -> g.name.equals(foreignName));
+    }
+
+    @Test
+    void withoutTheComputeSecurityGroupNothingIsCreatedAndAServerThatNeverGetsReadyIsNotServed() throws Exception {
+        String id = newId();
+        String name = AliyunCompute.groupName(id, AliyunCompute.Slot.A);
+        eci().securityGroups.remove(AliyunCompute.computeSecurityGroupName(id));
+        ComputeException e = assertThrows(ComputeException.class, () -> compute.start(request(id, 2, 4, null)));
+        assertTrue(e.getMessage().contains(AliyunCompute.computeSecurityGroupName(id)), e.getMessage());
+        assertEquals(0, eci().creates(name), "no container group outside the compute security group");
+
+        // a group of ours that runs but whose readiness probe never passes (the stand-in server is not there) is not served
+        eci().securityGroups.put(AliyunCompute.computeSecurityGroupName(id), computeGroup(id));
+        FakeEci.Group hung = eci().seed(name, Map.of(AliyunCompute.OWNER_TAG, "dms-mlflow", AliyunCompute.INSTANCE_TAG, id),
+                AliyunCloudResource.port);
+        hung.server.stop(0);
+        ComputeAddress a = compute.start(request(id, 2, 4, null));
+        FakeEci.Group serving = only(name);
+        assertNotEquals(hung.id, serving.id, "the unready group was replaced");
+        assertEquals(new ComputeAddress(serving.ip, AliyunCloudResource.port), a);
+        compute.stop(id);
     }
 }

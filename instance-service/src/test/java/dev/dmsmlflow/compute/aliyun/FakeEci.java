@@ -26,11 +26,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A local server speaking Elastic Container Instance's RPC wire format for the actions the aliyun compute uses
- * (CreateContainerGroup, DescribeContainerGroups, DeleteContainerGroup): parameters flattened in the query string
- * ({@code Container.1.EnvironmentVar.2.Key}), requests signed with ACS3-HMAC-SHA256 by the platform's key pair and verified
- * here, JSON answers. A created group is Pending for a few describes, then Running at its own loopback address
- * (127.0.77.N), where a small HTTP server plays its tracking server on the port its environment names
- * ({@code QUARKUS_HTTP_PORT}); a group whose name is in {@link #failing} goes Failed instead.
+ * (CreateContainerGroup, DescribeContainerGroups, DeleteContainerGroup), and ECS's (2014-05-26) DescribeSecurityGroups for
+ * the groups in {@link #securityGroups}: parameters flattened in the query string ({@code Container.1.EnvironmentVar.2.Key}),
+ * requests signed with ACS3-HMAC-SHA256 by the platform's key pair and verified here, JSON answers. A created group is
+ * Pending for a few describes, then Running at its own loopback address (127.0.77.N), where a small HTTP server plays its
+ * tracking server on the port its environment names ({@code QUARKUS_HTTP_PORT}); a group whose name is in {@link #failing}
+ * goes Failed instead. Like ECI, the fake runs the container's readiness probe as the request configured it
+ * ({@code Container.1.ReadinessProbe.HttpGet.Path/Port}) and reports the outcome as the container's {@code Ready}; a
+ * container without a readiness probe is never reported ready.
  */
 final class FakeEci implements AutoCloseable {
 
@@ -65,6 +68,10 @@ final class FakeEci implements AutoCloseable {
     final Map<String, Group> groups = new ConcurrentHashMap<>();
     /** Names of groups that fail (status Failed) instead of running. */
     final Set<String> failing = ConcurrentHashMap.newKeySet();
+    /** Security groups ECS knows: name -> id. */
+    final Map<String, String> securityGroups = new ConcurrentHashMap<>();
+    private static final java.net.http.HttpClient PROBES = java.net.http.HttpClient.newBuilder()
+            .connectTimeout(java.time.Duration.ofSeconds(1)).build();
     private final Map<String, String> tokens = new ConcurrentHashMap<>();
     private final HttpServer server;
     private final ObjectMapper json = new ObjectMapper();
@@ -90,7 +97,8 @@ final class FakeEci implements AutoCloseable {
 
     /** A running group made by someone else (a service that crashed before it recorded anything), serving on {@code port}. */
     Group seed(String name, Map<String, String> tags, int port) throws IOException {
-        Group g = new Group("eci-" + UUID.randomUUID().toString().replace("-", "").substring(0, 20), name, Map.of("ContainerGroupName", name));
+        Group g = new Group("eci-" + UUID.randomUUID().toString().replace("-", "").substring(0, 20), name, Map.of("ContainerGroupName", name,
+                "Container.1.ReadinessProbe.HttpGet.Path", "/health", "Container.1.ReadinessProbe.HttpGet.Port", Integer.toString(port)));
         g.tags.putAll(tags);
         g.env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
         g.status = "Running";
@@ -122,6 +130,19 @@ final class FakeEci implements AutoCloseable {
             String authError = verifyAcs3(ex, rawQuery, body, FakeSts.ACCESS_KEY_ID, FakeSts.ACCESS_KEY_SECRET);
             if (authError != null) {
                 error(ex, 400, "SignatureDoesNotMatch", authError);
+                return;
+            }
+            if ("2014-05-26".equals(version) && "DescribeSecurityGroups".equals(action)) {
+                calls.add(action);
+                String name = params.get("SecurityGroupName");
+                List<Map<String, Object>> found = new ArrayList<>();
+                securityGroups.forEach((n, id) -> {
+                    if (name == null || name.equals(n)) {
+                        found.add(Map.of("SecurityGroupId", id, "SecurityGroupName", n, "SecurityGroupType", "normal"));
+                    }
+                });
+                respond(ex, 200, Map.of("SecurityGroups", Map.of("SecurityGroup", found), "TotalCount", found.size(),
+                        "RequestId", UUID.randomUUID().toString().toUpperCase(Locale.ROOT)));
                 return;
             }
             if (!"2018-08-08".equals(version)) {
@@ -269,11 +290,30 @@ final class FakeEci implements AutoCloseable {
         List<Map<String, String>> env = new ArrayList<>();
         g.env.forEach((k, val) -> env.add(Map.of("Key", k, "Value", val)));
         v.put("Containers", List.of(Map.of("Name", "tracking-server", "Image", g.params.getOrDefault("Container.1.Image", ""),
-                "EnvironmentVars", env)));
+                "EnvironmentVars", env, "Ready", "Running".equals(g.status) && readinessProbePasses(g))));
         return v;
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /** Runs the readiness probe the group's container was created with against its stand-in server. */
+    private static boolean readinessProbePasses(Group g) {
+        String path = g.params.get("Container.1.ReadinessProbe.HttpGet.Path");
+        String port = g.params.get("Container.1.ReadinessProbe.HttpGet.Port");
+        if (path == null || port == null) {
+            return false;
+        }
+        try {
+            var req = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + g.ip + ":" + port + path))
+                    .timeout(java.time.Duration.ofSeconds(1)).GET().build();
+            return PROBES.send(req, java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
 
 
     private static void error(HttpExchange ex, int status, String code, String message) throws IOException {

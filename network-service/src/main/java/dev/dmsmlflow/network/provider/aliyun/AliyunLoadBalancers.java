@@ -77,19 +77,27 @@ public class AliyunLoadBalancers implements LoadBalancers {
      * else (rules for any other source or port are revoked). Returns the group's id. The compute runs its pods in it.
      */
     public String ensureComputeSecurityGroup(Network network, int port) throws ProviderException {
+        return ensureComputeSecurityGroup(network.instanceId(), network.vpcId(), List.of(network.vSwitchId(), network.secondaryVSwitchId()), port);
+    }
+
+    /**
+     * The same, before the network row exists: made with the load balancer, so that the compute (an Elastic Container
+     * Instance started next, which finds the group by its name) never runs in a group that admits more.
+     */
+    String ensureComputeSecurityGroup(String instanceId, String vpcId, List<String> vSwitchIds, int port) throws ProviderException {
         Set<String> sources = new LinkedHashSet<>();
-        for (String vSwitchId : List.of(network.vSwitchId(), network.secondaryVSwitchId())) {
+        for (String vSwitchId : vSwitchIds) {
             NetworkFacts.VSwitch v = facts.vSwitch(vSwitchId).orElseThrow(() -> new ProviderException(NetworkFailureCode.PROVIDER_ERROR,
                     "vSwitch " + vSwitchId + " of the load balancer no longer exists"));
             sources.add(v.cidr());
         }
-        String groupId = findComputeSecurityGroup(network);
+        String groupId = findComputeSecurityGroup(instanceId, vpcId);
         if (groupId == null) {
             groupId = clients.call("CreateSecurityGroup", () -> clients.ecs().createSecurityGroupWithOptions(new CreateSecurityGroupRequest()
-                    .setRegionId(clients.config().regionId()).setVpcId(network.vpcId())
-                    .setSecurityGroupName(computeSecurityGroupName(network.instanceId())).setSecurityGroupType("normal")
-                    .setDescription("tracking server of MLflow instance " + network.instanceId() + ": its load balancer only")
-                    .setClientToken(AliyunClients.token("csg", network.instanceId())), clients.runtime())).getBody().getSecurityGroupId();
+                    .setRegionId(clients.config().regionId()).setVpcId(vpcId)
+                    .setSecurityGroupName(computeSecurityGroupName(instanceId)).setSecurityGroupType("normal")
+                    .setDescription("tracking server of MLflow instance " + instanceId + ": its load balancer only")
+                    .setClientToken(AliyunClients.token("csg", instanceId)), clients.runtime())).getBody().getSecurityGroupId();
         }
         String group = groupId;
         String range = port + "/" + port;
@@ -119,10 +127,10 @@ public class AliyunLoadBalancers implements LoadBalancers {
         return group;
     }
 
-    private String findComputeSecurityGroup(Network network) throws ProviderException {
-        String name = computeSecurityGroupName(network.instanceId());
+    private String findComputeSecurityGroup(String instanceId, String vpcId) throws ProviderException {
+        String name = computeSecurityGroupName(instanceId);
         var b = clients.call("DescribeSecurityGroups", () -> clients.ecs().describeSecurityGroupsWithOptions(new DescribeSecurityGroupsRequest()
-                .setRegionId(clients.config().regionId()).setVpcId(network.vpcId()).setSecurityGroupName(name), clients.runtime())).getBody();
+                .setRegionId(clients.config().regionId()).setVpcId(vpcId).setSecurityGroupName(name), clients.runtime())).getBody();
         if (b == null || b.getSecurityGroups() == null || b.getSecurityGroups().getSecurityGroup() == null) {
             return null;
         }
@@ -190,6 +198,9 @@ public class AliyunLoadBalancers implements LoadBalancers {
                 throw new ProviderException(NetworkFailureCode.LOAD_BALANCER_CREATION_FAILED,
                         "listener " + createdListener + " did not take the white-list ACL " + createdAcl);
             }
+            // the tracking servers' own group, before any of them starts (instance-service's ECI finds it by name)
+            ensureComputeSecurityGroup(spec.instanceId(), spec.vpc().id(), List.of(spec.primary().id(), spec.secondary().id()),
+                    clients.config().backendPort());
             return new Handle(lbId, listenerId, aclId, serverGroupId, address(attrs), LISTENER_PORT,
                     List.of(spec.primary().zoneId(), spec.secondary().zoneId()));
         } catch (ProviderException e) {
@@ -198,6 +209,11 @@ public class AliyunLoadBalancers implements LoadBalancers {
                 throw e;
             }
             cleanup(lbId, listenerId, serverGroupId, aclId);
+            try {
+                deleteComputeSecurityGroup(spec.instanceId(), spec.vpc().id());
+            } catch (ProviderException ce) {
+                e.addSuppressed(ce);
+            }
             throw e.code() == NetworkFailureCode.PROVIDER_ERROR
                     ? new ProviderException(NetworkFailureCode.LOAD_BALANCER_CREATION_FAILED, e.getMessage(), e) : e;
         }
@@ -399,15 +415,19 @@ public class AliyunLoadBalancers implements LoadBalancers {
     public void delete(Network network) throws ProviderException {
         deleteAll(network.loadBalancerId(), network.listenerId(), network.serverGroupId(), network.aclId());
         if (network.vpcId() != null) {
-            String group = findComputeSecurityGroup(network);
-            if (group != null) {
-                try {
-                    clients.call("DeleteSecurityGroup", () -> clients.ecs().deleteSecurityGroupWithOptions(new DeleteSecurityGroupRequest()
-                            .setRegionId(clients.config().regionId()).setSecurityGroupId(group), clients.runtime()));
-                } catch (AliyunClients.AliyunException e) {
-                    if (!e.isNotFound()) {
-                        throw e;
-                    }
+            deleteComputeSecurityGroup(network.instanceId(), network.vpcId());
+        }
+    }
+
+    private void deleteComputeSecurityGroup(String instanceId, String vpcId) throws ProviderException {
+        String group = findComputeSecurityGroup(instanceId, vpcId);
+        if (group != null) {
+            try {
+                clients.call("DeleteSecurityGroup", () -> clients.ecs().deleteSecurityGroupWithOptions(new DeleteSecurityGroupRequest()
+                        .setRegionId(clients.config().regionId()).setSecurityGroupId(group), clients.runtime()));
+            } catch (AliyunClients.AliyunException e) {
+                if (!e.isNotFound()) {
+                    throw e;
                 }
             }
         }

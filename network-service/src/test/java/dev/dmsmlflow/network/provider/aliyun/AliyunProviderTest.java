@@ -57,6 +57,7 @@ class AliyunProviderTest {
             public String protocol() { return "http"; }
             public String addressType() { return "Intranet"; }
             public String loadBalancerEdition() { return "Standard"; }
+            public int backendPort() { return 5000; }
             public Duration jobTimeout() { return Duration.ofSeconds(20); }
             public Duration pollInterval() { return Duration.ofMillis(20); }
             public int maxRetries() { return 4; }
@@ -99,11 +100,16 @@ class AliyunProviderTest {
     @Test
     void theComputesSecurityGroupAdmitsOnlyTheLoadBalancersVSwitchesOnTheTrackingPort() throws Exception {
         LoadBalancers.Handle h = loadBalancers.create(spec("mlf-sg1"));
-        Network n = network("mlf-sg1", h);
-        loadBalancers.registerBackend(n, "192.168.0.20", 5000);
+        // made with the load balancer, before any tracking server starts: the compute (ECI) finds it by name
         String group = cloud.securityGroups.values().stream()
                 .filter(g -> AliyunLoadBalancers.computeSecurityGroupName("mlf-sg1").equals(g.get("SecurityGroupName")))
                 .map(g -> (String) g.get("SecurityGroupId")).findFirst().orElseThrow();
+        NetworkFacts.SecurityGroup made = facts.securityGroup(group).orElseThrow();
+        assertEquals(java.util.Set.of("192.168.0.0/24", "192.168.1.0/24"),
+                made.inboundRules().stream().map(NetworkFacts.InboundRule::sourceCidr).collect(java.util.stream.Collectors.toSet()));
+        assertTrue(made.inboundRules().stream().allMatch(r -> r.accepts() && r.admitsPort(5000) && !r.admitsPort(80)), made.toString());
+        Network n = network("mlf-sg1", h);
+        loadBalancers.registerBackend(n, "192.168.0.20", 5000);
         NetworkFacts.SecurityGroup sg = facts.securityGroup(group).orElseThrow();
         assertEquals("vpc-a1", sg.vpcId());
         assertEquals(java.util.Set.of("192.168.0.0/24", "192.168.1.0/24"),
@@ -245,6 +251,16 @@ class AliyunProviderTest {
         assertTrue(cloud.loadBalancers.isEmpty(), "load balancer deleted");
         assertTrue(cloud.serverGroups.isEmpty(), "server group deleted");
         assertTrue(cloud.acls.isEmpty(), "acl deleted");
+    }
+
+    @Test
+    void aCreationWhoseComputeSecurityGroupFailsRemovesEverythingItCreatedWithTheGroup() {
+        cloud.failures.put("AuthorizeSecurityGroup", "QuotaExceeded.SecurityGroupRule");
+        assertThrows(ProviderException.class, () -> loadBalancers.create(spec("mlf-sgfail")));
+        assertTrue(cloud.loadBalancers.isEmpty() && cloud.listeners.isEmpty() && cloud.serverGroups.isEmpty() && cloud.acls.isEmpty());
+        assertTrue(cloud.securityGroups.values().stream()
+                .noneMatch(g -> AliyunLoadBalancers.computeSecurityGroupName("mlf-sgfail").equals(g.get("SecurityGroupName"))),
+                "the compute security group made on the way is deleted too");
     }
 
     @Test

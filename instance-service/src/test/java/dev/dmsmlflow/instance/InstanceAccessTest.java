@@ -5,7 +5,7 @@ import dev.dmsmlflow.contracts.network.NetworkProvisionFailed;
 import dev.dmsmlflow.infra.LocalInfraTestResource;
 import dev.dmsmlflow.instance.domain.Instance;
 import dev.dmsmlflow.instance.domain.InstanceStatus;
-import dev.dmsmlflow.instance.metering.Metering;
+import dev.dmsmlflow.instance.application.Metering;
 import dev.dmsmlflow.instance.persistence.InstanceRepository;
 import dev.dmsmlflow.instance.support.Bus;
 import dev.dmsmlflow.instance.support.Eventually;

@@ -9,7 +9,7 @@ import dev.dmsmlflow.infra.LocalPostgres;
 import dev.dmsmlflow.infra.LocalSecrets;
 import dev.dmsmlflow.infra.ServiceAccount;
 import dev.dmsmlflow.infra.ServiceKeys;
-import dev.dmsmlflow.instance.database.TrackingDatabases;
+import dev.dmsmlflow.instance.provider.database.TrackingDatabases;
 import dev.dmsmlflow.instance.support.Bus;
 import dev.dmsmlflow.instance.support.Eventually;
 import dev.dmsmlflow.instance.support.NetworkServiceStandIn;

@@ -2,7 +2,7 @@ package dev.dmsmlflow.gateway.api;
 
 import dev.dmsmlflow.gateway.domain.Ids;
 import dev.dmsmlflow.gateway.domain.Role;
-import dev.dmsmlflow.gateway.downstream.ServiceClient.Service;
+import dev.dmsmlflow.gateway.provider.ServiceClient.Service;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpMethod;
 import jakarta.validation.Valid;

@@ -3,7 +3,7 @@ package dev.dmsmlflow.gateway.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dmsmlflow.gateway.domain.Access;
-import dev.dmsmlflow.gateway.downstream.ServiceClient;
+import dev.dmsmlflow.gateway.provider.ServiceClient;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.mutiny.core.buffer.Buffer;

@@ -4,7 +4,7 @@ import dev.dmsmlflow.gateway.application.Idempotency;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dmsmlflow.gateway.domain.Ids;
 import dev.dmsmlflow.gateway.domain.Role;
-import dev.dmsmlflow.gateway.downstream.ServiceClient.Service;
+import dev.dmsmlflow.gateway.provider.ServiceClient.Service;
 import dev.dmsmlflow.platform.problem.ProblemException;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpMethod;

@@ -9,7 +9,7 @@ import dev.dmsmlflow.gateway.domain.Access;
 import dev.dmsmlflow.gateway.domain.Ids;
 import dev.dmsmlflow.gateway.domain.JupyterPass;
 import dev.dmsmlflow.gateway.domain.Role;
-import dev.dmsmlflow.gateway.downstream.ServiceClient;
+import dev.dmsmlflow.gateway.provider.ServiceClient;
 import dev.dmsmlflow.platform.problem.Problem;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpMethod;

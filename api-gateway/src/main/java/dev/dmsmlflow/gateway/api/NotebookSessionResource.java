@@ -3,7 +3,7 @@ package dev.dmsmlflow.gateway.api;
 import dev.dmsmlflow.gateway.application.Idempotency;
 import dev.dmsmlflow.gateway.domain.Ids;
 import dev.dmsmlflow.gateway.domain.Role;
-import dev.dmsmlflow.gateway.downstream.ServiceClient.Service;
+import dev.dmsmlflow.gateway.provider.ServiceClient.Service;
 import dev.dmsmlflow.platform.problem.ProblemException;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpMethod;

@@ -4,7 +4,7 @@ import dev.dmsmlflow.gateway.GatewayConfig;
 import dev.dmsmlflow.gateway.domain.Access;
 import dev.dmsmlflow.gateway.domain.JupyterPass;
 import dev.dmsmlflow.gateway.domain.Role;
-import dev.dmsmlflow.gateway.downstream.ServiceTokens;
+import dev.dmsmlflow.gateway.provider.ServiceTokens;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import javax.sql.DataSource;

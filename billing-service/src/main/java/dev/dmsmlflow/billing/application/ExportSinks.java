@@ -2,9 +2,9 @@ package dev.dmsmlflow.billing.application;
 
 import com.aliyun.oss.common.auth.EnvironmentVariableCredentialsProvider;
 import dev.dmsmlflow.billing.BillingConfig;
-import dev.dmsmlflow.billing.export.ExportSink;
-import dev.dmsmlflow.billing.export.LocalDirectorySink;
-import dev.dmsmlflow.billing.export.OssSink;
+import dev.dmsmlflow.billing.provider.ExportSink;
+import dev.dmsmlflow.billing.provider.LocalDirectorySink;
+import dev.dmsmlflow.billing.provider.OssSink;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dmsmlflow.billing.domain.BillingPeriods;
 import dev.dmsmlflow.billing.domain.ExportStatus;
-import dev.dmsmlflow.billing.export.ExportWriter;
+import dev.dmsmlflow.billing.application.export.ExportWriter;
 import dev.dmsmlflow.billing.persistence.ExportEntity;
 import dev.dmsmlflow.billing.persistence.ExportRepository;
 import dev.dmsmlflow.platform.paging.Page;

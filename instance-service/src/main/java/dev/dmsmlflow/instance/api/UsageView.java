@@ -2,7 +2,7 @@ package dev.dmsmlflow.instance.api;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.dmsmlflow.contracts.usage.UsageUnit;
-import dev.dmsmlflow.instance.metering.Metering;
+import dev.dmsmlflow.instance.application.Metering;
 
 import java.math.BigDecimal;
 import java.time.Instant;

@@ -3,7 +3,7 @@ package dev.dmsmlflow.notebook.api;
 import dev.dmsmlflow.notebook.application.SessionService;
 import dev.dmsmlflow.notebook.domain.SessionStatus;
 import dev.dmsmlflow.notebook.persistence.SessionEntity;
-import dev.dmsmlflow.notebook.runtime.NotebookRuntime;
+import dev.dmsmlflow.notebook.provider.runtime.NotebookRuntime;
 import dev.dmsmlflow.platform.auth.Caller;
 import dev.dmsmlflow.platform.auth.Role;
 import dev.dmsmlflow.platform.problem.Problem;

@@ -4,7 +4,7 @@ import dev.dmsmlflow.platform.websocket.SocketBridge;
 import dev.dmsmlflow.notebook.application.SessionService;
 import dev.dmsmlflow.notebook.domain.SessionStatus;
 import dev.dmsmlflow.notebook.persistence.SessionEntity;
-import dev.dmsmlflow.notebook.runtime.NotebookRuntime;
+import dev.dmsmlflow.notebook.provider.runtime.NotebookRuntime;
 import dev.dmsmlflow.platform.auth.Role;
 import dev.dmsmlflow.platform.problem.Problem;
 import dev.dmsmlflow.platform.problem.ProblemException;

@@ -13,7 +13,7 @@ import dev.dmsmlflow.notebook.persistence.ExecutionRepository;
 import dev.dmsmlflow.notebook.persistence.SessionEntity;
 import dev.dmsmlflow.notebook.persistence.SessionRepository;
 import dev.dmsmlflow.notebook.persistence.UsageReadingRepository;
-import dev.dmsmlflow.notebook.runtime.NotebookRuntime;
+import dev.dmsmlflow.notebook.provider.runtime.NotebookRuntime;
 import dev.dmsmlflow.platform.auth.Caller;
 import dev.dmsmlflow.platform.auth.Role;
 import dev.dmsmlflow.platform.paging.Page;

@@ -7,7 +7,7 @@ import dev.dmsmlflow.notebook.persistence.ExecutionEntity.Status;
 import dev.dmsmlflow.notebook.persistence.ExecutionRepository;
 import dev.dmsmlflow.notebook.persistence.SessionEntity;
 import dev.dmsmlflow.notebook.persistence.SessionRepository;
-import dev.dmsmlflow.notebook.runtime.NotebookRuntime;
+import dev.dmsmlflow.notebook.provider.runtime.NotebookRuntime;
 import dev.dmsmlflow.platform.problem.Problem;
 import dev.dmsmlflow.platform.problem.ProblemException;
 import io.quarkus.narayana.jta.QuarkusTransaction;

@@ -4,7 +4,7 @@ import dev.dmsmlflow.notebook.NotebookConfig;
 import dev.dmsmlflow.notebook.domain.SessionStatus;
 import dev.dmsmlflow.notebook.persistence.SessionEntity;
 import dev.dmsmlflow.notebook.persistence.SessionRepository;
-import dev.dmsmlflow.notebook.runtime.NotebookRuntime;
+import dev.dmsmlflow.notebook.provider.runtime.NotebookRuntime;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;

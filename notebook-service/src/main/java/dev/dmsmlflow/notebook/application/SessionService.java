@@ -19,7 +19,7 @@ import dev.dmsmlflow.notebook.persistence.MlflowInstanceEntity;
 import dev.dmsmlflow.notebook.persistence.MlflowInstanceRepository;
 import dev.dmsmlflow.notebook.persistence.SessionEntity;
 import dev.dmsmlflow.notebook.persistence.SessionRepository;
-import dev.dmsmlflow.notebook.runtime.NotebookRuntime;
+import dev.dmsmlflow.notebook.provider.runtime.NotebookRuntime;
 import dev.dmsmlflow.platform.problem.Problem;
 import dev.dmsmlflow.platform.problem.ProblemException;
 import dev.dmsmlflow.platform.quarkus.EventPublisher;

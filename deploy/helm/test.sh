@@ -121,6 +121,8 @@ expect_in "default: one replica each" "$DEFAULT" '^  replicas: 1$'
 expect_not_in "default: no PodDisruptionBudget for single replicas" "$DEFAULT" '^kind: PodDisruptionBudget$'
 expect_not_in "default: no Ingress" "$DEFAULT" '^kind: Ingress$'
 expect_in "default: kubernetes compute with its Role" "$DEFAULT" '^kind: Role$'
+expect_in "default: the tracking servers fetch credentials from this release's instance-service" "$DEFAULT" \
+  '^    dms.compute.kubernetes.credentials-url=http://dms-dms-mlflow-instance-service.dms.svc:8080$'
 expect_not_in "default: no Secret rendered" "$DEFAULT" '^kind: Secret$'
 "$HELM" template dms "$CHART" --namespace dms --set compute.kubernetes.namespace=mlflow-instances > "$WORK/computens.yaml" 2>/dev/null
 [[ "$(grep -c '^  namespace: mlflow-instances$' "$WORK/computens.yaml")" == 2 ]] \

@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# Tests of the Helm chart deploy/helm/dms-mlflow, run by `./dms test` after the Python suite (and alone: bash deploy/helm/test.sh).
+#
+#  - helm is built from its Go module (helm.sh/helm/v3) and the manifest validator from deploy/helm/validate; both are
+#    cached under ${XDG_CACHE_HOME:-~/.cache}/dms-mlflow/tools, so only the first run pays the builds
+#  - helm lint --strict and helm template with the default values and with ci/replicated-aliyun-values.yaml
+#  - the rendered manifests decoded strictly into the Kubernetes API's types (k8s.io/api) plus the house rules
+#  - values the schema must refuse, and broken manifests the validator must refuse (so that both can fail)
+#
+# Needs Go (PATH, or /usr/local/go/bin) and, on the first run, the Go module proxy. Prints "N passed, N failed" last.
+set -uo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+CHART="$HERE/dms-mlflow"
+SECOND_VALUES="$CHART/ci/replicated-aliyun-values.yaml"
+HELM_VERSION=v3.22.0
+# the Kubernetes version helm renders for (.Capabilities.KubeVersion): the one of its client-go, k8s.io/* v0.37
+KUBE_MINOR=37
+TOOLS="${XDG_CACHE_HOME:-$HOME/.cache}/dms-mlflow/tools"
+START=$SECONDS
+passed=0
+failed=0
+
+GO="$(command -v go || true)"
+[[ -z "$GO" && -x /usr/local/go/bin/go ]] && GO=/usr/local/go/bin/go
+if [[ -z "$GO" ]]; then
+  echo "helm chart tests: Go is needed (to build helm and the validator) and was not found on PATH or in /usr/local/go/bin" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+
+say() { printf '== %s\n' "$*"; }
+pass() { passed=$((passed + 1)); printf 'PASS %s\n' "$1"; }
+fail() { failed=$((failed + 1)); printf 'FAIL %s\n' "$1"; [[ -f "${2:-}" ]] && sed 's/^/     /' "$2" | tail -n 30; }
+
+# helm from its Go module, with the Kubernetes version it renders for set as its release build does
+HELM="$TOOLS/helm-$HELM_VERSION/helm"
+if [[ -x "$HELM" ]]; then
+  say "helm $HELM_VERSION: cached ($HELM)"
+else
+  say "helm $HELM_VERSION: building from helm.sh/helm/v3@$HELM_VERSION (first run only)"
+  t=$SECONDS
+  mkdir -p "$TOOLS"
+  if ! GOBIN="$WORK/bin" CGO_ENABLED=0 GOFLAGS=-buildvcs=false "$GO" install -trimpath -ldflags "-s -w \
+        -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION \
+        -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$KUBE_MINOR" \
+        "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" > "$WORK/helm-build.log" 2>&1; then
+    fail "build helm $HELM_VERSION" "$WORK/helm-build.log"
+    echo "$passed passed, $failed failed"
+    exit 1
+  fi
+  mkdir -p "$(dirname "$HELM")" && mv -f "$WORK/bin/helm" "$HELM"
+  say "helm built in $((SECONDS - t)) s"
+fi
+
+# the validator, cached under a hash of its sources so that a change rebuilds it
+hash="$(cat "$HERE/validate/go.mod" "$HERE/validate/go.sum" "$HERE"/validate/*.go | sha256sum | cut -c1-16)"
+VALIDATE="$TOOLS/dms-validate-$hash/validate"
+if [[ -x "$VALIDATE" ]]; then
+  say "manifest validator: cached ($VALIDATE)"
+else
+  say "manifest validator: building deploy/helm/validate (first run after a change only)"
+  t=$SECONDS
+  if ! (cd "$HERE/validate" && CGO_ENABLED=0 GOFLAGS=-buildvcs=false "$GO" build -trimpath -ldflags "-s -w" -o "$WORK/validate" .) \
+       > "$WORK/validate-build.log" 2>&1; then
+    fail "build the manifest validator" "$WORK/validate-build.log"
+    echo "$passed passed, $failed failed"
+    exit 1
+  fi
+  mkdir -p "$(dirname "$VALIDATE")" && mv -f "$WORK/validate" "$VALIDATE"
+  say "validator built in $((SECONDS - t)) s"
+fi
+
+# expect_ok NAME COMMAND...: the command succeeds
+expect_ok() {
+  local name="$1"; shift
+  if "$@" > "$WORK/out" 2>&1; then pass "$name"; else fail "$name" "$WORK/out"; fi
+}
+
+# expect_refused NAME PATTERN COMMAND...: the command fails and says PATTERN (an extended regular expression)
+expect_refused() {
+  local name="$1" pattern="$2"; shift 2
+  if "$@" > "$WORK/out" 2>&1; then
+    fail "$name (accepted, but must be refused)" "$WORK/out"
+  elif grep -Eq -- "$pattern" "$WORK/out"; then
+    pass "$name: $(grep -Eo -m1 -- "$pattern" "$WORK/out" | head -n 1)"
+  else
+    fail "$name (refused, but without /$pattern/)" "$WORK/out"
+  fi
+}
+
+# expect_in NAME FILE PATTERN / expect_not_in: the rendered FILE has (or has not) a line matching PATTERN
+expect_in() { if grep -Eq -- "$3" "$2"; then pass "$1"; else fail "$1 (no /$3/ in $(basename "$2"))"; fi; }
+expect_not_in() { if grep -Eq -- "$3" "$2"; then fail "$1 (/$3/ in $(basename "$2"))"; else pass "$1"; fi; }
+
+say "lint (--strict: warnings fail too)"
+expect_ok "helm lint --strict, default values" "$HELM" lint --strict "$CHART"
+expect_ok "helm lint --strict, replicated-aliyun values" "$HELM" lint --strict "$CHART" -f "$SECOND_VALUES"
+
+say "render and validate against the Kubernetes API's types and the house rules"
+DEFAULT="$WORK/default.yaml"
+SECOND="$WORK/replicated-aliyun.yaml"
+expect_ok "helm template, default values" "$HELM" template dms "$CHART" --namespace dms --output-dir "$WORK/render-default"
+"$HELM" template dms "$CHART" --namespace dms > "$DEFAULT" 2>/dev/null
+expect_ok "helm template, replicated-aliyun values" "$HELM" template dms "$CHART" --namespace dms -f "$SECOND_VALUES"
+"$HELM" template dms "$CHART" --namespace dms -f "$SECOND_VALUES" > "$SECOND" 2>/dev/null
+for rendered in "$DEFAULT" "$SECOND"; do
+  if "$VALIDATE" "$rendered" > "$WORK/validation" 2>&1; then
+    pass "validate $(basename "$rendered"): $(grep '^decoded' "$WORK/validation")"
+    grep '^house rules' "$WORK/validation" | sed 's/^/     /'
+  else
+    fail "validate $(basename "$rendered")" "$WORK/validation"
+  fi
+done
+
+say "the values reach the manifests"
+expect_in "default: one replica each" "$DEFAULT" '^  replicas: 1$'
+expect_not_in "default: no PodDisruptionBudget for single replicas" "$DEFAULT" '^kind: PodDisruptionBudget$'
+expect_not_in "default: no Ingress" "$DEFAULT" '^kind: Ingress$'
+expect_in "default: kubernetes compute with its Role" "$DEFAULT" '^kind: Role$'
+expect_in "default: the tracking servers fetch credentials from this release's instance-service" "$DEFAULT" \
+  '^    dms.compute.kubernetes.credentials-url=http://dms-dms-mlflow-instance-service.dms.svc:8080$'
+expect_not_in "default: no Secret rendered" "$DEFAULT" '^kind: Secret$'
+"$HELM" template dms "$CHART" --namespace dms --set compute.kubernetes.namespace=mlflow-instances > "$WORK/computens.yaml" 2>/dev/null
+[[ "$(grep -c '^  namespace: mlflow-instances$' "$WORK/computens.yaml")" == 2 ]] \
+  && pass "kubernetes compute in its own namespace: the Role and RoleBinding are made there" \
+  || fail "kubernetes compute in its own namespace: the Role and RoleBinding are made there" "$WORK/computens.yaml"
+expect_in "second: two replicas" "$SECOND" '^  replicas: 2$'
+[[ "$(grep -c '^kind: PodDisruptionBudget$' "$SECOND")" == 5 ]] && pass "second: 5 PodDisruptionBudgets" \
+  || fail "second: 5 PodDisruptionBudgets (found $(grep -c '^kind: PodDisruptionBudget$' "$SECOND"))"
+expect_in "second: the gateway's Ingress" "$SECOND" '^kind: Ingress$'
+expect_in "second: aliyun compute" "$SECOND" 'value: "aliyun"'
+expect_not_in "second: no Role without kubernetes compute" "$SECOND" '^kind: Role$'
+expect_not_in "second: no Secret rendered" "$SECOND" '^kind: Secret$'
+
+say "values the schema refuses"
+expect_refused "schema: replicas 0" "at '/apiGateway/replicas': minimum: got 0, want 1" "$HELM" template dms "$CHART" --set apiGateway.replicas=0
+expect_refused "schema: unknown compute provider" "at '/compute/provider': value must be one of .*" "$HELM" template dms "$CHART" --set compute.provider=gcp
+expect_refused "schema: an inline database password" "at '/instanceService/database': additional properties 'password' not allowed" \
+  "$HELM" template dms "$CHART" --set instanceService.database.password=hunter2
+expect_refused "schema: a misspelled key" "at '/billingService': additional properties 'replica' not allowed" "$HELM" template dms "$CHART" --set billingService.replica=2
+expect_refused "schema: runAsNonRoot false" "at '/podSecurityContext/runAsNonRoot': value must be true" "$HELM" template dms "$CHART" --set podSecurityContext.runAsNonRoot=false
+
+say "broken manifests the validator refuses"
+# each case changes one thing in the default rendering (the first match only)
+mutate() { # name sed-expression
+  sed -E "0,/$2/s/$2/$3/" "$DEFAULT" > "$WORK/$1.yaml"
+  cmp -s "$DEFAULT" "$WORK/$1.yaml" || return 0
+  echo "mutation $1 changed nothing" >&2; return 1
+}
+mutate misspelled 'readinessProbe:' 'readinesProbe:' \
+  && expect_refused "validator: a misspelled field" 'unknown field "[^"]*readinesProbe"' "$VALIDATE" "$WORK/misspelled.yaml"
+mutate wrongtype '^  replicas: 1$' '  replicas: one' \
+  && expect_refused "validator: a wrong type" 'cannot unmarshal string into Go struct field [A-Za-z.]*replicas of type int32' "$VALIDATE" "$WORK/wrongtype.yaml"
+mutate unknownkind '^kind: Deployment$' 'kind: Deploymnt' \
+  && expect_refused "validator: an unknown kind" 'no kind "Deploymnt"' "$VALIDATE" "$WORK/unknownkind.yaml"
+mutate writable 'readOnlyRootFilesystem: true' 'readOnlyRootFilesystem: false' \
+  && expect_refused "validator: a writable root filesystem" 'readOnlyRootFilesystem is not true' "$VALIDATE" "$WORK/writable.yaml"
+{ cat "$DEFAULT"; printf -- '---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: inline\nstringData:\n  password: hunter2\n'; } > "$WORK/secret.yaml"
+expect_refused "validator: a Secret with inline data" 'Secret/inline carries inline data' "$VALIDATE" "$WORK/secret.yaml"
+"$HELM" template dms "$CHART" -f "$SECOND_VALUES" --set podDisruptionBudget.enabled=false > "$WORK/nopdb.yaml" 2>/dev/null
+expect_refused "validator: replicas 2 without a PodDisruptionBudget" 'has 2 replicas but no PodDisruptionBudget' "$VALIDATE" "$WORK/nopdb.yaml"
+"$HELM" template dms "$CHART" --set 'apiGateway.extraEnv[0].name=DMS_DB_PASSWORD' --set 'apiGateway.extraEnv[0].value=hunter2' \
+  > "$WORK/literal.yaml" 2>/dev/null
+expect_refused "validator: a password as a literal env value" 'sets DMS_DB_PASSWORD to a literal value' "$VALIDATE" "$WORK/literal.yaml"
+# the house rule on probes, with the field removed rather than misspelled
+awk '/^ +readinessProbe:$/ && !done { skip = 1; indent = match($0, /[^ ]/); done = 1; next }
+     skip && match($0, /[^ ]/) > indent { next } { skip = 0; print }' "$DEFAULT" > "$WORK/noreadiness.yaml"
+expect_refused "validator: a container without readinessProbe" 'has no readinessProbe' "$VALIDATE" "$WORK/noreadiness.yaml"
+
+echo "helm chart tests took $((SECONDS - START)) s"
+echo "$passed passed, $failed failed"
+(( failed == 0 ))

@@ -3,7 +3,7 @@
 import './style.css';
 import { credential, get, whenUnauthorized, type Me, type Role, type Workspace } from './api';
 import { h, replace } from './dom';
-import { signInPage } from './pages/signin';
+import { finishSingleSignOn, signInPage } from './pages/signin';
 import { instancesPage } from './pages/instances';
 import { createInstancePage } from './pages/create';
 import { instancePage } from './pages/instance';
@@ -95,11 +95,16 @@ async function route(): Promise<void> {
     me = null;
     header(null);
     navigation(null, '');
-    signInPage(main, async () => {
+    const signedIn = async () => {
       me = null;
       if (location.hash === '#/') void route();
       else location.hash = '#/';
-    });
+    };
+    if (parts[0] === 'signin' && parts[1] === 'sso') {
+      void finishSingleSignOn(main, parts.slice(2), signedIn);
+    } else {
+      signInPage(main, signedIn);
+    }
     return;
   }
   if (!me) {

@@ -4,6 +4,8 @@ import dev.dmsmlflow.gateway.support.Api;
 import dev.dmsmlflow.gateway.support.StandInServices;
 import dev.dmsmlflow.infra.LocalInfraTestResource;
 import dev.dmsmlflow.infra.ServiceKeys;
+import dev.dmsmlflow.infra.oidc.FakeIdentityProvider;
+import io.restassured.response.Response;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
@@ -19,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 
 import static dev.dmsmlflow.gateway.support.Api.as;
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -31,9 +35,22 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 @QuarkusTestResource(StandInServices.class)
 class GatewayOidcTest {
 
-    static final String ISSUER = "https://idp.test";
+    /** A local identity provider that signs with the test key pair (its tokens are what the gateway trusts). */
+    static final FakeIdentityProvider IDP = startIdp();
+    static final String ISSUER = IDP.issuer();
 
-    /** OIDC on, trusting tokens signed by the test key pair for issuer {@link #ISSUER} and audience dms-gateway. */
+    static FakeIdentityProvider startIdp() {
+        try {
+            return new FakeIdentityProvider(ServiceKeys.forTests(), "dms-gateway");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * OIDC on, trusting tokens signed by the test key pair for issuer {@link #ISSUER} and audience dms-gateway; the console's
+     * single sign-on goes to {@link #IDP} (Quarkus itself verifies with the configured key, without discovery).
+     */
     public static class Oidc implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
@@ -42,7 +59,10 @@ class GatewayOidcTest {
                 return Map.of("quarkus.oidc.tenant-enabled", "true",
                         "quarkus.oidc.public-key", pem.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", ""),
                         "quarkus.oidc.token.issuer", ISSUER,
-                        "quarkus.oidc.token.audience", "dms-gateway");
+                        "quarkus.oidc.token.audience", "dms-gateway",
+                        "quarkus.oidc.auth-server-url", ISSUER,
+                        "quarkus.oidc.discovery-enabled", "false",
+                        "quarkus.oidc.jwks-path", "certs");
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -87,5 +107,74 @@ class GatewayOidcTest {
         as("dms_0000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").get("/api/v1/me").then().statusCode(401)
                 .body("code", equalTo("INVALID_API_KEY"));
         as(Api.admin()).get("/api/v1/me").then().statusCode(200);
+    }
+
+    /** The browser's trip: the gateway's login, the provider, the gateway's callback; the Location it ends at. */
+    static String signInTrip(boolean withCookie) {
+        Response login = given().redirects().follow(false).get("/api/v1/auth/sso/login");
+        assertEquals(303, login.statusCode(), login.asString());
+        String state = login.getCookie("dms_sso_state");
+        String authorize = login.header("Location");
+        assertTrue(authorize.startsWith(IDP.issuer() + "/auth?"), authorize);
+        Response atIdp = given().urlEncodingEnabled(false).redirects().follow(false).get(authorize); // as the browser sends it
+        assertEquals(302, atIdp.statusCode());
+        var back = given().urlEncodingEnabled(false).redirects().follow(false);
+        if (withCookie) {
+            back = back.cookie("dms_sso_state", state);
+        }
+        Response callback = back.get(atIdp.header("Location"));
+        assertEquals(303, callback.statusCode(), callback.asString());
+        assertEquals("no-store", callback.header("Cache-Control"));
+        return callback.header("Location");
+    }
+
+    @Test
+    void theConsoleSignsInThroughTheIdentityProviderWithPkceAndAOneTimeHandOff() {
+        given().get("/api/v1/auth/sso").then().statusCode(200).body("enabled", equalTo(true))
+                .body("loginPath", equalTo("/api/v1/auth/sso/login"));
+        IDP.user = Api.unique("carol");
+        int before = IDP.authorizations.size();
+        String location = signInTrip(true);
+        assertTrue(location.startsWith("/#/signin/sso/") && !location.contains("failed"), location);
+        // what the provider was asked: a code for this client, PKCE S256, state, and the gateway's own callback
+        Map<String, String> asked = IDP.authorizations.get(before);
+        assertEquals("code", asked.get("response_type"));
+        assertEquals("dms-gateway", asked.get("client_id"));
+        assertEquals("S256", asked.get("code_challenge_method"));
+        assertTrue(asked.get("redirect_uri").endsWith("/api/v1/auth/sso/callback"), asked.toString());
+        assertTrue(asked.get("state").length() >= 32 && asked.get("nonce") != null, asked.toString());
+        // the code was traded with the verifier (the provider checked it against the challenge)
+        Map<String, String> traded = IDP.tokenRequests.get(IDP.tokenRequests.size() - 1);
+        assertTrue(traded.get("code_verifier").length() >= 43, traded.toString());
+
+        String handoff = location.substring("/#/signin/sso/".length());
+        Response token = given().contentType("application/json").body(Map.of("handoff", handoff)).post("/api/v1/auth/sso/token");
+        assertEquals(200, token.statusCode(), token.asString());
+        assertEquals("no-store", token.header("Cache-Control"));
+        String accessToken = token.path("accessToken");
+        as(accessToken).get("/api/v1/me").then().statusCode(200).body("displayName", equalTo(IDP.user));
+        // once only
+        given().contentType("application/json").body(Map.of("handoff", handoff)).post("/api/v1/auth/sso/token").then()
+                .statusCode(401).body("code", equalTo("SIGN_IN_EXPIRED"));
+    }
+
+    @Test
+    void aCallbackWithoutTheBrowsersStateADeniedSignInOrAForgedHandOffGivesNoToken() {
+        // the provider's answer delivered to another browser (no state cookie): refused, and that sign-in is spent
+        assertEquals("/#/signin/sso/failed/SIGN_IN_OTHER_BROWSER", signInTrip(false));
+        IDP.deny = true;
+        try {
+            assertEquals("/#/signin/sso/failed/access_denied", signInTrip(true));
+        } finally {
+            IDP.deny = false;
+        }
+        // a state nobody started
+        given().redirects().follow(false).cookie("dms_sso_state", "x".repeat(43)).queryParam("state", "x".repeat(43))
+                .queryParam("code", "c").get("/api/v1/auth/sso/callback").then().statusCode(303)
+                .header("Location", equalTo("/#/signin/sso/failed/SIGN_IN_EXPIRED"));
+        given().contentType("application/json").body(Map.of("handoff", "A".repeat(43))).post("/api/v1/auth/sso/token").then()
+                .statusCode(401).body("code", equalTo("SIGN_IN_EXPIRED"));
+        given().contentType("application/json").body(Map.of()).post("/api/v1/auth/sso/token").then()
+                .statusCode(400).body("field", equalTo("handoff"));
     }
 }

@@ -11,6 +11,8 @@ import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.assertions.LocatorAssertions;
 import com.microsoft.playwright.options.AriaRole;
 import com.microsoft.playwright.options.WaitForSelectorState;
+import dev.dmsmlflow.infra.ServiceKeys;
+import dev.dmsmlflow.infra.oidc.FakeIdentityProvider;
 import dev.dmsmlflow.contracts.TopicAccess;
 import dev.dmsmlflow.infra.ServiceAccount;
 import org.junit.jupiter.api.AfterAll;
@@ -82,6 +84,8 @@ class ConsoleBrowserIT {
     String sessionId;
     String sessionName = "console_nb_" + UUID.randomUUID().toString().substring(0, 6);
     final List<String> policyViolations = Collections.synchronizedList(new ArrayList<>());
+    /** The identity provider the gateway trusts (OIDC on): the console's single sign-on goes there. */
+    FakeIdentityProvider idp;
 
     @BeforeAll
     void start() throws Exception {
@@ -94,7 +98,10 @@ class ConsoleBrowserIT {
         // before the gateway, so that it forwards notebook sessions and billing to them
         stack.startNotebookService(List.of());
         stack.startBilling();
-        stack.startGateway(List.of("-Ddms.gateway.rate-limit.rate=200", "-Ddms.gateway.rate-limit.burst=400"));
+        idp = new FakeIdentityProvider(ServiceKeys.forTests(), "dms-gateway");
+        stack.startGateway(List.of("-Ddms.gateway.rate-limit.rate=200", "-Ddms.gateway.rate-limit.burst=400",
+                "-Dquarkus.oidc.tenant-enabled=true", "-Dquarkus.oidc.auth-server-url=" + idp.issuer(),
+                "-Dquarkus.oidc.client-id=dms-gateway", "-Dquarkus.oidc.token.audience=dms-gateway"));
         base = stack.gatewayUrl;
         String api = base + "/api/v1";
         admin = Api.withKey(stack.bootstrapKey);
@@ -124,6 +131,9 @@ class ConsoleBrowserIT {
         }
         if (stack != null) {
             stack.close();
+        }
+        if (idp != null) {
+            idp.close();
         }
     }
 
@@ -376,6 +386,31 @@ class ConsoleBrowserIT {
             shot(page, "13-viewer-instance");
             page.navigate(base + "/#/ws/" + wsA + "/instances/new");
             assertThat(page.locator("main")).containsText("cannot create instances");
+        }
+    }
+
+    @Test
+    @Order(4)
+    void aUserSignsInThroughSingleSignOnAndReachesTheWorkspaceAnOwnerAddsThemTo() {
+        idp.user = "sso_sam_" + UUID.randomUUID().toString().substring(0, 6);
+        try (BrowserContext context = context()) {
+            Page page = open(context);
+            page.navigate(base + "/");
+            page.locator("#sso-sign-in").click(); // the gateway, the identity provider, the gateway's callback, the console
+            assertThat(page.locator("h1")).hasText("No workspace", new LocatorAssertions.HasTextOptions()
+                    .setTimeout(TIMEOUT_MS));
+            assertFalse(page.url().contains("/sso/"), "the one-time hand-off code left the address bar: " + page.url());
+            assertEquals("S256", idp.authorizations.get(idp.authorizations.size() - 1).get("code_challenge_method"));
+            String memberId = page.locator("main code").textContent().trim();
+            shot(page, "16-sso-no-workspace");
+            // an owner adds the signed-in user; the same browser tab then reaches the workspace as a viewer
+            Api.Resp added = admin.post(base + "/api/v1/workspaces/" + wsA + "/members", Map.of("memberId", memberId, "role", "viewer"));
+            assertEquals(201, added.status(), added.toString());
+            page.reload();
+            awaitLoaded(page, "instances");
+            assertThat(page.locator("[data-testid=role]")).hasText("viewer");
+            assertEquals(0, page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Create instance")).count());
+            shot(page, "17-sso-viewer");
         }
     }
 

@@ -7,7 +7,7 @@ import java.lang.annotation.Target;
 
 /**
  * A route that proves the caller itself, without an API key: the one-time JupyterLab sign-in link, whose code is the
- * credential. The access filter gives it a request id and nothing else.
+ * credential, and the console's single sign-on, which is how a browser gets one. The access filter gives it a request id and nothing else.
  */
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.METHOD)

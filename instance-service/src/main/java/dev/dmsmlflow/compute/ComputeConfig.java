@@ -7,7 +7,10 @@ import io.smallrye.config.WithDefault;
 @ConfigMapping(prefix = "dms.compute")
 public interface ComputeConfig {
 
-    /** {@code local} (tracking-server child processes) or {@code aliyun} (an Elastic Container Instance per server). */
+    /**
+     * {@code local} (tracking-server child processes), {@code aliyun} (an Elastic Container Instance per server) or
+     * {@code kubernetes} (a Deployment per server).
+     */
     @WithDefault("local")
     String provider();
 }

@@ -3,27 +3,30 @@ package dev.dmsmlflow.compute;
 import dev.dmsmlflow.compute.aliyun.AliyunCompute;
 import dev.dmsmlflow.compute.aliyun.AliyunComputeConfig;
 import dev.dmsmlflow.compute.aliyun.StsStorageCredentials;
+import dev.dmsmlflow.compute.kubernetes.KubernetesCompute;
 import dev.dmsmlflow.compute.local.LocalCompute;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
 
-/** Chooses the compute provider from {@code dms.compute.provider} ({@code local}, the default, or {@code aliyun}) at startup. */
+/** Chooses the compute provider from {@code dms.compute.provider} ({@code local}, the default, {@code aliyun} or {@code kubernetes}) at startup. */
 @ApplicationScoped
 public class ComputeProviders {
 
     @Produces
     @ApplicationScoped
-    Compute compute(ComputeConfig config, Instance<LocalCompute> local, Instance<AliyunCompute> aliyun) {
+    Compute compute(ComputeConfig config, Instance<LocalCompute> local, Instance<AliyunCompute> aliyun,
+                    Instance<KubernetesCompute> kubernetes) {
         String provider = config.provider();
         return switch (provider) {
             case "local" -> local.get();
             case "aliyun" -> aliyun.get();
-            default -> throw new IllegalStateException("dms.compute.provider must be local or aliyun, not " + provider);
+            case "kubernetes" -> kubernetes.get();
+            default -> throw new IllegalStateException("dms.compute.provider must be local, aliyun or kubernetes, not " + provider);
         };
     }
 
-    /** Scoped OSS credentials for the tracking servers of the aliyun provider (made on first use: never with the local one). */
+    /** Scoped OSS credentials for the tracking servers of the aliyun and kubernetes providers (made on first use: never with the local one). */
     @Produces
     @ApplicationScoped
     StorageCredentials storageCredentials(AliyunComputeConfig config) {

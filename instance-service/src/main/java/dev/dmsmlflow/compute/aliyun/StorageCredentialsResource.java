@@ -24,7 +24,8 @@ import java.util.Optional;
  * ECI): a tracking server presents the secret its container group was created with and gets STS credentials that reach
  * only its instance's artifact root, for as long as STS says. Not the gateway's service token: the caller is a tracking
  * server, which holds no token; the secret names exactly one container group of exactly this instance, and anything else
- * is a 401. Not forwarded by the gateway. Answers 404 unless the compute provider is {@code aliyun}.
+ * is a 401. Not forwarded by the gateway. Answers 404 unless the compute provider is {@code aliyun} or {@code kubernetes} (whose
+ * pods present their Secret's storage secret the same way).
  */
 @Path("/compute/instances/{id}/storage-credentials")
 public class StorageCredentialsResource {
@@ -47,8 +48,9 @@ public class StorageCredentialsResource {
     @PermitAll
     @Operation(summary = "Scoped OSS credentials for the calling tracking server (its container group's secret in X-Dms-Storage-Secret)")
     public Response get(@PathParam("id") String instanceId, @HeaderParam(SECRET_HEADER) String secret) throws SQLException {
-        if (!"aliyun".equals(provider)) {
-            return problem(404, "not-found", "Resource not found", "Only the aliyun compute provider hands out storage credentials.", null);
+        if (!"aliyun".equals(provider) && !"kubernetes".equals(provider)) {
+            return problem(404, "not-found", "Resource not found",
+                    "Only the aliyun and kubernetes compute providers hand out storage credentials.", null);
         }
         Optional<StorageSecrets.Root> root = secrets.verify(instanceId, secret);
         if (root.isEmpty()) {

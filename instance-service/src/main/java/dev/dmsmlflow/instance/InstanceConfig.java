@@ -89,7 +89,7 @@ public interface InstanceConfig {
 
         /**
          * How often the tracking servers of RUNNING instances are checked: a dead one is restarted, a live one probed
-         * ({@link dev.dmsmlflow.compute.Compute#isLive}).
+         * ({@link dev.dmsmlflow.instance.provider.compute.Compute#isLive}).
          */
         @WithDefault("10s")
         Duration watchInterval();

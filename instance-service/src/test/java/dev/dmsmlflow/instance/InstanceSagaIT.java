@@ -1,8 +1,8 @@
 package dev.dmsmlflow.instance;
 
-import dev.dmsmlflow.compute.Compute;
-import dev.dmsmlflow.compute.ComputeRequest;
-import dev.dmsmlflow.compute.local.LocalCompute;
+import dev.dmsmlflow.instance.provider.compute.Compute;
+import dev.dmsmlflow.instance.provider.compute.ComputeRequest;
+import dev.dmsmlflow.instance.provider.compute.local.LocalCompute;
 import dev.dmsmlflow.instance.provider.database.TrackingDatabases;
 import dev.dmsmlflow.instance.domain.Instance;
 import dev.dmsmlflow.instance.domain.InstanceStatus;
@@ -395,7 +395,7 @@ class InstanceSagaIT {
                         legacyPid = started;
                     }
                 }
-            } catch (dev.dmsmlflow.compute.ComputeException | java.sql.SQLException e) {
+            } catch (dev.dmsmlflow.instance.provider.compute.ComputeException | java.sql.SQLException e) {
                 if (attempt >= 5) {
                     throw e;
                 }

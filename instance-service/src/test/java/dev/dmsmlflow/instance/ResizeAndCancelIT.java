@@ -1,7 +1,7 @@
 package dev.dmsmlflow.instance;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.dmsmlflow.compute.local.LocalCompute;
+import dev.dmsmlflow.instance.provider.compute.local.LocalCompute;
 import dev.dmsmlflow.contracts.common.Backend;
 import dev.dmsmlflow.contracts.network.BackendRegistered;
 import dev.dmsmlflow.contracts.network.NetworkProvisioned;

@@ -1,7 +1,7 @@
 package dev.dmsmlflow.instance.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.dmsmlflow.compute.Compute;
+import dev.dmsmlflow.instance.provider.compute.Compute;
 import dev.dmsmlflow.instance.domain.CreateInstance;
 import dev.dmsmlflow.instance.domain.Instance;
 import dev.dmsmlflow.instance.domain.InstanceStatus;

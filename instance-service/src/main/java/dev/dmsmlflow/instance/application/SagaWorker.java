@@ -1,10 +1,10 @@
 package dev.dmsmlflow.instance.application;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import dev.dmsmlflow.compute.Compute;
-import dev.dmsmlflow.compute.ComputeAddress;
-import dev.dmsmlflow.compute.ComputeException;
-import dev.dmsmlflow.compute.ComputeRequest;
+import dev.dmsmlflow.instance.provider.compute.Compute;
+import dev.dmsmlflow.instance.provider.compute.ComputeAddress;
+import dev.dmsmlflow.instance.provider.compute.ComputeException;
+import dev.dmsmlflow.instance.provider.compute.ComputeRequest;
 import dev.dmsmlflow.contracts.instance.InstanceFailureCode;
 import dev.dmsmlflow.platform.quarkus.TraceContext;
 import dev.dmsmlflow.platform.work.WorkLoop;

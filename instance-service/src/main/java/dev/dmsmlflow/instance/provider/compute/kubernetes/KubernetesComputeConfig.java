@@ -1,0 +1,114 @@
+package dev.dmsmlflow.instance.provider.compute.kubernetes;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Settings of the Kubernetes compute provider ({@code dms.compute.kubernetes.*}). The API server and this service's own
+ * credentials come from {@code quarkus.kubernetes-client.*} (in a pod: its service account; elsewhere: the kubeconfig).
+ * Label selectors are written {@code key=value,key=value}.
+ */
+@ConfigMapping(prefix = "dms.compute.kubernetes")
+public interface KubernetesComputeConfig {
+
+    /** Namespace of every tracking server's objects; this service's service account needs the Role of the README there. */
+    @WithDefault("dms-mlflow-instances")
+    String namespace();
+
+    /** Image of the tracking server (the default version). */
+    @WithDefault("dms-mlflow/tracking-server:latest")
+    String image();
+
+    /** Other tracking-server versions a redeploy may switch to: version -> image. */
+    Map<String, String> versions();
+
+    @WithDefault("IfNotPresent")
+    String imagePullPolicy();
+
+    /** Port of the tracking server and its Service; the second server of a resize uses this port + 1. */
+    @WithDefault("5000")
+    int port();
+
+    /** The cluster's DNS domain, for the Service addresses handed to the load balancer. */
+    @WithDefault("cluster.local")
+    String clusterDomain();
+
+    /** The non-root user and group the tracking server's container runs as. */
+    @WithDefault("10001")
+    long runAsUser();
+
+    /** How long a new Deployment may take to have an available replica (its readiness probe passed). */
+    @WithDefault("300s")
+    Duration healthTimeout();
+
+    /** Between two reads of a starting Deployment's status. */
+    @WithDefault("2s")
+    Duration pollInterval();
+
+    /**
+     * Base URL at which the tracking servers reach this service's HTTP port (e.g. {@code http://instance-service.dms-mlflow:8081}):
+     * they fetch OSS credentials scoped to their root from {@code <it>/compute/instances/<id>/storage-credentials}, issued
+     * by STS with the {@code dms.compute.aliyun.sts.*} settings.
+     */
+    Optional<String> credentialsUrl();
+
+    Oss oss();
+
+    LoadBalancer loadBalancer();
+
+    Egress egress();
+
+    /** The artifact store the tracking servers use (OSS). */
+    interface Oss {
+        /** Default: the internal endpoint of {@link #region()}. */
+        Optional<String> endpoint();
+
+        @WithDefault("cn-hangzhou")
+        String region();
+    }
+
+    /** Who may reach a tracking server: the pods of the instances' load balancer, on the tracking port only. */
+    interface LoadBalancer {
+        /** Labels of the load balancer's pods; never empty (an empty selector would admit every pod of the namespace). */
+        @WithDefault("app.kubernetes.io/part-of=dms-mlflow,app.kubernetes.io/component=load-balancer")
+        String podSelector();
+
+        /** Labels of the namespace the load balancer runs in; none = the tracking servers' own namespace. */
+        Optional<String> namespaceSelector();
+    }
+
+    /** Where a tracking server may connect to: nothing else is allowed out. */
+    interface Egress {
+        /** The cluster DNS. */
+        Peer dns();
+
+        /** The tracking databases' PostgreSQL (CIDRs outside the cluster, or a pod selector for one inside). */
+        Peer database();
+
+        /** The object storage endpoint (CIDRs of the OSS endpoint). */
+        Peer objectStorage();
+
+        /** This service, for the storage credentials (the port is taken from {@link #credentialsUrl()}). */
+        Peer controlPlane();
+    }
+
+    /** One destination of a NetworkPolicy egress rule. */
+    interface Peer {
+        /** Address blocks, e.g. {@code 10.0.8.0/24}. */
+        Optional<List<String>> cidrs();
+
+        /** Labels of the destination pods. */
+        Optional<String> podSelector();
+
+        /** Labels of the destination pods' namespace; none = the tracking servers' own namespace. */
+        Optional<String> namespaceSelector();
+
+        /** The destination port; each peer has its own default (DNS 53 on UDP and TCP, PostgreSQL 5432, OSS 443). */
+        Optional<Integer> port();
+    }
+}

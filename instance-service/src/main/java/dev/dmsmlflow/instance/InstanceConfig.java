@@ -101,6 +101,17 @@ public interface InstanceConfig {
         /** Consecutive failed liveness probes (one per watch) after which a hung tracking server is killed and replaced. */
         @WithDefault("3")
         int livenessFailures();
+
+        /**
+         * This replica's name on the saga steps it executes (several replicas may run). Default: the host name and HTTP
+         * port, so that a replica restarted in place takes its own steps back at once; another replica takes a step over
+         * when its lease ({@link #stepLease}) lapsed.
+         */
+        Optional<String> replicaId();
+
+        /** How long a replica's claim on a step lasts without renewal; it renews every third of it while the step runs. */
+        @WithDefault("30s")
+        Duration stepLease();
     }
 
     /** Usage metering of running instances. */

@@ -3,6 +3,7 @@ package dev.dmsmlflow.instance;
 import dev.dmsmlflow.infra.LocalInfraTestResource;
 import dev.dmsmlflow.instance.domain.Instance;
 import dev.dmsmlflow.instance.domain.InstanceStatus;
+import dev.dmsmlflow.instance.domain.SagaStep;
 import dev.dmsmlflow.instance.persistence.ConcurrentChangeException;
 import dev.dmsmlflow.instance.persistence.InstanceRepository;
 import dev.dmsmlflow.instance.support.Bus;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -28,6 +30,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -164,5 +167,38 @@ class InstanceConcurrencyTest {
         i.updatedAt = i.createdAt;
         QuarkusTransaction.requiringNew().run(() -> repository.insert(i));
         return i.id;
+    }
+
+    @Test
+    void aSagaStepIsExecutedByTheReplicaHoldingItsLeaseAndTakenOverOnlyOnceTheLeaseLapses() {
+        String id = stoppedInstance(InstanceApiTest.workspace());
+        // a pending step (one this service's own worker leaves alone: it waits for network-service)
+        QuarkusTransaction.requiringNew().run(() -> setStep(id, "AWAIT_BACKEND"));
+        SagaStep step = SagaStep.AWAIT_BACKEND;
+        java.time.Duration lease = java.time.Duration.ofMinutes(5);
+        boolean a = repository.claimStep(id, step, "replica-a", lease);
+        boolean b = repository.claimStep(id, step, "replica-b", lease);
+        assertTrue(a && !b, "the first replica holds the step, the second does not get it");
+        String holder = a ? "replica-a" : "replica-b";
+        String other = a ? "replica-b" : "replica-a";
+        assertTrue(repository.claimStep(id, step, holder, lease), "the holder claims its own step again (a restart in place)");
+        assertFalse(repository.claimStep(id, step, other, lease), "nobody else while the lease runs");
+        assertEquals(1, repository.renewLeases(holder, List.of(id), lease));
+        assertEquals(0, repository.renewLeases(other, List.of(id), lease), "only the holder renews");
+        // the holder dies: its lease lapses, then another replica takes the step over
+        QuarkusTransaction.requiringNew().run(() -> repository.getEntityManager()
+                .createNativeQuery("UPDATE instance SET step_lease_until = now() - interval '1 second' WHERE id = ?1")
+                .setParameter(1, id).executeUpdate());
+        assertTrue(repository.claimStep(id, step, other, lease), "a lapsed lease is taken over");
+        repository.releaseStep(id, holder); // a late release of the old holder changes nothing
+        assertFalse(repository.claimStep(id, step, holder, lease), "the step is the other's now");
+        repository.releaseStep(id, other);
+        // a step that is no longer pending cannot be claimed
+        assertFalse(repository.claimStep(id, SagaStep.RELEASE, holder, lease));
+    }
+
+    private void setStep(String id, String step) {
+        repository.getEntityManager().createNativeQuery("UPDATE instance SET saga_step = ?1 WHERE id = ?2")
+                .setParameter(1, step).setParameter(2, id).executeUpdate();
     }
 }

@@ -58,6 +58,10 @@ public class SagaWorker {
     private volatile WorkLoop work;
     /** RUNNING instances whose tracking server failed its last liveness probes: how many in a row. */
     private final Map<String, Integer> unresponsive = new ConcurrentHashMap<>();
+    /** This replica's name on the steps it executes, the steps it executes right now, and when it renews their leases next. */
+    private final String replicaId;
+    private final java.util.Set<String> executing = ConcurrentHashMap.newKeySet();
+    private volatile long nextRenewal;
 
     SagaWorker(InstanceRepository repository, InstanceService service, TrackingDatabases databases, Compute compute,
                InstanceConfig config, OpenTelemetry openTelemetry) {
@@ -67,6 +71,21 @@ public class SagaWorker {
         this.databases = databases;
         this.compute = compute;
         this.config = config;
+        this.replicaId = config.saga().replicaId().filter(r -> !r.isBlank()).orElseGet(SagaWorker::defaultReplicaId);
+    }
+
+    /** The host name and HTTP port: stable across a restart in place, distinct between replicas. */
+    private static String defaultReplicaId() {
+        String host = System.getenv("HOSTNAME");
+        if (host == null || host.isBlank()) {
+            try {
+                host = java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.io.IOException e) {
+                host = "localhost";
+            }
+        }
+        return host + ":" + org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                .getOptionalValue("quarkus.http.port", String.class).orElse("8081");
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -131,6 +150,10 @@ public class SagaWorker {
             if (service.resizeTimedOut(i.id, timeout)) {
                 LOG.warnf("resize of %s abandoned: the load balancer did not switch to the new tracking server", i.id);
             }
+        }
+        if (now >= nextRenewal) {
+            nextRenewal = now + config.saga().stepLease().toMillis() / 3;
+            repository.renewLeases(replicaId, List.copyOf(executing), config.saga().stepLease());
         }
         if (now >= nextWatch) {
             nextWatch = now + config.saga().watchInterval().toMillis();
@@ -204,9 +227,16 @@ public class SagaWorker {
             LOG.debugf("step %s of %s was replaced before it ran", listed.sagaStep, listed.id);
             return;
         }
+        // one replica executes a step: the one holding its lease (renewed while it runs, taken over once it lapses)
+        if (!repository.claimStep(i.id, i.sagaStep, replicaId, config.saga().stepLease())) {
+            LOG.debugf("step %s of %s is executed by another replica", i.sagaStep, i.id);
+            return;
+        }
+        executing.add(i.id);
         // the step continues the trace of the request or event that set it
         Span span = tracer.spanBuilder("saga step " + i.sagaStep).setParent(TraceContext.fromTraceparent(i.sagaTraceparent))
-                .setAttribute("dms.instance.id", i.id).setAttribute("dms.saga.step", i.sagaStep.name()).startSpan();
+                .setAttribute("dms.instance.id", i.id).setAttribute("dms.saga.step", i.sagaStep.name())
+                .setAttribute("dms.replica", replicaId).startSpan();
         try (Scope ignored = span.makeCurrent()) {
             execute(i, i.sagaStep);
         } catch (RuntimeException e) {
@@ -214,6 +244,12 @@ public class SagaWorker {
             throw e;
         } finally {
             span.end();
+            executing.remove(i.id);
+            try {
+                repository.releaseStep(i.id, replicaId);
+            } catch (RuntimeException e) {
+                LOG.warnf("could not give back the lease on %s's step (it lapses by itself): %s", i.id, e.getMessage());
+            }
         }
     }
 

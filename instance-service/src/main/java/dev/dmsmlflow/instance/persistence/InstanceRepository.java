@@ -16,8 +16,10 @@ import org.hibernate.StaleStateException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
@@ -108,6 +110,39 @@ public class InstanceRepository implements PanacheRepositoryBase<Instance, Strin
     public List<Instance> withLocalSagaWork() {
         List<SagaStep> local = Arrays.stream(SagaStep.values()).filter(SagaStep::isLocal).toList();
         return list("sagaStep in ?1", Sort.by("updatedAt"), local);
+    }
+
+    /**
+     * Takes the lease on the instance's step {@code step} for {@code owner} (a replica of this service) for {@code lease}:
+     * true when the step is still pending and nobody else holds an unexpired lease on it. The lease columns are not
+     * mapped on {@link Instance}, so saving the entity never touches them.
+     */
+    @Transactional(Transactional.TxType.REQUIRES_NEW)
+    public boolean claimStep(String id, SagaStep step, String owner, Duration lease) {
+        return getEntityManager().createNativeQuery("UPDATE instance SET step_owner = ?1, step_lease_until = now() + make_interval(secs => ?2)"
+                        + " WHERE id = ?3 AND saga_step = ?4 AND (step_owner IS NULL OR step_owner = ?1 OR step_lease_until IS NULL"
+                        + " OR step_lease_until < now())")
+                .setParameter(1, owner).setParameter(2, lease.toMillis() / 1000.0).setParameter(3, id).setParameter(4, step.name())
+                .executeUpdate() == 1;
+    }
+
+    /** Extends {@code owner}'s leases on the steps of {@code ids} (those it is executing) by {@code lease} from now. */
+    @Transactional(Transactional.TxType.REQUIRES_NEW)
+    public int renewLeases(String owner, Collection<String> ids, Duration lease) {
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        return getEntityManager().createNativeQuery("UPDATE instance SET step_lease_until = now() + make_interval(secs => ?1)"
+                        + " WHERE step_owner = ?2 AND id = ANY(?3)")
+                .setParameter(1, lease.toMillis() / 1000.0).setParameter(2, owner).setParameter(3, ids.toArray(String[]::new))
+                .executeUpdate();
+    }
+
+    /** Gives the lease back once {@code owner} finished the step (the next step is anybody's). */
+    @Transactional(Transactional.TxType.REQUIRES_NEW)
+    public void releaseStep(String id, String owner) {
+        getEntityManager().createNativeQuery("UPDATE instance SET step_owner = NULL, step_lease_until = NULL WHERE id = ?1 AND step_owner = ?2")
+                .setParameter(1, id).setParameter(2, owner).executeUpdate();
     }
 
     /** CREATING instances waiting for network-service since before {@code before}. */

@@ -134,6 +134,15 @@ public final class OutboxRelay implements AutoCloseable {
         throw new IllegalStateException("relay " + settings.name() + " not streaming after " + timeout + "; last error: " + lastError.get());
     }
 
+    /**
+     * A standby: this relay does not stream because another process (another replica of the service) holds the replication
+     * slot; it keeps trying to attach every few seconds and takes over when the slot is free (PostgreSQL lets one reader
+     * stream a slot at a time). False while it streams, and while the slot is free (then it is failing or starting).
+     */
+    public boolean standby() {
+        return state.get() != State.STREAMING && slotActive();
+    }
+
     private boolean slotActive() {
         try (Connection c = DriverManager.getConnection(settings.jdbcUrl(), settings.dbUser(), settings.dbPassword());
              PreparedStatement ps = c.prepareStatement("SELECT active FROM pg_replication_slots WHERE slot_name = ?")) {
@@ -185,7 +194,9 @@ public final class OutboxRelay implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 break;
             }
-            backoffMs = Math.min(backoffMs * 2, 30_000);
+            // a standby (the slot is another replica's) asks again every 2 s so that it takes over quickly when that one
+            // dies; other failures (broker or database down) back off to 30 s
+            backoffMs = slotActive() ? 2_000 : Math.min(backoffMs * 2, 30_000);
         }
         state.set(State.STOPPED);
     }

@@ -7,7 +7,10 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Ready only while the outbox relay streams the write-ahead log; otherwise says what it is doing. */
+/**
+ * Ready while the outbox relay streams the write-ahead log, or while it stands by because another replica of the service
+ * streams it (one reader per replication slot; the standby takes over when that one stops); otherwise says what it is doing.
+ */
 @Readiness
 @ApplicationScoped
 public class RelayHealthCheck implements HealthCheck {
@@ -36,6 +39,9 @@ public class RelayHealthCheck implements HealthCheck {
         }
         if (relay.lastError() != null) {
             b.withData("lastError", relay.lastError());
+        }
+        if (relay.state() != OutboxRelay.State.STREAMING && relay.standby()) {
+            return b.up().withData("state", "STANDBY").build();
         }
         return b.status(relay.state() == OutboxRelay.State.STREAMING).build();
     }

@@ -94,4 +94,53 @@ class OutboxRelayIT {
             assertEquals(committed, ids, "every committed event arrives exactly once");
         }
     }
+
+    @Test
+    void aSecondRelayOnTheSameSlotStandsByAndTakesOverWhenTheFirstStopsLosingNothing() throws Exception {
+        RelayFixture fx = new RelayFixture("relay_standby");
+        fx.createAggregates(10);
+        try (KafkaConsumer<String, String> consumer = fx.consumer("standby-check");
+             OutboxRelay second = new OutboxRelay(fx.settings())) {
+            OutboxRelay first = new OutboxRelay(fx.settings());
+            first.start();
+            first.awaitStreaming(Duration.ofSeconds(60));
+            second.start();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (!second.standby() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertTrue(second.standby(), "the second replica's relay stands by: " + second.state() + " " + second.lastError());
+            assertTrue(!first.standby() && first.state() == OutboxRelay.State.STREAMING);
+
+            Set<String> committed = write(fx, 200);
+            List<RelayFixture.Received> before = fx.readUntil(consumer, all -> ids(all).containsAll(committed), Duration.ofSeconds(60));
+            assertTrue(ids(before).containsAll(committed), "every event of the streaming replica arrived");
+            assertEquals(committed.size(), before.size(), "one reader: each event once");
+
+            first.close(); // the streaming replica stops (or dies): the standby takes the slot over
+            second.awaitStreaming(Duration.ofSeconds(60));
+            Set<String> after = write(fx, 200);
+            List<RelayFixture.Received> rest = fx.readUntil(consumer, all -> ids(all).containsAll(after), Duration.ofSeconds(60));
+            assertTrue(ids(rest).containsAll(after), "every event written after the take-over arrived");
+        }
+    }
+
+    private static Set<String> write(RelayFixture fx, int n) throws Exception {
+        Set<String> committed = new HashSet<>();
+        try (Connection c = fx.connect()) {
+            while (committed.size() < n) {
+                String id = fx.writeEvent(c, "agg-" + ThreadLocalRandom.current().nextInt(10), 0, false);
+                if (id != null) {
+                    committed.add(id);
+                }
+            }
+        }
+        return committed;
+    }
+
+    private static Set<String> ids(List<RelayFixture.Received> received) {
+        Set<String> ids = new HashSet<>();
+        received.forEach(r -> ids.add(r.eventId()));
+        return ids;
+    }
 }

@@ -2,12 +2,14 @@ package dev.dmsmlflow.tracking.http;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.util.TokenBuffer;
 
 import java.io.IOException;
 
@@ -68,6 +70,22 @@ public final class Json {
     public static void bool(JsonGenerator g, String name, Boolean value) throws IOException {
         if (value != null) {
             g.writeBooleanField(name, value);
+        }
+    }
+
+    /**
+     * Writes {@code "name": json}, a JSON value already encoded (by the database), as it is. A {@link TokenBuffer}
+     * (an in-process call whose answer is read back as a tree, GraphQL) gets the value's tokens instead.
+     */
+    public static void raw(JsonGenerator g, String name, String json) throws IOException {
+        g.writeFieldName(name);
+        if (g instanceof TokenBuffer) {
+            try (JsonParser p = FACTORY.createParser(json)) {
+                p.nextToken();
+                g.copyCurrentStructure(p);
+            }
+        } else {
+            g.writeRawValue(json);
         }
     }
 

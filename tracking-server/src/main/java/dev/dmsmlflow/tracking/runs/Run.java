@@ -75,6 +75,12 @@ public final class Run {
     public final List<Metric> metrics = new ArrayList<>();
     public final Map<String, String> params = new LinkedHashMap<>();
     public final Map<String, String> tags = new LinkedHashMap<>();
+    /**
+     * The params and tags as their JSON arrays, when read from run_docs (V53): written as they are instead of
+     * {@link #params} and {@link #tags} (which then stay empty). Null: none, or not read from there.
+     */
+    String paramsJson;
+    String tagsJson;
     public final List<DatasetInput> datasetInputs = new ArrayList<>();
     public final List<String> modelInputs = new ArrayList<>();
     public final List<ModelOutput> modelOutputs = new ArrayList<>();
@@ -95,8 +101,16 @@ public final class Run {
             }
             g.writeEndArray();
         }
-        Json.keyValues(g, "params", params);
-        Json.keyValues(g, "tags", tags);
+        if (paramsJson != null) {
+            Json.raw(g, "params", paramsJson);
+        } else {
+            Json.keyValues(g, "params", params);
+        }
+        if (tagsJson != null) {
+            Json.raw(g, "tags", tagsJson);
+        } else {
+            Json.keyValues(g, "tags", tags);
+        }
         g.writeEndObject();
         g.writeObjectFieldStart("inputs");
         if (!datasetInputs.isEmpty()) {

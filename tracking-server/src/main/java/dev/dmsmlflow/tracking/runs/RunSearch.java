@@ -417,8 +417,18 @@ public class RunSearch {
             return;
         }
         switch (cl.type()) {
-            case FilterParser.METRIC -> sql.append("EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_uuid = r.run_uuid "
-                    + "AND m.key = ? AND m.value " + cmp + " ?)", cl.key(), v.number());
+            case FilterParser.METRIC -> {
+                if (walked.equals("r")) {
+                    sql.append("EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_uuid = r.run_uuid "
+                            + "AND m.key = ? AND m.value " + cmp + " ?)", cl.key(), v.number());
+                } else {
+                    // walking the order metric's index: probe each walked row that passed the cheaper filters
+                    // before its run is looked up (OFFSET 0 keeps the probe from being pulled up into a join, which
+                    // PostgreSQL placed after the run look-up, or into a hash of every run passing the filter)
+                    sql.append("EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_uuid = " + walked + ".run_uuid "
+                            + "AND m.key = ? AND m.value " + cmp + " ? OFFSET 0)", cl.key(), v.number());
+                }
+            }
             case FilterParser.PARAM, FilterParser.TAG -> {
                 String table = cl.type().equals(FilterParser.PARAM) ? "params" : "tags";
                 if (cmp.equals("=")) {

@@ -145,7 +145,9 @@ public class RunStore {
      * Everything {@link #fill} loads, as the branches of one {@code UNION ALL} statement (one round trip) over the runs
      * whose ids {@code ids} gives (a bound array, or a subquery's array): one row per latest metric, one row per run with
      * its params and tags (run_docs, maintained from the params and tags tables by triggers, V50), and one row per
-     * dataset input, dataset input tag, model input and model output. Unsorted: sorting ~1,000 rows of a page by a text
+     * dataset input, dataset input tag, model input and model output (those four from the function run_fill_io, V54, whose
+     * plans are not made per statement). A run's params and tags come as the JSON arrays the
+     * API answers with (run_docs' generated params_json and tags_json, V53), written into the response as they are. Unsorted: sorting ~1,000 rows of a page by a text
      * key in the database cost more than the rest of the statement; {@link Filler} sorts. Columns: kind, run_uuid,
      * seven texts (a-g), a double (v), three longs (n1-n3) and a row number (rn, used by the search's page rows).
      */
@@ -153,20 +155,19 @@ public class RunStore {
         return "SELECT " + KIND_METRIC + " AS kind, run_uuid, key::text AS a, model_id::text AS b, dataset_name::text AS c, "
                 + "dataset_digest::text AS d, NULL::text AS e, NULL::text AS f, NULL::text AS g, value AS v, timestamp AS n1, "
                 + "step AS n2, NULL::bigint AS n3, NULL::bigint AS rn FROM latest_metrics WHERE run_uuid = ANY(" + ids + ") "
-                + "UNION ALL SELECT " + KIND_DOC + ", run_uuid, params::text, tags::text, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
+                + "UNION ALL SELECT " + KIND_DOC + ", run_uuid, params_json, tags_json, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
                 + "NULL, NULL, NULL FROM run_docs WHERE run_uuid = ANY(" + ids + ") "
-                + "UNION ALL SELECT " + KIND_DATASET + ", i.run_uuid, d.dataset_uuid, d.name, d.digest, d.source_type, d.source, "
-                + "d.schema, d.profile, NULL, i.position, NULL, NULL, NULL FROM run_dataset_inputs i "
-                + "JOIN datasets d ON d.dataset_uuid = i.dataset_uuid WHERE i.run_uuid = ANY(" + ids + ") "
-                + "UNION ALL SELECT " + KIND_DATASET_TAG + ", run_uuid, dataset_uuid, key, value, NULL, NULL, NULL, NULL, NULL, NULL, "
-                + "NULL, NULL, NULL FROM run_dataset_input_tags WHERE run_uuid = ANY(" + ids + ") "
-                + "UNION ALL SELECT " + KIND_MODEL_INPUT + ", run_uuid, model_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, position, "
-                + "NULL, NULL, NULL FROM run_model_inputs WHERE run_uuid = ANY(" + ids + ") "
-                + "UNION ALL SELECT " + KIND_MODEL_OUTPUT + ", run_uuid, model_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, position, "
-                + "step, NULL, NULL FROM run_model_outputs WHERE run_uuid = ANY(" + ids + ")";
+                // kinds KIND_DATASET, KIND_DATASET_TAG, KIND_MODEL_INPUT, KIND_MODEL_OUTPUT (V54: generic plans)
+                + "UNION ALL SELECT * FROM run_fill_io((" + ids + ")::text[])";
     }
 
-    /** Row kinds of {@link #fillBranches} ({@code KIND_RUN}: a search's page row, see {@link RunSearch}). */
+    /** Bound parameters of {@link #fillBranches} given {@code "?"}: the run ids, once per place. */
+    private static final int FILL_ID_PARAMS = 3;
+
+    /**
+     * Row kinds of {@link #fillBranches} ({@code KIND_RUN}: a search's page row, see {@link RunSearch}); 3 to 6 are also
+     * written in the function run_fill_io (V54).
+     */
     static final int KIND_METRIC = 0;
     static final int KIND_DOC = 1;
     static final int KIND_DATASET = 3;
@@ -188,7 +189,7 @@ public class RunStore {
         java.sql.Array ids = c.createArrayOf("text", runs.keySet().toArray(new String[0]));
         Filler filler = new Filler(runs);
         try (PreparedStatement ps = c.prepareStatement(FILL)) {
-            for (int i = 1; i <= 6; i++) {
+            for (int i = 1; i <= FILL_ID_PARAMS; i++) {
                 ps.setArray(i, ids);
             }
             try (ResultSet rs = ps.executeQuery()) {
@@ -239,8 +240,8 @@ public class RunStore {
             switch (kind) {
                 case KIND_METRIC -> run.metrics.add(new Metric(a, v, n1, n2, b, cc, d));
                 case KIND_DOC -> {
-                    RunDocs.readInto(a, run.params);
-                    RunDocs.readInto(b, run.tags);
+                    run.paramsJson = a;
+                    run.tagsJson = b;
                 }
                 case KIND_DATASET -> datasetRows.add(new Positioned(n1, run, a, new Run.DatasetInput(
                         new LinkedHashMap<>(), b, cc, d, e, f, g)));

@@ -49,6 +49,12 @@ class RunDocsTest {
             + "  WHERE p.run_uuid = r.run_uuid), '{}') "
             + "OR COALESCE(d.tags, '{}') <> COALESCE((SELECT jsonb_object_agg(t.key, t.value) FROM tags t "
             + "  WHERE t.run_uuid = r.run_uuid), '{}') "
+            // V53: the answer's JSON arrays, rebuilt here another way (jsonb arrays compare element by element, in order)
+            + "OR COALESCE(d.params_json::jsonb, '[]') <> COALESCE((SELECT jsonb_agg(jsonb_build_object('key', p.key, "
+            + "  'value', p.value) ORDER BY p.key COLLATE \"C\") FROM params p WHERE p.run_uuid = r.run_uuid), '[]') "
+            + "OR COALESCE(d.tags_json::jsonb, '[]') <> COALESCE((SELECT jsonb_agg(CASE WHEN t.value IS NULL "
+            + "  THEN jsonb_build_object('key', t.key) ELSE jsonb_build_object('key', t.key, 'value', t.value) END "
+            + "  ORDER BY t.key COLLATE \"C\") FROM tags t WHERE t.run_uuid = r.run_uuid), '[]') "
             + "UNION ALL SELECT 'orphan ' || d.run_uuid FROM run_docs d WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.run_uuid = d.run_uuid) "
             + "UNION ALL SELECT 'param experiment ' || p.run_uuid FROM params p JOIN runs r ON r.run_uuid = p.run_uuid "
             + "WHERE p.experiment_id <> r.experiment_id "
@@ -236,6 +242,60 @@ class RunDocsTest {
             b.setAutoCommit(true);
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    /**
+     * The params and tags arrays are written into answers as the database encoded them (V53): whatever the characters
+     * (quotes, backslashes, control characters, non-ASCII, characters beyond the BMP), runs/get, runs/search and
+     * GraphQL decode to exactly what was logged, listed in code point order (not UTF-16 order), a NULL tag value
+     * without a "value".
+     */
+    @Test
+    void storedJsonDecodesToWhatWasLoggedInCodePointOrder() throws Exception {
+        String exp = experiment();
+        String id = run(exp);
+        // U+FF21 sorts before U+1D518 by code point, after it by UTF-16 unit (0xD835)
+        Map<String, String> params = new java.util.LinkedHashMap<>();
+        params.put("\uD835\uDD18 key", "beyond the BMP \uD83D\uDE00");
+        params.put("\uFF21 key", "fullwidth");
+        params.put("b", "line\nbreak\ttab \u0001\u001f\u007f end");
+        params.put("a-key", "</script> \\\" \u00e9");
+        params.put("empty", "");
+        List<Map<String, String>> logged = new ArrayList<>();
+        params.forEach((k, v) -> logged.add(Map.of("key", k, "value", v)));
+        ok(api.post("runs/log-batch", obj("run_id", id, "params", logged)));
+        // keys the API refuses, written by SQL: escaping in keys too
+        String oddKey = "q \"\\ \u0001\u2028";
+        try (Connection c = dataSource.getConnection()) {
+            exec(c, "INSERT INTO tags (run_uuid, key, value) VALUES (?, 'no value', NULL), (?, ?, ?)", id, id, oddKey, "\u2029\n");
+        }
+        assertEquals(List.of(), broken());
+        List<String> keyOrder = List.of("a-key", "b", "empty", "\uFF21 key", "\uD835\uDD18 key");
+
+        Resp get = api.get("runs/get", Map.of("run_id", id));
+        ok(get);
+        Resp search = api.post("runs/search", obj("experiment_ids", List.of(exp)));
+        ok(search);
+        Resp graphql = api.send("POST", "/graphql", obj("query", "query GetRun($data: MlflowGetRunInput!) { mlflowGetRun(input: $data) "
+                + "{ run { data { params { key value } tags { key value } } } } }", "operationName", "GetRun",
+                "variables", obj("data", obj("runId", id))).toString(), "application/json");
+        ok(graphql);
+        for (JsonNode data : List.of(get.json().at("/run/data"), search.json().at("/runs/0/data"),
+                graphql.json().at("/data/mlflowGetRun/run/data"))) {
+            List<String> keys = new ArrayList<>();
+            for (JsonNode kv : data.get("params")) {
+                keys.add(kv.get("key").asText());
+                assertEquals(params.get(kv.get("key").asText()), kv.get("value").asText(), data.toString());
+            }
+            assertEquals(keyOrder, keys, data.toString());
+            List<String> tagKeys = new ArrayList<>();
+            for (JsonNode kv : data.get("tags")) {
+                tagKeys.add(kv.get("key").asText());
+            }
+            assertEquals(List.of("mlflow.runName", "no value", oddKey), tagKeys, data.toString());
+            assertEquals("\u2029\n", data.at("/tags/2/value").asText());
+            assertTrue(data.at("/tags/1/value").isMissingNode() || data.at("/tags/1/value").isNull(), data.toString());
         }
     }
 

@@ -5,8 +5,6 @@ import dev.dmsmlflow.contracts.common.Backend;
 import dev.dmsmlflow.contracts.instance.InstanceDeployed;
 import dev.dmsmlflow.contracts.instance.InstanceReleaseRequested;
 import dev.dmsmlflow.contracts.instance.InstanceRequested;
-import dev.dmsmlflow.contracts.network.AclEntry;
-import dev.dmsmlflow.contracts.network.AlbAclUpdated;
 import dev.dmsmlflow.contracts.network.BackendRegistered;
 import dev.dmsmlflow.contracts.network.NetworkFailureCode;
 import dev.dmsmlflow.contracts.network.NetworkProvisionFailed;
@@ -23,12 +21,12 @@ import dev.dmsmlflow.network.domain.NetworkStep;
 import dev.dmsmlflow.network.persistence.NetworkRepository;
 import dev.dmsmlflow.network.provider.LoadBalancers;
 import dev.dmsmlflow.network.provider.NetworkFacts;
-import dev.dmsmlflow.network.provider.ProviderException;
 import dev.dmsmlflow.platform.problem.Problem;
 import dev.dmsmlflow.platform.problem.ProblemException;
 import dev.dmsmlflow.platform.quarkus.EventPublisher;
 import dev.dmsmlflow.platform.validation.Text;
 import jakarta.enterprise.context.ApplicationScoped;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.transaction.Transactional;
 import org.jboss.logging.Logger;
 
@@ -58,8 +56,14 @@ public class NetworkService {
     public record EntryInput(String cidr, String description) {
     }
 
-    /** What an ACL change did. */
-    public record AclChange(Network network, List<AclRule> added, List<AclRule> removed, int total) {
+    /**
+     * What an ACL change did; {@code pending} when the load balancer has not confirmed it yet (it stays recorded and the
+     * worker keeps telling the load balancer).
+     */
+    public record AclChange(Network network, List<AclRule> added, List<AclRule> removed, int total, boolean pending) {
+        AclChange(Network network, List<AclRule> added, List<AclRule> removed, int total) {
+            this(network, added, removed, total, false);
+        }
     }
 
     /** Per-layer verdict of the connectivity diagnosis. */
@@ -87,10 +91,12 @@ public class NetworkService {
     private final QuotaConfig quota;
     private final BackendSecrets backendSecrets;
     private final AccessTokens accessTokens;
+    private final LoadBalancerSync sync;
 
     public NetworkService(NetworkRepository repository, NetworkFacts facts,
                           LoadBalancers loadBalancers, EventPublisher events, QuotaConfig quota, BackendSecrets backendSecrets,
-                          AccessTokens accessTokens) {
+                          AccessTokens accessTokens, LoadBalancerSync sync) {
+        this.sync = sync;
         this.backendSecrets = backendSecrets;
         this.accessTokens = accessTokens;
         this.repository = repository;
@@ -145,12 +151,7 @@ public class NetworkService {
             return;
         }
         accessTokens.setMode(n, e.authMode());
-        NetworkStep pending = repository.step(n.instanceId(), false).map(NetworkStep.Pending::step).orElse(null);
-        if (pending == NetworkStep.PROVISION || pending == NetworkStep.REGISTER_BACKEND) {
-            repository.bumpStep(n.instanceId()); // that step applies the mode; a new intent makes it apply it again if it ran already
-        } else {
-            repository.setStep(n.instanceId(), NetworkStep.APPLY_AUTH, null, null);
-        }
+        sync.recordAuthIntent(n.instanceId());
         LOG.infof("instance %s authenticates in %s mode", e.instanceId(), accessTokens.mode(e.instanceId()));
     }
 
@@ -323,18 +324,42 @@ public class NetworkService {
      * Adds entries (normalized; already-present ones are left alone); one AlbAclUpdated when something changed. The
      * network's row lock serializes changes of one ACL, so the quota holds under concurrent calls.
      */
-    @Transactional
     public AclChange addEntries(String workspaceId, String instanceId, List<EntryInput> inputs, String fieldPrefix) {
         return addEntries(workspaceId, instanceId, inputs, fieldPrefix, false);
     }
 
     /**
+     * Tells the load balancer a committed ACL change, outside any transaction, before the caller answers: pending when it
+     * did not confirm (the worker retries; AlbAclUpdated follows the confirmation).
+     */
+    private AclChange applied(AclChange c) {
+        List<String> cidrs = new ArrayList<>();
+        c.added().forEach(r -> cidrs.add(r.cidr()));
+        c.removed().forEach(r -> cidrs.add(r.cidr()));
+        if (cidrs.isEmpty()) {
+            return c;
+        }
+        String instanceId = c.network().instanceId();
+        sync.syncAcl(instanceId);
+        List<String> unconfirmed = repository.unconfirmedAcl(instanceId, cidrs);
+        if (unconfirmed.isEmpty()) {
+            return c;
+        }
+        LOG.infof("ACL change of %s recorded; the load balancer has not confirmed %s yet", instanceId, unconfirmed);
+        return new AclChange(c.network(), c.added(), c.removed(), c.total(), true);
+    }
+
+    /**
      * As {@link #addEntries(String, String, List, String)}; an entry that admits every source ({@code 0.0.0.0/0}) needs
      * {@code allowAll}. IPv6 entries are refused: the load balancer's address is IPv4 (the local proxy listens on IPv4 and
-     * the ALB is created IPv4-only), so an IPv6 source can never reach it and such an entry would only mislead.
+     * the ALB is created IPv4-only), so an IPv6 source can never reach it and such an entry would only mislead. The change
+     * is recorded and committed first, then told to the load balancer outside the transaction.
      */
-    @Transactional
     public AclChange addEntries(String workspaceId, String instanceId, List<EntryInput> inputs, String fieldPrefix, boolean allowAll) {
+        return applied(QuarkusTransaction.requiringNew().call(() -> recordAdd(workspaceId, instanceId, inputs, fieldPrefix, allowAll)));
+    }
+
+    private AclChange recordAdd(String workspaceId, String instanceId, List<EntryInput> inputs, String fieldPrefix, boolean allowAll) {
         Network n = activeNetwork(workspaceId, instanceId);
         if (inputs == null || inputs.isEmpty()) {
             throw ProblemException.invalidField(fieldPrefix == null ? "cidr" : fieldPrefix, "at least one entry is required");
@@ -392,19 +417,19 @@ public class NetworkService {
         if (toAdd.isEmpty()) {
             return new AclChange(n, List.of(), List.of(), present.size());
         }
-        try {
-            loadBalancers.addAclEntries(n, toAdd);
-        } catch (ProviderException pe) {
-            throw providerProblem(pe);
-        }
         List<AclRule> added = repository.insertAclEntries(instanceId, toAdd);
-        publish(new AlbAclUpdated(n.instanceId(), n.workspaceId(), n.aclId(), wire(added), List.of(), now));
         return new AclChange(n, added, List.of(), present.size() + added.size());
     }
 
-    /** Removes entries (given in any notation that normalizes to them); absent ones are ignored. */
-    @Transactional
+    /**
+     * Removes entries (given in any notation that normalizes to them); absent ones are ignored. Recorded and committed
+     * first, then told to the load balancer outside the transaction (the entries are enforced until it confirms).
+     */
     public AclChange removeEntries(String workspaceId, String instanceId, List<String> cidrs) {
+        return applied(QuarkusTransaction.requiringNew().call(() -> recordRemoval(workspaceId, instanceId, cidrs)));
+    }
+
+    private AclChange recordRemoval(String workspaceId, String instanceId, List<String> cidrs) {
         Network n = activeNetwork(workspaceId, instanceId);
         if (cidrs == null || cidrs.isEmpty()) {
             throw ProblemException.invalidField("cidr", "at least one cidr is required");
@@ -423,15 +448,6 @@ public class NetworkService {
         }
         List<AclRule> removed = repository.deleteAclEntries(instanceId, normalized);
         int total = repository.countAclEntries(instanceId);
-        if (removed.isEmpty()) {
-            return new AclChange(n, List.of(), List.of(), total);
-        }
-        try {
-            loadBalancers.removeAclEntries(n, removed.stream().map(AclRule::cidr).toList());
-        } catch (ProviderException pe) {
-            throw providerProblem(pe);
-        }
-        publish(new AlbAclUpdated(n.instanceId(), n.workspaceId(), n.aclId(), List.of(), wire(removed), Instant.now()));
         return new AclChange(n, List.of(), removed, total);
     }
 
@@ -448,15 +464,6 @@ public class NetworkService {
             throw ProblemException.conflict("the network of instance " + instanceId + " is " + n.status() + ", not ACTIVE");
         }
         return n;
-    }
-
-    private static List<AclEntry> wire(List<AclRule> rules) {
-        return rules.stream().map(r -> new AclEntry(r.cidr(), r.description())).toList();
-    }
-
-    private static ProblemException providerProblem(ProviderException pe) {
-        return new ProblemException(Problem.of("provider-error", "Cloud provider error", 502, pe.getMessage(), null)
-                .withCode(pe.code().name()));
     }
 
     // ---------------------------------------------------------------- diagnosis
@@ -486,7 +493,7 @@ public class NetworkService {
             throw ProblemException.invalidField("source", "must be an IPv4 or IPv6 address: " + ex.getMessage());
         }
         List<Admission.Decision> layers = new ArrayList<>();
-        List<AclRule> acl = repository.allAclEntries(instanceId);
+        List<AclRule> acl = repository.enforcedAclEntries(instanceId);
         layers.add(Admission.acl(acl, source));
         layers.add(Admission.securityGroup(facts.securityGroup(n.securityGroupId()).orElse(null), n.securityGroupId(), source));
         layers.add(reachability(n, source));

@@ -40,10 +40,12 @@ public class NetworkWorker {
     private final LoadBalancers loadBalancers;
     private final AccessTokens accessTokens;
     private final NetworkConfig.Worker config;
+    private final LoadBalancerSync sync;
     private volatile WorkLoop work;
 
     public NetworkWorker(NetworkRepository repository, NetworkService service, NetworkValidator validator,
-                         LoadBalancers loadBalancers, AccessTokens accessTokens, NetworkConfig config) {
+                         LoadBalancers loadBalancers, AccessTokens accessTokens, NetworkConfig config, LoadBalancerSync sync) {
+        this.sync = sync;
         this.repository = repository;
         this.service = service;
         this.validator = validator;
@@ -92,10 +94,23 @@ public class NetworkWorker {
         for (NetworkStep.Pending p : repository.pendingSteps(BATCH)) {
             w.submitFor(p.instanceId(), "network step " + p.step() + " of " + p.instanceId(), () -> execute(p.instanceId()));
         }
+        for (String instanceId : repository.instancesWithPendingAcl(BATCH)) {
+            w.submitFor(instanceId, "ACL changes of " + instanceId, () -> execute(instanceId));
+        }
     }
 
-    /** Runs the instance's pending step as it stands now (it may have changed since the round listed it). */
+    /**
+     * Runs the instance's pending step as it stands now (it may have changed since the round listed it), then tells the
+     * load balancer the ACL changes it has not confirmed (those an API call could not get through).
+     */
     void execute(String instanceId) {
+        executeStep(instanceId);
+        if (!sync.syncAcl(instanceId) && repository.find(instanceId, false).filter(n -> n.status() == NetworkStatus.ACTIVE).isPresent()) {
+            throw new IllegalStateException("the ACL changes of " + instanceId + " are still pending");
+        }
+    }
+
+    private void executeStep(String instanceId) {
         NetworkStep.Pending p = repository.step(instanceId, false).orElse(null);
         Network n = repository.find(instanceId, false).orElse(null);
         if (p == null || n == null) {

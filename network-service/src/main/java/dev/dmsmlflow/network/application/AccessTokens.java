@@ -2,6 +2,7 @@ package dev.dmsmlflow.network.application;
 
 import dev.dmsmlflow.network.domain.AccessToken;
 import dev.dmsmlflow.network.domain.Network;
+import dev.dmsmlflow.network.domain.NetworkLifecycle;
 import dev.dmsmlflow.network.domain.NetworkStatus;
 import dev.dmsmlflow.network.persistence.AccessTokenRepository;
 import dev.dmsmlflow.network.persistence.NetworkRepository;
@@ -203,7 +204,7 @@ public class AccessTokens {
     private Network active(String workspaceId, String instanceId) {
         Network n = networks.find(instanceId, true).filter(f -> f.workspaceId().equals(workspaceId))
                 .orElseThrow(() -> ProblemException.notFound("no network for instance " + instanceId));
-        if (n.status() != NetworkStatus.ACTIVE) {
+        if (NetworkLifecycle.on(n, NetworkLifecycle.Event.CHANGE_TOKENS).isEmpty()) {
             throw ProblemException.conflict("the network of instance " + instanceId + " is " + n.status() + ", not ACTIVE");
         }
         return n;

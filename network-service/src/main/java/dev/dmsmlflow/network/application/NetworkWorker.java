@@ -9,7 +9,13 @@ import dev.dmsmlflow.network.domain.NetworkStep;
 import dev.dmsmlflow.network.persistence.NetworkRepository;
 import dev.dmsmlflow.network.provider.LoadBalancers;
 import dev.dmsmlflow.network.provider.ProviderException;
+import dev.dmsmlflow.platform.quarkus.TraceContext;
 import dev.dmsmlflow.platform.work.WorkLoop;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
@@ -41,11 +47,14 @@ public class NetworkWorker {
     private final AccessTokens accessTokens;
     private final NetworkConfig.Worker config;
     private final LoadBalancerSync sync;
+    private final Tracer tracer;
     private volatile WorkLoop work;
 
     public NetworkWorker(NetworkRepository repository, NetworkService service, NetworkValidator validator,
-                         LoadBalancers loadBalancers, AccessTokens accessTokens, NetworkConfig config, LoadBalancerSync sync) {
+                         LoadBalancers loadBalancers, AccessTokens accessTokens, NetworkConfig config, LoadBalancerSync sync,
+                         OpenTelemetry openTelemetry) {
         this.sync = sync;
+        this.tracer = openTelemetry.getTracer("dev.dmsmlflow.network.worker");
         this.repository = repository;
         this.service = service;
         this.validator = validator;
@@ -116,6 +125,21 @@ public class NetworkWorker {
         if (p == null || n == null) {
             return;
         }
+        // the step continues the trace of the request or event that recorded it
+        Span span = tracer.spanBuilder("network step " + p.step()).setParent(TraceContext.fromTraceparent(p.traceparent()))
+                .setAttribute("dms.instance.id", instanceId).setAttribute("dms.network.step", p.step().name()).startSpan();
+        try (Scope ignored = span.makeCurrent()) {
+            executeStep(n, p);
+        } catch (RuntimeException e) {
+            span.recordException(e).setStatus(StatusCode.ERROR);
+            throw e;
+        } finally {
+            span.end();
+        }
+    }
+
+    private void executeStep(Network n, NetworkStep.Pending p) {
+        String instanceId = n.instanceId();
         switch (p.step()) {
             case PROVISION -> provision(n, p.seq());
             case REGISTER_BACKEND -> registerBackend(n, p);

@@ -4,6 +4,7 @@ import dev.dmsmlflow.network.domain.AclRule;
 import dev.dmsmlflow.network.domain.Network;
 import dev.dmsmlflow.network.domain.NetworkStatus;
 import dev.dmsmlflow.network.domain.NetworkStep;
+import dev.dmsmlflow.platform.quarkus.TraceContext;
 import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -404,7 +405,7 @@ public class NetworkRepository {
 
     // ---- pending steps (done by the network worker outside any transaction)
 
-    private static final String STEP_COLUMNS = "instance_id, step, step_seq, step_backend_host, step_backend_port";
+    private static final String STEP_COLUMNS = "instance_id, step, step_seq, step_backend_host, step_backend_port, step_traceparent";
 
     /** The pending step of an instance's network, if any (locked with the row when {@code lock}). */
     public Optional<NetworkStep.Pending> step(String instanceId, boolean lock) {
@@ -438,18 +439,22 @@ public class NetworkRepository {
 
     private static NetworkStep.Pending mapStep(ResultSet rs) throws SQLException {
         return new NetworkStep.Pending(rs.getString(1), NetworkStep.valueOf(rs.getString(2)), rs.getLong(3), rs.getString(4),
-                (Integer) rs.getObject(5));
+                (Integer) rs.getObject(5), rs.getString(6));
     }
 
-    /** Records {@code step} (with its backend, for REGISTER_BACKEND) as the network's pending step: a new intent. */
+    /**
+     * Records {@code step} (with its backend, for REGISTER_BACKEND) as the network's pending step: a new intent, with the
+     * trace context of the request or event recording it (the worker's span of the step continues that trace).
+     */
     public void setStep(String instanceId, NetworkStep step, String backendHost, Integer backendPort) {
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "UPDATE network SET step = ?, step_seq = step_seq + 1, step_backend_host = ?, step_backend_port = ?,"
-                        + " step_since = COALESCE(step_since, now()) WHERE instance_id = ?")) {
+                        + " step_since = COALESCE(step_since, now()), step_traceparent = ? WHERE instance_id = ?")) {
             ps.setString(1, step.name());
             ps.setString(2, backendHost);
             setInt(ps, 3, backendPort);
-            ps.setString(4, instanceId);
+            ps.setString(4, TraceContext.currentTraceparent());
+            ps.setString(5, instanceId);
             ps.executeUpdate();
         } catch (SQLException e) {
             throw new IllegalStateException("recording step " + step + " of network " + instanceId, e);
@@ -470,7 +475,8 @@ public class NetworkRepository {
     /** The network has no pending step any more. */
     public void clearStep(String instanceId) {
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "UPDATE network SET step = NULL, step_backend_host = NULL, step_backend_port = NULL, step_since = NULL"
+                "UPDATE network SET step = NULL, step_backend_host = NULL, step_backend_port = NULL, step_since = NULL,"
+                        + " step_traceparent = NULL"
                         + " WHERE instance_id = ?")) {
             ps.setString(1, instanceId);
             ps.executeUpdate();

@@ -7,6 +7,7 @@ import dev.dmsmlflow.network.support.EchoBackend;
 import dev.dmsmlflow.network.support.Fixtures;
 import dev.dmsmlflow.network.support.HeldLoadBalancers;
 import dev.dmsmlflow.network.support.OpenTransactions;
+import dev.dmsmlflow.network.support.OutboxRows;
 import dev.dmsmlflow.network.support.RawHttp;
 import dev.dmsmlflow.network.support.Steps;
 import dev.dmsmlflow.platform.testing.ServiceTokens;
@@ -21,13 +22,11 @@ import io.restassured.specification.RequestSpecification;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -60,16 +59,32 @@ class ChangesOutsideTransactionsIT {
         }
     }
 
-    private int aclEvents(String instanceId) throws Exception {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT count(*) FROM outbox_event WHERE aggregateid = ? AND type = ?")) {
-            ps.setString(1, instanceId);
-            ps.setString(2, AlbAclUpdated.TYPE);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getInt(1);
-            }
+    private int aclEvents(String instanceId) {
+        return OutboxRows.count(dataSource, instanceId, AlbAclUpdated.TYPE);
+    }
+
+    /** A check made while the held call waits. */
+    @FunctionalInterface
+    private interface Meanwhile {
+        void check() throws Exception;
+    }
+
+    /**
+     * Makes {@code call} (an API call, in the background) while the load balancer keeps {@code held} waiting; meanwhile
+     * PostgreSQL must show no open transaction of the service, and {@code meanwhile} checks what else holds then.
+     */
+    private Response whileHeld(HeldLoadBalancers.Call held, String what, Supplier<Response> call, Meanwhile meanwhile) throws Exception {
+        HeldLoadBalancers.hold(held);
+        CompletableFuture<Response> running;
+        try {
+            running = CompletableFuture.supplyAsync(call);
+            HeldLoadBalancers.awaitWaiting(held);
+            noTransactionOpenFor(what);
+            meanwhile.check();
+        } finally {
+            HeldLoadBalancers.release(held);
         }
+        return running.get(60, TimeUnit.SECONDS);
     }
 
     @Test
@@ -82,22 +97,15 @@ class ChangesOutsideTransactionsIT {
             String host = n.getString("vpcAddress");
             int port = n.getInt("vpcPort");
 
-            HeldLoadBalancers.hold(HeldLoadBalancers.Call.ADD_ACL_ENTRIES);
-            CompletableFuture<Response> adding;
-            try {
-                adding = CompletableFuture.supplyAsync(() -> as().contentType(ContentType.JSON)
-                        .body(Map.of("cidr", "127.0.0.1", "description", "notebook")).post("/networks/" + id + "/acl/entries"));
-                HeldLoadBalancers.awaitWaiting(HeldLoadBalancers.Call.ADD_ACL_ENTRIES);
-                noTransactionOpenFor("the ACL entry's addition");
+            Response added = whileHeld(HeldLoadBalancers.Call.ADD_ACL_ENTRIES, "the ACL entry's addition", () -> as()
+                    .contentType(ContentType.JSON).body(Map.of("cidr", "127.0.0.1", "description", "notebook"))
+                    .post("/networks/" + id + "/acl/entries"), () -> {
                 // recorded, not yet at the load balancer: refused there, and the diagnosis says so
                 assertEquals(403, RawHttp.get("127.0.0.1", host, port, "/").status());
                 as().queryParam("source", "127.0.0.1").get("/networks/" + id + "/diagnose").then().statusCode(200)
                         .body("layers.find { it.layer == 'acl' }.admitted", equalTo(false));
                 assertEquals(0, aclEvents(id), "AlbAclUpdated follows the load balancer's confirmation");
-            } finally {
-                HeldLoadBalancers.release(HeldLoadBalancers.Call.ADD_ACL_ENTRIES);
-            }
-            Response added = adding.get(60, TimeUnit.SECONDS);
+            });
             assertEquals(200, added.statusCode(), added.asString());
             assertEquals("127.0.0.1/32", added.jsonPath().getString("added[0].cidr"));
             assertNull(added.jsonPath().get("pending"), "confirmed, not pending");
@@ -120,34 +128,18 @@ class ChangesOutsideTransactionsIT {
             String host = n.getString("vpcAddress");
             int port = n.getInt("vpcPort");
 
-            HeldLoadBalancers.hold(HeldLoadBalancers.Call.AUTHENTICATION);
-            CompletableFuture<Response> creating;
-            try {
-                creating = CompletableFuture.supplyAsync(() -> as().contentType(ContentType.JSON)
-                        .body(Map.of("name", "notebook", "scope", "read-write")).post("/networks/" + id + "/tokens"));
-                HeldLoadBalancers.awaitWaiting(HeldLoadBalancers.Call.AUTHENTICATION);
-                noTransactionOpenFor("the new token's hand-over");
-            } finally {
-                HeldLoadBalancers.release(HeldLoadBalancers.Call.AUTHENTICATION);
-            }
-            Response created = creating.get(60, TimeUnit.SECONDS);
+            Response created = whileHeld(HeldLoadBalancers.Call.AUTHENTICATION, "the new token's hand-over", () -> as()
+                    .contentType(ContentType.JSON).body(Map.of("name", "notebook", "scope", "read-write"))
+                    .post("/networks/" + id + "/tokens"), () -> { });
             assertEquals(201, created.statusCode(), created.asString());
             String token = created.jsonPath().getString("token");
             Map<String, String> bearer = Map.of("Authorization", "Bearer " + token);
             assertEquals(200, RawHttp.request("127.0.0.1", host, port, "GET", "/", null, bearer).status(),
                     "the load balancer took the token before the call returned");
 
-            HeldLoadBalancers.hold(HeldLoadBalancers.Call.AUTHENTICATION);
-            CompletableFuture<Response> revoking;
-            try {
-                revoking = CompletableFuture.supplyAsync(() -> as().delete("/networks/" + id + "/tokens/"
-                        + created.jsonPath().getString("id")));
-                HeldLoadBalancers.awaitWaiting(HeldLoadBalancers.Call.AUTHENTICATION);
-                noTransactionOpenFor("the revocation's hand-over");
-            } finally {
-                HeldLoadBalancers.release(HeldLoadBalancers.Call.AUTHENTICATION);
-            }
-            assertEquals(204, revoking.get(60, TimeUnit.SECONDS).statusCode());
+            Response revoked = whileHeld(HeldLoadBalancers.Call.AUTHENTICATION, "the revocation's hand-over",
+                    () -> as().delete("/networks/" + id + "/tokens/" + created.jsonPath().getString("id")), () -> { });
+            assertEquals(204, revoked.statusCode(), revoked.asString());
             assertEquals(401, RawHttp.request("127.0.0.1", host, port, "GET", "/", null, bearer).status(),
                     "refused once the revocation returned");
         }

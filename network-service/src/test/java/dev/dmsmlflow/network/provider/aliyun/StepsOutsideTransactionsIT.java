@@ -10,6 +10,7 @@ import dev.dmsmlflow.network.domain.NetworkStep;
 import dev.dmsmlflow.network.persistence.NetworkRepository;
 import dev.dmsmlflow.network.support.Kafka;
 import dev.dmsmlflow.network.support.OpenTransactions;
+import dev.dmsmlflow.network.support.OutboxRows;
 import dev.dmsmlflow.network.support.Steps;
 import dev.dmsmlflow.platform.testing.ServiceTokens;
 import io.agroal.api.AgroalDataSource;
@@ -262,32 +263,16 @@ class StepsOutsideTransactionsIT {
         } finally {
             cloud.acls.put(aclId, acl);
         }
-        await("the worker to add the entry", () -> acl.entries.contains("192.168.9.0/24") && aclEvents(id) == 1);
+        await("the worker to add the entry", () -> acl.entries.contains("192.168.9.0/24") && countInOutbox(id, AlbAclUpdated.TYPE) == 1);
         ServiceTokens.viewerOf("ws-1").queryParam("source", "192.168.9.9").when().get("/networks/" + id + "/diagnose")
                 .then().statusCode(200).body("layers.find { it.layer == 'acl' }.admitted", equalTo(true));
-    }
-
-    private int aclEvents(String id) {
-        try {
-            return countInOutbox(id, AlbAclUpdated.TYPE);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private int provisionedInOutbox(String id) throws Exception {
         return countInOutbox(id, NetworkProvisioned.TYPE);
     }
 
-    private int countInOutbox(String id, String type) throws Exception {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT count(*) FROM outbox_event WHERE aggregateid = ? AND type = ?")) {
-            ps.setString(1, id);
-            ps.setString(2, type);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getInt(1);
-            }
-        }
+    private int countInOutbox(String id, String type) {
+        return OutboxRows.count(dataSource, id, type);
     }
 }

@@ -110,10 +110,18 @@ public class NetworkResource {
     public record AddEntriesRequest(String cidr, String description, List<NetworkService.EntryInput> entries, Boolean allowAll) {
     }
 
-    public record AclChangeView(String instanceId, String aclId, List<EntryView> added, List<EntryView> removed, int total) {
-        static AclChangeView of(NetworkService.AclChange c) {
-            return new AclChangeView(c.network().instanceId(), c.network().aclId(),
-                    c.added().stream().map(EntryView::of).toList(), c.removed().stream().map(EntryView::of).toList(), c.total());
+    /**
+     * What an ACL change did. {@code pending} (only present, and the answer a 202, when so): recorded, but the load balancer
+     * has not confirmed it yet; the service keeps telling it, and the diagnosis judges by what it confirmed.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record AclChangeView(String instanceId, String aclId, List<EntryView> added, List<EntryView> removed, int total,
+                                Boolean pending) {
+        static jakarta.ws.rs.core.Response of(NetworkService.AclChange c) {
+            AclChangeView v = new AclChangeView(c.network().instanceId(), c.network().aclId(),
+                    c.added().stream().map(EntryView::of).toList(), c.removed().stream().map(EntryView::of).toList(), c.total(),
+                    c.pending() ? Boolean.TRUE : null);
+            return jakarta.ws.rs.core.Response.status(c.pending() ? 202 : 200).entity(v).build();
         }
     }
 
@@ -227,7 +235,7 @@ public class NetworkResource {
 
     @POST
     @Path("/{instanceId}/acl/entries")
-    public AclChangeView addEntries(@PathParam("instanceId") String instanceId, AddEntriesRequest request) {
+    public jakarta.ws.rs.core.Response addEntries(@PathParam("instanceId") String instanceId, AddEntriesRequest request) {
         requireEditorOf(instanceId);
         if (request == null) {
             throw ProblemException.invalidField("cidr", "a body with cidr (or entries) is required");
@@ -246,7 +254,7 @@ public class NetworkResource {
     /** Removes the entries named by one or more {@code cidr} query parameters. */
     @DELETE
     @Path("/{instanceId}/acl/entries")
-    public AclChangeView removeEntries(@PathParam("instanceId") String instanceId, @QueryParam("cidr") List<String> cidrs) {
+    public jakarta.ws.rs.core.Response removeEntries(@PathParam("instanceId") String instanceId, @QueryParam("cidr") List<String> cidrs) {
         requireEditorOf(instanceId);
         return AclChangeView.of(service.removeEntries(caller.workspaceId(), instanceId, cidrs));
     }
@@ -266,16 +274,27 @@ public class NetworkResource {
     public record CreateTokenRequest(String name, String scope, Integer expiresInDays) {
     }
 
-    /** An access token as listed: never the token itself. */
+    /**
+     * An access token as listed: never the token itself. {@code pending} (only at creation, only when so): the load balancer
+     * has not learnt it yet and refuses it until the service has told it.
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record TokenView(String id, String instanceId, String name, String scope, String kind, String status, String createdBy,
-                            Instant createdAt, Instant expiresAt, Instant revokedAt, String token) {
+                            Instant createdAt, Instant expiresAt, Instant revokedAt, String token, Boolean pending) {
         static TokenView of(AccessToken t, String secret) {
+            return of(t, secret, false);
+        }
+
+        static TokenView of(AccessToken t, String secret, boolean pending) {
             Instant now = Instant.now();
             String status = t.revokedAt() != null ? "revoked" : t.activeAt(now) ? "active" : "expired";
             return new TokenView(t.id(), t.instanceId(), t.name(), t.scope(), t.kind(), status, t.createdBy(), t.createdAt(),
-                    t.expiresAt(), t.revokedAt(), secret);
+                    t.expiresAt(), t.revokedAt(), secret, pending ? Boolean.TRUE : null);
         }
+    }
+
+    /** A revocation the load balancer has not confirmed yet (the answer is a 202 then). */
+    public record PendingView(boolean pending, String detail) {
     }
 
     /** The list of an instance's tokens. */
@@ -300,15 +319,18 @@ public class NetworkResource {
         }
         AccessTokens.Created c = tokens.create(caller.workspaceId(), instanceId, request.name(), request.scope(),
                 request.expiresInDays(), caller.principal());
-        return jakarta.ws.rs.core.Response.status(201).entity(TokenView.of(c.token(), c.secret())).build();
+        return jakarta.ws.rs.core.Response.status(201).entity(TokenView.of(c.token(), c.secret(), c.pending())).build();
     }
 
     @DELETE
     @Path("/{instanceId}/tokens/{tokenId}")
     public jakarta.ws.rs.core.Response revokeToken(@PathParam("instanceId") String instanceId, @PathParam("tokenId") String tokenId) {
         requireEditorOf(instanceId);
-        tokens.revoke(caller.workspaceId(), instanceId, tokenId);
-        return jakarta.ws.rs.core.Response.noContent().build();
+        if (tokens.revoke(caller.workspaceId(), instanceId, tokenId)) {
+            return jakarta.ws.rs.core.Response.noContent().build();
+        }
+        return jakarta.ws.rs.core.Response.accepted(new PendingView(true, "token " + tokenId + " is revoked; the load balancer"
+                + " has not confirmed it yet and is being told again")).build();
     }
 
     /** A one-time link that signs a browser in to the instance's MLflow UI. */

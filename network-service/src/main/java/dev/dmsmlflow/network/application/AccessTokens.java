@@ -2,12 +2,12 @@ package dev.dmsmlflow.network.application;
 
 import dev.dmsmlflow.network.domain.AccessToken;
 import dev.dmsmlflow.network.domain.Network;
+import dev.dmsmlflow.network.domain.NetworkLifecycle;
 import dev.dmsmlflow.network.domain.NetworkStatus;
 import dev.dmsmlflow.network.persistence.AccessTokenRepository;
 import dev.dmsmlflow.network.persistence.NetworkRepository;
 import dev.dmsmlflow.network.provider.LoadBalancers;
 import dev.dmsmlflow.network.provider.ProviderException;
-import dev.dmsmlflow.platform.problem.Problem;
 import dev.dmsmlflow.platform.problem.ProblemException;
 import dev.dmsmlflow.platform.validation.Text;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -28,7 +28,8 @@ import java.util.List;
 /**
  * MLflow access tokens of an instance and its authentication mode. A token is {@code mlft_<id>_<secret>} (256 random
  * bits), shown once at creation and stored only as its SHA-256; the load balancer learns the hashes of the active tokens
- * (locally: the proxy, in memory) whenever they change, in the same transaction as the change, and at every restart.
+ * (locally: the proxy, in memory) whenever they change, right after the change commits and outside its transaction
+ * ({@link LoadBalancerSync}), and at every restart.
  */
 @ApplicationScoped
 public class AccessTokens {
@@ -40,8 +41,15 @@ public class AccessTokens {
     public static final int MAX_NAME = 64;
     public static final int MAX_DAYS = 3650;
 
-    /** A created token: the only time the token itself is seen. */
-    public record Created(AccessToken token, String secret) {
+    /**
+     * A created token: the only time the token itself is seen. {@code pending} when the load balancer could not be told
+     * yet (the worker retries; until then the token is refused).
+     */
+    public record Created(AccessToken token, String secret, boolean pending) {
+        Created(AccessToken token, String secret) {
+            this(token, secret, false);
+        }
+
         @Override
         public String toString() {
             return "Created[" + token + "]";
@@ -51,16 +59,23 @@ public class AccessTokens {
     private final AccessTokenRepository tokens;
     private final NetworkRepository networks;
     private final LoadBalancers loadBalancers;
+    private final LoadBalancerSync sync;
 
-    public AccessTokens(AccessTokenRepository tokens, NetworkRepository networks, LoadBalancers loadBalancers) {
+    public AccessTokens(AccessTokenRepository tokens, NetworkRepository networks, LoadBalancers loadBalancers, LoadBalancerSync sync) {
+        this.sync = sync;
         this.tokens = tokens;
         this.networks = networks;
         this.loadBalancers = loadBalancers;
     }
 
-    @Transactional
+    /** Creates a token (committed first), then tells the load balancer outside the transaction. */
     public Created create(String workspaceId, String instanceId, String name, String scope, Integer expiresInDays, String createdBy) {
-        Network n = active(workspaceId, instanceId);
+        Created c = QuarkusTransaction.requiringNew().call(() -> record(workspaceId, instanceId, name, scope, expiresInDays, createdBy));
+        return sync.tokensChanged(instanceId) ? c : new Created(c.token(), c.secret(), true);
+    }
+
+    private Created record(String workspaceId, String instanceId, String name, String scope, Integer expiresInDays, String createdBy) {
+        active(workspaceId, instanceId);
         if (name == null || name.isBlank()) {
             throw ProblemException.invalidField("name", "a name for the token is required");
         }
@@ -82,7 +97,6 @@ public class AccessTokens {
         }
         Created c = mint(instanceId, name.trim(), scope, createdBy, now,
                 expiresInDays == null ? null : now.plus(Duration.ofDays(expiresInDays)), AccessToken.KIND_API);
-        apply(n);
         LOG.infof("access token %s (%s) of instance %s created by %s", c.token().id(), scope, instanceId, createdBy);
         return c;
     }
@@ -93,8 +107,8 @@ public class AccessTokens {
     /**
      * A token for a browser signing in to the instance's MLflow UI (the caller's transaction: the one that spent the
      * sign-in code): kind {@code browser}, valid {@code lifetime}, not counted against {@link #MAX_ACTIVE}; a member holds
-     * at most {@code perMember} of them, so their oldest is revoked when a new one would pass it. The load balancer learns
-     * it before this returns.
+     * at most {@code perMember} of them, so their oldest is revoked when a new one would pass it. The caller tells the load
+     * balancer after its commit ({@link LoadBalancerSync#tokensChanged}).
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public Created createForBrowser(Network n, String memberId, String scope, Duration lifetime, int perMember) {
@@ -109,7 +123,6 @@ public class AccessTokens {
                     n.instanceId(), memberId, perMember);
         }
         Created c = mint(n.instanceId(), BROWSER_TOKEN_NAME, scope, memberId, now, now.plus(lifetime), AccessToken.KIND_BROWSER);
-        apply(n);
         LOG.infof("access token %s (%s, browser sign-in) of instance %s created for %s", c.token().id(), scope, n.instanceId(), memberId);
         return c;
     }
@@ -133,16 +146,23 @@ public class AccessTokens {
         return tokens.all(instanceId);
     }
 
-    @Transactional
-    public void revoke(String workspaceId, String instanceId, String tokenId) {
-        Network n = active(workspaceId, instanceId);
-        if (tokens.find(instanceId, tokenId).isEmpty()) {
-            throw ProblemException.notFound("no token " + tokenId + " for instance " + instanceId);
+    /**
+     * Revokes a token (committed first), then tells the load balancer outside the transaction. Returns false when the load
+     * balancer could not be told yet: the revocation stands and the worker retries telling it.
+     */
+    public boolean revoke(String workspaceId, String instanceId, String tokenId) {
+        boolean changed = QuarkusTransaction.requiringNew().call(() -> {
+            active(workspaceId, instanceId);
+            if (tokens.find(instanceId, tokenId).isEmpty()) {
+                throw ProblemException.notFound("no token " + tokenId + " for instance " + instanceId);
+            }
+            return tokens.revoke(instanceId, tokenId, Instant.now());
+        });
+        if (!changed) {
+            return true;
         }
-        if (tokens.revoke(instanceId, tokenId, Instant.now())) {
-            apply(n);
-            LOG.infof("access token %s of instance %s revoked", tokenId, instanceId);
-        }
+        LOG.infof("access token %s of instance %s revoked", tokenId, instanceId);
+        return sync.tokensChanged(instanceId);
     }
 
     /**
@@ -170,31 +190,21 @@ public class AccessTokens {
     }
 
     /**
-     * Tells the load balancer the mode and the active tokens (also after a restart). The instance's row is locked while
-     * the tokens are read and handed over (in the caller's transaction, or one of its own), so two changes made at once
-     * (a sign-in and a revocation, say) reach the load balancer in the order they commit and the later one's view wins.
+     * Tells the load balancer of {@code n} the mode and the active tokens as committed (the worker's steps, a restart),
+     * outside any transaction ({@link LoadBalancerSync#applyAuth}); a refusal fails the caller's step, which is retried.
      */
     public void apply(Network n) {
-        if (!loadBalancers.checksTokens()) {
-            return;
+        try {
+            sync.applyAuth(n);
+        } catch (ProviderException e) {
+            throw new IllegalStateException("the load balancer of " + n.instanceId() + " did not take its tokens: " + e.getMessage(), e);
         }
-        QuarkusTransaction.joiningExisting().run(() -> {
-            tokens.lockInstance(n.instanceId());
-            Instant now = Instant.now();
-            try {
-                loadBalancers.authentication(n, tokens.authMode(n.instanceId()),
-                        tokens.all(n.instanceId()).stream().filter(t -> t.activeAt(now)).toList());
-            } catch (ProviderException e) {
-                throw new ProblemException(Problem.of("provider-error", "Cloud provider error", 502, e.getMessage(), null)
-                        .withCode(e.code().name()));
-            }
-        });
     }
 
     private Network active(String workspaceId, String instanceId) {
         Network n = networks.find(instanceId, true).filter(f -> f.workspaceId().equals(workspaceId))
                 .orElseThrow(() -> ProblemException.notFound("no network for instance " + instanceId));
-        if (n.status() != NetworkStatus.ACTIVE) {
+        if (NetworkLifecycle.on(n, NetworkLifecycle.Event.CHANGE_TOKENS).isEmpty()) {
             throw ProblemException.conflict("the network of instance " + instanceId + " is " + n.status() + ", not ACTIVE");
         }
         return n;

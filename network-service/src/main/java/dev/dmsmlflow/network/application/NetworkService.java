@@ -5,8 +5,6 @@ import dev.dmsmlflow.contracts.common.Backend;
 import dev.dmsmlflow.contracts.instance.InstanceDeployed;
 import dev.dmsmlflow.contracts.instance.InstanceReleaseRequested;
 import dev.dmsmlflow.contracts.instance.InstanceRequested;
-import dev.dmsmlflow.contracts.network.AclEntry;
-import dev.dmsmlflow.contracts.network.AlbAclUpdated;
 import dev.dmsmlflow.contracts.network.BackendRegistered;
 import dev.dmsmlflow.contracts.network.NetworkFailureCode;
 import dev.dmsmlflow.contracts.network.NetworkProvisionFailed;
@@ -18,17 +16,20 @@ import dev.dmsmlflow.network.domain.Admission;
 import dev.dmsmlflow.network.domain.BackendHealth;
 import dev.dmsmlflow.network.domain.IpBlock;
 import dev.dmsmlflow.network.domain.Network;
+import dev.dmsmlflow.network.domain.NetworkLifecycle;
+import dev.dmsmlflow.network.domain.NetworkLifecycle.Effect;
+import dev.dmsmlflow.network.domain.NetworkLifecycle.Transition;
 import dev.dmsmlflow.network.domain.NetworkStatus;
 import dev.dmsmlflow.network.domain.NetworkStep;
 import dev.dmsmlflow.network.persistence.NetworkRepository;
 import dev.dmsmlflow.network.provider.LoadBalancers;
 import dev.dmsmlflow.network.provider.NetworkFacts;
-import dev.dmsmlflow.network.provider.ProviderException;
 import dev.dmsmlflow.platform.problem.Problem;
 import dev.dmsmlflow.platform.problem.ProblemException;
 import dev.dmsmlflow.platform.quarkus.EventPublisher;
 import dev.dmsmlflow.platform.validation.Text;
 import jakarta.enterprise.context.ApplicationScoped;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.transaction.Transactional;
 import org.jboss.logging.Logger;
 
@@ -58,8 +59,14 @@ public class NetworkService {
     public record EntryInput(String cidr, String description) {
     }
 
-    /** What an ACL change did. */
-    public record AclChange(Network network, List<AclRule> added, List<AclRule> removed, int total) {
+    /**
+     * What an ACL change did; {@code pending} when the load balancer has not confirmed it yet (it stays recorded and the
+     * worker keeps telling the load balancer).
+     */
+    public record AclChange(Network network, List<AclRule> added, List<AclRule> removed, int total, boolean pending) {
+        AclChange(Network network, List<AclRule> added, List<AclRule> removed, int total) {
+            this(network, added, removed, total, false);
+        }
     }
 
     /** Per-layer verdict of the connectivity diagnosis. */
@@ -87,10 +94,12 @@ public class NetworkService {
     private final QuotaConfig quota;
     private final BackendSecrets backendSecrets;
     private final AccessTokens accessTokens;
+    private final LoadBalancerSync sync;
 
     public NetworkService(NetworkRepository repository, NetworkFacts facts,
                           LoadBalancers loadBalancers, EventPublisher events, QuotaConfig quota, BackendSecrets backendSecrets,
-                          AccessTokens accessTokens) {
+                          AccessTokens accessTokens, LoadBalancerSync sync) {
+        this.sync = sync;
         this.backendSecrets = backendSecrets;
         this.accessTokens = accessTokens;
         this.repository = repository;
@@ -106,6 +115,19 @@ public class NetworkService {
 
     // ---------------------------------------------------------------- saga: intents (the handler's transaction, no remote call)
 
+    /** The lifecycle's transition for {@code event}, or empty (logged) when the table ignores it in the network's state. */
+    private static Optional<Transition> transition(Network n, NetworkLifecycle.Event event, String instanceId) {
+        Optional<Transition> t = NetworkLifecycle.on(n, event);
+        if (t.isEmpty()) {
+            LOG.infof("%s for %s ignored: network is %s", event, instanceId, n == null ? "unknown" : n.status());
+        }
+        return t;
+    }
+
+    private static IllegalStateException unexpected(Effect effect, NetworkLifecycle.Event event) {
+        return new IllegalStateException("effect " + effect + " is not one of " + event + "'s");
+    }
+
     /**
      * InstanceRequested: records the network (PROVISIONING) with the PROVISION step; the worker validates and creates it.
      * A re-sent request (new event id) gets the stored answer again; the network is never provisioned twice, and a released
@@ -114,22 +136,28 @@ public class NetworkService {
     @Transactional(Transactional.TxType.MANDATORY)
     public void onInstanceRequested(InstanceRequested e) {
         Network existing = repository.find(e.instanceId(), true).orElse(null);
-        if (existing != null) {
-            switch (existing.status()) {
-                case ACTIVE -> publish(provisioned(existing, backendDigest(existing)));
-                case FAILED -> publish(new NetworkProvisionFailed(existing.instanceId(), existing.workspaceId(),
-                        NetworkFailureCode.valueOf(existing.failureCode()), existing.failureMessage(), Instant.now()));
-                default -> LOG.infof("InstanceRequested for %s ignored: network is %s", e.instanceId(), existing.status());
-            }
+        Transition t = transition(existing, NetworkLifecycle.Event.INSTANCE_REQUESTED, e.instanceId()).orElse(null);
+        if (t == null) {
             return;
         }
-        Instant now = Instant.now();
-        Network n = new Network(e.instanceId(), e.workspaceId(), e.vpcId(), e.vSwitchId(), e.secondaryVSwitchId(),
-                List.of(), e.securityGroupId(), null, null, null, null, null, null, null, null,
-                NetworkStatus.PROVISIONING, null, null, now, now);
-        repository.save(n);
-        accessTokens.setMode(n, e.authMode());
-        repository.setStep(n.instanceId(), NetworkStep.PROVISION, null, null);
+        Network n = existing;
+        for (Effect effect : t.effects()) {
+            switch (effect) {
+                case RECORD_REQUEST -> {
+                    Instant now = Instant.now();
+                    n = new Network(e.instanceId(), e.workspaceId(), e.vpcId(), e.vSwitchId(), e.secondaryVSwitchId(),
+                            List.of(), e.securityGroupId(), null, null, null, null, null, null, null, null,
+                            t.next().status(), null, null, now, now);
+                    repository.save(n);
+                }
+                case RECORD_AUTH_MODE -> accessTokens.setMode(n, e.authMode());
+                case STEP_PROVISION -> repository.setStep(n.instanceId(), NetworkStep.PROVISION, null, null);
+                case ANNOUNCE_PROVISIONED -> publish(provisioned(n, backendDigest(n)));
+                case ANNOUNCE_PROVISION_FAILED -> publish(new NetworkProvisionFailed(n.instanceId(), n.workspaceId(),
+                        NetworkFailureCode.valueOf(n.failureCode()), n.failureMessage(), Instant.now()));
+                default -> throw unexpected(effect, NetworkLifecycle.Event.INSTANCE_REQUESTED);
+            }
+        }
     }
 
     /** InstanceUpdated: a change of the authentication mode is recorded for the load balancer; other changes are not ours. */
@@ -139,17 +167,16 @@ public class NetworkService {
             return;
         }
         Network n = repository.find(e.instanceId(), true).orElse(null);
-        if (n == null || n.status() == NetworkStatus.RELEASED || n.status() == NetworkStatus.FAILED
-                || n.status() == NetworkStatus.RELEASING) {
-            LOG.infof("InstanceUpdated for %s ignored: network is %s", e.instanceId(), n == null ? "unknown" : n.status());
+        Transition t = transition(n, NetworkLifecycle.Event.AUTH_MODE_CHANGED, e.instanceId()).orElse(null);
+        if (t == null) {
             return;
         }
-        accessTokens.setMode(n, e.authMode());
-        NetworkStep pending = repository.step(n.instanceId(), false).map(NetworkStep.Pending::step).orElse(null);
-        if (pending == NetworkStep.PROVISION || pending == NetworkStep.REGISTER_BACKEND) {
-            repository.bumpStep(n.instanceId()); // that step applies the mode; a new intent makes it apply it again if it ran already
-        } else {
-            repository.setStep(n.instanceId(), NetworkStep.APPLY_AUTH, null, null);
+        for (Effect effect : t.effects()) {
+            switch (effect) {
+                case RECORD_AUTH_MODE -> accessTokens.setMode(n, e.authMode());
+                case STEP_APPLY_AUTH -> sync.recordAuthIntent(n.instanceId());
+                default -> throw unexpected(effect, NetworkLifecycle.Event.AUTH_MODE_CHANGED);
+            }
         }
         LOG.infof("instance %s authenticates in %s mode", e.instanceId(), accessTokens.mode(e.instanceId()));
     }
@@ -158,12 +185,17 @@ public class NetworkService {
     @Transactional(Transactional.TxType.MANDATORY)
     public boolean onInstanceDeployed(InstanceDeployed e) {
         Network n = repository.find(e.instanceId(), true).orElse(null);
-        if (n == null || n.status() != NetworkStatus.ACTIVE) {
-            LOG.warnf("InstanceDeployed for %s ignored: network is %s", e.instanceId(), n == null ? "unknown" : n.status());
+        Transition t = transition(n, NetworkLifecycle.Event.INSTANCE_DEPLOYED, e.instanceId()).orElse(null);
+        if (t == null) {
             return false;
         }
-        Backend b = e.backend();
-        repository.setStep(n.instanceId(), NetworkStep.REGISTER_BACKEND, b.host(), b.port());
+        for (Effect effect : t.effects()) {
+            if (effect != Effect.STEP_REGISTER_BACKEND) {
+                throw unexpected(effect, NetworkLifecycle.Event.INSTANCE_DEPLOYED);
+            }
+            Backend b = e.backend();
+            repository.setStep(n.instanceId(), NetworkStep.REGISTER_BACKEND, b.host(), b.port());
+        }
         return true;
     }
 
@@ -174,20 +206,25 @@ public class NetworkService {
     @Transactional(Transactional.TxType.MANDATORY)
     public void onReleaseRequested(InstanceReleaseRequested e) {
         Network n = repository.find(e.instanceId(), true).orElse(null);
-        Instant now = Instant.now();
-        if (n == null) {
-            // a tombstone, so a late InstanceRequested never provisions a released instance
-            repository.save(new Network(e.instanceId(), e.workspaceId(), null, null, null, List.of(), null, null, null,
-                    null, null, null, null, null, null, NetworkStatus.RELEASED, null, null, now, now));
-            publish(new NetworkReleased(e.instanceId(), e.workspaceId(), null, now));
+        Transition t = transition(n, NetworkLifecycle.Event.RELEASE_REQUESTED, e.instanceId()).orElse(null);
+        if (t == null) {
             return;
         }
-        switch (n.status()) {
-            case RELEASED -> publish(new NetworkReleased(n.instanceId(), n.workspaceId(), n.loadBalancerId(), now));
-            case RELEASING -> LOG.infof("InstanceReleaseRequested for %s: its release is under way", e.instanceId());
-            default -> {
-                repository.save(n.withStatus(NetworkStatus.RELEASING));
-                repository.setStep(n.instanceId(), NetworkStep.RELEASE, null, null);
+        Instant now = Instant.now();
+        for (Effect effect : t.effects()) {
+            switch (effect) {
+                case RECORD_TOMBSTONE -> {
+                    // so that a late InstanceRequested never provisions a released instance
+                    n = new Network(e.instanceId(), e.workspaceId(), null, null, null, List.of(), null, null, null,
+                            null, null, null, null, null, null, t.next().status(), null, null, now, now);
+                    repository.save(n);
+                }
+                case STEP_RELEASE -> {
+                    repository.save(n.withStatus(t.next().status()));
+                    repository.setStep(n.instanceId(), NetworkStep.RELEASE, null, null);
+                }
+                case ANNOUNCE_RELEASED -> publish(new NetworkReleased(n.instanceId(), n.workspaceId(), n.loadBalancerId(), now));
+                default -> throw unexpected(effect, NetworkLifecycle.Event.RELEASE_REQUESTED);
             }
         }
     }
@@ -204,54 +241,76 @@ public class NetworkService {
         if (current == null) {
             return;
         }
-        if (current.status() != NetworkStatus.PROVISIONING) {
-            repository.save(new Network(current.instanceId(), current.workspaceId(), current.vpcId(), current.vSwitchId(),
-                    current.secondaryVSwitchId(), active.zoneIds(), current.securityGroupId(), active.loadBalancerId(),
-                    active.listenerId(), active.aclId(), active.serverGroupId(), active.vpcAddress(), active.vpcPort(), null, null,
-                    current.status(), null, null, current.createdAt(), Instant.now()));
-            LOG.infof("network of %s was created while its release was requested; the release deletes it", active.instanceId());
+        Transition t = transition(current, NetworkLifecycle.Event.PROVISIONED, active.instanceId()).orElse(null);
+        if (t == null) {
             return;
         }
-        Network n = new Network(current.instanceId(), current.workspaceId(), current.vpcId(), current.vSwitchId(),
-                current.secondaryVSwitchId(), active.zoneIds(), current.securityGroupId(), active.loadBalancerId(),
-                active.listenerId(), active.aclId(), active.serverGroupId(), active.vpcAddress(), active.vpcPort(), null, null,
-                NetworkStatus.ACTIVE, null, null, current.createdAt(), Instant.now());
-        repository.save(n);
-        finishStep(n.instanceId(), NetworkStep.PROVISION, seq, null, null);
-        publish(provisioned(n, backendDigest));
-        LOG.infof("network of %s is active: %s at %s:%d", n.instanceId(), n.loadBalancerId(), n.vpcAddress(), n.vpcPort());
+        Network n = current;
+        for (Effect effect : t.effects()) {
+            switch (effect) {
+                case RECORD_LOAD_BALANCER -> {
+                    n = new Network(current.instanceId(), current.workspaceId(), current.vpcId(), current.vSwitchId(),
+                            current.secondaryVSwitchId(), active.zoneIds(), current.securityGroupId(), active.loadBalancerId(),
+                            active.listenerId(), active.aclId(), active.serverGroupId(), active.vpcAddress(), active.vpcPort(),
+                            null, null, t.next().status(), null, null, current.createdAt(), Instant.now());
+                    repository.save(n);
+                    if (t.next() != NetworkLifecycle.State.ACTIVE) {
+                        LOG.infof("network of %s was created while it was %s; a release deletes it", n.instanceId(), current.status());
+                    }
+                }
+                case FINISH_STEP -> finishStep(n.instanceId(), NetworkStep.PROVISION, seq, null, null);
+                case ANNOUNCE_PROVISIONED -> {
+                    publish(provisioned(n, backendDigest));
+                    LOG.infof("network of %s is active: %s at %s:%d", n.instanceId(), n.loadBalancerId(), n.vpcAddress(), n.vpcPort());
+                }
+                default -> throw unexpected(effect, NetworkLifecycle.Event.PROVISIONED);
+            }
+        }
     }
 
     /** PROVISION's failure (nothing left behind): FAILED and NetworkProvisionFailed, unless a release won meanwhile. */
     @Transactional(Transactional.TxType.REQUIRES_NEW)
     public void provisionFailed(String instanceId, long seq, NetworkFailureCode code, String message) {
         Network current = repository.find(instanceId, true).orElse(null);
-        if (current == null || current.status() != NetworkStatus.PROVISIONING) {
-            LOG.infof("network of %s failed (%s) while it was %s", instanceId, code, current == null ? "unknown" : current.status());
+        Transition t = transition(current, NetworkLifecycle.Event.PROVISION_FAILED, instanceId).orElse(null);
+        if (t == null) {
             return;
         }
-        Network failed = new Network(current.instanceId(), current.workspaceId(), current.vpcId(), current.vSwitchId(),
-                current.secondaryVSwitchId(), List.of(), current.securityGroupId(), null, null, null, null, null, null, null, null,
-                NetworkStatus.FAILED, code.name(), message, current.createdAt(), Instant.now());
-        repository.save(failed);
-        repository.clearStep(instanceId);
-        publish(new NetworkProvisionFailed(instanceId, current.workspaceId(), code, message, Instant.now()));
-        LOG.infof("network of %s failed: %s %s", instanceId, code, message);
+        for (Effect effect : t.effects()) {
+            switch (effect) {
+                case RECORD_FAILURE -> repository.save(new Network(current.instanceId(), current.workspaceId(), current.vpcId(),
+                        current.vSwitchId(), current.secondaryVSwitchId(), List.of(), current.securityGroupId(), null, null, null,
+                        null, null, null, null, null, t.next().status(), code.name(), message, current.createdAt(), Instant.now()));
+                case CLEAR_STEP -> repository.clearStep(instanceId);
+                case ANNOUNCE_PROVISION_FAILED -> {
+                    publish(new NetworkProvisionFailed(instanceId, current.workspaceId(), code, message, Instant.now()));
+                    LOG.infof("network of %s failed: %s %s", instanceId, code, message);
+                }
+                default -> throw unexpected(effect, NetworkLifecycle.Event.PROVISION_FAILED);
+            }
+        }
     }
 
     /** REGISTER_BACKEND's outcome: the backend recorded and BackendRegistered, unless the network is no longer ACTIVE. */
     @Transactional(Transactional.TxType.REQUIRES_NEW)
     public void backendRegistered(String instanceId, long seq, Backend b, String serverGroupId) {
         Network n = repository.find(instanceId, true).orElse(null);
-        if (n == null || n.status() != NetworkStatus.ACTIVE) {
-            LOG.infof("backend of %s registered while the network is %s; not announced", instanceId, n == null ? "unknown" : n.status());
+        Transition t = transition(n, NetworkLifecycle.Event.BACKEND_REGISTERED, instanceId).orElse(null);
+        if (t == null) {
             return;
         }
-        repository.save(new Network(n.instanceId(), n.workspaceId(), n.vpcId(), n.vSwitchId(), n.secondaryVSwitchId(),
-                n.zoneIds(), n.securityGroupId(), n.loadBalancerId(), n.listenerId(), n.aclId(), serverGroupId,
-                n.vpcAddress(), n.vpcPort(), b.host(), b.port(), n.status(), null, null, n.createdAt(), Instant.now()));
-        finishStep(instanceId, NetworkStep.REGISTER_BACKEND, seq, b.host(), b.port());
-        publish(new BackendRegistered(n.instanceId(), n.workspaceId(), n.loadBalancerId(), serverGroupId, b, Instant.now()));
+        for (Effect effect : t.effects()) {
+            switch (effect) {
+                case RECORD_BACKEND -> repository.save(new Network(n.instanceId(), n.workspaceId(), n.vpcId(), n.vSwitchId(),
+                        n.secondaryVSwitchId(), n.zoneIds(), n.securityGroupId(), n.loadBalancerId(), n.listenerId(), n.aclId(),
+                        serverGroupId, n.vpcAddress(), n.vpcPort(), b.host(), b.port(), t.next().status(), null, null,
+                        n.createdAt(), Instant.now()));
+                case FINISH_STEP -> finishStep(instanceId, NetworkStep.REGISTER_BACKEND, seq, b.host(), b.port());
+                case ANNOUNCE_BACKEND_REGISTERED -> publish(new BackendRegistered(n.instanceId(), n.workspaceId(),
+                        n.loadBalancerId(), serverGroupId, b, Instant.now()));
+                default -> throw unexpected(effect, NetworkLifecycle.Event.BACKEND_REGISTERED);
+            }
+        }
     }
 
     /** APPLY_AUTH's outcome (or a step that found nothing to do): the step is done unless a newer intent came. */
@@ -266,14 +325,22 @@ public class NetworkService {
     @Transactional(Transactional.TxType.REQUIRES_NEW)
     public void released(String instanceId) {
         Network n = repository.find(instanceId, true).orElse(null);
-        if (n == null || n.status() != NetworkStatus.RELEASING) {
+        Transition t = transition(n, NetworkLifecycle.Event.LOAD_BALANCER_DELETED, instanceId).orElse(null);
+        if (t == null) {
             return;
         }
-        repository.deleteAllAclEntries(instanceId);
-        backendSecrets.delete(instanceId);
-        repository.save(n.withStatus(NetworkStatus.RELEASED));
-        repository.clearStep(instanceId);
-        publish(new NetworkReleased(n.instanceId(), n.workspaceId(), n.loadBalancerId(), Instant.now()));
+        for (Effect effect : t.effects()) {
+            switch (effect) {
+                case FORGET_ACL_AND_SECRET -> {
+                    repository.deleteAllAclEntries(instanceId);
+                    backendSecrets.delete(instanceId);
+                    repository.save(n.withStatus(t.next().status()));
+                }
+                case CLEAR_STEP -> repository.clearStep(instanceId);
+                case ANNOUNCE_RELEASED -> publish(new NetworkReleased(n.instanceId(), n.workspaceId(), n.loadBalancerId(), Instant.now()));
+                default -> throw unexpected(effect, NetworkLifecycle.Event.LOAD_BALANCER_DELETED);
+            }
+        }
     }
 
     /**
@@ -323,18 +390,42 @@ public class NetworkService {
      * Adds entries (normalized; already-present ones are left alone); one AlbAclUpdated when something changed. The
      * network's row lock serializes changes of one ACL, so the quota holds under concurrent calls.
      */
-    @Transactional
     public AclChange addEntries(String workspaceId, String instanceId, List<EntryInput> inputs, String fieldPrefix) {
         return addEntries(workspaceId, instanceId, inputs, fieldPrefix, false);
     }
 
     /**
+     * Tells the load balancer a committed ACL change, outside any transaction, before the caller answers: pending when it
+     * did not confirm (the worker retries; AlbAclUpdated follows the confirmation).
+     */
+    private AclChange applied(AclChange c) {
+        List<String> cidrs = new ArrayList<>();
+        c.added().forEach(r -> cidrs.add(r.cidr()));
+        c.removed().forEach(r -> cidrs.add(r.cidr()));
+        if (cidrs.isEmpty()) {
+            return c;
+        }
+        String instanceId = c.network().instanceId();
+        sync.syncAcl(instanceId);
+        List<String> unconfirmed = repository.unconfirmedAcl(instanceId, cidrs);
+        if (unconfirmed.isEmpty()) {
+            return c;
+        }
+        LOG.infof("ACL change of %s recorded; the load balancer has not confirmed %s yet", instanceId, unconfirmed);
+        return new AclChange(c.network(), c.added(), c.removed(), c.total(), true);
+    }
+
+    /**
      * As {@link #addEntries(String, String, List, String)}; an entry that admits every source ({@code 0.0.0.0/0}) needs
      * {@code allowAll}. IPv6 entries are refused: the load balancer's address is IPv4 (the local proxy listens on IPv4 and
-     * the ALB is created IPv4-only), so an IPv6 source can never reach it and such an entry would only mislead.
+     * the ALB is created IPv4-only), so an IPv6 source can never reach it and such an entry would only mislead. The change
+     * is recorded and committed first, then told to the load balancer outside the transaction.
      */
-    @Transactional
     public AclChange addEntries(String workspaceId, String instanceId, List<EntryInput> inputs, String fieldPrefix, boolean allowAll) {
+        return applied(QuarkusTransaction.requiringNew().call(() -> recordAdd(workspaceId, instanceId, inputs, fieldPrefix, allowAll)));
+    }
+
+    private AclChange recordAdd(String workspaceId, String instanceId, List<EntryInput> inputs, String fieldPrefix, boolean allowAll) {
         Network n = activeNetwork(workspaceId, instanceId);
         if (inputs == null || inputs.isEmpty()) {
             throw ProblemException.invalidField(fieldPrefix == null ? "cidr" : fieldPrefix, "at least one entry is required");
@@ -392,19 +483,19 @@ public class NetworkService {
         if (toAdd.isEmpty()) {
             return new AclChange(n, List.of(), List.of(), present.size());
         }
-        try {
-            loadBalancers.addAclEntries(n, toAdd);
-        } catch (ProviderException pe) {
-            throw providerProblem(pe);
-        }
         List<AclRule> added = repository.insertAclEntries(instanceId, toAdd);
-        publish(new AlbAclUpdated(n.instanceId(), n.workspaceId(), n.aclId(), wire(added), List.of(), now));
         return new AclChange(n, added, List.of(), present.size() + added.size());
     }
 
-    /** Removes entries (given in any notation that normalizes to them); absent ones are ignored. */
-    @Transactional
+    /**
+     * Removes entries (given in any notation that normalizes to them); absent ones are ignored. Recorded and committed
+     * first, then told to the load balancer outside the transaction (the entries are enforced until it confirms).
+     */
     public AclChange removeEntries(String workspaceId, String instanceId, List<String> cidrs) {
+        return applied(QuarkusTransaction.requiringNew().call(() -> recordRemoval(workspaceId, instanceId, cidrs)));
+    }
+
+    private AclChange recordRemoval(String workspaceId, String instanceId, List<String> cidrs) {
         Network n = activeNetwork(workspaceId, instanceId);
         if (cidrs == null || cidrs.isEmpty()) {
             throw ProblemException.invalidField("cidr", "at least one cidr is required");
@@ -423,15 +514,6 @@ public class NetworkService {
         }
         List<AclRule> removed = repository.deleteAclEntries(instanceId, normalized);
         int total = repository.countAclEntries(instanceId);
-        if (removed.isEmpty()) {
-            return new AclChange(n, List.of(), List.of(), total);
-        }
-        try {
-            loadBalancers.removeAclEntries(n, removed.stream().map(AclRule::cidr).toList());
-        } catch (ProviderException pe) {
-            throw providerProblem(pe);
-        }
-        publish(new AlbAclUpdated(n.instanceId(), n.workspaceId(), n.aclId(), List.of(), wire(removed), Instant.now()));
         return new AclChange(n, List.of(), removed, total);
     }
 
@@ -444,19 +526,10 @@ public class NetworkService {
     private Network activeNetwork(String workspaceId, String instanceId) {
         Network n = repository.find(instanceId, true).filter(found -> found.workspaceId().equals(workspaceId))
                 .orElseThrow(() -> notFound(instanceId));
-        if (n.status() != NetworkStatus.ACTIVE) {
+        if (NetworkLifecycle.on(n, NetworkLifecycle.Event.CHANGE_ACL).isEmpty()) {
             throw ProblemException.conflict("the network of instance " + instanceId + " is " + n.status() + ", not ACTIVE");
         }
         return n;
-    }
-
-    private static List<AclEntry> wire(List<AclRule> rules) {
-        return rules.stream().map(r -> new AclEntry(r.cidr(), r.description())).toList();
-    }
-
-    private static ProblemException providerProblem(ProviderException pe) {
-        return new ProblemException(Problem.of("provider-error", "Cloud provider error", 502, pe.getMessage(), null)
-                .withCode(pe.code().name()));
     }
 
     // ---------------------------------------------------------------- diagnosis
@@ -486,7 +559,7 @@ public class NetworkService {
             throw ProblemException.invalidField("source", "must be an IPv4 or IPv6 address: " + ex.getMessage());
         }
         List<Admission.Decision> layers = new ArrayList<>();
-        List<AclRule> acl = repository.allAclEntries(instanceId);
+        List<AclRule> acl = repository.enforcedAclEntries(instanceId);
         layers.add(Admission.acl(acl, source));
         layers.add(Admission.securityGroup(facts.securityGroup(n.securityGroupId()).orElse(null), n.securityGroupId(), source));
         layers.add(reachability(n, source));

@@ -9,7 +9,13 @@ import dev.dmsmlflow.network.domain.NetworkStep;
 import dev.dmsmlflow.network.persistence.NetworkRepository;
 import dev.dmsmlflow.network.provider.LoadBalancers;
 import dev.dmsmlflow.network.provider.ProviderException;
+import dev.dmsmlflow.platform.quarkus.TraceContext;
 import dev.dmsmlflow.platform.work.WorkLoop;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
@@ -40,10 +46,15 @@ public class NetworkWorker {
     private final LoadBalancers loadBalancers;
     private final AccessTokens accessTokens;
     private final NetworkConfig.Worker config;
+    private final LoadBalancerSync sync;
+    private final Tracer tracer;
     private volatile WorkLoop work;
 
     public NetworkWorker(NetworkRepository repository, NetworkService service, NetworkValidator validator,
-                         LoadBalancers loadBalancers, AccessTokens accessTokens, NetworkConfig config) {
+                         LoadBalancers loadBalancers, AccessTokens accessTokens, NetworkConfig config, LoadBalancerSync sync,
+                         OpenTelemetry openTelemetry) {
+        this.sync = sync;
+        this.tracer = openTelemetry.getTracer("dev.dmsmlflow.network.worker");
         this.repository = repository;
         this.service = service;
         this.validator = validator;
@@ -92,15 +103,43 @@ public class NetworkWorker {
         for (NetworkStep.Pending p : repository.pendingSteps(BATCH)) {
             w.submitFor(p.instanceId(), "network step " + p.step() + " of " + p.instanceId(), () -> execute(p.instanceId()));
         }
+        for (String instanceId : repository.instancesWithPendingAcl(BATCH)) {
+            w.submitFor(instanceId, "ACL changes of " + instanceId, () -> execute(instanceId));
+        }
     }
 
-    /** Runs the instance's pending step as it stands now (it may have changed since the round listed it). */
+    /**
+     * Runs the instance's pending step as it stands now (it may have changed since the round listed it), then tells the
+     * load balancer the ACL changes it has not confirmed (those an API call could not get through).
+     */
     void execute(String instanceId) {
+        executeStep(instanceId);
+        if (!sync.syncAcl(instanceId) && repository.find(instanceId, false).filter(n -> n.status() == NetworkStatus.ACTIVE).isPresent()) {
+            throw new IllegalStateException("the ACL changes of " + instanceId + " are still pending");
+        }
+    }
+
+    private void executeStep(String instanceId) {
         NetworkStep.Pending p = repository.step(instanceId, false).orElse(null);
         Network n = repository.find(instanceId, false).orElse(null);
         if (p == null || n == null) {
             return;
         }
+        // the step continues the trace of the request or event that recorded it
+        Span span = tracer.spanBuilder("network step " + p.step()).setParent(TraceContext.fromTraceparent(p.traceparent()))
+                .setAttribute("dms.instance.id", instanceId).setAttribute("dms.network.step", p.step().name()).startSpan();
+        try (Scope ignored = span.makeCurrent()) {
+            executeStep(n, p);
+        } catch (RuntimeException e) {
+            span.recordException(e).setStatus(StatusCode.ERROR);
+            throw e;
+        } finally {
+            span.end();
+        }
+    }
+
+    private void executeStep(Network n, NetworkStep.Pending p) {
+        String instanceId = n.instanceId();
         switch (p.step()) {
             case PROVISION -> provision(n, p.seq());
             case REGISTER_BACKEND -> registerBackend(n, p);

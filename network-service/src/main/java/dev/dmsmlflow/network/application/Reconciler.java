@@ -40,7 +40,7 @@ public class Reconciler {
         for (Network network : repository.active()) {
             n++;
             try {
-                Network restored = loadBalancers.restore(network, repository.allAclEntries(network.instanceId()));
+                Network restored = loadBalancers.restore(network, repository.enforcedAclEntries(network.instanceId()));
                 if (loadBalancers.addsBackendSecret()) {
                     var secret = backendSecrets.find(network.instanceId());
                     if (secret.isPresent()) {

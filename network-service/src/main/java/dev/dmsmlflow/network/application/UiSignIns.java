@@ -11,6 +11,7 @@ import dev.dmsmlflow.platform.auth.Role;
 import dev.dmsmlflow.platform.problem.Problem;
 import dev.dmsmlflow.platform.problem.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.transaction.Transactional;
 import org.jboss.logging.Logger;
 
@@ -46,8 +47,11 @@ public class UiSignIns implements SignInCodes {
     private final AccessTokenRepository tokens;
     private final AccessTokens accessTokens;
     private final NetworkConfig.UiSignIn config;
+    private final LoadBalancerSync sync;
 
-    public UiSignIns(NetworkRepository networks, AccessTokenRepository tokens, AccessTokens accessTokens, NetworkConfig config) {
+    public UiSignIns(NetworkRepository networks, AccessTokenRepository tokens, AccessTokens accessTokens, NetworkConfig config,
+                     LoadBalancerSync sync) {
+        this.sync = sync;
         this.networks = networks;
         this.tokens = tokens;
         this.accessTokens = accessTokens;
@@ -85,15 +89,22 @@ public class UiSignIns implements SignInCodes {
 
     /**
      * Spends {@code code} for the instance: the first use only, whatever the outcome, so a code named at another instance
-     * (or expired) is gone too. The access token is made in the same transaction and the load balancer knows it before
-     * this returns. Blocking (JDBC): the load balancer calls it off its event loop.
+     * (or expired) is gone too. The access token is made in the same transaction; after the commit, outside it, the load
+     * balancer is told before this returns. Blocking (JDBC): the load balancer calls it off its event loop.
      */
     @Override
-    @Transactional
     public Optional<SignedIn> redeem(String instanceId, String code) {
         if (code == null || code.length() != 43) {
             return Optional.empty();
         }
+        Optional<SignedIn> signedIn = QuarkusTransaction.requiringNew().call(() -> spend(instanceId, code));
+        if (signedIn.isPresent() && !sync.tokensChanged(instanceId)) {
+            LOG.warnf("the load balancer of %s has not learnt a browser sign-in's token yet; it is refused until it has", instanceId);
+        }
+        return signedIn;
+    }
+
+    private Optional<SignedIn> spend(String instanceId, String code) {
         Instant now = Instant.now();
         Optional<AccessTokenRepository.SpentCode> spent = tokens.spendCode(AccessTokens.hash(code), now);
         if (spent.isEmpty()) {

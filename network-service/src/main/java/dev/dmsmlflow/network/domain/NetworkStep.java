@@ -14,7 +14,11 @@ public enum NetworkStep {
     /** Delete listener, load balancer, server group and ACL. Wins over every other step. */
     RELEASE;
 
-    /** A pending step as stored: {@code seq} identifies the intent, the backend is REGISTER_BACKEND's. */
-    public record Pending(String instanceId, NetworkStep step, long seq, String backendHost, Integer backendPort) {
+    /**
+     * A pending step as stored: {@code seq} identifies the intent, the backend is REGISTER_BACKEND's, {@code traceparent}
+     * the W3C trace context of the request or event that recorded it (null outside any trace).
+     */
+    public record Pending(String instanceId, NetworkStep step, long seq, String backendHost, Integer backendPort,
+                          String traceparent) {
     }
 }

@@ -4,6 +4,7 @@ import dev.dmsmlflow.network.domain.AclRule;
 import dev.dmsmlflow.network.domain.Network;
 import dev.dmsmlflow.network.domain.NetworkStatus;
 import dev.dmsmlflow.network.domain.NetworkStep;
+import dev.dmsmlflow.platform.quarkus.TraceContext;
 import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -185,9 +186,16 @@ public class NetworkRepository {
 
     // ---- ACL entries
 
-    /** Up to {@code limit} entries of an instance's ACL, oldest first, after {@code after} (null: from the oldest). */
+    /**
+     * Up to {@code limit} entries of an instance's ACL as asked for (added, whether or not the load balancer has confirmed
+     * it yet; not those being removed), oldest first, after {@code after} (null: from the oldest).
+     */
     public List<AclRule> aclEntries(String instanceId, EntryPosition after, int limit) {
-        String sql = "SELECT cidr, description, created_at FROM acl_entry WHERE instance_id = ?"
+        return entries(instanceId, "state <> 'REMOVING'", after, limit);
+    }
+
+    private List<AclRule> entries(String instanceId, String condition, EntryPosition after, int limit) {
+        String sql = "SELECT cidr, description, created_at FROM acl_entry WHERE instance_id = ? AND " + condition
                 + (after == null ? "" : " AND (created_at, cidr) > (?, ?)") + " ORDER BY created_at, cidr LIMIT ?";
         List<AclRule> out = new ArrayList<>();
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
@@ -209,8 +217,64 @@ public class NetworkRepository {
         return out;
     }
 
+    /** Every entry of the instance's ACL as asked for (see {@link #aclEntries}). */
     public List<AclRule> allAclEntries(String instanceId) {
         return aclEntries(instanceId, null, Integer.MAX_VALUE);
+    }
+
+    /**
+     * The entries the load balancer enforces now, as far as it confirmed: applied ones and those whose removal it has not
+     * confirmed yet (what the diagnosis judges by, and what a restarted local load balancer starts from).
+     */
+    public List<AclRule> enforcedAclEntries(String instanceId) {
+        return entries(instanceId, "state <> 'ADDING'", null, Integer.MAX_VALUE);
+    }
+
+    /** The changes of the instance's ACL the load balancer has not confirmed yet. */
+    public record PendingAcl(List<AclRule> adding, List<AclRule> removing) {
+        public boolean isEmpty() {
+            return adding.isEmpty() && removing.isEmpty();
+        }
+    }
+
+    public PendingAcl pendingAcl(String instanceId) {
+        return new PendingAcl(entries(instanceId, "state = 'ADDING'", null, Integer.MAX_VALUE),
+                entries(instanceId, "state = 'REMOVING'", null, Integer.MAX_VALUE));
+    }
+
+    /** Which of {@code cidrs} the load balancer has not confirmed yet (added or removed). */
+    public List<String> unconfirmedAcl(String instanceId, Collection<String> cidrs) {
+        List<String> out = new ArrayList<>();
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT cidr FROM acl_entry WHERE instance_id = ? AND state <> 'ACTIVE' AND cidr = ANY (?) ORDER BY cidr")) {
+            ps.setString(1, instanceId);
+            ps.setArray(2, c.createArrayOf("varchar", cidrs.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("reading the unconfirmed ACL entries of " + instanceId, e);
+        }
+        return out;
+    }
+
+    /** Instances whose ACL has changes the load balancer has not confirmed (for the worker). */
+    public List<String> instancesWithPendingAcl(int limit) {
+        List<String> out = new ArrayList<>();
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT DISTINCT instance_id FROM acl_entry WHERE state <> 'ACTIVE' LIMIT ?")) {
+            ps.setInt(1, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("listing networks with pending ACL changes", e);
+        }
+        return out;
     }
 
     /**
@@ -224,7 +288,7 @@ public class NetworkRepository {
                 lock.execute();
             }
             try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM acl_entry e JOIN network n ON n.instance_id = e.instance_id"
-                    + " WHERE n.workspace_id = ? AND n.status <> 'RELEASED'")) {
+                    + " WHERE n.workspace_id = ? AND n.status <> 'RELEASED' AND e.state <> 'REMOVING'")) {
                 ps.setString(1, workspaceId);
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
@@ -237,8 +301,8 @@ public class NetworkRepository {
     }
 
     public int countAclEntries(String instanceId) {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM acl_entry WHERE instance_id = ?")) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT count(*) FROM acl_entry WHERE instance_id = ? AND state <> 'REMOVING'")) {
             ps.setString(1, instanceId);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -249,11 +313,16 @@ public class NetworkRepository {
         }
     }
 
-    /** Inserts the entries not yet present; returns those actually inserted. */
+    /**
+     * Records entries to add (state ADDING): new ones, and ones whose removal is pending (asked for again); returns those
+     * recorded. Entries already there are left alone.
+     */
     public List<AclRule> insertAclEntries(String instanceId, Collection<AclRule> entries) {
         List<AclRule> added = new ArrayList<>();
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO acl_entry (instance_id, cidr, description, created_at) VALUES (?,?,?,?) ON CONFLICT DO NOTHING")) {
+                "INSERT INTO acl_entry (instance_id, cidr, description, created_at, state) VALUES (?,?,?,?,'ADDING')"
+                        + " ON CONFLICT (instance_id, cidr) DO UPDATE SET state = 'ADDING', description = EXCLUDED.description,"
+                        + " created_at = EXCLUDED.created_at WHERE acl_entry.state = 'REMOVING'")) {
             for (AclRule e : entries) {
                 ps.setString(1, instanceId);
                 ps.setString(2, e.cidr());
@@ -269,11 +338,12 @@ public class NetworkRepository {
         return added;
     }
 
-    /** Deletes the given entries; returns the ones that existed. */
+    /** Records the removal of the given entries (state REMOVING until the load balancer confirms); returns those there. */
     public List<AclRule> deleteAclEntries(String instanceId, Collection<String> cidrs) {
         List<AclRule> removed = new ArrayList<>();
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "DELETE FROM acl_entry WHERE instance_id = ? AND cidr = ? RETURNING cidr, description, created_at")) {
+                "UPDATE acl_entry SET state = 'REMOVING' WHERE instance_id = ? AND cidr = ? AND state <> 'REMOVING'"
+                        + " RETURNING cidr, description, created_at")) {
             for (String cidr : cidrs) {
                 ps.setString(1, instanceId);
                 ps.setString(2, cidr);
@@ -289,6 +359,40 @@ public class NetworkRepository {
         return removed;
     }
 
+    /**
+     * The load balancer confirmed {@code added} and {@code removed}: entries still ADDING become ACTIVE, entries still
+     * REMOVING are deleted (one changed again meanwhile stays pending for the next round). Returns what was confirmed.
+     */
+    public PendingAcl confirmAcl(String instanceId, Collection<AclRule> added, Collection<AclRule> removed) {
+        List<AclRule> confirmedAdds = new ArrayList<>();
+        List<AclRule> confirmedRemovals = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement add = c.prepareStatement("UPDATE acl_entry SET state = 'ACTIVE' WHERE instance_id = ? AND cidr = ?"
+                     + " AND state = 'ADDING' RETURNING cidr, description, created_at");
+             PreparedStatement remove = c.prepareStatement("DELETE FROM acl_entry WHERE instance_id = ? AND cidr = ?"
+                     + " AND state = 'REMOVING'")) {
+            for (AclRule r : added) {
+                add.setString(1, instanceId);
+                add.setString(2, r.cidr());
+                try (ResultSet rs = add.executeQuery()) {
+                    if (rs.next()) {
+                        confirmedAdds.add(new AclRule(rs.getString(1), rs.getString(2), rs.getTimestamp(3).toInstant()));
+                    }
+                }
+            }
+            for (AclRule r : removed) {
+                remove.setString(1, instanceId);
+                remove.setString(2, r.cidr());
+                if (remove.executeUpdate() == 1) {
+                    confirmedRemovals.add(r);
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("confirming ACL changes of " + instanceId, e);
+        }
+        return new PendingAcl(confirmedAdds, confirmedRemovals);
+    }
+
     public void deleteAllAclEntries(String instanceId) {
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement("DELETE FROM acl_entry WHERE instance_id = ?")) {
@@ -301,7 +405,7 @@ public class NetworkRepository {
 
     // ---- pending steps (done by the network worker outside any transaction)
 
-    private static final String STEP_COLUMNS = "instance_id, step, step_seq, step_backend_host, step_backend_port";
+    private static final String STEP_COLUMNS = "instance_id, step, step_seq, step_backend_host, step_backend_port, step_traceparent";
 
     /** The pending step of an instance's network, if any (locked with the row when {@code lock}). */
     public Optional<NetworkStep.Pending> step(String instanceId, boolean lock) {
@@ -335,18 +439,22 @@ public class NetworkRepository {
 
     private static NetworkStep.Pending mapStep(ResultSet rs) throws SQLException {
         return new NetworkStep.Pending(rs.getString(1), NetworkStep.valueOf(rs.getString(2)), rs.getLong(3), rs.getString(4),
-                (Integer) rs.getObject(5));
+                (Integer) rs.getObject(5), rs.getString(6));
     }
 
-    /** Records {@code step} (with its backend, for REGISTER_BACKEND) as the network's pending step: a new intent. */
+    /**
+     * Records {@code step} (with its backend, for REGISTER_BACKEND) as the network's pending step: a new intent, with the
+     * trace context of the request or event recording it (the worker's span of the step continues that trace).
+     */
     public void setStep(String instanceId, NetworkStep step, String backendHost, Integer backendPort) {
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "UPDATE network SET step = ?, step_seq = step_seq + 1, step_backend_host = ?, step_backend_port = ?,"
-                        + " step_since = COALESCE(step_since, now()) WHERE instance_id = ?")) {
+                        + " step_since = COALESCE(step_since, now()), step_traceparent = ? WHERE instance_id = ?")) {
             ps.setString(1, step.name());
             ps.setString(2, backendHost);
             setInt(ps, 3, backendPort);
-            ps.setString(4, instanceId);
+            ps.setString(4, TraceContext.currentTraceparent());
+            ps.setString(5, instanceId);
             ps.executeUpdate();
         } catch (SQLException e) {
             throw new IllegalStateException("recording step " + step + " of network " + instanceId, e);
@@ -367,7 +475,8 @@ public class NetworkRepository {
     /** The network has no pending step any more. */
     public void clearStep(String instanceId) {
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "UPDATE network SET step = NULL, step_backend_host = NULL, step_backend_port = NULL, step_since = NULL"
+                "UPDATE network SET step = NULL, step_backend_host = NULL, step_backend_port = NULL, step_since = NULL,"
+                        + " step_traceparent = NULL"
                         + " WHERE instance_id = ?")) {
             ps.setString(1, instanceId);
             ps.executeUpdate();

@@ -1,6 +1,7 @@
 package dev.dmsmlflow.network.provider.aliyun;
 
 import dev.dmsmlflow.contracts.instance.InstanceRequested;
+import dev.dmsmlflow.contracts.network.AlbAclUpdated;
 import dev.dmsmlflow.contracts.network.NetworkProvisioned;
 import dev.dmsmlflow.infra.LocalInfraTestResource;
 import dev.dmsmlflow.network.application.NetworkService;
@@ -8,6 +9,8 @@ import dev.dmsmlflow.network.application.NetworkWorker;
 import dev.dmsmlflow.network.domain.NetworkStep;
 import dev.dmsmlflow.network.persistence.NetworkRepository;
 import dev.dmsmlflow.network.support.Kafka;
+import dev.dmsmlflow.network.support.OpenTransactions;
+import dev.dmsmlflow.network.support.OutboxRows;
 import dev.dmsmlflow.network.support.Steps;
 import dev.dmsmlflow.platform.testing.ServiceTokens;
 import io.agroal.api.AgroalDataSource;
@@ -15,6 +18,9 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
@@ -23,9 +29,11 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import static org.hamcrest.Matchers.equalTo;
@@ -75,20 +83,8 @@ class StepsOutsideTransactionsIT {
         }
     }
 
-    /** The service's sessions (its database user) that are in a transaction idle or older than a second. */
     private List<String> openTransactions() throws Exception {
-        List<String> out = new ArrayList<>();
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT pid, backend_type, state, now() - xact_start, left(query, 120) FROM pg_stat_activity"
-                        + " WHERE usename = current_user AND pid <> pg_backend_pid()"
-                        + " AND (state LIKE 'idle in transaction%' OR xact_start < now() - interval '1 second')")) {
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(rs.getInt(1) + " " + rs.getString(2) + " " + rs.getString(3) + " for " + rs.getString(4) + ": " + rs.getString(5));
-                }
-            }
-        }
-        return out;
+        return OpenTransactions.of(dataSource);
     }
 
     private long loadBalancersNamed(String id) {
@@ -210,19 +206,73 @@ class StepsOutsideTransactionsIT {
         assertEquals(1, countInOutbox(id, dev.dmsmlflow.contracts.network.NetworkReleased.TYPE));
     }
 
+    private static Response changeAcl(String id, String api, String cidr) {
+        RequestSpecification editor = ServiceTokens.editorOf("ws-1");
+        return api.equals("AddEntriesToAcl")
+                ? editor.contentType(ContentType.JSON).body(Map.of("cidr", cidr)).post("/networks/" + id + "/acl/entries")
+                : editor.queryParam("cidr", cidr).delete("/networks/" + id + "/acl/entries");
+    }
+
+    @Test
+    void anAclChangeWaitingForItsCloudJobHoldsNoTransactionOpen() throws Exception {
+        FakeAlibabaCloud cloud = AliyunCloudResource.cloud;
+        String id = newId();
+        Steps.run(id, () -> service.onInstanceRequested(requested(id)));
+        String aclId = repository.find(id, false).orElseThrow().aclId();
+        for (String api : List.of("AddEntriesToAcl", "RemoveEntriesFromAcl")) {
+            CompletableFuture<Response> change;
+            cloud.held.add(api);
+            try {
+                int callsBefore = cloud.count(api);
+                change = CompletableFuture.supplyAsync(() -> changeAcl(id, api, "192.168.7.0/24"));
+                for (int sample = 1; sample <= 6; sample++) {
+                    int polls = cloud.count("ListAsynJobs");
+                    await("the " + api + " job to be polled", () -> cloud.count(api) > callsBefore
+                            && cloud.count("ListAsynJobs") >= polls + 3);
+                    assertEquals(List.of(), openTransactions(), "transactions open while " + api + "'s job is pending");
+                }
+                assertTrue(!change.isDone(), "the API call waits for the load balancer");
+            } finally {
+                cloud.held.remove(api);
+            }
+            Response answer = change.get(60, TimeUnit.SECONDS);
+            assertEquals(200, answer.statusCode(), answer.asString());
+            assertEquals(api.equals("AddEntriesToAcl"), cloud.acls.get(aclId).entries.contains("192.168.7.0/24"));
+        }
+        assertEquals(2, countInOutbox(id, AlbAclUpdated.TYPE), "one AlbAclUpdated per confirmed change");
+        ServiceTokens.viewerOf("ws-1").when().get("/networks/" + id + "/acl/entries").then().statusCode(200)
+                .body("items.size()", equalTo(0));
+    }
+
+    @Test
+    void anAclChangeTheCloudRefusesIsAnsweredPendingAndTheWorkerFinishesIt() throws Exception {
+        FakeAlibabaCloud cloud = AliyunCloudResource.cloud;
+        String id = newId();
+        Steps.run(id, () -> service.onInstanceRequested(requested(id)));
+        String aclId = repository.find(id, false).orElseThrow().aclId();
+        FakeAlibabaCloud.Resource acl = cloud.acls.remove(aclId); // the cloud answers ResourceNotFound.Acl for now
+        try {
+            ServiceTokens.editorOf("ws-1").contentType(ContentType.JSON).body(Map.of("cidr", "192.168.9.0/24", "description", "nb"))
+                    .post("/networks/" + id + "/acl/entries").then().statusCode(202)
+                    .body("pending", equalTo(true)).body("added[0].cidr", equalTo("192.168.9.0/24")).body("total", equalTo(1));
+            ServiceTokens.viewerOf("ws-1").when().get("/networks/" + id + "/acl/entries").then().statusCode(200)
+                    .body("items[0].cidr", equalTo("192.168.9.0/24"));
+            ServiceTokens.viewerOf("ws-1").queryParam("source", "192.168.9.9").when().get("/networks/" + id + "/diagnose")
+                    .then().statusCode(200).body("layers.find { it.layer == 'acl' }.admitted", equalTo(false));
+            assertEquals(0, countInOutbox(id, AlbAclUpdated.TYPE), "nothing confirmed, nothing announced");
+        } finally {
+            cloud.acls.put(aclId, acl);
+        }
+        await("the worker to add the entry", () -> acl.entries.contains("192.168.9.0/24") && countInOutbox(id, AlbAclUpdated.TYPE) == 1);
+        ServiceTokens.viewerOf("ws-1").queryParam("source", "192.168.9.9").when().get("/networks/" + id + "/diagnose")
+                .then().statusCode(200).body("layers.find { it.layer == 'acl' }.admitted", equalTo(true));
+    }
+
     private int provisionedInOutbox(String id) throws Exception {
         return countInOutbox(id, NetworkProvisioned.TYPE);
     }
 
-    private int countInOutbox(String id, String type) throws Exception {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT count(*) FROM outbox_event WHERE aggregateid = ? AND type = ?")) {
-            ps.setString(1, id);
-            ps.setString(2, type);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getInt(1);
-            }
-        }
+    private int countInOutbox(String id, String type) {
+        return OutboxRows.count(dataSource, id, type);
     }
 }

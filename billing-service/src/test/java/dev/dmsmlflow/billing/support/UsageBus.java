@@ -15,6 +15,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -55,9 +56,12 @@ public final class UsageBus implements AutoCloseable {
         return new Sent(source, m.meterId(), m);
     }
 
-    /** Sends every reading (in the list's order) and waits until the broker has acknowledged all of them. */
-    public void send(List<Sent> readings) {
-        List<java.util.concurrent.Future<?>> acks = new ArrayList<>(readings.size());
+    /**
+     * Sends every reading (in the list's order) and waits until the broker has acknowledged all of them. Returns, per
+     * partition of the usage topic, the reading at its highest offset (a consumer that handled it handled all before it there).
+     */
+    public Map<Integer, Sent> send(List<Sent> readings) {
+        List<java.util.concurrent.Future<RecordMetadata>> acks = new ArrayList<>(readings.size());
         for (Sent s : readings) {
             ProducerRecord<String, String> r = new ProducerRecord<>(Topics.USAGE, s.event().meterId(), CODEC.encode(s.event()));
             header(r, "ce_id", s.id());
@@ -70,13 +74,20 @@ public final class UsageBus implements AutoCloseable {
         }
         instances.flush();
         notebooks.flush();
-        for (var f : acks) {
+        Map<Integer, Sent> last = new HashMap<>();
+        Map<Integer, Long> lastOffset = new HashMap<>();
+        for (int i = 0; i < acks.size(); i++) {
             try {
-                f.get();
+                RecordMetadata m = acks.get(i).get();
+                if (m.offset() >= lastOffset.getOrDefault(m.partition(), -1L)) {
+                    lastOffset.put(m.partition(), m.offset());
+                    last.put(m.partition(), readings.get(i));
+                }
             } catch (InterruptedException | ExecutionException e) {
                 throw new IllegalStateException("a reading was not acknowledged", e);
             }
         }
+        return last;
     }
 
     /**

@@ -44,6 +44,9 @@ public final class UsageBus implements AutoCloseable {
     public record Sent(String source, String id, UsageMetered event) {
     }
 
+    /** billing-service's dead-letter topic. */
+    public static final String DEAD_LETTERS = "dms.dlq.billing-service";
+
     private static final EventCodec CODEC = new EventCodec();
     private final LocalKafka kafka = LocalKafka.shared();
     private final KafkaProducer<String, String> instances = producer(kafka.clientProperties(TopicAccess.INSTANCE_SERVICE));
@@ -131,6 +134,31 @@ public final class UsageBus implements AutoCloseable {
             producer.flush();
         }
         return n;
+    }
+
+    /** Every record now on billing-service's dead-letter topic ({@value #DEAD_LETTERS}), read from its start. */
+    public List<ConsumerRecord<String, String>> deadLetters() {
+        Properties c = new Properties();
+        c.putAll(kafka.adminProperties());
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, "billing-dlq-reader-" + UUID.randomUUID());
+        c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        List<ConsumerRecord<String, String>> out = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c)) {
+            List<TopicPartition> partitions = consumer.partitionsFor(DEAD_LETTERS).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("could not read " + DEAD_LETTERS + " to its end");
+                }
+                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+            }
+        }
+        return out;
     }
 
     /** Whether billing-service's group has committed every record now on the usage topic. */

@@ -8,7 +8,6 @@ import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 
-import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -16,10 +15,8 @@ import java.sql.SQLException;
 import java.time.LocalDate;
 import java.time.YearMonth;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -48,22 +45,13 @@ public class LedgerStore {
                                  ?::boolean[])
             ON CONFLICT DO NOTHING""";
 
-    // the columns every line of a price shares (SKU, price version, names, unit, unit price, currency) go once per price
-    // and are joined in by position, not repeated on every line
     private static final String INSERT_LINES = """
             INSERT INTO line_item (id, workspace_id, billing_period, charge_period_start, charge_period_end, charge_class, sku_id,
                                    price_version_id, service_name, description, resource_id, resource_type, spec, quantity, unit,
                                    unit_price, cost, currency, source, event_id)
-            SELECT l.id, l.workspace_id, l.billing_period, l.charge_period_start, l.charge_period_end, l.charge_class, p.sku_id,
-                   p.price_version_id, p.service_name, p.description, l.resource_id, l.resource_type, l.spec, l.quantity, p.unit,
-                   p.unit_price, l.cost, p.currency, l.source, l.event_id
-            FROM unnest(?::uuid[], ?::varchar[], ?::date[], ?::timestamptz[], ?::timestamptz[], ?::varchar[], ?::int[],
-                        ?::varchar[], ?::varchar[], ?::varchar[], ?::numeric[], ?::numeric[], ?::varchar[], ?::varchar[])
-                 AS l(id, workspace_id, billing_period, charge_period_start, charge_period_end, charge_class, price, resource_id,
-                      resource_type, spec, quantity, cost, source, event_id)
-            JOIN unnest(?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::numeric[], ?::bpchar[])
-                 WITH ORDINALITY AS p(sku_id, price_version_id, service_name, description, unit, unit_price, currency, n)
-                 ON p.n = l.price
+            SELECT * FROM unnest(?::uuid[], ?::varchar[], ?::date[], ?::timestamptz[], ?::timestamptz[], ?::varchar[], ?::varchar[],
+                                 ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::numeric[],
+                                 ?::varchar[], ?::numeric[], ?::numeric[], ?::bpchar[], ?::varchar[], ?::varchar[])
             ON CONFLICT DO NOTHING""";
 
     private final AgroalDataSource dataSource;
@@ -136,7 +124,7 @@ public class LedgerStore {
             cols[0][i] = u.workspaceId();
             cols[1][i] = u.subjectId();
             cols[2][i] = u.subjectName();
-            cols[3][i] = SqlText.instant(u.meteredAt());
+            cols[3][i] = u.meteredAt().toString();
             i++;
         }
         execute("""
@@ -165,10 +153,10 @@ public class LedgerStore {
             cols[6][i] = u.resourceType();
             cols[7][i] = u.spec();
             cols[8][i] = u.unit();
-            cols[9][i] = SqlText.instant(u.windowStart());
-            cols[10][i] = SqlText.instant(u.windowEnd());
+            cols[9][i] = u.windowStart().toString();
+            cols[10][i] = u.windowEnd().toString();
             cols[11][i] = u.quantity().toPlainString();
-            cols[12][i] = SqlText.instant(u.meteredAt());
+            cols[12][i] = u.meteredAt().toString();
             cols[13][i] = rated.get(i).toString();
         }
         execute(INSERT_USAGE, cols, "ledger entries");
@@ -181,38 +169,29 @@ public class LedgerStore {
             return;
         }
         int n = lines.size();
-        String[][] cols = new String[21][n];
-        Map<List<Object>, Integer> prices = new LinkedHashMap<>();
-        Map<YearMonth, String> periods = new HashMap<>();
+        String[][] cols = new String[20][n];
         for (int i = 0; i < n; i++) {
             LineItem l = lines.get(i);
             cols[0][i] = l.id().toString();
             cols[1][i] = l.workspaceId();
-            cols[2][i] = periods.computeIfAbsent(l.billingPeriod(), m -> BillingPeriods.firstDay(m).toString());
-            cols[3][i] = SqlText.instant(l.chargePeriodStart());
-            cols[4][i] = SqlText.instant(l.chargePeriodEnd());
+            cols[2][i] = BillingPeriods.firstDay(l.billingPeriod()).toString();
+            cols[3][i] = l.chargePeriodStart().toString();
+            cols[4][i] = l.chargePeriodEnd().toString();
             cols[5][i] = l.chargeClass();
-            List<Object> price = Arrays.asList(l.skuId(), l.priceVersionId(), l.serviceName(), l.description(), l.unit(),
-                    l.unitPrice(), l.currency());
-            cols[6][i] = Integer.toString(prices.computeIfAbsent(price, key -> prices.size() + 1));
-            cols[7][i] = l.resourceId();
-            cols[8][i] = l.resourceType();
-            cols[9][i] = l.spec();
-            cols[10][i] = l.quantity().toPlainString();
-            cols[11][i] = l.cost().toPlainString();
-            cols[12][i] = l.source();
-            cols[13][i] = l.eventId();
-        }
-        for (int c = 14; c < 21; c++) {
-            cols[c] = new String[prices.size()];
-        }
-        int k = 0;
-        for (List<Object> price : prices.keySet()) {
-            for (int c = 0; c < 7; c++) {
-                Object v = price.get(c);
-                cols[14 + c][k] = v instanceof BigDecimal d ? d.toPlainString() : (String) v;
-            }
-            k++;
+            cols[6][i] = l.skuId();
+            cols[7][i] = l.priceVersionId();
+            cols[8][i] = l.serviceName();
+            cols[9][i] = l.description();
+            cols[10][i] = l.resourceId();
+            cols[11][i] = l.resourceType();
+            cols[12][i] = l.spec();
+            cols[13][i] = l.quantity().toPlainString();
+            cols[14][i] = l.unit();
+            cols[15][i] = l.unitPrice().toPlainString();
+            cols[16][i] = l.cost().toPlainString();
+            cols[17][i] = l.currency();
+            cols[18][i] = l.source();
+            cols[19][i] = l.eventId();
         }
         execute(INSERT_LINES, cols, "line items");
     }

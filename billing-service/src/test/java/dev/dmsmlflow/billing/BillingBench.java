@@ -1,9 +1,12 @@
 package dev.dmsmlflow.billing;
 
+import dev.dmsmlflow.billing.support.CpuClock;
 import dev.dmsmlflow.billing.support.Eventually;
 import dev.dmsmlflow.billing.support.Readings;
 import dev.dmsmlflow.billing.support.UsageBus;
 import dev.dmsmlflow.infra.LocalInfraTestResource;
+import dev.dmsmlflow.infra.LocalKafka;
+import dev.dmsmlflow.infra.LocalPostgres;
 import dev.dmsmlflow.platform.testing.ServiceTokens;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -15,12 +18,15 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -51,14 +57,37 @@ class BillingBench {
             int subjects = 250;
             List<UsageBus.Sent> wire = Readings.grid(new String[] {run + "-a", run + "-b", run + "-c", run + "-d"}, run, subjects,
                     events / subjects, Instant.parse("2025-08-01T00:00:00Z"), 2).stream().map(r -> UsageBus.envelope(r.event())).toList();
+            boolean sqlProbe = "sql".equals(System.getProperty("dms.bench.probe", "last"));
+            ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+            Cpu before = Cpu.now(threads);
             long t0 = System.nanoTime();
-            bus.send(wire);
+            Map<Integer, UsageBus.Sent> last = bus.send(wire);
             long sent = System.nanoTime();
-            Eventually.until(() -> count("SELECT count(*) FROM usage_event WHERE workspace_id LIKE ?", run + "-_") == wire.size(),
-                    Duration.ofMinutes(15), "the measured readings");
+            if (sqlProbe) {
+                // the probe of the first figures: a count over the ledger every 50 ms (a scan of the growing table)
+                Eventually.until(() -> count("SELECT count(*) FROM usage_event WHERE workspace_id LIKE ?", run + "-_") == wire.size(),
+                        Duration.ofMinutes(15), "the measured readings");
+            } else {
+                // the reading at the end of each partition, by primary key: a poll commits whole and in partition order,
+                // so once these are in the ledger everything before them is; the count below checks that once
+                Eventually.until(() -> last.values().stream().allMatch(this::ledgered), Duration.ofMinutes(15), "the measured readings");
+            }
             long done = System.nanoTime();
-            System.out.printf("BENCH ingest: %,d readings; producer done after %.2f s; all ledgered and rated after %.2f s: %,.0f readings/s%n",
-                    wire.size(), (sent - t0) / 1e9, (done - t0) / 1e9, wire.size() / ((done - t0) / 1e9));
+            Cpu after = Cpu.now(threads);
+            long ledgered = count("SELECT count(*) FROM usage_event WHERE workspace_id LIKE ?", run + "-_");
+            if (ledgered != wire.size()) {
+                throw new AssertionError("the ledger holds " + ledgered + " of the " + wire.size() + " measured readings");
+            }
+            double k = wire.size() / 1000.0;
+            System.out.printf("BENCH ingest: %,d readings; producer done after %.2f s; all ledgered and rated after %.2f s: %,.0f readings/s"
+                    + " (probe: %s)%n", wire.size(), (sent - t0) / 1e9, (done - t0) / 1e9, wire.size() / ((done - t0) / 1e9),
+                    sqlProbe ? "count every 50 ms" : "last reading per partition");
+            System.out.printf("BENCH ingest CPU ms per 1,000 readings: service JVM %.1f (whole JVM %.1f, of it producer %.1f),"
+                    + " PostgreSQL %.1f, broker %.1f; service JVM + PostgreSQL %.1f%n",
+                    (after.jvm - before.jvm - (after.producer - before.producer)) * 1000 / k, (after.jvm - before.jvm) * 1000 / k,
+                    (after.producer - before.producer) * 1000 / k, (after.postgres - before.postgres) * 1000 / k,
+                    (after.broker - before.broker) * 1000 / k,
+                    (after.jvm - before.jvm - (after.producer - before.producer) + after.postgres - before.postgres) * 1000 / k);
         }
 
         String ws = run + "-export";
@@ -74,6 +103,28 @@ class BillingBench {
             Duration took = Duration.between(Instant.parse(j.getString("startedAt")), Instant.parse(j.getString("completedAt")));
             System.out.printf("BENCH export %s: %s, %,d rows in %.2f s (claim to completion: read, write, checksums, sink)%n", formats,
                     j.getString("status"), j.getLong("rowCount"), took.toMillis() / 1000.0);
+        }
+    }
+
+    /** CPU seconds so far: this JVM, its producer side (this thread and the producers' I/O threads), PostgreSQL, the broker. */
+    private record Cpu(double jvm, double producer, double postgres, double broker) {
+        static Cpu now(ThreadMXBean threads) {
+            return new Cpu(CpuClock.self(), threads.getCurrentThreadCpuTime() / 1e9 + CpuClock.threads("kafka-producer-network-thread"),
+                    CpuClock.tree(LocalPostgres.shared().postmasterPid()),
+                    LocalKafka.shared().brokerProcess().map(p -> CpuClock.process(p.pid(), true)).orElse(0.0));
+        }
+    }
+
+    private boolean ledgered(UsageBus.Sent s) {
+        try (Connection c = db.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT 1 FROM usage_event WHERE source = ? AND event_id = ?")) {
+            ps.setString(1, s.source());
+            ps.setString(2, s.id());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -1,10 +1,13 @@
 package dev.dmsmlflow.billing;
 
+import dev.dmsmlflow.billing.messaging.UsageEventsConsumer;
 import dev.dmsmlflow.billing.support.Eventually;
 import dev.dmsmlflow.billing.support.Readings;
 import dev.dmsmlflow.billing.support.Readings.Reading;
 import dev.dmsmlflow.billing.support.UsageBus;
 import dev.dmsmlflow.billing.support.UsageBus.Sent;
+import dev.dmsmlflow.contracts.DeadLetters;
+import dev.dmsmlflow.contracts.usage.UsageMetered;
 import dev.dmsmlflow.infra.LocalInfraTestResource;
 import dev.dmsmlflow.platform.testing.ServiceTokens;
 import io.agroal.api.AgroalDataSource;
@@ -14,6 +17,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import io.restassured.path.json.config.JsonPathConfig;
 import jakarta.inject.Inject;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -165,6 +169,35 @@ class LedgerIT {
         assertEquals(new BigDecimal("0.35"), new BigDecimal(mar.getString("total")));
     }
 
+    @Test
+    void anUnbillableReadingAmongGoodOnesIsDeadLetteredAloneAndTheOthersAreBilledOnce() {
+        String ws = "ws-poison-" + UUID.randomUUID().toString().substring(0, 8);
+        Reading before = Readings.of(1, ws, ws + "-mlf", Instant.parse("2025-04-02T10:00:00Z"), new BigDecimal("1.000000"));
+        Reading after = Readings.of(1, ws, ws + "-mlf", Instant.parse("2025-04-02T11:00:00Z"), new BigDecimal("0.500000"));
+        UsageMetered ok = Readings.of(1, ws, ws + "-mlf", Instant.parse("2025-04-02T12:00:00Z"), BigDecimal.ONE.setScale(6)).event();
+        // a window that ends where it starts: no one can bill it
+        UsageMetered empty = new UsageMetered(ok.meterId(), ok.subjectType(), ok.subjectId(), ok.workspaceId(), ok.resourceType(),
+                ok.spec(), ok.windowStart(), ok.windowStart(), ok.quantity(), ok.unit(), ok.meteredAt(), ok.subjectName());
+        Sent poison = UsageBus.envelope(empty);
+        // sent together, so that they share a poll: the poll leaves the fast path and is handled record by record
+        bus.send(List.of(UsageBus.envelope(before.event()), poison, UsageBus.envelope(after.event()), UsageBus.envelope(before.event())));
+        Eventually.until(bus::drained, Duration.ofSeconds(60), "the poll to be consumed");
+        assertEquals(2, count("SELECT count(*) FROM usage_event WHERE workspace_id = ?", ws));
+        assertEquals(2, count("SELECT count(*) FROM line_item WHERE workspace_id = ?", ws));
+        List<ConsumerRecord<String, String>> dead = bus.deadLetters().stream()
+                .filter(r -> poison.id().equals(header(r, "ce_id"))).toList();
+        assertEquals(1, dead.size(), "the unbillable reading, once, in " + UsageBus.DEAD_LETTERS);
+        assertEquals("undecodable", header(dead.get(0), DeadLetters.KIND));
+        assertEquals(UsageEventsConsumer.CONSUMER, header(dead.get(0), DeadLetters.CONSUMER));
+        // 1.000000 + 0.500000 instance-hours of mlflow.medium at 0.70
+        assertEquals(0, new BigDecimal("1.05").compareTo(sum("SELECT sum(cost) FROM line_item WHERE workspace_id = ?", ws)));
+    }
+
+    private static String header(ConsumerRecord<String, String> r, String name) {
+        var h = r.headers().lastHeader(name);
+        return h == null ? null : new String(h.value(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     /** Exact cost per workspace and month, from the test's own prices. */
     private static Map<String, BigDecimal> expectedExact(List<Reading> readings) {
         Map<String, BigDecimal> out = new TreeMap<>();
@@ -232,6 +265,18 @@ class LedgerIT {
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private BigDecimal sum(String sql, String arg) {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, arg);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBigDecimal(1);
             }
         } catch (SQLException e) {
             throw new IllegalStateException(e);

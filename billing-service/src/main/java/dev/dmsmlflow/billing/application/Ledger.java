@@ -63,6 +63,12 @@ public class Ledger {
                 throw new DeadLetterException(DeadLetters.Kind.UNDECODABLE, "not a billable reading: " + e.getMessage());
             }
         }
+        recordUsages(usages);
+    }
+
+    /** Records and rates ledger entries whose readings are delivered for the first time (the inbox said so). */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void recordUsages(List<Usage> usages) {
         Map<PeriodKey, PeriodStatus> periods = lockPeriods(usages);
         Rating.Periods book = (ws, m) -> periods.get(new PeriodKey(ws, m)) == PeriodStatus.CLOSED;
         List<LineItem> rated = new ArrayList<>(usages.size());

@@ -15,6 +15,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -43,6 +44,9 @@ public final class UsageBus implements AutoCloseable {
     public record Sent(String source, String id, UsageMetered event) {
     }
 
+    /** billing-service's dead-letter topic. */
+    public static final String DEAD_LETTERS = "dms.dlq.billing-service";
+
     private static final EventCodec CODEC = new EventCodec();
     private final LocalKafka kafka = LocalKafka.shared();
     private final KafkaProducer<String, String> instances = producer(kafka.clientProperties(TopicAccess.INSTANCE_SERVICE));
@@ -55,9 +59,12 @@ public final class UsageBus implements AutoCloseable {
         return new Sent(source, m.meterId(), m);
     }
 
-    /** Sends every reading (in the list's order) and waits until the broker has acknowledged all of them. */
-    public void send(List<Sent> readings) {
-        List<java.util.concurrent.Future<?>> acks = new ArrayList<>(readings.size());
+    /**
+     * Sends every reading (in the list's order) and waits until the broker has acknowledged all of them. Returns, per
+     * partition of the usage topic, the reading at its highest offset (a consumer that handled it handled all before it there).
+     */
+    public Map<Integer, Sent> send(List<Sent> readings) {
+        List<java.util.concurrent.Future<RecordMetadata>> acks = new ArrayList<>(readings.size());
         for (Sent s : readings) {
             ProducerRecord<String, String> r = new ProducerRecord<>(Topics.USAGE, s.event().meterId(), CODEC.encode(s.event()));
             header(r, "ce_id", s.id());
@@ -70,13 +77,20 @@ public final class UsageBus implements AutoCloseable {
         }
         instances.flush();
         notebooks.flush();
-        for (var f : acks) {
+        Map<Integer, Sent> last = new HashMap<>();
+        Map<Integer, Long> lastOffset = new HashMap<>();
+        for (int i = 0; i < acks.size(); i++) {
             try {
-                f.get();
+                RecordMetadata m = acks.get(i).get();
+                if (m.offset() >= lastOffset.getOrDefault(m.partition(), -1L)) {
+                    lastOffset.put(m.partition(), m.offset());
+                    last.put(m.partition(), readings.get(i));
+                }
             } catch (InterruptedException | ExecutionException e) {
                 throw new IllegalStateException("a reading was not acknowledged", e);
             }
         }
+        return last;
     }
 
     /**
@@ -120,6 +134,31 @@ public final class UsageBus implements AutoCloseable {
             producer.flush();
         }
         return n;
+    }
+
+    /** Every record now on billing-service's dead-letter topic ({@value #DEAD_LETTERS}), read from its start. */
+    public List<ConsumerRecord<String, String>> deadLetters() {
+        Properties c = new Properties();
+        c.putAll(kafka.adminProperties());
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, "billing-dlq-reader-" + UUID.randomUUID());
+        c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        List<ConsumerRecord<String, String>> out = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c)) {
+            List<TopicPartition> partitions = consumer.partitionsFor(DEAD_LETTERS).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("could not read " + DEAD_LETTERS + " to its end");
+                }
+                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+            }
+        }
+        return out;
     }
 
     /** Whether billing-service's group has committed every record now on the usage topic. */

@@ -15,15 +15,30 @@ import java.util.Set;
  * {@code instance}, {@code network}, {@code notebook}, {@code billing} and {@code gateway} are the services of that name
  * ({@code instance-service}, ..., {@code api-gateway}), anything else (e.g. {@code platform}) gets a role that may only
  * replicate its own database and the Kafka super user.
+ * <p>
+ * Kafka is the JVM's single broker ({@link LocalKafka#shared()}), or its 3-node cluster ({@link LocalKafkaCluster#shared()})
+ * with init arg {@code kafka=cluster} or the system property {@code dms.test.kafka=cluster} (a whole test JVM on the
+ * cluster, e.g. an e2e run); {@link #clusterRequested()} tells a test which.
  */
 public class LocalInfraTestResource implements QuarkusTestResourceLifecycleManager {
 
+    /** The system property (and init arg {@code kafka}) whose value {@value #CLUSTER} puts the tests on the Kafka cluster. */
+    public static final String KAFKA_PROPERTY = "dms.test.kafka";
+    public static final String CLUSTER = "cluster";
+
     private String service = "svc";
     private String database;
+    private boolean cluster = clusterRequested();
 
     @Override
     public void init(Map<String, String> initArgs) {
         service = initArgs.getOrDefault("service", service);
+        cluster = cluster || CLUSTER.equals(initArgs.get("kafka"));
+    }
+
+    /** Whether this JVM's tests run on the 3-node cluster ({@code -Ddms.test.kafka=cluster}). */
+    public static boolean clusterRequested() {
+        return CLUSTER.equals(System.getProperty(KAFKA_PROPERTY));
     }
 
     /** The {@link ServiceAccount} an init arg {@code service} stands for, if any. */
@@ -34,7 +49,6 @@ public class LocalInfraTestResource implements QuarkusTestResourceLifecycleManag
     @Override
     public Map<String, String> start() {
         LocalPostgres pg = LocalPostgres.shared();
-        LocalKafka kafka = LocalKafka.shared();
         java.util.Optional<ServiceAccount> account = account(service);
         database = LocalPostgres.uniqueDatabaseName(service);
         String password = LocalSecrets.generatePassword();
@@ -47,7 +61,9 @@ public class LocalInfraTestResource implements QuarkusTestResourceLifecycleManag
         config.put("quarkus.datasource.username", database);
         config.put("quarkus.datasource.password", password);
         String kafkaUser = account.map(ServiceAccount::kafkaUser).orElse(LocalKafka.ADMIN);
-        kafka.clientProperties(kafkaUser).forEach((k, v) -> config.put("kafka." + k, String.valueOf(v)));
+        Map<String, Object> client = cluster ? LocalKafkaCluster.shared().clientProperties(kafkaUser)
+                : LocalKafka.shared().clientProperties(kafkaUser);
+        client.forEach((k, v) -> config.put("kafka." + k, String.valueOf(v)));
         config.put("dms.relay.slot-name", database);
         // internal service tokens (docs/identity.md): services verify with the public key, the gateway signs with the private one
         ServiceKeys keys = ServiceKeys.forTests();

@@ -77,15 +77,31 @@ public final class LocalKafka implements AutoCloseable {
     private final int port;
     private final int controllerPort;
     private final LocalSecrets secrets;
+    private final Quorum quorum;
     private Process process;
     private int internalPort;
     private static RuntimeException sharedFailure;
 
+    /**
+     * Where a broker sits: its node id, the controller quorum's voters ({@code id@host:port,...}; null for a node that is
+     * its own quorum, formatted {@code --standalone}), and the replication of the topics it creates: {@code replicas}
+     * copies of each partition, of which {@code minInsync} must hold a write before it is acknowledged ({@code acks=all}).
+     */
+    record Quorum(int nodeId, String voters, int replicas, int minInsync) {
+        /** One broker, its own quorum, one copy of everything. */
+        static final Quorum SINGLE = new Quorum(1, null, 1, 1);
+    }
+
     private LocalKafka(Path dir, int port, int controllerPort, LocalSecrets secrets) {
+        this(dir, port, controllerPort, secrets, Quorum.SINGLE);
+    }
+
+    LocalKafka(Path dir, int port, int controllerPort, LocalSecrets secrets, Quorum quorum) {
         this.dir = dir;
         this.port = port;
         this.controllerPort = controllerPort;
         this.secrets = secrets;
+        this.quorum = quorum;
     }
 
     /** The broker of this JVM: started on first use on free ports with a throw-away data directory. */
@@ -161,6 +177,16 @@ public final class LocalKafka implements AutoCloseable {
         return port;
     }
 
+    /** The port of this node's controller listener. */
+    public int controllerPort() {
+        return controllerPort;
+    }
+
+    /** This broker's node id (1 for a single broker). */
+    public int nodeId() {
+        return quorum.nodeId();
+    }
+
     /** The broker's configuration file (owner only: it holds the controller's and the super user's passwords). */
     public Path configFile() {
         return dir.resolve("server.properties");
@@ -190,23 +216,67 @@ public final class LocalKafka implements AutoCloseable {
         if (isRunning()) {
             return;
         }
+        finishStart(launch(null));
+    }
+
+    /**
+     * Starts the broker's process (formatting its storage the first time with {@code clusterId}, a random one when null)
+     * without waiting for it; returns whether the storage was new. A node of a cluster is launched together with the
+     * others, since none answers before a majority of the controller quorum runs ({@link LocalKafkaCluster}).
+     */
+    synchronized boolean launch(String clusterId) {
         try {
             Files.createDirectories(dir);
             Path config = writeConfig();
             boolean fresh = !Files.exists(dir.resolve("data").resolve("meta.properties"));
             if (fresh) {
-                format(config);
+                format(config, clusterId == null ? Uuid.randomUuid().toString() : clusterId);
             }
             process = launch(List.of("kafka.Kafka", config.toString()), dir.resolve("broker.log"));
-            try {
-                awaitReady(fresh);
-                grantAccess();
-            } catch (RuntimeException e) {
-                stop(); // never leave a broker behind that nobody can use
-                throw e;
-            }
+            return fresh;
         } catch (IOException e) {
             throw new UncheckedIOException("Kafka broker did not start in " + dir, e);
+        }
+    }
+
+    /** Waits until the launched broker lets the super user in, then sets up the principals, ACLs and topics. */
+    synchronized void finishStart(boolean fresh) {
+        try {
+            awaitReady(fresh);
+            grantAccess();
+        } catch (RuntimeException e) {
+            stop(); // never leave a broker behind that nobody can use
+            throw e;
+        }
+    }
+
+    /** Waits until the launched broker lets the super user in (no principals, ACLs or topics made). */
+    synchronized void awaitStarted(boolean fresh) {
+        try {
+            awaitReady(fresh);
+        } catch (RuntimeException e) {
+            stop();
+            throw e;
+        }
+    }
+
+    /** Kills the broker's process at once (SIGKILL: no controlled shutdown) and waits until it is gone. */
+    public synchronized void kill() {
+        if (process == null) {
+            return;
+        }
+        process.destroyForcibly();
+        try {
+            process.waitFor(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Asks the broker to stop (SIGTERM) without waiting; {@link #stop()} waits. */
+    synchronized void signalStop() {
+        if (process != null) {
+            process.destroy();
         }
     }
 
@@ -237,7 +307,7 @@ public final class LocalKafka implements AutoCloseable {
         String brokerLogin = plainJaas(true);
         String props = String.join("\n",
                 "process.roles=broker,controller",
-                "node.id=1",
+                "node.id=" + quorum.nodeId(),
                 "listeners=CLIENT://127.0.0.1:" + port + ",INTERNAL://127.0.0.1:" + internalPort + ",CONTROLLER://127.0.0.1:" + controllerPort,
                 "advertised.listeners=CLIENT://127.0.0.1:" + port + ",INTERNAL://127.0.0.1:" + internalPort,
                 "controller.listener.names=CONTROLLER",
@@ -256,17 +326,22 @@ public final class LocalKafka implements AutoCloseable {
                 "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
                 "allow.everyone.if.no.acl.found=false",
                 "super.users=User:" + CONTROLLER_USER + ";User:" + ADMIN,
-                "controller.quorum.bootstrap.servers=127.0.0.1:" + controllerPort,
+                quorum.voters() == null ? "controller.quorum.bootstrap.servers=127.0.0.1:" + controllerPort
+                        : "controller.quorum.voters=" + quorum.voters(),
                 "log.dirs=" + dir.resolve("data"),
                 "num.partitions=3",
                 // only principals allowed to CREATE (the super users) can auto-create a topic
                 "auto.create.topics.enable=true",
-                "offsets.topic.replication.factor=1",
+                // every topic, auto-created ones and the brokers' own included, has the quorum's copies; an acks=all write
+                // needs minInsync of them
+                "default.replication.factor=" + quorum.replicas(),
+                "min.insync.replicas=" + quorum.minInsync(),
+                "offsets.topic.replication.factor=" + quorum.replicas(),
                 "offsets.topic.num.partitions=5",
-                "transaction.state.log.replication.factor=1",
-                "transaction.state.log.min.isr=1",
-                "share.coordinator.state.topic.replication.factor=1",
-                "share.coordinator.state.topic.min.isr=1",
+                "transaction.state.log.replication.factor=" + quorum.replicas(),
+                "transaction.state.log.min.isr=" + quorum.minInsync(),
+                "share.coordinator.state.topic.replication.factor=" + quorum.replicas(),
+                "share.coordinator.state.topic.min.isr=" + quorum.minInsync(),
                 "group.initial.rebalance.delay.ms=0",
                 "");
         Path config = dir.resolve("server.properties");
@@ -281,9 +356,12 @@ public final class LocalKafka implements AutoCloseable {
         return config;
     }
 
-    private void format(Path config) throws IOException {
-        Process fmt = launch(List.of("kafka.tools.StorageTool", "format", "-t", Uuid.randomUuid().toString(),
-                "-c", config.toString(), "--standalone"), dir.resolve("format.log"));
+    private void format(Path config, String clusterId) throws IOException {
+        List<String> args = new ArrayList<>(List.of("kafka.tools.StorageTool", "format", "-t", clusterId, "-c", config.toString()));
+        if (quorum.voters() == null) {
+            args.add("--standalone"); // its own quorum; a cluster's voters are in its configuration (a static quorum)
+        }
+        Process fmt = launch(args, dir.resolve("format.log"));
         try {
             if (!fmt.waitFor(60, TimeUnit.SECONDS) || fmt.exitValue() != 0) {
                 fmt.destroyForcibly();
@@ -425,7 +503,7 @@ public final class LocalKafka implements AutoCloseable {
             if (!missing.isEmpty()) {
                 admin.createAcls(missing).all().get(30, TimeUnit.SECONDS);
             }
-            ensureTopics(admin, topicConfig.all());
+            ensureTopics(admin, topicConfig.all(), quorum.replicas(), quorum.minInsync());
         } catch (Exception e) {
             throw new IllegalStateException("could not set up the Kafka principals and ACLs: " + e, e);
         }
@@ -433,12 +511,14 @@ public final class LocalKafka implements AutoCloseable {
 
     /**
      * Creates every topic of {@code partitions} (topic -> partitions; {@link TopicConfig#all()}) that does not exist yet,
-     * and adds partitions to one that has fewer (a broker from before the configuration); a topic is never shrunk.
+     * with {@code replicas} copies of each partition and {@code min.insync.replicas} = {@code minInsync}, and adds
+     * partitions to one that has fewer (a broker from before the configuration); a topic is never shrunk.
      */
-    static void ensureTopics(Admin admin, Map<String, Integer> partitions) throws Exception {
+    static void ensureTopics(Admin admin, Map<String, Integer> partitions, int replicas, int minInsync) throws Exception {
         Set<String> topics = admin.listTopics().names().get(30, TimeUnit.SECONDS);
         List<NewTopic> create = partitions.entrySet().stream().filter(t -> !topics.contains(t.getKey()))
-                .map(t -> new NewTopic(t.getKey(), java.util.Optional.of(t.getValue()), java.util.Optional.empty())).toList();
+                .map(t -> new NewTopic(t.getKey(), java.util.Optional.of(t.getValue()), java.util.Optional.of((short) replicas))
+                        .configs(Map.of("min.insync.replicas", String.valueOf(minInsync)))).toList();
         if (!create.isEmpty()) {
             try {
                 admin.createTopics(create).all().get(30, TimeUnit.SECONDS);

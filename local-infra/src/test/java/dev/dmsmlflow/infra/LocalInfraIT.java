@@ -66,9 +66,9 @@ class LocalInfraIT {
             // a topic made before the configuration (one partition) is grown to what is configured, never shrunk
             String old = "dms.old-" + java.util.UUID.randomUUID();
             admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(old, 1, (short) 1))).all().get();
-            LocalKafka.ensureTopics(admin, Map.of(old, 3));
+            LocalKafka.ensureTopics(admin, Map.of(old, 3), 1, 1);
             assertEquals(3, admin.describeTopics(List.of(old)).allTopicNames().get().get(old).partitions().size());
-            LocalKafka.ensureTopics(admin, Map.of(old, 2));
+            LocalKafka.ensureTopics(admin, Map.of(old, 2), 1, 1);
             assertEquals(3, admin.describeTopics(List.of(old)).allTopicNames().get().get(old).partitions().size());
         }
     }

@@ -14,7 +14,10 @@ import java.util.concurrent.CountDownLatch;
 /**
  * Runs PostgreSQL and Kafka for {@code ./dms up} with their data under one directory, kept across restarts:
  * {@code LocalInfraMain --dir .dms --pg-port 15432 --kafka-port 19092 --controller-port 19093 --services a,b --databases c}
- * ({@code --no-kafka true} runs PostgreSQL alone, as {@code ./dms tracking-server} does).
+ * ({@code --no-kafka true} runs PostgreSQL alone, as {@code ./dms tracking-server} does; {@code --kafka-nodes 3}, as
+ * {@code ./dms up --cluster} does, runs a {@link LocalKafkaCluster} instead of one broker: node {@code i} (from 0) serves
+ * clients on {@code kafka-port + 2i} and its controller on {@code controller-port + 2i}, its data under
+ * {@code DIR/kafka-cluster/node-<i + 1>}).
  * <p>
  * Each service of {@code --services} ({@link ServiceAccount}) gets its own PostgreSQL login role owning its own database
  * and, with Kafka, its own SCRAM principal; each database of {@code --databases} a login role of the same name owning it.
@@ -41,6 +44,7 @@ public final class LocalInfraMain {
         List<String> databases = new ArrayList<>();
         List<ServiceAccount> services = new ArrayList<>();
         boolean withKafka = true;
+        int kafkaNodes = 1;
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--dir" -> dir = Path.of(args[i + 1]);
@@ -57,6 +61,7 @@ public final class LocalInfraMain {
                     }
                 }
                 case "--no-kafka" -> withKafka = !Boolean.parseBoolean(args[i + 1]);
+                case "--kafka-nodes" -> kafkaNodes = Integer.parseInt(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -87,20 +92,30 @@ public final class LocalInfraMain {
         if (keys != null) {
             System.out.printf("keys      %s (public) %s (private, owner only)%n", keys.publicKeyFile(), keys.signingKeyFile());
         }
-        LocalKafka kafka = withKafka ? LocalKafka.at(dir.resolve("kafka"), kafkaPort, controllerPort, secrets) : null;
+        LocalKafka kafka = withKafka && kafkaNodes == 1 ? LocalKafka.at(dir.resolve("kafka"), kafkaPort, controllerPort, secrets) : null;
+        LocalKafkaCluster cluster = withKafka && kafkaNodes > 1 ? cluster(dir, kafkaNodes, kafkaPort, controllerPort, secrets) : null;
         if (kafka != null) {
             kafka.start();
             System.out.printf("kafka     %s  (SASL/%s, ACLs per service; data %s)%n", kafka.bootstrapServers(), LocalKafka.MECHANISM,
                     dir.resolve("kafka"));
         }
+        if (cluster != null) {
+            cluster.start();
+            System.out.printf("kafka     %s  (%d brokers, topics with 3 replicas and min.insync.replicas=2; SASL/%s, ACLs per"
+                    + " service; data %s)%n", cluster.bootstrapServers(), kafkaNodes, LocalKafka.MECHANISM, dir.resolve("kafka-cluster"));
+        }
         System.out.printf("secrets   %s  (owner only; generated passwords and keys, never printed)%n", secrets.directory());
-        Supervisor supervisor = new Supervisor(components(pg, kafka),
+        List<LocalKafka> brokers = kafka != null ? List.of(kafka) : cluster != null ? cluster.nodes() : List.of();
+        Supervisor supervisor = new Supervisor(components(pg, brokers),
                 Duration.ofSeconds(1), 5, Duration.ofMinutes(2), System.out, () -> System.exit(1));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             supervisor.stop();
             if (kafka != null) {
                 kafka.stop();
+            }
+            if (cluster != null) {
+                cluster.stop();
             }
             pg.close();
             stopped.countDown();
@@ -111,11 +126,23 @@ public final class LocalInfraMain {
         stopped.await();
     }
 
+    /** The cluster of {@code --kafka-nodes N}: node {@code i} on {@code kafkaPort + 2i} and {@code controllerPort + 2i}. */
+    static LocalKafkaCluster cluster(Path dir, int nodes, int kafkaPort, int controllerPort, LocalSecrets secrets) {
+        int[] ports = new int[nodes];
+        int[] controllerPorts = new int[nodes];
+        for (int i = 0; i < nodes; i++) {
+            ports[i] = kafkaPort + 2 * i;
+            controllerPorts[i] = controllerPort + 2 * i;
+        }
+        return LocalKafkaCluster.at(dir.resolve("kafka-cluster"), ports, controllerPorts, secrets);
+    }
+
     /**
      * What the supervisor watches: PostgreSQL (its postmaster process; a restart reopens the same data directory on the same
-     * port, and crash recovery replays the WAL) and the Kafka broker (its process; same port, same log directory).
+     * port, and crash recovery replays the WAL) and each Kafka broker (its process; same ports, same log directory: a
+     * cluster's node rejoins the others). A single broker is {@code kafka}, a cluster's nodes {@code kafka-1}...
      */
-    static List<Supervisor.Component> components(LocalPostgres postgres, LocalKafka kafka) {
+    static List<Supervisor.Component> components(LocalPostgres postgres, List<LocalKafka> brokers) {
         List<Supervisor.Component> components = new ArrayList<>();
         components.add(new Supervisor.Component() {
             @Override
@@ -133,11 +160,12 @@ public final class LocalInfraMain {
                 postgres.restart();
             }
         });
-        if (kafka != null) {
+        for (LocalKafka kafka : brokers) {
+            String name = brokers.size() == 1 ? "kafka" : "kafka-" + kafka.nodeId();
             components.add(new Supervisor.Component() {
                 @Override
                 public String name() {
-                    return "kafka";
+                    return name;
                 }
 
                 @Override

@@ -162,6 +162,98 @@ class SupervisionIT {
         }
     }
 
+    /**
+     * {@code ./dms up --cluster}'s infrastructure: LocalInfraMain with {@code --kafka-nodes 3} runs three brokers on
+     * consecutive port pairs, the contracts' topics on all three; a node killed with SIGKILL is restarted by the supervisor
+     * and rejoins (every partition back to 3 in sync); SIGTERM stops all three.
+     */
+    @Test
+    void theClusterOfDmsUpClusterHasThreeBrokersAndAKilledOneRejoins(@TempDir Path dir) throws Exception {
+        int pgPort = freePort();
+        int base = freePortRun(6);
+        Process infra = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), LocalInfraMain.class.getName(),
+                "--dir", dir.toString(), "--pg-port", Integer.toString(pgPort), "--kafka-port", Integer.toString(base),
+                "--controller-port", Integer.toString(base + 1), "--kafka-nodes", "3", "--services", "instance-service")
+                .redirectErrorStream(true).start();
+        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        List<String> seen = Collections.synchronizedList(new ArrayList<>());
+        Thread reader = new Thread(() -> {
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(infra.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line = out.readLine(); line != null; line = out.readLine()) {
+                    seen.add(line);
+                    lines.add(line);
+                }
+            } catch (Exception ignored) {
+                // the process ended
+            }
+        }, "infra-output");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            await(lines, seen, l -> l.startsWith("READY"), Duration.ofMinutes(3));
+            assertTrue(seen.stream().anyMatch(l -> l.startsWith("kafka") && l.contains("127.0.0.1:" + base + ",127.0.0.1:" + (base + 2)
+                    + ",127.0.0.1:" + (base + 4)) && l.contains("3 brokers")), () -> String.join("\n", seen));
+            LocalKafkaCluster cluster = LocalKafkaCluster.at(dir.resolve("kafka-cluster"), new int[]{base, base + 2, base + 4},
+                    new int[]{base + 1, base + 3, base + 5}, LocalSecrets.inDirectory(dir.resolve("secrets")));
+            String topic = dev.dmsmlflow.contracts.Topics.INSTANCE;
+            assertTrue(cluster.awaitPartitions(topic, p -> p.replicas().size() == 3 && p.isr().size() == 3, Duration.ofSeconds(30)),
+                    () -> cluster.describe(topic).toString());
+
+            ProcessHandle node2 = infra.descendants()
+                    .filter(p -> commandLine(p).contains("kafka.Kafka") && commandLine(p).contains("node-2"))
+                    .findFirst().orElseThrow(() -> new AssertionError("no node-2 broker under LocalInfraMain"));
+            assertTrue(node2.destroyForcibly(), "SIGKILL sent to node 2");
+            node2.onExit().get(30, TimeUnit.SECONDS);
+            await(lines, seen, l -> l.startsWith("kafka-2") && l.contains("is not running"), Duration.ofSeconds(30));
+            await(lines, seen, l -> l.startsWith("kafka-2") && l.contains("restarted in"), Duration.ofMinutes(2));
+            assertTrue(cluster.awaitPartitions(topic, p -> p.isr().size() == 3, Duration.ofSeconds(90)),
+                    () -> "node 2 back in sync: " + cluster.describe(topic));
+
+            List<ProcessHandle> children = infra.descendants().toList();
+            assertEquals(3, children.stream().filter(p -> commandLine(p).contains("kafka.Kafka")).count(), "three brokers run");
+            infra.destroy();
+            assertTrue(infra.waitFor(90, TimeUnit.SECONDS), "LocalInfraMain stops on SIGTERM");
+            for (ProcessHandle child : children) {
+                child.onExit().get(30, TimeUnit.SECONDS);
+            }
+            reader.join(10_000);
+            assertEquals(1, seen.stream().filter(l -> l.contains("is not running")).count(),
+                    () -> "only the kill was a restart:\n" + String.join("\n", seen));
+        } finally {
+            if (infra.isAlive()) {
+                infra.descendants().forEach(ProcessHandle::destroyForcibly);
+                infra.destroyForcibly();
+            }
+            Path pid = dir.resolve("postgres").resolve("postmaster.pid");
+            if (Files.exists(pid)) {
+                ProcessHandle.of(Long.parseLong(Files.readAllLines(pid).get(0).trim())).ifPresent(ProcessHandle::destroyForcibly);
+            }
+        }
+    }
+
+    /** The first of {@code n} consecutive free ports. */
+    private static int freePortRun(int n) throws Exception {
+        for (int attempt = 0; attempt < 50; attempt++) {
+            int first = freePort();
+            if (first + n > 65535) {
+                continue;
+            }
+            boolean free = true;
+            for (int p = first + 1; p < first + n && free; p++) {
+                try (ServerSocket s = new ServerSocket(p, 1, java.net.InetAddress.getLoopbackAddress())) {
+                    s.setReuseAddress(true);
+                } catch (java.io.IOException e) {
+                    free = false;
+                }
+            }
+            if (free) {
+                return first;
+            }
+        }
+        throw new IllegalStateException("no run of " + n + " free ports");
+    }
+
     private static void await(BlockingQueue<String> lines, List<String> seen, Predicate<String> wanted, Duration timeout)
             throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();

@@ -14,15 +14,15 @@ import java.util.Optional;
 @ConfigMapping(prefix = "dms.gateway")
 public interface GatewayConfig {
 
-    /** Base URL of instance-service (env {@code DMS_INSTANCE_URL}). */
+    /** Base URL of instance-service (env {@code DMS_INSTANCE_URL}); several, comma-separated, are its replicas (round-robin). */
     String instanceServiceUrl();
 
-    /** Base URL of network-service (env {@code DMS_NETWORK_URL}). */
+    /** Base URL of network-service (env {@code DMS_NETWORK_URL}); several, comma-separated, are its replicas (round-robin). */
     String networkServiceUrl();
 
-    /** Base URL of notebook-service (env {@code DMS_NOTEBOOK_URL}). */
+    /** Base URL of notebook-service (env {@code DMS_NOTEBOOK_URL}); several, comma-separated, are its replicas (round-robin). */
     String notebookServiceUrl();
-    /** Base URL of billing-service (env {@code DMS_BILLING_URL}). */
+    /** Base URL of billing-service (env {@code DMS_BILLING_URL}); several, comma-separated, are its replicas (round-robin). */
     String billingServiceUrl();
 
     RateLimit rateLimit();

@@ -74,6 +74,26 @@ class GatewayForwardingTest {
     }
 
     @Test
+    void callsTakeAServicesReplicasInTurnAndSkipOneThatRefusesConnections() {
+        String ws = Api.workspace();
+        String[] viewer = Api.member(ws, "viewer");
+        int before = StandInServices.RECEIVED.size();
+        // instance-service is listed as three replicas, the first down: every call still answers, and both others serve
+        for (int i = 0; i < 9; i++) {
+            as(viewer[1]).get("/api/v1/workspaces/" + ws + "/instances").then().statusCode(200);
+        }
+        java.util.Map<String, Long> perReplica = StandInServices.RECEIVED.subList(before, StandInServices.RECEIVED.size()).stream()
+                .filter(r -> r.method().equals("GET") && r.uri().startsWith("/instances?"))
+                .collect(java.util.stream.Collectors.groupingBy(r -> r.headers().get("host"), java.util.stream.Collectors.counting()));
+        assertEquals(9, perReplica.values().stream().mapToLong(Long::longValue).sum(), "each call reached instance-service once: " + perReplica);
+        for (int port : StandInServices.instanceReplicaPorts) {
+            long calls = perReplica.getOrDefault("127.0.0.1:" + port, 0L);
+            // in turn: 3 of 9 calls start at each of the three; the down one's go to the next, so one replica gets 3, the other 6
+            assertTrue(calls >= 3, "replica :" + port + " served " + calls + " of 9: " + perReplica);
+        }
+    }
+
+    @Test
     void aSampledTraceContinuesIntoTheService() {
         String ws = Api.workspace();
         String[] viewer = Api.member(ws, "viewer");

@@ -90,7 +90,8 @@ public class JupyterSocketRoute {
         this.directory = directory;
         this.blocking = blocking;
         this.tokens = tokens;
-        this.notebook = URI.create(config.notebookServiceUrl());
+        // a web socket is relayed to the first of notebook-service's replicas (ServiceClient spreads the other calls)
+        this.notebook = URI.create(dev.dmsmlflow.gateway.provider.ServiceClient.firstUrl(config.notebookServiceUrl()));
         this.handshakeTimeoutMillis = config.downstream().requestTimeout().toMillis();
         this.vertx = vertx;
         this.recheckMillis = Math.max(1, config.jupyter().socketRecheckInterval().toMillis());

@@ -16,12 +16,23 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
+import java.net.ConnectException;
 import java.net.URI;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * Non-blocking, pooled HTTP to instance-service and network-service, as the admitted caller: the service token in
  * {@code Authorization} (never the caller's API key), the request id, and the idempotency key when there is one.
  * A service that cannot be reached is 503; a service refusing the gateway's token is the gateway's fault: 502.
+ * <p>
+ * A service's URL setting may list several base URLs, comma-separated: its replicas ({@code ./dms up --cluster}). Requests
+ * take them in turn (round-robin), and one whose connection is refused or times out before it is established goes to
+ * the next replica, so a replica that is down costs a connection attempt, not an error. A request that reached a replica
+ * is never sent again (it may have been carried out).
  */
 @ApplicationScoped
 public class ServiceClient {
@@ -56,11 +67,53 @@ public class ServiceClient {
         }
     }
 
+    /** A service's replicas, taken in turn. */
+    static final class Replicas {
+        private final List<Target> targets;
+        private final AtomicInteger next = new AtomicInteger();
+
+        private Replicas(List<Target> targets) {
+            this.targets = List.copyOf(targets);
+        }
+
+        /** The replicas of a URL setting: one base URL, or several separated by commas. */
+        static Replicas of(String urls) {
+            List<Target> targets = Arrays.stream(urls.split(",")).map(String::trim).filter(u -> !u.isEmpty()).map(Target::of).toList();
+            if (targets.isEmpty()) {
+                throw new IllegalArgumentException("no service URL in '" + urls + "'");
+            }
+            return new Replicas(targets);
+        }
+
+        /** The order one request tries the replicas in: the next one in turn first, then the others. */
+        List<Target> order() {
+            int n = targets.size();
+            if (n == 1) {
+                return targets;
+            }
+            int first = Math.floorMod(next.getAndIncrement(), n);
+            List<Target> order = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                order.add(targets.get((first + i) % n));
+            }
+            return order;
+        }
+
+        int size() {
+            return targets.size();
+        }
+    }
+
+    /** The first base URL of a URL setting that may list replicas (for a client that talks to one, e.g. web sockets). */
+    public static String firstUrl(String urls) {
+        return Arrays.stream(urls.split(",")).map(String::trim).filter(u -> !u.isEmpty()).findFirst().orElse(urls);
+    }
+
     private final WebClient client;
-    private final Target instance;
-    private final Target network;
-    private final Target notebook;
-    private final Target billing;
+    private final Replicas instance;
+    private final Replicas network;
+    private final Replicas notebook;
+    private final Replicas billing;
     private final ServiceTokens tokens;
     private final long timeoutMillis;
 
@@ -75,10 +128,10 @@ public class ServiceClient {
                 .setFollowRedirects(false)
                 .setTryUseCompression(false)
                 .setUserAgentEnabled(false));
-        this.instance = Target.of(config.instanceServiceUrl());
-        this.network = Target.of(config.networkServiceUrl());
-        this.notebook = Target.of(config.notebookServiceUrl());
-        this.billing = Target.of(config.billingServiceUrl());
+        this.instance = Replicas.of(config.instanceServiceUrl());
+        this.network = Replicas.of(config.networkServiceUrl());
+        this.notebook = Replicas.of(config.notebookServiceUrl());
+        this.billing = Replicas.of(config.billingServiceUrl());
         this.tokens = tokens;
         this.timeoutMillis = d.requestTimeout().toMillis();
     }
@@ -97,7 +150,7 @@ public class ServiceClient {
      */
     public Uni<Answer> send(Service service, HttpMethod method, String pathAndQuery, Access access, String requestId,
                             String idempotencyKey, Buffer body, String contentType, String accept) {
-        Target t = switch (service) {
+        Replicas replicas = switch (service) {
             case INSTANCE -> instance;
             case NETWORK -> network;
             case NOTEBOOK -> notebook;
@@ -111,26 +164,27 @@ public class ServiceClient {
             return Uni.createFrom().failure(new ProblemException(Problem.of("service-unavailable", "Service unavailable", 503,
                     "The gateway cannot call the " + service.label + " right now.", null).withCode("SERVICE_TOKEN_UNAVAILABLE")));
         }
-        HttpRequest<Buffer> request = client.request(method, t.port(), t.host(), t.basePath() + pathAndQuery)
-                .ssl(t.ssl())
-                .timeout(timeoutMillis)
-                .putHeader("Authorization", "Bearer " + token)
-                .putHeader("Accept", accept == null ? "*/*" : accept);
-        if (requestId != null) {
-            request.putHeader("X-Request-Id", requestId);
-        }
-        if (idempotencyKey != null) {
-            request.putHeader("Idempotency-Key", idempotencyKey);
-        }
-        Uni<io.vertx.mutiny.ext.web.client.HttpResponse<Buffer>> sent;
-        if (body != null) {
-            if (contentType != null) {
-                request.putHeader("Content-Type", contentType);
+        Function<Target, Uni<io.vertx.mutiny.ext.web.client.HttpResponse<Buffer>>> call = t -> {
+            HttpRequest<Buffer> request = client.request(method, t.port(), t.host(), t.basePath() + pathAndQuery)
+                    .ssl(t.ssl())
+                    .timeout(timeoutMillis)
+                    .putHeader("Authorization", "Bearer " + token)
+                    .putHeader("Accept", accept == null ? "*/*" : accept);
+            if (requestId != null) {
+                request.putHeader("X-Request-Id", requestId);
             }
-            sent = request.sendBuffer(body);
-        } else {
-            sent = request.send();
-        }
+            if (idempotencyKey != null) {
+                request.putHeader("Idempotency-Key", idempotencyKey);
+            }
+            if (body != null) {
+                if (contentType != null) {
+                    request.putHeader("Content-Type", contentType);
+                }
+                return request.sendBuffer(body);
+            }
+            return request.send();
+        };
+        Uni<io.vertx.mutiny.ext.web.client.HttpResponse<Buffer>> sent = attempt(replicas.order(), 0, call, service);
         // a failure mapped with onFailure().transform replaces the original (throwing from onItemOrFailure would fail
         // with both, a CompositeException, which no mapper knows: a 500 instead of the 503)
         return sent.onFailure().transform(failure -> {
@@ -146,6 +200,33 @@ public class ServiceClient {
             Buffer answered = r.body();
             return new Answer(r.statusCode(), r.headers(), answered == null ? Buffer.buffer() : answered);
         });
+    }
+
+    /**
+     * Sends to {@code order.get(i)}; when no connection could be made there (refused, or not established in time: nothing
+     * was sent), to the next replica.
+     */
+    private static Uni<io.vertx.mutiny.ext.web.client.HttpResponse<Buffer>> attempt(List<Target> order, int i,
+            Function<Target, Uni<io.vertx.mutiny.ext.web.client.HttpResponse<Buffer>>> call, Service service) {
+        Uni<io.vertx.mutiny.ext.web.client.HttpResponse<Buffer>> sent = call.apply(order.get(i));
+        if (i + 1 >= order.size()) {
+            return sent;
+        }
+        return sent.onFailure(ServiceClient::notConnected).recoverWithUni(failure -> {
+            Target t = order.get(i);
+            LOG.warnf("%s at %s:%d cannot be reached (%s): trying its next replica", service.label, t.host(), t.port(), failure.toString());
+            return attempt(order, i + 1, call, service);
+        });
+    }
+
+    /** Whether {@code failure} means no connection was made (so the request was not sent). */
+    static boolean notConnected(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof ConnectException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @PreDestroy

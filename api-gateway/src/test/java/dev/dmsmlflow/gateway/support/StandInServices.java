@@ -33,7 +33,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Stands in for instance-service and network-service in the gateway's tests: one small Vert.x HTTP server that checks the
  * service token as a real service would (RS256 signature with the test public key, issuer, audience, expiry), records
  * every request, and answers like the services' internal APIs (scoping instances to the token's {@code dms_ws}).
- * Also points the gateway's bootstrap at a fresh key file.
+ * Also points the gateway's bootstrap at a fresh key file. instance-service is given to the gateway as three replicas: a
+ * port nothing listens on and two servers (see {@link #instanceReplicaPorts}), as {@code ./dms up --cluster} lists them.
  */
 public class StandInServices implements QuarkusTestResourceLifecycleManager {
 
@@ -43,6 +44,8 @@ public class StandInServices implements QuarkusTestResourceLifecycleManager {
 
     public static final List<Received> RECEIVED = new CopyOnWriteArrayList<>();
     public static volatile Path bootstrapKeyFile;
+    /** The ports of the two serving instance-service replicas (a third, listed first, is down). */
+    public static volatile List<Integer> instanceReplicaPorts = List.of();
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Map<String, ObjectNode> INSTANCES = new ConcurrentHashMap<>();
@@ -68,17 +71,34 @@ public class StandInServices implements QuarkusTestResourceLifecycleManager {
             throw new IllegalStateException(e);
         }
         vertx = Vertx.vertx();
+        int port = listen();
+        // instance-service as three replicas (./dms up --cluster): one that is down (its port closed), and two serving
+        int second = listen();
+        instanceReplicaPorts = List.of(port, second);
+        String url = "http://127.0.0.1:" + port;
+        String instanceUrls = "http://127.0.0.1:" + closedPort() + "," + url + ",http://127.0.0.1:" + second;
+        return Map.of("dms.gateway.instance-service-url", instanceUrls, "dms.gateway.network-service-url", url, "dms.gateway.notebook-service-url", url,
+                "dms.gateway.billing-service-url", url,
+                "dms.gateway.bootstrap.key-file", bootstrapKeyFile.toString());
+    }
+
+    /** A stand-in server on a free port (all share the recorded requests and the state): its port. */
+    private int listen() {
         HttpServer server = vertx.createHttpServer().webSocketHandler(this::socket).requestHandler(req -> req.body().onSuccess(body -> handle(req, body.toString())));
-        int port;
         try {
-            port = server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
+            return server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
-        String url = "http://127.0.0.1:" + port;
-        return Map.of("dms.gateway.instance-service-url", url, "dms.gateway.network-service-url", url, "dms.gateway.notebook-service-url", url,
-                "dms.gateway.billing-service-url", url,
-                "dms.gateway.bootstrap.key-file", bootstrapKeyFile.toString());
+    }
+
+    /** A port nothing listens on (taken, then given back). */
+    private static int closedPort() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Override

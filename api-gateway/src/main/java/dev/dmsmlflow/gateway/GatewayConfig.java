@@ -48,6 +48,13 @@ public interface GatewayConfig {
 
     Oidc oidc();
 
+    /**
+     * How often browser sign-in tokens that a role change left too powerful, and that a service could not revoke at the
+     * time, are tried again.
+     */
+    @WithDefault("30s")
+    Duration browserTokenRetryInterval();
+
     /** Requests per API key: a token bucket in each replica's memory. */
     interface RateLimit {
         /** Sustained requests per second per key. */

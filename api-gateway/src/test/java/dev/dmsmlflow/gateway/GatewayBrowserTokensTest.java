@@ -5,9 +5,16 @@ import dev.dmsmlflow.gateway.support.StandInServices;
 import dev.dmsmlflow.infra.LocalInfraTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
+import dev.dmsmlflow.gateway.application.BrowserTokens;
+import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +34,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @QuarkusTestResource(value = LocalInfraTestResource.class, initArgs = @ResourceArg(name = "service", value = "gateway"))
 @QuarkusTestResource(StandInServices.class)
 class GatewayBrowserTokensTest {
+
+    @Inject
+    BrowserTokens browserTokens;
+
+    @Inject
+    AgroalDataSource db;
 
     private static String tokens(String ws, String id) {
         return "/api/v1/workspaces/" + ws + "/instances/" + id + "/tokens";
@@ -154,5 +167,41 @@ class GatewayBrowserTokensTest {
         as(Api.admin()).delete("/api/v1/workspaces/" + ws + "/members/" + editor[0]).then().statusCode(204);
         assertTrue(revoked(a, readA));
         assertFalse(revoked(a, apiA) || revoked(a, colleagues));
+    }
+
+    /** [attempts, last_error] of the member's pending revocations in the workspace. */
+    private List<String> pending(String ws, String memberId) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT attempts, last_error FROM browser_token_revocations WHERE workspace_id = ? AND member_id = ?")) {
+            ps.setString(1, ws);
+            ps.setString(2, memberId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? List.of(rs.getString(1), String.valueOf(rs.getString(2))) : List.of();
+            }
+        }
+    }
+
+    @Test
+    void aRevocationNetworkServiceCouldNotTakeIsKeptAndDoneByTheRetry() throws SQLException {
+        String ws = Api.workspace();
+        String id = instance(ws);
+        String[] editor = Api.member(ws, "editor");
+        String rw = signIn(editor[1], editor[0], ws, id);
+        StandInServices.TOKENS_UNAVAILABLE.add(id);
+        try {
+            // the role change itself is done; the revocation waits
+            as(Api.admin()).body(Map.of("role", "viewer")).patch("/api/v1/workspaces/" + ws + "/members/" + editor[0]).then()
+                    .statusCode(200);
+            assertFalse(revoked(id, rw));
+            List<String> row = pending(ws, editor[0]);
+            assertEquals("1", row.get(0));
+            assertTrue(row.get(1).contains("503"), row.toString());
+        } finally {
+            StandInServices.TOKENS_UNAVAILABLE.remove(id);
+        }
+        // what the scheduled retry runs
+        assertTrue(browserTokens.processFor(ws, editor[0]));
+        assertTrue(revoked(id, rw));
+        assertEquals(List.of(), pending(ws, editor[0]));
     }
 }

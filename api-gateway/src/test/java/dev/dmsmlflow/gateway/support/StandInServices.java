@@ -58,6 +58,8 @@ public class StandInServices implements QuarkusTestResourceLifecycleManager {
      * expiresAt, revokedAt}; its list answers {@code status} from them.
      */
     public static final Map<String, List<ObjectNode>> TOKENS = new ConcurrentHashMap<>();
+    /** Instances whose token routes answer 503 (network-service unavailable for them). */
+    public static final Set<String> TOKENS_UNAVAILABLE = ConcurrentHashMap.newKeySet();
 
     private Vertx vertx;
     private PublicKey publicKey;
@@ -211,6 +213,9 @@ public class StandInServices implements QuarkusTestResourceLifecycleManager {
                         reply(req, 201, JSON.createObjectNode().put("url", "http://127.0.0.1:18080/.dms/sign-in?code=" + UUID.randomUUID())
                                 .put("expiresAt", java.time.Instant.now().plusSeconds(60).toString()), null);
                     }
+                } else if (parts.length == 2 && (parts[1].equals("tokens") || parts[1].startsWith("tokens/"))
+                        && TOKENS_UNAVAILABLE.contains(id)) {
+                    problem(req, 503, "service-unavailable", "tokens unavailable", null, null);
                 } else if (parts.length == 2 && (parts[1].equals("tokens") || parts[1].startsWith("tokens/"))
                         && !List.of("editor", "owner").contains(claims.path("dms_role").asText())) {
                     problem(req, 403, "forbidden", "tokens need the editor role", null, "ROLE_EDITOR");

@@ -36,13 +36,105 @@ export const credential = {
   },
 };
 
+const SSO = 'dms.console.sso';
+
+/** A credential from single sign-on: when it expires, and whether the gateway can renew it (it keeps a refresh token). */
+export interface SsoState {
+  expiresAt: number; // epoch ms; 0: the provider did not say
+  renewable: boolean;
+}
+
+/**
+ * Single sign-on's side of the credential. The provider's refresh token never reaches the page: the gateway keeps it and
+ * knows this browser by an HttpOnly cookie that only /api/v1/auth/sso receives, so renewing is a same-origin POST there.
+ */
+export const sso = {
+  get(): SsoState | null {
+    const raw = sessionStorage.getItem(SSO);
+    if (!raw) return null;
+    try {
+      return JSON.parse(raw) as SsoState;
+    } catch {
+      return null;
+    }
+  },
+  /** Keeps an access token from the gateway's /auth/sso/token or /auth/sso/refresh as the credential. */
+  signedIn(token: { accessToken: string; expiresIn: number; renewable: boolean }): void {
+    credential.set(token.accessToken);
+    sessionStorage.setItem(SSO, JSON.stringify({
+      expiresAt: token.expiresIn > 0 ? Date.now() + token.expiresIn * 1000 : 0,
+      renewable: token.renewable,
+    } satisfies SsoState));
+    scheduleRenewal();
+  },
+  clear(): void {
+    sessionStorage.removeItem(SSO);
+    if (renewal !== undefined) clearTimeout(renewal);
+    renewal = undefined;
+  },
+};
+
+let renewal: ReturnType<typeof setTimeout> | undefined;
+let renewing: Promise<boolean> | null = null;
+
+/** Asks the gateway for a new access token (once at a time); false when the single sign-on session is over. */
+export function renew(): Promise<boolean> {
+  renewing ??= (async () => {
+    try {
+      const res = await fetch('/api/v1/auth/sso/refresh', {
+        method: 'POST', headers: { Accept: 'application/json' }, credentials: 'same-origin', cache: 'no-store',
+      });
+      if (!res.ok) return false;
+      sso.signedIn(await res.json());
+      return true;
+    } catch {
+      return false;
+    } finally {
+      renewing = null;
+    }
+  })();
+  return renewing;
+}
+
+/** Renews a renewable single sign-on a minute before it expires (halfway for short-lived tokens). */
+export function scheduleRenewal(): void {
+  if (renewal !== undefined) clearTimeout(renewal);
+  renewal = undefined;
+  const state = sso.get();
+  if (!state?.renewable || !state.expiresAt || !credential.get()) return;
+  const left = state.expiresAt - Date.now();
+  const wait = Math.max(1000, left > 120_000 ? left - 60_000 : left / 2);
+  renewal = setTimeout(() => {
+    renewal = undefined;
+    void renew().then((ok) => {
+      if (!ok) onSessionEnded();
+    });
+  }, wait);
+}
+
+/** Called when a single sign-on can no longer be renewed (or was not renewable and expired). */
+let onSessionEnded: () => void = () => {};
+export function whenSessionEnded(handler: () => void): void {
+  onSessionEnded = handler;
+}
+
+/** Signs out: forgets the credential and, after a single sign-on, asks the gateway to forget the refresh token. */
+export async function signOut(): Promise<void> {
+  const wasSso = sso.get() !== null;
+  credential.clear();
+  sso.clear();
+  if (wasSso) {
+    await fetch('/api/v1/auth/sso/logout', { method: 'POST', credentials: 'same-origin', cache: 'no-store' }).catch(() => undefined);
+  }
+}
+
 /** Called when the gateway answers 401: the credential is gone, revoked or expired. */
 let onUnauthorized: () => void = () => {};
 export function whenUnauthorized(handler: () => void): void {
   onUnauthorized = handler;
 }
 
-export async function call<T>(method: string, path: string, body?: unknown, idempotent = false): Promise<T> {
+export async function call<T>(method: string, path: string, body?: unknown, idempotent = false, retried = false): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   const token = credential.get();
   if (token) headers.Authorization = `Bearer ${token}`;
@@ -67,6 +159,13 @@ export async function call<T>(method: string, path: string, body?: unknown, idem
   if (!res.ok) {
     const problem: Problem = typeof json === 'object' && json ? (json as Problem) : { status: res.status, detail: text };
     if (!problem.status) problem.status = res.status;
+    if (res.status === 401 && token && sso.get()) {
+      // a single sign-on token that ran out: renew it once and send the same request again (same Idempotency-Key
+      // semantics: a refused call changed nothing); if it cannot be renewed, the user is told why, not shown a bare 401
+      if (!retried && sso.get()?.renewable && (await renew())) return call<T>(method, path, body, idempotent, true);
+      onSessionEnded();
+      throw new ApiError(problem);
+    }
     if (res.status === 401) onUnauthorized();
     throw new ApiError(problem);
   }

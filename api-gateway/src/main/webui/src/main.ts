@@ -1,9 +1,9 @@
 // The console's shell: sign-in, the workspace switcher, the navigation and a hash router (no server routes needed).
 
 import './style.css';
-import { credential, get, whenUnauthorized, type Me, type Role, type Workspace } from './api';
+import { credential, get, scheduleRenewal, signOut as forget, sso, whenSessionEnded, whenUnauthorized, type Me, type Role, type Workspace } from './api';
 import { h, replace } from './dom';
-import { finishSingleSignOn, signInPage } from './pages/signin';
+import { finishSingleSignOn, noticeForSignIn, signInPage } from './pages/signin';
 import { instancesPage } from './pages/instances';
 import { createInstancePage } from './pages/create';
 import { instancePage } from './pages/instance';
@@ -42,16 +42,28 @@ let generation = 0;
 
 whenUnauthorized(() => {
   credential.clear();
+  sso.clear();
   me = null;
   // the sign-in form tells a refused key itself
   if (document.getElementById('api-key')) return;
   if (!location.hash.startsWith('#/signin')) location.hash = '#/signin';
 });
 
-function signOut(): void {
+// a single sign-on that can no longer be renewed: back to sign-in, saying why (never a bare 401)
+whenSessionEnded(() => {
   credential.clear();
+  sso.clear();
   me = null;
-  location.hash = '#/signin';
+  noticeForSignIn('Your single sign-on session has ended. Sign in again to continue.');
+  if (location.hash.startsWith('#/signin')) void route();
+  else location.hash = '#/signin';
+});
+
+function signOut(): void {
+  me = null;
+  void forget().finally(() => {
+    location.hash = '#/signin';
+  });
 }
 
 function header(ws: Workspace | null): void {
@@ -177,4 +189,5 @@ async function route(): Promise<void> {
 }
 
 window.addEventListener('hashchange', () => void route());
+scheduleRenewal(); // after a reload: the tab's single sign-on, if any, keeps being renewed
 void route();

@@ -1,7 +1,7 @@
 // Sign-in with an API key (or, when the gateway has OIDC on, an access token of the identity provider). The credential
 // is kept in this tab's sessionStorage only and sent as Authorization: Bearer; it is never shown again.
 
-import { ApiError, credential, get, type Me } from '../api';
+import { ApiError, credential, get, sso, type Me } from '../api';
 import { h, replace } from '../dom';
 
 /** Why a single sign-on came back without a credential, in words (the codes of /api/v1/auth/sso and the provider's). */
@@ -37,17 +37,27 @@ export async function finishSingleSignOn(main: HTMLElement, rest: string[], done
       failed(problem.code ?? `HTTP ${res.status}`);
       return;
     }
-    const token = (await res.json()) as { accessToken: string };
-    credential.set(token.accessToken);
+    sso.signedIn((await res.json()) as { accessToken: string; expiresIn: number; renewable: boolean });
     await get<Me>('/me');
     done();
   } catch (e) {
     credential.clear();
+    sso.clear();
     failed(e instanceof ApiError && e.status === 401 ? 'SIGN_IN_REFUSED' : String(e instanceof Error ? e.message : e));
   }
 }
 
+/** Said once on the sign-in page that follows (why the user is there again). */
+let notice = '';
+export function noticeForSignIn(text: string): void {
+  notice = text;
+}
+
 export function signInPage(main: HTMLElement, done: () => void, message = ''): void {
+  if (!message && notice) {
+    message = notice;
+  }
+  notice = '';
   const key = h('input', { id: 'api-key', name: 'api-key', type: 'password', autocomplete: 'off', spellcheck: 'false', required: true, 'aria-describedby': 'api-key-hint api-key-error' });
   const error = h('p', { id: 'api-key-error', class: 'error', role: 'alert' });
   const form = h('form', { class: 'card signin', novalidate: true },
@@ -77,6 +87,7 @@ export function signInPage(main: HTMLElement, done: () => void, message = ''): v
       key.focus();
       return;
     }
+    sso.clear();
     credential.set(value);
     try {
       await get<Me>('/me');

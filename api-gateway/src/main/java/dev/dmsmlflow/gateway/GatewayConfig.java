@@ -39,6 +39,22 @@ public interface GatewayConfig {
 
     Jupyter jupyter();
 
+    /**
+     * This gateway as browsers reach it, e.g. {@code https://console.example.com} behind a TLS proxy: the single sign-on's
+     * redirect URI is built from it, and an {@code https} address makes every cookie the gateway sets {@code Secure}.
+     * Unset: the request's own scheme and host.
+     */
+    Optional<String> publicUrl();
+
+    Oidc oidc();
+
+    /**
+     * How often browser sign-in tokens that a role change left too powerful, and that a service could not revoke at the
+     * time, are tried again.
+     */
+    @WithDefault("30s")
+    Duration browserTokenRetryInterval();
+
     /** Requests per API key: a token bucket in each replica's memory. */
     interface RateLimit {
         /** Sustained requests per second per key. */
@@ -126,5 +142,27 @@ public interface GatewayConfig {
          */
         @WithDefault("15s")
         Duration socketRecheckInterval();
+    }
+
+    /** The console's single sign-on (with {@code quarkus.oidc.*} on). */
+    interface Oidc {
+        /** Offer single sign-on on the console's sign-in page (needs {@code quarkus.oidc.auth-server-url}). */
+        @WithDefault("true")
+        boolean consoleSignIn();
+
+        /** Scopes asked for at sign-in. */
+        @WithDefault("openid profile email")
+        String scopes();
+
+        /**
+         * How long the gateway keeps a browser's refresh token at most, from the sign-in (the provider may end it sooner):
+         * the console renews its access token within this time, then signs in again.
+         */
+        @WithDefault("12h")
+        Duration sessionLifetime();
+
+        /** How often expired sign-ins, hand-offs and sessions are deleted. */
+        @WithDefault("60s")
+        Duration sweepInterval();
     }
 }

@@ -94,7 +94,7 @@ class GatewayJupyterLinkTest {
         String setCookie = signIn.getHeader("Set-Cookie");
         assertTrue(setCookie.startsWith("dms_jupyter="), setCookie);
         assertTrue(setCookie.contains("; Path=" + jupyter(r[0], r[1]) + ";"), setCookie);
-        assertTrue(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict"), setCookie);
+        assertTrue(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict") && !setCookie.contains("Secure"), setCookie);
         int maxAge = Integer.parseInt(setCookie.replaceAll(".*Max-Age=(\\d+).*", "$1"));
         assertTrue(maxAge > 8 * 3600 - 60 && maxAge <= 8 * 3600, setCookie);
         String value = signIn.getCookie("dms_jupyter");

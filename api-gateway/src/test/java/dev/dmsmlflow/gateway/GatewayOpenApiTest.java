@@ -74,7 +74,7 @@ class GatewayOpenApiTest {
                 Map.entry("post /api/v1/workspaces/{ws}/instances/{id}/acl/entries", List.of("200", "400", "401", "403", "404", "409", "415", "429", "502", "503")),
                 Map.entry("delete /api/v1/workspaces/{ws}/instances/{id}/acl/entries", List.of("200", "400", "401", "403", "404", "409", "429", "502", "503")),
                 Map.entry("get /api/v1/workspaces/{ws}/instances/{id}/diagnose", List.of("200", "400", "401", "404", "429", "502", "503")),
-                Map.entry("get /api/v1/workspaces/{ws}/instances/{id}/tokens", List.of("200", "400", "401", "403", "404", "429", "502", "503")),
+                Map.entry("get /api/v1/workspaces/{ws}/instances/{id}/tokens", List.of("200", "400", "401", "404", "429", "502", "503")),
                 Map.entry("post /api/v1/workspaces/{ws}/instances/{id}/tokens", List.of("201", "400", "401", "403", "404", "409", "415", "429", "502", "503")),
                 Map.entry("delete /api/v1/workspaces/{ws}/instances/{id}/tokens/{tokenId}", List.of("204", "400", "401", "403", "404", "409", "429", "502", "503")),
                 Map.entry("post /api/v1/workspaces/{ws}/instances/{id}/ui-sign-in", List.of("201", "400", "401", "404", "409", "429", "502", "503")),

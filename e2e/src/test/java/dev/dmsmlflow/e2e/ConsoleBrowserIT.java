@@ -414,6 +414,49 @@ class ConsoleBrowserIT {
         }
     }
 
+    /** How many times the gateway renewed a console's token at the provider. */
+    private long refreshGrants() {
+        return idp.tokenRequests.stream().filter(r -> "refresh_token".equals(r.get("grant_type"))).count();
+    }
+
+    @Test
+    @Order(4)
+    void aSingleSignOnIsRenewedBeforeItExpiresAndItsEndSendsBackToSignInSayingWhy() {
+        idp.user = "sso_rita_" + UUID.randomUUID().toString().substring(0, 6);
+        idp.accessTokenLifetime = Duration.ofSeconds(20);
+        try (BrowserContext context = context()) {
+            Page page = open(context);
+            page.navigate(base + "/");
+            page.locator("#sso-sign-in").click();
+            assertThat(page.locator("h1")).hasText("No workspace", new LocatorAssertions.HasTextOptions().setTimeout(TIMEOUT_MS));
+            long signedIn = System.nanoTime();
+            long before = refreshGrants();
+            // the refresh token stays at the gateway: the browser holds an HttpOnly, SameSite=Strict cookie for the
+            // gateway's sign-in path only, which no script of the page can read
+            var session = context.cookies().stream().filter(c -> c.name.equals("dms_sso_session")).findFirst().orElseThrow();
+            assertTrue(session.httpOnly && session.path.equals("/api/v1/auth/sso"), session.path);
+            assertEquals(com.microsoft.playwright.options.SameSiteAttribute.STRICT, session.sameSite);
+            assertFalse(session.secure, "usable on the local http stack");
+            assertFalse(String.valueOf(page.evaluate("document.cookie")).contains("dms_sso_session"));
+            // the console renews before expiry: two renewals, so the first token (20 s) has run out meanwhile
+            page.waitForCondition(() -> refreshGrants() >= before + 2, new Page.WaitForConditionOptions().setTimeout(TIMEOUT_MS));
+            assertTrue(Duration.ofNanos(System.nanoTime() - signedIn).toSeconds() >= 15);
+            String memberId = page.locator("main code").textContent().trim();
+            Api.Resp added = admin.post(base + "/api/v1/workspaces/" + wsA + "/members", Map.of("memberId", memberId, "role", "viewer"));
+            assertEquals(201, added.status(), added.toString());
+            page.reload(); // on the renewed token, past the first one's expiry: no sign-in page
+            awaitLoaded(page, "instances");
+            assertThat(page.locator("[data-testid=role]")).hasText("viewer");
+            // the provider ends its session: the next renewal is refused and the console says why, not a bare 401
+            idp.endSessions();
+            assertThat(page.locator("#api-key-error")).containsText("single sign-on session has ended", within(TIMEOUT_MS));
+            shot(page, "18-sso-session-ended");
+            assertTrue(context.cookies().stream().noneMatch(c -> c.name.equals("dms_sso_session")), "the gateway cleared its cookie");
+        } finally {
+            idp.accessTokenLifetime = Duration.ofMinutes(5);
+        }
+    }
+
     @Test
     @Order(4)
     void aMemberOfAnotherWorkspaceSeesNoneOfIt() {

@@ -210,6 +210,14 @@ class GatewayAccessIT {
             return !"GET".equals(method);
         }
 
+        /**
+         * A viewer's call the gateway admits and then judges by the resource (revoking a token: only their own browser
+         * token), so an id that is not in their workspace is a 404 like an unknown one rather than a role's 403.
+         */
+        boolean viewerJudgedByResource() {
+            return "DELETE".equals(method) && template.endsWith("/tokens/{token}");
+        }
+
         boolean onInstance() {
             return template.contains("{id}") || template.contains("{nb}") || template.contains("{export}");
         }
@@ -247,7 +255,9 @@ class GatewayAccessIT {
         r.add(new Route("GET", "/workspaces/{ws}/instances/{id}/diagnose?source=127.0.0.1", "viewer", 200, true, w -> null));
         // the MLflow UI's sign-in link: any member; the matrix's instances are in network mode, so every allowed call is 409
         r.add(new Route("POST", "/workspaces/{ws}/instances/{id}/ui-sign-in", "viewer", 409, true, w -> Map.of()));
-        r.add(new Route("GET", "/workspaces/{ws}/instances/{id}/tokens", "editor", 200, true, w -> null));
+        // tokens: a viewer lists the browser sign-in tokens they made (none here) and revokes only those, so their DELETE of the
+        // target (an API token an editor made) is 403 like before, and of another workspace's instance's token 404
+        r.add(new Route("GET", "/workspaces/{ws}/instances/{id}/tokens", "viewer", 200, true, w -> null));
         r.add(new Route("POST", "/workspaces/{ws}/instances/{id}/tokens", "editor", 201, true, w -> Map.of("name", "matrix", "scope", "read")));
         r.add(new Route("DELETE", "/workspaces/{ws}/instances/{id}/tokens/{token}", "editor", 204, true, w -> null));
         r.add(new Route("GET", "/workspaces/{ws}/notebook-sessions", "viewer", 200, true, w -> null));
@@ -367,7 +377,8 @@ class GatewayAccessIT {
                             // whether or not the id exists, so the answer tells nothing about the other workspace
                             Api.Resp crossed = call(m.key(), route.method(), route.crossed(ws, other), route.body().apply(ws), ws, m);
                             expect(who + "foreign id " + route.method() + " " + route.crossed(ws, other),
-                                    allows(m.role(), route.minRole()) ? 404 : 403, crossed);
+                                    allows(m.role(), route.minRole()) || (route.viewerJudgedByResource() && "viewer".equals(m.role()))
+                                            ? 404 : 403, crossed);
                             noLeak(who + "foreign id " + route.template(), crossed, other);
                         }
                     }

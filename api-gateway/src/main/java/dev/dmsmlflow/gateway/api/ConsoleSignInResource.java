@@ -16,7 +16,7 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import dev.dmsmlflow.gateway.GatewayConfig;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
 import java.net.URI;
@@ -34,6 +34,7 @@ import java.util.Optional;
 public class ConsoleSignInResource {
 
     static final String STATE_COOKIE = "dms_sso_state";
+    static final String SESSION_COOKIE = "dms_sso_session";
     static final String COOKIE_PATH = "/api/v1/auth/sso";
 
     /** Whether the console offers single sign-on. */
@@ -44,19 +45,28 @@ public class ConsoleSignInResource {
     public record TokenRequest(@JsonProperty("handoff") String handoff) {
     }
 
-    /** The identity provider's access token for the console. */
-    public record TokenView(@JsonProperty("accessToken") String accessToken, @JsonProperty("expiresIn") long expiresIn) {
+    /**
+     * The identity provider's access token for the console; {@code renewable} when the gateway keeps a refresh token for
+     * this browser ({@code POST /api/v1/auth/sso/refresh} then gives a new one before {@code expiresIn} runs out).
+     */
+    public record TokenView(@JsonProperty("accessToken") String accessToken, @JsonProperty("expiresIn") long expiresIn,
+                            @JsonProperty("renewable") boolean renewable) {
+        @Override
+        public String toString() {
+            return "TokenView[<redacted>, " + expiresIn + " s, renewable " + renewable + "]";
+        }
     }
 
     private final ConsoleSignIn signIn;
     private final Blocking blocking;
     private final Optional<String> publicUrl;
+    private final Cookies cookies;
 
-    ConsoleSignInResource(ConsoleSignIn signIn, Blocking blocking,
-                          @ConfigProperty(name = "dms.gateway.public-url") Optional<String> publicUrl) {
+    ConsoleSignInResource(ConsoleSignIn signIn, Blocking blocking, Cookies cookies, GatewayConfig config) {
+        this.cookies = cookies;
         this.signIn = signIn;
         this.blocking = blocking;
-        this.publicUrl = publicUrl.filter(s -> !s.isBlank()).map(s -> s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
+        this.publicUrl = config.publicUrl().filter(s -> !s.isBlank()).map(s -> s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
     }
 
     @GET
@@ -72,17 +82,17 @@ public class ConsoleSignInResource {
     @WithoutApiKey
     @Operation(hidden = true)
     public Uni<Response> login(@Context UriInfo uri) {
-        boolean https = "https".equalsIgnoreCase(base(uri).getScheme());
+        URI requestUri = uri.getRequestUri();
         String redirect = base(uri) + COOKIE_PATH + "/callback";
         return blocking.call(() -> {
             try {
                 ConsoleSignIn.Start start = signIn.begin(redirect);
                 return Response.status(303).location(start.authorizationUrl())
-                        .header("Set-Cookie", STATE_COOKIE + "=" + start.state() + "; Path=" + COOKIE_PATH + "; Max-Age="
-                                + ConsoleSignIn.FLOW_LIFETIME.toSeconds() + "; HttpOnly; SameSite=Lax" + (https ? "; Secure" : ""))
+                        .header("Set-Cookie", cookies.set(STATE_COOKIE, start.state(), COOKIE_PATH, ConsoleSignIn.FLOW_LIFETIME.toSeconds(),
+                                "Lax", requestUri))
                         .header("Cache-Control", "no-store").header("Referrer-Policy", "no-referrer").build();
             } catch (ConsoleSignIn.Refused e) {
-                return toConsole("failed/" + e.code);
+                return toConsole("failed/" + e.code, requestUri);
             }
         });
     }
@@ -92,16 +102,23 @@ public class ConsoleSignInResource {
     @WithoutApiKey
     @Operation(hidden = true)
     public Uni<Response> callback(@QueryParam("code") String code, @QueryParam("state") String state,
-                                  @QueryParam("error") String error, @CookieParam(STATE_COOKIE) String browserState) {
+                                  @QueryParam("error") String error, @CookieParam(STATE_COOKIE) String browserState,
+                                  @Context UriInfo uri) {
+        URI requestUri = uri.getRequestUri();
         if (error != null) {
-            // the provider's own answer (e.g. access_denied): the console says so; nothing of it is reflected as markup
-            return Uni.createFrom().item(toConsole("failed/" + (error.matches("[a-z_]{1,64}") ? error : "provider_error")));
+            // the provider's own answer (e.g. access_denied): the flow ends now and the console says so; nothing of the
+            // answer is reflected as markup
+            String reason = "failed/" + (error.matches("[a-z_]{1,64}") ? error : "provider_error");
+            return blocking.call(() -> {
+                signIn.abort(state);
+                return toConsole(reason, requestUri);
+            });
         }
         return blocking.call(() -> {
             try {
-                return toConsole(signIn.finish(state, code, browserState));
+                return toConsole(signIn.finish(state, code, browserState), requestUri);
             } catch (ConsoleSignIn.Refused e) {
-                return toConsole("failed/" + e.code);
+                return toConsole("failed/" + e.code, requestUri);
             }
         });
     }
@@ -112,21 +129,88 @@ public class ConsoleSignInResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(hidden = true)
-    public Response token(TokenRequest body) {
+    public Uni<Response> token(TokenRequest body, @Context UriInfo uri) {
         if (body == null || body.handoff() == null || body.handoff().isBlank() || body.handoff().length() > 128) {
-            return Response.status(400).type(Problem.MEDIA_TYPE).header("Cache-Control", "no-store")
+            return Uni.createFrom().item(Response.status(400).type(Problem.MEDIA_TYPE).header("Cache-Control", "no-store")
                     .entity(Problem.of("invalid-field", "Invalid request field", 400, "'handoff' is required.", "handoff")
-                            .withCode("REQUIRED")).build();
+                            .withCode("REQUIRED")).build());
         }
-        try {
-            ConsoleSignIn.Token t = signIn.redeem(body.handoff());
-            return Response.ok(new TokenView(t.accessToken(), t.expiresIn())).header("Cache-Control", "no-store").build();
-        } catch (ConsoleSignIn.Refused e) {
-            int status = "SIGN_IN_NOT_CONFIGURED".equals(e.code) ? 404 : 401;
-            return Response.status(status).type(Problem.MEDIA_TYPE).header("Cache-Control", "no-store")
-                    .entity(Problem.of(status == 404 ? "not-found" : "unauthorized", status == 404 ? "Not found" : "Unauthorized",
-                            status, e.getMessage(), null).withCode(e.code)).build();
+        URI requestUri = uri.getRequestUri();
+        return blocking.call(() -> {
+            try {
+                ConsoleSignIn.Token t = signIn.redeem(body.handoff());
+                Response.ResponseBuilder ok = Response.ok(new TokenView(t.accessToken(), t.expiresIn(), t.refreshToken() != null))
+                        .header("Cache-Control", "no-store");
+                if (t.refreshToken() != null) {
+                    // the refresh token stays here; the browser gets a cookie only this path receives, unreadable to scripts
+                    String session = signIn.startSession(t.refreshToken());
+                    ok.header("Set-Cookie", cookies.set(SESSION_COOKIE, session, COOKIE_PATH, signIn.sessionLifetime().toSeconds(),
+                            "Strict", requestUri));
+                }
+                return ok.build();
+            } catch (ConsoleSignIn.Refused e) {
+                return refused(e, null);
+            }
+        });
+    }
+
+    /**
+     * A new access token for the console, from the refresh token the gateway keeps for this browser (its session cookie).
+     * Only from this site: the cookie is SameSite=Strict, and a request whose {@code Origin} is another site is refused.
+     */
+    @POST
+    @Path("/refresh")
+    @WithoutApiKey
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(hidden = true)
+    public Uni<Response> refresh(@CookieParam(SESSION_COOKIE) String session, @Context UriInfo uri,
+                                 @Context jakarta.ws.rs.container.ContainerRequestContext request) {
+        URI requestUri = uri.getRequestUri();
+        if (!AccessFilters.sameOrigin(request)) {
+            return Uni.createFrom().item(Response.status(403).type(Problem.MEDIA_TYPE).header("Cache-Control", "no-store")
+                    .entity(Problem.of("forbidden", "Forbidden", 403, "A sign-in can only be renewed from this site.", "Origin")
+                            .withCode("CROSS_SITE_REQUEST")).build());
         }
+        return blocking.call(() -> {
+            try {
+                ConsoleSignIn.Token t = signIn.refresh(session);
+                return Response.ok(new TokenView(t.accessToken(), t.expiresIn(), true)).header("Cache-Control", "no-store").build();
+            } catch (ConsoleSignIn.Refused e) {
+                return refused(e, "SIGN_IN_EXPIRED".equals(e.code) ? cookies.clear(SESSION_COOKIE, COOKIE_PATH, "Strict", requestUri) : null);
+            }
+        });
+    }
+
+    /** Sign-out: the gateway forgets this browser's refresh token and clears its cookie. */
+    @POST
+    @Path("/logout")
+    @WithoutApiKey
+    @Operation(hidden = true)
+    public Uni<Response> logout(@CookieParam(SESSION_COOKIE) String session, @Context UriInfo uri,
+                                @Context jakarta.ws.rs.container.ContainerRequestContext request) {
+        URI requestUri = uri.getRequestUri();
+        if (!AccessFilters.sameOrigin(request)) {
+            return Uni.createFrom().item(Response.status(403).type(Problem.MEDIA_TYPE)
+                    .entity(Problem.of("forbidden", "Forbidden", 403, "Sign-out is only accepted from this site.", "Origin")
+                            .withCode("CROSS_SITE_REQUEST")).build());
+        }
+        return blocking.call(() -> {
+            signIn.endSession(session);
+            return Response.noContent().header("Cache-Control", "no-store")
+                    .header("Set-Cookie", cookies.clear(SESSION_COOKIE, COOKIE_PATH, "Strict", requestUri)).build();
+        });
+    }
+
+    private static Response refused(ConsoleSignIn.Refused e, String setCookie) {
+        int status = "SIGN_IN_NOT_CONFIGURED".equals(e.code) ? 404 : "SIGN_IN_UNAVAILABLE".equals(e.code) ? 503 : 401;
+        String type = status == 404 ? "not-found" : status == 503 ? "unavailable" : "unauthorized";
+        String title = status == 404 ? "Not found" : status == 503 ? "Service unavailable" : "Unauthorized";
+        Response.ResponseBuilder b = Response.status(status).type(Problem.MEDIA_TYPE).header("Cache-Control", "no-store")
+                .entity(Problem.of(type, title, status, e.getMessage(), null).withCode(e.code));
+        if (setCookie != null) {
+            b.header("Set-Cookie", setCookie);
+        }
+        return b.build();
     }
 
     /** The gateway's own address as the browser uses it ({@code dms.gateway.public-url} when set). */
@@ -139,10 +223,10 @@ public class ConsoleSignInResource {
     }
 
     /** Back to the console page at {@code #/signin/sso/<fragment>}, the state cookie cleared. */
-    private static Response toConsole(String fragment) {
+    private Response toConsole(String fragment, URI requestUri) {
         return Response.status(303).location(URI.create("/#/signin/sso/" + URLEncoder.encode(fragment, StandardCharsets.UTF_8)
                         .replace("%2F", "/")))
-                .header("Set-Cookie", STATE_COOKIE + "=; Path=" + COOKIE_PATH + "; Max-Age=0; HttpOnly; SameSite=Lax")
+                .header("Set-Cookie", cookies.clear(STATE_COOKIE, COOKIE_PATH, "Lax", requestUri))
                 .header("Cache-Control", "no-store").header("Referrer-Policy", "no-referrer").build();
     }
 }

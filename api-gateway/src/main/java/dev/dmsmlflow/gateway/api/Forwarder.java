@@ -38,8 +38,16 @@ public class Forwarder {
     /** Like {@link #forward}, with a 2xx answer turned into another response by {@code onSuccess}. */
     public Uni<Response> send(CallContext call, ServiceClient.Service service, HttpMethod method, String pathAndQuery,
                               Object body, String idempotencyKey, Function<Response, Response> onSuccess) {
+        return send(call, call.self().access(), service, method, pathAndQuery, body, idempotencyKey, onSuccess);
+    }
+
+    /**
+     * Like {@link #send}, acting as {@code access} rather than the caller's own admission: for a call the gateway itself
+     * decided the caller may make although their role alone would not (a viewer revoking their own browser token).
+     */
+    public Uni<Response> send(CallContext call, Access access, ServiceClient.Service service, HttpMethod method, String pathAndQuery,
+                              Object body, String idempotencyKey, Function<Response, Response> onSuccess) {
         CallContext ctx = call.self();
-        Access access = ctx.access();
         Buffer json = body == null ? null : Buffer.buffer(bytes(body));
         return client.send(service, method, pathAndQuery, access, ctx.requestId(), idempotencyKey, json).map(answer -> {
             Response.ResponseBuilder b = Response.status(answer.status());

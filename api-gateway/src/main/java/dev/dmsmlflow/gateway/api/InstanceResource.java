@@ -2,7 +2,11 @@ package dev.dmsmlflow.gateway.api;
 
 import dev.dmsmlflow.gateway.application.Idempotency;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dmsmlflow.gateway.application.BrowserTokens;
+import dev.dmsmlflow.gateway.domain.Access;
 import dev.dmsmlflow.gateway.domain.Ids;
+import dev.dmsmlflow.platform.problem.Problem;
 import dev.dmsmlflow.gateway.domain.Role;
 import dev.dmsmlflow.gateway.provider.ServiceClient.Service;
 import dev.dmsmlflow.platform.problem.ProblemException;
@@ -311,13 +315,31 @@ public class InstanceResource {
 
     @GET
     @Path("/{id}/tokens")
-    @InWorkspace(Role.EDITOR)
-    @Operation(operationId = "listTokens", summary = "The instance's MLflow access tokens (never the tokens themselves)")
-    @APIResponse(responseCode = "200", description = "The tokens, revoked and expired ones included", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+    @InWorkspace(Role.VIEWER)
+    @Operation(operationId = "listTokens", summary = "The instance's MLflow access tokens (never the tokens themselves)",
+            description = "Editors and owners see every token; a viewer sees the browser sign-in tokens they made themselves"
+                    + " (kind browser, createdBy them). Expired browser tokens are left out for everyone.")
+    @APIResponse(responseCode = "200", description = "The tokens, revoked ones and expired API tokens included", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = ServiceDocs.TokenList.class)))
     public Uni<Response> tokens(@PathParam("ws") @Parameter(schema = @Schema(type = SchemaType.STRING, pattern = Ids.WORKSPACE_PATTERN)) String ws,
                                 @PathParam("id") @Pattern(regexp = Patterns.RESOURCE_ID) String id) {
-        return forwarder.forward(call, Service.NETWORK, HttpMethod.GET, "/networks/" + id + "/tokens", null, null);
+        CallContext ctx = call.self();
+        Access access = ctx.access();
+        boolean manager = access.role().includes(Role.EDITOR);
+        return forwarder.send(ctx, asEditor(access), Service.NETWORK, HttpMethod.GET, "/networks/" + id + "/tokens", null, null, r -> {
+            java.time.Instant now = java.time.Instant.now();
+            ObjectNode visible = forwarder.mapper().createObjectNode();
+            var items = visible.putArray("items");
+            for (JsonNode t : readJson(r, id).path("items")) {
+                if (BrowserTokens.browser(t) && BrowserTokens.expired(t, now)) {
+                    continue;
+                }
+                if (manager || (BrowserTokens.browser(t) && access.memberId().equals(t.path("createdBy").asText()))) {
+                    items.add(t);
+                }
+            }
+            return Response.ok(visible, MediaType.APPLICATION_JSON).build();
+        });
     }
 
     @POST
@@ -346,14 +368,58 @@ public class InstanceResource {
 
     @DELETE
     @Path("/{id}/tokens/{tokenId}")
-    @InWorkspace(Role.EDITOR)
+    @InWorkspace(Role.VIEWER)
     @Audited(action = "token.revoke", resource = "instance", idParam = "id")
-    @Operation(operationId = "revokeToken", summary = "Revoke an MLflow access token: refused at once")
+    @Operation(operationId = "revokeToken", summary = "Revoke an MLflow access token: refused at once",
+            description = "Editors and owners revoke any token; a viewer only the browser sign-in tokens they made themselves"
+                    + " (403 for another token).")
     @APIResponse(responseCode = "204", description = "Revoked")
     public Uni<Response> revokeToken(@PathParam("ws") @Parameter(schema = @Schema(type = SchemaType.STRING, pattern = Ids.WORKSPACE_PATTERN)) String ws,
                                      @PathParam("id") @Pattern(regexp = Patterns.RESOURCE_ID) String id,
                                      @PathParam("tokenId") @Pattern(regexp = "^tok_[0-9a-f]{12}$") String tokenId) {
-        return forwarder.forward(call, Service.NETWORK, HttpMethod.DELETE, "/networks/" + id + "/tokens/" + tokenId, null, null);
+        CallContext ctx = call.self();
+        Access access = ctx.access();
+        String path = "/networks/" + id + "/tokens/" + tokenId;
+        if (access.role().includes(Role.EDITOR)) {
+            return forwarder.forward(ctx, Service.NETWORK, HttpMethod.DELETE, path, null, null);
+        }
+        // a viewer: the gateway looks the token up (with the rights network-service asks for) and lets only their own
+        // browser token through
+        return forwarder.send(ctx, asEditor(access), Service.NETWORK, HttpMethod.GET, "/networks/" + id + "/tokens", null, null, r -> r)
+                .flatMap(r -> {
+                    if (r.getStatus() != 200) {
+                        return Uni.createFrom().item(r);
+                    }
+                    JsonNode token = null;
+                    for (JsonNode t : readJson(r, id).path("items")) {
+                        if (tokenId.equals(t.path("id").asText())) {
+                            token = t;
+                        }
+                    }
+                    if (token == null) {
+                        return Uni.createFrom().item(AccessFilters.problem(Problem.of("not-found", "Resource not found", 404,
+                                "No token '" + tokenId + "' for instance '" + id + "'.", "tokenId")));
+                    }
+                    if (!BrowserTokens.browser(token) || !access.memberId().equals(token.path("createdBy").asText())) {
+                        return Uni.createFrom().item(AccessFilters.problem(Problem.of("forbidden", "Forbidden", 403,
+                                "A viewer may revoke only the browser sign-in tokens they made themselves; this one needs the editor role"
+                                        + " in workspace '" + ws + "'.", "tokenId").withCode("ROLE_EDITOR")));
+                    }
+                    return forwarder.send(ctx, asEditor(access), Service.NETWORK, HttpMethod.DELETE, path, null, null, x -> x);
+                });
+    }
+
+    /** The caller acting with the editor role at network-service, for a call the gateway itself admitted. */
+    private static Access asEditor(Access access) {
+        return access.role().includes(Role.EDITOR) ? access : new Access(access.caller(), access.workspaceId(), Role.EDITOR);
+    }
+
+    private JsonNode readJson(Response r, String id) {
+        try {
+            return forwarder.mapper().readTree((byte[]) r.getEntity());
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("network-service answered an unreadable token list for " + id, e);
+        }
     }
 
     @POST

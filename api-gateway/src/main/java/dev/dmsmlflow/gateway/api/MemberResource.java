@@ -1,6 +1,7 @@
 package dev.dmsmlflow.gateway.api;
 
 import dev.dmsmlflow.gateway.application.Idempotency;
+import dev.dmsmlflow.gateway.application.BrowserTokens;
 import dev.dmsmlflow.gateway.application.Workspaces;
 import dev.dmsmlflow.gateway.domain.Ids;
 import dev.dmsmlflow.gateway.domain.Role;
@@ -40,8 +41,10 @@ public class MemberResource {
     private final CallContext call;
     private final Workspaces workspaces;
     private final IdempotentCalls idempotent;
+    private final BrowserTokens browserTokens;
 
-    MemberResource(CallContext call, Workspaces workspaces, IdempotentCalls idempotent) {
+    MemberResource(CallContext call, Workspaces workspaces, IdempotentCalls idempotent, BrowserTokens browserTokens) {
+        this.browserTokens = browserTokens;
         this.call = call;
         this.workspaces = workspaces;
         this.idempotent = idempotent;
@@ -83,24 +86,31 @@ public class MemberResource {
     @Consumes({MediaType.APPLICATION_JSON, "application/merge-patch+json"})
     @InWorkspace(Role.OWNER)
     @Audited(action = "member.update", resource = "member", idParam = "memberId")
-    @Operation(operationId = "updateMember", summary = "Change a member's role (owner); the last owner cannot be demoted")
+    @Operation(operationId = "updateMember", summary = "Change a member's role (owner); the last owner cannot be demoted",
+            description = "A member demoted to viewer loses their read-write browser sign-in tokens (the MLflow UI's) at every"
+                    + " instance of the workspace before the answer (retried in the background should network-service be unreachable).")
     @APIResponse(responseCode = "200", description = "The member", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = MemberView.class)))
     public MemberView update(@PathParam("ws") @Parameter(schema = @Schema(type = SchemaType.STRING, pattern = Ids.WORKSPACE_PATTERN)) String ws,
                              @PathParam("memberId") @Pattern(regexp = Ids.MEMBER_PATTERN) String memberId,
                              @NotNull @Valid UpdateMemberRequest body) {
-        return Views.member(workspaces.changeRole(call.access(), memberId, body.role()));
+        MemberView changed = Views.member(workspaces.changeRole(call.access(), memberId, body.role()));
+        browserTokens.processFor(ws, memberId); // committed: now the tokens the new role no longer allows
+        return changed;
     }
 
     @DELETE
     @Path("/{memberId}")
     @InWorkspace(Role.OWNER)
     @Audited(action = "member.remove", resource = "member", idParam = "memberId")
-    @Operation(operationId = "removeMember", summary = "Remove a member (owner); their keys scoped to the workspace are revoked")
+    @Operation(operationId = "removeMember", summary = "Remove a member (owner); their keys scoped to the workspace are revoked",
+            description = "Their browser sign-in tokens (the MLflow UI's) at the workspace's instances are revoked too, before the"
+                    + " answer (retried in the background should network-service be unreachable).")
     @APIResponse(responseCode = "204", description = "Removed")
     public Response remove(@PathParam("ws") @Parameter(schema = @Schema(type = SchemaType.STRING, pattern = Ids.WORKSPACE_PATTERN)) String ws,
                            @PathParam("memberId") @Pattern(regexp = Ids.MEMBER_PATTERN) String memberId) {
         workspaces.remove(call.access(), memberId);
+        browserTokens.processFor(ws, memberId);
         return Response.noContent().build();
     }
 }

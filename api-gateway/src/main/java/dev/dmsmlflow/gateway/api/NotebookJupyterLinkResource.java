@@ -54,9 +54,11 @@ public class NotebookJupyterLinkResource {
     private final JupyterLinks links;
     private final Blocking blocking;
     private final ObjectMapper mapper;
+    private final Cookies cookies;
 
     NotebookJupyterLinkResource(CallContext call, ServiceClient client, IdempotentCalls idempotent, JupyterLinks links, Blocking blocking,
-                                ObjectMapper mapper) {
+                                ObjectMapper mapper, Cookies cookies) {
+        this.cookies = cookies;
         this.call = call;
         this.client = client;
         this.idempotent = idempotent;
@@ -114,7 +116,7 @@ public class NotebookJupyterLinkResource {
         if (!Ids.isWorkspaceId(ws) || id == null || !id.matches(Patterns.RESOURCE_ID)) {
             return Uni.createFrom().item(refused(401, "The sign-in link is not valid.", "JUPYTER_LINK_INVALID"));
         }
-        boolean https = "https".equalsIgnoreCase(uri.getRequestUri().getScheme());
+        URI requestUri = uri.getRequestUri();
         return blocking.call(() -> links.redeem(code, ws, id)).map(r -> {
             if (r.pass() == null) {
                 return switch (r.refusal()) {
@@ -127,8 +129,7 @@ public class NotebookJupyterLinkResource {
             JupyterPass pass = r.pass();
             String path = JupyterPass.jupyterPath(ws, id);
             long maxAge = Math.max(1, Duration.between(Instant.now(), pass.expiresAt()).getSeconds());
-            String cookie = JupyterPass.COOKIE + "=" + links.seal(pass) + "; Path=" + path + "; Max-Age=" + maxAge
-                    + "; HttpOnly; SameSite=Strict" + (https ? "; Secure" : "");
+            String cookie = cookies.set(JupyterPass.COOKIE, links.seal(pass), path, maxAge, "Strict", requestUri);
             return Response.status(303).location(URI.create(path + "lab")).header("Set-Cookie", cookie)
                     .header("Cache-Control", "no-store").header("Referrer-Policy", "no-referrer").build();
         });

@@ -65,7 +65,7 @@ public class OpenApiFilter implements OASFilter {
                 OASFactory.createHeader().description("Bearer realm=\"dms\"").schema(OASFactory.createSchema().addType(Schema.SchemaType.STRING)));
         // a sign-in link to an instance's UI is for any member: no role refuses it
         if (inWorkspace && ((mutating && !path.endsWith("/ui-sign-in")) || path.endsWith("/keys") || path.endsWith("/audit")
-                || path.endsWith("/tokens"))) {
+                || (path.endsWith("/tokens") && mutating))) {
             add(responses, "403", "Your role in the workspace does not allow this");
         }
         if (path.contains("{")) {

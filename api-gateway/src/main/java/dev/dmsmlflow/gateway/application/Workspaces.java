@@ -43,10 +43,12 @@ public class Workspaces {
     private final ApiKeyRepository keys;
     private final AccessDirectory directory;
     private final AfterCommit afterCommit;
+    private final BrowserTokens browserTokens;
     private final SecureRandom random = new SecureRandom();
 
     Workspaces(WorkspaceRepository workspaces, MembershipRepository memberships, MemberRepository members, ApiKeyRepository keys,
-               AccessDirectory directory, AfterCommit afterCommit) {
+               AccessDirectory directory, AfterCommit afterCommit, BrowserTokens browserTokens) {
+        this.browserTokens = browserTokens;
         this.workspaces = workspaces;
         this.memberships = memberships;
         this.members = members;
@@ -168,8 +170,12 @@ public class Workspaces {
     public Member changeRole(Access owner, String memberId, Role role) {
         lock(owner.workspaceId());
         MembershipEntity m = membership(owner.workspaceId(), memberId);
-        Memberships.ensureAnOwnerRemains(Role.fromWire(m.role), role, memberships.countOwners(owner.workspaceId()));
+        Role before = Role.fromWire(m.role);
+        Memberships.ensureAnOwnerRemains(before, role, memberships.countOwners(owner.workspaceId()));
         m.role = role.wire();
+        if (before != role) {
+            browserTokens.requestAfterRoleChange(owner, memberId, role);
+        }
         afterCommit.run(() -> directory.forgetRole(memberId, owner.workspaceId()));
         return new Member(members.findById(memberId), m);
     }
@@ -181,6 +187,7 @@ public class Workspaces {
         MembershipEntity m = membership(owner.workspaceId(), memberId);
         Memberships.ensureAnOwnerRemains(Role.fromWire(m.role), null, memberships.countOwners(owner.workspaceId()));
         memberships.delete(m);
+        browserTokens.requestAfterRoleChange(owner, memberId, null);
         List<String> revoked = keys.revokeScoped(memberId, owner.workspaceId(), Instant.now());
         afterCommit.run(() -> {
             directory.forgetRole(memberId, owner.workspaceId());

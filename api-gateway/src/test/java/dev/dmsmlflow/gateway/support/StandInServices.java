@@ -56,6 +56,13 @@ public class StandInServices implements QuarkusTestResourceLifecycleManager {
     /** Instances whose network the stand-in shows as RELEASED (its address gone). */
     public static final Set<String> RELEASED_NETWORKS = ConcurrentHashMap.newKeySet();
     private static final AtomicInteger SEQ = new AtomicInteger();
+    /**
+     * Access tokens per instance, as network-service keeps them: {@code id, name, scope, kind, createdBy, createdAt,
+     * expiresAt, revokedAt}; its list answers {@code status} from them.
+     */
+    public static final Map<String, List<ObjectNode>> TOKENS = new ConcurrentHashMap<>();
+    /** Instances whose token routes answer 503 (network-service unavailable for them). */
+    public static final Set<String> TOKENS_UNAVAILABLE = ConcurrentHashMap.newKeySet();
 
     private Vertx vertx;
     private PublicKey publicKey;
@@ -106,6 +113,24 @@ public class StandInServices implements QuarkusTestResourceLifecycleManager {
         if (vertx != null) {
             vertx.close();
         }
+    }
+
+    /** Adds a token to an instance as network-service would have made it; returns its id. */
+    public static String addToken(String instanceId, String name, String scope, String kind, String createdBy, java.time.Instant expiresAt) {
+        String tokenId = "tok_" + String.format("%012x", (long) SEQ.incrementAndGet() + 0x100000000L);
+        ObjectNode t = JSON.createObjectNode().put("id", tokenId).put("name", name).put("scope", scope).put("kind", kind)
+                .put("createdBy", createdBy).put("createdAt", java.time.Instant.now().toString());
+        if (expiresAt != null) {
+            t.put("expiresAt", expiresAt.toString());
+        }
+        TOKENS.computeIfAbsent(instanceId, k -> new CopyOnWriteArrayList<>()).add(t);
+        return tokenId;
+    }
+
+    /** The token's current record (with {@code revokedAt} once revoked). */
+    public static ObjectNode token(String instanceId, String tokenId) {
+        return TOKENS.getOrDefault(instanceId, List.of()).stream().filter(t -> t.get("id").asText().equals(tokenId)).findFirst()
+                .orElseThrow();
     }
 
     /** The requests received whose URI starts with {@code prefix}. */
@@ -197,22 +222,55 @@ public class StandInServices implements QuarkusTestResourceLifecycleManager {
                         reply(req, 200, JSON.createObjectNode().put("instanceId", id).put("aclId", "acl-1").put("total", 1), null);
                     }
                 } else if (parts.length == 2 && parts[1].equals("ui-sign-in") && req.method().name().equals("POST")) {
-                    // network-service: a one-time link for any member; an instance named netmode-* is in network mode
+                    // network-service: a one-time link for any member; an instance named netmode-* is in network mode. The
+                    // stand-in has no load balancer to open it at: it adds the browser token the link buys at once
                     if (instance.get("name").asText().startsWith("netmode")) {
                         problem(req, 409, "conflict", "instance " + id + " is not in token mode", null, "AUTH_MODE_NOT_TOKEN");
                     } else {
+                        String role = claims.path("dms_role").asText();
+                        addToken(id, "browser sign-in", "viewer".equals(role) ? "read" : "read-write", "browser",
+                                claims.path("sub").asText(), java.time.Instant.now().plusSeconds(8 * 3600));
                         reply(req, 201, JSON.createObjectNode().put("url", "http://127.0.0.1:18080/.dms/sign-in?code=" + UUID.randomUUID())
                                 .put("expiresAt", java.time.Instant.now().plusSeconds(60).toString()), null);
                     }
+                } else if (parts.length == 2 && (parts[1].equals("tokens") || parts[1].startsWith("tokens/"))
+                        && TOKENS_UNAVAILABLE.contains(id)) {
+                    problem(req, 503, "service-unavailable", "tokens unavailable", null, null);
+                } else if (parts.length == 2 && (parts[1].equals("tokens") || parts[1].startsWith("tokens/"))
+                        && !List.of("editor", "owner").contains(claims.path("dms_role").asText())) {
+                    problem(req, 403, "forbidden", "tokens need the editor role", null, "ROLE_EDITOR");
                 } else if (parts.length == 2 && parts[1].equals("tokens") && req.method().name().equals("GET")) {
-                    reply(req, 200, JSON.createObjectNode().set("items", JSON.createArrayNode()), null);
+                    var items = JSON.createArrayNode();
+                    java.time.Instant now = java.time.Instant.now();
+                    for (ObjectNode t : TOKENS.getOrDefault(id, List.of())) {
+                        ObjectNode v = t.deepCopy();
+                        v.put("instanceId", id).put("status", t.hasNonNull("revokedAt") ? "revoked"
+                                : t.hasNonNull("expiresAt") && !java.time.Instant.parse(t.get("expiresAt").asText()).isAfter(now) ? "expired" : "active");
+                        items.add(v);
+                    }
+                    reply(req, 200, JSON.createObjectNode().set("items", items), null);
                 } else if (parts.length == 2 && parts[1].equals("tokens") && req.method().name().equals("POST")) {
                     JsonNode b = JSON.readTree(body);
+                    if (TOKENS.getOrDefault(id, List.of()).stream().noneMatch(t -> t.get("id").asText().equals("tok_0123456789ab"))) {
+                        ObjectNode t = JSON.createObjectNode().put("id", "tok_0123456789ab").put("name", b.path("name").asText())
+                                .put("scope", b.path("scope").asText()).put("kind", "api").put("createdBy", claims.path("sub").asText())
+                                .put("createdAt", "2026-01-01T00:00:00Z");
+                        TOKENS.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>()).add(t);
+                    }
                     reply(req, 201, JSON.createObjectNode().put("id", "tok_0123456789ab").put("instanceId", id)
                             .put("name", b.path("name").asText()).put("scope", b.path("scope").asText()).put("status", "active")
                             .put("createdAt", "2026-01-01T00:00:00Z").put("token", "mlft_0123456789ab_" + UUID.randomUUID()), null);
                 } else if (parts.length == 2 && parts[1].startsWith("tokens/") && req.method().name().equals("DELETE")) {
-                    req.response().setStatusCode(204).end();
+                    String tokenId = parts[1].substring("tokens/".length());
+                    var token = TOKENS.getOrDefault(id, List.of()).stream().filter(t -> t.get("id").asText().equals(tokenId)).findFirst();
+                    if (token.isEmpty()) {
+                        problem(req, 404, "not-found", "no token " + tokenId, null, null);
+                    } else {
+                        if (!token.get().hasNonNull("revokedAt")) {
+                            token.get().put("revokedAt", java.time.Instant.now().toString());
+                        }
+                        req.response().setStatusCode(204).end();
+                    }
                 } else if (parts.length == 2 && parts[1].equals("diagnose")) {
                     reply(req, 200, JSON.createObjectNode().put("instanceId", id).put("source", req.getParam("source"))
                             .put("admitted", false).set("layers", JSON.createArrayNode()), null);

@@ -29,7 +29,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * answers {@code error=access_denied} when {@link #deny} is set), and a token endpoint that trades a code once, for the
  * client, redirect URI and PKCE verifier (S256) it was issued to. Access tokens are RS256 JWTs signed with the given
  * {@link ServiceKeys} pair, issuer = this server's URL, audience = the client id; whoever trusts that public key and
- * issuer accepts them.
+ * issuer accepts them. With {@link #refreshTokens} on (the default), the code's answer also carries a refresh token, which
+ * the token endpoint's {@code refresh_token} grant trades once for a new access token and a new refresh token (rotation);
+ * {@link #endSessions} makes every refresh token issued so far invalid, as a provider does when its session ends.
  */
 public final class FakeIdentityProvider implements AutoCloseable {
 
@@ -40,6 +42,7 @@ public final class FakeIdentityProvider implements AutoCloseable {
     private final ServiceKeys keys;
     private final String clientId;
     private final Map<String, Grant> codes = new ConcurrentHashMap<>();
+    private final Map<String, Grant> refreshes = new ConcurrentHashMap<>();
     /** Every authorization request's parameters, in order. */
     public final List<Map<String, String>> authorizations = new CopyOnWriteArrayList<>();
     /** Every token request's parameters, in order. */
@@ -48,6 +51,15 @@ public final class FakeIdentityProvider implements AutoCloseable {
     public volatile String user = "sso-user";
     /** When set, the authorization endpoint answers access_denied. */
     public volatile boolean deny;
+    /** Whether a code's answer carries a refresh token. */
+    public volatile boolean refreshTokens = true;
+    /** The lifetime of the access tokens it issues. */
+    public volatile Duration accessTokenLifetime = Duration.ofMinutes(5);
+
+    /** Every refresh token issued so far stops working (the provider's session ended). */
+    public void endSessions() {
+        refreshes.clear();
+    }
 
     public FakeIdentityProvider(ServiceKeys keys, String clientId) throws IOException {
         this.keys = keys;
@@ -75,7 +87,7 @@ public final class FakeIdentityProvider implements AutoCloseable {
                 json(ex, 200, "{\"issuer\":\"" + issuer() + "\",\"authorization_endpoint\":\"" + issuer() + "/auth\","
                         + "\"token_endpoint\":\"" + issuer() + "/token\",\"jwks_uri\":\"" + issuer() + "/certs\","
                         + "\"response_types_supported\":[\"code\"],\"code_challenge_methods_supported\":[\"S256\"],"
-                        + "\"grant_types_supported\":[\"authorization_code\"],\"id_token_signing_alg_values_supported\":[\"RS256\"]}");
+                        + "\"grant_types_supported\":[\"authorization_code\",\"refresh_token\"],\"id_token_signing_alg_values_supported\":[\"RS256\"]}");
             } else if (path.equals(base + "/certs") && "GET".equals(ex.getRequestMethod())) {
                 json(ex, 200, jwks());
             } else if (path.equals(base + "/auth") && "GET".equals(ex.getRequestMethod())) {
@@ -115,6 +127,15 @@ public final class FakeIdentityProvider implements AutoCloseable {
 
     private void token(HttpExchange ex, Map<String, String> f) throws IOException {
         tokenRequests.add(Map.copyOf(f));
+        if ("refresh_token".equals(f.get("grant_type"))) {
+            Grant r = f.get("refresh_token") == null ? null : refreshes.remove(f.get("refresh_token"));
+            if (r == null || r.expires().isBefore(Instant.now()) || !r.clientId().equals(f.get("client_id"))) {
+                json(ex, 400, "{\"error\":\"invalid_grant\"}");
+                return;
+            }
+            json(ex, 200, tokens(r));
+            return;
+        }
         Grant g = f.get("code") == null ? null : codes.remove(f.get("code"));
         if (!"authorization_code".equals(f.get("grant_type")) || g == null || g.expires().isBefore(Instant.now())
                 || !g.clientId().equals(f.get("client_id")) || !g.redirectUri().equals(f.get("redirect_uri"))
@@ -122,9 +143,22 @@ public final class FakeIdentityProvider implements AutoCloseable {
             json(ex, 400, "{\"error\":\"invalid_grant\"}");
             return;
         }
+        json(ex, 200, tokens(g));
+    }
+
+    /** A token answer for the grant's subject: an access token, and a new refresh token when {@link #refreshTokens}. */
+    private String tokens(Grant g) {
         Instant now = Instant.now();
-        String token = keys.mint(g.subject(), "none", "viewer", now.minusSeconds(5), now.plus(Duration.ofMinutes(5)), issuer(), clientId);
-        json(ex, 200, "{\"access_token\":\"" + token + "\",\"token_type\":\"Bearer\",\"expires_in\":300,\"scope\":\"openid\"}");
+        Duration lifetime = accessTokenLifetime;
+        String token = keys.mint(g.subject(), "none", "viewer", now.minusSeconds(5), now.plus(lifetime), issuer(), clientId);
+        String refresh = "";
+        if (refreshTokens) {
+            String r = UUID.randomUUID() + "." + UUID.randomUUID();
+            refreshes.put(r, new Grant(g.clientId(), g.redirectUri(), null, g.subject(), now.plus(Duration.ofHours(1))));
+            refresh = ",\"refresh_token\":\"" + r + "\"";
+        }
+        return "{\"access_token\":\"" + token + "\",\"token_type\":\"Bearer\",\"expires_in\":" + lifetime.toSeconds()
+                + refresh + ",\"scope\":\"openid\"}";
     }
 
     /** The signing key as a JSON Web Key Set (RSA modulus and exponent, unsigned big-endian, base64url). */

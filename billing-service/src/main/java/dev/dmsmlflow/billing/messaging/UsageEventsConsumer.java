@@ -156,7 +156,7 @@ public class UsageEventsConsumer {
             }
         }
         if (!fresh.isEmpty()) {
-            ledger.recordUsages(fresh);
+            ledger.copyFirstDeliveries(fresh);
         }
         return fresh.size();
     }

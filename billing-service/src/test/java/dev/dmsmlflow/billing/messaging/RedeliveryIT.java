@@ -31,10 +31,13 @@ import java.util.List;
 import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
- * The usage consumer's fast path when what it finds in the database is not what a first delivery leaves: readings come
- * back through the real broker and consumer group, and each is billed once.
+ * The usage consumer after a crash, and when what it finds in the database is not what a first delivery leaves: the
+ * database is left as the fast path's writer leaves it at the moment of a crash (its transaction committed but the
+ * poll's offsets not, or not committed), the readings come back through the real broker and consumer group, and each is
+ * billed once.
  */
 @QuarkusTest
 @QuarkusTestResource(value = LocalInfraTestResource.class, initArgs = @ResourceArg(name = "service", value = "billing"))
@@ -47,6 +50,9 @@ class RedeliveryIT {
 
     @Inject
     Ledger ledger;
+
+    @Inject
+    UsageEventsConsumer consumer;
 
     @BeforeAll
     static void connect() {
@@ -79,6 +85,53 @@ class RedeliveryIT {
             assertEquals(1, count("SELECT count(*) FROM inbox_event WHERE consumer = '" + UsageEventsConsumer.CONSUMER
                     + "' AND event_id = ?", s.source() + " " + s.id()));
         }
+    }
+
+    @Test
+    void aPollCommittedButNotAcknowledgedWhenTheServiceDiedIsNotBilledAgainWhenRedelivered() {
+        String ws = "ws-crash1-" + UUID.randomUUID().toString().substring(0, 8);
+        List<Sent> sent = hours(ws, 8).stream().map(r -> UsageBus.envelope(r.event())).toList();
+        List<Sent> committed = sent.subList(0, 4);
+        // poll N's transaction committed as the writer commits it; the service died before its offsets were committed (and
+        // with poll N+1 decoded, not written): after the restart the group gets both polls again
+        QuarkusTransaction.requiringNew().run(() -> assertEquals(4, consumer.store(usages(committed), keys(committed))));
+        assertEquals(4, count("SELECT count(*) FROM line_item WHERE workspace_id = ?", ws));
+
+        bus.send(sent);
+        Eventually.until(() -> count("SELECT count(*) FROM usage_event WHERE workspace_id = ?", ws) == 8, Duration.ofSeconds(60),
+                "poll N+1's readings");
+        Eventually.until(bus::drained, Duration.ofSeconds(60), "both polls to be consumed");
+        assertBilledOnce(ws, hours(ws, 8));
+    }
+
+    @Test
+    void aPollDecodedButNotCommittedWhenTheServiceDiedIsBilledOnceWhenRedelivered() {
+        String ws = "ws-crash2-" + UUID.randomUUID().toString().substring(0, 8);
+        List<Sent> sent = hours(ws, 4).stream().map(r -> UsageBus.envelope(r.event())).toList();
+        // the writer was inside poll N's transaction (inbox rows and ledger written, not committed) when the service died
+        RuntimeException crash = new IllegalStateException("the service died before the commit");
+        RuntimeException thrown = assertThrows(RuntimeException.class, () -> QuarkusTransaction.requiringNew().run(() -> {
+            assertEquals(4, consumer.store(usages(sent), keys(sent)));
+            throw crash;
+        }));
+        assertEquals(crash, thrown);
+        assertEquals(0, count("SELECT count(*) FROM usage_event WHERE workspace_id = ?", ws));
+        assertEquals(0, count("SELECT count(*) FROM inbox_event WHERE event_id = ?", UsageEventsConsumer.inboxKey(sent.get(0).source(),
+                sent.get(0).id())));
+
+        bus.send(sent);
+        Eventually.until(() -> count("SELECT count(*) FROM usage_event WHERE workspace_id = ?", ws) == 4, Duration.ofSeconds(60),
+                "the redelivered readings");
+        Eventually.until(bus::drained, Duration.ofSeconds(60), "the poll to be consumed");
+        assertBilledOnce(ws, hours(ws, 4));
+    }
+
+    private static List<Usage> usages(List<Sent> sent) {
+        return sent.stream().map(s -> Usage.of(s.source(), s.id(), s.event())).toList();
+    }
+
+    private static List<String> keys(List<Sent> sent) {
+        return sent.stream().map(s -> UsageEventsConsumer.inboxKey(s.source(), s.id())).toList();
     }
 
     /** {@code n} consecutive hours of one medium instance of {@code ws}, a different quantity each. */

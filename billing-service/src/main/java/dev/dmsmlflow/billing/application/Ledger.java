@@ -66,9 +66,26 @@ public class Ledger {
         recordUsages(usages);
     }
 
-    /** Records and rates ledger entries whose readings are delivered for the first time (the inbox said so). */
+    /**
+     * Records and rates ledger entries whose readings are delivered for the first time (the inbox said so); an entry or
+     * line already in the ledger is left as it is.
+     */
     @Transactional(Transactional.TxType.MANDATORY)
     public void recordUsages(List<Usage> usages) {
+        recordUsages(usages, false);
+    }
+
+    /**
+     * The consumer's fast path: as {@link #recordUsages(List)}, but the entries and lines are copied in (binary
+     * {@code COPY}), which fails the transaction if any of them is already in the ledger; the caller then hands the poll
+     * to the general path. For readings the inbox, in this transaction, has just recorded as first deliveries.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void copyFirstDeliveries(List<Usage> usages) {
+        recordUsages(usages, true);
+    }
+
+    private void recordUsages(List<Usage> usages, boolean copy) {
         Map<PeriodKey, PeriodStatus> periods = lockPeriods(usages);
         Rating.Periods book = (ws, m) -> periods.get(new PeriodKey(ws, m)) == PeriodStatus.CLOSED;
         List<LineItem> rated = new ArrayList<>(usages.size());
@@ -81,9 +98,17 @@ public class Ledger {
                 (why == Rating.Unrated.NO_SKU ? unratedNoSku : unratedNoPrice).increment();
             }
         }
-        store.insertUsage(usages, fully);
+        if (copy) {
+            store.copyUsage(usages, fully);
+        } else {
+            store.insertUsage(usages, fully);
+        }
         store.recordNames(usages);
-        store.insertLines(rated);
+        if (copy) {
+            store.copyLines(rated);
+        } else {
+            store.insertLines(rated);
+        }
         lines.increment(rated.size());
         long c = rated.stream().filter(LineItem::isCorrection).count();
         if (c > 0) {

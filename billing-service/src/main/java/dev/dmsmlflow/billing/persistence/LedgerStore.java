@@ -7,6 +7,8 @@ import dev.dmsmlflow.billing.domain.Usage;
 import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyManager;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -53,6 +55,15 @@ public class LedgerStore {
                                  ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::numeric[],
                                  ?::varchar[], ?::numeric[], ?::numeric[], ?::bpchar[], ?::varchar[], ?::varchar[])
             ON CONFLICT DO NOTHING""";
+
+    private static final String COPY_USAGE = """
+            COPY usage_event (source, event_id, meter_id, workspace_id, subject_type, subject_id, resource_type, spec, unit,
+                              window_start, window_end, quantity, metered_at, rated) FROM STDIN (FORMAT binary)""";
+
+    private static final String COPY_LINES = """
+            COPY line_item (id, workspace_id, billing_period, charge_period_start, charge_period_end, charge_class, sku_id,
+                            price_version_id, service_name, description, resource_id, resource_type, spec, quantity, unit,
+                            unit_price, cost, currency, source, event_id) FROM STDIN (FORMAT binary)""";
 
     private final AgroalDataSource dataSource;
 
@@ -194,6 +205,59 @@ public class LedgerStore {
             cols[19][i] = l.eventId();
         }
         execute(INSERT_LINES, cols, "line items");
+    }
+
+    /**
+     * Adds ledger entries of readings delivered for the first time with one binary {@code COPY}: no conflict handling, so
+     * an entry already there fails the statement (and the caller's transaction). Only for entries the inbox, in the same
+     * transaction, has just seen for the first time; {@link #insertUsage} is the form that tolerates them.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void copyUsage(List<Usage> usages, List<Boolean> rated) {
+        if (usages.isEmpty()) {
+            return;
+        }
+        try (Connection c = dataSource.getConnection()) {
+            BinaryCopy b = BinaryCopy.start(copyApi(c).copyIn(COPY_USAGE));
+            for (int i = 0; i < usages.size(); i++) {
+                Usage u = usages.get(i);
+                b.row(14).text(u.source()).text(u.eventId()).text(u.meterId()).text(u.workspaceId()).text(u.subjectType().name())
+                        .text(u.subjectId()).text(u.resourceType()).text(u.spec()).text(u.unit()).timestamp(u.windowStart())
+                        .timestamp(u.windowEnd()).numeric(u.quantity()).timestamp(u.meteredAt()).bool(rated.get(i));
+            }
+            b.finish();
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not copy ledger entries", e);
+        }
+    }
+
+    /**
+     * Adds the line items of readings delivered for the first time with one binary {@code COPY} (a line's id derives from
+     * its reading's source and id, so a first delivery's lines are new; one already there fails the statement).
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void copyLines(List<LineItem> lines) {
+        if (lines.isEmpty()) {
+            return;
+        }
+        try (Connection c = dataSource.getConnection()) {
+            BinaryCopy b = BinaryCopy.start(copyApi(c).copyIn(COPY_LINES));
+            for (LineItem l : lines) {
+                b.row(20).uuid(l.id()).text(l.workspaceId()).date(BillingPeriods.firstDay(l.billingPeriod()))
+                        .timestamp(l.chargePeriodStart()).timestamp(l.chargePeriodEnd()).text(l.chargeClass()).text(l.skuId())
+                        .text(l.priceVersionId()).text(l.serviceName()).text(l.description()).text(l.resourceId())
+                        .text(l.resourceType()).text(l.spec()).numeric(l.quantity()).text(l.unit()).numeric(l.unitPrice())
+                        .numeric(l.cost()).text(l.currency()).text(l.source()).text(l.eventId());
+            }
+            b.finish();
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not copy line items", e);
+        }
+    }
+
+    /** pgjdbc's copy API of the transaction's connection (the pool hands out a wrapper). */
+    private static CopyManager copyApi(Connection c) throws SQLException {
+        return c.unwrap(PGConnection.class).getCopyAPI();
     }
 
     private void execute(String sql, String[][] cols, String what) {

@@ -1,6 +1,7 @@
 package dev.dmsmlflow.network.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.dmsmlflow.network.NetworkConfig;
 import dev.dmsmlflow.network.application.AccessTokens;
 import dev.dmsmlflow.network.domain.AccessToken;
 import dev.dmsmlflow.platform.problem.Problem;
@@ -11,7 +12,6 @@ import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.core.Response;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.jboss.logging.Logger;
 
@@ -68,10 +68,9 @@ public class TrackingTokensResource {
     /** Confirmed (instance id, secret digest) pairs and until when they count as confirmed. */
     private final Map<String, Instant> confirmed = new ConcurrentHashMap<>();
 
-    TrackingTokensResource(AccessTokens tokens,
-                           @ConfigProperty(name = "dms.network.instance-service-url", defaultValue = "http://127.0.0.1:8081")
-                           String instanceServiceUrl) {
+    TrackingTokensResource(AccessTokens tokens, NetworkConfig config) {
         this.tokens = tokens;
+        String instanceServiceUrl = config.instanceServiceUrl();
         this.instanceServiceUrl = instanceServiceUrl.endsWith("/")
                 ? instanceServiceUrl.substring(0, instanceServiceUrl.length() - 1) : instanceServiceUrl;
     }

@@ -11,6 +11,8 @@ import urllib.request
 import pytest
 
 STARTUP_TIMEOUT_S = 120
+# the suite's database (JDBC url, user, password) and work directory, for tests that start a second server on it
+DATABASE = {}
 
 
 def _free_port():
@@ -51,6 +53,7 @@ def server_url():
         if not line.startswith("JDBC "):
             pytest.exit("embedded PostgreSQL did not start; see " + os.path.join(work, "postgres.log"), returncode=3)
         _, url, user, password = line.split()
+        DATABASE.update(url=url, user=user, password=password, work=work)
 
         artifacts = os.path.join(work, "artifacts")
         shutil.rmtree(artifacts, ignore_errors=True)

@@ -19,6 +19,13 @@ public interface NetworkConfig {
 
     Local local();
 
+    /**
+     * Where instance-service's HTTP port answers ({@code DMS_NETWORK_INSTANCE_SERVICE_URL}): asked whether a secret a
+     * tracking server presents for its token list is one of that instance's ({@code api/TrackingTokensResource}).
+     */
+    @WithDefault("http://127.0.0.1:8081")
+    String instanceServiceUrl();
+
     Aliyun aliyun();
 
     /** The worker that does the saga's cloud calls outside any transaction. */

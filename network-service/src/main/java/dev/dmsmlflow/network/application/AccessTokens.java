@@ -185,6 +185,18 @@ public class AccessTokens {
         return loadBalancers.checksTokens() ? List.of("network", "token") : List.of("network");
     }
 
+    /**
+     * The tokens the instance's own tracking server checks (where the load balancer cannot: Alibaba Cloud): those active
+     * now, as stored (hashes, never tokens). Empty when no network of the instance is known or it is released. No workspace
+     * check: the caller has proved to be that instance's tracking server.
+     */
+    public java.util.Optional<List<AccessToken>> activeForTrackingServer(String instanceId) {
+        return networks.find(instanceId, false).filter(n -> n.status() != NetworkStatus.RELEASED).map(n -> {
+            Instant now = Instant.now();
+            return tokens.all(instanceId).stream().filter(t -> t.activeAt(now)).toList();
+        });
+    }
+
     public String mode(String instanceId) {
         return tokens.authMode(instanceId);
     }

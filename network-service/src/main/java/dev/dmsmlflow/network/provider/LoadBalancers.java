@@ -55,8 +55,9 @@ public interface LoadBalancers {
     }
 
     /**
-     * Whether this provider's load balancer checks MLflow access tokens itself (the local proxy does). Elsewhere token
-     * mode is not offered yet.
+     * Whether MLflow access tokens are checked on this provider's path, so that token mode is offered: by the load
+     * balancer itself (the local proxy, told through {@link #authentication}) or by the tracking server behind it (Alibaba
+     * Cloud: the ALB cannot, the server fetches the token list itself).
      */
     default boolean checksTokens() {
         return false;

@@ -29,6 +29,43 @@ public interface TrackingConfig {
     @io.smallrye.config.WithDefault("false")
     boolean confineArtifactLocations();
 
+    /** MLflow access tokens checked by this server itself (package {@code auth}). */
+    Auth auth();
+
+    interface Auth {
+        /**
+         * Where the instance's token digests are fetched ({@code DMS_TRACKING_AUTH_TOKENS_URL}): network-service's
+         * {@code .../data-plane/instances/<id>/access-tokens}, set by instance-service for a tracking server on Alibaba
+         * Cloud, whose load balancer cannot check tokens. Unset: this server checks no token (locally the load balancer does).
+         */
+        Optional<String> tokensUrl();
+
+        /**
+         * The secret presented to {@link #tokensUrl()} ({@code DMS_TRACKING_AUTH_TOKENS_SECRET}); when unset, the
+         * server's storage secret ({@code dms.tracking.oss.credentials-secret}). Never logged.
+         */
+        Optional<String> tokensSecret();
+
+        /** How often the token list is fetched again: a revoked token is refused at most this long (plus a fetch) later. */
+        @WithDefault("3s")
+        Duration refreshInterval();
+
+        /** A token this server does not know makes it fetch the list at once, but no more often than this. */
+        @WithDefault("1s")
+        Duration unknownTokenRefreshInterval();
+
+        /**
+         * How old the last list may grow while the control plane does not answer; beyond it an instance in token mode
+         * answers 503 to everything but the health endpoints (fail closed).
+         */
+        @WithDefault("60s")
+        Duration maxStaleness();
+
+        /** The longest wait for one answer of the token endpoint. */
+        @WithDefault("2s")
+        Duration fetchTimeout();
+    }
+
     /** Runs search. */
     Search search();
 

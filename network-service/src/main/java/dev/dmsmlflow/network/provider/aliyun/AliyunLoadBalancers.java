@@ -138,6 +138,17 @@ public class AliyunLoadBalancers implements LoadBalancers {
                 .map(g -> g.getSecurityGroupId()).findFirst().orElse(null);
     }
 
+    /**
+     * Token mode is offered here although an ALB cannot check MLflow tokens: the instance's tracking server checks them
+     * itself, with the token list it fetches from this service ({@code api/TrackingTokensResource}; instance-service's
+     * aliyun compute gives it the URL). So the load balancer has nothing to learn when tokens or the mode change
+     * ({@link #authentication} stays a no-op): the server sees a change within its refresh interval.
+     */
+    @Override
+    public boolean checksTokens() {
+        return true;
+    }
+
     @Override
     public Handle create(Spec spec) throws ProviderException {
         String key = spec.clientToken();

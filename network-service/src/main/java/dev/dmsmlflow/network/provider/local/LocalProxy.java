@@ -19,7 +19,7 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import org.jboss.logging.Logger;
 
-import dev.dmsmlflow.network.domain.MlflowRequests;
+import dev.dmsmlflow.mlflowaccess.MlflowRequests;
 import io.vertx.core.http.HttpMethod;
 
 import java.net.InetAddress;

@@ -91,10 +91,16 @@ class AliyunProviderTest {
     }
 
     @Test
-    void theAlbDoesNotClaimToCheckMlflowTokensSoTokenModeIsNotOffered() {
-        // an ALB checks its ACL, never an MLflow Bearer/Basic token: network-service offers only network mode then
-        // (GET /networks/auth-modes) and instance-service refuses token mode naming authMode
-        assertFalse(loadBalancers.checksTokens());
+    void tokenModeIsOfferedAndTellingTheAlbAboutTokensCallsNothing() throws Exception {
+        // an ALB checks its ACL, never an MLflow Bearer/Basic token: the tracking server behind it checks them itself
+        // (it fetches the token list), so token mode is offered and the ALB has nothing to learn about tokens
+        assertTrue(loadBalancers.checksTokens());
+        LoadBalancers.Handle h = loadBalancers.create(spec("mlf-tok1"));
+        int calls = cloud.calls.size();
+        loadBalancers.authentication(network("mlf-tok1", h), "token", java.util.List.of(new dev.dmsmlflow.network.domain.AccessToken(
+                "tok_1", "mlf-tok1", "t", "read", "0".repeat(64), "m", Instant.now(), null, null, "api")));
+        assertEquals(calls, cloud.calls.size(), "no cloud call for a token change");
+        loadBalancers.delete(network("mlf-tok1", h));
     }
 
     @Test

@@ -61,4 +61,30 @@ class AliyunServiceIT {
         });
         assertEquals(0, cloud.loadBalancers.size() + cloud.listeners.size() + cloud.acls.size() + cloud.serverGroups.size());
     }
+
+    @Test
+    void tokenModeIsOfferedAndKeptTheTrackingServerChecksTheTokens() {
+        ServiceTokens.viewerOf("ws-1").get("/networks/auth-modes").then().statusCode(200)
+                .body("authModes", equalTo(java.util.List.of("network", "token")));
+        String id = "mlf-ali-tok";
+        Steps.run(id, () -> service.onInstanceRequested(new InstanceRequested(id, "ws-1", "n", null,
+                "vpc-a1", "vsw-h1", "vsw-i1", "sg-basic", "b", "p2", "2C4G", "token", "user-1", Instant.now())));
+        ServiceTokens.editorOf("ws-1").when().get("/networks/" + id).then().statusCode(200).body("status", equalTo("ACTIVE"))
+                .body("authMode", equalTo("token"));
+        FakeAlibabaCloud cloud = AliyunCloudResource.cloud;
+        int calls = cloud.calls.size();
+        // made and revoked at once: nothing for the ALB to learn (the server fetches the list), so never pending
+        String tokenId = ServiceTokens.editorOf("ws-1").contentType(ContentType.JSON).body(Map.of("name", "nb", "scope", "read"))
+                .when().post("/networks/" + id + "/tokens").then().statusCode(201).body("pending", org.hamcrest.Matchers.nullValue())
+                .extract().path("id");
+        ServiceTokens.editorOf("ws-1").when().delete("/networks/" + id + "/tokens/" + tokenId).then().statusCode(204);
+        assertEquals(calls, cloud.calls.size());
+        Steps.run(id, () -> {
+            try {
+                service.onReleaseRequested(new dev.dmsmlflow.contracts.instance.InstanceReleaseRequested(id, "ws-1", null, Instant.now()));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
 }

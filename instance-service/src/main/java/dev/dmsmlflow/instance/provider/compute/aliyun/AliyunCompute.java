@@ -277,6 +277,9 @@ public class AliyunCompute implements Compute {
         String base = config.credentialsUrl().map(u -> u.endsWith("/") ? u.substring(0, u.length() - 1) : u)
                 .orElseThrow(() -> new ComputeException("dms.compute.aliyun.credentials-url is not set: a tracking server on "
                         + "Alibaba Cloud could not get its OSS credentials"));
+        String tokensBase = config.tokensUrl().map(u -> u.endsWith("/") ? u.substring(0, u.length() - 1) : u)
+                .orElseThrow(() -> new ComputeException("dms.compute.aliyun.tokens-url is not set: a tracking server on "
+                        + "Alibaba Cloud could not check MLflow access tokens"));
         String secret;
         try {
             secret = secrets.issue(name, id, request.ossBucket(), request.ossPath());
@@ -296,7 +299,7 @@ public class AliyunCompute implements Compute {
         p.put("ClientToken", token(name + ":" + StorageSecrets.digest(secret)));
         p.put("Tag", List.of(Map.of("Key", OWNER_TAG, "Value", config.owner()), Map.of("Key", INSTANCE_TAG, "Value", id)));
         List<Map<String, String>> env = new ArrayList<>();
-        environment(request, slot, base, secret).forEach((k, v) -> env.add(Map.of("Key", k, "Value", v)));
+        environment(request, slot, base, tokensBase, secret).forEach((k, v) -> env.add(Map.of("Key", k, "Value", v)));
         Map<String, Object> container = new LinkedHashMap<>();
         container.put("Name", CONTAINER);
         container.put("Image", image);
@@ -336,7 +339,7 @@ public class AliyunCompute implements Compute {
      * The whole environment of the tracking server's container: nothing of this service's own (no platform key, no admin
      * database login, no Kafka credential), only what the server needs.
      */
-    Map<String, String> environment(ComputeRequest request, Slot slot, String credentialsBase, String secret) {
+    Map<String, String> environment(ComputeRequest request, Slot slot, String credentialsBase, String tokensBase, String secret) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("DMS_TRACKING_DB_URL", request.jdbcUrl());
         env.put("DMS_TRACKING_DB_USER", request.dbUser());
@@ -347,6 +350,10 @@ public class AliyunCompute implements Compute {
         env.put("DMS_TRACKING_OSS_REGION", config.regionId());
         env.put("DMS_TRACKING_OSS_CREDENTIALS_URL", credentialsBase + "/compute/instances/" + request.instanceId() + "/storage-credentials");
         env.put("DMS_TRACKING_OSS_CREDENTIALS_SECRET", secret);
+        // MLflow access tokens are checked by the server itself (the ALB cannot): it fetches the instance's mode and token
+        // digests with the same secret; in network mode the list says so and nothing is asked of clients. Passed whatever
+        // the mode now, so that a switch either way takes effect within seconds, without a restart.
+        env.put("DMS_TRACKING_AUTH_TOKENS_URL", tokensBase + "/data-plane/instances/" + request.instanceId() + "/access-tokens");
         if (request.backendAuthDigest() != null) {
             env.put("DMS_BACKEND_AUTH_DIGEST", request.backendAuthDigest()); // the digest only: the secret stays with the load balancer
         }

@@ -74,6 +74,14 @@ public interface AliyunComputeConfig {
      */
     Optional<String> credentialsUrl();
 
+    /**
+     * Base URL at which the container groups reach network-service's HTTP port, e.g. {@code http://10.0.3.4:8082}: a
+     * tracking server fetches its instance's MLflow token digests from {@code <it>/data-plane/instances/<id>/access-tokens}
+     * (with the same secret as its storage credentials) and checks tokens itself, since an ALB cannot. Required, like
+     * {@link #credentialsUrl()}: without it no instance here could be in token mode.
+     */
+    Optional<String> tokensUrl();
+
     Oss oss();
 
     Sts sts();

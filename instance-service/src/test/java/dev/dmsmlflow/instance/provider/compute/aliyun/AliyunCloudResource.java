@@ -15,6 +15,7 @@ public class AliyunCloudResource implements QuarkusTestResourceLifecycleManager 
     static final String NEXT_IMAGE = "registry-vpc.cn-hangzhou.aliyuncs.com/dms/tracking-server:2.0";
     static final String ROLE = "acs:ram::1234567890:role/dms-mlflow-artifacts";
     static final String CREDENTIALS_URL = "http://10.0.3.4:8081";
+    static final String TOKENS_URL = "http://10.0.3.4:8082";
     static volatile FakeEci eci;
     static volatile FakeSts sts;
     static volatile int port;
@@ -41,6 +42,7 @@ public class AliyunCloudResource implements QuarkusTestResourceLifecycleManager 
         config.put("dms.compute.aliyun.retry-backoff", "20ms");
         config.put("dms.compute.aliyun.health-timeout", "8s");
         config.put("dms.compute.aliyun.credentials-url", CREDENTIALS_URL);
+        config.put("dms.compute.aliyun.tokens-url", TOKENS_URL + "/");
         config.put("dms.compute.aliyun.sts.endpoint", sts.endpoint());
         config.put("dms.compute.aliyun.sts.role-arn", ROLE);
         return config;

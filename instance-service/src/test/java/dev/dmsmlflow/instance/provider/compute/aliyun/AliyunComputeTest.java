@@ -90,6 +90,14 @@ class AliyunComputeTest {
         return groups.get(0);
     }
 
+    static Response secretCheck(String instanceId, String secret) {
+        var r = given();
+        if (secret != null) {
+            r = r.header(StorageCredentialsResource.SECRET_HEADER, secret);
+        }
+        return r.get("/compute/instances/" + instanceId + "/storage-secret");
+    }
+
     static Response credentials(String instanceId, String secret) {
         var r = given();
         if (secret != null) {
@@ -127,12 +135,16 @@ class AliyunComputeTest {
         assertEquals(Set.of("DMS_TRACKING_DB_URL", "DMS_TRACKING_DB_USER", "DMS_TRACKING_DB_PASSWORD", "DMS_TRACKING_ARTIFACT_ROOT",
                 "DMS_TRACKING_CONFINE_ARTIFACT_LOCATIONS", "DMS_TRACKING_OSS_ENDPOINT", "DMS_TRACKING_OSS_REGION",
                 "DMS_TRACKING_OSS_CREDENTIALS_URL", "DMS_TRACKING_OSS_CREDENTIALS_SECRET", "DMS_BACKEND_AUTH_DIGEST",
-                "QUARKUS_HTTP_HOST", "QUARKUS_HTTP_PORT", "JAVA_TOOL_OPTIONS"), env.keySet());
+                "DMS_TRACKING_AUTH_TOKENS_URL", "QUARKUS_HTTP_HOST", "QUARKUS_HTTP_PORT", "JAVA_TOOL_OPTIONS"), env.keySet());
         assertEquals("tracking-password-" + id, env.get("DMS_TRACKING_DB_PASSWORD"));
         assertEquals("oss://" + BUCKET + "/ws-1/" + id, env.get("DMS_TRACKING_ARTIFACT_ROOT"));
         assertEquals(AliyunCloudResource.CREDENTIALS_URL + "/compute/instances/" + id + "/storage-credentials",
                 env.get("DMS_TRACKING_OSS_CREDENTIALS_URL"));
         assertEquals(DIGEST, env.get("DMS_BACKEND_AUTH_DIGEST"));
+        // the server checks MLflow access tokens itself (an ALB cannot): network-service's list of the instance's digests,
+        // fetched with the same secret as its storage credentials (so no second secret in the environment)
+        assertEquals(AliyunCloudResource.TOKENS_URL + "/data-plane/instances/" + id + "/access-tokens",
+                env.get("DMS_TRACKING_AUTH_TOKENS_URL"));
         assertTrue(env.get("JAVA_TOOL_OPTIONS").contains("-XX:ActiveProcessorCount=2"), env.get("JAVA_TOOL_OPTIONS"));
         assertTrue(env.get("DMS_TRACKING_OSS_CREDENTIALS_SECRET").length() >= 43, "a 256-bit secret");
 
@@ -219,6 +231,31 @@ class AliyunComputeTest {
         // the secret goes with the container group
         compute.stop(a);
         assertEquals(401, credentials(a, secretA).statusCode());
+        compute.stop(b);
+    }
+
+    @Test
+    void theSecretCheckNetworkServiceAsksSaysOnlyWhetherItIsOneOfTheInstancesOwnSecrets() throws Exception {
+        String a = newId();
+        String b = newId();
+        compute.start(request(a, 2, 4, null));
+        compute.start(request(b, 2, 4, null));
+        String secretA = only(AliyunCompute.groupName(a, AliyunCompute.Slot.A)).env.get("DMS_TRACKING_OSS_CREDENTIALS_SECRET");
+        String secretB = only(AliyunCompute.groupName(b, AliyunCompute.Slot.A)).env.get("DMS_TRACKING_OSS_CREDENTIALS_SECRET");
+        int before = AliyunCloudResource.sts.assumeRoles.size();
+        Response ok = secretCheck(a, secretA);
+        assertEquals(204, ok.statusCode(), ok.asString());
+        assertEquals("", ok.asString(), "nothing but the verdict");
+        assertEquals(204, secretCheck(b, secretB).statusCode());
+        for (Response refused : List.of(secretCheck(a, secretB), secretCheck(a, null), secretCheck(a, secretA + "x"),
+                secretCheck(a, ""), secretCheck(newId(), secretA))) {
+            assertEquals(401, refused.statusCode(), refused.asString());
+            assertTrue(refused.contentType().startsWith("application/problem+json"), refused.contentType());
+            assertEquals(StorageCredentialsResource.SECRET_HEADER, refused.jsonPath().getString("field"));
+        }
+        assertEquals(before, AliyunCloudResource.sts.assumeRoles.size(), "no credentials issued for a check");
+        compute.stop(a);
+        assertEquals(401, secretCheck(a, secretA).statusCode(), "the secret goes with its container group");
         compute.stop(b);
     }
 

@@ -24,4 +24,17 @@ class StorageCredentialsLocalTest {
             assertTrue(answer.contentType().startsWith("application/problem+json"), answer.contentType());
         }
     }
+
+    @Test
+    void theLocalProviderConfirmsNoSecret() {
+        for (String secret : new String[] {null, "anything"}) {
+            var r = given();
+            if (secret != null) {
+                r = r.header(StorageCredentialsResource.SECRET_HEADER, secret);
+            }
+            Response answer = r.get("/compute/instances/i-1/storage-secret");
+            assertEquals(404, answer.statusCode(), answer.asString());
+            assertTrue(answer.contentType().startsWith("application/problem+json"), answer.contentType());
+        }
+    }
 }

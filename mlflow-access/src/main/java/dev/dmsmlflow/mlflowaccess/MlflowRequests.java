@@ -1,4 +1,4 @@
-package dev.dmsmlflow.network.domain;
+package dev.dmsmlflow.mlflowaccess;
 
 import java.util.Set;
 

@@ -1,10 +1,11 @@
-package dev.dmsmlflow.network.domain;
+package dev.dmsmlflow.mlflowaccess;
 
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+/** Which MLflow calls a read token may make. */
 class MlflowRequestsTest {
 
     @Test

@@ -101,7 +101,7 @@ public class TokenAuth {
             ctx.request().pause();
             Context context = Vertx.currentContext();
             feed.fresherThan(now, unknownRefresh).whenComplete((s, e) -> context.runOnContext(v -> answer(ctx,
-                    judge(s, clock.instant(), maxStaleness, method.name(), ctx.request().path(), authorization))));
+                    judgeUnknown(s, now, clock.instant(), maxStaleness, method.name(), ctx.request().path(), authorization))));
             return;
         }
         answer(ctx, d);
@@ -123,6 +123,20 @@ public class TokenAuth {
                         + " token as the password)."));
             }
         }
+    }
+
+    /**
+     * The second verdict on a token the list did not know, by the list fetched for it. When no list asked for after the
+     * request arrived could be had (the fetch failed or timed out), the server cannot tell a brand-new token from a false
+     * one: that is a 503 the clients retry, not a 401 that would turn a valid token away.
+     */
+    static Decision judgeUnknown(TokenFeed.Snapshot s, Instant arrived, Instant now, Duration maxStaleness, String method,
+                                 String path, String authorization) {
+        Decision d = judge(s, now, maxStaleness, method, path, authorization);
+        if (d.verdict() == Verdict.UNKNOWN_TOKEN && (s == null || s.askedAt().isBefore(arrived))) {
+            return new Decision(Verdict.UNAVAILABLE, null);
+        }
+        return d;
     }
 
     /**

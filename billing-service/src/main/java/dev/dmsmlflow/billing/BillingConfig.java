@@ -92,8 +92,8 @@ public interface BillingConfig {
         @WithDefault("local")
         String sink();
 
-        /** The local sink's directory. */
-        @WithDefault(".dms/billing-exports")
+        /** The local sink's directory. Environment: {@code DMS_BILLING_EXPORT_DIR}. */
+        @WithDefault("${DMS_BILLING_EXPORT_DIR:.dms/billing-exports}")
         Path directory();
 
         Oss oss();

@@ -35,8 +35,11 @@ public interface InstanceConfig {
 
         /** The local master key. */
         interface Local {
-            /** File of the master key (32 random bytes, base64url; owner only); made on first start if missing. */
-            @WithDefault(".dms/secrets/tracking-db-master-key")
+            /**
+             * File of the master key (32 random bytes, base64url; owner only); made on first start if missing. Environment:
+             * {@code DMS_SECRETS_MASTER_KEY_FILE}.
+             */
+            @WithDefault("${DMS_SECRETS_MASTER_KEY_FILE:.dms/secrets/tracking-db-master-key}")
             String masterKeyFile();
 
             /** Whether a missing master key file is made (otherwise the service refuses to start). */
@@ -54,8 +57,8 @@ public interface InstanceConfig {
 
     /** Where network-service answers the synchronous dry-run. */
     interface Network {
-        /** Base URL of network-service, e.g. http://127.0.0.1:8082; POST {url}/networks/validate. */
-        @WithDefault("http://127.0.0.1:8082")
+        /** Base URL of network-service, e.g. http://127.0.0.1:8082; POST {url}/networks/validate. Environment: {@code DMS_NETWORK_URL}. */
+        @WithDefault("${DMS_NETWORK_URL:http://127.0.0.1:8082}")
         String validationUrl();
 
         @WithDefault("5s")

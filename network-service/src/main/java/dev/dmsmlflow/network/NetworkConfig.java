@@ -61,8 +61,8 @@ public interface NetworkConfig {
 
     /** The local provider: a registry of network resources and a reverse proxy per load balancer. */
     interface Local {
-        /** Loopback address the proxies listen on; each instance gets its own port. */
-        @WithDefault("127.0.0.1")
+        /** Loopback address the proxies listen on; each instance gets its own port. Environment: {@code DMS_NETWORK_BIND_HOST}. */
+        @WithDefault("${DMS_NETWORK_BIND_HOST:127.0.0.1}")
         String bindHost();
 
         /** VPCs by id. */
@@ -156,7 +156,8 @@ public interface NetworkConfig {
 
     /** The Alibaba Cloud provider. Credentials come from the default credential chain, never from here. */
     interface Aliyun {
-        @WithDefault("cn-hangzhou")
+        /** Environment: {@code DMS_ALIYUN_REGION} (shared with instance-service). */
+        @WithDefault("${DMS_ALIYUN_REGION:cn-hangzhou}")
         String regionId();
 
         /** Endpoints; empty means the public endpoint of the region. Tests point these at a local server. */

@@ -91,6 +91,22 @@ class SessionApiTest {
         assertEquals(0, count(ws), "nothing was created");
     }
 
+    /** The shapes declared on the request records answer with platform's one mapping: the field, the constraint's code, its message. */
+    @Test
+    void aDeclaredConstraintIsA400NamingTheFieldWithItsCode() {
+        String ws = ws();
+        editorOf(ws).contentType("application/json").body(with("bad-name!", "name", "bad-name!")).post("/sessions").then()
+                .statusCode(400).contentType("application/problem+json").body("field", equalTo("name"), "code", equalTo("PATTERN"),
+                        "detail", equalTo("'name' must be letters, digits and underscores (at most 64)."));
+        editorOf(ws).contentType("application/json").body(with("x", "image", " ")).post("/sessions").then()
+                .statusCode(400).body("field", equalTo("image"), "code", equalTo("NOT_BLANK"));
+        editorOf(ws).contentType("application/json").body(with("y", "cluster", "c".repeat(65))).post("/sessions").then()
+                .statusCode(400).body("field", equalTo("cluster"), "code", equalTo("SIZE"));
+        editorOf(ws).contentType("application/json").post("/sessions").then()
+                .statusCode(400).contentType("application/problem+json").body("field", equalTo("body"), "code", equalTo("NOT_NULL"));
+        assertEquals(0, count(ws), "nothing was created");
+    }
+
     @Test
     void aValidSessionGetsTheDefaultsAndShowsItsVariablesMasked() {
         String ws = ws();

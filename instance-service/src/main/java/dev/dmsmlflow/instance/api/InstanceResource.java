@@ -15,6 +15,9 @@ import dev.dmsmlflow.platform.auth.Role;
 import dev.dmsmlflow.platform.paging.Page;
 import dev.dmsmlflow.platform.paging.PageRequest;
 import dev.dmsmlflow.platform.problem.ProblemException;
+import jakarta.validation.Valid;
+import jakarta.validation.Validator;
+import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -53,31 +56,32 @@ public class InstanceResource {
     private final SagaWorker worker;
     private final Compute compute;
     private final Caller caller;
+    private final Validator validator;
 
     InstanceResource(InstanceService service, InstanceCommands commands, InstanceRepository repository, SagaWorker worker,
-                     Compute compute, Caller caller) {
+                     Compute compute, Caller caller, Validator validator) {
         this.service = service;
         this.commands = commands;
         this.repository = repository;
         this.worker = worker;
         this.compute = compute;
         this.caller = caller;
+        this.validator = validator;
     }
 
     /**
      * Creates an instance in the caller's workspace. A body {@code workspaceId} is optional; naming another workspace is a
-     * 404, as for any workspace the caller cannot see.
+     * 404, as for any workspace the caller cannot see. The body's declared constraints are checked first (a 400 naming the
+     * field), then the workspace and the role, then the domain's rules.
      */
     @POST
-    public Response create(CreateInstanceRequest b, @HeaderParam("Idempotency-Key") String idempotencyKey) {
+    public Response create(@NotNull(message = "A JSON body with the instance's parameters is required.") @Valid CreateInstanceRequest b,
+                           @HeaderParam("Idempotency-Key") String idempotencyKey) {
         String workspaceId = caller.workspaceId();
-        if (b != null && b.workspaceId() != null && !b.workspaceId().equals(workspaceId)) {
+        if (b.workspaceId() != null && !b.workspaceId().equals(workspaceId)) {
             throw ProblemException.notFound("Workspace " + b.workspaceId() + " does not exist.");
         }
         caller.requireRole(Role.EDITOR);
-        if (b == null) {
-            throw ProblemException.invalidField("body", "A JSON body with the instance's parameters is required.");
-        }
         CreateInstance cmd = CreateInstance.validated(workspaceId, caller.principal(), b.name(), b.description(), b.vpcId(),
                 b.vSwitchId(), b.secondaryVSwitchId(), b.securityGroupId(), b.ossBucket(), b.ossPath(), b.spec(), b.authMode());
         InstanceCommands.Outcome o = commands.create(cmd, idempotencyKey, caller.bearerToken());
@@ -132,7 +136,7 @@ public class InstanceResource {
     @Consumes({MediaType.APPLICATION_JSON, "application/merge-patch+json"})
     public InstanceView update(@PathParam("id") String id, JsonNode body) {
         requireEditorOf(id);
-        InstancePatch p = InstancePatch.parse(body);
+        InstancePatch p = InstancePatch.parse(body, validator);
         return InstanceView.of(commands.update(caller.workspaceId(), id, p.name(), p.description(), p.descriptionGiven(), p.authMode(),
                 p.spec(), caller.bearerToken()));
     }

@@ -70,7 +70,8 @@ public class InstanceCommands {
             String h = hash;
             outcome = new Outcome(service.findByIdempotencyKey(cmd.workspaceId(), k, h).orElseThrow(() -> e), true);
         }
-        worker.wake();
+        // no wake-up: the new instance waits for network-service (AWAIT_NETWORK, nothing local to do), and the consumer wakes
+        // the worker when NetworkProvisioned has made the DEPLOY step
         return outcome;
     }
 

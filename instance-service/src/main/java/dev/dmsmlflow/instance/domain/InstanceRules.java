@@ -3,45 +3,23 @@ package dev.dmsmlflow.instance.domain;
 import dev.dmsmlflow.platform.problem.ProblemException;
 import dev.dmsmlflow.platform.validation.Text;
 
-import java.util.regex.Pattern;
-
 /**
- * Input rules of the instance API, checked before anything is created. Each failure names the field.
+ * The input rules of the instance API beyond each field's declared shape (presence, pattern and length are declared on the
+ * request record with Bean Validation and checked before these run). Each failure names the field.
  * <ul>
- *   <li>name: 1-64 characters, letters, digits, '-' and '_', starting with a letter;</li>
- *   <li>description: at most 256 characters;</li>
- *   <li>workspaceId and the network ids: 1-128 characters of letters, digits, '.', '-' and '_';</li>
- *   <li>ossBucket: 3-63 characters of lowercase letters, digits and '-', not starting or ending with '-';</li>
- *   <li>ossPath: 1-1024 characters, no leading '/', no '//' , no '.' or '..' segment, no backslash or control character;</li>
+ *   <li>description: no control characters but line breaks and tabs, valid Unicode; empty means none;</li>
+ *   <li>ossPath: no leading '/', no '//', no '.' or '..' segment, no '%', backslash or control character;</li>
+ *   <li>authMode: {@code network} (the default) or {@code token};</li>
  *   <li>spec: a name from the {@link Spec} catalogue.</li>
  * </ul>
  */
 public final class InstanceRules {
 
-    private static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_-]{0,63}");
-    private static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
-    private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9-]{1,61}[a-z0-9]");
-    public static final int MAX_DESCRIPTION = 256;
-    public static final int MAX_OSS_PATH = 1024;
-
     private InstanceRules() {
     }
 
-    public static String name(String value) {
-        if (value == null || value.isEmpty()) {
-            throw ProblemException.invalidField("name", "name is required.");
-        }
-        if (!NAME.matcher(value).matches()) {
-            throw ProblemException.invalidField("name",
-                    "name must be 1-64 characters of letters, digits, '-' and '_', starting with a letter.");
-        }
-        return value;
-    }
-
+    /** The description as stored (null for none); its length is the request record's rule. */
     public static String description(String value) {
-        if (value != null && value.length() > MAX_DESCRIPTION) {
-            throw ProblemException.invalidField("description", "description must be at most " + MAX_DESCRIPTION + " characters.");
-        }
         if (value != null && value.chars().anyMatch(c -> Character.isISOControl(c) && c != '\n' && c != '\t')) {
             throw ProblemException.invalidField("description", "description must not contain control characters.");
         }
@@ -49,34 +27,8 @@ public final class InstanceRules {
         return value == null || value.isEmpty() ? null : value;
     }
 
-    public static String id(String field, String value) {
-        if (value == null || value.isEmpty()) {
-            throw ProblemException.invalidField(field, field + " is required.");
-        }
-        if (!ID.matcher(value).matches()) {
-            throw ProblemException.invalidField(field, field + " must be 1-128 characters of letters, digits, '.', '-' and '_'.");
-        }
-        return value;
-    }
-
-    public static String ossBucket(String value) {
-        if (value == null || value.isEmpty()) {
-            throw ProblemException.invalidField("ossBucket", "ossBucket is required.");
-        }
-        if (!BUCKET.matcher(value).matches()) {
-            throw ProblemException.invalidField("ossBucket",
-                    "ossBucket must be 3-63 characters of lowercase letters, digits and '-', and must not start or end with '-'.");
-        }
-        return value;
-    }
-
+    /** The artifact path as stored (without a trailing '/'); presence and length are the request record's rules. */
     public static String ossPath(String value) {
-        if (value == null || value.isEmpty()) {
-            throw ProblemException.invalidField("ossPath", "ossPath is required.");
-        }
-        if (value.length() > MAX_OSS_PATH) {
-            throw ProblemException.invalidField("ossPath", "ossPath must be at most " + MAX_OSS_PATH + " characters.");
-        }
         if (value.startsWith("/")) {
             throw ProblemException.invalidField("ossPath", "ossPath must not start with '/'.");
         }

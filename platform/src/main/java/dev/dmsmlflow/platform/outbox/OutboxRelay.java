@@ -73,6 +73,9 @@ public final class OutboxRelay implements AutoCloseable {
     private volatile boolean closed;
     private volatile DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
     private volatile KafkaProducer<byte[], byte[]> producer;
+    /** The one connection that asks whether the slot is held (readiness probes, standby retries); guarded by itself. */
+    private final Object slotCheckLock = new Object();
+    private Connection slotCheck;
 
     public OutboxRelay(RelaySettings settings) {
         this(settings, OpenTelemetry.noop());
@@ -143,15 +146,66 @@ public final class OutboxRelay implements AutoCloseable {
         return state.get() != State.STREAMING && slotActive();
     }
 
+    /**
+     * Whether some process streams the slot. Asked on every readiness probe, every standby retry and every 20 ms while
+     * awaiting the stream, so it keeps one connection open (application name {@value #SLOT_CHECK_APPLICATION}) rather than
+     * opening one per question; a connection that broke (the database restarted) is replaced once, and no answer is false.
+     */
     private boolean slotActive() {
-        try (Connection c = DriverManager.getConnection(settings.jdbcUrl(), settings.dbUser(), settings.dbPassword());
-             PreparedStatement ps = c.prepareStatement("SELECT active FROM pg_replication_slots WHERE slot_name = ?")) {
+        synchronized (slotCheckLock) {
+            if (closed) {
+                closeSlotCheck();
+                return false;
+            }
+            boolean reused = slotCheck != null;
+            try {
+                return askSlotActive();
+            } catch (SQLException e) {
+                closeSlotCheck();
+                if (!reused) {
+                    return false;
+                }
+            }
+            try {
+                return askSlotActive();
+            } catch (SQLException e) {
+                closeSlotCheck();
+                return false;
+            }
+        }
+    }
+
+    /** The {@code application_name} of the connection that asks for the slot's state. */
+    static final String SLOT_CHECK_APPLICATION = "dms-relay-slot-check";
+
+    private boolean askSlotActive() throws SQLException {
+        if (slotCheck == null) {
+            Properties p = new Properties();
+            if (settings.dbUser() != null) {
+                p.setProperty("user", settings.dbUser());
+            }
+            if (settings.dbPassword() != null) {
+                p.setProperty("password", settings.dbPassword());
+            }
+            p.setProperty("ApplicationName", SLOT_CHECK_APPLICATION);
+            slotCheck = DriverManager.getConnection(settings.jdbcUrl(), p);
+        }
+        try (PreparedStatement ps = slotCheck.prepareStatement("SELECT active FROM pg_replication_slots WHERE slot_name = ?")) {
             ps.setString(1, settings.slotName());
             try (var rs = ps.executeQuery()) {
                 return rs.next() && rs.getBoolean(1);
             }
-        } catch (SQLException e) {
-            return false;
+        }
+    }
+
+    private void closeSlotCheck() {
+        if (slotCheck != null) {
+            try {
+                slotCheck.close();
+            } catch (SQLException ignored) {
+                // it is gone either way
+            }
+            slotCheck = null;
         }
     }
 
@@ -422,6 +476,9 @@ public final class OutboxRelay implements AutoCloseable {
             }
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
+        }
+        synchronized (slotCheckLock) {
+            closeSlotCheck();
         }
         state.set(State.STOPPED);
     }

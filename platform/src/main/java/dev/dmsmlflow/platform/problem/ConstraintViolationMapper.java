@@ -19,22 +19,33 @@ import java.lang.annotation.Annotation;
 import java.lang.reflect.Method;
 import java.util.Comparator;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * Bean Validation failures on a REST request (constraints on request records and parameters) as problem+json: 400 naming
  * the offending field as the client spells it (a body property path such as {@code entries[0].cidr}, or the query, path
  * or header parameter's name) and a {@code code} derived from the constraint ({@code NOT_BLANK}, {@code SIZE}, {@code PATTERN}, ...).
  * A violated constraint on a return value is our bug, not the caller's: 500.
+ * <p>
+ * One violation is reported: the first field in path order and, on that field, a missing value before a malformed one
+ * ({@code @NotNull}, {@code @NotEmpty}, {@code @NotBlank} first), so the answer does not depend on the validator's order.
+ * The detail is the constraint's message after the field's name ({@code 'name' must not be blank.}); a message written as a
+ * whole sentence (ending with a period, e.g. {@code message = "name is required."}) is the detail as it stands, which lets a
+ * service keep the wording its clients already see when a rule moves from code to an annotation.
  */
 public class ConstraintViolationMapper {
 
     private static final Logger LOG = Logger.getLogger(ConstraintViolationMapper.class);
+    private static final Set<String> PRESENCE = Set.of("NOT_NULL", "NOT_EMPTY", "NOT_BLANK");
+    /** Path order, then a missing value before a malformed one, then the code: the same violation for the same request. */
+    static final Comparator<ConstraintViolation<?>> ORDER = Comparator
+            .comparing((ConstraintViolation<?> v) -> v.getPropertyPath().toString())
+            .thenComparing(v -> PRESENCE.contains(code(v)) ? 0 : 1)
+            .thenComparing(ConstraintViolationMapper::code);
 
     @ServerExceptionMapper
     public Response violation(ConstraintViolationException e, ResourceInfo resource) {
-        ConstraintViolation<?> first = e.getConstraintViolations().stream()
-                .min(Comparator.comparing((ConstraintViolation<?> v) -> v.getPropertyPath().toString()))
-                .orElse(null);
+        ConstraintViolation<?> first = e.getConstraintViolations().stream().min(ORDER).orElse(null);
         if (first == null) {
             return ProblemMappers.respond(Problem.of("invalid-field", "Invalid request field", 400, e.getMessage(), null));
         }
@@ -44,9 +55,17 @@ public class ConstraintViolationMapper {
         }
         Method method = resource == null ? null : resource.getResourceMethod();
         String field = fieldOf(first.getPropertyPath(), method);
-        String detail = "'" + field + "' " + first.getMessage() + ".";
+        String detail = detail(field, first.getMessage());
         return ProblemMappers.respond(Problem.of("invalid-field", "Invalid request field", 400, detail, field)
                 .withCode(code(first)));
+    }
+
+    /** {@code 'field' message.}, or the message itself when it is a whole sentence (ends with a period). */
+    static String detail(String field, String message) {
+        if (message != null && message.endsWith(".")) {
+            return message;
+        }
+        return "'" + field + "' " + message + ".";
     }
 
     /** The field as the client names it: parameter names from their JAX-RS annotation, body properties as a dotted path. */

@@ -4,6 +4,8 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -111,6 +113,14 @@ class OutboxRelayIT {
             }
             assertTrue(second.standby(), "the second replica's relay stands by: " + second.state() + " " + second.lastError());
             assertTrue(!first.standby() && first.state() == OutboxRelay.State.STREAMING);
+            // readiness probes and standby retries ask over one connection per relay, not a new one each time
+            Set<Integer> checkers = slotCheckers(fx);
+            assertEquals(2, checkers.size(), "one slot-check connection per relay: " + checkers);
+            for (int i = 0; i < 50; i++) {
+                assertTrue(second.standby());
+                assertTrue(!first.standby());
+            }
+            assertEquals(checkers, slotCheckers(fx), "the same connections answered every probe");
 
             Set<String> committed = write(fx, 200);
             List<RelayFixture.Received> before = fx.readUntil(consumer, all -> ids(all).containsAll(committed), Duration.ofSeconds(60));
@@ -123,6 +133,22 @@ class OutboxRelayIT {
             List<RelayFixture.Received> rest = fx.readUntil(consumer, all -> ids(all).containsAll(after), Duration.ofSeconds(60));
             assertTrue(ids(rest).containsAll(after), "every event written after the take-over arrived");
         }
+    }
+
+    /** Backend pids of the relays' slot-check connections to the fixture's database. */
+    private static Set<Integer> slotCheckers(RelayFixture fx) throws Exception {
+        Set<Integer> pids = new HashSet<>();
+        try (Connection c = fx.connect();
+             PreparedStatement ps = c.prepareStatement("SELECT pid FROM pg_stat_activity WHERE application_name = ?"
+                     + " AND datname = current_database()")) {
+            ps.setString(1, OutboxRelay.SLOT_CHECK_APPLICATION);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    pids.add(rs.getInt(1));
+                }
+            }
+        }
+        return pids;
     }
 
     private static Set<String> write(RelayFixture fx, int n) throws Exception {

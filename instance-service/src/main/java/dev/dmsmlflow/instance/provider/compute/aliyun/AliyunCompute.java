@@ -4,6 +4,8 @@ import dev.dmsmlflow.instance.provider.compute.Compute;
 import dev.dmsmlflow.instance.provider.compute.ComputeAddress;
 import dev.dmsmlflow.instance.provider.compute.ComputeException;
 import dev.dmsmlflow.instance.provider.compute.ComputeRequest;
+import dev.dmsmlflow.instance.provider.compute.ServerSlots;
+import dev.dmsmlflow.instance.provider.compute.ServerSlots.Slot;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Typed;
 import jakarta.inject.Inject;
@@ -23,7 +25,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The Alibaba Cloud compute provider: one Elastic Container Instance (container group) per tracking server, in the instance's
@@ -48,27 +49,17 @@ public class AliyunCompute implements Compute {
     private static final Set<String> ALIVE = Set.of("Pending", "Scheduling", "Running", "Restarting", "Updating");
     private static final Set<String> DEAD = Set.of("Failed", "ScheduleFailed", "Succeeded", "Expired");
 
-    /** The two places a tracking server of one instance can run: the serving one and, during a resize, its successor. */
-    enum Slot {
-        A, B;
-
-        Slot other() {
-            return this == A ? B : A;
-        }
-    }
-
     private final AliyunComputeConfig config;
     private final StorageSecrets secrets;
     private final EciClient eci;
     private final EciClient ecs;
-    private final Map<String, Object> locks = new ConcurrentHashMap<>();
-    /** Instances a server is being started for right now: their liveness is no verdict meanwhile. */
-    private final Set<String> starting = ConcurrentHashMap.newKeySet();
+    private final ServerSlots slots;
 
     @Inject
     public AliyunCompute(AliyunComputeConfig config, StorageSecrets secrets) {
         this.config = config;
         this.secrets = secrets;
+        this.slots = new ServerSlots(config.port(), LOG);
         this.eci = new EciClient(config);
         this.ecs = new EciClient(config, "2014-05-26", config.ecsEndpoint().orElse("ecs." + config.regionId() + ".aliyuncs.com"));
     }
@@ -84,22 +75,18 @@ public class AliyunCompute implements Compute {
         if (id.length() > 100) {
             id = id.substring(0, 100);
         }
-        return "dms-mlflow-" + id + "-" + slot.name().toLowerCase(Locale.ROOT);
+        return "dms-mlflow-" + id + "-" + slot.label();
     }
 
     int port(Slot slot) {
-        return slot == Slot.A ? config.port() : config.port() + 1;
-    }
-
-    private Slot slotOf(int port) {
-        return port == config.port() + 1 ? Slot.B : Slot.A;
+        return slots.port(slot);
     }
 
     @Override
     public ComputeAddress start(ComputeRequest request) throws ComputeException {
         String id = request.instanceId();
         synchronized (lock(id)) {
-            Slot preferred = request.preferredPort() == null ? null : slotOf(request.preferredPort());
+            Slot preferred = request.preferredPort() == null ? null : slots.slotOf(request.preferredPort());
             List<Slot> order = preferred == null ? List.of(Slot.A, Slot.B) : List.of(preferred, preferred.other());
             for (Slot slot : order) {
                 for (Map<String, Object> g : groups(id, slot)) {
@@ -120,7 +107,7 @@ public class AliyunCompute implements Compute {
     @Override
     public ComputeAddress startSuccessor(ComputeRequest request, int currentPort) throws ComputeException {
         String id = request.instanceId();
-        Slot slot = slotOf(currentPort).other();
+        Slot slot = slots.slotOf(currentPort).other();
         synchronized (lock(id)) {
             for (Map<String, Object> g : groups(id, slot)) {
                 if (alive(g)) {
@@ -138,7 +125,7 @@ public class AliyunCompute implements Compute {
 
     @Override
     public void retireAllBut(String instanceId, int keepPort) {
-        Slot retired = slotOf(keepPort).other();
+        Slot retired = slots.slotOf(keepPort).other();
         synchronized (lock(instanceId)) {
             try {
                 for (String name : remove(instanceId, retired)) {
@@ -183,17 +170,7 @@ public class AliyunCompute implements Compute {
 
     @Override
     public boolean isRunning(String instanceId) {
-        try {
-            for (Slot slot : Slot.values()) {
-                if (groups(instanceId, slot).stream().anyMatch(AliyunCompute::alive)) {
-                    return true;
-                }
-            }
-            return false;
-        } catch (ComputeException e) {
-            LOG.warnf("cannot tell whether the tracking server of %s runs: %s", instanceId, e.getMessage());
-            return true; // the API did not answer: no verdict on the server, nothing is restarted on this guess
-        }
+        return slots.isRunning(instanceId, () -> anyAlive(instanceId));
     }
 
     /**
@@ -203,29 +180,24 @@ public class AliyunCompute implements Compute {
      */
     @Override
     public boolean isLive(String instanceId) {
-        if (starting.contains(instanceId)) {
-            return true;
-        }
-        try {
-            for (Slot slot : Slot.values()) {
-                for (Map<String, Object> g : groups(instanceId, slot)) {
-                    if (alive(g)) {
-                        return true;
-                    }
-                }
+        return slots.isLive(instanceId, () -> anyAlive(instanceId)); // none alive: stopped, failed or gone
+    }
+
+    /** Whether a container group of the instance, in either slot, is alive. */
+    private boolean anyAlive(String instanceId) throws ComputeException {
+        for (Slot slot : Slot.values()) {
+            if (groups(instanceId, slot).stream().anyMatch(AliyunCompute::alive)) {
+                return true;
             }
-            return false; // none runs: stopped, failed or gone
-        } catch (ComputeException e) {
-            LOG.warnf("cannot probe the tracking server of %s: %s", instanceId, e.getMessage());
-            return true; // not a verdict on the server
         }
+        return false;
     }
 
     @Override
     public ComputeAddress replace(ComputeRequest request) throws ComputeException {
         String id = request.instanceId();
         synchronized (lock(id)) {
-            Slot slot = request.preferredPort() == null ? Slot.A : slotOf(request.preferredPort());
+            Slot slot = slots.slotFor(request.preferredPort());
             for (Map<String, Object> g : groups(id, slot)) {
                 LOG.warnf("deleting unresponsive tracking server %s of %s", str(g, "ContainerGroupName"), id);
                 delete(g);
@@ -409,8 +381,7 @@ public class AliyunCompute implements Compute {
 
     /** Waits until the group runs and ECI's readiness probe (GET /health answers 200) passes; its address then. */
     private ComputeAddress awaitReady(String instanceId, String groupId, Slot slot) throws ComputeException {
-        starting.add(instanceId);
-        try {
+        return slots.starting(instanceId, () -> {
             long deadline = System.nanoTime() + config.healthTimeout().toNanos();
             String last = "unknown";
             while (System.nanoTime() < deadline) {
@@ -427,9 +398,7 @@ public class AliyunCompute implements Compute {
             }
             throw new ComputeException("tracking server in container group " + groupId + " did not answer GET /health within "
                     + config.healthTimeout().toSeconds() + "s (last status " + last + ")");
-        } finally {
-            starting.remove(instanceId);
-        }
+        });
     }
 
     private Map<String, Object> one(String groupId) throws ComputeException {
@@ -534,6 +503,6 @@ public class AliyunCompute implements Compute {
     }
 
     private Object lock(String instanceId) {
-        return locks.computeIfAbsent(instanceId, k -> new Object());
+        return slots.lock(instanceId);
     }
 }

@@ -11,8 +11,8 @@ import java.util.Optional;
 @ConfigMapping(prefix = "dms.compute.aliyun")
 public interface AliyunComputeConfig {
 
-    /** Region of the container groups, e.g. {@code cn-hangzhou}. */
-    @WithDefault("cn-hangzhou")
+    /** Region of the container groups, e.g. {@code cn-hangzhou}. Environment: {@code DMS_ALIYUN_REGION} (shared with the artifact store). */
+    @WithDefault("${DMS_ALIYUN_REGION:cn-hangzhou}")
     String regionId();
 
     /** ECI endpoint; default {@code eci.<region>.aliyuncs.com} (tests: a local server). */

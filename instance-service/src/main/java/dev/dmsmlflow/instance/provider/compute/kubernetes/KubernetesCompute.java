@@ -4,6 +4,8 @@ import dev.dmsmlflow.instance.provider.compute.Compute;
 import dev.dmsmlflow.instance.provider.compute.ComputeAddress;
 import dev.dmsmlflow.instance.provider.compute.ComputeException;
 import dev.dmsmlflow.instance.provider.compute.ComputeRequest;
+import dev.dmsmlflow.instance.provider.compute.ServerSlots;
+import dev.dmsmlflow.instance.provider.compute.ServerSlots.Slot;
 import dev.dmsmlflow.instance.provider.compute.aliyun.StorageSecrets;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -61,7 +63,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
@@ -99,34 +100,24 @@ public class KubernetesCompute implements Compute {
     static final String STORAGE_SECRET = "DMS_TRACKING_OSS_CREDENTIALS_SECRET";
     static final String BACKEND_AUTH = "DMS_BACKEND_AUTH_DIGEST";
 
-    /** The two places a tracking server of one instance can run: the serving one and, during a resize, its successor. */
-    enum Slot {
-        A, B;
-
-        Slot other() {
-            return this == A ? B : A;
-        }
-    }
-
     private final KubernetesComputeConfig config;
     private final KubernetesClient client;
     private final StorageSecrets secrets;
-    private final Map<String, Object> locks = new ConcurrentHashMap<>();
-    /** Instances a server is being started for right now: their liveness is no verdict meanwhile. */
-    private final Set<String> starting = ConcurrentHashMap.newKeySet();
+    private final ServerSlots slots;
 
     @Inject
     public KubernetesCompute(KubernetesComputeConfig config, KubernetesClient client, StorageSecrets secrets) {
         this.config = config;
         this.client = client;
         this.secrets = secrets;
+        this.slots = new ServerSlots(config.port(), LOG);
     }
 
     // ---- names and labels
 
     /** The name of the Deployment, Service and Secret of {@code slot}: a DNS label (lower case, at most 63 characters). */
     static String name(String instanceId, Slot slot) {
-        return "dms-mlflow-" + shortId(instanceId) + "-" + slot.name().toLowerCase(Locale.ROOT);
+        return "dms-mlflow-" + shortId(instanceId) + "-" + slot.label();
     }
 
     /** The name of the instance's NetworkPolicy. */
@@ -158,7 +149,7 @@ public class KubernetesCompute implements Compute {
 
     private static Map<String, String> slotLabels(String instanceId, Slot slot) {
         Map<String, String> l = instanceLabels(instanceId);
-        l.put(SLOT, slot.name().toLowerCase(Locale.ROOT));
+        l.put(SLOT, slot.label());
         return l;
     }
 
@@ -169,11 +160,7 @@ public class KubernetesCompute implements Compute {
     }
 
     int port(Slot slot) {
-        return slot == Slot.A ? config.port() : config.port() + 1;
-    }
-
-    private Slot slotOf(int port) {
-        return port == config.port() + 1 ? Slot.B : Slot.A;
+        return slots.port(slot);
     }
 
     /** The Service's DNS name and port: what the load balancer forwards to. */
@@ -187,8 +174,7 @@ public class KubernetesCompute implements Compute {
     public ComputeAddress start(ComputeRequest request) throws ComputeException {
         String id = request.instanceId();
         synchronized (lock(id)) {
-            Slot preferred = request.preferredPort() == null ? null : slotOf(request.preferredPort());
-            Slot slot = preferred == null ? Slot.A : preferred;
+            Slot slot = slots.slotFor(request.preferredPort());
             if (deployment(id, slot) == null && deployment(id, slot.other()) != null) {
                 slot = slot.other(); // started before a crash that recorded nothing, or the serving one after a resize
             }
@@ -199,7 +185,7 @@ public class KubernetesCompute implements Compute {
     @Override
     public ComputeAddress startSuccessor(ComputeRequest request, int currentPort) throws ComputeException {
         synchronized (lock(request.instanceId())) {
-            return run(request, slotOf(currentPort).other());
+            return run(request, slots.slotOf(currentPort).other());
         }
     }
 
@@ -207,7 +193,7 @@ public class KubernetesCompute implements Compute {
     public ComputeAddress replace(ComputeRequest request) throws ComputeException {
         String id = request.instanceId();
         synchronized (lock(id)) {
-            Slot slot = request.preferredPort() == null ? Slot.A : slotOf(request.preferredPort());
+            Slot slot = slots.slotFor(request.preferredPort());
             LOG.warnf("deleting the Deployment %s of %s, whose tracking server is not live", name(id, slot), id);
             call(() -> client.apps().deployments().inNamespace(config.namespace()).withName(name(id, slot)).delete());
             return run(request, slot);
@@ -217,7 +203,7 @@ public class KubernetesCompute implements Compute {
     @Override
     public void retireAllBut(String instanceId, int keepPort) {
         synchronized (lock(instanceId)) {
-            Slot retired = slotOf(keepPort).other();
+            Slot retired = slots.slotOf(keepPort).other();
             try {
                 remove(instanceId, retired);
                 LOG.infof("removed tracking server %s; the one on port %d serves", name(instanceId, retired), keepPort);
@@ -255,13 +241,8 @@ public class KubernetesCompute implements Compute {
 
     @Override
     public boolean isRunning(String instanceId) {
-        try {
-            return deployments(instanceId).stream()
-                    .anyMatch(d -> d.getMetadata().getDeletionTimestamp() == null && replicas(d) > 0);
-        } catch (ComputeException e) {
-            LOG.warnf("cannot tell whether the tracking server of %s runs: %s", instanceId, e.getMessage());
-            return true; // the API did not answer: no verdict on the server, nothing is restarted on this guess
-        }
+        return slots.isRunning(instanceId, () -> deployments(instanceId).stream()
+                .anyMatch(d -> d.getMetadata().getDeletionTimestamp() == null && replicas(d) > 0));
     }
 
     /**
@@ -272,10 +253,7 @@ public class KubernetesCompute implements Compute {
      */
     @Override
     public boolean isLive(String instanceId) {
-        if (starting.contains(instanceId)) {
-            return true;
-        }
-        try {
+        return slots.isLive(instanceId, () -> {
             for (Deployment d : deployments(instanceId)) {
                 if (d.getMetadata().getDeletionTimestamp() != null) {
                     continue;
@@ -289,10 +267,7 @@ public class KubernetesCompute implements Compute {
                 }
             }
             return false;
-        } catch (ComputeException e) {
-            LOG.warnf("cannot read the tracking server of %s: %s", instanceId, e.getMessage());
-            return true; // not a verdict on the server
-        }
+        });
     }
 
     @Override
@@ -345,8 +320,7 @@ public class KubernetesCompute implements Compute {
      */
     private ComputeAddress run(ComputeRequest request, Slot slot) throws ComputeException {
         String id = request.instanceId();
-        starting.add(id);
-        try {
+        return slots.starting(id, () -> {
             String image = imageFor(request.version());
             String credentialsBase = config.credentialsUrl().filter(u -> !u.isBlank())
                     .map(u -> u.endsWith("/") ? u.substring(0, u.length() - 1) : u)
@@ -369,9 +343,7 @@ public class KubernetesCompute implements Compute {
                 }
                 throw e;
             }
-        } finally {
-            starting.remove(id);
-        }
+        });
     }
 
     /** The Secret's data: the database login, the storage secret (kept while it still opens the same root), the digest. */
@@ -741,6 +713,6 @@ public class KubernetesCompute implements Compute {
     }
 
     private Object lock(String instanceId) {
-        return locks.computeIfAbsent(instanceId, k -> new Object());
+        return slots.lock(instanceId);
     }
 }

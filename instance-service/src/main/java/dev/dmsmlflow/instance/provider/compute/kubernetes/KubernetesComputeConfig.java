@@ -68,7 +68,8 @@ public interface KubernetesComputeConfig {
         /** Default: the internal endpoint of {@link #region()}. */
         Optional<String> endpoint();
 
-        @WithDefault("cn-hangzhou")
+        /** Region of the bucket. Environment: {@code DMS_ALIYUN_REGION}. */
+        @WithDefault("${DMS_ALIYUN_REGION:cn-hangzhou}")
         String region();
     }
 

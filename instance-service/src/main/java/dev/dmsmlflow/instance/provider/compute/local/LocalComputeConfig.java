@@ -12,15 +12,15 @@ import java.util.Optional;
 @ConfigMapping(prefix = "dms.compute.local")
 public interface LocalComputeConfig {
 
-    /** The tracking-server runnable jar (tracking-server/target/quarkus-app/quarkus-run.jar). */
-    @WithDefault("tracking-server/target/quarkus-app/quarkus-run.jar")
+    /** The tracking-server runnable jar. Environment: {@code DMS_TRACKING_SERVER_JAR}. */
+    @WithDefault("${DMS_TRACKING_SERVER_JAR:tracking-server/target/quarkus-app/quarkus-run.jar}")
     String trackingServerJar();
 
     /** Other tracking-server versions a redeploy may switch to: version -> runnable jar. */
     Map<String, String> versions();
 
-    /** State (pid/port files) and logs of the child processes: {@code <work-dir>/compute/<instance>/}. */
-    @WithDefault(".dms")
+    /** State (pid/port files) and logs of the child processes: {@code <work-dir>/compute/<instance>/}. Environment: {@code DMS_WORK_DIR}. */
+    @WithDefault("${DMS_WORK_DIR:.dms}")
     String workDir();
 
     /** Local directory standing for OSS: {@code oss://bucket/path} maps to {@code <oss-root>/bucket/path}; default {@code <work-dir>/oss}. */

@@ -6,6 +6,7 @@ import dev.dmsmlflow.instance.provider.compute.Compute;
 import dev.dmsmlflow.instance.provider.compute.ComputeAddress;
 import dev.dmsmlflow.instance.provider.compute.ComputeException;
 import dev.dmsmlflow.instance.provider.compute.ComputeRequest;
+import dev.dmsmlflow.instance.provider.compute.ServerSlots;
 import dev.dmsmlflow.instance.support.Eventually;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -110,7 +111,7 @@ class AliyunComputeTest {
     void oneContainerGroupInTheInstancesNetworkWithOnlyWhatItsServerNeeds() throws Exception {
         String id = newId();
         ComputeAddress a = compute.start(request(id, 2, 4, null));
-        String name = AliyunCompute.groupName(id, AliyunCompute.Slot.A);
+        String name = AliyunCompute.groupName(id, ServerSlots.Slot.A);
         assertEquals("dms-mlflow-" + id + "-a", name);
         FakeEci.Group g = only(name);
         assertEquals(new ComputeAddress(g.ip, AliyunCloudResource.port), a);
@@ -187,8 +188,8 @@ class AliyunComputeTest {
         String b = newId();
         compute.start(request(a, 2, 4, null));
         compute.start(request(b, 2, 4, null));
-        String secretA = only(AliyunCompute.groupName(a, AliyunCompute.Slot.A)).env.get("DMS_TRACKING_OSS_CREDENTIALS_SECRET");
-        String secretB = only(AliyunCompute.groupName(b, AliyunCompute.Slot.A)).env.get("DMS_TRACKING_OSS_CREDENTIALS_SECRET");
+        String secretA = only(AliyunCompute.groupName(a, ServerSlots.Slot.A)).env.get("DMS_TRACKING_OSS_CREDENTIALS_SECRET");
+        String secretB = only(AliyunCompute.groupName(b, ServerSlots.Slot.A)).env.get("DMS_TRACKING_OSS_CREDENTIALS_SECRET");
         assertNotEquals(secretA, secretB);
 
         int before = AliyunCloudResource.sts.assumeRoles.size();
@@ -262,7 +263,7 @@ class AliyunComputeTest {
     @Test
     void aGroupMadeBeforeACrashThatRecordedNothingIsFoundByName() throws Exception {
         String id = newId();
-        String name = AliyunCompute.groupName(id, AliyunCompute.Slot.A);
+        String name = AliyunCompute.groupName(id, ServerSlots.Slot.A);
         Map<String, String> tags = Map.of(AliyunCompute.OWNER_TAG, "dms-mlflow", AliyunCompute.INSTANCE_TAG, id);
         FakeEci.Group seeded = eci().seed(name, tags, AliyunCloudResource.port);
         assertTrue(compute.isRunning(id));
@@ -275,7 +276,7 @@ class AliyunComputeTest {
 
         // the same when the service only crashed before it could use the group: stop finds it by its name
         String other = newId();
-        String otherName = AliyunCompute.groupName(other, AliyunCompute.Slot.A);
+        String otherName = AliyunCompute.groupName(other, ServerSlots.Slot.A);
         eci().seed(otherName, Map.of(AliyunCompute.OWNER_TAG, "dms-mlflow", AliyunCompute.INSTANCE_TAG, other), AliyunCloudResource.port);
         compute.stop(other);
         assertTrue(eci().named(otherName).isEmpty());
@@ -287,22 +288,22 @@ class AliyunComputeTest {
         ComputeAddress serving = compute.start(request(id, 2, 4, null));
         ComputeAddress successor = compute.startSuccessor(request(id, 4, 8, null), serving.port());
         assertEquals(AliyunCloudResource.port + 1, successor.port());
-        FakeEci.Group b = only(AliyunCompute.groupName(id, AliyunCompute.Slot.B));
+        FakeEci.Group b = only(AliyunCompute.groupName(id, ServerSlots.Slot.B));
         assertEquals(new ComputeAddress(b.ip, successor.port()), successor);
         assertEquals(4.0, Double.parseDouble(b.params.get("Cpu")));
         assertEquals(8.0, Double.parseDouble(b.params.get("Memory")));
         assertEquals(Integer.toString(AliyunCloudResource.port + 1), b.env.get("QUARKUS_HTTP_PORT"));
         // both hold a secret that works
-        String secretA = only(AliyunCompute.groupName(id, AliyunCompute.Slot.A)).env.get("DMS_TRACKING_OSS_CREDENTIALS_SECRET");
+        String secretA = only(AliyunCompute.groupName(id, ServerSlots.Slot.A)).env.get("DMS_TRACKING_OSS_CREDENTIALS_SECRET");
         assertEquals(200, credentials(id, b.env.get("DMS_TRACKING_OSS_CREDENTIALS_SECRET")).statusCode());
         assertEquals(200, credentials(id, secretA).statusCode());
         // adopting: asked again, no third group
         assertEquals(successor, compute.startSuccessor(request(id, 4, 8, null), serving.port()));
-        assertEquals(1, eci().creates(AliyunCompute.groupName(id, AliyunCompute.Slot.B)));
+        assertEquals(1, eci().creates(AliyunCompute.groupName(id, ServerSlots.Slot.B)));
 
         compute.retireAllBut(id, successor.port());
-        assertTrue(eci().named(AliyunCompute.groupName(id, AliyunCompute.Slot.A)).isEmpty());
-        assertEquals(1, eci().named(AliyunCompute.groupName(id, AliyunCompute.Slot.B)).size());
+        assertTrue(eci().named(AliyunCompute.groupName(id, ServerSlots.Slot.A)).isEmpty());
+        assertEquals(1, eci().named(AliyunCompute.groupName(id, ServerSlots.Slot.B)).size());
         assertEquals(401, credentials(id, secretA).statusCode(), "the retired group's secret is gone");
         // a restart on the port in use finds the serving group
         assertEquals(successor, compute.start(request(id, 4, 8, null).withPreferredPort(successor.port())));
@@ -313,7 +314,7 @@ class AliyunComputeTest {
     @Test
     void aGroupThatFailsIsRemovedWithItsSecretAndVersionsAreImages() throws Exception {
         String id = newId();
-        String name = AliyunCompute.groupName(id, AliyunCompute.Slot.A);
+        String name = AliyunCompute.groupName(id, ServerSlots.Slot.A);
         eci().failing.add(name);
         ComputeException e = assertThrows(ComputeException.class, () -> compute.start(request(id, 2, 4, null)));
         assertTrue(e.getMessage().contains("Failed"), e.getMessage());
@@ -340,15 +341,15 @@ class AliyunComputeTest {
         String orphan = newId();
         String foreign = newId();
         String wanted = newId();
-        String orphanName = AliyunCompute.groupName(orphan, AliyunCompute.Slot.A);
-        String foreignName = AliyunCompute.groupName(foreign, AliyunCompute.Slot.A);
+        String orphanName = AliyunCompute.groupName(orphan, ServerSlots.Slot.A);
+        String foreignName = AliyunCompute.groupName(foreign, ServerSlots.Slot.A);
         eci().seed(orphanName, Map.of(AliyunCompute.OWNER_TAG, "dms-mlflow", AliyunCompute.INSTANCE_TAG, orphan), AliyunCloudResource.port);
         eci().seed(foreignName, Map.of(AliyunCompute.OWNER_TAG, "someone-else", AliyunCompute.INSTANCE_TAG, foreign), AliyunCloudResource.port);
 
         compute.reconcile(List.of(request(wanted, 2, 4, null)), List.of());
         assertTrue(eci().named(orphanName).isEmpty(), "an orphan of ours is removed");
         assertEquals(1, eci().named(foreignName).size(), "another owner's group is not ours to touch");
-        assertEquals("Running", only(AliyunCompute.groupName(wanted, AliyunCompute.Slot.A)).status);
+        assertEquals("Running", only(AliyunCompute.groupName(wanted, ServerSlots.Slot.A)).status);
         compute.stop(wanted);
         eci().groups.values().removeIf(g -> g.name.equals(foreignName));
     }
@@ -356,7 +357,7 @@ class AliyunComputeTest {
     @Test
     void withoutTheComputeSecurityGroupNothingIsCreatedAndAServerThatNeverGetsReadyIsNotServed() throws Exception {
         String id = newId();
-        String name = AliyunCompute.groupName(id, AliyunCompute.Slot.A);
+        String name = AliyunCompute.groupName(id, ServerSlots.Slot.A);
         eci().securityGroups.remove(AliyunCompute.computeSecurityGroupName(id));
         ComputeException e = assertThrows(ComputeException.class, () -> compute.start(request(id, 2, 4, null)));
         assertTrue(e.getMessage().contains(AliyunCompute.computeSecurityGroupName(id)), e.getMessage());

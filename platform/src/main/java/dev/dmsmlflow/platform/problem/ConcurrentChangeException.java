@@ -2,6 +2,7 @@ package dev.dmsmlflow.platform.problem;
 
 import jakarta.persistence.OptimisticLockException;
 import org.hibernate.StaleStateException;
+import org.jboss.logging.Logger;
 
 import java.util.function.Supplier;
 
@@ -14,6 +15,8 @@ import java.util.function.Supplier;
 public class ConcurrentChangeException extends ProblemException {
 
     public static final String CODE = "CONCURRENT_CHANGE";
+
+    private static final Logger LOG = Logger.getLogger(ConcurrentChangeException.class);
 
     private final String kind;
     private final String id;
@@ -40,12 +43,23 @@ public class ConcurrentChangeException extends ProblemException {
      * {@link OptimisticLockException}, Hibernate's {@link StaleStateException}, also when a commit wraps them).
      */
     public static boolean isLostRace(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof ConcurrentChangeException || c instanceof OptimisticLockException || c instanceof StaleStateException) {
+        return isLostRace(t, 0);
+    }
+
+    private static boolean isLostRace(Throwable t, int depth) {
+        if (t == null || depth > 16) {
+            return false;
+        }
+        if (t instanceof ConcurrentChangeException || t instanceof OptimisticLockException || t instanceof StaleStateException) {
+            return true;
+        }
+        // a transaction manager may attach what failed at the commit as a suppressed exception rather than the cause
+        for (Throwable s : t.getSuppressed()) {
+            if (isLostRace(s, depth + 1)) {
                 return true;
             }
         }
-        return false;
+        return t.getCause() != t && isLostRace(t.getCause(), depth + 1);
     }
 
     /** Runs {@code write}; a lost race in it (at a flush or at its commit) is thrown as this exception for kind and id. */
@@ -75,6 +89,7 @@ public class ConcurrentChangeException extends ProblemException {
                 if (i >= tries) {
                     throw e;
                 }
+                LOG.infof("%s %s was changed by another writer meanwhile (try %d of %d); reading it again", kind, id, i, tries);
             }
         }
     }

@@ -29,6 +29,9 @@ class ConcurrentChangeExceptionTest {
         assertTrue(ConcurrentChangeException.isLostRace(new OptimisticLockException("stale")));
         assertTrue(ConcurrentChangeException.isLostRace(new IllegalStateException("commit failed",
                 new RuntimeException(new StaleObjectStateException("Network", "i-1")))));
+        IllegalStateException rolledBack = new IllegalStateException("rolled back");
+        rolledBack.addSuppressed(new OptimisticLockException("stale"));
+        assertTrue(ConcurrentChangeException.isLostRace(rolledBack));
         assertFalse(ConcurrentChangeException.isLostRace(new IllegalStateException("connection refused")));
         assertFalse(ConcurrentChangeException.isLostRace(null));
     }

@@ -3,7 +3,9 @@ package dev.dmsmlflow.network.persistence;
 import dev.dmsmlflow.network.domain.AccessToken;
 import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
 import io.quarkus.panache.common.Sort;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.control.ActivateRequestContext;
 import jakarta.transaction.Transactional;
 
 import java.time.Instant;
@@ -11,12 +13,13 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The access tokens and UI sign-in codes (Hibernate ORM with Panache); reads join the caller's transaction or run in one
- * of their own, writes need the caller's. Both are written once and then changed only by a compare-and-set (a token's
+ * The access tokens and UI sign-in codes (Hibernate ORM with Panache); reads join the caller's transaction or run without
+ * one (as {@link NetworkRepository}'s), writes need the caller's. Both are written once and then changed only by a compare-and-set (a token's
  * {@code revoked_at IS NULL}, a code's {@code used_at IS NULL}), so neither needs a version.
  */
 @ApplicationScoped
-@Transactional
+@ActivateRequestContext
+@Transactional(Transactional.TxType.SUPPORTS)
 public class AccessTokenRepository implements PanacheRepositoryBase<AccessTokenEntity, String> {
 
     @Transactional(Transactional.TxType.MANDATORY)
@@ -36,10 +39,12 @@ public class AccessTokenRepository implements PanacheRepositoryBase<AccessTokenE
 
     /** Every token of the instance (revoked ones too), oldest first. */
     public List<AccessToken> all(String instanceId) {
+        fresh();
         return list("instanceId", Sort.by("createdAt").and("tokenId"), instanceId).stream().map(AccessTokenRepository::map).toList();
     }
 
     public Optional<AccessToken> find(String instanceId, String tokenId) {
+        fresh();
         return find("instanceId = ?1 and tokenId = ?2", instanceId, tokenId).firstResultOptional().map(AccessTokenRepository::map);
     }
 
@@ -99,5 +104,16 @@ public class AccessTokenRepository implements PanacheRepositoryBase<AccessTokenE
     private static AccessToken map(AccessTokenEntity e) {
         return new AccessToken(e.tokenId, e.instanceId, e.name, e.scope, e.tokenHash, e.createdBy, e.createdAt, e.expiresAt,
                 e.revokedAt, e.kind);
+    }
+
+    /**
+     * Outside a transaction reads run without one (autocommit, so no session of this service sits idle in a transaction
+     * while it reads) in the request's read-only session; that session is emptied first, so a read never answers an entity
+     * as an earlier read of the same request left it.
+     */
+    private void fresh() {
+        if (!QuarkusTransaction.isActive()) {
+            getEntityManager().clear();
+        }
     }
 }

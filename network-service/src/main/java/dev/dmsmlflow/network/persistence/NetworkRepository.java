@@ -9,7 +9,9 @@ import dev.dmsmlflow.platform.quarkus.TraceContext;
 import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
 import io.quarkus.panache.common.Parameters;
 import io.quarkus.panache.common.Sort;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.control.ActivateRequestContext;
 import jakarta.transaction.Transactional;
 
 import java.time.Instant;
@@ -23,13 +25,14 @@ import java.util.Optional;
 
 /**
  * The networks, their ACL entries and their pending steps (Hibernate ORM with Panache). Reads join the caller's
- * transaction, or run in one of their own (the worker and the API read outside transactions); writes need the caller's
- * transaction. No row is locked: a network and an ACL entry carry a {@code @Version}, so of two writers that read the same
+ * transaction, or run without one (the worker and the API read outside transactions; see {@link #fresh}); writes need the
+ * caller's transaction. No row is locked: a network and an ACL entry carry a {@code @Version}, so of two writers that read the same
  * row the later commit fails ({@link ConcurrentChangeException} or the persistence layer's lost race) and is retried, or
  * answered 409, instead of overwriting the other's change. The workspace's ACL quota lock is a PostgreSQL advisory lock.
  */
 @ApplicationScoped
-@Transactional
+@ActivateRequestContext
+@Transactional(Transactional.TxType.SUPPORTS)
 public class NetworkRepository implements PanacheRepositoryBase<NetworkEntity, String> {
 
     /** What a lost race on a network is reported as. */
@@ -37,6 +40,7 @@ public class NetworkRepository implements PanacheRepositoryBase<NetworkEntity, S
 
     /** The network of an instance. */
     public Optional<Network> find(String instanceId) {
+        fresh();
         return findByIdOptional(instanceId).map(NetworkRepository::toNetwork);
     }
 
@@ -50,6 +54,7 @@ public class NetworkRepository implements PanacheRepositoryBase<NetworkEntity, S
 
     /** Up to {@code limit} networks of a workspace, newest first, after {@code after} (null: from the newest); optionally of one status. */
     public List<Network> list(String workspaceId, NetworkStatus status, NetworkPosition after, int limit) {
+        fresh();
         StringBuilder q = new StringBuilder("workspaceId = :ws");
         Parameters p = Parameters.with("ws", workspaceId);
         if (status != null) {
@@ -66,6 +71,7 @@ public class NetworkRepository implements PanacheRepositoryBase<NetworkEntity, S
 
     /** Networks whose load balancer should be running (for reconciliation after a restart). */
     public List<Network> active() {
+        fresh();
         return list("status", NetworkStatus.ACTIVE).stream().map(NetworkRepository::toNetwork).toList();
     }
 
@@ -141,6 +147,7 @@ public class NetworkRepository implements PanacheRepositoryBase<NetworkEntity, S
 
     /** The instance's authentication mode ({@code network} when it has no network). */
     public String authMode(String instanceId) {
+        fresh();
         NetworkEntity e = findById(instanceId);
         return e == null ? "network" : e.authMode;
     }
@@ -160,6 +167,7 @@ public class NetworkRepository implements PanacheRepositoryBase<NetworkEntity, S
      * it yet; not those being removed), oldest first, after {@code after} (null: from the oldest).
      */
     public List<AclRule> aclEntries(String instanceId, EntryPosition after, int limit) {
+        fresh();
         String q = "instanceId = :id and state <> :removing";
         Parameters p = Parameters.with("id", instanceId).and("removing", AclEntryEntity.REMOVING);
         if (after != null) {
@@ -189,6 +197,7 @@ public class NetworkRepository implements PanacheRepositoryBase<NetworkEntity, S
      * confirmed yet (what the diagnosis judges by, and what a restarted local load balancer starts from).
      */
     public List<AclRule> enforcedAclEntries(String instanceId) {
+        fresh();
         return rules(entities("instanceId = :id and state <> :adding",
                 Parameters.with("id", instanceId).and("adding", AclEntryEntity.ADDING), Integer.MAX_VALUE));
     }
@@ -201,6 +210,7 @@ public class NetworkRepository implements PanacheRepositoryBase<NetworkEntity, S
     }
 
     public PendingAcl pendingAcl(String instanceId) {
+        fresh();
         return new PendingAcl(inState(instanceId, AclEntryEntity.ADDING), inState(instanceId, AclEntryEntity.REMOVING));
     }
 
@@ -348,11 +358,13 @@ public class NetworkRepository implements PanacheRepositoryBase<NetworkEntity, S
 
     /** The pending step of an instance's network, if any. */
     public Optional<NetworkStep.Pending> step(String instanceId) {
+        fresh();
         return findByIdOptional(instanceId).filter(e -> e.step != null).map(NetworkRepository::pending);
     }
 
     /** Up to {@code limit} pending steps, the longest waiting first. */
     public List<NetworkStep.Pending> pendingSteps(int limit) {
+        fresh();
         return find("step is not null", Sort.by("stepSince")).range(0, limit - 1).stream().map(NetworkRepository::pending).toList();
     }
 
@@ -395,6 +407,17 @@ public class NetworkRepository implements PanacheRepositoryBase<NetworkEntity, S
             e.stepBackendPort = null;
             e.stepSince = null;
             e.stepTraceparent = null;
+        }
+    }
+
+    /**
+     * Outside a transaction reads run without one (autocommit, so no session of this service sits idle in a transaction
+     * while it reads) in the request's read-only session; that session is emptied first, so a read never answers an entity
+     * as an earlier read of the same request left it.
+     */
+    private void fresh() {
+        if (!QuarkusTransaction.isActive()) {
+            getEntityManager().clear();
         }
     }
 }

@@ -4,7 +4,7 @@ import dev.dmsmlflow.infra.LocalInfraTestResource;
 import dev.dmsmlflow.instance.domain.Instance;
 import dev.dmsmlflow.instance.domain.InstanceStatus;
 import dev.dmsmlflow.instance.domain.SagaStep;
-import dev.dmsmlflow.instance.persistence.ConcurrentChangeException;
+import dev.dmsmlflow.platform.problem.ConcurrentChangeException;
 import dev.dmsmlflow.instance.persistence.InstanceRepository;
 import dev.dmsmlflow.instance.support.Bus;
 import dev.dmsmlflow.instance.support.NetworkServiceStandIn;

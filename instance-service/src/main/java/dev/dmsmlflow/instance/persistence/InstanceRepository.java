@@ -3,6 +3,7 @@ package dev.dmsmlflow.instance.persistence;
 import dev.dmsmlflow.instance.domain.Instance;
 import dev.dmsmlflow.instance.domain.InstanceStatus;
 import dev.dmsmlflow.instance.domain.SagaStep;
+import dev.dmsmlflow.platform.problem.ConcurrentChangeException;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
 import io.quarkus.panache.common.Parameters;
@@ -61,7 +62,7 @@ public class InstanceRepository implements PanacheRepositoryBase<Instance, Strin
                 i.version = managed.version;
             }
         } catch (OptimisticLockException | StaleStateException e) {
-            throw new ConcurrentChangeException(i.id);
+            throw new ConcurrentChangeException("Instance", i.id);
         }
     }
 

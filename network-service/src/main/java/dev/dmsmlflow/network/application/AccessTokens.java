@@ -90,6 +90,7 @@ public class AccessTokens {
             throw ProblemException.invalidField("expiresInDays", "must be between 1 and " + MAX_DAYS);
         }
         Instant now = Instant.now();
+        tokens.lockInstance(instanceId); // counting and adding atomic: see there
         long live = tokens.all(instanceId).stream().filter(t -> AccessToken.KIND_API.equals(t.kind()) && t.activeAt(now)).count();
         if (live >= MAX_ACTIVE) {
             throw ProblemException.quotaExceeded("ACCESS_TOKEN_QUOTA", "An instance holds at most " + MAX_ACTIVE
@@ -141,7 +142,7 @@ public class AccessTokens {
 
     /** The instance's tokens, revoked ones included, without secrets. */
     public List<AccessToken> list(String workspaceId, String instanceId) {
-        networks.find(instanceId, false).filter(f -> f.workspaceId().equals(workspaceId))
+        networks.find(instanceId).filter(f -> f.workspaceId().equals(workspaceId))
                 .orElseThrow(() -> ProblemException.notFound("no network for instance " + instanceId));
         return tokens.all(instanceId);
     }
@@ -177,7 +178,7 @@ public class AccessTokens {
                     n.instanceId(), loadBalancers.getClass().getSimpleName());
             return;
         }
-        tokens.setAuthMode(n.instanceId(), m);
+        networks.setAuthMode(n.instanceId(), m);
     }
 
     /** The modes the load balancers enforce: network always, token only where they check MLflow tokens. */
@@ -198,7 +199,7 @@ public class AccessTokens {
     }
 
     public String mode(String instanceId) {
-        return tokens.authMode(instanceId);
+        return networks.authMode(instanceId);
     }
 
     /**
@@ -214,7 +215,7 @@ public class AccessTokens {
     }
 
     private Network active(String workspaceId, String instanceId) {
-        Network n = networks.find(instanceId, true).filter(f -> f.workspaceId().equals(workspaceId))
+        Network n = networks.find(instanceId).filter(f -> f.workspaceId().equals(workspaceId))
                 .orElseThrow(() -> ProblemException.notFound("no network for instance " + instanceId));
         if (NetworkLifecycle.on(n, NetworkLifecycle.Event.CHANGE_TOKENS).isEmpty()) {
             throw ProblemException.conflict("the network of instance " + instanceId + " is " + n.status() + ", not ACTIVE");

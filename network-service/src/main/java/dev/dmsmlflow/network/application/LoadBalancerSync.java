@@ -11,6 +11,7 @@ import dev.dmsmlflow.network.persistence.AccessTokenRepository;
 import dev.dmsmlflow.network.persistence.NetworkRepository;
 import dev.dmsmlflow.network.provider.LoadBalancers;
 import dev.dmsmlflow.network.provider.ProviderException;
+import dev.dmsmlflow.platform.problem.ConcurrentChangeException;
 import dev.dmsmlflow.platform.quarkus.EventPublisher;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -32,6 +33,8 @@ public class LoadBalancerSync {
 
     private static final Logger LOG = Logger.getLogger(LoadBalancerSync.class);
     private static final int STRIPES = 64;
+    /** Tries of a record that lost a race with another writer of the same rows before it gives up. */
+    private static final int RECORD_TRIES = 5;
 
     private final Object[] locks = new Object[STRIPES];
     private final NetworkRepository networks;
@@ -72,7 +75,7 @@ public class LoadBalancerSync {
             if (pending.isEmpty()) {
                 return true;
             }
-            Network n = networks.find(instanceId, false).orElse(null);
+            Network n = networks.find(instanceId).orElse(null);
             if (n == null || n.status() != NetworkStatus.ACTIVE) {
                 return false;
             }
@@ -87,13 +90,22 @@ public class LoadBalancerSync {
                 LOG.warnf("the load balancer of %s did not take its ACL changes (%s); they stay pending", instanceId, e.toString());
                 return false;
             }
-            QuarkusTransaction.requiringNew().run(() -> {
-                NetworkRepository.PendingAcl done = networks.confirmAcl(instanceId, pending.adding(), pending.removing());
-                if (!done.isEmpty()) {
-                    events.publish(new AlbAclUpdated(n.instanceId(), n.workspaceId(), n.aclId(), wire(done.adding()),
-                            wire(done.removing()), Instant.now()));
-                }
-            });
+            try {
+                // an API call changing one of these entries meanwhile makes the confirmation lose the race: read again
+                ConcurrentChangeException.retrying(RECORD_TRIES, NetworkRepository.KIND, instanceId,
+                        () -> QuarkusTransaction.requiringNew().call(() -> {
+                            NetworkRepository.PendingAcl done = networks.confirmAcl(instanceId, pending.adding(), pending.removing());
+                            networks.flush();
+                            if (!done.isEmpty()) {
+                                events.publish(new AlbAclUpdated(n.instanceId(), n.workspaceId(), n.aclId(), wire(done.adding()),
+                                        wire(done.removing()), Instant.now()));
+                            }
+                            return done;
+                        }));
+            } catch (ConcurrentChangeException e) {
+                LOG.warnf("the ACL changes of %s kept changing while being confirmed; they stay pending", instanceId);
+                return false;
+            }
             return true;
         }
     }
@@ -114,7 +126,7 @@ public class LoadBalancerSync {
         noTransaction();
         synchronized (lockOf(n.instanceId())) {
             Instant now = Instant.now();
-            String mode = tokens.authMode(n.instanceId());
+            String mode = networks.authMode(n.instanceId());
             List<AccessToken> active = tokens.all(n.instanceId()).stream().filter(t -> t.activeAt(now)).toList();
             loadBalancers.authentication(n, mode, active);
         }
@@ -125,7 +137,7 @@ public class LoadBalancerSync {
      * intent (a new transaction) for the worker to retry. Returns whether the load balancer has it.
      */
     public boolean tokensChanged(String instanceId) {
-        Network n = networks.find(instanceId, false).orElse(null);
+        Network n = networks.find(instanceId).orElse(null);
         if (n == null || n.status() != NetworkStatus.ACTIVE) {
             return false;
         }
@@ -134,11 +146,15 @@ public class LoadBalancerSync {
             return true;
         } catch (ProviderException | RuntimeException e) {
             LOG.warnf("the load balancer of %s did not take its tokens (%s); the worker retries", instanceId, e.getMessage());
-            QuarkusTransaction.requiringNew().run(() -> {
-                if (networks.find(instanceId, true).filter(f -> f.status() == NetworkStatus.ACTIVE).isPresent()) {
-                    recordAuthIntent(instanceId);
-                }
-            });
+            // the intent goes on the network row, which the worker and the consumer write too: a lost race reads again
+            ConcurrentChangeException.retrying(RECORD_TRIES, NetworkRepository.KIND, instanceId,
+                    () -> QuarkusTransaction.requiringNew().call(() -> {
+                        if (networks.find(instanceId).filter(f -> f.status() == NetworkStatus.ACTIVE).isPresent()) {
+                            recordAuthIntent(instanceId);
+                            networks.flush();
+                        }
+                        return null;
+                    }));
             return false;
         }
     }
@@ -150,7 +166,7 @@ public class LoadBalancerSync {
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public void recordAuthIntent(String instanceId) {
-        NetworkStep pending = networks.step(instanceId, false).map(NetworkStep.Pending::step).orElse(null);
+        NetworkStep pending = networks.step(instanceId).map(NetworkStep.Pending::step).orElse(null);
         if (pending == NetworkStep.PROVISION || pending == NetworkStep.REGISTER_BACKEND) {
             networks.bumpStep(instanceId);
         } else if (pending != NetworkStep.RELEASE) {

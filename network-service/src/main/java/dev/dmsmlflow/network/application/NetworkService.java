@@ -24,6 +24,7 @@ import dev.dmsmlflow.network.domain.NetworkStep;
 import dev.dmsmlflow.network.persistence.NetworkRepository;
 import dev.dmsmlflow.network.provider.LoadBalancers;
 import dev.dmsmlflow.network.provider.NetworkFacts;
+import dev.dmsmlflow.platform.problem.ConcurrentChangeException;
 import dev.dmsmlflow.platform.problem.Problem;
 import dev.dmsmlflow.platform.problem.ProblemException;
 import dev.dmsmlflow.platform.quarkus.EventPublisher;
@@ -135,7 +136,7 @@ public class NetworkService {
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public void onInstanceRequested(InstanceRequested e) {
-        Network existing = repository.find(e.instanceId(), true).orElse(null);
+        Network existing = repository.find(e.instanceId()).orElse(null);
         Transition t = transition(existing, NetworkLifecycle.Event.INSTANCE_REQUESTED, e.instanceId()).orElse(null);
         if (t == null) {
             return;
@@ -147,7 +148,7 @@ public class NetworkService {
                     Instant now = Instant.now();
                     n = new Network(e.instanceId(), e.workspaceId(), e.vpcId(), e.vSwitchId(), e.secondaryVSwitchId(),
                             List.of(), e.securityGroupId(), null, null, null, null, null, null, null, null,
-                            t.next().status(), null, null, now, now);
+                            t.next().status(), null, null, now, now, 0);
                     repository.save(n);
                 }
                 case RECORD_AUTH_MODE -> accessTokens.setMode(n, e.authMode());
@@ -166,7 +167,7 @@ public class NetworkService {
         if (e.authMode() == null) {
             return;
         }
-        Network n = repository.find(e.instanceId(), true).orElse(null);
+        Network n = repository.find(e.instanceId()).orElse(null);
         Transition t = transition(n, NetworkLifecycle.Event.AUTH_MODE_CHANGED, e.instanceId()).orElse(null);
         if (t == null) {
             return;
@@ -184,7 +185,7 @@ public class NetworkService {
     /** InstanceDeployed: records the tracking server to point the load balancer at (the REGISTER_BACKEND step). */
     @Transactional(Transactional.TxType.MANDATORY)
     public boolean onInstanceDeployed(InstanceDeployed e) {
-        Network n = repository.find(e.instanceId(), true).orElse(null);
+        Network n = repository.find(e.instanceId()).orElse(null);
         Transition t = transition(n, NetworkLifecycle.Event.INSTANCE_DEPLOYED, e.instanceId()).orElse(null);
         if (t == null) {
             return false;
@@ -205,7 +206,7 @@ public class NetworkService {
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public void onReleaseRequested(InstanceReleaseRequested e) {
-        Network n = repository.find(e.instanceId(), true).orElse(null);
+        Network n = repository.find(e.instanceId()).orElse(null);
         Transition t = transition(n, NetworkLifecycle.Event.RELEASE_REQUESTED, e.instanceId()).orElse(null);
         if (t == null) {
             return;
@@ -216,7 +217,7 @@ public class NetworkService {
                 case RECORD_TOMBSTONE -> {
                     // so that a late InstanceRequested never provisions a released instance
                     n = new Network(e.instanceId(), e.workspaceId(), null, null, null, List.of(), null, null, null,
-                            null, null, null, null, null, null, t.next().status(), null, null, now, now);
+                            null, null, null, null, null, null, t.next().status(), null, null, now, now, 0);
                     repository.save(n);
                 }
                 case STEP_RELEASE -> {
@@ -237,7 +238,7 @@ public class NetworkService {
      */
     @Transactional(Transactional.TxType.REQUIRES_NEW)
     public void provisioned(long seq, Network active, String backendDigest) {
-        Network current = repository.find(active.instanceId(), true).orElse(null);
+        Network current = repository.find(active.instanceId()).orElse(null);
         if (current == null) {
             return;
         }
@@ -252,7 +253,7 @@ public class NetworkService {
                     n = new Network(current.instanceId(), current.workspaceId(), current.vpcId(), current.vSwitchId(),
                             current.secondaryVSwitchId(), active.zoneIds(), current.securityGroupId(), active.loadBalancerId(),
                             active.listenerId(), active.aclId(), active.serverGroupId(), active.vpcAddress(), active.vpcPort(),
-                            null, null, t.next().status(), null, null, current.createdAt(), Instant.now());
+                            null, null, t.next().status(), null, null, current.createdAt(), Instant.now(), current.version());
                     repository.save(n);
                     if (t.next() != NetworkLifecycle.State.ACTIVE) {
                         LOG.infof("network of %s was created while it was %s; a release deletes it", n.instanceId(), current.status());
@@ -266,12 +267,13 @@ public class NetworkService {
                 default -> throw unexpected(effect, NetworkLifecycle.Event.PROVISIONED);
             }
         }
+        repository.flush(); // a lost race shows here, where the worker retries it
     }
 
     /** PROVISION's failure (nothing left behind): FAILED and NetworkProvisionFailed, unless a release won meanwhile. */
     @Transactional(Transactional.TxType.REQUIRES_NEW)
     public void provisionFailed(String instanceId, long seq, NetworkFailureCode code, String message) {
-        Network current = repository.find(instanceId, true).orElse(null);
+        Network current = repository.find(instanceId).orElse(null);
         Transition t = transition(current, NetworkLifecycle.Event.PROVISION_FAILED, instanceId).orElse(null);
         if (t == null) {
             return;
@@ -280,7 +282,8 @@ public class NetworkService {
             switch (effect) {
                 case RECORD_FAILURE -> repository.save(new Network(current.instanceId(), current.workspaceId(), current.vpcId(),
                         current.vSwitchId(), current.secondaryVSwitchId(), List.of(), current.securityGroupId(), null, null, null,
-                        null, null, null, null, null, t.next().status(), code.name(), message, current.createdAt(), Instant.now()));
+                        null, null, null, null, null, t.next().status(), code.name(), message, current.createdAt(), Instant.now(),
+                        current.version()));
                 case CLEAR_STEP -> repository.clearStep(instanceId);
                 case ANNOUNCE_PROVISION_FAILED -> {
                     publish(new NetworkProvisionFailed(instanceId, current.workspaceId(), code, message, Instant.now()));
@@ -289,12 +292,13 @@ public class NetworkService {
                 default -> throw unexpected(effect, NetworkLifecycle.Event.PROVISION_FAILED);
             }
         }
+        repository.flush(); // a lost race shows here, where the worker retries it
     }
 
     /** REGISTER_BACKEND's outcome: the backend recorded and BackendRegistered, unless the network is no longer ACTIVE. */
     @Transactional(Transactional.TxType.REQUIRES_NEW)
     public void backendRegistered(String instanceId, long seq, Backend b, String serverGroupId) {
-        Network n = repository.find(instanceId, true).orElse(null);
+        Network n = repository.find(instanceId).orElse(null);
         Transition t = transition(n, NetworkLifecycle.Event.BACKEND_REGISTERED, instanceId).orElse(null);
         if (t == null) {
             return;
@@ -304,27 +308,29 @@ public class NetworkService {
                 case RECORD_BACKEND -> repository.save(new Network(n.instanceId(), n.workspaceId(), n.vpcId(), n.vSwitchId(),
                         n.secondaryVSwitchId(), n.zoneIds(), n.securityGroupId(), n.loadBalancerId(), n.listenerId(), n.aclId(),
                         serverGroupId, n.vpcAddress(), n.vpcPort(), b.host(), b.port(), t.next().status(), null, null,
-                        n.createdAt(), Instant.now()));
+                        n.createdAt(), Instant.now(), n.version()));
                 case FINISH_STEP -> finishStep(instanceId, NetworkStep.REGISTER_BACKEND, seq, b.host(), b.port());
                 case ANNOUNCE_BACKEND_REGISTERED -> publish(new BackendRegistered(n.instanceId(), n.workspaceId(),
                         n.loadBalancerId(), serverGroupId, b, Instant.now()));
                 default -> throw unexpected(effect, NetworkLifecycle.Event.BACKEND_REGISTERED);
             }
         }
+        repository.flush(); // a lost race shows here, where the worker retries it
     }
 
     /** APPLY_AUTH's outcome (or a step that found nothing to do): the step is done unless a newer intent came. */
     @Transactional(Transactional.TxType.REQUIRES_NEW)
     public void stepDone(String instanceId, NetworkStep step, long seq) {
-        if (repository.find(instanceId, true).isPresent()) {
+        if (repository.find(instanceId).isPresent()) {
             finishStep(instanceId, step, seq, null, null);
         }
+        repository.flush(); // a lost race shows here, where the worker retries it
     }
 
     /** RELEASE's outcome: ACL entries and backend secret gone, RELEASED, NetworkReleased. */
     @Transactional(Transactional.TxType.REQUIRES_NEW)
     public void released(String instanceId) {
-        Network n = repository.find(instanceId, true).orElse(null);
+        Network n = repository.find(instanceId).orElse(null);
         Transition t = transition(n, NetworkLifecycle.Event.LOAD_BALANCER_DELETED, instanceId).orElse(null);
         if (t == null) {
             return;
@@ -341,6 +347,7 @@ public class NetworkService {
                 default -> throw unexpected(effect, NetworkLifecycle.Event.LOAD_BALANCER_DELETED);
             }
         }
+        repository.flush(); // a lost race shows here, where the worker retries it
     }
 
     /**
@@ -348,7 +355,7 @@ public class NetworkService {
      * except when the only news was an auth mode change (same step, same backend): then APPLY_AUTH is what is left to do.
      */
     private void finishStep(String instanceId, NetworkStep done, long seq, String host, Integer port) {
-        NetworkStep.Pending now = repository.step(instanceId, false).orElse(null);
+        NetworkStep.Pending now = repository.step(instanceId).orElse(null);
         if (now == null || now.seq() == seq) {
             repository.clearStep(instanceId);
         } else if (now.step() == done && java.util.Objects.equals(now.backendHost(), host)
@@ -376,7 +383,7 @@ public class NetworkService {
 
     /** The network of an instance of workspace {@code workspaceId}; 404 when there is none, also when it is another workspace's. */
     public Network get(String workspaceId, String instanceId) {
-        return repository.find(instanceId, false).filter(n -> n.workspaceId().equals(workspaceId))
+        return repository.find(instanceId).filter(n -> n.workspaceId().equals(workspaceId))
                 .orElseThrow(() -> notFound(instanceId));
     }
 
@@ -388,7 +395,7 @@ public class NetworkService {
 
     /**
      * Adds entries (normalized; already-present ones are left alone); one AlbAclUpdated when something changed. The
-     * network's row lock serializes changes of one ACL, so the quota holds under concurrent calls.
+     * workspace's ACL lock serializes additions, so the quotas hold under concurrent calls.
      */
     public AclChange addEntries(String workspaceId, String instanceId, List<EntryInput> inputs, String fieldPrefix) {
         return addEntries(workspaceId, instanceId, inputs, fieldPrefix, false);
@@ -422,7 +429,24 @@ public class NetworkService {
      * is recorded and committed first, then told to the load balancer outside the transaction.
      */
     public AclChange addEntries(String workspaceId, String instanceId, List<EntryInput> inputs, String fieldPrefix, boolean allowAll) {
-        return applied(QuarkusTransaction.requiringNew().call(() -> recordAdd(workspaceId, instanceId, inputs, fieldPrefix, allowAll)));
+        return applied(recorded(instanceId, () -> recordAdd(workspaceId, instanceId, inputs, fieldPrefix, allowAll)));
+    }
+
+    /** Tries of an ACL change whose transaction lost a race (an entry the load balancer's confirmation changed meanwhile). */
+    private static final int CHANGE_TRIES = 3;
+
+    /**
+     * Runs an ACL change in a transaction of its own; one that lost a race with another writer of the same entries (the
+     * confirmation of an earlier change) reads afresh and runs again, and is a 409 CONCURRENT_CHANGE only after
+     * {@link #CHANGE_TRIES} lost races in a row.
+     */
+    private AclChange recorded(String instanceId, java.util.function.Supplier<AclChange> change) {
+        return ConcurrentChangeException.retrying(CHANGE_TRIES, NetworkRepository.KIND, instanceId,
+                () -> QuarkusTransaction.requiringNew().call(() -> {
+                    AclChange c = change.get();
+                    repository.flush(); // a lost race shows here, inside the transaction
+                    return c;
+                }));
     }
 
     private AclChange recordAdd(String workspaceId, String instanceId, List<EntryInput> inputs, String fieldPrefix, boolean allowAll) {
@@ -461,6 +485,8 @@ public class NetworkService {
             }
             wanted.putIfAbsent(block.toString(), new AclRule(block.toString(), description, now));
         }
+        // before anything is counted: see lockWorkspaceAcl
+        repository.lockWorkspaceAcl(workspaceId);
         Set<String> present = new HashSet<>();
         repository.allAclEntries(instanceId).forEach(r -> present.add(r.cidr()));
         List<AclRule> toAdd = new ArrayList<>();
@@ -473,7 +499,7 @@ public class NetworkService {
         }
         if (!toAdd.isEmpty()) {
             int workspaceLimit = quota.aclEntriesPerWorkspace();
-            int inWorkspace = repository.countWorkspaceAclEntriesLocked(workspaceId);
+            int inWorkspace = repository.countWorkspaceAclEntries(workspaceId);
             if (inWorkspace + toAdd.size() > workspaceLimit) {
                 throw ProblemException.quotaExceeded("ACL_ENTRY_WORKSPACE_QUOTA", "The instances of a workspace hold at most "
                         + workspaceLimit + " ACL entries together (dms.quota.acl-entries-per-workspace); this one has " + inWorkspace
@@ -492,7 +518,7 @@ public class NetworkService {
      * first, then told to the load balancer outside the transaction (the entries are enforced until it confirms).
      */
     public AclChange removeEntries(String workspaceId, String instanceId, List<String> cidrs) {
-        return applied(QuarkusTransaction.requiringNew().call(() -> recordRemoval(workspaceId, instanceId, cidrs)));
+        return applied(recorded(instanceId, () -> recordRemoval(workspaceId, instanceId, cidrs)));
     }
 
     private AclChange recordRemoval(String workspaceId, String instanceId, List<String> cidrs) {
@@ -524,7 +550,7 @@ public class NetworkService {
     }
 
     private Network activeNetwork(String workspaceId, String instanceId) {
-        Network n = repository.find(instanceId, true).filter(found -> found.workspaceId().equals(workspaceId))
+        Network n = repository.find(instanceId).filter(found -> found.workspaceId().equals(workspaceId))
                 .orElseThrow(() -> notFound(instanceId));
         if (NetworkLifecycle.on(n, NetworkLifecycle.Event.CHANGE_ACL).isEmpty()) {
             throw ProblemException.conflict("the network of instance " + instanceId + " is " + n.status() + ", not ACTIVE");

@@ -9,6 +9,7 @@ import dev.dmsmlflow.network.domain.NetworkStep;
 import dev.dmsmlflow.network.persistence.NetworkRepository;
 import dev.dmsmlflow.network.provider.LoadBalancers;
 import dev.dmsmlflow.network.provider.ProviderException;
+import dev.dmsmlflow.platform.problem.ConcurrentChangeException;
 import dev.dmsmlflow.platform.quarkus.TraceContext;
 import dev.dmsmlflow.platform.work.WorkLoop;
 import io.opentelemetry.api.OpenTelemetry;
@@ -114,14 +115,14 @@ public class NetworkWorker {
      */
     void execute(String instanceId) {
         executeStep(instanceId);
-        if (!sync.syncAcl(instanceId) && repository.find(instanceId, false).filter(n -> n.status() == NetworkStatus.ACTIVE).isPresent()) {
+        if (!sync.syncAcl(instanceId) && repository.find(instanceId).filter(n -> n.status() == NetworkStatus.ACTIVE).isPresent()) {
             throw new IllegalStateException("the ACL changes of " + instanceId + " are still pending");
         }
     }
 
     private void executeStep(String instanceId) {
-        NetworkStep.Pending p = repository.step(instanceId, false).orElse(null);
-        Network n = repository.find(instanceId, false).orElse(null);
+        NetworkStep.Pending p = repository.step(instanceId).orElse(null);
+        Network n = repository.find(instanceId).orElse(null);
         if (p == null || n == null) {
             return;
         }
@@ -147,7 +148,7 @@ public class NetworkWorker {
                 if (n.status() == NetworkStatus.ACTIVE) {
                     accessTokens.apply(n);
                 }
-                service.stepDone(instanceId, NetworkStep.APPLY_AUTH, p.seq());
+                record(n, () -> service.stepDone(instanceId, NetworkStep.APPLY_AUTH, p.seq()));
             }
             case RELEASE -> release(n);
         }
@@ -155,13 +156,13 @@ public class NetworkWorker {
 
     private void provision(Network n, long seq) {
         if (n.status() != NetworkStatus.PROVISIONING) {
-            service.stepDone(n.instanceId(), NetworkStep.PROVISION, seq);
+            record(n, () -> service.stepDone(n.instanceId(), NetworkStep.PROVISION, seq));
             return;
         }
         NetworkValidator.Result r = validator.validate(n.vpcId(), n.vSwitchId(), n.secondaryVSwitchId(), n.securityGroupId());
         notInterrupted(n);
         if (!r.ok()) {
-            service.provisionFailed(n.instanceId(), seq, r.failure().code(), r.failure().field() + ": " + r.failure().message());
+            record(n, () -> service.provisionFailed(n.instanceId(), seq, r.failure().code(), r.failure().field() + ": " + r.failure().message()));
             return;
         }
         LoadBalancers.Handle h;
@@ -170,7 +171,7 @@ public class NetworkWorker {
                     r.securityGroup()));
         } catch (ProviderException pe) {
             notInterrupted(n);
-            service.provisionFailed(n.instanceId(), seq, pe.code(), pe.getMessage());
+            record(n, () -> service.provisionFailed(n.instanceId(), seq, pe.code(), pe.getMessage()));
             return;
         } catch (RuntimeException re) {
             notInterrupted(n);
@@ -180,12 +181,13 @@ public class NetworkWorker {
             } catch (Exception cleanup) {
                 LOG.warnf("cleanup after failed creation of %s: %s", n.instanceId(), cleanup.toString());
             }
-            service.provisionFailed(n.instanceId(), seq, NetworkFailureCode.PROVIDER_ERROR, "load balancer creation failed: " + re.getMessage());
+            record(n, () -> service.provisionFailed(n.instanceId(), seq, NetworkFailureCode.PROVIDER_ERROR,
+                    "load balancer creation failed: " + re.getMessage()));
             return;
         }
         Network active = new Network(n.instanceId(), n.workspaceId(), n.vpcId(), n.vSwitchId(), n.secondaryVSwitchId(),
                 h.zoneIds(), n.securityGroupId(), h.loadBalancerId(), h.listenerId(), h.aclId(), h.serverGroupId(),
-                h.vpcAddress(), h.vpcPort(), null, null, NetworkStatus.ACTIVE, null, null, n.createdAt(), Instant.now());
+                h.vpcAddress(), h.vpcPort(), null, null, NetworkStatus.ACTIVE, null, null, n.createdAt(), Instant.now(), n.version());
         String digest = null;
         if (loadBalancers.addsBackendSecret()) {
             BackendSecrets.Secret secret = service.backendSecret(n.instanceId());
@@ -197,7 +199,8 @@ public class NetworkWorker {
             digest = secret.digest();
         }
         accessTokens.apply(active);
-        service.provisioned(seq, active, digest);
+        String backendDigest = digest;
+        record(n, () -> service.provisioned(seq, active, backendDigest));
     }
 
     /**
@@ -212,7 +215,7 @@ public class NetworkWorker {
 
     private void registerBackend(Network n, NetworkStep.Pending p) {
         if (n.status() != NetworkStatus.ACTIVE) {
-            service.stepDone(n.instanceId(), NetworkStep.REGISTER_BACKEND, p.seq());
+            record(n, () -> service.stepDone(n.instanceId(), NetworkStep.REGISTER_BACKEND, p.seq()));
             return;
         }
         String serverGroupId;
@@ -222,7 +225,7 @@ public class NetworkWorker {
             throw new IllegalStateException("registering the backend of " + n.instanceId() + " failed: " + pe.getMessage(), pe);
         }
         accessTokens.apply(n);
-        service.backendRegistered(n.instanceId(), p.seq(), new Backend(p.backendHost(), p.backendPort()), serverGroupId);
+        record(n, () -> service.backendRegistered(n.instanceId(), p.seq(), new Backend(p.backendHost(), p.backendPort()), serverGroupId));
     }
 
     private void release(Network n) {
@@ -231,6 +234,21 @@ public class NetworkWorker {
         } catch (ProviderException pe) {
             throw new IllegalStateException("deleting the load balancer of " + n.instanceId() + " failed: " + pe.getMessage(), pe);
         }
-        service.released(n.instanceId());
+        record(n, () -> service.released(n.instanceId()));
+    }
+
+    /** Tries of recording a step's outcome that lost a race with another writer of the network (the consumer, the API). */
+    private static final int RECORD_TRIES = 5;
+
+    /**
+     * Records a step's outcome (a transaction of its own that reads the network afresh). One that lost a race with another
+     * writer of the row is recorded again on what that writer left, rather than redoing the remote work; after
+     * {@link #RECORD_TRIES} the step stays pending and runs again.
+     */
+    private static void record(Network n, Runnable outcome) {
+        ConcurrentChangeException.retrying(RECORD_TRIES, NetworkRepository.KIND, n.instanceId(), () -> {
+            outcome.run();
+            return null;
+        });
     }
 }

@@ -49,7 +49,8 @@ public class Reconciler {
                 }
                 accessTokens.apply(restored);
                 if (!Objects.equals(restored.vpcPort(), network.vpcPort())) {
-                    QuarkusTransaction.requiringNew().run(() -> repository.save(restored));
+                    // only the port, read and written in one transaction: nothing another writer changed is overwritten
+                    QuarkusTransaction.requiringNew().run(() -> repository.recordVpcPort(restored.instanceId(), restored.vpcPort()));
                 }
             } catch (Exception e) {
                 LOG.errorf(e, "could not restore the load balancer of %s", network.instanceId());

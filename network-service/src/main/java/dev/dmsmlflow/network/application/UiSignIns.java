@@ -64,13 +64,13 @@ public class UiSignIns implements SignInCodes {
      */
     @Transactional
     public Issued issue(String workspaceId, String instanceId, String memberId, Role role) {
-        Network n = networks.find(instanceId, false).filter(f -> f.workspaceId().equals(workspaceId))
+        Network n = networks.find(instanceId).filter(f -> f.workspaceId().equals(workspaceId))
                 .orElseThrow(() -> ProblemException.notFound("no network for instance " + instanceId));
         if (n.status() != NetworkStatus.ACTIVE || n.vpcAddress() == null || n.vpcPort() == null) {
             throw new ProblemException(Problem.of("conflict", "Conflict with current state", 409, "the network of instance "
                     + instanceId + " is " + n.status() + ", not ACTIVE: its MLflow UI cannot be opened", null).withCode("NETWORK_NOT_ACTIVE"));
         }
-        if (!"token".equals(tokens.authMode(instanceId))) {
+        if (!"token".equals(networks.authMode(instanceId))) {
             throw new ProblemException(Problem.of("conflict", "Conflict with current state", 409, "instance " + instanceId
                     + " is not in token mode: its MLflow UI needs no sign-in (the ACL decides who reaches it)", null)
                     .withCode("AUTH_MODE_NOT_TOKEN"));
@@ -116,9 +116,9 @@ public class UiSignIns implements SignInCodes {
                     c.instanceId().equals(instanceId) ? "expired" : "another instance");
             return Optional.empty();
         }
-        Optional<Network> n = networks.find(instanceId, false)
+        Optional<Network> n = networks.find(instanceId)
                 .filter(f -> f.status() == NetworkStatus.ACTIVE && f.workspaceId().equals(c.workspaceId()));
-        if (n.isEmpty() || !"token".equals(tokens.authMode(instanceId))) {
+        if (n.isEmpty() || !"token".equals(networks.authMode(instanceId))) {
             return Optional.empty();
         }
         AccessTokens.Created created = accessTokens.createForBrowser(n.get(), c.memberId(), c.scope(), config.tokenLifetime(),

@@ -3,7 +3,11 @@ package dev.dmsmlflow.network.domain;
 import java.time.Instant;
 import java.util.List;
 
-/** The network of one MLflow instance as network-service stores it (one row per instance id). */
+/**
+ * The network of one MLflow instance as network-service stores it (one row per instance id). {@code version} is the row's
+ * version as read (its optimistic lock): a record saved from an earlier read whose row another writer changed since is
+ * refused ({@code ConcurrentChangeException}); 0 for a network not stored yet.
+ */
 public record Network(
         String instanceId,
         String workspaceId,
@@ -24,7 +28,8 @@ public record Network(
         String failureCode,
         String failureMessage,
         Instant createdAt,
-        Instant updatedAt) {
+        Instant updatedAt,
+        long version) {
 
     public Network {
         zoneIds = zoneIds == null ? List.of() : List.copyOf(zoneIds);
@@ -33,6 +38,6 @@ public record Network(
     public Network withStatus(NetworkStatus s) {
         return new Network(instanceId, workspaceId, vpcId, vSwitchId, secondaryVSwitchId, zoneIds, securityGroupId,
                 loadBalancerId, listenerId, aclId, serverGroupId, vpcAddress, vpcPort, backendHost, backendPort, s,
-                failureCode, failureMessage, createdAt, Instant.now());
+                failureCode, failureMessage, createdAt, Instant.now(), version);
     }
 }

@@ -1,97 +1,68 @@
 package dev.dmsmlflow.network.persistence;
 
 import dev.dmsmlflow.network.domain.AccessToken;
-import io.agroal.api.AgroalDataSource;
+import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
+import io.quarkus.panache.common.Sort;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.control.ActivateRequestContext;
+import jakarta.transaction.Transactional;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** JDBC access to access_token and the network's auth_mode; callers bring the transaction. */
+/**
+ * The access tokens and UI sign-in codes (Hibernate ORM with Panache); reads join the caller's transaction or run without
+ * one (as {@link NetworkRepository}'s), writes need the caller's. Both are written once and then changed only by a compare-and-set (a token's
+ * {@code revoked_at IS NULL}, a code's {@code used_at IS NULL}), so neither needs a version.
+ */
 @ApplicationScoped
-public class AccessTokenRepository {
+@ActivateRequestContext
+@Transactional(Transactional.TxType.SUPPORTS)
+public class AccessTokenRepository implements PanacheRepositoryBase<AccessTokenEntity, String> {
 
-    private static final String COLUMNS = "token_id, instance_id, name, scope, token_hash, created_by, created_at, expires_at, revoked_at, kind";
-
-    private final AgroalDataSource dataSource;
-
-    public AccessTokenRepository(AgroalDataSource dataSource) {
-        this.dataSource = dataSource;
-    }
-
+    @Transactional(Transactional.TxType.MANDATORY)
     public void insert(AccessToken t) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO access_token (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?)")) {
-            ps.setString(1, t.id());
-            ps.setString(2, t.instanceId());
-            ps.setString(3, t.name());
-            ps.setString(4, t.scope());
-            ps.setString(5, t.hash());
-            ps.setString(6, t.createdBy());
-            ps.setTimestamp(7, Timestamp.from(t.createdAt()));
-            ps.setTimestamp(8, t.expiresAt() == null ? null : Timestamp.from(t.expiresAt()));
-            ps.setTimestamp(9, null);
-            ps.setString(10, t.kind());
-            ps.executeUpdate();
-        } catch (SQLException e) {
-            throw new IllegalStateException("storing a token of " + t.instanceId(), e);
-        }
+        AccessTokenEntity e = new AccessTokenEntity();
+        e.tokenId = t.id();
+        e.instanceId = t.instanceId();
+        e.name = t.name();
+        e.scope = t.scope();
+        e.tokenHash = t.hash();
+        e.createdBy = t.createdBy();
+        e.createdAt = t.createdAt();
+        e.expiresAt = t.expiresAt();
+        e.kind = t.kind();
+        persist(e);
     }
 
     /** Every token of the instance (revoked ones too), oldest first. */
     public List<AccessToken> all(String instanceId) {
-        List<AccessToken> out = new ArrayList<>();
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT " + COLUMNS + " FROM access_token WHERE instance_id = ? ORDER BY created_at, token_id")) {
-            ps.setString(1, instanceId);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(map(rs));
-                }
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("reading the tokens of " + instanceId, e);
-        }
-        return out;
+        fresh();
+        return list("instanceId", Sort.by("createdAt").and("tokenId"), instanceId).stream().map(AccessTokenRepository::map).toList();
     }
 
     public Optional<AccessToken> find(String instanceId, String tokenId) {
-        return all(instanceId).stream().filter(t -> t.id().equals(tokenId)).findFirst();
+        fresh();
+        return find("instanceId = ?1 and tokenId = ?2", instanceId, tokenId).firstResultOptional().map(AccessTokenRepository::map);
     }
 
     /** Marks the token revoked; false when it was not there or already revoked. */
+    @Transactional(Transactional.TxType.MANDATORY)
     public boolean revoke(String instanceId, String tokenId, Instant at) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "UPDATE access_token SET revoked_at = ? WHERE instance_id = ? AND token_id = ? AND revoked_at IS NULL")) {
-            ps.setTimestamp(1, Timestamp.from(at));
-            ps.setString(2, instanceId);
-            ps.setString(3, tokenId);
-            return ps.executeUpdate() == 1;
-        } catch (SQLException e) {
-            throw new IllegalStateException("revoking a token of " + instanceId, e);
-        }
+        return update("revokedAt = ?1 where instanceId = ?2 and tokenId = ?3 and revokedAt is null", at, instanceId, tokenId) == 1;
     }
 
     /**
-     * Takes the instance's network row for the rest of the caller's transaction (FOR NO KEY UPDATE: it does not wait for
-     * the key-share locks that inserting a token takes), so that the load balancer learns token changes in the order they
-     * commit.
+     * Takes the instance's token lock until the transaction ends (a PostgreSQL transaction-level advisory lock), so that
+     * counting its active tokens and adding one are atomic (the quota of an instance, the browser tokens per member). A
+     * lock is the right tool here rather than a version: two creations read no row the other changes.
      */
+    @Transactional(Transactional.TxType.MANDATORY)
     public void lockInstance(String instanceId) {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT 1 FROM network WHERE instance_id = ? FOR NO KEY UPDATE")) {
-            ps.setString(1, instanceId);
-            ps.executeQuery().close();
-        } catch (SQLException e) {
-            throw new IllegalStateException("locking the tokens of " + instanceId, e);
-        }
+        getEntityManager().createNativeQuery("SELECT pg_advisory_xact_lock(hashtext('access-tokens:' || ?1))")
+                .setParameter(1, instanceId).getSingleResult();
     }
 
     /** A stored sign-in code, as spent: whose it was and until when it was good. */
@@ -99,76 +70,50 @@ public class AccessTokenRepository {
     }
 
     /** Stores a sign-in code by its hash; expired codes older than an hour are dropped on the way. */
+    @Transactional(Transactional.TxType.MANDATORY)
     public void insertCode(String codeHash, String instanceId, String workspaceId, String memberId, String scope, Instant createdAt,
                            Instant expiresAt) {
-        try (Connection c = dataSource.getConnection()) {
-            try (PreparedStatement clean = c.prepareStatement("DELETE FROM ui_sign_in_code WHERE expires_at < ?")) {
-                clean.setTimestamp(1, Timestamp.from(createdAt.minusSeconds(3600)));
-                clean.executeUpdate();
-            }
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO ui_sign_in_code (code_hash, instance_id, workspace_id, member_id,"
-                    + " scope, created_at, expires_at) VALUES (?,?,?,?,?,?,?)")) {
-                ps.setString(1, codeHash);
-                ps.setString(2, instanceId);
-                ps.setString(3, workspaceId);
-                ps.setString(4, memberId);
-                ps.setString(5, scope);
-                ps.setTimestamp(6, Timestamp.from(createdAt));
-                ps.setTimestamp(7, Timestamp.from(expiresAt));
-                ps.executeUpdate();
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("storing a sign-in code of " + instanceId, e);
-        }
+        getEntityManager().createQuery("delete from UiSignInCodeEntity where expiresAt < :before")
+                .setParameter("before", createdAt.minusSeconds(3600)).executeUpdate();
+        UiSignInCodeEntity c = new UiSignInCodeEntity();
+        c.codeHash = codeHash;
+        c.instanceId = instanceId;
+        c.workspaceId = workspaceId;
+        c.memberId = memberId;
+        c.scope = scope;
+        c.createdAt = createdAt;
+        c.expiresAt = expiresAt;
+        getEntityManager().persist(c);
     }
 
-    /** Spends the code: the first call gets it (whatever instance it is of), every later one nothing. */
+    /**
+     * Spends the code: the first call gets it (whatever instance it is of), every later one nothing. The conditional update
+     * decides: of two transactions spending one code, the second waits for the first's row and then finds it used.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
     public Optional<SpentCode> spendCode(String codeHash, Instant at) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "UPDATE ui_sign_in_code SET used_at = ? WHERE code_hash = ? AND used_at IS NULL"
-                        + " RETURNING instance_id, workspace_id, member_id, scope, expires_at")) {
-            ps.setTimestamp(1, Timestamp.from(at));
-            ps.setString(2, codeHash);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return Optional.empty();
-                }
-                return Optional.of(new SpentCode(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                        rs.getTimestamp(5).toInstant()));
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("spending a sign-in code", e);
+        int spent = getEntityManager().createQuery("update UiSignInCodeEntity set usedAt = :at where codeHash = :hash and usedAt is null")
+                .setParameter("at", at).setParameter("hash", codeHash).executeUpdate();
+        if (spent != 1) {
+            return Optional.empty();
         }
+        UiSignInCodeEntity c = getEntityManager().find(UiSignInCodeEntity.class, codeHash);
+        return Optional.of(new SpentCode(c.instanceId, c.workspaceId, c.memberId, c.scope, c.expiresAt));
     }
 
-    public String authMode(String instanceId) {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT auth_mode FROM network WHERE instance_id = ?")) {
-            ps.setString(1, instanceId);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getString(1) : "network";
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("reading the auth mode of " + instanceId, e);
-        }
+    private static AccessToken map(AccessTokenEntity e) {
+        return new AccessToken(e.tokenId, e.instanceId, e.name, e.scope, e.tokenHash, e.createdBy, e.createdAt, e.expiresAt,
+                e.revokedAt, e.kind);
     }
 
-    public void setAuthMode(String instanceId, String mode) {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("UPDATE network SET auth_mode = ? WHERE instance_id = ?")) {
-            ps.setString(1, mode);
-            ps.setString(2, instanceId);
-            ps.executeUpdate();
-        } catch (SQLException e) {
-            throw new IllegalStateException("setting the auth mode of " + instanceId, e);
+    /**
+     * Outside a transaction reads run without one (autocommit, so no session of this service sits idle in a transaction
+     * while it reads) in the request's read-only session; that session is emptied first, so a read never answers an entity
+     * as an earlier read of the same request left it.
+     */
+    private void fresh() {
+        if (!QuarkusTransaction.isActive()) {
+            getEntityManager().clear();
         }
-    }
-
-    private static AccessToken map(ResultSet rs) throws SQLException {
-        Timestamp expires = rs.getTimestamp("expires_at");
-        Timestamp revoked = rs.getTimestamp("revoked_at");
-        return new AccessToken(rs.getString("token_id"), rs.getString("instance_id"), rs.getString("name"), rs.getString("scope"),
-                rs.getString("token_hash"), rs.getString("created_by"), rs.getTimestamp("created_at").toInstant(),
-                expires == null ? null : expires.toInstant(), revoked == null ? null : revoked.toInstant(), rs.getString("kind"));
     }
 }

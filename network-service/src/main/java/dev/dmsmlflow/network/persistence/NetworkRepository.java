@@ -4,48 +4,44 @@ import dev.dmsmlflow.network.domain.AclRule;
 import dev.dmsmlflow.network.domain.Network;
 import dev.dmsmlflow.network.domain.NetworkStatus;
 import dev.dmsmlflow.network.domain.NetworkStep;
+import dev.dmsmlflow.platform.problem.ConcurrentChangeException;
 import dev.dmsmlflow.platform.quarkus.TraceContext;
-import io.agroal.api.AgroalDataSource;
+import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
+import io.quarkus.panache.common.Parameters;
+import io.quarkus.panache.common.Sort;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.control.ActivateRequestContext;
+import jakarta.transaction.Transactional;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Timestamp;
-import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
-/** JDBC access to the network and acl_entry tables; callers bring the transaction. */
+/**
+ * The networks, their ACL entries and their pending steps (Hibernate ORM with Panache). Reads join the caller's
+ * transaction, or run without one (the worker and the API read outside transactions; see {@link #fresh}); writes need the
+ * caller's transaction. No row is locked: a network and an ACL entry carry a {@code @Version}, so of two writers that read the same
+ * row the later commit fails ({@link ConcurrentChangeException} or the persistence layer's lost race) and is retried, or
+ * answered 409, instead of overwriting the other's change. The workspace's ACL quota lock is a PostgreSQL advisory lock.
+ */
 @ApplicationScoped
-public class NetworkRepository {
+@ActivateRequestContext
+@Transactional(Transactional.TxType.SUPPORTS)
+public class NetworkRepository implements PanacheRepositoryBase<NetworkEntity, String> {
 
-    private static final String COLUMNS = "instance_id, workspace_id, vpc_id, vswitch_id, secondary_vswitch_id, zone_ids, "
-            + "security_group_id, load_balancer_id, listener_id, acl_id, server_group_id, vpc_address, vpc_port, "
-            + "backend_host, backend_port, status, failure_code, failure_message, created_at, updated_at";
+    /** What a lost race on a network is reported as. */
+    public static final String KIND = "Network";
 
-    private final AgroalDataSource dataSource;
-
-    public NetworkRepository(AgroalDataSource dataSource) {
-        this.dataSource = dataSource;
-    }
-
-    /** The network of an instance, locked for update when {@code lock}. */
-    public Optional<Network> find(String instanceId, boolean lock) {
-        String sql = "SELECT " + COLUMNS + " FROM network WHERE instance_id = ?" + (lock ? " FOR UPDATE" : "");
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, instanceId);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(map(rs)) : Optional.empty();
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("reading network " + instanceId, e);
-        }
+    /** The network of an instance. */
+    public Optional<Network> find(String instanceId) {
+        fresh();
+        return findByIdOptional(instanceId).map(NetworkRepository::toNetwork);
     }
 
     /** Where a network stands in the list order (newest first: created_at, then instance id, both descending). */
@@ -58,112 +54,86 @@ public class NetworkRepository {
 
     /** Up to {@code limit} networks of a workspace, newest first, after {@code after} (null: from the newest); optionally of one status. */
     public List<Network> list(String workspaceId, NetworkStatus status, NetworkPosition after, int limit) {
-        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM network WHERE workspace_id = ?");
-        List<Object> args = new ArrayList<>();
-        args.add(workspaceId);
+        fresh();
+        StringBuilder q = new StringBuilder("workspaceId = :ws");
+        Parameters p = Parameters.with("ws", workspaceId);
         if (status != null) {
-            sql.append(" AND status = ?");
-            args.add(status.name());
+            q.append(" and status = :status");
+            p = p.and("status", status);
         }
         if (after != null) {
-            sql.append(" AND (created_at, instance_id) < (?, ?)");
-            args.add(Timestamp.from(after.createdAt()));
-            args.add(after.instanceId());
+            q.append(" and (createdAt < :at or (createdAt = :at and instanceId < :id))");
+            p = p.and("at", after.createdAt()).and("id", after.instanceId());
         }
-        sql.append(" ORDER BY created_at DESC, instance_id DESC LIMIT ?");
-        args.add(limit);
-        List<Network> out = new ArrayList<>();
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
-            bind(ps, args);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(map(rs));
-                }
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("listing networks", e);
-        }
-        return out;
-    }
-
-    private static void bind(PreparedStatement ps, List<Object> args) throws SQLException {
-        for (int i = 0; i < args.size(); i++) {
-            ps.setObject(i + 1, args.get(i));
-        }
+        return find(q.toString(), Sort.descending("createdAt", "instanceId"), p).range(0, limit - 1).stream()
+                .map(NetworkRepository::toNetwork).toList();
     }
 
     /** Networks whose load balancer should be running (for reconciliation after a restart). */
     public List<Network> active() {
-        List<Network> out = new ArrayList<>();
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM network WHERE status = 'ACTIVE'")) {
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(map(rs));
-                }
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("listing active networks", e);
-        }
-        return out;
+        fresh();
+        return list("status", NetworkStatus.ACTIVE).stream().map(NetworkRepository::toNetwork).toList();
     }
 
-    /** Inserts or replaces the row of {@code n.instanceId()}. */
+    /**
+     * Inserts {@code n} (version 0, not stored yet) or writes it over its row. The row must still be at the version
+     * {@code n} was read at (in this transaction, before anything flushed it, or in an earlier one): else nothing is
+     * written and this is a {@link ConcurrentChangeException}. The commit checks the version again against writers that
+     * committed meanwhile.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
     public void save(Network n) {
-        String sql = "INSERT INTO network (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
-                + "ON CONFLICT (instance_id) DO UPDATE SET workspace_id = EXCLUDED.workspace_id, vpc_id = EXCLUDED.vpc_id, "
-                + "vswitch_id = EXCLUDED.vswitch_id, secondary_vswitch_id = EXCLUDED.secondary_vswitch_id, zone_ids = EXCLUDED.zone_ids, "
-                + "security_group_id = EXCLUDED.security_group_id, load_balancer_id = EXCLUDED.load_balancer_id, "
-                + "listener_id = EXCLUDED.listener_id, acl_id = EXCLUDED.acl_id, server_group_id = EXCLUDED.server_group_id, "
-                + "vpc_address = EXCLUDED.vpc_address, vpc_port = EXCLUDED.vpc_port, backend_host = EXCLUDED.backend_host, "
-                + "backend_port = EXCLUDED.backend_port, status = EXCLUDED.status, failure_code = EXCLUDED.failure_code, "
-                + "failure_message = EXCLUDED.failure_message, updated_at = EXCLUDED.updated_at";
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            int i = 1;
-            ps.setString(i++, n.instanceId());
-            ps.setString(i++, n.workspaceId());
-            ps.setString(i++, n.vpcId());
-            ps.setString(i++, n.vSwitchId());
-            ps.setString(i++, n.secondaryVSwitchId());
-            ps.setString(i++, n.zoneIds().isEmpty() ? null : String.join(",", n.zoneIds()));
-            ps.setString(i++, n.securityGroupId());
-            ps.setString(i++, n.loadBalancerId());
-            ps.setString(i++, n.listenerId());
-            ps.setString(i++, n.aclId());
-            ps.setString(i++, n.serverGroupId());
-            ps.setString(i++, n.vpcAddress());
-            setInt(ps, i++, n.vpcPort());
-            ps.setString(i++, n.backendHost());
-            setInt(ps, i++, n.backendPort());
-            ps.setString(i++, n.status().name());
-            ps.setString(i++, n.failureCode());
-            ps.setString(i++, n.failureMessage());
-            ps.setTimestamp(i++, Timestamp.from(n.createdAt()));
-            ps.setTimestamp(i, Timestamp.from(n.updatedAt()));
-            ps.executeUpdate();
-        } catch (SQLException e) {
-            throw new IllegalStateException("saving network " + n.instanceId(), e);
+        NetworkEntity e = findById(n.instanceId());
+        if (e == null) {
+            e = new NetworkEntity();
+            e.instanceId = n.instanceId();
+            e.createdAt = n.createdAt();
+            copy(n, e);
+            persist(e);
+            return;
+        }
+        if (e.version != n.version()) {
+            throw new ConcurrentChangeException(KIND, n.instanceId());
+        }
+        copy(n, e);
+    }
+
+    /** Records the port a restarted load balancer listens on now (read and written in the caller's transaction). */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void recordVpcPort(String instanceId, Integer vpcPort) {
+        NetworkEntity e = findById(instanceId);
+        if (e != null) {
+            e.vpcPort = vpcPort;
+            e.updatedAt = Instant.now();
         }
     }
 
-    private static void setInt(PreparedStatement ps, int i, Integer v) throws SQLException {
-        if (v == null) {
-            ps.setNull(i, Types.INTEGER);
-        } else {
-            ps.setInt(i, v);
-        }
+    private static void copy(Network n, NetworkEntity e) {
+        e.workspaceId = n.workspaceId();
+        e.vpcId = n.vpcId();
+        e.vSwitchId = n.vSwitchId();
+        e.secondaryVSwitchId = n.secondaryVSwitchId();
+        e.zoneIds = n.zoneIds().isEmpty() ? null : String.join(",", n.zoneIds());
+        e.securityGroupId = n.securityGroupId();
+        e.loadBalancerId = n.loadBalancerId();
+        e.listenerId = n.listenerId();
+        e.aclId = n.aclId();
+        e.serverGroupId = n.serverGroupId();
+        e.vpcAddress = n.vpcAddress();
+        e.vpcPort = n.vpcPort();
+        e.backendHost = n.backendHost();
+        e.backendPort = n.backendPort();
+        e.status = n.status();
+        e.failureCode = n.failureCode();
+        e.failureMessage = n.failureMessage();
+        e.updatedAt = n.updatedAt();
     }
 
-    private static Network map(ResultSet rs) throws SQLException {
-        String zones = rs.getString("zone_ids");
-        return new Network(rs.getString("instance_id"), rs.getString("workspace_id"), rs.getString("vpc_id"),
-                rs.getString("vswitch_id"), rs.getString("secondary_vswitch_id"),
-                zones == null ? List.of() : Arrays.asList(zones.split(",")),
-                rs.getString("security_group_id"), rs.getString("load_balancer_id"), rs.getString("listener_id"),
-                rs.getString("acl_id"), rs.getString("server_group_id"), rs.getString("vpc_address"),
-                (Integer) rs.getObject("vpc_port"), rs.getString("backend_host"), (Integer) rs.getObject("backend_port"),
-                NetworkStatus.valueOf(rs.getString("status")), rs.getString("failure_code"), rs.getString("failure_message"),
-                rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("updated_at").toInstant());
+    private static Network toNetwork(NetworkEntity e) {
+        return new Network(e.instanceId, e.workspaceId, e.vpcId, e.vSwitchId, e.secondaryVSwitchId,
+                e.zoneIds == null ? List.of() : Arrays.asList(e.zoneIds.split(",")), e.securityGroupId, e.loadBalancerId,
+                e.listenerId, e.aclId, e.serverGroupId, e.vpcAddress, e.vpcPort, e.backendHost, e.backendPort, e.status,
+                e.failureCode, e.failureMessage, e.createdAt, e.updatedAt, e.version);
     }
 
     /**
@@ -171,16 +141,22 @@ public class NetworkRepository {
      * step is still pending is not counted: its own validation runs in that step and must not count itself.
      */
     public int activeOnPrimaryVSwitch(String vSwitchId) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT count(*) FROM network WHERE vswitch_id = ? AND status IN ('PROVISIONING', 'ACTIVE', 'RELEASING')"
-                        + " AND step IS DISTINCT FROM 'PROVISION'")) {
-            ps.setString(1, vSwitchId);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getInt(1);
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("counting networks on " + vSwitchId, e);
+        return (int) count("vSwitchId = ?1 and status in ?2 and (step is null or step <> ?3)", vSwitchId,
+                List.of(NetworkStatus.PROVISIONING, NetworkStatus.ACTIVE, NetworkStatus.RELEASING), NetworkStep.PROVISION);
+    }
+
+    /** The instance's authentication mode ({@code network} when it has no network). */
+    public String authMode(String instanceId) {
+        fresh();
+        NetworkEntity e = findById(instanceId);
+        return e == null ? "network" : e.authMode;
+    }
+
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void setAuthMode(String instanceId, String mode) {
+        NetworkEntity e = findById(instanceId);
+        if (e != null) {
+            e.authMode = mode;
         }
     }
 
@@ -191,30 +167,24 @@ public class NetworkRepository {
      * it yet; not those being removed), oldest first, after {@code after} (null: from the oldest).
      */
     public List<AclRule> aclEntries(String instanceId, EntryPosition after, int limit) {
-        return entries(instanceId, "state <> 'REMOVING'", after, limit);
+        fresh();
+        String q = "instanceId = :id and state <> :removing";
+        Parameters p = Parameters.with("id", instanceId).and("removing", AclEntryEntity.REMOVING);
+        if (after != null) {
+            q += " and (createdAt > :at or (createdAt = :at and cidr > :cidr))";
+            p = p.and("at", after.createdAt()).and("cidr", after.cidr());
+        }
+        return rules(entities(q, p, limit));
     }
 
-    private List<AclRule> entries(String instanceId, String condition, EntryPosition after, int limit) {
-        String sql = "SELECT cidr, description, created_at FROM acl_entry WHERE instance_id = ? AND " + condition
-                + (after == null ? "" : " AND (created_at, cidr) > (?, ?)") + " ORDER BY created_at, cidr LIMIT ?";
-        List<AclRule> out = new ArrayList<>();
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            int k = 1;
-            ps.setString(k++, instanceId);
-            if (after != null) {
-                ps.setTimestamp(k++, Timestamp.from(after.createdAt()));
-                ps.setString(k++, after.cidr());
-            }
-            ps.setInt(k, limit);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new AclRule(rs.getString(1), rs.getString(2), rs.getTimestamp(3).toInstant()));
-                }
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("reading ACL of " + instanceId, e);
-        }
-        return out;
+    private List<AclEntryEntity> entities(String query, Parameters p, int limit) {
+        var q = getEntityManager().createQuery("from AclEntryEntity where " + query + " order by createdAt, cidr", AclEntryEntity.class);
+        p.map().forEach(q::setParameter);
+        return q.setMaxResults(limit).getResultList();
+    }
+
+    private static List<AclRule> rules(List<AclEntryEntity> entries) {
+        return entries.stream().map(e -> new AclRule(e.cidr, e.description, e.createdAt)).toList();
     }
 
     /** Every entry of the instance's ACL as asked for (see {@link #aclEntries}). */
@@ -227,7 +197,9 @@ public class NetworkRepository {
      * confirmed yet (what the diagnosis judges by, and what a restarted local load balancer starts from).
      */
     public List<AclRule> enforcedAclEntries(String instanceId) {
-        return entries(instanceId, "state <> 'ADDING'", null, Integer.MAX_VALUE);
+        fresh();
+        return rules(entities("instanceId = :id and state <> :adding",
+                Parameters.with("id", instanceId).and("adding", AclEntryEntity.ADDING), Integer.MAX_VALUE));
     }
 
     /** The changes of the instance's ACL the load balancer has not confirmed yet. */
@@ -238,250 +210,214 @@ public class NetworkRepository {
     }
 
     public PendingAcl pendingAcl(String instanceId) {
-        return new PendingAcl(entries(instanceId, "state = 'ADDING'", null, Integer.MAX_VALUE),
-                entries(instanceId, "state = 'REMOVING'", null, Integer.MAX_VALUE));
+        fresh();
+        return new PendingAcl(inState(instanceId, AclEntryEntity.ADDING), inState(instanceId, AclEntryEntity.REMOVING));
+    }
+
+    private List<AclRule> inState(String instanceId, String state) {
+        return rules(entities("instanceId = :id and state = :state", Parameters.with("id", instanceId).and("state", state),
+                Integer.MAX_VALUE));
     }
 
     /** Which of {@code cidrs} the load balancer has not confirmed yet (added or removed). */
     public List<String> unconfirmedAcl(String instanceId, Collection<String> cidrs) {
-        List<String> out = new ArrayList<>();
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT cidr FROM acl_entry WHERE instance_id = ? AND state <> 'ACTIVE' AND cidr = ANY (?) ORDER BY cidr")) {
-            ps.setString(1, instanceId);
-            ps.setArray(2, c.createArrayOf("varchar", cidrs.toArray()));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(rs.getString(1));
-                }
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("reading the unconfirmed ACL entries of " + instanceId, e);
-        }
-        return out;
+        return getEntityManager().createQuery("select cidr from AclEntryEntity where instanceId = :id and state <> :active"
+                        + " and cidr in :cidrs order by cidr", String.class)
+                .setParameter("id", instanceId).setParameter("active", AclEntryEntity.ACTIVE).setParameter("cidrs", cidrs)
+                .getResultList();
     }
 
     /** Instances whose ACL has changes the load balancer has not confirmed (for the worker). */
     public List<String> instancesWithPendingAcl(int limit) {
-        List<String> out = new ArrayList<>();
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT DISTINCT instance_id FROM acl_entry WHERE state <> 'ACTIVE' LIMIT ?")) {
-            ps.setInt(1, limit);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(rs.getString(1));
-                }
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("listing networks with pending ACL changes", e);
-        }
-        return out;
+        return getEntityManager().createQuery("select distinct instanceId from AclEntryEntity where state <> :active", String.class)
+                .setParameter("active", AclEntryEntity.ACTIVE).setMaxResults(limit).getResultList();
     }
 
     /**
-     * Takes the workspace's ACL lock until the transaction ends (so two additions on different instances cannot both pass
-     * the workspace quota) and counts the entries of the workspace's networks that are not released.
+     * Takes the workspace's ACL lock until the transaction ends. The lock (a PostgreSQL transaction-level advisory lock) is
+     * the right tool here, not a version: the quotas count rows that two additions create, so no row either of them read
+     * changes; serializing the additions of a workspace makes the counts and the insert atomic, for the workspace's quota
+     * and for each of its ACLs' (so take it before counting either).
      */
-    public int countWorkspaceAclEntriesLocked(String workspaceId) {
-        try (Connection c = dataSource.getConnection()) {
-            try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtext('acl-entries:' || ?))")) {
-                lock.setString(1, workspaceId);
-                lock.execute();
-            }
-            try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM acl_entry e JOIN network n ON n.instance_id = e.instance_id"
-                    + " WHERE n.workspace_id = ? AND n.status <> 'RELEASED' AND e.state <> 'REMOVING'")) {
-                ps.setString(1, workspaceId);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    return rs.getInt(1);
-                }
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("counting ACL entries of workspace " + workspaceId, e);
-        }
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void lockWorkspaceAcl(String workspaceId) {
+        getEntityManager().createNativeQuery("SELECT pg_advisory_xact_lock(hashtext('acl-entries:' || ?1))")
+                .setParameter(1, workspaceId).getSingleResult();
+    }
+
+    /** The entries of the workspace's networks that are not released (count under {@link #lockWorkspaceAcl}). */
+    public int countWorkspaceAclEntries(String workspaceId) {
+        return ((Number) getEntityManager().createQuery("select count(e) from AclEntryEntity e, NetworkEntity n"
+                        + " where n.instanceId = e.instanceId and n.workspaceId = :ws and n.status <> :released and e.state <> :removing")
+                .setParameter("ws", workspaceId).setParameter("released", NetworkStatus.RELEASED)
+                .setParameter("removing", AclEntryEntity.REMOVING).getSingleResult()).intValue();
     }
 
     public int countAclEntries(String instanceId) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT count(*) FROM acl_entry WHERE instance_id = ? AND state <> 'REMOVING'")) {
-            ps.setString(1, instanceId);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getInt(1);
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("counting ACL of " + instanceId, e);
+        return (int) getEntityManager().createQuery("select count(e) from AclEntryEntity e where e.instanceId = :id and e.state <> :removing",
+                        Long.class)
+                .setParameter("id", instanceId).setParameter("removing", AclEntryEntity.REMOVING).getSingleResult().longValue();
+    }
+
+    private Map<String, AclEntryEntity> stored(String instanceId, Collection<String> cidrs) {
+        Map<String, AclEntryEntity> out = new HashMap<>();
+        if (!cidrs.isEmpty()) {
+            getEntityManager().createQuery("from AclEntryEntity where instanceId = :id and cidr in :cidrs", AclEntryEntity.class)
+                    .setParameter("id", instanceId).setParameter("cidrs", cidrs).getResultList().forEach(e -> out.put(e.cidr, e));
         }
+        return out;
     }
 
     /**
      * Records entries to add (state ADDING): new ones, and ones whose removal is pending (asked for again); returns those
      * recorded. Entries already there are left alone.
      */
+    @Transactional(Transactional.TxType.MANDATORY)
     public List<AclRule> insertAclEntries(String instanceId, Collection<AclRule> entries) {
+        Map<String, AclEntryEntity> there = stored(instanceId, entries.stream().map(AclRule::cidr).toList());
         List<AclRule> added = new ArrayList<>();
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO acl_entry (instance_id, cidr, description, created_at, state) VALUES (?,?,?,?,'ADDING')"
-                        + " ON CONFLICT (instance_id, cidr) DO UPDATE SET state = 'ADDING', description = EXCLUDED.description,"
-                        + " created_at = EXCLUDED.created_at WHERE acl_entry.state = 'REMOVING'")) {
-            for (AclRule e : entries) {
-                ps.setString(1, instanceId);
-                ps.setString(2, e.cidr());
-                ps.setString(3, e.description());
-                ps.setTimestamp(4, Timestamp.from(e.createdAt() == null ? Instant.now() : e.createdAt()));
-                if (ps.executeUpdate() == 1) {
-                    added.add(e);
-                }
+        for (AclRule r : entries) {
+            Instant at = r.createdAt() == null ? Instant.now() : r.createdAt();
+            AclEntryEntity e = there.get(r.cidr());
+            if (e == null) {
+                e = new AclEntryEntity();
+                e.instanceId = instanceId;
+                e.cidr = r.cidr();
+                e.description = r.description();
+                e.createdAt = at;
+                e.state = AclEntryEntity.ADDING;
+                getEntityManager().persist(e);
+                there.put(r.cidr(), e);
+            } else if (AclEntryEntity.REMOVING.equals(e.state)) {
+                e.state = AclEntryEntity.ADDING;
+                e.description = r.description();
+                e.createdAt = at;
+            } else {
+                continue;
             }
-        } catch (SQLException e) {
-            throw new IllegalStateException("adding ACL entries of " + instanceId, e);
+            added.add(r);
         }
         return added;
     }
 
     /** Records the removal of the given entries (state REMOVING until the load balancer confirms); returns those there. */
+    @Transactional(Transactional.TxType.MANDATORY)
     public List<AclRule> deleteAclEntries(String instanceId, Collection<String> cidrs) {
+        Map<String, AclEntryEntity> there = stored(instanceId, cidrs);
         List<AclRule> removed = new ArrayList<>();
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "UPDATE acl_entry SET state = 'REMOVING' WHERE instance_id = ? AND cidr = ? AND state <> 'REMOVING'"
-                        + " RETURNING cidr, description, created_at")) {
-            for (String cidr : cidrs) {
-                ps.setString(1, instanceId);
-                ps.setString(2, cidr);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (rs.next()) {
-                        removed.add(new AclRule(rs.getString(1), rs.getString(2), rs.getTimestamp(3).toInstant()));
-                    }
-                }
+        for (String cidr : cidrs) {
+            AclEntryEntity e = there.get(cidr);
+            if (e != null && !AclEntryEntity.REMOVING.equals(e.state)) {
+                e.state = AclEntryEntity.REMOVING;
+                removed.add(new AclRule(e.cidr, e.description, e.createdAt));
             }
-        } catch (SQLException e) {
-            throw new IllegalStateException("removing ACL entries of " + instanceId, e);
         }
         return removed;
     }
 
     /**
      * The load balancer confirmed {@code added} and {@code removed}: entries still ADDING become ACTIVE, entries still
-     * REMOVING are deleted (one changed again meanwhile stays pending for the next round). Returns what was confirmed.
+     * REMOVING are deleted (one changed again meanwhile stays pending for the next round). Returns what was confirmed. An
+     * entry the API changes between this read and the commit makes the commit fail (its version): the caller retries.
      */
+    @Transactional(Transactional.TxType.MANDATORY)
     public PendingAcl confirmAcl(String instanceId, Collection<AclRule> added, Collection<AclRule> removed) {
+        List<String> cidrs = new ArrayList<>();
+        added.forEach(r -> cidrs.add(r.cidr()));
+        removed.forEach(r -> cidrs.add(r.cidr()));
+        Map<String, AclEntryEntity> there = stored(instanceId, cidrs);
         List<AclRule> confirmedAdds = new ArrayList<>();
         List<AclRule> confirmedRemovals = new ArrayList<>();
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement add = c.prepareStatement("UPDATE acl_entry SET state = 'ACTIVE' WHERE instance_id = ? AND cidr = ?"
-                     + " AND state = 'ADDING' RETURNING cidr, description, created_at");
-             PreparedStatement remove = c.prepareStatement("DELETE FROM acl_entry WHERE instance_id = ? AND cidr = ?"
-                     + " AND state = 'REMOVING'")) {
-            for (AclRule r : added) {
-                add.setString(1, instanceId);
-                add.setString(2, r.cidr());
-                try (ResultSet rs = add.executeQuery()) {
-                    if (rs.next()) {
-                        confirmedAdds.add(new AclRule(rs.getString(1), rs.getString(2), rs.getTimestamp(3).toInstant()));
-                    }
-                }
+        for (AclRule r : added) {
+            AclEntryEntity e = there.get(r.cidr());
+            if (e != null && AclEntryEntity.ADDING.equals(e.state)) {
+                e.state = AclEntryEntity.ACTIVE;
+                confirmedAdds.add(new AclRule(e.cidr, e.description, e.createdAt));
             }
-            for (AclRule r : removed) {
-                remove.setString(1, instanceId);
-                remove.setString(2, r.cidr());
-                if (remove.executeUpdate() == 1) {
-                    confirmedRemovals.add(r);
-                }
+        }
+        for (AclRule r : removed) {
+            AclEntryEntity e = there.get(r.cidr());
+            if (e != null && AclEntryEntity.REMOVING.equals(e.state)) {
+                getEntityManager().remove(e);
+                confirmedRemovals.add(r);
             }
-        } catch (SQLException e) {
-            throw new IllegalStateException("confirming ACL changes of " + instanceId, e);
         }
         return new PendingAcl(confirmedAdds, confirmedRemovals);
     }
 
+    @Transactional(Transactional.TxType.MANDATORY)
     public void deleteAllAclEntries(String instanceId) {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("DELETE FROM acl_entry WHERE instance_id = ?")) {
-            ps.setString(1, instanceId);
-            ps.executeUpdate();
-        } catch (SQLException e) {
-            throw new IllegalStateException("clearing ACL of " + instanceId, e);
-        }
+        getEntityManager().createQuery("delete from AclEntryEntity where instanceId = :id").setParameter("id", instanceId).executeUpdate();
     }
 
     // ---- pending steps (done by the network worker outside any transaction)
 
-    private static final String STEP_COLUMNS = "instance_id, step, step_seq, step_backend_host, step_backend_port, step_traceparent";
+    private static NetworkStep.Pending pending(NetworkEntity e) {
+        return new NetworkStep.Pending(e.instanceId, e.step, e.stepSeq, e.stepBackendHost, e.stepBackendPort, e.stepTraceparent);
+    }
 
-    /** The pending step of an instance's network, if any (locked with the row when {@code lock}). */
-    public Optional<NetworkStep.Pending> step(String instanceId, boolean lock) {
-        String sql = "SELECT " + STEP_COLUMNS + " FROM network WHERE instance_id = ? AND step IS NOT NULL" + (lock ? " FOR UPDATE" : "");
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, instanceId);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(mapStep(rs)) : Optional.empty();
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("reading the step of network " + instanceId, e);
-        }
+    /** The pending step of an instance's network, if any. */
+    public Optional<NetworkStep.Pending> step(String instanceId) {
+        fresh();
+        return findByIdOptional(instanceId).filter(e -> e.step != null).map(NetworkRepository::pending);
     }
 
     /** Up to {@code limit} pending steps, the longest waiting first. */
     public List<NetworkStep.Pending> pendingSteps(int limit) {
-        List<NetworkStep.Pending> out = new ArrayList<>();
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT " + STEP_COLUMNS + " FROM network WHERE step IS NOT NULL ORDER BY step_since LIMIT ?")) {
-            ps.setInt(1, limit);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(mapStep(rs));
-                }
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("listing pending network steps", e);
-        }
-        return out;
-    }
-
-    private static NetworkStep.Pending mapStep(ResultSet rs) throws SQLException {
-        return new NetworkStep.Pending(rs.getString(1), NetworkStep.valueOf(rs.getString(2)), rs.getLong(3), rs.getString(4),
-                (Integer) rs.getObject(5), rs.getString(6));
+        fresh();
+        return find("step is not null", Sort.by("stepSince")).range(0, limit - 1).stream().map(NetworkRepository::pending).toList();
     }
 
     /**
      * Records {@code step} (with its backend, for REGISTER_BACKEND) as the network's pending step: a new intent, with the
      * trace context of the request or event recording it (the worker's span of the step continues that trace).
      */
+    @Transactional(Transactional.TxType.MANDATORY)
     public void setStep(String instanceId, NetworkStep step, String backendHost, Integer backendPort) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "UPDATE network SET step = ?, step_seq = step_seq + 1, step_backend_host = ?, step_backend_port = ?,"
-                        + " step_since = COALESCE(step_since, now()), step_traceparent = ? WHERE instance_id = ?")) {
-            ps.setString(1, step.name());
-            ps.setString(2, backendHost);
-            setInt(ps, 3, backendPort);
-            ps.setString(4, TraceContext.currentTraceparent());
-            ps.setString(5, instanceId);
-            ps.executeUpdate();
-        } catch (SQLException e) {
-            throw new IllegalStateException("recording step " + step + " of network " + instanceId, e);
+        NetworkEntity e = findById(instanceId);
+        if (e == null) {
+            return;
         }
+        e.step = step;
+        e.stepSeq++;
+        e.stepBackendHost = backendHost;
+        e.stepBackendPort = backendPort;
+        if (e.stepSince == null) {
+            e.stepSince = Instant.now();
+        }
+        e.stepTraceparent = TraceContext.currentTraceparent();
     }
 
     /** Marks a new intent without changing the pending step (e.g. an auth mode change while provisioning). */
+    @Transactional(Transactional.TxType.MANDATORY)
     public void bumpStep(String instanceId) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "UPDATE network SET step_seq = step_seq + 1 WHERE instance_id = ?")) {
-            ps.setString(1, instanceId);
-            ps.executeUpdate();
-        } catch (SQLException e) {
-            throw new IllegalStateException("recording an intent for network " + instanceId, e);
+        NetworkEntity e = findById(instanceId);
+        if (e != null) {
+            e.stepSeq++;
         }
     }
 
     /** The network has no pending step any more. */
+    @Transactional(Transactional.TxType.MANDATORY)
     public void clearStep(String instanceId) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "UPDATE network SET step = NULL, step_backend_host = NULL, step_backend_port = NULL, step_since = NULL,"
-                        + " step_traceparent = NULL"
-                        + " WHERE instance_id = ?")) {
-            ps.setString(1, instanceId);
-            ps.executeUpdate();
-        } catch (SQLException e) {
-            throw new IllegalStateException("clearing the step of network " + instanceId, e);
+        NetworkEntity e = findById(instanceId);
+        if (e != null) {
+            e.step = null;
+            e.stepBackendHost = null;
+            e.stepBackendPort = null;
+            e.stepSince = null;
+            e.stepTraceparent = null;
+        }
+    }
+
+    /**
+     * Outside a transaction reads run without one (autocommit, so no session of this service sits idle in a transaction
+     * while it reads) in the request's read-only session; that session is emptied first, so a read never answers an entity
+     * as an earlier read of the same request left it.
+     */
+    private void fresh() {
+        if (!QuarkusTransaction.isActive()) {
+            getEntityManager().clear();
         }
     }
 }

@@ -75,7 +75,7 @@ class StepTracingIT {
             try (Scope ignored = Context.root().with(Span.wrap(parent)).makeCurrent()) {
                 QuarkusTransaction.requiringNew().run(() -> service.onInstanceRequested(Fixtures.requested(id)));
             }
-            assertEquals("00-" + traceId + "-" + parentSpanId + "-01", repository.step(id, false).orElseThrow().traceparent());
+            assertEquals("00-" + traceId + "-" + parentSpanId + "-01", repository.step(id).orElseThrow().traceparent());
         } finally {
             worker.start();
         }

@@ -43,10 +43,10 @@ public final class Steps {
         NetworkRepository repository = Arc.container().instance(NetworkRepository.class).get();
         Arc.container().instance(NetworkWorker.class).get().wake();
         long deadline = System.nanoTime() + WAIT.toNanos();
-        while (repository.step(instanceId, false).isPresent()) {
+        while (repository.step(instanceId).isPresent()) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("the step of " + instanceId + " is still pending after " + WAIT + ": "
-                        + repository.step(instanceId, false));
+                        + repository.step(instanceId));
             }
             try {
                 Thread.sleep(20);

@@ -188,7 +188,8 @@ public class LocalLoadBalancers implements LoadBalancers {
         ports.put(n.loadBalancerId(), port);
         return new Network(n.instanceId(), n.workspaceId(), n.vpcId(), n.vSwitchId(), n.secondaryVSwitchId(), n.zoneIds(),
                 n.securityGroupId(), n.loadBalancerId(), n.listenerId(), n.aclId(), n.serverGroupId(), n.vpcAddress(), port,
-                n.backendHost(), n.backendPort(), n.status(), n.failureCode(), n.failureMessage(), n.createdAt(), n.updatedAt());
+                n.backendHost(), n.backendPort(), n.status(), n.failureCode(), n.failureMessage(), n.createdAt(), n.updatedAt(),
+                n.version());
     }
 
     /** The verdict of the load balancer's health check; empty when no proxy runs for it. */

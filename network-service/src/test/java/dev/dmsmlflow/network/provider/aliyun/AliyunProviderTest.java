@@ -87,7 +87,7 @@ class AliyunProviderTest {
     private static Network network(String instanceId, LoadBalancers.Handle h) {
         return new Network(instanceId, "ws-1", "vpc-a1", "vsw-h1", "vsw-i1", h.zoneIds(), "sg-basic", h.loadBalancerId(),
                 h.listenerId(), h.aclId(), h.serverGroupId(), h.vpcAddress(), h.vpcPort(), null, null, NetworkStatus.ACTIVE,
-                null, null, Instant.now(), Instant.now());
+                null, null, Instant.now(), Instant.now(), 0);
     }
 
     @Test

@@ -124,7 +124,7 @@ class StepsOutsideTransactionsIT {
                 assertTrue(cloud.count("GetLoadBalancerAttribute") >= pollsBefore + 20, "still waiting for the cloud");
                 ServiceTokens.viewerOf("ws-1").when().get("/networks/" + id).then().statusCode(200)
                         .body("status", equalTo("PROVISIONING"));
-                assertEquals(NetworkStep.PROVISION, repository.step(id, false).orElseThrow().step());
+                assertEquals(NetworkStep.PROVISION, repository.step(id).orElseThrow().step());
             } finally {
                 cloud.held.remove("CreateLoadBalancer");
             }
@@ -149,7 +149,7 @@ class StepsOutsideTransactionsIT {
             await("the load balancer to be polled", () -> loadBalancersNamed(id) == 1
                     && cloud.count("GetLoadBalancerAttribute") >= pollsBefore + 3);
             worker.stop(); // the step is cut off between the cloud call and the record of its outcome
-            assertEquals(NetworkStep.PROVISION, repository.step(id, false).orElseThrow().step(), "still pending");
+            assertEquals(NetworkStep.PROVISION, repository.step(id).orElseThrow().step(), "still pending");
             ServiceTokens.viewerOf("ws-1").when().get("/networks/" + id).then().statusCode(200)
                     .body("status", equalTo("PROVISIONING"));
             assertEquals(1, loadBalancersNamed(id), "left as it was, for the restart to find");
@@ -160,7 +160,7 @@ class StepsOutsideTransactionsIT {
         Steps.settle(id);
         ServiceTokens.viewerOf("ws-1").when().get("/networks/" + id).then().statusCode(200).body("status", equalTo("ACTIVE"));
         assertEquals(1, loadBalancersNamed(id), "the restarted step found the load balancer by its client token");
-        String lbId = repository.find(id, false).orElseThrow().loadBalancerId();
+        String lbId = repository.find(id).orElseThrow().loadBalancerId();
         assertEquals(1, cloud.listeners.values().stream().filter(l -> lbId.equals(l.attrs.get("LoadBalancerId"))).count());
         assertEquals(1, provisionedInOutbox(id));
 
@@ -173,7 +173,7 @@ class StepsOutsideTransactionsIT {
         }
         QuarkusTransaction.requiringNew().run(() -> repository.setStep(id, NetworkStep.PROVISION, null, null));
         Steps.settle(id);
-        assertEquals(lbId, repository.find(id, false).orElseThrow().loadBalancerId());
+        assertEquals(lbId, repository.find(id).orElseThrow().loadBalancerId());
         assertEquals(1, loadBalancersNamed(id));
         assertEquals(2, provisionedInOutbox(id), "the recorded outcome is announced (once per record)");
     }
@@ -191,14 +191,14 @@ class StepsOutsideTransactionsIT {
                     && cloud.count("GetLoadBalancerAttribute") >= pollsBefore + 3);
             QuarkusTransaction.requiringNew().run(() -> service.onReleaseRequested(
                     new dev.dmsmlflow.contracts.instance.InstanceReleaseRequested(id, "ws-1", null, Instant.now())));
-            assertEquals(NetworkStep.RELEASE, repository.step(id, false).orElseThrow().step());
+            assertEquals(NetworkStep.RELEASE, repository.step(id).orElseThrow().step());
         } finally {
             cloud.held.remove("CreateLoadBalancer");
         }
         Steps.settle(id);
         ServiceTokens.viewerOf("ws-1").when().get("/networks/" + id).then().statusCode(200).body("status", equalTo("RELEASED"));
         assertEquals(0, loadBalancersNamed(id), "the load balancer made meanwhile is deleted");
-        var released = repository.find(id, false).orElseThrow();
+        var released = repository.find(id).orElseThrow();
         assertTrue(released.loadBalancerId() != null && released.aclId() != null, "its ids were kept for the release");
         assertTrue(cloud.listeners.values().stream().noneMatch(l -> released.loadBalancerId().equals(l.attrs.get("LoadBalancerId"))));
         assertTrue(!cloud.acls.containsKey(released.aclId()) && !cloud.serverGroups.containsKey(released.serverGroupId()));
@@ -218,7 +218,7 @@ class StepsOutsideTransactionsIT {
         FakeAlibabaCloud cloud = AliyunCloudResource.cloud;
         String id = newId();
         Steps.run(id, () -> service.onInstanceRequested(requested(id)));
-        String aclId = repository.find(id, false).orElseThrow().aclId();
+        String aclId = repository.find(id).orElseThrow().aclId();
         for (String api : List.of("AddEntriesToAcl", "RemoveEntriesFromAcl")) {
             CompletableFuture<Response> change;
             cloud.held.add(api);
@@ -249,7 +249,7 @@ class StepsOutsideTransactionsIT {
         FakeAlibabaCloud cloud = AliyunCloudResource.cloud;
         String id = newId();
         Steps.run(id, () -> service.onInstanceRequested(requested(id)));
-        String aclId = repository.find(id, false).orElseThrow().aclId();
+        String aclId = repository.find(id).orElseThrow().aclId();
         FakeAlibabaCloud.Resource acl = cloud.acls.remove(aclId); // the cloud answers ResourceNotFound.Acl for now
         try {
             ServiceTokens.editorOf("ws-1").contentType(ContentType.JSON).body(Map.of("cidr", "192.168.9.0/24", "description", "nb"))

@@ -192,7 +192,7 @@ public class AccessTokens {
      * check: the caller has proved to be that instance's tracking server.
      */
     public java.util.Optional<List<AccessToken>> activeForTrackingServer(String instanceId) {
-        return networks.find(instanceId, false).filter(n -> n.status() != NetworkStatus.RELEASED).map(n -> {
+        return networks.find(instanceId).filter(n -> n.status() != NetworkStatus.RELEASED).map(n -> {
             Instant now = Instant.now();
             return tokens.all(instanceId).stream().filter(t -> t.activeAt(now)).toList();
         });

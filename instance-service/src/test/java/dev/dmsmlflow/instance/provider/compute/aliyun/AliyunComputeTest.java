@@ -241,8 +241,8 @@ class AliyunComputeTest {
         String b = newId();
         compute.start(request(a, 2, 4, null));
         compute.start(request(b, 2, 4, null));
-        String secretA = only(AliyunCompute.groupName(a, AliyunCompute.Slot.A)).env.get("DMS_TRACKING_OSS_CREDENTIALS_SECRET");
-        String secretB = only(AliyunCompute.groupName(b, AliyunCompute.Slot.A)).env.get("DMS_TRACKING_OSS_CREDENTIALS_SECRET");
+        String secretA = only(AliyunCompute.groupName(a, ServerSlots.Slot.A)).env.get("DMS_TRACKING_OSS_CREDENTIALS_SECRET");
+        String secretB = only(AliyunCompute.groupName(b, ServerSlots.Slot.A)).env.get("DMS_TRACKING_OSS_CREDENTIALS_SECRET");
         int before = AliyunCloudResource.sts.assumeRoles.size();
         Response ok = secretCheck(a, secretA);
         assertEquals(204, ok.statusCode(), ok.asString());

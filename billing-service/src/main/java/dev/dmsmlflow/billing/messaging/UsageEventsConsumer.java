@@ -4,11 +4,12 @@ import dev.dmsmlflow.billing.application.Ledger;
 import dev.dmsmlflow.billing.domain.Usage;
 import dev.dmsmlflow.contracts.usage.UsageMetered;
 import dev.dmsmlflow.platform.messaging.CloudEventEnvelope;
+import dev.dmsmlflow.platform.messaging.Outcome;
 import dev.dmsmlflow.platform.quarkus.EventConsumer;
 import dev.dmsmlflow.platform.quarkus.EventConsumers;
 import dev.dmsmlflow.platform.quarkus.InboxGuard;
+import dev.dmsmlflow.platform.quarkus.MessagingMetrics;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
@@ -66,7 +67,7 @@ public class UsageEventsConsumer {
     private final EventConsumer consumer;
     private final InboxGuard inbox;
     private final Ledger ledger;
-    private final MeterRegistry registry;
+    private final MessagingMetrics metrics;
     private final Tracer tracer;
     private final UsageDecoder decoder = new UsageDecoder();
     private final Map<String, Meters> meters = new ConcurrentHashMap<>();
@@ -79,14 +80,14 @@ public class UsageEventsConsumer {
     /** The last poll handed to the writer: done when its transaction is; its value, when its acknowledgement is. */
     private volatile CompletableFuture<CompletionStage<Void>> written = CompletableFuture.completedFuture(CompletableFuture.completedFuture(null));
 
-    UsageEventsConsumer(EventConsumers consumers, InboxGuard inbox, Ledger ledger, MeterRegistry registry, OpenTelemetry otel) {
+    UsageEventsConsumer(EventConsumers consumers, InboxGuard inbox, Ledger ledger, MessagingMetrics metrics, OpenTelemetry otel) {
         this.consumer = consumers.named(CONSUMER)
                 .dedupeKey(e -> inboxKey(e.source(), e.id()))
                 .onBatch(UsageMetered.class, ledger::record)
                 .build();
         this.inbox = inbox;
         this.ledger = ledger;
-        this.registry = registry;
+        this.metrics = metrics;
         this.tracer = otel.getTracer("dev.dmsmlflow.billing.messaging");
     }
 
@@ -221,22 +222,16 @@ public class UsageEventsConsumer {
         return source + " " + id;
     }
 
-    /** The platform's consumer meters ({@code dms.messaging.*}, same names and tags), resolved once per topic. */
+    /** The platform's consumer meters ({@code dms.messaging.*}, from {@link MessagingMetrics}), resolved once per topic. */
     private final class Meters {
         final Counter handled;
         final Counter duplicates;
         final Timer handling;
 
         Meters(String topic) {
-            handled = consumed(topic, "handled");
-            duplicates = consumed(topic, "duplicate");
-            handling = Timer.builder("dms.messaging.handling").description("Time from receipt to done, retries included")
-                    .tags("consumer", CONSUMER, "topic", topic, "type", UsageMetered.TYPE).register(registry);
-        }
-
-        private Counter consumed(String topic, String outcome) {
-            return Counter.builder("dms.messaging.consumed").description("Records a consumer is done with, by outcome")
-                    .tags("consumer", CONSUMER, "topic", topic, "type", UsageMetered.TYPE, "outcome", outcome).register(registry);
+            handled = metrics.consumedCounter(CONSUMER, topic, UsageMetered.TYPE, Outcome.HANDLED);
+            duplicates = metrics.consumedCounter(CONSUMER, topic, UsageMetered.TYPE, Outcome.DUPLICATE);
+            handling = metrics.handlingTimer(CONSUMER, topic, UsageMetered.TYPE);
         }
     }
 }

@@ -33,12 +33,25 @@ public class MessagingMetrics {
     }
 
     void consumed(String consumer, String topic, String type, Outcome outcome, Duration took) {
-        Counter.builder("dms.messaging.consumed").description("Records a consumer is done with, by outcome")
+        consumedCounter(consumer, topic, type, outcome).increment();
+        handlingTimer(consumer, topic, type).record(took);
+    }
+
+    /**
+     * The {@code dms.messaging.consumed} counter of one consumer, topic, type and outcome: for a consumer that counts a
+     * whole poll at once (billing's usage readings) and resolves its meters once instead of per record.
+     */
+    public Counter consumedCounter(String consumer, String topic, String type, Outcome outcome) {
+        return Counter.builder("dms.messaging.consumed").description("Records a consumer is done with, by outcome")
                 .tags("consumer", consumer, "topic", topic, "type", type(type), "outcome", outcome.tag())
-                .register(registry).increment();
-        Timer.builder("dms.messaging.handling").description("Time from receipt to done, retries included")
+                .register(registry);
+    }
+
+    /** The {@code dms.messaging.handling} timer of one consumer, topic and type (see {@link #consumedCounter}). */
+    public Timer handlingTimer(String consumer, String topic, String type) {
+        return Timer.builder("dms.messaging.handling").description("Time from receipt to done, retries included")
                 .tags("consumer", consumer, "topic", topic, "type", type(type))
-                .register(registry).record(took);
+                .register(registry);
     }
 
     void retried(String consumer, String topic, String type) {

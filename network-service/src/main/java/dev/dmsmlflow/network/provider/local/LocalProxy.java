@@ -19,17 +19,13 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import org.jboss.logging.Logger;
 
+import dev.dmsmlflow.mlflowaccess.MlflowCredentials;
 import dev.dmsmlflow.mlflowaccess.MlflowRequests;
 import io.vertx.core.http.HttpMethod;
 
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
@@ -459,30 +455,8 @@ final class LocalProxy {
      * {@code Basic base64(user:token)} (MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD, any user name); null without.
      */
     static String tokenHash(String authorization) {
-        if (authorization == null) {
-            return null;
-        }
-        String token = null;
-        String a = authorization.trim();
-        if (a.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            token = a.substring(7).trim();
-        } else if (a.regionMatches(true, 0, "Basic ", 0, 6)) {
-            try {
-                String pair = new String(Base64.getDecoder().decode(a.substring(6).trim()), StandardCharsets.UTF_8);
-                int colon = pair.indexOf(':');
-                token = colon < 0 ? pair : pair.substring(colon + 1);
-            } catch (IllegalArgumentException e) {
-                return null;
-            }
-        }
-        if (token == null || token.isEmpty()) {
-            return null;
-        }
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        String token = MlflowCredentials.token(authorization);
+        return token == null ? null : MlflowCredentials.digestHex(token);
     }
 
     private void unauthenticated(HttpServerRequest req) {

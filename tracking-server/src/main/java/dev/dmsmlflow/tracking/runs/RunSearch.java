@@ -112,7 +112,8 @@ public class RunSearch {
                 + query.text(), query.values().toArray());
         q.append(" LIMIT ? OFFSET ?) AS q) SELECT " + RunStore.KIND_RUN + " AS kind, run_uuid::text, name::text, user_id::text, "
                 + "status::text, lifecycle_stage::text, artifact_uri::text, NULL::text, NULL::text, NULL::float8, experiment_id, "
-                + "start_time, end_time, rn FROM page UNION ALL " + RunStore.fillBranches("ARRAY(SELECT run_uuid FROM page)"),
+                + "start_time, end_time, rn FROM page UNION ALL "
+                + RunStore.fillBranches("ARRAY(SELECT run_uuid FROM page)", "ARRAY(SELECT run_key FROM page)"),
                 limit, offset);
         Map<String, Run> byId = new HashMap<>();
         List<Object[]> ranked = new ArrayList<>();
@@ -274,7 +275,7 @@ public class RunSearch {
             orderClauses(orderBy.subList(1, orderBy.size()), joins, rest, 1);
             orderParts = new ArrayList<>();
             if (segment < 2) {
-                Sql first = new Sql().append(" JOIN latest_metrics os ON os.run_uuid = r.run_uuid AND os.key = ?", key);
+                Sql first = new Sql().append(" JOIN latest_metrics os ON os.run_key = r.run_key AND os.key = ?", key);
                 if (exps.length == 1) {
                     first.append(" AND os.experiment_id = ?", exps[0]);
                 } else {
@@ -288,12 +289,12 @@ public class RunSearch {
                     segmentWhere.append(" AND os.value = 'NaN'::float8");
                 }
             } else {
-                segmentWhere.append(" AND NOT EXISTS (SELECT 1 FROM latest_metrics os WHERE os.run_uuid = r.run_uuid "
+                segmentWhere.append(" AND NOT EXISTS (SELECT 1 FROM latest_metrics os WHERE os.run_key = r.run_key "
                         + "AND os.key = ?)", key);
             }
             orderParts.addAll(rest);
         }
-        Sql sql = new Sql().append("SELECT " + RunStore.INFO_COLUMNS + " FROM runs r");
+        Sql sql = new Sql().append("SELECT " + RunStore.INFO_COLUMNS + ", r.run_key FROM runs r");
         sql.append(joins.text(), joins.values().toArray());
         if (exps.length == 1) {
             sql.append(" WHERE r.experiment_id = ? AND " + view.sqlCondition("r.lifecycle_stage"), exps[0]);
@@ -403,7 +404,7 @@ public class RunSearch {
 
     /**
      * Appends one validated clause; comparators come from a fixed set, values are bound. {@code walked}: alias of
-     * the table whose rows the query walks in the search order (its run_uuid is the run's); {@code exps}: the
+     * the table whose rows the query walks in the search order (its run_key is the run's, V55); {@code exps}: the
      * searched experiments; {@code hashed}: an equality on a param/tag tested as a hashed set.
      */
     private static void appendClause(Sql sql, Clause cl, String walked, Long[] exps, boolean hashed) {
@@ -419,20 +420,20 @@ public class RunSearch {
         switch (cl.type()) {
             case FilterParser.METRIC -> {
                 if (walked.equals("r")) {
-                    sql.append("EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_uuid = r.run_uuid "
+                    sql.append("EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_key = r.run_key "
                             + "AND m.key = ? AND m.value " + cmp + " ?)", cl.key(), v.number());
                 } else {
                     // walking the order metric's index: probe each walked row that passed the cheaper filters
                     // before its run is looked up (OFFSET 0 keeps the probe from being pulled up into a join, which
                     // PostgreSQL placed after the run look-up, or into a hash of every run passing the filter)
-                    sql.append("EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_uuid = " + walked + ".run_uuid "
+                    sql.append("EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_key = " + walked + ".run_key "
                             + "AND m.key = ? AND m.value " + cmp + " ? OFFSET 0)", cl.key(), v.number());
                 }
             }
             case FilterParser.PARAM, FilterParser.TAG -> {
                 String table = cl.type().equals(FilterParser.PARAM) ? "params" : "tags";
                 if (cmp.equals("=")) {
-                    // The (experiment_id, key, value_prefix, run_uuid) index (V52) answers equality through the
+                    // The (experiment_id, key, value_prefix, run_key) index (V52, V55) answers equality through the
                     // prefix; a value shorter than the prefix equals a stored one exactly when their prefixes are
                     // equal, so then the index alone answers (index-only scans).
                     String text = v.text();
@@ -442,7 +443,7 @@ public class RunSearch {
                         // index range into a hash, tested against every run the search walks (a filter on the
                         // walked rows, which a pulled-up semi-join would not be: "IS TRUE" keeps it a hashed
                         // subplan). Without a per-run probe beside it, planning stays cheap.
-                        sql.append("(" + walked + ".run_uuid IN (SELECT h.run_uuid FROM " + table + " h WHERE ");
+                        sql.append("(" + walked + ".run_key IN (SELECT h.run_key FROM " + table + " h WHERE ");
                         if (exps.length == 1) {
                             sql.append("h.experiment_id = ?", exps[0]);
                         } else {
@@ -456,7 +457,7 @@ public class RunSearch {
                     } else {
                         // a rare value: a per-run probe, so that PostgreSQL can start from its few runs
                         sql.append("EXISTS (SELECT 1 FROM " + table + " p WHERE p.experiment_id = r.experiment_id "
-                                + "AND p.key = ? AND p.value_prefix = ? AND p.run_uuid = r.run_uuid", cl.key(), prefix(text));
+                                + "AND p.key = ? AND p.value_prefix = ? AND p.run_key = r.run_key", cl.key(), prefix(text));
                         if (longValue) {
                             sql.append(" AND p.value = ?", text);
                         }
@@ -532,7 +533,7 @@ public class RunSearch {
                 }
                 case FilterParser.METRIC -> {
                     String a = "om" + n++;
-                    joins.append(" LEFT JOIN latest_metrics " + a + " ON " + a + ".run_uuid = r.run_uuid AND " + a + ".key = ?", t.key());
+                    joins.append(" LEFT JOIN latest_metrics " + a + " ON " + a + ".run_key = r.run_key AND " + a + ".key = ?", t.key());
                     identity = "metric." + t.key();
                     parts.add("(CASE WHEN " + a + ".value IS NULL THEN 2 WHEN " + a + ".value = 'NaN'::float8 THEN 1 ELSE 0 END)");
                     parts.add(a + ".value" + dir);

@@ -148,13 +148,15 @@ public class RunStore {
      * dataset input, dataset input tag, model input and model output (those four from the function run_fill_io, V54, whose
      * plans are not made per statement). A run's params and tags come as the JSON arrays the
      * API answers with (run_docs' generated params_json and tags_json, V53), written into the response as they are. Unsorted: sorting ~1,000 rows of a page by a text
-     * key in the database cost more than the rest of the statement; {@link Filler} sorts. Columns: kind, run_uuid,
+     * key in the database cost more than the rest of the statement; {@link Filler} sorts. {@code keys}: the same runs'
+     * run_key array (V55), by which latest_metrics is keyed (its covering primary key also carries run_uuid, so the
+     * metric rows are read index-only and come with their run's id). Columns: kind, run_uuid,
      * seven texts (a-g), a double (v), three longs (n1-n3) and a row number (rn, used by the search's page rows).
      */
-    static String fillBranches(String ids) {
+    static String fillBranches(String ids, String keys) {
         return "SELECT " + KIND_METRIC + " AS kind, run_uuid, key::text AS a, model_id::text AS b, dataset_name::text AS c, "
                 + "dataset_digest::text AS d, NULL::text AS e, NULL::text AS f, NULL::text AS g, value AS v, timestamp AS n1, "
-                + "step AS n2, NULL::bigint AS n3, NULL::bigint AS rn FROM latest_metrics WHERE run_uuid = ANY(" + ids + ") "
+                + "step AS n2, NULL::bigint AS n3, NULL::bigint AS rn FROM latest_metrics WHERE run_key = ANY(" + keys + ") "
                 + "UNION ALL SELECT " + KIND_DOC + ", run_uuid, params_json, tags_json, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
                 + "NULL, NULL, NULL FROM run_docs WHERE run_uuid = ANY(" + ids + ") "
                 // kinds KIND_DATASET, KIND_DATASET_TAG, KIND_MODEL_INPUT, KIND_MODEL_OUTPUT (V54: generic plans)
@@ -176,7 +178,7 @@ public class RunStore {
     static final int KIND_MODEL_OUTPUT = 6;
     static final int KIND_RUN = 7;
 
-    private static final String FILL = fillBranches("?");
+    private static final String FILL = fillBranches("?", "ARRAY(SELECT k.run_key FROM runs k WHERE k.run_uuid = ANY(?))");
 
     /** Compares by key in code point order (as run_docs' params and tags are listed, see {@link RunDocs}). */
     private static final java.util.Comparator<Metric> BY_KEY = (a, b) -> RunDocs.compareCodePoints(a.key(), b.key());
@@ -503,7 +505,7 @@ public class RunStore {
      * The hot path of single-metric logging: one statement (one round trip, its own transaction) checks
      * the run, inserts the history row and advances latest_metrics.
      */
-    private static final String LOG_ONE_METRIC = "WITH r AS (SELECT experiment_id, lifecycle_stage FROM runs WHERE run_uuid = ? FOR KEY SHARE), "
+    private static final String LOG_ONE_METRIC = "WITH r AS (SELECT experiment_id, run_key, lifecycle_stage FROM runs WHERE run_uuid = ? FOR KEY SHARE), "
             + "h AS (INSERT INTO metrics (run_uuid, key, step, timestamp, value, model_id, dataset_name, dataset_digest) "
             + "SELECT ?, ?, ?, ?, ?, ?, ?, ? FROM r WHERE r.lifecycle_stage = 'active' "
             + "ON CONFLICT (run_uuid, key, timestamp, step, value) DO UPDATE SET "
@@ -512,9 +514,9 @@ public class RunStore {
             + "dataset_digest = COALESCE(metrics.dataset_digest, EXCLUDED.dataset_digest) "
             + "WHERE metrics.model_id IS NULL AND EXCLUDED.model_id IS NOT NULL "
             + "OR metrics.dataset_name IS NULL AND EXCLUDED.dataset_name IS NOT NULL RETURNING 1), "
-            + "l AS (INSERT INTO latest_metrics AS l (run_uuid, key, experiment_id, step, timestamp, value, model_id, "
-            + "dataset_name, dataset_digest) SELECT ?, ?, r.experiment_id, ?, ?, ?, ?, ?, ? FROM r WHERE r.lifecycle_stage = 'active' "
-            + "ON CONFLICT (run_uuid, key) DO UPDATE SET step = EXCLUDED.step, timestamp = EXCLUDED.timestamp, "
+            + "l AS (INSERT INTO latest_metrics AS l (run_uuid, key, experiment_id, run_key, step, timestamp, value, model_id, "
+            + "dataset_name, dataset_digest) SELECT ?, ?, r.experiment_id, r.run_key, ?, ?, ?, ?, ?, ? FROM r "
+            + "WHERE r.lifecycle_stage = 'active' ON CONFLICT (run_key, key) DO UPDATE SET step = EXCLUDED.step, timestamp = EXCLUDED.timestamp, "
             + "value = EXCLUDED.value, model_id = EXCLUDED.model_id, dataset_name = EXCLUDED.dataset_name, "
             + "dataset_digest = EXCLUDED.dataset_digest "
             + "WHERE (EXCLUDED.step, EXCLUDED.timestamp, EXCLUDED.value) > (l.step, l.timestamp, l.value) RETURNING 1) "
@@ -562,7 +564,7 @@ public class RunStore {
                         + "Current state is " + info.lifecycleStage() + ".");
             }
             insertParams(c, runId, info.experimentId(), params);
-            insertMetrics(c, runId, info.experimentId(), metrics);
+            insertMetrics(c, runId, metrics);
             upsertTags(c, runId, info.experimentId(), tags);
             if (tags.containsKey(RUN_NAME_TAG)) {
                 try (PreparedStatement ps = c.prepareStatement("UPDATE runs SET name = ? WHERE run_uuid = ?")) {
@@ -588,7 +590,7 @@ public class RunStore {
         return Double.compare(a.value(), b.value());
     }
 
-    static void insertMetrics(Connection c, String runId, long experimentId, List<Metric> metrics) throws SQLException {
+    static void insertMetrics(Connection c, String runId, List<Metric> metrics) throws SQLException {
         if (metrics.isEmpty()) {
             return;
         }
@@ -619,17 +621,17 @@ public class RunStore {
         }
         List<Metric> lat = new ArrayList<>(latest.values());
         lat.sort((a, b) -> a.key().compareTo(b.key())); // stable lock order across concurrent writers
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO latest_metrics AS l (run_uuid, key, experiment_id, step, "
-                + "timestamp, value, model_id, dataset_name, dataset_digest) SELECT ?, u.k, ?, u.s, u.t, u.v, u.mi, u.dn, u.dd "
-                + "FROM unnest(?::text[], ?::bigint[], ?::bigint[], ?::float8[], ?::text[], ?::text[], ?::text[]) "
-                + "WITH ORDINALITY AS u(k, s, t, v, mi, dn, dd, n) ORDER BY u.n "
-                + "ON CONFLICT (run_uuid, key) DO UPDATE SET step = EXCLUDED.step, timestamp = EXCLUDED.timestamp, "
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO latest_metrics AS l (run_uuid, key, experiment_id, run_key, "
+                + "step, timestamp, value, model_id, dataset_name, dataset_digest) "
+                + "SELECT r.run_uuid, u.k, r.experiment_id, r.run_key, u.s, u.t, u.v, u.mi, u.dn, u.dd "
+                + "FROM runs r, unnest(?::text[], ?::bigint[], ?::bigint[], ?::float8[], ?::text[], ?::text[], ?::text[]) "
+                + "WITH ORDINALITY AS u(k, s, t, v, mi, dn, dd, n) WHERE r.run_uuid = ? ORDER BY u.n "
+                + "ON CONFLICT (run_key, key) DO UPDATE SET step = EXCLUDED.step, timestamp = EXCLUDED.timestamp, "
                 + "value = EXCLUDED.value, model_id = EXCLUDED.model_id, dataset_name = EXCLUDED.dataset_name, "
                 + "dataset_digest = EXCLUDED.dataset_digest "
                 + "WHERE (EXCLUDED.step, EXCLUDED.timestamp, EXCLUDED.value) > (l.step, l.timestamp, l.value)")) {
-            ps.setString(1, runId);
-            ps.setLong(2, experimentId);
-            bindMetricArrays(c, ps, 3, lat);
+            bindMetricArrays(c, ps, 1, lat);
+            ps.setString(8, runId);
             ps.executeUpdate();
         }
     }

@@ -37,8 +37,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * run_docs (V50) holds each run's params and tags as derived data for reads; params and tags keep the truth.
  * These tests check the invariant "run_docs equals what params and tags hold, for every run" after every kind of
  * writer: each API write path, concurrent API writers on one run, interleaved transactions that wait on each
- * other, SQL writers that know nothing of run_docs, and deletes; and that params and tags carry their run's
- * experiment (V52) whoever wrote them.
+ * other, SQL writers that know nothing of run_docs, and deletes; that params and tags carry their run's
+ * experiment (V52) whoever wrote them; and that params, tags and latest metrics carry their run's run_key (V55).
  */
 @QuarkusTest
 @QuarkusTestResource(value = TrackingDatabase.class, restrictToAnnotatedClass = true)
@@ -59,7 +59,16 @@ class RunDocsTest {
             + "UNION ALL SELECT 'param experiment ' || p.run_uuid FROM params p JOIN runs r ON r.run_uuid = p.run_uuid "
             + "WHERE p.experiment_id <> r.experiment_id "
             + "UNION ALL SELECT 'tag experiment ' || t.run_uuid FROM tags t JOIN runs r ON r.run_uuid = t.run_uuid "
-            + "WHERE t.experiment_id <> r.experiment_id";
+            + "WHERE t.experiment_id <> r.experiment_id "
+            // V55: every row the search reads by run_key carries its own run's key (and latest metrics their experiment)
+            + "UNION ALL SELECT 'param run key ' || p.run_uuid FROM params p LEFT JOIN runs r ON r.run_uuid = p.run_uuid "
+            + "WHERE p.run_key IS DISTINCT FROM r.run_key "
+            + "UNION ALL SELECT 'tag run key ' || t.run_uuid FROM tags t LEFT JOIN runs r ON r.run_uuid = t.run_uuid "
+            + "WHERE t.run_key IS DISTINCT FROM r.run_key "
+            + "UNION ALL SELECT 'metric run key ' || l.run_uuid FROM latest_metrics l LEFT JOIN runs r ON r.run_uuid = l.run_uuid "
+            + "WHERE l.run_key IS DISTINCT FROM r.run_key OR l.experiment_id IS DISTINCT FROM r.experiment_id "
+            + "UNION ALL SELECT 'shared run key ' || r.run_key FROM runs r WHERE r.run_key IS NULL "
+            + "OR EXISTS (SELECT 1 FROM runs o WHERE o.run_key = r.run_key AND o.run_uuid <> r.run_uuid)";
 
     @TestHTTPResource("/")
     URL root;
@@ -130,6 +139,12 @@ class RunDocsTest {
         ok(api.post("runs/delete-tag", obj("run_id", id, "key", "gone")));
         ok(api.post("runs/update", obj("run_id", id, "run_name", "second")));
         ok(api.post("runs/log-batch", obj("run_id", id, "metrics", List.of(Map.of("key", "m", "value", 1, "timestamp", 1, "step", 0)))));
+        ok(api.post("runs/log-metric", obj("run_id", id, "key", "single", "value", 2, "timestamp", 2, "step", 0)));
+        ok(api.post("runs/log-metric", obj("run_id", id, "key", "m", "value", 3, "timestamp", 3, "step", 1)));
+        // a second run in the same experiment, so that a key taken from the wrong run would show
+        String other = run(exp, "run_name", "other");
+        ok(api.post("runs/log-batch", obj("run_id", other, "metrics", List.of(Map.of("key", "m", "value", 9, "timestamp", 1, "step", 0)),
+                "params", List.of(Map.of("key", "lr", "value", "0.9")))));
 
         assertEquals(List.of(), broken());
         assertEquals(Map.of("lr", "0.1", "depth", "3", "ünïcode key", "\"quoted\" \\ 𝔘 ✓"), fromGet(id, "params"));
@@ -342,9 +357,31 @@ class RunDocsTest {
             assertTrue(fromGet(ids.get(1), "params").containsKey("renamed"));
             Map<String, String> tags = fromGet(ids.get(2), "tags");
             assertTrue(tags.containsKey("note") && tags.get("note") == null, tags.toString());
+            // latest metrics written by SQL without run_key get their run's; a wrong run_key is refused
+            exec(c, "INSERT INTO latest_metrics (run_uuid, key, experiment_id, step, timestamp, value) "
+                    + "SELECT r, 'sql', ?::bigint, 0, 1, 0.5 FROM unnest(?::text[]) AS r", Long.parseLong(exp),
+                    (Object) ids.toArray(new String[0]));
+            assertEquals(List.of(), broken());
+            for (String table : List.of("latest_metrics", "params", "tags")) {
+                String columns = table.equals("latest_metrics")
+                        ? "(run_uuid, key, experiment_id, step, timestamp, value, run_key) VALUES (?, 'x', " + exp + ", 0, 0, 0, "
+                        : "(run_uuid, key, value, run_key) VALUES (?, 'x', 'y', ";
+                SQLException refused = org.junit.jupiter.api.Assertions.assertThrows(SQLException.class, () -> exec(c,
+                        "INSERT INTO " + table + " " + columns + "(SELECT run_key FROM runs WHERE run_uuid = ?))", ids.get(3), ids.get(0)));
+                assertEquals("23503", refused.getSQLState(), table + ": " + refused.getMessage());
+            }
+            assertEquals(List.of(), broken());
+            assertEquals(0.5, api.get("runs/get", Map.of("run_id", ids.get(3))).json().at("/run/data/metrics").findValue("value").asDouble());
             // hard deletes (administration) take the docs with the runs
             exec(c, "DELETE FROM runs WHERE run_uuid = ANY(?)", (Object) new String[] {ids.get(0), ids.get(1)});
             assertEquals(List.of(), broken());
+            try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM latest_metrics WHERE run_uuid = ANY(?)")) {
+                ps.setArray(1, c.createArrayOf("text", ids.toArray(new String[0])));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    assertEquals(2, rs.getInt(1), "the deleted runs' latest metrics went with them");
+                }
+            }
             try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM run_docs WHERE run_uuid = ANY(?)")) {
                 ps.setArray(1, c.createArrayOf("text", ids.toArray(new String[0])));
                 try (ResultSet rs = ps.executeQuery()) {

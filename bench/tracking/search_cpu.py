@@ -6,7 +6,10 @@ bench.py's (iii) request, and reads the processes' CPU (utime + stime from /proc
 search: the JVM's CPU, its PostgreSQL backends' CPU (every backend connected to the database), their sum, and the
 client-side p50 latency (which, unlike the CPU, moves with the load). Also checks that every jar answers the same
 first page (ids, metrics, params and tags). The jars share the database, so each starts with Flyway's validation off
-(an older jar then runs on a schema a newer one migrated; its migrations must leave what the older one reads). Not a test.
+(an older jar then runs on a schema a newer one migrated; its migrations must leave what the older one reads), unless
+--db-per-jar gives each jar a database of its own, loaded with the same data (needed when a newer jar's migration
+changes keys or indexes the older one's queries use: on a shared database the older jar would be measured on a schema
+it was not written for). Not a test.
 
   bench/tracking/.venv/bin/python bench/tracking/search_cpu.py --jar before=/tmp/before.jar --jar after=tracking-server/target/quarkus-app/quarkus-run.jar
 """
@@ -98,6 +101,8 @@ def main():
     ap.add_argument("--port", type=int, default=55010)
     ap.add_argument("--heap", default="1g")
     ap.add_argument("--work", default="/tmp/search-cpu")
+    ap.add_argument("--db-per-jar", action="store_true",
+                    help="one database per jar (bench_<label>), each loaded with the same data, instead of one shared")
     a = ap.parse_args()
     jars = [j.split("=", 1) for j in a.jar]
     # the jars share one database: an older jar must start on a schema a newer one has migrated further (Flyway
@@ -112,31 +117,35 @@ def main():
     try:
         la = os.getloadavg()
         print(f"machine: {os.cpu_count()} cores, load average at start {la[0]:.2f} {la[1]:.2f} {la[2]:.2f}", flush=True)
-        bench.start_postgres(procs, a.work, a.pg_port, ["bench_ours"])
+        dbs = {label: (f"bench_{label}" if a.db_per_jar else "bench_ours") for label, _ in jars}
+        bench.start_postgres(procs, a.work, a.pg_port, sorted(set(dbs.values())))
         with open(os.path.join(a.work, "pg", "postmaster.pid")) as f:
             postmaster = int(f.readline())
-        exp = None
+        exps = {}
+        t0 = int(time.time() * 1000)
         for rnd in range(a.rounds):
             for label, jar in jars:
                 name = f"ours-{label}"
-                bench.start_ours(procs, a.work, a.port, a.pg_port, "bench_ours", a.heap, name=name, jar=jar)
+                dbname = dbs[label]
+                bench.start_ours(procs, a.work, a.port, a.pg_port, dbname, a.heap, name=name, jar=jar)
                 proc = procs.items[-1][1]
+                exp = exps.get(dbname)
                 if exp is None:
-                    exp = bench.create_experiment(a.port, f"search-cpu-{time.time_ns()}")
+                    exp = exps[dbname] = bench.create_experiment(a.port, f"search-cpu-{t0}")
                     t = time.time()
-                    bench.load_search_data(a.pg_port, "bench_ours", "ours", exp, a.runs, int(time.time() * 1000))
-                    print(f"loaded {a.runs} runs in {time.time() - t:.0f}s", flush=True)
+                    bench.load_search_data(a.pg_port, dbname, "ours", exp, a.runs, t0)
+                    print(f"loaded {a.runs} runs into {dbname} in {time.time() - t:.0f}s", flush=True)
                 b = json.loads(body)
                 b["experiment_ids"] = [exp]
                 b = json.dumps(b)
                 _, first = asyncio.run(searches(a.port, b, a.warmup))
                 digests.setdefault(label, page_digest(first))
-                pg = backends(postmaster, "bench_ours")
+                pg = backends(postmaster, dbname)
                 before = snapshot(pg + [proc.pid])
                 t = time.perf_counter()
                 lat, _ = asyncio.run(searches(a.port, b, a.searches))
                 wall = time.perf_counter() - t
-                pg_after = backends(postmaster, "bench_ours")
+                pg_after = backends(postmaster, dbname)
                 after = snapshot(pg_after + [proc.pid])
                 jvm = (after[proc.pid] - before[proc.pid]) / TICK
                 db = sum(after[p] - before.get(p, 0) for p in pg_after if p in after) / TICK

@@ -633,6 +633,8 @@ def main():
     ap.add_argument("--ours-port", type=int, default=25500)
     ap.add_argument("--upstream-port", type=int, default=25501)
     ap.add_argument("--ours-heap", default="1g")
+    ap.add_argument("--ours-jar", help="our server's quarkus-run.jar (default: tracking-server/target/quarkus-app), "
+                    "e.g. an earlier build for a before/after comparison with --only ours")
     ap.add_argument("--only", choices=["ours", "upstream"], help="benchmark one server only")
     ap.add_argument("--otlp-concurrency", type=int, default=4, help="(v) OTLP clients (default 4)")
     ap.add_argument("--otlp-traces", type=int, default=5, help="(v) traces per OTLP request (default 5)")
@@ -681,7 +683,7 @@ def main():
         print(f"PostgreSQL on 127.0.0.1:{a.pg_port}, data in {work}/pg: {settings}", flush=True)
         ports = {}
         if "ours" in servers:
-            s = start_ours(procs, work, a.ours_port, a.pg_port, "bench_ours", a.ours_heap)
+            s = start_ours(procs, work, a.ours_port, a.pg_port, "bench_ours", a.ours_heap, jar=a.ours_jar)
             print(f"ours     : http://127.0.0.1:{a.ours_port} (ready in {s:.1f}s)", flush=True)
             ports["ours"] = a.ours_port
         if "upstream" in servers:

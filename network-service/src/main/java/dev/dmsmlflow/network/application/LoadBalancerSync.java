@@ -110,6 +110,18 @@ public class LoadBalancerSync {
         }
     }
 
+    /**
+     * Brings the load balancer of an ACTIVE network back to what the database says (its enforced ACL, backend), serialized
+     * with this process's ACL changes of the instance: an entry being confirmed meanwhile is never taken back by a
+     * reconciliation that read the entries before it.
+     */
+    public Network restore(Network n) throws ProviderException {
+        noTransaction();
+        synchronized (lockOf(n.instanceId())) {
+            return loadBalancers.restore(n, networks.enforcedAclEntries(n.instanceId()));
+        }
+    }
+
     private static List<AclEntry> wire(List<AclRule> rules) {
         return rules.stream().map(r -> new AclEntry(r.cidr(), r.description())).toList();
     }

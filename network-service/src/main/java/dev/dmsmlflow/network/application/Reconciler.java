@@ -89,7 +89,10 @@ public class Reconciler {
         for (Network network : repository.active()) {
             n++;
             try {
-                Network restored = sync.restore(network);
+                Network restored = sync.restore(network.instanceId());
+                if (restored == null) {
+                    continue; // released (or failed) since it was listed
+                }
                 if (loadBalancers.addsBackendSecret()) {
                     var secret = backendSecrets.find(network.instanceId());
                     if (secret.isPresent()) {

@@ -193,6 +193,7 @@ class KubernetesProviderIT {
 
         // an ACL entry: in the ConfigMap's nginx configuration, in the Service's source ranges, and the pods roll
         String before = checksum(id);
+        long generationBefore = FakeLoadBalancerController.generation(deployment(id));
         ServiceTokens.editorOf(ws).contentType(ContentType.JSON).body(Map.of("cidr", "10.20.3.4/16"))
                 .when().post("/networks/" + id + "/acl/entries").then().statusCode(200);
         cm = configMap(id);
@@ -203,7 +204,8 @@ class KubernetesProviderIT {
         assertNotEquals(before, afterAdd, "a changed configuration rolls the pods");
         assertEquals(KubernetesLoadBalancers.sha256(cm.getData().get("nginx.conf")), afterAdd);
         Deployment rolled = deployment(id);
-        assertTrue(KubernetesLoadBalancers.rolledOut(rolled), "the call answered after the rollout: " + rolled.getStatus());
+        assertTrue(FakeLoadBalancerController.generation(rolled) > generationBefore, "a new template: " + rolled.getMetadata());
+        assertTrue(KubernetesLoadBalancers.rolledOut(rolled), "the call answered after the rollout of that template: " + rolled.getStatus());
 
         // the tracking server's Service as the backend
         String backendHost = "dms-mlflow-" + id + "-a.dms-mlflow-instances.svc.cluster.local";

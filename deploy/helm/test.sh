@@ -128,6 +128,34 @@ expect_not_in "default: no Secret rendered" "$DEFAULT" '^kind: Secret$'
 [[ "$(grep -c '^  namespace: mlflow-instances$' "$WORK/computens.yaml")" == 2 ]] \
   && pass "kubernetes compute in its own namespace: the Role and RoleBinding are made there" \
   || fail "kubernetes compute in its own namespace: the Role and RoleBinding are made there" "$WORK/computens.yaml"
+expect_in "default: upgrades start the successor first (standby relays are ready)" "$DEFAULT" '^      maxSurge: 1$'
+expect_in "default: and stop no pod before it is ready" "$DEFAULT" '^      maxUnavailable: 0$'
+expect_not_in "default: no strategy that stops a pod first" "$DEFAULT" '^      maxSurge: 0$'
+expect_not_in "default: no load balancer Role with the aliyun network provider" "$DEFAULT" 'name: dms-dms-mlflow-network$'
+NETK8S="$WORK/network-kubernetes.yaml"
+"$HELM" template dms "$CHART" --namespace dms --set networkService.provider=kubernetes \
+  --set-string 'networkService.kubernetes.serviceAnnotations.service\.beta\.kubernetes\.io/alibaba-cloud-loadbalancer-address-type=intranet' \
+  > "$NETK8S" 2>"$WORK/network-kubernetes.err" || fail "helm template, kubernetes network provider" "$WORK/network-kubernetes.err"
+if "$VALIDATE" "$NETK8S" > "$WORK/validation" 2>&1; then
+  pass "validate $(basename "$NETK8S"): $(grep '^decoded' "$WORK/validation")"
+else
+  fail "validate $(basename "$NETK8S")" "$WORK/validation"
+fi
+expect_in "kubernetes network provider: network-service's Role" "$NETK8S" '^  name: dms-dms-mlflow-network$'
+expect_in "kubernetes network provider: the Role covers configmaps" "$NETK8S" 'resources: \["services", "configmaps"\]'
+expect_in "kubernetes network provider: load balancers beside the tracking servers" "$NETK8S" '^    dms.network.kubernetes.namespace=dms$'
+expect_in "kubernetes network provider: the pinned proxy image" "$NETK8S" '^    dms.network.kubernetes.image=nginxinc/nginx-unprivileged:1\.27\.4-alpine$'
+expect_in "kubernetes network provider: the Service annotations" "$NETK8S" \
+  '^    dms.network.kubernetes.service-annotations."service.beta.kubernetes.io/alibaba-cloud-loadbalancer-address-type"=intranet$'
+[[ "$(grep -c '^      automountServiceAccountToken: true$' "$NETK8S")" == 2 ]] \
+  && pass "kubernetes network provider: instance-service and network-service mount their token, nobody else" \
+  || fail "kubernetes network provider: instance-service and network-service mount their token, nobody else" "$NETK8S"
+expect_in "kubernetes network provider: notebook sessions reach the nginx pods" "$NETK8S" '^        - port: 8080$'
+"$HELM" template dms "$CHART" --namespace dms --set networkService.provider=kubernetes --set networkService.kubernetes.namespace=mlflow-lb \
+  > "$WORK/networkns.yaml" 2>/dev/null
+[[ "$(grep -c '^  namespace: mlflow-lb$' "$WORK/networkns.yaml")" == 2 ]] \
+  && pass "kubernetes network provider in its own namespace: the Role and RoleBinding are made there" \
+  || fail "kubernetes network provider in its own namespace: the Role and RoleBinding are made there" "$WORK/networkns.yaml"
 expect_in "second: two replicas" "$SECOND" '^  replicas: 2$'
 [[ "$(grep -c '^kind: PodDisruptionBudget$' "$SECOND")" == 5 ]] && pass "second: 5 PodDisruptionBudgets" \
   || fail "second: 5 PodDisruptionBudgets (found $(grep -c '^kind: PodDisruptionBudget$' "$SECOND"))"
@@ -139,6 +167,8 @@ expect_not_in "second: no Secret rendered" "$SECOND" '^kind: Secret$'
 say "values the schema refuses"
 expect_refused "schema: replicas 0" "at '/apiGateway/replicas': minimum: got 0, want 1" "$HELM" template dms "$CHART" --set apiGateway.replicas=0
 expect_refused "schema: unknown compute provider" "at '/compute/provider': value must be one of .*" "$HELM" template dms "$CHART" --set compute.provider=gcp
+expect_refused "schema: unknown network provider" "at '/networkService/provider': value must be one of .*" "$HELM" template dms "$CHART" --set networkService.provider=gcp
+expect_refused "schema: a proxy image without a tag" "at '/networkService/kubernetes/image': .*" "$HELM" template dms "$CHART" --set networkService.kubernetes.image=nginx
 expect_refused "schema: an inline database password" "at '/instanceService/database': additional properties 'password' not allowed" \
   "$HELM" template dms "$CHART" --set instanceService.database.password=hunter2
 expect_refused "schema: a misspelled key" "at '/billingService': additional properties 'replica' not allowed" "$HELM" template dms "$CHART" --set billingService.replica=2

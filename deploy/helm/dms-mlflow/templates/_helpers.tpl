@@ -72,6 +72,11 @@ app.kubernetes.io/component: {{ .service }}
 {{- .Values.compute.kubernetes.namespace | default .Release.Namespace -}}
 {{- end -}}
 
+{{/* The namespace of the instances' load balancers (kubernetes network provider): the compute namespace unless set. */}}
+{{- define "dms.networkNamespace" -}}
+{{- .Values.networkService.kubernetes.namespace | default (include "dms.computeNamespace" .) -}}
+{{- end -}}
+
 {{/* Whether the Kafka CA is mounted (SASL_SSL with a CA Secret). */}}
 {{- define "dms.kafkaCa" -}}
 {{- if and (eq .Values.kafka.securityProtocol "SASL_SSL") .Values.kafka.caSecret.name -}}true{{- end -}}
@@ -81,6 +86,6 @@ app.kubernetes.io/component: {{ .service }}
 {{- define "dms.usesAliyun" -}}
 {{- $v := .root.Values -}}
 {{- if $v.aliyunCredentials.secretName -}}
-{{- if or (and (eq .service "instance-service") (eq $v.compute.provider "aliyun")) (and (eq .service "network-service") (eq $v.networkService.provider "aliyun")) (and (eq .service "billing-service") (eq $v.billingService.export.sink "oss")) -}}true{{- end -}}
+{{- if or (and (eq .service "instance-service") (eq $v.compute.provider "aliyun")) (and (eq .service "network-service") (or (eq $v.networkService.provider "aliyun") (and (eq $v.networkService.provider "kubernetes") (eq $v.networkService.kubernetes.networkFacts "aliyun")))) (and (eq .service "billing-service") (eq $v.billingService.export.sink "oss")) -}}true{{- end -}}
 {{- end -}}
 {{- end -}}

@@ -13,7 +13,10 @@ import java.util.Optional;
 @ConfigMapping(prefix = "dms.network")
 public interface NetworkConfig {
 
-    /** {@code local} (embedded reverse proxies, resources from configuration) or {@code aliyun} (Alibaba Cloud SDKs). */
+    /**
+     * {@code local} (embedded reverse proxies, resources from configuration), {@code aliyun} (Alibaba Cloud SDKs) or
+     * {@code kubernetes} (a proxy Deployment and a LoadBalancer Service per instance).
+     */
     @WithDefault("local")
     String provider();
 
@@ -27,6 +30,8 @@ public interface NetworkConfig {
     String instanceServiceUrl();
 
     Aliyun aliyun();
+
+    Kubernetes kubernetes();
 
     /** The worker that does the saga's cloud calls outside any transaction. */
     Worker worker();
@@ -197,5 +202,88 @@ public interface NetworkConfig {
 
         @WithDefault("500ms")
         Duration retryBackoff();
+    }
+
+    /**
+     * The Kubernetes provider: per instance an nginx Deployment (its configuration in a ConfigMap: the ACL and the tracking
+     * server's Service) behind a Service of type LoadBalancer. The API server and this service's credentials come from
+     * {@code quarkus.kubernetes-client.*} (in a pod: its service account). Label lists are written {@code key=value,key=value}.
+     */
+    interface Kubernetes {
+        /** Namespace of the load balancers' objects: the tracking servers' one (instance-service's default), so their policy admits them. */
+        @WithDefault("dms-mlflow-instances")
+        String namespace();
+
+        /** The proxy image: an unprivileged nginx (listens on 8080, runs as uid 101), pinned. */
+        @WithDefault("nginxinc/nginx-unprivileged:1.27.4-alpine")
+        String image();
+
+        @WithDefault("IfNotPresent")
+        String imagePullPolicy();
+
+        /** The non-root user and group nginx runs as (101 in the unprivileged image). */
+        @WithDefault("101")
+        long runAsUser();
+
+        /** Proxy pods per instance. */
+        @WithDefault("2")
+        int replicas();
+
+        /**
+         * Labels of every load balancer pod: what instance-service's {@code dms.compute.kubernetes.load-balancer.pod-selector}
+         * selects (the two defaults agree), so the tracking servers' NetworkPolicy admits these pods and nothing else.
+         */
+        @WithDefault("app.kubernetes.io/part-of=dms-mlflow,app.kubernetes.io/component=load-balancer")
+        String podLabels();
+
+        /** Annotations of each Service, e.g. the cloud's load balancer type ({@code service.beta.kubernetes.io/...}). */
+        Map<String, String> serviceAnnotations();
+
+        /** Requests and limits of a proxy container. */
+        @WithDefault("50m")
+        String cpuRequest();
+
+        @WithDefault("64Mi")
+        String memoryRequest();
+
+        @WithDefault("128Mi")
+        String memoryLimit();
+
+        /** The largest request body forwarded (nginx {@code client_max_body_size}), the tracking server's own limit. */
+        @WithDefault("1g")
+        String maxBodySize();
+
+        /** How long nginx waits for the tracking server to connect, and between two reads or writes of an exchange. */
+        @WithDefault("5s")
+        Duration connectTimeout();
+
+        @WithDefault("60s")
+        Duration upstreamTimeout();
+
+        /** How long a new load balancer may take to have its address (the Service's status) and a ready pod. */
+        @WithDefault("5m")
+        Duration readyTimeout();
+
+        @WithDefault("2s")
+        Duration pollInterval();
+
+        /** Between two reconciliations (missing objects made again, changed ones put back, orphans removed). */
+        @WithDefault("60s")
+        Duration reconcileInterval();
+
+        /**
+         * Where the VPC, vSwitch and security-group facts come from: {@code local} (the registry of {@code dms.network.local.*})
+         * or {@code aliyun} (Alibaba Cloud's APIs, for a cluster in the customer's VPC).
+         */
+        @WithDefault("local")
+        String networkFacts();
+
+        /**
+         * Whether the tracking servers behind these load balancers check MLflow tokens themselves ({@code
+         * dms.tracking.auth.tokens-url}): only then is token mode offered. nginx passes the {@code Authorization} header on,
+         * but does not check it.
+         */
+        @WithDefault("false")
+        boolean trackingServersCheckTokens();
     }
 }

@@ -53,7 +53,8 @@ public class LoadBalancerSync {
         }
     }
 
-    private Object lockOf(String instanceId) {
+    /** The lock of an instance's load balancer in this process (also taken by the worker's backend and release steps). */
+    Object lockOf(String instanceId) {
         return locks[Math.floorMod(instanceId.hashCode(), STRIPES)];
     }
 
@@ -107,6 +108,21 @@ public class LoadBalancerSync {
                 return false;
             }
             return true;
+        }
+    }
+
+    /**
+     * Brings the load balancer of an ACTIVE network back to what the database says (its enforced ACL, backend), serialized
+     * with this process's ACL changes, backend registrations and releases of the instance: an entry, a backend or a release
+     * being recorded meanwhile is never undone by a reconciliation that read the network before it. Null when the network
+     * is not ACTIVE (any more).
+     */
+    public Network restore(String instanceId) throws ProviderException {
+        noTransaction();
+        synchronized (lockOf(instanceId)) {
+            // read under the lock: a backend registered or a release recorded since the caller listed it is seen
+            Network n = networks.find(instanceId).filter(f -> f.status() == NetworkStatus.ACTIVE).orElse(null);
+            return n == null ? null : loadBalancers.restore(n, networks.enforcedAclEntries(instanceId));
         }
     }
 

@@ -218,23 +218,29 @@ public class NetworkWorker {
             record(n, () -> service.stepDone(n.instanceId(), NetworkStep.REGISTER_BACKEND, p.seq()));
             return;
         }
-        String serverGroupId;
-        try {
-            serverGroupId = loadBalancers.registerBackend(n, p.backendHost(), p.backendPort());
-        } catch (ProviderException pe) {
-            throw new IllegalStateException("registering the backend of " + n.instanceId() + " failed: " + pe.getMessage(), pe);
+        // with the reconciliation's restore of this instance: it never puts back the backend this replaces
+        synchronized (sync.lockOf(n.instanceId())) {
+            String serverGroupId;
+            try {
+                serverGroupId = loadBalancers.registerBackend(n, p.backendHost(), p.backendPort());
+            } catch (ProviderException pe) {
+                throw new IllegalStateException("registering the backend of " + n.instanceId() + " failed: " + pe.getMessage(), pe);
+            }
+            accessTokens.apply(n);
+            record(n, () -> service.backendRegistered(n.instanceId(), p.seq(), new Backend(p.backendHost(), p.backendPort()), serverGroupId));
         }
-        accessTokens.apply(n);
-        record(n, () -> service.backendRegistered(n.instanceId(), p.seq(), new Backend(p.backendHost(), p.backendPort()), serverGroupId));
     }
 
     private void release(Network n) {
-        try {
-            loadBalancers.delete(n);
-        } catch (ProviderException pe) {
-            throw new IllegalStateException("deleting the load balancer of " + n.instanceId() + " failed: " + pe.getMessage(), pe);
+        // with the reconciliation's restore of this instance: it never makes again what this deletes
+        synchronized (sync.lockOf(n.instanceId())) {
+            try {
+                loadBalancers.delete(n);
+            } catch (ProviderException pe) {
+                throw new IllegalStateException("deleting the load balancer of " + n.instanceId() + " failed: " + pe.getMessage(), pe);
+            }
+            record(n, () -> service.released(n.instanceId()));
         }
-        record(n, () -> service.released(n.instanceId()));
     }
 
     /** Tries of recording a step's outcome that lost a race with another writer of the network (the consumer, the API). */

@@ -1,18 +1,30 @@
 package dev.dmsmlflow.network.application;
 
 import dev.dmsmlflow.network.domain.Network;
+import dev.dmsmlflow.network.domain.NetworkStatus;
 import dev.dmsmlflow.network.persistence.NetworkRepository;
 import dev.dmsmlflow.network.provider.LoadBalancers;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
+import java.time.Duration;
+import java.util.EnumSet;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
-/** After a restart, brings every ACTIVE network's runtime back (local proxies with their ACL and backend). */
+/**
+ * After a restart, brings every ACTIVE network's runtime back (local proxies with their ACL and backend). For a provider
+ * whose load balancers live outside this process (kubernetes) it does the same every {@code reconcileInterval} and removes
+ * the load balancers of instances that are gone: a deleted object comes back, one changed by hand is put back.
+ */
 @ApplicationScoped
 public class Reconciler {
 
@@ -22,8 +34,15 @@ public class Reconciler {
     private final LoadBalancers loadBalancers;
     private final BackendSecrets backendSecrets;
     private final AccessTokens accessTokens;
+    private final LoadBalancerSync sync;
+    private volatile ScheduledExecutorService timer;
 
-    public Reconciler(NetworkRepository repository, LoadBalancers loadBalancers, BackendSecrets backendSecrets, AccessTokens accessTokens) {
+    /** Networks whose load balancer may exist on purpose (a provisioning makes it, a release deletes it). */
+    private static final Set<NetworkStatus> LIVE = EnumSet.of(NetworkStatus.PROVISIONING, NetworkStatus.ACTIVE, NetworkStatus.RELEASING);
+
+    public Reconciler(NetworkRepository repository, LoadBalancers loadBalancers, BackendSecrets backendSecrets, AccessTokens accessTokens,
+                      LoadBalancerSync sync) {
+        this.sync = sync;
         this.repository = repository;
         this.accessTokens = accessTokens;
         this.backendSecrets = backendSecrets;
@@ -31,7 +50,37 @@ public class Reconciler {
     }
 
     void onStart(@Observes @Priority(10) StartupEvent event) {
-        reconcile();
+        int n = reconcile();
+        if (n > 0) {
+            LOG.infof("reconciled %d active networks", n);
+        }
+        loadBalancers.reconcileInterval().ifPresent(this::every);
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        ScheduledExecutorService t = timer;
+        if (t != null) {
+            t.shutdownNow();
+        }
+    }
+
+    private synchronized void every(Duration interval) {
+        if (timer != null) {
+            return;
+        }
+        timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "network-reconciler");
+            t.setDaemon(true);
+            return t;
+        });
+        long ms = Math.max(1, interval.toMillis());
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                reconcile();
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "reconciling the load balancers failed; next try in %s", interval);
+            }
+        }, ms, ms, TimeUnit.MILLISECONDS);
     }
 
     /** Restores what is missing; returns how many networks were looked at. */
@@ -40,7 +89,10 @@ public class Reconciler {
         for (Network network : repository.active()) {
             n++;
             try {
-                Network restored = loadBalancers.restore(network, repository.enforcedAclEntries(network.instanceId()));
+                Network restored = sync.restore(network.instanceId());
+                if (restored == null) {
+                    continue; // released (or failed) since it was listed
+                }
                 if (loadBalancers.addsBackendSecret()) {
                     var secret = backendSecrets.find(network.instanceId());
                     if (secret.isPresent()) {
@@ -56,8 +108,10 @@ public class Reconciler {
                 LOG.errorf(e, "could not restore the load balancer of %s", network.instanceId());
             }
         }
-        if (n > 0) {
-            LOG.infof("reconciled %d active networks", n);
+        try {
+            loadBalancers.removeOrphans(instanceId -> repository.find(instanceId).filter(found -> LIVE.contains(found.status())).isPresent());
+        } catch (Exception e) {
+            LOG.errorf(e, "could not remove the load balancers of instances that are gone");
         }
         return n;
     }

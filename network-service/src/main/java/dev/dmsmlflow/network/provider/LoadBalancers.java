@@ -77,6 +77,21 @@ public interface LoadBalancers {
     }
 
     /**
+     * How often this provider's load balancers are reconciled while the service runs ({@link #restore} for every ACTIVE
+     * network, then {@link #removeOrphans}); empty when only at startup (the local proxies live in this process).
+     */
+    default Optional<java.time.Duration> reconcileInterval() {
+        return Optional.empty();
+    }
+
+    /**
+     * Deletes what this provider finds of load balancers whose instance is not {@code live} any more (released, failed, or
+     * unknown to the database): left by a crash between a deletion and its record, or by hand.
+     */
+    default void removeOrphans(java.util.function.Predicate<String> live) throws ProviderException {
+    }
+
+    /**
      * What the load balancer's own health check says of its backend: {@code UNKNOWN} while no backend is registered or
      * before the first verdict. Empty when this provider does not report it or the load balancer is not known here.
      */

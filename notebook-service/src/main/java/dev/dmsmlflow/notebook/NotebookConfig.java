@@ -39,7 +39,13 @@ public interface NotebookConfig {
 
     Executions executions();
 
+    /** Where sessions run: {@code local} (a JupyterLab process on this host) or {@code kubernetes} (a Pod per session). */
+    @WithDefault("local")
+    String runtime();
+
     Local local();
+
+    Kubernetes kubernetes();
 
     Secrets secrets();
 
@@ -182,6 +188,93 @@ public interface NotebookConfig {
         /** Variables of the service's environment passed to sessions (no secret of the service ever is). */
         @WithDefault("LANG,LC_ALL,TZ,OPENBLAS_CORETYPE,OPENBLAS_L2_SIZE,PIP_CERT,PIP_DEFAULT_TIMEOUT,PIP_FIND_LINKS,PIP_DISABLE_PIP_VERSION_CHECK,SSL_CERT_FILE,SSL_CERT_DIR,REQUESTS_CA_BUNDLE")
         List<String> passEnvironment();
+    }
+
+    /**
+     * The {@code kubernetes} runtime (provider/runtime/kubernetes): a Pod, Secret and NetworkPolicy per session in
+     * {@link #namespace()}, through the API server Quarkus' kubernetes client is configured for ({@code quarkus.kubernetes-client.*}).
+     */
+    interface Kubernetes {
+        /** Namespace of the sessions' objects (this service's service account needs a Role there: deploy/README.md). */
+        @WithDefault("dms-notebooks")
+        String namespace();
+
+        /** Container image of a session whose catalogue image has no entry in {@link #images()}: {@code %s} = its Python version. */
+        @WithDefault("quay.io/jupyter/base-notebook:python-%s")
+        String image();
+
+        /** Container images by catalogue image name ({@code "Python3.11:1.1.0"}); they must bring JupyterLab and pip. */
+        Map<String, String> images();
+
+        @WithDefault("IfNotPresent")
+        String imagePullPolicy();
+
+        /** Jupyter's port in the Pod. */
+        @WithDefault("8888")
+        int port();
+
+        /** The user (and group) the session runs as; never root. */
+        @WithDefault("1000")
+        long runAsUser();
+
+        /** Group owning the volumes (the image's users group), so the session can write its storage. */
+        @WithDefault("100")
+        long fsGroup();
+
+        /** Size limit of the temporary storage (an emptyDir) and of the home and package caches. */
+        @WithDefault("4Gi")
+        String scratchSize();
+
+        /** Size of the PersistentVolumeClaim made for a persistent storage location ({@code oss://}, {@code nas://}). */
+        @WithDefault("10Gi")
+        String storageSize();
+
+        /** Storage classes of persistent storage by scheme ({@code oss}, {@code nas}); none: the cluster's default class. */
+        Map<String, String> storageClasses();
+
+        /** Longest wait for a session's Pod to become ready (package installation included). */
+        @WithDefault("15m")
+        Duration startTimeout();
+
+        /** How often a starting Pod's status is read. */
+        @WithDefault("1s")
+        Duration pollInterval();
+
+        /** How long a Pod's address and token are used before they are read again (proxy calls). */
+        @WithDefault("10s")
+        Duration endpointCacheTime();
+
+        /** Labels of notebook-service's own pods: the only ones a session's Jupyter port admits. */
+        @WithDefault("app.kubernetes.io/name=notebook-service")
+        String servicePodSelector();
+
+        /** Labels of notebook-service's namespace, when the sessions live in another one. */
+        Optional<String> serviceNamespaceSelector();
+
+        Egress egress();
+
+        /** Where a session's Pod may connect to, beyond DNS. */
+        interface Egress {
+            @WithDefault("k8s-app=kube-dns")
+            String dnsPodSelector();
+
+            @WithDefault("kubernetes.io/metadata.name=kube-system")
+            String dnsNamespaceSelector();
+
+            /** The MLflow instances' load balancers (their addresses), on {@link #loadBalancerPort()}. */
+            Optional<List<String>> loadBalancerCidrs();
+
+            /** The load balancers' pods, when they run in the cluster (network-service's kubernetes provider). */
+            Optional<String> loadBalancerPodSelector();
+
+            Optional<String> loadBalancerNamespaceSelector();
+
+            @WithDefault("80")
+            int loadBalancerPort();
+
+            /** HTTPS destinations (the package index, object storage); none: no HTTPS at all. */
+            Optional<List<String>> httpsCidrs();
+        }
     }
 
     interface Secrets {

@@ -24,6 +24,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * Carries out the sessions' pending actions after their transaction committed: prepares and starts runtimes, stops them,
@@ -72,11 +73,17 @@ public class SessionWorker {
         }
     }
 
-    /** After a restart: adopt the servers of RUNNING sessions, stop strays; a RUNNING session without server is lost. */
+    /**
+     * After a restart: adopt the servers of RUNNING sessions, stop strays (but not those of sessions starting or stopping,
+     * which another replica may be working on); a RUNNING session without server is lost.
+     */
     void reconcile() {
         List<String> runningIds = QuarkusTransaction.requiringNew().call(() ->
                 sessions.withStatus(SessionStatus.RUNNING).stream().map(s -> s.id).toList());
-        Collection<String> lost = runtime.reconcile(runningIds);
+        List<String> inProgress = QuarkusTransaction.requiringNew().call(() -> Stream.concat(
+                sessions.withStatus(SessionStatus.STARTING).stream(), sessions.withStatus(SessionStatus.STOPPING).stream())
+                .map(s -> s.id).toList());
+        Collection<String> lost = runtime.reconcile(runningIds, inProgress);
         for (String id : lost) {
             service.runtimeLost(id, "The session's JupyterLab was no longer running when notebook-service started.");
         }

@@ -6,9 +6,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Where sessions run: {@code local} (a JupyterLab process per session in its own Python environment on this host) now,
- * Kubernetes (a pod per session) later. Every method may block for long (environments, process starts): callers never
- * call it inside a database transaction.
+ * Where sessions run: {@code local} (a JupyterLab process per session in its own Python environment on this host) or
+ * {@code kubernetes} (a Pod per session), chosen by {@code dms.notebook.runtime}. Every method may block for long
+ * (environments, process and Pod starts): callers never call it inside a database transaction.
  */
 public interface NotebookRuntime {
 
@@ -43,10 +43,11 @@ public interface NotebookRuntime {
     void discard(String sessionId);
 
     /**
-     * After a restart of the service: adopts the servers of {@code running} sessions that still run, stops any other
-     * server it finds, and answers the sessions of {@code running} whose server is gone.
+     * After a restart of the service: adopts the servers of {@code running} sessions that still run, brings back what it can
+     * of the others, stops any server it finds of a session in neither {@code running} nor {@code inProgress} (sessions
+     * starting or stopping, perhaps on another replica), and answers the sessions of {@code running} whose server is gone.
      */
-    Collection<String> reconcile(Collection<String> running);
+    Collection<String> reconcile(Collection<String> running, Collection<String> inProgress);
 
     /** Phases of a start, shown as the session's progress. */
     enum Phase { ENVIRONMENT, PACKAGES, SERVER }

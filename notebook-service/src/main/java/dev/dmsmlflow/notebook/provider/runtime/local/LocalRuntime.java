@@ -4,11 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dmsmlflow.notebook.NotebookConfig;
 import dev.dmsmlflow.notebook.domain.Storage;
+import dev.dmsmlflow.notebook.provider.runtime.JupyterApi;
 import dev.dmsmlflow.notebook.provider.runtime.NotebookRuntime;
 import dev.dmsmlflow.notebook.provider.runtime.RuntimeRequest;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Typed;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -44,6 +46,7 @@ import java.util.concurrent.TimeUnit;
  * {@code <nas-root>/f/p}. Servers outlive a restart of the service and are adopted (unless {@code stop-on-shutdown}).
  */
 @ApplicationScoped
+@Typed(LocalRuntime.class)
 public class LocalRuntime implements NotebookRuntime {
 
     private static final Logger LOG = Logger.getLogger(LocalRuntime.class);
@@ -377,14 +380,15 @@ public class LocalRuntime implements NotebookRuntime {
     }
 
     @Override
-    public Collection<String> reconcile(Collection<String> running) {
+    public Collection<String> reconcile(Collection<String> running, Collection<String> inProgress) {
         Set<String> wanted = Set.copyOf(running);
+        Set<String> busy = Set.copyOf(inProgress);
         List<String> lost = new ArrayList<>();
         if (Files.isDirectory(sessionsDir)) {
             try (DirectoryStream<Path> dirs = Files.newDirectoryStream(sessionsDir)) {
                 for (Path dir : dirs) {
                     String id = dir.getFileName().toString();
-                    if (servers.containsKey(id)) {
+                    if (servers.containsKey(id) || busy.contains(id)) {
                         continue;
                     }
                     Optional<ProcessHandle> h = readServerPid(id).flatMap(ProcessHandle::of).filter(p -> p.isAlive() && belongsTo(p, id));

@@ -1,4 +1,4 @@
-package dev.dmsmlflow.notebook.provider.runtime.local;
+package dev.dmsmlflow.notebook.provider.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -31,24 +31,24 @@ import java.util.concurrent.TimeoutException;
  * its {@code stream}, {@code execute_result}, {@code error} and {@code status} messages on iopub, and the shell's
  * {@code execute_reply}. Authenticates with the server's token in the {@code Authorization} header.
  */
-final class JupyterApi {
+public final class JupyterApi {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final Endpoint endpoint;
 
-    JupyterApi(Endpoint endpoint) {
+    public JupyterApi(Endpoint endpoint) {
         this.endpoint = endpoint;
     }
 
     /** GET of an API path (relative to the base, e.g. {@code api/status}); null when the server does not answer 200. */
-    JsonNode get(String path, Duration timeout) throws IOException, InterruptedException {
+    public JsonNode get(String path, Duration timeout) throws IOException, InterruptedException {
         HttpResponse<String> r = HTTP.send(request(path).timeout(timeout).GET().build(), HttpResponse.BodyHandlers.ofString());
         return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
     }
 
-    boolean answers() {
+    public boolean answers() {
         try {
             return get("api/status", Duration.ofSeconds(2)) != null;
         } catch (IOException e) {
@@ -60,7 +60,7 @@ final class JupyterApi {
     }
 
     /** The server's activity: /api/status (its own, kernels' and terminals' last activity) and whether a kernel is busy. */
-    Activity activity() throws RuntimeFailure {
+    public Activity activity() throws RuntimeFailure {
         try {
             // no_track_activity: reading the activity must not count as activity
             JsonNode status = get("api/status", Duration.ofSeconds(5));
@@ -89,7 +89,7 @@ final class JupyterApi {
     }
 
     /** The id of a kernel that exists, starting a new one when {@code known} is null or gone. */
-    String kernel(String known) throws IOException, InterruptedException {
+    public String kernel(String known) throws IOException, InterruptedException {
         if (known != null && get("api/kernels/" + known + "?no_track_activity=1", Duration.ofSeconds(5)) != null) {
             return known;
         }
@@ -102,7 +102,7 @@ final class JupyterApi {
         return JSON.readTree(r.body()).path("id").asText();
     }
 
-    void interrupt(String kernelId) {
+    public void interrupt(String kernelId) {
         try {
             HTTP.send(request("api/kernels/" + kernelId + "/interrupt").timeout(Duration.ofSeconds(10))
                     .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
@@ -114,7 +114,7 @@ final class JupyterApi {
     }
 
     /** Runs {@code code} in kernel {@code kernelId}, streaming to {@code output}; interrupts the kernel at {@code timeout}. */
-    ExecutionOutcome execute(String kernelId, String code, Duration timeout, Output output) throws IOException, InterruptedException {
+    public ExecutionOutcome execute(String kernelId, String code, Duration timeout, Output output) throws IOException, InterruptedException {
         String msgId = UUID.randomUUID().toString();
         Collector collector = new Collector(msgId, output);
         URI ws = URI.create(endpoint.baseUri().toString().replaceFirst("^http", "ws") + "api/kernels/" + kernelId

@@ -227,6 +227,28 @@ class GatewayJupyterLinkTest {
     }
 
     @Test
+    void socketsTakeNotebookServicesReplicasInTurnAndSkipOneThatRefusesConnections() throws Exception {
+        // notebook-service is listed as three replicas, the first down (StandInServices): every socket still opens, each
+        // on one replica, and both serving replicas relay the same session (any replica relays any session)
+        String[] r = running();
+        String channels = jupyter(r[0], r[1]) + "api/kernels/" + UUID.randomUUID() + "/channels";
+        int before = StandInServices.RECEIVED.size();
+        for (int i = 0; i < 6; i++) {
+            assertEquals("echo " + r[2] + ": hello " + i, roundTrip(channels, Map.of("Authorization", "Bearer " + r[3]), "hello " + i));
+        }
+        Map<String, Long> perReplica = StandInServices.RECEIVED.subList(before, StandInServices.RECEIVED.size()).stream()
+                .filter(x -> x.method().equals("WEBSOCKET") && x.uri().startsWith("/sessions/" + r[1] + "/jupyter/"))
+                .collect(java.util.stream.Collectors.groupingBy(x -> x.headers().get("host"), java.util.stream.Collectors.counting()));
+        assertEquals(6, perReplica.values().stream().mapToLong(Long::longValue).sum(), "each socket reached notebook-service once: " + perReplica);
+        assertEquals(2, perReplica.size(), "both serving replicas: " + perReplica);
+        for (int port : StandInServices.instanceReplicaPorts) {
+            // in turn: 2 of 6 sockets start at each of the three; the down one's go to the next, so one gets 2, the other 4
+            long sockets = perReplica.getOrDefault("127.0.0.1:" + port, 0L);
+            assertTrue(sockets >= 2, "replica :" + port + " relayed " + sockets + " of 6: " + perReplica);
+        }
+    }
+
+    @Test
     void anOpenSocketIsClosedOnceItsKeyIsRevokedOrItsMemberIsNoLongerAnEditor() throws Exception {
         String[] r = running();
         String channels = jupyter(r[0], r[1]) + "api/kernels/" + UUID.randomUUID() + "/channels";

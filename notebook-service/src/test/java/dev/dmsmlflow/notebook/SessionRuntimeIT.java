@@ -66,6 +66,8 @@ class SessionRuntimeIT {
     @Inject
     LocalRuntime runtime;
     @Inject
+    dev.dmsmlflow.notebook.NotebookConfig config;
+    @Inject
     MeteringJob meteringJob;
     @Inject
     AgroalDataSource dataSource;
@@ -185,6 +187,31 @@ class SessionRuntimeIT {
         assertEquals(403, direct.statusCode(), "the server refuses callers without its token");
         assertFalse(editorOf(ws).get("/sessions/" + persistent).asString().contains(endpoint.token()));
         assertFalse(editorOf(ws).get("/sessions/" + persistent).asString().contains("abcdef123456"));
+
+        // another replica of the service on this host (the same work directory), which started nothing: it finds the
+        // server and its token, sees it alive, and executes in the kernel the executions above used (peer is theirs)
+        LocalRuntime replicaB = new LocalRuntime(config);
+        NotebookRuntime.Endpoint seenByB = replicaB.endpoint(persistent).orElseThrow();
+        assertEquals(endpoint.baseUri(), seenByB.baseUri());
+        assertEquals(endpoint.token(), seenByB.token());
+        assertTrue(replicaB.alive(persistent));
+        assertTrue(replicaB.activity(persistent).kernels() >= 1);
+        StringBuilder outOfB = new StringBuilder();
+        NotebookRuntime.ExecutionOutcome inB = replicaB.execute(persistent, "print('in B'); peer[0]", Duration.ofSeconds(60),
+                new NotebookRuntime.Output() {
+                    @Override
+                    public void stdout(String text) {
+                        outOfB.append(text);
+                    }
+
+                    @Override
+                    public void stderr(String text) {
+                        outOfB.append(text);
+                    }
+                });
+        assertEquals("ok", inB.status(), inB.toString());
+        assertEquals("'" + address + "'", inB.result());
+        assertEquals("in B\n", outOfB.toString());
 
         // stop: events, the final partial usage window
         editorOf(ws).post("/sessions/" + persistent + "/stop").then().statusCode(202).body("status", equalTo("STOPPING"));

@@ -12,11 +12,14 @@ import dev.dmsmlflow.gateway.domain.Access;
 import dev.dmsmlflow.gateway.domain.Ids;
 import dev.dmsmlflow.gateway.domain.JupyterPass;
 import dev.dmsmlflow.gateway.domain.Role;
+import dev.dmsmlflow.gateway.provider.ServiceClient;
 import dev.dmsmlflow.gateway.provider.ServiceTokens;
 import dev.dmsmlflow.platform.problem.Problem;
 import dev.dmsmlflow.platform.problem.ProblemException;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.Cookie;
@@ -37,6 +40,7 @@ import org.jboss.logging.Logger;
 import java.net.URI;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -47,7 +51,8 @@ import java.util.regex.Pattern;
  * Jupyter's WebSockets (kernel channels, events, terminals) of a session's JupyterLab, from the browser to
  * notebook-service, which adds the server's token and joins them to the server. Authenticated like the session's HTTP
  * routes (API key, or the session's cookie from a page of this site), rate-limited, admitted with the editor role;
- * the service is reached as the caller with the service token, and only once it accepted is the browser's upgrade
+ * the service is reached as the caller with the service token, on its replicas in turn (one that refuses the
+ * connection is skipped for the next: any replica relays any session), and only once it accepted is the browser's upgrade
  * answered (so its refusals, 404 and 409 included, reach the browser unchanged). An open socket's credentials are
  * checked again every {@code dms.gateway.jupyter.socket-recheck-interval}: a revoked or expired key, a cookie whose key
  * went, or a member who is no longer an editor of the workspace loses the socket (closed with 1008 on both sides).
@@ -66,7 +71,7 @@ public class JupyterSocketRoute {
     private final AccessDirectory directory;
     private final Blocking blocking;
     private final ServiceTokens tokens;
-    private final URI notebook;
+    private final ServiceClient services;
     private final long handshakeTimeoutMillis;
     private final HttpClient client;
     private final Vertx vertx;
@@ -82,7 +87,8 @@ public class JupyterSocketRoute {
     }
 
     JupyterSocketRoute(Authenticator authenticator, RateLimiter rateLimiter, Authorizer authorizer, JupyterLinks links,
-                       AccessDirectory directory, Blocking blocking, ServiceTokens tokens, GatewayConfig config, Vertx vertx) {
+                       AccessDirectory directory, Blocking blocking, ServiceTokens tokens, ServiceClient services,
+                       GatewayConfig config, Vertx vertx) {
         this.authenticator = authenticator;
         this.rateLimiter = rateLimiter;
         this.authorizer = authorizer;
@@ -90,8 +96,7 @@ public class JupyterSocketRoute {
         this.directory = directory;
         this.blocking = blocking;
         this.tokens = tokens;
-        // a web socket is relayed to the first of notebook-service's replicas (ServiceClient spreads the other calls)
-        this.notebook = URI.create(dev.dmsmlflow.gateway.provider.ServiceClient.firstUrl(config.notebookServiceUrl()));
+        this.services = services;
         this.handshakeTimeoutMillis = config.downstream().requestTimeout().toMillis();
         this.vertx = vertx;
         this.recheckMillis = Math.max(1, config.jupyter().socketRecheckInterval().toMillis());
@@ -190,47 +195,69 @@ public class JupyterSocketRoute {
             refuse(req, Problem.of("service-unavailable", "Service unavailable", 503, "The gateway cannot call the notebook-service right now.", null));
             return;
         }
+        String query = req.query();
+        String protocols = req.getHeader("Sec-WebSocket-Protocol");
+        open(services.replicas(ServiceClient.Service.NOTEBOOK), 0, "/sessions/" + id + "/jupyter/" + rest + (query == null ? "" : "?" + query),
+                token, requestId, protocols, upstream -> relay(req, upstream, credentials, ws, id));
+    }
+
+    /**
+     * Opens the socket on {@code replicas.get(i)}; when no connection could be made there (refused: nothing was sent), on
+     * the next replica. Any replica serves any session (notebook-service/README.md), so the first that answers decides.
+     */
+    private void open(List<URI> replicas, int i, String path, String token, String requestId, String protocols,
+                      Handler<AsyncResult<WebSocket>> done) {
+        URI notebook = replicas.get(i);
         boolean ssl = "https".equalsIgnoreCase(notebook.getScheme());
         int port = notebook.getPort() > 0 ? notebook.getPort() : (ssl ? 443 : 80);
         String base = notebook.getRawPath() == null ? "" : notebook.getRawPath().replaceAll("/+$", "");
-        String query = req.query();
         WebSocketConnectOptions options = new WebSocketConnectOptions().setHost(notebook.getHost()).setPort(port).setSsl(ssl)
-                .setURI(base + "/sessions/" + id + "/jupyter/" + rest + (query == null ? "" : "?" + query))
+                .setURI(base + path)
                 .setTimeout(handshakeTimeoutMillis)
                 .putHeader("Authorization", "Bearer " + token)
                 .putHeader("X-Request-Id", requestId);
-        String protocols = req.getHeader("Sec-WebSocket-Protocol");
         if (protocols != null) {
             options.setSubProtocols(Arrays.stream(protocols.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList());
         }
         client.webSocket(options).onComplete(upstream -> {
-            if (upstream.failed()) {
-                Throwable f = upstream.cause();
-                if (f instanceof UpgradeRejectedException r) {
-                    HttpServerRequestAnswers.answer(req, r.getStatus(), r.getHeaders() == null ? null : r.getHeaders().get("Content-Type"), r.getBody());
-                } else {
-                    LOG.warnf("notebook-service socket %s failed: %s", id, f.toString());
-                    refuse(req, Problem.of("service-unavailable", "Service unavailable", 503,
-                            "The notebook-service could not be reached; retry later.", null).withCode("SERVICE_UNAVAILABLE"));
-                }
+            if (upstream.failed() && ServiceClient.notConnected(upstream.cause()) && i + 1 < replicas.size()) {
+                LOG.warnf("notebook-service at %s:%d cannot be reached (%s): trying its next replica", notebook.getHost(), port,
+                        upstream.cause().toString());
+                open(replicas, i + 1, path, token, requestId, protocols, done);
                 return;
             }
-            WebSocket up = upstream.result();
-            up.pause();
-            req.toWebSocket().onComplete(front -> {
-                if (front.failed()) {
-                    up.close();
-                    return;
-                }
-                if (!Objects.equals(front.result().subProtocol(), up.subProtocol())) {
-                    front.result().close((short) 1002, "sub-protocol mismatch");
-                    up.close((short) 1002, "sub-protocol mismatch");
-                    return;
-                }
-                SocketBridge.join(front.result(), up);
-                watch(front.result(), credentials, ws, id);
-                up.resume();
-            });
+            done.handle(upstream);
+        });
+    }
+
+    /** Answers the browser's upgrade: joined to the service's socket, or with the service's refusal as it came. */
+    private void relay(HttpServerRequest req, AsyncResult<WebSocket> upstream, Credentials credentials, String ws, String id) {
+        if (upstream.failed()) {
+            Throwable f = upstream.cause();
+            if (f instanceof UpgradeRejectedException r) {
+                HttpServerRequestAnswers.answer(req, r.getStatus(), r.getHeaders() == null ? null : r.getHeaders().get("Content-Type"), r.getBody());
+            } else {
+                LOG.warnf("notebook-service socket %s failed: %s", id, f.toString());
+                refuse(req, Problem.of("service-unavailable", "Service unavailable", 503,
+                        "The notebook-service could not be reached; retry later.", null).withCode("SERVICE_UNAVAILABLE"));
+            }
+            return;
+        }
+        WebSocket up = upstream.result();
+        up.pause();
+        req.toWebSocket().onComplete(front -> {
+            if (front.failed()) {
+                up.close();
+                return;
+            }
+            if (!Objects.equals(front.result().subProtocol(), up.subProtocol())) {
+                front.result().close((short) 1002, "sub-protocol mismatch");
+                up.close((short) 1002, "sub-protocol mismatch");
+                return;
+            }
+            SocketBridge.join(front.result(), up);
+            watch(front.result(), credentials, ws, id);
+            up.resume();
         });
     }
 

@@ -104,9 +104,22 @@ public class ServiceClient {
         }
     }
 
-    /** The first base URL of a URL setting that may list replicas (for a client that talks to one, e.g. web sockets). */
-    public static String firstUrl(String urls) {
-        return Arrays.stream(urls.split(",")).map(String::trim).filter(u -> !u.isEmpty()).findFirst().orElse(urls);
+    /**
+     * The base URLs of a service's replicas in the order one connection should try them (the next in turn first, then the
+     * others), for clients other than this one that spread the same way (the Jupyter sockets).
+     */
+    public List<URI> replicas(Service service) {
+        return replicasOf(service).order().stream()
+                .map(t -> URI.create((t.ssl() ? "https://" : "http://") + t.host() + ":" + t.port() + t.basePath())).toList();
+    }
+
+    private Replicas replicasOf(Service service) {
+        return switch (service) {
+            case INSTANCE -> instance;
+            case NETWORK -> network;
+            case NOTEBOOK -> notebook;
+            case BILLING -> billing;
+        };
     }
 
     private final WebClient client;
@@ -150,12 +163,7 @@ public class ServiceClient {
      */
     public Uni<Answer> send(Service service, HttpMethod method, String pathAndQuery, Access access, String requestId,
                             String idempotencyKey, Buffer body, String contentType, String accept) {
-        Replicas replicas = switch (service) {
-            case INSTANCE -> instance;
-            case NETWORK -> network;
-            case NOTEBOOK -> notebook;
-            case BILLING -> billing;
-        };
+        Replicas replicas = replicasOf(service);
         String token;
         try {
             token = tokens.tokenFor(access);
@@ -220,7 +228,7 @@ public class ServiceClient {
     }
 
     /** Whether {@code failure} means no connection was made (so the request was not sent). */
-    static boolean notConnected(Throwable failure) {
+    public static boolean notConnected(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof ConnectException) {
                 return true;

@@ -34,7 +34,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * service token as a real service would (RS256 signature with the test public key, issuer, audience, expiry), records
  * every request, and answers like the services' internal APIs (scoping instances to the token's {@code dms_ws}).
  * Also points the gateway's bootstrap at a fresh key file. instance-service is given to the gateway as three replicas: a
- * port nothing listens on and two servers (see {@link #instanceReplicaPorts}), as {@code ./dms up --cluster} lists them.
+ * port nothing listens on and two servers (see {@link #instanceReplicaPorts}), as {@code ./dms up --cluster} lists them;
+ * notebook-service the same way (the same two servers, another closed port first), for its HTTP calls and Jupyter sockets.
  */
 public class StandInServices implements QuarkusTestResourceLifecycleManager {
 
@@ -84,7 +85,8 @@ public class StandInServices implements QuarkusTestResourceLifecycleManager {
         instanceReplicaPorts = List.of(port, second);
         String url = "http://127.0.0.1:" + port;
         String instanceUrls = "http://127.0.0.1:" + closedPort() + "," + url + ",http://127.0.0.1:" + second;
-        return Map.of("dms.gateway.instance-service-url", instanceUrls, "dms.gateway.network-service-url", url, "dms.gateway.notebook-service-url", url,
+        String notebookUrls = "http://127.0.0.1:" + closedPort() + "," + url + ",http://127.0.0.1:" + second;
+        return Map.of("dms.gateway.instance-service-url", instanceUrls, "dms.gateway.network-service-url", url, "dms.gateway.notebook-service-url", notebookUrls,
                 "dms.gateway.billing-service-url", url,
                 "dms.gateway.bootstrap.key-file", bootstrapKeyFile.toString());
     }
@@ -327,7 +329,7 @@ public class StandInServices implements QuarkusTestResourceLifecycleManager {
      */
     private void socket(io.vertx.core.http.ServerWebSocket ws) {
         JsonNode claims = verify(ws.headers().get("Authorization"));
-        RECEIVED.add(new Received("WEBSOCKET", ws.uri(), Map.of(), "", claims));
+        RECEIVED.add(new Received("WEBSOCKET", ws.uri(), Map.of("host", String.valueOf(ws.headers().get("Host"))), "", claims));
         String path = ws.path();
         if (claims == null) {
             ws.reject(401);

@@ -44,6 +44,10 @@ import java.util.concurrent.TimeUnit;
  * (token, server state, logs, Jupyter and IPython directories, the wiring file) and {@code home/} (temporary storage, wiped
  * at every start). Persistent storage maps {@code oss://b/p} to {@code <oss-root>/b/p} and {@code nas://f/p} to
  * {@code <nas-root>/f/p}. Servers outlive a restart of the service and are adopted (unless {@code stop-on-shutdown}).
+ * <p>
+ * Replicas of the service on one host share the work directory ({@code ./dms up --cluster}): a session whose server another
+ * replica started is adopted from its files (pid, port, token) the first time this replica is asked for it, and the
+ * session's kernel id is kept in a file too, so every replica relays to, executes in and checks the same server and kernel.
  */
 @ApplicationScoped
 @Typed(LocalRuntime.class)
@@ -67,7 +71,7 @@ public class LocalRuntime implements NotebookRuntime {
     private final Map<String, String> kernels = new ConcurrentHashMap<>();
     private final Map<String, Object> sessionLocks = new ConcurrentHashMap<>();
 
-    LocalRuntime(NotebookConfig notebookConfig) {
+    public LocalRuntime(NotebookConfig notebookConfig) {
         this.config = notebookConfig.local();
         Path work = Path.of(config.workDir()).toAbsolutePath().normalize();
         this.sessionsDir = work.resolve("notebook-sessions");
@@ -109,7 +113,7 @@ public class LocalRuntime implements NotebookRuntime {
     @Override
     public Started start(RuntimeRequest r, Progress progress) throws RuntimeFailure {
         synchronized (sessionLocks.computeIfAbsent(r.sessionId(), k -> new Object())) {
-            Server running = servers.get(r.sessionId());
+            Server running = known(r.sessionId());
             if (running != null && new JupyterApi(running.endpoint()).answers()) {
                 return readStarted(r.sessionId(), running.port());
             }
@@ -285,6 +289,7 @@ public class LocalRuntime implements NotebookRuntime {
         cgroups.remove(sessionId);
         try {
             Files.deleteIfExists(sessionsDir.resolve(sessionId).resolve("runtime/server.json"));
+            Files.deleteIfExists(sessionsDir.resolve(sessionId).resolve("runtime/kernel"));
         } catch (IOException ignored) {
             // nothing to forget
         }
@@ -302,22 +307,51 @@ public class LocalRuntime implements NotebookRuntime {
         }
     }
 
-    /** Whether a process is the Jupyter server of the session (its command line runs from the session's environment). */
+    /**
+     * Whether a process is the Jupyter server of the session (its command line runs from the session's environment). The
+     * raw command line first: the JDK's shows the interpreter the environment's {@code bin/python} links to, and a session
+     * with persistent storage has no other argument under its directory.
+     */
     private boolean belongsTo(ProcessHandle h, String sessionId) {
         String marker = sessionsDir.resolve(sessionId).toString();
+        try {
+            String raw = Files.readString(Path.of("/proc", Long.toString(h.pid()), "cmdline"), StandardCharsets.UTF_8);
+            if (raw.contains(marker)) {
+                return true;
+            }
+        } catch (IOException | RuntimeException e) {
+            // no procfs here: the JDK's view below
+        }
         return h.info().commandLine().map(c -> c.contains(marker)).orElse(false)
                 || h.info().command().map(c -> c.contains(marker)).orElse(false);
     }
 
+    /**
+     * The session's server: as this replica started or adopted it while its process lives, else as the files of the session
+     * say (started by another replica on this host, or restarted there since), adopted when it runs and answers.
+     */
+    private Server known(String sessionId) {
+        Server s = servers.get(sessionId);
+        if (s != null) {
+            if (s.process() != null || ProcessHandle.of(s.pid()).map(ProcessHandle::isAlive).orElse(false)) {
+                return s;
+            }
+            servers.remove(sessionId, s); // adopted, and gone since: perhaps restarted by another replica
+            kernels.remove(sessionId);
+        }
+        Optional<ProcessHandle> h = readServerPid(sessionId).flatMap(ProcessHandle::of).filter(p -> p.isAlive() && belongsTo(p, sessionId));
+        return h.isPresent() && adopt(sessionId, h.get()) ? servers.get(sessionId) : null;
+    }
+
     @Override
     public boolean alive(String sessionId) {
-        Server s = servers.get(sessionId);
+        Server s = known(sessionId);
         return s != null && ProcessHandle.of(s.pid()).map(ProcessHandle::isAlive).orElse(false) && new JupyterApi(s.endpoint()).answers();
     }
 
     @Override
     public Activity activity(String sessionId) throws RuntimeFailure {
-        Server s = servers.get(sessionId);
+        Server s = known(sessionId);
         if (s == null) {
             throw new RuntimeFailure("SERVER_GONE", "the session's server is not running");
         }
@@ -343,7 +377,7 @@ public class LocalRuntime implements NotebookRuntime {
 
     @Override
     public ExecutionOutcome execute(String sessionId, String code, Duration timeout, Output output) throws RuntimeFailure {
-        Server s = servers.get(sessionId);
+        Server s = known(sessionId);
         if (s == null) {
             throw new RuntimeFailure("SERVER_GONE", "the session's server is not running");
         }
@@ -351,8 +385,14 @@ public class LocalRuntime implements NotebookRuntime {
         try {
             String kernel;
             synchronized (sessionLocks.computeIfAbsent(sessionId, k -> new Object())) {
-                kernel = api.kernel(kernels.get(sessionId));
+                Path kernelFile = sessionsDir.resolve(sessionId).resolve("runtime/kernel");
+                // the file first: the kernel in use, whichever replica of this host started it
+                String held = Files.isRegularFile(kernelFile) ? Files.readString(kernelFile).strip() : kernels.get(sessionId);
+                kernel = api.kernel(held);
                 kernels.put(sessionId, kernel);
+                if (!kernel.equals(held)) {
+                    Files.writeString(kernelFile, kernel);
+                }
             }
             return api.execute(kernel, code, timeout, output);
         } catch (IOException e) {
@@ -365,7 +405,7 @@ public class LocalRuntime implements NotebookRuntime {
 
     @Override
     public Optional<Endpoint> endpoint(String sessionId) {
-        return Optional.ofNullable(servers.get(sessionId)).map(Server::endpoint);
+        return Optional.ofNullable(known(sessionId)).map(Server::endpoint);
     }
 
     @Override

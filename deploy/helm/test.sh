@@ -147,9 +147,9 @@ expect_in "kubernetes network provider: load balancers beside the tracking serve
 expect_in "kubernetes network provider: the pinned proxy image" "$NETK8S" '^    dms.network.kubernetes.image=nginxinc/nginx-unprivileged:1\.27\.4-alpine$'
 expect_in "kubernetes network provider: the Service annotations" "$NETK8S" \
   '^    dms.network.kubernetes.service-annotations."service.beta.kubernetes.io/alibaba-cloud-loadbalancer-address-type"=intranet$'
-[[ "$(grep -c '^      automountServiceAccountToken: true$' "$NETK8S")" == 2 ]] \
-  && pass "kubernetes network provider: instance-service and network-service mount their token, nobody else" \
-  || fail "kubernetes network provider: instance-service and network-service mount their token, nobody else" "$NETK8S"
+[[ "$(grep -c '^      automountServiceAccountToken: true$' "$NETK8S")" == 3 ]] \
+  && pass "kubernetes network provider: instance-service, network-service (and notebook-service, sessions as Pods) mount their token, nobody else" \
+  || fail "kubernetes network provider: instance-service, network-service (and notebook-service, sessions as Pods) mount their token, nobody else" "$NETK8S"
 expect_in "kubernetes network provider: notebook sessions reach the nginx pods" "$NETK8S" '^        - port: 8080$'
 "$HELM" template dms "$CHART" --namespace dms --set networkService.provider=kubernetes --set networkService.kubernetes.namespace=mlflow-lb \
   > "$WORK/networkns.yaml" 2>/dev/null
@@ -161,8 +161,36 @@ expect_in "second: two replicas" "$SECOND" '^  replicas: 2$'
   || fail "second: 5 PodDisruptionBudgets (found $(grep -c '^kind: PodDisruptionBudget$' "$SECOND"))"
 expect_in "second: the gateway's Ingress" "$SECOND" '^kind: Ingress$'
 expect_in "second: aliyun compute" "$SECOND" 'value: "aliyun"'
-expect_not_in "second: no Role without kubernetes compute" "$SECOND" '^kind: Role$'
+expect_not_in "second: no compute Role without kubernetes compute" "$SECOND" '^  name: dms-dms-mlflow-compute$'
+expect_in "second: the sessions' Role (notebook sessions as Pods by default)" "$SECOND" '^  name: dms-dms-mlflow-notebooks$'
 expect_not_in "second: no Secret rendered" "$SECOND" '^kind: Secret$'
+
+say "notebook sessions as Pods (notebookService.runtime)"
+expect_in "default: notebook-service runs the sessions as Pods" "$DEFAULT" '^    dms.notebook.runtime=kubernetes$'
+expect_in "default: notebook-service's Role for the sessions' objects" "$DEFAULT" '^  name: dms-dms-mlflow-notebooks$'
+[[ "$(grep -c 'automountServiceAccountToken: true' "$DEFAULT")" == 2 ]] \
+  && pass "default: instance-service and notebook-service (only) mount the service-account token" \
+  || fail "default: instance-service and notebook-service (only) mount the service-account token (found $(grep -c 'automountServiceAccountToken: true' "$DEFAULT"))"
+"$HELM" template dms "$CHART" --namespace dms --set notebookService.kubernetes.namespace=notebooks \
+  --set 'notebookService.kubernetes.loadBalancerCidrs={10.0.8.0/24}' --set 'notebookService.kubernetes.httpsCidrs={100.100.0.0/16,10.9.0.0/16}' \
+  > "$WORK/notebookns.yaml" 2>/dev/null
+[[ "$(grep -c '^  namespace: notebooks$' "$WORK/notebookns.yaml")" == 2 ]] \
+  && pass "sessions in their own namespace: the Role and RoleBinding are made there" \
+  || fail "sessions in their own namespace: the Role and RoleBinding are made there" "$WORK/notebookns.yaml"
+expect_in "sessions in their own namespace: notebook-service is told" "$WORK/notebookns.yaml" '^    dms.notebook.kubernetes.namespace=notebooks$'
+expect_in "sessions in their own namespace: notebook-service may reach their Jupyter port there" "$WORK/notebookns.yaml" \
+  '^              kubernetes.io/metadata.name: notebooks$'
+expect_in "the sessions' egress to the load balancers" "$WORK/notebookns.yaml" '^    dms.notebook.kubernetes.egress.load-balancer-cidrs=10.0.8.0/24$'
+expect_in "the sessions' HTTPS egress" "$WORK/notebookns.yaml" '^    dms.notebook.kubernetes.egress.https-cidrs=100.100.0.0/16,10.9.0.0/16$'
+expect_in "only notebook-service's pods reach the sessions" "$WORK/notebookns.yaml" \
+  '^    dms.notebook.kubernetes.service-pod-selector=app.kubernetes.io/name=dms-mlflow,app.kubernetes.io/instance=dms,app.kubernetes.io/component=notebook-service$'
+if "$VALIDATE" "$WORK/notebookns.yaml" > "$WORK/validation" 2>&1; then pass "validate notebookns.yaml: $(grep '^decoded' "$WORK/validation")"
+else fail "validate notebookns.yaml" "$WORK/validation"; fi
+"$HELM" template dms "$CHART" --namespace dms --set notebookService.runtime=local > "$WORK/notebooklocal.yaml" 2>/dev/null
+expect_in "local runtime: told" "$WORK/notebooklocal.yaml" '^    dms.notebook.runtime=local$'
+expect_not_in "local runtime: no Role for sessions" "$WORK/notebooklocal.yaml" '^  name: dms-dms-mlflow-notebooks$'
+[[ "$(grep -c 'automountServiceAccountToken: true' "$WORK/notebooklocal.yaml")" == 1 ]] \
+  && pass "local runtime: notebook-service does not mount the token" || fail "local runtime: notebook-service does not mount the token"
 
 say "values the schema refuses"
 expect_refused "schema: replicas 0" "at '/apiGateway/replicas': minimum: got 0, want 1" "$HELM" template dms "$CHART" --set apiGateway.replicas=0
@@ -172,6 +200,7 @@ expect_refused "schema: a proxy image without a tag" "at '/networkService/kubern
 expect_refused "schema: an inline database password" "at '/instanceService/database': additional properties 'password' not allowed" \
   "$HELM" template dms "$CHART" --set instanceService.database.password=hunter2
 expect_refused "schema: a misspelled key" "at '/billingService': additional properties 'replica' not allowed" "$HELM" template dms "$CHART" --set billingService.replica=2
+expect_refused "schema: unknown notebook runtime" "at '/notebookService/runtime': value must be one of .*" "$HELM" template dms "$CHART" --set notebookService.runtime=docker
 expect_refused "schema: runAsNonRoot false" "at '/podSecurityContext/runAsNonRoot': value must be true" "$HELM" template dms "$CHART" --set podSecurityContext.runAsNonRoot=false
 
 say "broken manifests the validator refuses"

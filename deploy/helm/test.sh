@@ -151,6 +151,9 @@ expect_in "kubernetes network provider: the Service annotations" "$NETK8S" \
   && pass "kubernetes network provider: instance-service, network-service (and notebook-service, sessions as Pods) mount their token, nobody else" \
   || fail "kubernetes network provider: instance-service, network-service (and notebook-service, sessions as Pods) mount their token, nobody else" "$NETK8S"
 expect_in "kubernetes network provider: notebook sessions reach the nginx pods" "$NETK8S" '^        - port: 8080$'
+expect_in "kubernetes network provider: the sessions' Pods may reach the nginx pods" "$NETK8S" \
+  '^    dms.notebook.kubernetes.egress.load-balancer-pod-selector=app.kubernetes.io/part-of=dms-mlflow,app.kubernetes.io/component=load-balancer$'
+expect_not_in "aliyun network provider: no load-balancer pods for the sessions" "$SECOND" 'load-balancer-pod-selector'
 "$HELM" template dms "$CHART" --namespace dms --set networkService.provider=kubernetes --set networkService.kubernetes.namespace=mlflow-lb \
   > "$WORK/networkns.yaml" 2>/dev/null
 [[ "$(grep -c '^  namespace: mlflow-lb$' "$WORK/networkns.yaml")" == 2 ]] \

@@ -272,6 +272,13 @@ public interface NotebookConfig {
             @WithDefault("80")
             int loadBalancerPort();
 
+            /**
+             * Port of the load balancers' pods (network-service's kubernetes provider: nginx on 8080): in the cluster,
+             * traffic to a LoadBalancer's address reaches them there, and a NetworkPolicy judges that.
+             */
+            @WithDefault("8080")
+            int loadBalancerPodPort();
+
             /** HTTPS destinations (the package index, object storage); none: no HTTPS at all. */
             Optional<List<String>> httpsCidrs();
         }

@@ -591,16 +591,17 @@ public class KubernetesRuntime implements NotebookRuntime {
                         .withPodSelector(labels(selector(egress.dnsPodSelector())))
                         .withNamespaceSelector(labels(selector(egress.dnsNamespaceSelector()))).build())
                 .withPorts(port("UDP", 53), port("TCP", 53)).build());
-        List<NetworkPolicyPeer> lbs = new ArrayList<>(cidrs(egress.loadBalancerCidrs()));
+        List<NetworkPolicyPeer> lbs = cidrs(egress.loadBalancerCidrs());
+        if (!lbs.isEmpty()) {
+            out.add(new NetworkPolicyEgressRuleBuilder().withTo(lbs).withPorts(port("TCP", egress.loadBalancerPort())).build());
+        }
         egress.loadBalancerPodSelector().map(KubernetesRuntime::selector).filter(m -> !m.isEmpty()).ifPresent(pods -> {
             NetworkPolicyPeerBuilder p = new NetworkPolicyPeerBuilder().withPodSelector(labels(pods));
             egress.loadBalancerNamespaceSelector().map(KubernetesRuntime::selector).ifPresent(n -> p.withNamespaceSelector(labels(n)));
-            lbs.add(p.build());
+            out.add(new NetworkPolicyEgressRuleBuilder().withTo(p.build()).withPorts(port("TCP", egress.loadBalancerPodPort())).build());
         });
-        if (lbs.isEmpty()) {
+        if (out.size() == 1) {
             LOG.warnf("no egress to the instances' load balancers is configured: session %s cannot reach MLflow", r.sessionId());
-        } else {
-            out.add(new NetworkPolicyEgressRuleBuilder().withTo(lbs).withPorts(port("TCP", egress.loadBalancerPort())).build());
         }
         List<NetworkPolicyPeer> https = cidrs(egress.httpsCidrs());
         if (!https.isEmpty()) {

@@ -77,6 +77,8 @@ class KubernetesRuntimeTest {
                     Map.entry("dms.notebook.kubernetes.storage-classes.nas", "nas-csi"),
                     Map.entry("dms.notebook.kubernetes.service-namespace-selector", "kubernetes.io/metadata.name=dms-mlflow"),
                     Map.entry("dms.notebook.kubernetes.egress.load-balancer-cidrs", "10.0.8.0/24"),
+                    Map.entry("dms.notebook.kubernetes.egress.load-balancer-pod-selector", "app.kubernetes.io/component=load-balancer"),
+                    Map.entry("dms.notebook.kubernetes.egress.load-balancer-namespace-selector", "kubernetes.io/metadata.name=mlflow-lb"),
                     Map.entry("dms.notebook.kubernetes.egress.https-cidrs", "100.100.0.0/16"));
         }
     }
@@ -282,13 +284,17 @@ class KubernetesRuntimeTest {
         assertEquals(List.of("TCP/8888"), in.getPorts().stream().map(pt -> pt.getProtocol() + "/" + pt.getPort().getIntVal()).toList());
 
         List<NetworkPolicyEgressRule> out = np.getSpec().getEgress();
-        assertEquals(3, out.size());
+        assertEquals(4, out.size());
         assertEquals(Map.of("k8s-app", "kube-dns"), out.get(0).getTo().get(0).getPodSelector().getMatchLabels());
         assertEquals(List.of("UDP/53", "TCP/53"), out.get(0).getPorts().stream().map(pt -> pt.getProtocol() + "/" + pt.getPort().getIntVal()).toList());
         assertEquals("10.0.8.0/24", out.get(1).getTo().get(0).getIpBlock().getCidr());
         assertEquals(List.of("TCP/80"), out.get(1).getPorts().stream().map(pt -> pt.getProtocol() + "/" + pt.getPort().getIntVal()).toList());
-        assertEquals("100.100.0.0/16", out.get(2).getTo().get(0).getIpBlock().getCidr());
-        assertEquals(List.of("TCP/443"), out.get(2).getPorts().stream().map(pt -> pt.getProtocol() + "/" + pt.getPort().getIntVal()).toList());
+        // the load balancers' pods (network-service's kubernetes provider), on their own port
+        assertEquals(Map.of("app.kubernetes.io/component", "load-balancer"), out.get(2).getTo().get(0).getPodSelector().getMatchLabels());
+        assertEquals(Map.of("kubernetes.io/metadata.name", "mlflow-lb"), out.get(2).getTo().get(0).getNamespaceSelector().getMatchLabels());
+        assertEquals(List.of("TCP/8080"), out.get(2).getPorts().stream().map(pt -> pt.getProtocol() + "/" + pt.getPort().getIntVal()).toList());
+        assertEquals("100.100.0.0/16", out.get(3).getTo().get(0).getIpBlock().getCidr());
+        assertEquals(List.of("TCP/443"), out.get(3).getPorts().stream().map(pt -> pt.getProtocol() + "/" + pt.getPort().getIntVal()).toList());
         runtime.stop(id);
         assertEquals(Set.of(), objectsOf(id), "stop removes the Pod, its Secret and its NetworkPolicy");
     }

@@ -123,6 +123,43 @@ expect_not_in "default: no Ingress" "$DEFAULT" '^kind: Ingress$'
 expect_in "default: kubernetes compute with its Role" "$DEFAULT" '^kind: Role$'
 expect_in "default: the tracking servers fetch credentials from this release's instance-service" "$DEFAULT" \
   '^    dms.compute.kubernetes.credentials-url=http://dms-dms-mlflow-instance-service.dms.svc:8080$'
+# token mode on kubernetes compute: the tracking servers fetch their MLflow token list from network-service
+doc_of() { # FILE KIND NAME: the rendered object KIND/NAME alone
+  awk -v kind="kind: $2" -v name="  name: $3" '
+    /^---/ { if (hit) printf "%s", doc; doc = ""; k = 0; n = 0; hit = 0; next }
+    { doc = doc $0 "\n" } $0 == kind { k = 1 } $0 == name { n = 1 } k && n { hit = 1 }
+    END { if (hit) printf "%s", doc }' "$1"
+}
+# what instance-service reads: its ConfigMap, mounted by its Deployment as config/application.properties
+tokens_conf() { doc_of "$1" ConfigMap dms-dms-mlflow-instance-service | grep -- 'dms.compute.kubernetes.tokens-url=' > "$2"; }
+doc_of "$DEFAULT" Deployment dms-dms-mlflow-instance-service | grep -A1 -- '- name: config$' > "$WORK/config-volume.txt"
+expect_in "default: instance-service's Deployment mounts its own ConfigMap" "$WORK/config-volume.txt" '^ +configMap:$'
+doc_of "$DEFAULT" Deployment dms-dms-mlflow-instance-service | grep -A2 -- '- name: config$' | grep -q '^ *name: dms-dms-mlflow-instance-service$' \
+  && pass "default: that is the ConfigMap dms-dms-mlflow-instance-service" || fail "default: that is the ConfigMap dms-dms-mlflow-instance-service"
+tokens_conf "$DEFAULT" "$WORK/tokens-default.txt"
+expect_in "default: instance-service names this release's network-service as the tracking servers' token list" \
+  "$WORK/tokens-default.txt" '^    dms.compute.kubernetes.tokens-url=http://dms-dms-mlflow-network-service\.dms\.svc:8080$'
+doc_of "$DEFAULT" Service dms-dms-mlflow-network-service > "$WORK/network-service.yaml"
+expect_in "default: that Service exists and listens on 8080" "$WORK/network-service.yaml" '^      port: 8080$'
+"$HELM" template dms "$CHART" --namespace dms --set compute.kubernetes.tokensUrl=http://tokens.example:8082 > "$WORK/tokensurl.yaml" 2>/dev/null
+tokens_conf "$WORK/tokensurl.yaml" "$WORK/tokens-set.txt"
+expect_in "compute.kubernetes.tokensUrl set: instance-service gets it" "$WORK/tokens-set.txt" '^    dms.compute.kubernetes.tokens-url=http://tokens\.example:8082$'
+expect_in "default: the tracking servers' egress peer is this release's network-service" "$DEFAULT" \
+  '^    dms.compute.kubernetes.egress.network-service.pod-selector=app.kubernetes.io/name=dms-mlflow,app.kubernetes.io/instance=dms,app.kubernetes.io/component=network-service$'
+expect_in "default: and their credentials peer this release's instance-service" "$DEFAULT" \
+  '^    dms.compute.kubernetes.egress.control-plane.pod-selector=app.kubernetes.io/name=dms-mlflow,app.kubernetes.io/instance=dms,app.kubernetes.io/component=instance-service$'
+expect_in "default: both in the release's namespace" "$DEFAULT" '^    dms.compute.kubernetes.egress.network-service.namespace-selector=kubernetes.io/metadata.name=dms$'
+doc_of "$DEFAULT" NetworkPolicy dms-dms-mlflow-network-service > "$WORK/network-policy.yaml"
+expect_in "default: network-service's NetworkPolicy admits the tracking servers" "$WORK/network-policy.yaml" '^              app.kubernetes.io/name: mlflow-tracking-server$'
+"$HELM" template dms "$CHART" --namespace dms --set compute.kubernetes.namespace=mlflow-instances > "$WORK/computens-np.yaml" 2>/dev/null
+doc_of "$WORK/computens-np.yaml" NetworkPolicy dms-dms-mlflow-network-service > "$WORK/network-policy-ns.yaml"
+expect_in "kubernetes compute in its own namespace: network-service admits the tracking servers from there" "$WORK/network-policy-ns.yaml" \
+  '^              kubernetes.io/metadata.name: mlflow-instances$'
+expect_not_in "second: no kubernetes tokens URL with aliyun compute" "$SECOND" 'dms.compute.kubernetes.tokens-url'
+doc_of "$SECOND" NetworkPolicy dms-dms-mlflow-network-service > "$WORK/network-policy-second.yaml"
+expect_not_in "second: network-service admits no tracking-server pods with aliyun compute" "$WORK/network-policy-second.yaml" 'mlflow-tracking-server'
+expect_refused "schema: a tokensUrl that is no URL" "at '/compute/kubernetes/tokensUrl'" \
+  "$HELM" template dms "$CHART" --set compute.kubernetes.tokensUrl=network-service:8080
 expect_not_in "default: no Secret rendered" "$DEFAULT" '^kind: Secret$'
 "$HELM" template dms "$CHART" --namespace dms --set compute.kubernetes.namespace=mlflow-instances > "$WORK/computens.yaml" 2>/dev/null
 [[ "$(grep -c '^  namespace: mlflow-instances$' "$WORK/computens.yaml")" == 2 ]] \

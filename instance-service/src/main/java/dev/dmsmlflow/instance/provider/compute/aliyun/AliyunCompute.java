@@ -1,5 +1,6 @@
 package dev.dmsmlflow.instance.provider.compute.aliyun;
 
+import dev.dmsmlflow.instance.provider.compute.CallbackUrls;
 import dev.dmsmlflow.instance.provider.compute.Compute;
 import dev.dmsmlflow.instance.provider.compute.ComputeAddress;
 import dev.dmsmlflow.instance.provider.compute.ComputeException;
@@ -246,12 +247,10 @@ public class AliyunCompute implements Compute {
             throw new ComputeException("the instance " + id + " names no vSwitch for its tracking server");
         }
         String securityGroup = computeSecurityGroup(id);
-        String base = config.credentialsUrl().map(u -> u.endsWith("/") ? u.substring(0, u.length() - 1) : u)
-                .orElseThrow(() -> new ComputeException("dms.compute.aliyun.credentials-url is not set: a tracking server on "
-                        + "Alibaba Cloud could not get its OSS credentials"));
-        String tokensBase = config.tokensUrl().map(u -> u.endsWith("/") ? u.substring(0, u.length() - 1) : u)
-                .orElseThrow(() -> new ComputeException("dms.compute.aliyun.tokens-url is not set: a tracking server on "
-                        + "Alibaba Cloud could not check MLflow access tokens"));
+        String base = CallbackUrls.base(config.credentialsUrl(), "dms.compute.aliyun.credentials-url",
+                "a tracking server on Alibaba Cloud could not get its OSS credentials");
+        String tokensBase = CallbackUrls.base(config.tokensUrl(), "dms.compute.aliyun.tokens-url",
+                "a tracking server on Alibaba Cloud could not check MLflow access tokens");
         String secret;
         try {
             secret = secrets.issue(name, id, request.ossBucket(), request.ossPath());
@@ -320,12 +319,11 @@ public class AliyunCompute implements Compute {
         env.put("DMS_TRACKING_CONFINE_ARTIFACT_LOCATIONS", "true");
         env.put("DMS_TRACKING_OSS_ENDPOINT", config.oss().endpoint().orElse("https://oss-" + config.regionId() + "-internal.aliyuncs.com"));
         env.put("DMS_TRACKING_OSS_REGION", config.regionId());
-        env.put("DMS_TRACKING_OSS_CREDENTIALS_URL", credentialsBase + "/compute/instances/" + request.instanceId() + "/storage-credentials");
+        env.put(CallbackUrls.CREDENTIALS_URL, CallbackUrls.credentials(credentialsBase, request.instanceId()));
         env.put("DMS_TRACKING_OSS_CREDENTIALS_SECRET", secret);
         // MLflow access tokens are checked by the server itself (the ALB cannot): it fetches the instance's mode and token
-        // digests with the same secret; in network mode the list says so and nothing is asked of clients. Passed whatever
-        // the mode now, so that a switch either way takes effect within seconds, without a restart.
-        env.put("DMS_TRACKING_AUTH_TOKENS_URL", tokensBase + "/data-plane/instances/" + request.instanceId() + "/access-tokens");
+        // digests with the same secret; in network mode the list says so and nothing is asked of clients
+        env.put(CallbackUrls.TOKENS_URL, CallbackUrls.tokens(tokensBase, request.instanceId()));
         if (request.backendAuthDigest() != null) {
             env.put("DMS_BACKEND_AUTH_DIGEST", request.backendAuthDigest()); // the digest only: the secret stays with the load balancer
         }

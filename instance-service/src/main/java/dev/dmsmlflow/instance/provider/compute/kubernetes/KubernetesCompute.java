@@ -1,5 +1,6 @@
 package dev.dmsmlflow.instance.provider.compute.kubernetes;
 
+import dev.dmsmlflow.instance.provider.compute.CallbackUrls;
 import dev.dmsmlflow.instance.provider.compute.Compute;
 import dev.dmsmlflow.instance.provider.compute.ComputeAddress;
 import dev.dmsmlflow.instance.provider.compute.ComputeException;
@@ -45,7 +46,6 @@ import jakarta.enterprise.inject.Typed;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -71,7 +71,8 @@ import java.util.regex.Pattern;
  * server's health endpoints, non-root on a read-only root filesystem, no service-account token), a Secret with its database
  * login and secrets (referenced by the Deployment, never copied into it), and a ClusterIP Service whose DNS name is the
  * address handed to the load balancer; per instance a NetworkPolicy that admits only the load balancer's pods and lets the
- * server reach only DNS, its database, the object storage and this service. Objects are named after the instance and the
+ * server reach only DNS, its database, the object storage, this service (its storage credentials) and network-service (its
+ * MLflow token list: the server checks tokens itself, behind a load balancer that passes them through). Objects are named after the instance and the
  * slot ({@code dms-mlflow-<instance>-a}, {@code -b} for the second server of a resize, on the next port) and labelled with
  * it, so a restarted service finds by name what it made before a crash that recorded nothing.
  */
@@ -322,17 +323,17 @@ public class KubernetesCompute implements Compute {
         String id = request.instanceId();
         return slots.starting(id, () -> {
             String image = imageFor(request.version());
-            String credentialsBase = config.credentialsUrl().filter(u -> !u.isBlank())
-                    .map(u -> u.endsWith("/") ? u.substring(0, u.length() - 1) : u)
-                    .orElseThrow(() -> new ComputeException("dms.compute.kubernetes.credentials-url is not set: a tracking server "
-                            + "on Kubernetes could not get its OSS credentials"));
-            NetworkPolicy policy = networkPolicy(id, credentialsBase);
+            String credentialsBase = CallbackUrls.base(config.credentialsUrl(), "dms.compute.kubernetes.credentials-url",
+                    "a tracking server on Kubernetes could not get its OSS credentials");
+            String tokensBase = CallbackUrls.base(config.tokensUrl(), "dms.compute.kubernetes.tokens-url",
+                    "a tracking server on Kubernetes could not check MLflow access tokens, which its load balancer passes through");
+            NetworkPolicy policy = networkPolicy(id, credentialsBase, tokensBase);
             try {
                 apply(policy, client.network().v1().networkPolicies().inNamespace(config.namespace()));
                 Map<String, String> data = secretData(request, slot);
                 apply(secret(id, slot, data), client.secrets().inNamespace(config.namespace()));
                 apply(service(id, slot), client.services().inNamespace(config.namespace()));
-                apply(deployment(request, slot, image, credentialsBase, data), client.apps().deployments().inNamespace(config.namespace()));
+                apply(deployment(request, slot, image, credentialsBase, tokensBase, data), client.apps().deployments().inNamespace(config.namespace()));
                 LOG.infof("tracking server %s of %s: spec %s, image %s", name(id, slot), id, request.spec(), image);
                 return awaitAvailable(id, slot);
             } catch (ComputeException e) {
@@ -391,7 +392,8 @@ public class KubernetesCompute implements Compute {
                 .endSpec().build();
     }
 
-    private Deployment deployment(ComputeRequest request, Slot slot, String image, String credentialsBase, Map<String, String> secretData) {
+    private Deployment deployment(ComputeRequest request, Slot slot, String image, String credentialsBase, String tokensBase,
+            Map<String, String> secretData) {
         String id = request.instanceId();
         String name = name(id, slot);
         int port = port(slot);
@@ -405,7 +407,9 @@ public class KubernetesCompute implements Compute {
         env.add(literal("DMS_TRACKING_OSS_ENDPOINT", config.oss().endpoint()
                 .orElse("https://oss-" + config.oss().region() + "-internal.aliyuncs.com")));
         env.add(literal("DMS_TRACKING_OSS_REGION", config.oss().region()));
-        env.add(literal("DMS_TRACKING_OSS_CREDENTIALS_URL", credentialsBase + "/compute/instances/" + id + "/storage-credentials"));
+        env.add(literal(CallbackUrls.CREDENTIALS_URL, CallbackUrls.credentials(credentialsBase, id)));
+        // the server checks MLflow tokens itself, presenting its storage secret (from the Secret above) to network-service
+        env.add(literal(CallbackUrls.TOKENS_URL, CallbackUrls.tokens(tokensBase, id)));
         env.add(literal("QUARKUS_HTTP_HOST", "0.0.0.0"));
         env.add(literal("QUARKUS_HTTP_PORT", Integer.toString(port)));
         env.add(literal("JAVA_TOOL_OPTIONS", "-XX:ActiveProcessorCount=" + request.cpuCores() + " -Xmx" + (request.memoryGiB() * 768)
@@ -469,9 +473,9 @@ public class KubernetesCompute implements Compute {
 
     /**
      * The instance's NetworkPolicy, over both slots: ingress only from the load balancer's pods on the tracking ports; egress
-     * only to DNS, the database, the object storage and this service's credentials endpoint.
+     * only to DNS, the database, the object storage, this service's credentials endpoint and network-service's token list.
      */
-    NetworkPolicy networkPolicy(String id, String credentialsBase) throws ComputeException {
+    NetworkPolicy networkPolicy(String id, String credentialsBase, String tokensBase) throws ComputeException {
         KubernetesComputeConfig.LoadBalancer lb = config.loadBalancer();
         Map<String, String> lbPods = selector(lb.podSelector());
         if (lbPods.isEmpty()) {
@@ -484,9 +488,12 @@ public class KubernetesCompute implements Compute {
         rule(egress.dns(), "dns", List.of(tcpOrUdp("UDP", 53), tcpOrUdp("TCP", 53)), out);
         rule(egress.database(), "database", List.of(tcpOrUdp("TCP", egress.database().port().orElse(5432))), out);
         rule(egress.objectStorage(), "object-storage", List.of(tcpOrUdp("TCP", egress.objectStorage().port().orElse(443))), out);
-        rule(egress.controlPlane(), "control-plane", List.of(tcpOrUdp("TCP", egress.controlPlane().port().orElse(portOf(credentialsBase)))), out);
-        if (out.size() < 4) {
-            throw new ComputeException("dms.compute.kubernetes.egress.{dns,database,object-storage,control-plane} each need cidrs "
+        rule(egress.controlPlane(), "control-plane", List.of(tcpOrUdp("TCP", egress.controlPlane().port()
+                .orElse(CallbackUrls.port(credentialsBase)))), out);
+        rule(egress.networkService(), "network-service", List.of(tcpOrUdp("TCP", egress.networkService().port()
+                .orElse(CallbackUrls.port(tokensBase)))), out);
+        if (out.size() < 5) {
+            throw new ComputeException("dms.compute.kubernetes.egress.{dns,database,object-storage,control-plane,network-service} each need cidrs "
                     + "or a pod-selector: a tracking server cannot work without reaching them");
         }
         return new NetworkPolicyBuilder().withMetadata(meta(policyName(id), instanceLabels(id)))
@@ -517,11 +524,6 @@ public class KubernetesCompute implements Compute {
 
     private static NetworkPolicyPort tcpOrUdp(String protocol, int port) {
         return new NetworkPolicyPortBuilder().withProtocol(protocol).withPort(new IntOrString(port)).build();
-    }
-
-    private static int portOf(String url) {
-        URI u = URI.create(url);
-        return u.getPort() > 0 ? u.getPort() : "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80;
     }
 
     /** {@code a=b,c=d} as labels. */

@@ -57,6 +57,14 @@ public interface KubernetesComputeConfig {
      */
     Optional<String> credentialsUrl();
 
+    /**
+     * Base URL at which the tracking servers reach network-service's HTTP port (e.g. {@code http://network-service.dms-mlflow:8082}):
+     * they fetch their instance's auth mode and MLflow token digests from {@code <it>/data-plane/instances/<id>/access-tokens}
+     * (presenting their storage secret) and check tokens themselves, since the load balancer in front of them passes tokens
+     * through. Required, like {@link #credentialsUrl()}: without it no instance here could be in token mode.
+     */
+    Optional<String> tokensUrl();
+
     Oss oss();
 
     LoadBalancer loadBalancer();
@@ -96,6 +104,9 @@ public interface KubernetesComputeConfig {
 
         /** This service, for the storage credentials (the port is taken from {@link #credentialsUrl()}). */
         Peer controlPlane();
+
+        /** network-service, for the MLflow token list (the port is taken from {@link #tokensUrl()}). */
+        Peer networkService();
     }
 
     /** One destination of a NetworkPolicy egress rule. */

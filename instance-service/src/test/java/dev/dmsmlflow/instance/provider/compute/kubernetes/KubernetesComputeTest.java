@@ -33,11 +33,14 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -65,6 +68,7 @@ class KubernetesComputeTest {
     static final String IMAGE = "registry.example/dms/tracking-server:1.0";
     static final String NEXT_IMAGE = "registry.example/dms/tracking-server:2.0";
     static final String CREDENTIALS_URL = "http://instance-service.dms-mlflow:8081";
+    static final String TOKENS_URL = "http://network-service.dms-mlflow:8082";
     static final String DIGEST = "cd".repeat(32);
     static final String NS = FakeDeploymentController.NAMESPACE;
 
@@ -80,6 +84,7 @@ class KubernetesComputeTest {
                     Map.entry("dms.compute.kubernetes.poll-interval", "20ms"),
                     Map.entry("dms.compute.kubernetes.health-timeout", "20s"),
                     Map.entry("dms.compute.kubernetes.credentials-url", CREDENTIALS_URL),
+                    Map.entry("dms.compute.kubernetes.tokens-url", TOKENS_URL + "/"),
                     Map.entry("dms.compute.kubernetes.load-balancer.pod-selector", "app.kubernetes.io/name=dms-lb"),
                     Map.entry("dms.compute.kubernetes.load-balancer.namespace-selector", "kubernetes.io/metadata.name=dms-mlflow"),
                     Map.entry("dms.compute.kubernetes.egress.database.cidrs", "10.0.8.0/24"),
@@ -242,6 +247,10 @@ class KubernetesComputeTest {
         assertEquals("oss://team-bucket/ws-1/" + id, env.get("DMS_TRACKING_ARTIFACT_ROOT").getValue());
         assertEquals(CREDENTIALS_URL + "/compute/instances/" + id + "/storage-credentials",
                 env.get("DMS_TRACKING_OSS_CREDENTIALS_URL").getValue());
+        // token mode: the server fetches its instance's token list from network-service (the trailing slash of the setting
+        // dropped) and presents its storage secret there, so no other secret is needed
+        assertEquals(TOKENS_URL + "/data-plane/instances/" + id + "/access-tokens", env.get("DMS_TRACKING_AUTH_TOKENS_URL").getValue());
+        assertNull(env.get("DMS_TRACKING_AUTH_TOKENS_SECRET"), "the storage secret is the one presented for the token list");
         assertEquals("5000", env.get("QUARKUS_HTTP_PORT").getValue());
         assertEquals("0.0.0.0", env.get("QUARKUS_HTTP_HOST").getValue());
         String whole = k8s().getKubernetesSerialization().asJson(d);
@@ -258,7 +267,7 @@ class KubernetesComputeTest {
     }
 
     @Test
-    void theNetworkPolicyAdmitsOnlyTheLoadBalancerAndLetsOutOnlyDnsDatabaseStorageAndThisService() throws Exception {
+    void theNetworkPolicyAdmitsOnlyTheLoadBalancerAndLetsOutOnlyDnsDatabaseStorageThisServiceAndNetworkService() throws Exception {
         String id = newId();
         compute.start(request(id, 2, 4, null));
         NetworkPolicy p = policy(id);
@@ -280,7 +289,7 @@ class KubernetesComputeTest {
         assertEquals(Set.of("TCP/5000", "TCP/5001"), ports(in.get(0).getPorts()), "the tracking ports of both slots only");
 
         List<NetworkPolicyEgressRule> out = p.getSpec().getEgress();
-        assertEquals(4, out.size(), "DNS, database, object storage, this service");
+        assertEquals(5, out.size(), "DNS, database, object storage, this service, network-service");
         NetworkPolicyEgressRule dns = out.get(0);
         assertEquals(Set.of("UDP/53", "TCP/53"), ports(dns.getPorts()));
         assertEquals(Map.of("k8s-app", "kube-dns"), dns.getTo().get(0).getPodSelector().getMatchLabels());
@@ -294,12 +303,46 @@ class KubernetesComputeTest {
         NetworkPolicyEgressRule cp = out.get(3);
         assertEquals(Set.of("TCP/8081"), ports(cp.getPorts()), "the port of the credentials URL");
         assertEquals(Map.of("app.kubernetes.io/name", "instance-service"), cp.getTo().get(0).getPodSelector().getMatchLabels());
+        NetworkPolicyEgressRule tokens = out.get(4);
+        assertEquals(Set.of("TCP/8082"), ports(tokens.getPorts()), "the port of the tokens URL");
+        assertEquals(1, tokens.getTo().size());
+        assertEquals(Map.of("app.kubernetes.io/name", "network-service"), tokens.getTo().get(0).getPodSelector().getMatchLabels());
+        assertEquals(Map.of("kubernetes.io/metadata.name", "dms-mlflow"), tokens.getTo().get(0).getNamespaceSelector().getMatchLabels());
+        assertNull(tokens.getTo().get(0).getIpBlock());
         for (NetworkPolicyEgressRule r : out) {
             assertFalse(r.getTo().isEmpty(), "no rule lets out to everywhere");
             assertFalse(r.getPorts().isEmpty(), "no rule opens every port");
             r.getTo().stream().filter(t -> t.getIpBlock() != null)
                     .forEach(t -> assertNotEquals("0.0.0.0/0", t.getIpBlock().getCidr()));
         }
+    }
+
+    @Test
+    void withoutATokensUrlAStartIsRefusedBeforeAnythingIsMade() {
+        for (Optional<String> unset : List.of(Optional.<String>empty(), Optional.of("  "))) {
+            KubernetesCompute noTokens = new KubernetesCompute(withTokensUrl(config, unset), serviceClient, storageSecrets);
+            String id = newId();
+            ComputeException e = assertThrows(ComputeException.class, () -> noTokens.start(request(id, 2, 4, null)));
+            assertTrue(e.getMessage().startsWith("dms.compute.kubernetes.tokens-url is not set: "), e.getMessage());
+            assertTrue(e.getMessage().contains("MLflow access tokens"), e.getMessage());
+            assertEquals(Set.of(), objectsOf(id), "no object of the instance was made");
+            assertFalse(noTokens.isRunning(id));
+        }
+    }
+
+    /** The service's settings with another {@code tokens-url} (every other setting as configured). */
+    static KubernetesComputeConfig withTokensUrl(KubernetesComputeConfig config, Optional<String> tokensUrl) {
+        return (KubernetesComputeConfig) Proxy.newProxyInstance(KubernetesComputeConfig.class.getClassLoader(),
+                new Class<?>[] {KubernetesComputeConfig.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("tokensUrl")) {
+                        return tokensUrl;
+                    }
+                    try {
+                        return method.invoke(config, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
     }
 
     static Set<String> ports(List<NetworkPolicyPort> ports) {

@@ -181,6 +181,13 @@ fi
 expect_in "kubernetes network provider: network-service's Role" "$NETK8S" '^  name: dms-dms-mlflow-network$'
 expect_in "kubernetes network provider: the Role covers configmaps" "$NETK8S" 'resources: \["services", "configmaps"\]'
 expect_in "kubernetes network provider: load balancers beside the tracking servers" "$NETK8S" '^    dms.network.kubernetes.namespace=dms$'
+expect_in "kubernetes network and compute: token mode offered (the tracking servers check tokens)" "$NETK8S" \
+  '^    dms.network.kubernetes.tracking-servers-check-tokens=true$'
+NETK8S_ALIYUN="$WORK/network-kubernetes-compute-aliyun.yaml"
+"$HELM" template dms "$CHART" --namespace dms --set networkService.provider=kubernetes --set compute.provider=aliyun \
+  > "$NETK8S_ALIYUN" 2>"$WORK/network-kubernetes-aliyun.err" \
+  || fail "helm template, kubernetes network provider with aliyun compute" "$WORK/network-kubernetes-aliyun.err"
+expect_not_in "kubernetes network with another compute: no token mode claimed" "$NETK8S_ALIYUN" 'tracking-servers-check-tokens'
 expect_in "kubernetes network provider: the pinned proxy image" "$NETK8S" '^    dms.network.kubernetes.image=nginxinc/nginx-unprivileged:1\.27\.4-alpine$'
 expect_in "kubernetes network provider: the Service annotations" "$NETK8S" \
   '^    dms.network.kubernetes.service-annotations."service.beta.kubernetes.io/alibaba-cloud-loadbalancer-address-type"=intranet$'

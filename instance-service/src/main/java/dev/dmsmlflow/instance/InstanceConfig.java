@@ -57,7 +57,7 @@ public interface InstanceConfig {
 
     /** Where network-service answers the synchronous dry-run. */
     interface Network {
-        /** Base URL of network-service, e.g. http://127.0.0.1:8082; POST {url}/networks/validate. Environment: {@code DMS_NETWORK_URL}. */
+        /** Base URL of network-service, e.g. http://127.0.0.1:8082 (several, comma-separated, are its replicas, taken in turn); POST {url}/networks/validate. Environment: {@code DMS_NETWORK_URL}. */
         @WithDefault("${DMS_NETWORK_URL:http://127.0.0.1:8082}")
         String validationUrl();
 

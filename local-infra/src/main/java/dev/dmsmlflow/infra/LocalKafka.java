@@ -71,7 +71,13 @@ public final class LocalKafka implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
     /** Partitions of the contracts' topics: contracts/topics.properties with this JVM's overrides. */
     private final TopicConfig topicConfig = TopicConfig.fromEnvironment();
-    private static LocalKafka shared;
+    private static final OncePerJvm<LocalKafka> SHARED = new OncePerJvm<>("Kafka broker", () -> {
+        Path dir = Files.createTempDirectory("dms-kafka-");
+        LocalKafka kafka = new LocalKafka(dir, freePort(), freePort(), LocalSecrets.inMemory());
+        Runtime.getRuntime().addShutdownHook(TempDirs.afterStopping(kafka::close, dir, "dms-kafka-stop"));
+        kafka.start();
+        return kafka;
+    });
 
     private final Path dir;
     private final int port;
@@ -80,7 +86,6 @@ public final class LocalKafka implements AutoCloseable {
     private final Quorum quorum;
     private Process process;
     private int internalPort;
-    private static RuntimeException sharedFailure;
 
     /**
      * Where a broker sits: its node id, the controller quorum's voters ({@code id@host:port,...}; null for a node that is
@@ -105,26 +110,8 @@ public final class LocalKafka implements AutoCloseable {
     }
 
     /** The broker of this JVM: started on first use on free ports with a throw-away data directory. */
-    public static synchronized LocalKafka shared() {
-        if (sharedFailure != null) {
-            throw new IllegalStateException("the JVM's Kafka broker failed to start before", sharedFailure);
-        }
-        if (shared == null) {
-            try {
-                Path dir = Files.createTempDirectory("dms-kafka-");
-                LocalKafka kafka = new LocalKafka(dir, freePort(), freePort(), LocalSecrets.inMemory());
-                Runtime.getRuntime().addShutdownHook(TempDirs.afterStopping(kafka::close, dir, "dms-kafka-stop"));
-                kafka.start();
-                shared = kafka;
-            } catch (IOException e) {
-                sharedFailure = new UncheckedIOException(e);
-                throw sharedFailure;
-            } catch (RuntimeException e) {
-                sharedFailure = e;
-                throw e;
-            }
-        }
-        return shared;
+    public static LocalKafka shared() {
+        return SHARED.get();
     }
 
     /** A broker on fixed ports whose data lives in {@code dir}, its passwords in {@code secrets}; call {@link #start()} to run it. */

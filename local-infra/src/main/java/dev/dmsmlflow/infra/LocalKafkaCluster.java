@@ -34,8 +34,19 @@ public final class LocalKafkaCluster implements AutoCloseable {
 
     /** Nodes of {@link #shared()} and of {@code ./dms up --cluster}. */
     public static final int DEFAULT_NODES = 3;
-    private static LocalKafkaCluster shared;
-    private static RuntimeException sharedFailure;
+    private static final OncePerJvm<LocalKafkaCluster> SHARED = new OncePerJvm<>("Kafka cluster", () -> {
+        Path dir = Files.createTempDirectory("dms-kafka-cluster-");
+        int[] ports = new int[DEFAULT_NODES];
+        int[] controllerPorts = new int[DEFAULT_NODES];
+        for (int i = 0; i < DEFAULT_NODES; i++) {
+            ports[i] = LocalKafka.freePort();
+            controllerPorts[i] = LocalKafka.freePort();
+        }
+        LocalKafkaCluster cluster = at(dir, ports, controllerPorts, LocalSecrets.inMemory());
+        Runtime.getRuntime().addShutdownHook(TempDirs.afterStopping(cluster::close, dir, "dms-kafka-cluster-stop"));
+        cluster.start();
+        return cluster;
+    });
 
     private final List<LocalKafka> nodes;
 
@@ -44,32 +55,8 @@ public final class LocalKafkaCluster implements AutoCloseable {
     }
 
     /** The 3-node cluster of this JVM: started on first use on free ports with throw-away data directories. */
-    public static synchronized LocalKafkaCluster shared() {
-        if (sharedFailure != null) {
-            throw new IllegalStateException("the JVM's Kafka cluster failed to start before", sharedFailure);
-        }
-        if (shared == null) {
-            try {
-                Path dir = Files.createTempDirectory("dms-kafka-cluster-");
-                int[] ports = new int[DEFAULT_NODES];
-                int[] controllerPorts = new int[DEFAULT_NODES];
-                for (int i = 0; i < DEFAULT_NODES; i++) {
-                    ports[i] = LocalKafka.freePort();
-                    controllerPorts[i] = LocalKafka.freePort();
-                }
-                LocalKafkaCluster cluster = at(dir, ports, controllerPorts, LocalSecrets.inMemory());
-                Runtime.getRuntime().addShutdownHook(TempDirs.afterStopping(cluster::close, dir, "dms-kafka-cluster-stop"));
-                cluster.start();
-                shared = cluster;
-            } catch (IOException e) {
-                sharedFailure = new UncheckedIOException(e);
-                throw sharedFailure;
-            } catch (RuntimeException e) {
-                sharedFailure = e;
-                throw e;
-            }
-        }
-        return shared;
+    public static LocalKafkaCluster shared() {
+        return SHARED.get();
     }
 
     /**

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -51,27 +52,9 @@ class SupervisionIT {
         int pgPort = freePort();
         int kafkaPort = freePort();
         int controllerPort = freePort();
-        Process infra = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), LocalInfraMain.class.getName(),
-                "--dir", dir.toString(), "--pg-port", Integer.toString(pgPort), "--kafka-port", Integer.toString(kafkaPort),
-                "--controller-port", Integer.toString(controllerPort), "--services", "instance-service")
-                .redirectErrorStream(true).start();
-        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        List<String> seen = Collections.synchronizedList(new ArrayList<>());
-        Thread reader = new Thread(() -> {
-            try (BufferedReader out = new BufferedReader(new InputStreamReader(infra.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line = out.readLine(); line != null; line = out.readLine()) {
-                    seen.add(line);
-                    lines.add(line);
-                }
-            } catch (Exception ignored) {
-                // the process ended
-            }
-        }, "infra-output");
-        reader.setDaemon(true);
-        reader.start();
-        try {
-            await(lines, seen, l -> l.startsWith("READY"), Duration.ofMinutes(2));
+        try (Infra infra = new Infra(dir, pgPort, "--kafka-port", Integer.toString(kafkaPort),
+                "--controller-port", Integer.toString(controllerPort))) {
+            infra.await(l -> l.startsWith("READY"), Duration.ofMinutes(2));
             LocalKafka kafka = LocalKafka.at(dir.resolve("kafka"), kafkaPort, controllerPort, LocalSecrets.inDirectory(dir.resolve("secrets")));
             String pgPassword = Files.readString(dir.resolve("secrets").resolve("postgres-instance_service")).trim();
             String jdbc = "jdbc:postgresql://127.0.0.1:" + pgPort + "/instance_service";
@@ -87,14 +70,14 @@ class SupervisionIT {
             try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerProps)) {
                 producer.send(new ProducerRecord<>("supervised", "k", "before the kill")).get(30, TimeUnit.SECONDS);
             }
-            ProcessHandle broker = infra.descendants()
+            ProcessHandle broker = infra.process.descendants()
                     .filter(p -> commandLine(p).contains("kafka.Kafka"))
                     .findFirst().orElseThrow(() -> new AssertionError("no broker process under LocalInfraMain"));
             assertTrue(broker.destroyForcibly(), "SIGKILL sent to the broker");
             broker.onExit().get(30, TimeUnit.SECONDS);
-            await(lines, seen, l -> l.startsWith("kafka") && l.contains("is not running"), Duration.ofSeconds(30));
-            await(lines, seen, l -> l.startsWith("kafka") && l.contains("restarted in"), Duration.ofMinutes(2));
-            assertFalse(infra.descendants().anyMatch(p -> p.pid() == broker.pid()), "the killed broker is gone");
+            infra.await(l -> l.startsWith("kafka") && l.contains("is not running"), Duration.ofSeconds(30));
+            infra.await(l -> l.startsWith("kafka") && l.contains("restarted in"), Duration.ofMinutes(2));
+            assertFalse(infra.process.descendants().anyMatch(p -> p.pid() == broker.pid()), "the killed broker is gone");
             Map<String, Object> consumerProps = new HashMap<>(kafka.adminProperties());
             consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, "supervision-it");
             consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
@@ -121,8 +104,8 @@ class SupervisionIT {
             ProcessHandle pm = ProcessHandle.of(postmaster).orElseThrow(() -> new AssertionError("no postmaster " + postmaster));
             assertTrue(pm.destroyForcibly(), "SIGKILL sent to the postmaster");
             pm.onExit().get(30, TimeUnit.SECONDS);
-            await(lines, seen, l -> l.startsWith("postgres") && l.contains("is not running"), Duration.ofSeconds(30));
-            await(lines, seen, l -> l.startsWith("postgres") && l.contains("restarted in"), Duration.ofMinutes(1));
+            infra.await(l -> l.startsWith("postgres") && l.contains("is not running"), Duration.ofSeconds(30));
+            infra.await(l -> l.startsWith("postgres") && l.contains("restarted in"), Duration.ofMinutes(1));
             try (Connection c = DriverManager.getConnection(jdbc, "instance_service", pgPassword); Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("SELECT note FROM supervised")) {
                 assertTrue(rs.next());
@@ -135,30 +118,15 @@ class SupervisionIT {
             }
             long newPostmaster = Long.parseLong(Files.readAllLines(dir.resolve("postgres").resolve("postmaster.pid")).get(0).trim());
             assertTrue(newPostmaster != postmaster, "a new postmaster runs");
-            assertTrue(infra.isAlive(), "LocalInfraMain kept running through both restarts");
+            assertTrue(infra.process.isAlive(), "LocalInfraMain kept running through both restarts");
 
             // --- a deliberate stop is not a crash: nothing is restarted, nothing is left behind
-            List<ProcessHandle> children = infra.descendants().toList();
-            infra.destroy();
-            assertTrue(infra.waitFor(60, TimeUnit.SECONDS), "LocalInfraMain stops on SIGTERM");
-            for (ProcessHandle child : children) {
-                child.onExit().get(30, TimeUnit.SECONDS);
-            }
+            infra.stop(Duration.ofSeconds(60));
             // LocalInfraMain only exits once the postmaster it runs has (it does not leave a server behind)
             assertFalse(ProcessHandle.of(newPostmaster).map(ProcessHandle::isAlive).orElse(false),
-                    () -> "the postmaster stopped:\n" + String.join("\n", seen));
-            reader.join(10_000);
-            assertTrue(seen.stream().filter(l -> l.contains("is not running")).count() == 2,
-                    () -> "exactly the two kills were restarts:\n" + String.join("\n", seen));
-        } finally {
-            if (infra.isAlive()) {
-                infra.descendants().forEach(ProcessHandle::destroyForcibly);
-                infra.destroyForcibly();
-            }
-            Path pid = dir.resolve("postgres").resolve("postmaster.pid");
-            if (Files.exists(pid)) {
-                ProcessHandle.of(Long.parseLong(Files.readAllLines(pid).get(0).trim())).ifPresent(ProcessHandle::destroyForcibly);
-            }
+                    () -> "the postmaster stopped:\n" + infra.output());
+            assertEquals(2, infra.count(l -> l.contains("is not running")),
+                    () -> "exactly the two kills were restarts:\n" + infra.output());
         }
     }
 
@@ -171,64 +139,31 @@ class SupervisionIT {
     void theClusterOfDmsUpClusterHasThreeBrokersAndAKilledOneRejoins(@TempDir Path dir) throws Exception {
         int pgPort = freePort();
         int base = freePortRun(6);
-        Process infra = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), LocalInfraMain.class.getName(),
-                "--dir", dir.toString(), "--pg-port", Integer.toString(pgPort), "--kafka-port", Integer.toString(base),
-                "--controller-port", Integer.toString(base + 1), "--kafka-nodes", "3", "--services", "instance-service")
-                .redirectErrorStream(true).start();
-        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        List<String> seen = Collections.synchronizedList(new ArrayList<>());
-        Thread reader = new Thread(() -> {
-            try (BufferedReader out = new BufferedReader(new InputStreamReader(infra.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line = out.readLine(); line != null; line = out.readLine()) {
-                    seen.add(line);
-                    lines.add(line);
-                }
-            } catch (Exception ignored) {
-                // the process ended
-            }
-        }, "infra-output");
-        reader.setDaemon(true);
-        reader.start();
-        try {
-            await(lines, seen, l -> l.startsWith("READY"), Duration.ofMinutes(3));
-            assertTrue(seen.stream().anyMatch(l -> l.startsWith("kafka") && l.contains("127.0.0.1:" + base + ",127.0.0.1:" + (base + 2)
-                    + ",127.0.0.1:" + (base + 4)) && l.contains("3 brokers")), () -> String.join("\n", seen));
+        try (Infra infra = new Infra(dir, pgPort, "--kafka-port", Integer.toString(base),
+                "--controller-port", Integer.toString(base + 1), "--kafka-nodes", "3")) {
+            infra.await(l -> l.startsWith("READY"), Duration.ofMinutes(3));
+            assertTrue(infra.count(l -> l.startsWith("kafka") && l.contains("127.0.0.1:" + base + ",127.0.0.1:" + (base + 2)
+                    + ",127.0.0.1:" + (base + 4)) && l.contains("3 brokers")) > 0, infra::output);
             LocalKafkaCluster cluster = LocalKafkaCluster.at(dir.resolve("kafka-cluster"), new int[]{base, base + 2, base + 4},
                     new int[]{base + 1, base + 3, base + 5}, LocalSecrets.inDirectory(dir.resolve("secrets")));
             String topic = dev.dmsmlflow.contracts.Topics.INSTANCE;
             assertTrue(cluster.awaitPartitions(topic, p -> p.replicas().size() == 3 && p.isr().size() == 3, Duration.ofSeconds(30)),
                     () -> cluster.describe(topic).toString());
 
-            ProcessHandle node2 = infra.descendants()
+            ProcessHandle node2 = infra.process.descendants()
                     .filter(p -> commandLine(p).contains("kafka.Kafka") && commandLine(p).contains("node-2"))
                     .findFirst().orElseThrow(() -> new AssertionError("no node-2 broker under LocalInfraMain"));
             assertTrue(node2.destroyForcibly(), "SIGKILL sent to node 2");
             node2.onExit().get(30, TimeUnit.SECONDS);
-            await(lines, seen, l -> l.startsWith("kafka-2") && l.contains("is not running"), Duration.ofSeconds(30));
-            await(lines, seen, l -> l.startsWith("kafka-2") && l.contains("restarted in"), Duration.ofMinutes(2));
+            infra.await(l -> l.startsWith("kafka-2") && l.contains("is not running"), Duration.ofSeconds(30));
+            infra.await(l -> l.startsWith("kafka-2") && l.contains("restarted in"), Duration.ofMinutes(2));
             assertTrue(cluster.awaitPartitions(topic, p -> p.isr().size() == 3, Duration.ofSeconds(90)),
                     () -> "node 2 back in sync: " + cluster.describe(topic));
 
-            List<ProcessHandle> children = infra.descendants().toList();
-            assertEquals(3, children.stream().filter(p -> commandLine(p).contains("kafka.Kafka")).count(), "three brokers run");
-            infra.destroy();
-            assertTrue(infra.waitFor(90, TimeUnit.SECONDS), "LocalInfraMain stops on SIGTERM");
-            for (ProcessHandle child : children) {
-                child.onExit().get(30, TimeUnit.SECONDS);
-            }
-            reader.join(10_000);
-            assertEquals(1, seen.stream().filter(l -> l.contains("is not running")).count(),
-                    () -> "only the kill was a restart:\n" + String.join("\n", seen));
-        } finally {
-            if (infra.isAlive()) {
-                infra.descendants().forEach(ProcessHandle::destroyForcibly);
-                infra.destroyForcibly();
-            }
-            Path pid = dir.resolve("postgres").resolve("postmaster.pid");
-            if (Files.exists(pid)) {
-                ProcessHandle.of(Long.parseLong(Files.readAllLines(pid).get(0).trim())).ifPresent(ProcessHandle::destroyForcibly);
-            }
+            assertEquals(3, infra.process.descendants().filter(p -> commandLine(p).contains("kafka.Kafka")).count(), "three brokers run");
+            infra.stop(Duration.ofSeconds(90));
+            assertEquals(1, infra.count(l -> l.contains("is not running")),
+                    () -> "only the kill was a restart:\n" + infra.output());
         }
     }
 
@@ -254,17 +189,87 @@ class SupervisionIT {
         throw new IllegalStateException("no run of " + n + " free ports");
     }
 
-    private static void await(BlockingQueue<String> lines, List<String> seen, Predicate<String> wanted, Duration timeout)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            long left = deadline - System.nanoTime();
-            String line = left > 0 ? lines.poll(left, TimeUnit.NANOSECONDS) : null;
-            if (line == null) {
-                fail("no such line from LocalInfraMain within " + timeout + ":\n" + String.join("\n", seen));
+    /**
+     * LocalInfraMain (the infrastructure of {@code ./dms up}) in a child JVM with its data under {@code dir}, for
+     * instance-service's account, its output read line by line as it comes; closing it kills whatever is left of it.
+     */
+    private static final class Infra implements AutoCloseable {
+
+        final Process process;
+        private final Path dir;
+        private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        private final List<String> seen = Collections.synchronizedList(new ArrayList<>());
+        private final Thread reader;
+
+        Infra(Path dir, int pgPort, String... kafkaArgs) throws IOException {
+            this.dir = dir;
+            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), LocalInfraMain.class.getName(),
+                    "--dir", dir.toString(), "--pg-port", Integer.toString(pgPort)));
+            command.addAll(List.of(kafkaArgs));
+            command.addAll(List.of("--services", "instance-service"));
+            process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            reader = new Thread(() -> {
+                try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                    for (String line = out.readLine(); line != null; line = out.readLine()) {
+                        seen.add(line);
+                        lines.add(line);
+                    }
+                } catch (Exception ignored) {
+                    // the process ended
+                }
+            }, "infra-output");
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        /** Waits for the next line {@code wanted} accepts; fails showing every line so far when none comes in time. */
+        void await(Predicate<String> wanted, Duration timeout) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (true) {
+                long left = deadline - System.nanoTime();
+                String line = left > 0 ? lines.poll(left, TimeUnit.NANOSECONDS) : null;
+                if (line == null) {
+                    fail("no such line from LocalInfraMain within " + timeout + ":\n" + output());
+                }
+                if (wanted.test(line)) {
+                    return;
+                }
             }
-            if (wanted.test(line)) {
-                return;
+        }
+
+        /** SIGTERM; then it, every process it ran and its output must end. */
+        void stop(Duration timeout) throws Exception {
+            List<ProcessHandle> children = process.descendants().toList();
+            process.destroy();
+            assertTrue(process.waitFor(timeout.toSeconds(), TimeUnit.SECONDS), "LocalInfraMain stops on SIGTERM");
+            for (ProcessHandle child : children) {
+                child.onExit().get(30, TimeUnit.SECONDS);
+            }
+            reader.join(10_000);
+        }
+
+        long count(Predicate<String> wanted) {
+            synchronized (seen) {
+                return seen.stream().filter(wanted).count();
+            }
+        }
+
+        String output() {
+            synchronized (seen) {
+                return String.join("\n", seen);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (process.isAlive()) {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+            }
+            Path pid = dir.resolve("postgres").resolve("postmaster.pid");
+            if (Files.exists(pid)) {
+                ProcessHandle.of(Long.parseLong(Files.readAllLines(pid).get(0).trim())).ifPresent(ProcessHandle::destroyForcibly);
             }
         }
     }

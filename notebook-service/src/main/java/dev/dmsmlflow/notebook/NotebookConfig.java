@@ -147,7 +147,8 @@ public interface NotebookConfig {
     }
 
     interface Local {
-        /** Sessions' directories (environment, runtime files, temporary storage). */
+        /** Sessions' directories (environment, runtime files, temporary storage); {@code DMS_WORK_DIR} as {@code ./dms up} sets it. */
+        @WithDefault("${DMS_WORK_DIR:.dms}")
         String workDir();
 
         /** Local stand-in of OSS: {@code oss://b/p} is {@code <oss-root>/b/p}; default {@code <work-dir>/oss}. */
@@ -156,7 +157,8 @@ public interface NotebookConfig {
         /** Local stand-in of NAS: {@code nas://fs/p} is {@code <nas-root>/fs/p}; default {@code <work-dir>/nas}. */
         Optional<String> nasRoot();
 
-        /** Where resolved environments (locks) and the uv tool are cached across runs. */
+        /** Where resolved environments (locks) and the uv tool are cached across runs; a leading {@code ~} is the user's home. */
+        @WithDefault("${DMS_CACHE_DIR:~/.cache/dms-mlflow}")
         String cacheDir();
 
         /** The uv executable; default: uv on the PATH, else uv {@link #uvVersion()} installed into the cache. */
@@ -291,7 +293,8 @@ public interface NotebookConfig {
         Local local();
 
         interface Local {
-            /** Master key sealing the sessions' environment variables. */
+            /** Master key sealing the sessions' environment variables (relative: to the service's working directory). */
+            @WithDefault("${DMS_NOTEBOOK_MASTER_KEY_FILE:.dms/secrets/notebook-master-key}")
             String masterKeyFile();
 
             @WithDefault("true")

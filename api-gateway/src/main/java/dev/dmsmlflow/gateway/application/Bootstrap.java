@@ -4,6 +4,7 @@ import dev.dmsmlflow.gateway.GatewayConfig;
 import dev.dmsmlflow.gateway.domain.Ids;
 import dev.dmsmlflow.gateway.persistence.MemberEntity;
 import dev.dmsmlflow.gateway.persistence.MemberRepository;
+import dev.dmsmlflow.platform.persistence.AdvisoryLocks;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -29,7 +30,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 public class Bootstrap {
 
     private static final Logger LOG = Logger.getLogger(Bootstrap.class);
-    private static final long LOCK_ID = 0x646d735f626f6f74L; // "dms_boot"
 
     private final GatewayConfig config;
     private final MemberRepository members;
@@ -55,7 +55,7 @@ public class Bootstrap {
         boolean[] written = {false};
         try {
             boolean created = QuarkusTransaction.requiringNew().call(() -> {
-                em.createNativeQuery("select pg_advisory_xact_lock(?1)").setParameter(1, LOCK_ID).getSingleResult();
+                AdvisoryLocks.lockUntilCommit(em, "gateway-bootstrap", "first-owner");
                 if (members.count() > 0) {
                     return false;
                 }

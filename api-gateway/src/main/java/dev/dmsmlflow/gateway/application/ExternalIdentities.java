@@ -6,6 +6,7 @@ import dev.dmsmlflow.gateway.GatewayConfig;
 import dev.dmsmlflow.gateway.persistence.ExternalIdentityEntity;
 import dev.dmsmlflow.gateway.persistence.ExternalIdentityRepository;
 import dev.dmsmlflow.gateway.persistence.MemberEntity;
+import dev.dmsmlflow.platform.persistence.AdvisoryLocks;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
@@ -43,7 +44,7 @@ public class ExternalIdentities {
     public String memberFor(String issuer, String subject, String displayName) {
         String memberId = QuarkusTransaction.requiringNew().call(() -> {
             // one first sign-in per identity even when two arrive at once
-            em.createNativeQuery("select pg_advisory_xact_lock(hashtext(?1))").setParameter(1, issuer + ' ' + subject).getSingleResult();
+            AdvisoryLocks.lockUntilCommit(em, "external-identity", issuer + ' ' + subject);
             ExternalIdentityEntity known = identities.findById(new ExternalIdentityEntity.Key(issuer, subject));
             if (known != null) {
                 return known.memberId;

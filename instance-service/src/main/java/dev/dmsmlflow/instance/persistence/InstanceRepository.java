@@ -3,6 +3,7 @@ package dev.dmsmlflow.instance.persistence;
 import dev.dmsmlflow.instance.domain.Instance;
 import dev.dmsmlflow.instance.domain.InstanceStatus;
 import dev.dmsmlflow.instance.domain.SagaStep;
+import dev.dmsmlflow.platform.persistence.AdvisoryLocks;
 import dev.dmsmlflow.platform.problem.ConcurrentChangeException;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
@@ -14,9 +15,6 @@ import jakarta.persistence.OptimisticLockException;
 import jakarta.transaction.Transactional;
 import org.hibernate.StaleStateException;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -93,13 +91,7 @@ public class InstanceRepository implements PanacheRepositoryBase<Instance, Strin
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public void lockWorkspaceQuota(String workspaceId) {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))")) {
-            ps.setString(1, "instance-quota:" + workspaceId);
-            ps.executeQuery().close();
-        } catch (SQLException e) {
-            throw new IllegalStateException("could not lock the quota of " + workspaceId, e);
-        }
+        AdvisoryLocks.lockUntilCommit(dataSource, "instance-quota", workspaceId);
     }
 
     /** Instances of a workspace that count against its quota: every one not RELEASED. */

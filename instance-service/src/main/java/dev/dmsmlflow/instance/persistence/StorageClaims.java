@@ -1,6 +1,7 @@
 package dev.dmsmlflow.instance.persistence;
 
 import dev.dmsmlflow.instance.domain.Instance;
+import dev.dmsmlflow.platform.persistence.AdvisoryLocks;
 import dev.dmsmlflow.platform.problem.Problem;
 import dev.dmsmlflow.platform.problem.ProblemException;
 import io.agroal.api.AgroalDataSource;
@@ -8,9 +9,6 @@ import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.time.Instant;
 
 /**
@@ -66,13 +64,7 @@ public class StorageClaims implements PanacheRepositoryBase<BucketClaim, String>
 
     /** A PostgreSQL transaction-level advisory lock: plain SQL, Hibernate has no notion of it. */
     private void lockBucket(String bucket) {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))")) {
-            ps.setString(1, "oss-bucket:" + bucket);
-            ps.executeQuery().close();
-        } catch (SQLException e) {
-            throw new IllegalStateException("could not lock the bucket " + bucket, e);
-        }
+        AdvisoryLocks.lockUntilCommit(dataSource, "oss-bucket", bucket);
     }
 
     /** Whether two roots (paths without leading or trailing '/') are equal or one lies inside the other. */

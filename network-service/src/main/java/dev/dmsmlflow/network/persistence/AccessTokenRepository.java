@@ -1,6 +1,7 @@
 package dev.dmsmlflow.network.persistence;
 
 import dev.dmsmlflow.network.domain.AccessToken;
+import dev.dmsmlflow.platform.persistence.AdvisoryLocks;
 import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
 import io.quarkus.panache.common.Sort;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -61,8 +62,7 @@ public class AccessTokenRepository implements PanacheRepositoryBase<AccessTokenE
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public void lockInstance(String instanceId) {
-        getEntityManager().createNativeQuery("SELECT pg_advisory_xact_lock(hashtext('access-tokens:' || ?1))")
-                .setParameter(1, instanceId).getSingleResult();
+        AdvisoryLocks.lockUntilCommit(getEntityManager(), "access-tokens", instanceId);
     }
 
     /** A stored sign-in code, as spent: whose it was and until when it was good. */

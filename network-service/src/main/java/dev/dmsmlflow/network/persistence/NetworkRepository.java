@@ -4,6 +4,7 @@ import dev.dmsmlflow.network.domain.AclRule;
 import dev.dmsmlflow.network.domain.Network;
 import dev.dmsmlflow.network.domain.NetworkStatus;
 import dev.dmsmlflow.network.domain.NetworkStep;
+import dev.dmsmlflow.platform.persistence.AdvisoryLocks;
 import dev.dmsmlflow.platform.problem.ConcurrentChangeException;
 import dev.dmsmlflow.platform.quarkus.TraceContext;
 import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
@@ -241,8 +242,7 @@ public class NetworkRepository implements PanacheRepositoryBase<NetworkEntity, S
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public void lockWorkspaceAcl(String workspaceId) {
-        getEntityManager().createNativeQuery("SELECT pg_advisory_xact_lock(hashtext('acl-entries:' || ?1))")
-                .setParameter(1, workspaceId).getSingleResult();
+        AdvisoryLocks.lockUntilCommit(getEntityManager(), "acl-entries", workspaceId);
     }
 
     /** The entries of the workspace's networks that are not released (count under {@link #lockWorkspaceAcl}). */

@@ -1,6 +1,7 @@
 package dev.dmsmlflow.notebook.persistence;
 
 import dev.dmsmlflow.notebook.domain.SessionStatus;
+import dev.dmsmlflow.platform.persistence.AdvisoryLocks;
 import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.LockModeType;
@@ -27,8 +28,7 @@ public class SessionRepository implements PanacheRepositoryBase<SessionEntity, S
      * answers how many sessions the workspace has (deleted ones are gone).
      */
     public long countLocked(String workspaceId) {
-        getEntityManager().createNativeQuery("SELECT pg_advisory_xact_lock(hashtext('notebook-sessions:' || ?1))")
-                .setParameter(1, workspaceId).getSingleResult();
+        AdvisoryLocks.lockUntilCommit(getEntityManager(), "notebook-sessions", workspaceId);
         return count("workspaceId = ?1", workspaceId);
     }
 

@@ -12,7 +12,7 @@ import org.jboss.logging.Logger;
 
 import java.util.Objects;
 
-/** After a restart, brings every ACTIVE network's runtime back (local proxies with their ACL and backend). */
+/** After a restart or a take-over of the network steps, brings every ACTIVE network's runtime back (local proxies with their ACL and backend). */
 @ApplicationScoped
 public class Reconciler {
 
@@ -22,16 +22,27 @@ public class Reconciler {
     private final LoadBalancers loadBalancers;
     private final BackendSecrets backendSecrets;
     private final AccessTokens accessTokens;
+    private final StepLeadership leadership;
 
-    public Reconciler(NetworkRepository repository, LoadBalancers loadBalancers, BackendSecrets backendSecrets, AccessTokens accessTokens) {
+    public Reconciler(NetworkRepository repository, LoadBalancers loadBalancers, BackendSecrets backendSecrets, AccessTokens accessTokens,
+                      StepLeadership leadership) {
         this.repository = repository;
+        this.leadership = leadership;
         this.accessTokens = accessTokens;
         this.backendSecrets = backendSecrets;
         this.loadBalancers = loadBalancers;
     }
 
+    /**
+     * At startup, on the replica that takes the network steps' lock (with one replica: always); a standby restores nothing
+     * (the holder's proxies listen on the recorded ports) and reconciles when it takes over ({@link NetworkWorker}).
+     */
     void onStart(@Observes @Priority(10) StartupEvent event) {
-        reconcile();
+        if (leadership.poll() != StepLeadership.State.STANDBY) {
+            reconcile();
+        } else {
+            LOG.info("another replica runs the network steps; this one stands by");
+        }
     }
 
     /** Restores what is missing; returns how many networks were looked at. */

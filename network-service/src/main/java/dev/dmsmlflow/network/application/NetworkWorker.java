@@ -107,6 +107,10 @@ public class NetworkWorker {
 
     private void dispatch() {
         StepLeadership.State state = leadership.poll();
+        if (state == StepLeadership.State.LOST) {
+            loadBalancers.standDown(); // the next holder restores them on their ports
+            return;
+        }
         if (state == StepLeadership.State.STANDBY) {
             return; // another replica runs the steps
         }

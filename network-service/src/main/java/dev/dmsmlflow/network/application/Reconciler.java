@@ -38,7 +38,7 @@ public class Reconciler {
      * (the holder's proxies listen on the recorded ports) and reconciles when it takes over ({@link NetworkWorker}).
      */
     void onStart(@Observes @Priority(10) StartupEvent event) {
-        if (leadership.poll() != StepLeadership.State.STANDBY) {
+        if (leadership.poll() == StepLeadership.State.TAKEN) {
             reconcile();
         } else {
             LOG.info("another replica runs the network steps; this one stands by");

@@ -16,7 +16,10 @@ import java.time.Duration;
  * events, which only record steps) and ask for the lock again every {@link #RETRY}; when the holder dies its session
  * ends, the lock is free, and the first standby to ask takes over. One holder means a step runs on one replica (a
  * PROVISION run by two would make two load balancers), and the local provider's proxies, which live inside the holder's
- * JVM, exist in one process only (a standby restoring them would find their ports taken and move them).
+ * JVM, exist in one process only (a standby restoring them would find their ports taken and move them). A holder whose
+ * session dies (PostgreSQL restarted) is told {@link State#LOST} at its next check and drops its load balancers; a
+ * replica taking the lock after contention waits {@link #GRACE} first, so it never restores a port the old holder still
+ * listens on.
  */
 @ApplicationScoped
 public class StepLeadership {
@@ -27,9 +30,21 @@ public class StepLeadership {
     /** How often a standby asks for the lock, and how often the holder checks that its session still lives. */
     static final Duration RETRY = Duration.ofSeconds(2);
 
+    /**
+     * How long a replica that takes the lock after it was contended (held elsewhere, or the database unreachable) waits
+     * before it acts: a holder that lost its session (a PostgreSQL restart) notices within {@link #RETRY} and stands
+     * down, so its proxies' ports are free by then.
+     */
+    static final Duration GRACE = RETRY.multipliedBy(2);
+
     private final DataSource dataSource;
     private Connection session;
     private long nextCheck;
+    /** Whether this replica ever found the lock held elsewhere or could not ask for it (then a take-over waits {@link #GRACE}). */
+    private boolean contended;
+    private long heldSince;
+    /** Whether {@link State#TAKEN} was reported for the current hold. */
+    private boolean acting;
 
     public StepLeadership(DataSource dataSource) {
         this.dataSource = dataSource;
@@ -44,21 +59,29 @@ public class StepLeadership {
      */
     public synchronized State poll() {
         long now = System.currentTimeMillis();
+        if (session != null && !acting && (!contended || now - heldSince >= GRACE.toMillis())) {
+            acting = true;
+            LOG.info("this replica runs the network steps and holds the load balancers");
+            return State.TAKEN;
+        }
         if (now < nextCheck) {
-            return session != null ? State.HELD : State.STANDBY;
+            return acting ? State.HELD : State.STANDBY;
         }
         nextCheck = now + RETRY.toMillis();
         if (session != null) {
             try {
                 if (session.isValid(2)) {
-                    return State.HELD;
+                    return acting ? State.HELD : State.STANDBY;
                 }
             } catch (SQLException ignored) {
                 // treated as lost below
             }
-            LOG.warn("lost the session that held the network steps; standing by");
+            LOG.warn("lost the session that held the network steps; standing down");
             closeSession();
-            return State.STANDBY;
+            contended = true;
+            boolean wasActing = acting;
+            acting = false;
+            return wasActing ? State.LOST : State.STANDBY;
         }
         Connection c = null;
         try {
@@ -69,15 +92,24 @@ public class StepLeadership {
                 try (ResultSet rs = q.executeQuery()) {
                     if (rs.next() && rs.getBoolean(1)) {
                         session = c;
-                        LOG.info("this replica runs the network steps and holds the load balancers");
-                        return State.TAKEN;
+                        heldSince = now;
+                        if (!contended) {
+                            acting = true;
+                            LOG.info("this replica runs the network steps and holds the load balancers");
+                            return State.TAKEN;
+                        }
+                        LOG.infof("took the network steps' lock; acting in %d s (a holder that lost its session stands down meanwhile)",
+                                GRACE.toSeconds());
+                        return State.STANDBY;
                     }
                 }
             }
             c.close();
+            contended = true;
             return State.STANDBY;
         } catch (SQLException e) {
             LOG.warnf("cannot ask for the network steps' lock: %s", e.getMessage());
+            contended = true;
             if (c != null) {
                 try {
                     c.close();
@@ -89,14 +121,15 @@ public class StepLeadership {
         }
     }
 
-    /** Whether this replica held the lock at its last {@link #poll()}. */
+    /** Whether this replica acts as the holder (runs the steps) since its last {@link #poll()}. */
     public synchronized boolean held() {
-        return session != null;
+        return acting;
     }
 
     /** Gives the lock up (at shutdown: a standby takes over at once instead of after the session times out). */
     public synchronized void release() {
         closeSession();
+        acting = false;
     }
 
     private void closeSession() {
@@ -122,6 +155,8 @@ public class StepLeadership {
         /** Just taken: restore what the holder keeps (the local load balancers) before the first step. */
         TAKEN,
         HELD,
-        STANDBY
+        STANDBY,
+        /** The holding session died (a PostgreSQL restart): drop what the holder keeps, another replica takes over. */
+        LOST
     }
 }

@@ -15,7 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Two replicas of network-service on one database (two {@link StepLeadership}s on a real PostgreSQL): one runs the steps,
- * the other stands by and takes over when the holder gives up or its session dies.
+ * the other stands by and takes over when the holder gives up or its session dies (then the old holder is told so and
+ * the new one acts only after a grace).
  */
 class StepLeadershipTest {
 
@@ -39,14 +40,20 @@ class StepLeadershipTest {
         assertEquals(StepLeadership.State.TAKEN, await(b::poll, StepLeadership.State.TAKEN));
         assertEquals(StepLeadership.State.STANDBY, await(a::poll, StepLeadership.State.STANDBY), "now the first one stands by");
 
-        // the holder's session dies (its process was killed): the lock is free, the holder notices, the other takes it
+        // the holder's session dies (PostgreSQL restarted, or its backend killed): the holder is told LOST (it drops its
+        // load balancers), and the other replica takes the lock but acts only after the grace the old holder needs for that
         try (Connection c = pg.connect("postgres"); Statement s = c.createStatement()) {
             s.execute("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = "
                     + (StepLeadership.KEY & 0xffffffffL) + " AND database = (SELECT oid FROM pg_database WHERE datname = '"
                     + database + "')");
         }
-        assertEquals(StepLeadership.State.STANDBY, await(b::poll, StepLeadership.State.STANDBY), "a dead session holds nothing");
+        assertEquals(StepLeadership.State.LOST, await(b::poll, StepLeadership.State.LOST), "the holder learns its session died");
+        assertFalse(b.held());
+        long asked = System.nanoTime();
         assertEquals(StepLeadership.State.TAKEN, await(a::poll, StepLeadership.State.TAKEN));
+        assertTrue(System.nanoTime() - asked >= StepLeadership.GRACE.toNanos(),
+                "a replica that was contended acts only after the grace");
+        assertEquals(StepLeadership.State.STANDBY, b.poll(), "the old holder stands by");
         a.release();
     }
 

@@ -549,16 +549,31 @@ public final class Stack implements AutoCloseable {
         replica(module, replica).process.destroyForcibly().waitFor();
     }
 
-    /** Starts replica {@code replica} of {@code module} again, the same way (ports, replica id, database), and waits until it is ready. */
+    /**
+     * Starts replica {@code replica} of {@code module} again, the same way (ports, replica id, database), and waits until it
+     * is ready; as a supervisor does, a start that exits (its database or broker was down meanwhile) is tried again, up
+     * to five times.
+     */
     public void restart(String module, int replica) {
         Replica r = replica(module, replica);
         synchronized (r) {
             if (r.process.isAlive()) {
                 throw new IllegalStateException(module + " replica " + replica + " still runs");
             }
-            r.starts++;
-            r.launch();
-            r.awaitReady();
+            for (int attempt = 1; ; attempt++) {
+                r.starts++;
+                r.launch();
+                try {
+                    r.awaitReady();
+                    return;
+                } catch (RuntimeException | AssertionError e) {
+                    if (r.process.isAlive() || attempt == 5) {
+                        throw e; // alive but never ready, or exits every time: not a passing outage
+                    }
+                    System.out.println("stack: " + module + " replica " + replica + " exited while starting (" + e.getMessage()
+                            + "); starting it again");
+                }
+            }
         }
     }
 

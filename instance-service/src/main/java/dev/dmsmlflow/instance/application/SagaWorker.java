@@ -114,6 +114,8 @@ public class SagaWorker {
      * first and restarted on its port, so the old password stops working at the next start of the service.
      */
     public void reconcile() {
+        // the picture below is as of now: a server another replica starts after this moment is not an orphan of it
+        Instant asOf = Instant.now();
         List<ComputeRequest> wanted = new ArrayList<>();
         List<String> inProgress = new ArrayList<>();
         for (Instance i : repository.notReleased()) {
@@ -135,7 +137,7 @@ public class SagaWorker {
                 }
             }
         }
-        compute.reconcile(wanted, inProgress);
+        compute.reconcile(wanted, inProgress, asOf);
     }
 
     private void dispatch() {

@@ -33,7 +33,8 @@ import java.time.Instant;
  * this worker (platform's {@link WorkLoop}: woken after each handled event, and polling) executes it, never two steps of
  * one instance at once, and records the outcome with its event in a new short transaction ({@link NetworkService}). A step
  * interrupted by a crash is still pending after the restart and runs again: every provider call may be repeated (local ids
- * derive from the instance id; Alibaba Cloud creations carry a ClientToken derived from it).
+ * derive from the instance id; Alibaba Cloud creations carry a ClientToken derived from it). With several replicas only
+ * the one holding {@link StepLeadership} executes steps; a standby that takes over restores the load balancers first.
  */
 @ApplicationScoped
 public class NetworkWorker {
@@ -49,11 +50,15 @@ public class NetworkWorker {
     private final NetworkConfig.Worker config;
     private final LoadBalancerSync sync;
     private final Tracer tracer;
+    private final StepLeadership leadership;
+    private final Reconciler reconciler;
     private volatile WorkLoop work;
 
     public NetworkWorker(NetworkRepository repository, NetworkService service, NetworkValidator validator,
                          LoadBalancers loadBalancers, AccessTokens accessTokens, NetworkConfig config, LoadBalancerSync sync,
-                         OpenTelemetry openTelemetry) {
+                         OpenTelemetry openTelemetry, StepLeadership leadership, Reconciler reconciler) {
+        this.leadership = leadership;
+        this.reconciler = reconciler;
         this.sync = sync;
         this.tracer = openTelemetry.getTracer("dev.dmsmlflow.network.worker");
         this.repository = repository;
@@ -71,6 +76,7 @@ public class NetworkWorker {
 
     void onStop(@Observes ShutdownEvent event) {
         stop();
+        leadership.release();
     }
 
     /** Starts looking for pending steps (at startup; tests also restart it as a crash would). */
@@ -100,6 +106,17 @@ public class NetworkWorker {
     }
 
     private void dispatch() {
+        StepLeadership.State state = leadership.poll();
+        if (state == StepLeadership.State.LOST) {
+            loadBalancers.standDown(); // the next holder restores them on their ports
+            return;
+        }
+        if (state == StepLeadership.State.STANDBY) {
+            return; // another replica runs the steps
+        }
+        if (state == StepLeadership.State.TAKEN) {
+            reconciler.reconcile(); // taken over from a replica that died: its load balancers come back here first
+        }
         WorkLoop w = work;
         for (NetworkStep.Pending p : repository.pendingSteps(BATCH)) {
             w.submitFor(p.instanceId(), "network step " + p.step() + " of " + p.instanceId(), () -> execute(p.instanceId()));

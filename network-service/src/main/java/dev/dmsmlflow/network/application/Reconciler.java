@@ -21,9 +21,10 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * After a restart, brings every ACTIVE network's runtime back (local proxies with their ACL and backend). For a provider
- * whose load balancers live outside this process (kubernetes) it does the same every {@code reconcileInterval} and removes
- * the load balancers of instances that are gone: a deleted object comes back, one changed by hand is put back.
+ * After a restart or a take-over of the network steps (on the replica holding them: {@link StepLeadership}), brings every
+ * ACTIVE network's runtime back (local proxies with their ACL and backend). For a provider whose load balancers live
+ * outside this process (kubernetes) the holder does the same every {@code reconcileInterval} and removes the load
+ * balancers of instances that are gone: a deleted object comes back, one changed by hand is put back.
  */
 @ApplicationScoped
 public class Reconciler {
@@ -35,24 +36,34 @@ public class Reconciler {
     private final BackendSecrets backendSecrets;
     private final AccessTokens accessTokens;
     private final LoadBalancerSync sync;
+    private final StepLeadership leadership;
     private volatile ScheduledExecutorService timer;
 
     /** Networks whose load balancer may exist on purpose (a provisioning makes it, a release deletes it). */
     private static final Set<NetworkStatus> LIVE = EnumSet.of(NetworkStatus.PROVISIONING, NetworkStatus.ACTIVE, NetworkStatus.RELEASING);
 
     public Reconciler(NetworkRepository repository, LoadBalancers loadBalancers, BackendSecrets backendSecrets, AccessTokens accessTokens,
-                      LoadBalancerSync sync) {
+                      LoadBalancerSync sync, StepLeadership leadership) {
         this.sync = sync;
         this.repository = repository;
+        this.leadership = leadership;
         this.accessTokens = accessTokens;
         this.backendSecrets = backendSecrets;
         this.loadBalancers = loadBalancers;
     }
 
+    /**
+     * At startup, on the replica that takes the network steps' lock (with one replica: always); a standby restores nothing
+     * (the holder's proxies listen on the recorded ports) and reconciles when it takes over ({@link NetworkWorker}).
+     */
     void onStart(@Observes @Priority(10) StartupEvent event) {
-        int n = reconcile();
-        if (n > 0) {
-            LOG.infof("reconciled %d active networks", n);
+        if (leadership.poll() == StepLeadership.State.TAKEN) {
+            int n = reconcile();
+            if (n > 0) {
+                LOG.infof("reconciled %d active networks", n);
+            }
+        } else {
+            LOG.info("another replica runs the network steps; this one stands by");
         }
         loadBalancers.reconcileInterval().ifPresent(this::every);
     }
@@ -76,7 +87,9 @@ public class Reconciler {
         long ms = Math.max(1, interval.toMillis());
         timer.scheduleWithFixedDelay(() -> {
             try {
-                reconcile();
+                if (leadership.held()) { // the holder's periodic round; a standby's would race it
+                    reconcile();
+                }
             } catch (RuntimeException e) {
                 LOG.errorf(e, "reconciling the load balancers failed; next try in %s", interval);
             }

@@ -71,6 +71,13 @@ public interface LoadBalancers {
             throws ProviderException {
     }
 
+    /**
+     * Drops the local runtime state {@link #restore} made (the local proxies), because another replica takes the load
+     * balancers over (a no-op for cloud providers).
+     */
+    default void standDown() {
+    }
+
     /** Re-creates local runtime state for an active network after a restart (a no-op for cloud providers). */
     default Network restore(Network network, List<AclRule> entries) throws ProviderException {
         return network;

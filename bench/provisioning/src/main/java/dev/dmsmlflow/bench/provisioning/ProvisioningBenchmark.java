@@ -37,6 +37,8 @@ public final class ProvisioningBenchmark {
         int instances = 20;
         int concurrency = 1;
         boolean throwAway = false; // --throwaway: the tests' PostgreSQL without fsync instead of a durable one
+        boolean cluster = false; // --cluster: the 3-broker Kafka cluster instead of the single broker
+        int replicas = 1; // --replicas N: replicas of instance-service and network-service
         Path dir = Path.of("bench/provisioning/target/run-" + UUID.randomUUID().toString().substring(0, 8));
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -44,15 +46,19 @@ public final class ProvisioningBenchmark {
                 case "--concurrency" -> concurrency = Integer.parseInt(args[++i]);
                 case "--dir" -> dir = Path.of(args[++i]);
                 case "--throwaway" -> throwAway = true;
+                case "--cluster" -> cluster = true;
+                case "--replicas" -> replicas = Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (--instances N --concurrency C --dir D --throwaway)");
+                        + " (--instances N --concurrency C --dir D --throwaway --cluster --replicas N)");
             }
         }
         long t0 = System.nanoTime();
-        System.out.println("starting PostgreSQL, Kafka, network-service and instance-service (logs in " + dir.toAbsolutePath() + ")");
+        System.out.println("starting PostgreSQL, Kafka" + (cluster ? " (3 brokers)" : "") + ", " + replicas
+                + " replica(s) each of network-service and instance-service (logs in " + dir.toAbsolutePath() + ")");
         // every instance lives in one workspace until the release phase: the quota must hold them all
         Map<String, String> env = Map.of("DMS_QUOTA_INSTANCES_PER_WORKSPACE", String.valueOf(Math.max(10, instances)));
-        try (Stack stack = Stack.start(dir, env, !throwAway)) {
+        Stack.Options options = new Stack.Options(cluster, replicas, env, !throwAway);
+        try (Stack stack = Stack.start(dir, options)) {
             System.out.printf(Locale.ROOT, "stack ready in %.1f s; PostgreSQL %s%n", (System.nanoTime() - t0) / 1e9,
                     stack.pg.durability());
             // one warm-up instance (created and released, not measured): first-use costs of the services' JVMs
@@ -65,6 +71,8 @@ public final class ProvisioningBenchmark {
             try {
                 List<String> ids = Collections.synchronizedList(new ArrayList<>());
                 List<Future<Double>> creates = new ArrayList<>();
+                CpuUse before = CpuUse.sample(stack);
+                long createStart = System.nanoTime();
                 for (int i = 0; i < instances; i++) {
                     int n = i;
                     creates.add(pool.submit(() -> {
@@ -76,7 +84,12 @@ public final class ProvisioningBenchmark {
                     }));
                 }
                 List<Double> createSeconds = collect(creates);
-                System.out.println("created " + instances + " instances; releasing them");
+                double createWall = (System.nanoTime() - createStart) / 1e9;
+                CpuUse after = CpuUse.sample(stack);
+                System.out.printf(Locale.ROOT, "created %d instances in %.1f s: %.1f creates per minute (concurrency %d, %d replica(s), %s)%n",
+                        instances, createWall, instances * 60 / createWall, concurrency, replicas, cluster ? "3 brokers" : "1 broker");
+                after.minus(before).report(createWall);
+                System.out.println("releasing them");
 
                 List<Future<Double>> releases = new ArrayList<>();
                 for (String id : List.copyOf(ids)) {
@@ -112,7 +125,7 @@ public final class ProvisioningBenchmark {
         b.put("ossBucket", "bench-artifacts");
         b.put("ossPath", "bench/" + name);
         b.put("spec", "mlflow.small");
-        Api.Resp r = CALLER.post(stack.instanceUrl + "/instances", b);
+        Api.Resp r = CALLER.post(any(stack) + "/instances", b);
         if (r.status() != 201) {
             throw new IllegalStateException("create " + name + ": " + r);
         }
@@ -120,7 +133,7 @@ public final class ProvisioningBenchmark {
     }
 
     static void release(Stack stack, String id) {
-        Api.Resp r = CALLER.post(stack.instanceUrl + "/instances/" + id + "/release", Map.of());
+        Api.Resp r = CALLER.post(any(stack) + "/instances/" + id + "/release", Map.of());
         if (r.status() != 202) {
             throw new IllegalStateException("release " + id + ": " + r);
         }
@@ -129,7 +142,7 @@ public final class ProvisioningBenchmark {
     static void awaitStatus(Stack stack, String id, String status) throws InterruptedException {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         while (true) {
-            JsonNode i = CALLER.get(stack.instanceUrl + "/instances/" + id).json();
+            JsonNode i = CALLER.get(any(stack) + "/instances/" + id).json();
             String s = i.path("status").asText();
             if (s.equals(status)) {
                 return;
@@ -139,6 +152,12 @@ public final class ProvisioningBenchmark {
             }
             Thread.sleep(50);
         }
+    }
+
+    /** A replica of instance-service picked at random: callers spread their requests as the gateway does. */
+    static String any(Stack stack) {
+        List<String> urls = stack.urls("instance-service");
+        return urls.get(java.util.concurrent.ThreadLocalRandom.current().nextInt(urls.size()));
     }
 
     static List<Double> collect(List<Future<Double>> futures) throws Exception {

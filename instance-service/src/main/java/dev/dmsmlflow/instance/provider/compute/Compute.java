@@ -51,4 +51,13 @@ public interface Compute {
      * {@code wanted}, leaves those of {@code inProgress} instances alone, and stops every other server.
      */
     void reconcile(Collection<ComputeRequest> wanted, Collection<String> inProgress);
+
+    /**
+     * As {@link #reconcile(Collection, Collection)}, where {@code wanted} and {@code inProgress} were read from the database
+     * at {@code asOf}: a server started after that (by another replica's step, say) is not judged by that older picture and
+     * is left alone. Providers that cannot tell when a server started reconcile as before.
+     */
+    default void reconcile(Collection<ComputeRequest> wanted, Collection<String> inProgress, java.time.Instant asOf) {
+        reconcile(wanted, inProgress);
+    }
 }

@@ -208,6 +208,12 @@ public class LocalLoadBalancers implements LoadBalancers {
         closeAll();
     }
 
+    /** Another replica holds the load balancers now: this one's proxies close, so that their ports are free for it. */
+    @Override
+    public void standDown() {
+        closeAll();
+    }
+
     /** Stops every proxy (what a process exit does); {@code restore} brings them back. */
     @PreDestroy
     public void closeAll() {

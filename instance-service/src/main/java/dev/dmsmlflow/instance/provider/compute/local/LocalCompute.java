@@ -20,7 +20,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -41,6 +46,13 @@ import java.util.stream.Stream;
  * next to it, so that a restarted service can adopt, restart or remove the processes. During a rolling replacement (a
  * resize) a second server of the instance runs on another port, recorded in {@code successor.properties} until it
  * takes over.
+ * <p>
+ * Several replicas of the service may share one work directory on one host (they find each other's servers in the
+ * process table): every start, replacement and stop of an instance's servers runs under a file lock of that instance
+ * ({@code <work-dir>/compute/<instance>/compute.lock}) as well as the replica's own monitor, so two replicas never start
+ * a server for the same instance at once: the second finds the first's and adopts it. A server another replica is
+ * starting counts as live. A reconcile stops only servers that ran before its picture of the database was taken
+ * ({@link #reconcile(Collection, Collection, Instant)}).
  */
 @ApplicationScoped
 @Typed(LocalCompute.class)
@@ -52,6 +64,12 @@ public class LocalCompute implements Compute {
     private static final String PORT_ARG = "-Dquarkus.http.port=";
     private static final String STATE = "server.properties";
     private static final String SUCCESSOR_STATE = "successor.properties";
+    private static final String LOCK = "compute.lock";
+    /**
+     * How much earlier than a reconcile's picture a server must have started to be judged by it: a process's start time
+     * is known to the second only (the kernel's boot time in /proc/stat), so a younger one is left alone.
+     */
+    static final Duration START_TIME_SLACK = Duration.ofSeconds(2);
 
     private final LocalComputeConfig config;
     private final Path computeDir;
@@ -59,7 +77,8 @@ public class LocalCompute implements Compute {
     /** Marks the processes of this provider's work directory (several services or tests may share a host). */
     private final String homeArg;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private final Map<String, Object> locks = new ConcurrentHashMap<>();
+    /** One monitor per instance directory in this JVM, whatever LocalCompute made it (a JVM may hold a file's lock once only). */
+    private static final Map<Path, Object> LOCKS = new ConcurrentHashMap<>();
     /** Instances a server is being started (or adopted) for right now, waiting for its health check. */
     private final Set<String> starting = ConcurrentHashMap.newKeySet();
 
@@ -87,6 +106,10 @@ public class LocalCompute implements Compute {
 
     @Override
     public ComputeAddress start(ComputeRequest request) throws ComputeException {
+        return locked(request.instanceId(), () -> startHeld(request));
+    }
+
+    private ComputeAddress startHeld(ComputeRequest request) throws ComputeException {
         synchronized (lock(request.instanceId())) {
             Optional<Running> existing = running(request.instanceId());
             if (existing.isPresent()) {
@@ -104,6 +127,10 @@ public class LocalCompute implements Compute {
 
     @Override
     public ComputeAddress startSuccessor(ComputeRequest request, int currentPort) throws ComputeException {
+        return locked(request.instanceId(), () -> startSuccessorHeld(request, currentPort));
+    }
+
+    private ComputeAddress startSuccessorHeld(ComputeRequest request, int currentPort) throws ComputeException {
         String id = request.instanceId();
         synchronized (lock(id)) {
             Running adopted = null;
@@ -128,6 +155,10 @@ public class LocalCompute implements Compute {
 
     @Override
     public void retireAllBut(String instanceId, int keepPort) {
+        lockedQuietly(instanceId, () -> retireAllButHeld(instanceId, keepPort));
+    }
+
+    private void retireAllButHeld(String instanceId, int keepPort) {
         synchronized (lock(instanceId)) {
             Running kept = null;
             for (Running r : scan().getOrDefault(instanceId, List.of())) {
@@ -155,6 +186,10 @@ public class LocalCompute implements Compute {
 
     @Override
     public void stop(String instanceId) {
+        lockedQuietly(instanceId, () -> stopHeld(instanceId));
+    }
+
+    private void stopHeld(String instanceId) {
         synchronized (lock(instanceId)) {
             for (Running r : scan().getOrDefault(instanceId, List.of())) {
                 kill(r.process);
@@ -176,8 +211,8 @@ public class LocalCompute implements Compute {
 
     @Override
     public boolean isLive(String instanceId) {
-        if (starting.contains(instanceId)) {
-            return true; // a server that is still starting (another thread waits for its health check) is not hung
+        if (starting.contains(instanceId) || heldElsewhere(instanceId)) {
+            return true; // a server that is still starting (another thread or replica waits for its health check) is not hung
         }
         Optional<Running> r = running(instanceId);
         if (r.isEmpty()) {
@@ -198,6 +233,10 @@ public class LocalCompute implements Compute {
 
     @Override
     public ComputeAddress replace(ComputeRequest request) throws ComputeException {
+        return locked(request.instanceId(), () -> replaceHeld(request));
+    }
+
+    private ComputeAddress replaceHeld(ComputeRequest request) throws ComputeException {
         synchronized (lock(request.instanceId())) {
             for (Running r : scan().getOrDefault(request.instanceId(), List.of())) {
                 LOG.warnf("killing unresponsive tracking server of %s (pid %d)", request.instanceId(), r.process.pid());
@@ -222,12 +261,17 @@ public class LocalCompute implements Compute {
 
     @Override
     public void reconcile(Collection<ComputeRequest> wanted, Collection<String> inProgress) {
+        reconcile(wanted, inProgress, Instant.MAX);
+    }
+
+    @Override
+    public void reconcile(Collection<ComputeRequest> wanted, Collection<String> inProgress, Instant asOf) {
         Map<String, ComputeRequest> byId = new HashMap<>();
         wanted.forEach(w -> byId.put(w.instanceId(), w));
+        Instant startedBefore = asOf.equals(Instant.MAX) ? asOf : asOf.minus(START_TIME_SLACK);
         for (String id : knownInstances()) {
             if (!byId.containsKey(id) && !inProgress.contains(id)) {
-                LOG.infof("removing orphan tracking server of %s", id);
-                stop(id);
+                removeOrphan(id, startedBefore);
             }
         }
         for (ComputeRequest w : byId.values()) {
@@ -237,6 +281,92 @@ public class LocalCompute implements Compute {
                 LOG.infof("%s tracking server of %s on port %d", wasRunning ? "adopted" : "restarted dead", w.instanceId(), a.port());
             } catch (ComputeException e) {
                 LOG.errorf("could not restart tracking server of %s: %s", w.instanceId(), e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Stops the servers of an instance that should have none, but only those started before {@code startedBefore}: a younger
+     * one was started by a step the reconcile's picture did not know yet (another replica's), not left over.
+     */
+    private void removeOrphan(String instanceId, Instant startedBefore) {
+        lockedQuietly(instanceId, () -> {
+            boolean younger = false;
+            for (Running r : scan().getOrDefault(instanceId, List.of())) {
+                Optional<Instant> started = r.process.info().startInstant();
+                if (started.isEmpty() || !started.get().isBefore(startedBefore)) {
+                    younger = true;
+                    LOG.infof("leaving the tracking server of %s (pid %d) alone: it started after this reconcile looked", instanceId,
+                            r.process.pid());
+                    continue;
+                }
+                LOG.infof("removing orphan tracking server of %s (pid %d)", instanceId, r.process.pid());
+                kill(r.process);
+            }
+            if (!younger) {
+                try {
+                    Files.deleteIfExists(stateFile(instanceId));
+                    Files.deleteIfExists(successorStateFile(instanceId));
+                } catch (IOException e) {
+                    LOG.warnf("could not remove state of %s: %s", instanceId, e.getMessage());
+                }
+            }
+        });
+    }
+
+    /** Work on an instance's servers that may throw. */
+    @FunctionalInterface
+    private interface Held<T> {
+        T run() throws ComputeException;
+    }
+
+    /** Runs {@code work} holding this replica's monitor of the instance and the instance's file lock (shared by replicas). */
+    private <T> T locked(String instanceId, Held<T> work) throws ComputeException {
+        synchronized (lock(instanceId)) {
+            Path file = instanceDirectory(instanceId).resolve(LOCK);
+            try {
+                Files.createDirectories(file.getParent());
+            } catch (IOException e) {
+                throw new ComputeException("cannot create " + file.getParent() + ": " + e.getMessage(), e);
+            }
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                 FileLock ignored = channel.lock()) { // waits while another replica works on the instance
+                return work.run();
+            } catch (IOException e) {
+                throw new ComputeException("cannot lock " + file + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** As {@link #locked}, for work that logs its own failures (stops): a lock that cannot be taken is logged. */
+    private void lockedQuietly(String instanceId, Runnable work) {
+        try {
+            locked(instanceId, () -> {
+                work.run();
+                return null;
+            });
+        } catch (ComputeException e) {
+            LOG.warnf("could not work on the tracking servers of %s: %s", instanceId, e.getMessage());
+        }
+    }
+
+    /** Whether another replica (another process) holds the instance's file lock right now: it is starting or stopping a server. */
+    private boolean heldElsewhere(String instanceId) {
+        Path file = instanceDirectory(instanceId).resolve(LOCK);
+        if (!Files.isRegularFile(file)) {
+            return false;
+        }
+        // under this replica's monitor: closing a second channel of the file would drop a lock this process holds
+        synchronized (lock(instanceId)) {
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                FileLock lock = channel.tryLock();
+                if (lock == null) {
+                    return true;
+                }
+                lock.release();
+                return false;
+            } catch (OverlappingFileLockException | IOException e) {
+                return false;
             }
         }
     }
@@ -483,7 +613,7 @@ public class LocalCompute implements Compute {
     }
 
     private Object lock(String instanceId) {
-        return locks.computeIfAbsent(instanceId, k -> new Object());
+        return LOCKS.computeIfAbsent(instanceDirectory(instanceId), k -> new Object());
     }
 
     private static void kill(ProcessHandle h) {

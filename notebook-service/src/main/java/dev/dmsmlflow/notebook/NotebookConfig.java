@@ -113,9 +113,30 @@ public interface NotebookConfig {
         Duration checkInterval();
     }
 
+    /**
+     * This replica's name on the leases it takes on sessions' pending work (several replicas may run). Default: the host
+     * name and HTTP port, so that a replica restarted in place takes its sessions back at once; another replica takes a
+     * session over when the lease ({@code dms.notebook.worker.lease}) lapsed.
+     */
+    Optional<String> replicaId();
+
     interface Worker {
         @WithDefault("1s")
         Duration pollInterval();
+
+        /**
+         * How long a replica's claim on a session's pending work lasts without renewal; it renews every third of it while
+         * the runtime works, so a replica that died holds a session no longer than this.
+         */
+        @WithDefault("30s")
+        Duration lease();
+
+        /**
+         * Whether this replica carries out sessions' pending actions at all; false leaves them to the other replicas (it
+         * still serves the API and relays Jupyter), and lets tests drive the leases alone.
+         */
+        @WithDefault("true")
+        boolean enabled();
 
         /** Sessions prepared or stopped at once. */
         @WithDefault("4")

@@ -7,6 +7,7 @@ import dev.dmsmlflow.instance.provider.compute.ComputeException;
 import dev.dmsmlflow.instance.provider.compute.ComputeRequest;
 import dev.dmsmlflow.contracts.instance.InstanceFailureCode;
 import dev.dmsmlflow.platform.quarkus.TraceContext;
+import dev.dmsmlflow.platform.work.Leases;
 import dev.dmsmlflow.platform.work.WorkLoop;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
@@ -60,8 +61,7 @@ public class SagaWorker {
     private final Map<String, Integer> unresponsive = new ConcurrentHashMap<>();
     /** This replica's name on the steps it executes, the steps it executes right now, and when it renews their leases next. */
     private final String replicaId;
-    private final java.util.Set<String> executing = ConcurrentHashMap.newKeySet();
-    private volatile long nextRenewal;
+    private final Leases.Held executing;
 
     SagaWorker(InstanceRepository repository, InstanceService service, TrackingDatabases databases, Compute compute,
                InstanceConfig config, OpenTelemetry openTelemetry) {
@@ -71,21 +71,9 @@ public class SagaWorker {
         this.databases = databases;
         this.compute = compute;
         this.config = config;
-        this.replicaId = config.saga().replicaId().filter(r -> !r.isBlank()).orElseGet(SagaWorker::defaultReplicaId);
-    }
-
-    /** The host name and HTTP port: stable across a restart in place, distinct between replicas. */
-    private static String defaultReplicaId() {
-        String host = System.getenv("HOSTNAME");
-        if (host == null || host.isBlank()) {
-            try {
-                host = java.net.InetAddress.getLocalHost().getHostName();
-            } catch (java.io.IOException e) {
-                host = "localhost";
-            }
-        }
-        return host + ":" + org.eclipse.microprofile.config.ConfigProvider.getConfig()
-                .getOptionalValue("quarkus.http.port", String.class).orElse("8081");
+        // the host name and HTTP port: stable across a restart in place, distinct between replicas
+        this.replicaId = config.saga().replicaId().filter(r -> !r.isBlank()).orElseGet(() -> Leases.defaultReplicaId("8081"));
+        this.executing = new Leases.Held(config.saga().stepLease());
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -153,10 +141,7 @@ public class SagaWorker {
                 LOG.warnf("resize of %s abandoned: the load balancer did not switch to the new tracking server", i.id);
             }
         }
-        if (now >= nextRenewal) {
-            nextRenewal = now + config.saga().stepLease().toMillis() / 3;
-            repository.renewLeases(replicaId, List.copyOf(executing), config.saga().stepLease());
-        }
+        executing.renewIfDue(ids -> repository.renewLeases(replicaId, ids, executing.lease()));
         if (now >= nextWatch) {
             nextWatch = now + config.saga().watchInterval().toMillis();
             watchRunning();

@@ -5,6 +5,7 @@ import dev.dmsmlflow.instance.domain.InstanceStatus;
 import dev.dmsmlflow.instance.domain.SagaStep;
 import dev.dmsmlflow.platform.persistence.AdvisoryLocks;
 import dev.dmsmlflow.platform.problem.ConcurrentChangeException;
+import dev.dmsmlflow.platform.work.Leases;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
 import io.quarkus.panache.common.Parameters;
@@ -30,6 +31,9 @@ import java.util.Optional;
 @ApplicationScoped
 @Transactional
 public class InstanceRepository implements PanacheRepositoryBase<Instance, String> {
+
+    /** The lease a replica holds on an instance's saga step while it executes it (not mapped on {@link Instance}). */
+    private static final Leases STEP_LEASES = new Leases("instance", "id", "step_owner", "step_lease_until");
 
     private final AgroalDataSource dataSource;
 
@@ -112,30 +116,19 @@ public class InstanceRepository implements PanacheRepositoryBase<Instance, Strin
      */
     @Transactional(Transactional.TxType.REQUIRES_NEW)
     public boolean claimStep(String id, SagaStep step, String owner, Duration lease) {
-        return getEntityManager().createNativeQuery("UPDATE instance SET step_owner = ?1, step_lease_until = now() + make_interval(secs => ?2)"
-                        + " WHERE id = ?3 AND saga_step = ?4 AND (step_owner IS NULL OR step_owner = ?1 OR step_lease_until IS NULL"
-                        + " OR step_lease_until < now())")
-                .setParameter(1, owner).setParameter(2, lease.toMillis() / 1000.0).setParameter(3, id).setParameter(4, step.name())
-                .executeUpdate() == 1;
+        return STEP_LEASES.claim(getEntityManager(), id, owner, lease, "saga_step = ?4", step.name());
     }
 
     /** Extends {@code owner}'s leases on the steps of {@code ids} (those it is executing) by {@code lease} from now. */
     @Transactional(Transactional.TxType.REQUIRES_NEW)
     public int renewLeases(String owner, Collection<String> ids, Duration lease) {
-        if (ids.isEmpty()) {
-            return 0;
-        }
-        return getEntityManager().createNativeQuery("UPDATE instance SET step_lease_until = now() + make_interval(secs => ?1)"
-                        + " WHERE step_owner = ?2 AND id = ANY(?3)")
-                .setParameter(1, lease.toMillis() / 1000.0).setParameter(2, owner).setParameter(3, ids.toArray(String[]::new))
-                .executeUpdate();
+        return STEP_LEASES.renew(getEntityManager(), owner, ids, lease);
     }
 
     /** Gives the lease back once {@code owner} finished the step (the next step is anybody's). */
     @Transactional(Transactional.TxType.REQUIRES_NEW)
     public void releaseStep(String id, String owner) {
-        getEntityManager().createNativeQuery("UPDATE instance SET step_owner = NULL, step_lease_until = NULL WHERE id = ?1 AND step_owner = ?2")
-                .setParameter(1, id).setParameter(2, owner).executeUpdate();
+        STEP_LEASES.release(getEntityManager(), id, owner);
     }
 
     /** CREATING instances waiting for network-service since before {@code before}. */

@@ -174,19 +174,36 @@ public class SessionService {
         }
     }
 
+    /**
+     * The outcomes below come from a worker that holds the session's lease as {@code owner}: one that lost it (it lapsed and
+     * another replica took the session over) records nothing, the new holder carries the action out and records it.
+     */
+    private Optional<SessionEntity> lockHeld(String id, String owner) {
+        return sessions.lock(id).filter(s -> {
+            if (sessions.holdsWork(id, owner)) {
+                return true;
+            }
+            LOG.infof("session %s: replica %s no longer holds its lease; its outcome is not recorded", id, owner);
+            return false;
+        });
+    }
+
     @Transactional(Transactional.TxType.REQUIRES_NEW)
-    public void progress(String id, NotebookRuntime.Phase phase, String message) {
-        sessions.lock(id).filter(s -> s.status == SessionStatus.STARTING).ifPresent(s -> {
+    public void progress(String id, String owner, NotebookRuntime.Phase phase, String message) {
+        lockHeld(id, owner).filter(s -> s.status == SessionStatus.STARTING).ifPresent(s -> {
             s.progressPhase = phase.name();
             s.progressMessage = message;
             s.updatedAt = Instant.now();
         });
     }
 
-    /** JupyterLab answers. False when the session no longer wants its runtime (a stop came meanwhile: the worker stops it then). */
+    /**
+     * JupyterLab answers. False when the session no longer wants its runtime (a stop came meanwhile: the worker stops it
+     * then), or {@code owner} lost the session's lease (the replica that took it over starts it again and records that).
+     */
     @Transactional(Transactional.TxType.REQUIRES_NEW)
-    public boolean runtimeReady(String id, NotebookRuntime.Started started) {
-        SessionEntity s = sessions.lock(id).orElse(null);
+    public boolean runtimeReady(String id, String owner, NotebookRuntime.Started started) {
+        SessionEntity s = lockHeld(id, owner).orElse(null);
         if (s == null) {
             return false;
         }
@@ -205,8 +222,8 @@ public class SessionService {
     }
 
     @Transactional(Transactional.TxType.REQUIRES_NEW)
-    public void runtimeFailed(String id, String code, String message) {
-        sessions.lock(id).ifPresent(s -> {
+    public void runtimeFailed(String id, String owner, String code, String message) {
+        lockHeld(id, owner).ifPresent(s -> {
             if (s.pendingAction == Effect.PROVISION) {
                 s.pendingAction = null;
             }
@@ -220,8 +237,8 @@ public class SessionService {
     }
 
     @Transactional(Transactional.TxType.REQUIRES_NEW)
-    public void runtimeStopped(String id) {
-        sessions.lock(id).ifPresent(s -> {
+    public void runtimeStopped(String id, String owner) {
+        lockHeld(id, owner).ifPresent(s -> {
             if (s.pendingAction == Effect.STOP_RUNTIME) {
                 s.pendingAction = null;
             }
@@ -269,8 +286,8 @@ public class SessionService {
 
     /** The runtime now has {@code trackingUri}; the flag clears unless the URI changed again meanwhile. */
     @Transactional(Transactional.TxType.REQUIRES_NEW)
-    public void wired(String id, String trackingUri) {
-        sessions.lock(id).ifPresent(s -> {
+    public void wired(String id, String owner, String trackingUri) {
+        lockHeld(id, owner).ifPresent(s -> {
             if (java.util.Objects.equals(s.trackingUri, trackingUri)) {
                 s.wiringDirty = false;
             }

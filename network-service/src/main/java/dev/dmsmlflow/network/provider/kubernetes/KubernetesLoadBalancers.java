@@ -1,5 +1,6 @@
 package dev.dmsmlflow.network.provider.kubernetes;
 
+import dev.dmsmlflow.platform.kubernetes.LabelSelectors;
 import dev.dmsmlflow.contracts.network.NetworkFailureCode;
 import dev.dmsmlflow.network.NetworkConfig;
 import dev.dmsmlflow.network.domain.AclRule;
@@ -151,19 +152,7 @@ public class KubernetesLoadBalancers implements LoadBalancers {
 
     /** {@code a=b,c=d} as labels. */
     static Map<String, String> selector(String text) {
-        Map<String, String> m = new TreeMap<>();
-        for (String part : text.split(",")) {
-            String p = part.trim();
-            if (p.isEmpty()) {
-                continue;
-            }
-            int eq = p.indexOf('=');
-            if (eq <= 0) {
-                throw new IllegalArgumentException("a label must be key=value, not " + p);
-            }
-            m.put(p.substring(0, eq).trim(), p.substring(eq + 1).trim());
-        }
-        return m;
+        return LabelSelectors.parse(text);
     }
 
     private ObjectMeta meta(String instanceId) {

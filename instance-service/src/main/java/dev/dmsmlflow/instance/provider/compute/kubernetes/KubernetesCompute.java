@@ -1,5 +1,6 @@
 package dev.dmsmlflow.instance.provider.compute.kubernetes;
 
+import dev.dmsmlflow.platform.kubernetes.LabelSelectors;
 import dev.dmsmlflow.instance.provider.compute.CallbackUrls;
 import dev.dmsmlflow.instance.provider.compute.Compute;
 import dev.dmsmlflow.instance.provider.compute.ComputeAddress;
@@ -528,19 +529,7 @@ public class KubernetesCompute implements Compute {
 
     /** {@code a=b,c=d} as labels. */
     static Map<String, String> selector(String text) {
-        Map<String, String> m = new TreeMap<>();
-        for (String part : text.split(",")) {
-            String p = part.trim();
-            if (p.isEmpty()) {
-                continue;
-            }
-            int eq = p.indexOf('=');
-            if (eq <= 0) {
-                throw new IllegalArgumentException("a label selector is key=value[,key=value]: " + text);
-            }
-            m.put(p.substring(0, eq).trim(), p.substring(eq + 1).trim());
-        }
-        return m;
+        return LabelSelectors.parse(text);
     }
 
     private static LabelSelector labels(Map<String, String> m) {

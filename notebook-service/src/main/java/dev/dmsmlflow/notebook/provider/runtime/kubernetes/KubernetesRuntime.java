@@ -1,5 +1,6 @@
 package dev.dmsmlflow.notebook.provider.runtime.kubernetes;
 
+import dev.dmsmlflow.platform.kubernetes.LabelSelectors;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dmsmlflow.notebook.NotebookConfig;
@@ -771,19 +772,7 @@ public class KubernetesRuntime implements NotebookRuntime {
 
     /** {@code a=b,c=d} as labels. */
     static Map<String, String> selector(String text) {
-        Map<String, String> m = new TreeMap<>();
-        for (String part : text.split(",")) {
-            String p = part.trim();
-            if (p.isEmpty()) {
-                continue;
-            }
-            int eq = p.indexOf('=');
-            if (eq <= 0) {
-                throw new IllegalArgumentException("a label selector is key=value[,key=value]: " + text);
-            }
-            m.put(p.substring(0, eq).trim(), p.substring(eq + 1).trim());
-        }
-        return m;
+        return LabelSelectors.parse(text);
     }
 
     private static LabelSelector labels(Map<String, String> m) {

@@ -569,13 +569,27 @@ public final class LocalKafka implements AutoCloseable {
         }
     }
 
+    /** Ports {@link #freePort()} handed out in this JVM: the operating system may offer a closed port again at once. */
+    private static final java.util.Set<Integer> ISSUED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * A loopback port nothing listens on now and that this JVM has not handed out before (two ports asked for one after
+     * the other, e.g. a broker's client and internal listeners, could otherwise be the same one).
+     */
     static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int port;
+            try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                s.setReuseAddress(true);
+                port = s.getLocalPort();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            if (ISSUED.add(port)) {
+                return port;
+            }
         }
+        throw new IllegalStateException("no free loopback port that this JVM has not handed out already");
     }
 
     private static String tail(Path log) {

@@ -1,6 +1,5 @@
 package dev.dmsmlflow.platform.kubernetes;
 
-import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -14,14 +13,15 @@ public final class LabelSelectors {
     }
 
     /**
-     * The labels of {@code text}, in key order; blank parts are skipped, keys and values trimmed.
+     * The labels of {@code text}, in key order; blank parts are skipped, keys and values trimmed. Each call answers a new
+     * map the caller owns (providers add their own labels to it).
      *
      * @throws IllegalArgumentException when a part is not {@code key=value} with a non-empty key
      */
     public static Map<String, String> parse(String text) {
         Map<String, String> labels = new TreeMap<>();
         if (text == null) {
-            return Collections.unmodifiableMap(labels);
+            return labels;
         }
         for (String part : text.split(",")) {
             String p = part.trim();
@@ -34,6 +34,6 @@ public final class LabelSelectors {
             }
             labels.put(p.substring(0, eq).trim(), p.substring(eq + 1).trim());
         }
-        return Collections.unmodifiableMap(labels);
+        return labels;
     }
 }

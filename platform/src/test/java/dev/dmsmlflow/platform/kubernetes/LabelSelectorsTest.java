@@ -31,7 +31,10 @@ class LabelSelectorsTest {
     }
 
     @Test
-    void theAnswerCannotBeChangedByACaller() {
-        assertThrows(UnsupportedOperationException.class, () -> LabelSelectors.parse("a=b").put("c", "d"));
+    void eachCallAnswersAMapOfItsOwnThatTheCallerMayExtend() {
+        var first = LabelSelectors.parse("a=b");
+        first.put("instance", "i-1");
+        assertEquals(java.util.Map.of("a", "b"), LabelSelectors.parse("a=b"));
+        assertEquals("i-1", first.get("instance"));
     }
 }

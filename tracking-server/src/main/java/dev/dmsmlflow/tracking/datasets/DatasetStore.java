@@ -286,6 +286,12 @@ public class DatasetStore {
         }
         long now = System.currentTimeMillis();
         return db.tx(c -> {
+            // Writers of one dataset's records take turns on its row (across threads and replicas alike): two upserts of the
+            // same new inputs would otherwise both find no record and the second would fail on the unique input hash
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM evaluation_datasets WHERE dataset_id = ? FOR NO KEY UPDATE")) {
+                ps.setString(1, id);
+                ps.executeQuery().close();
+            }
             Dataset ds = load(c, id);
             int inserted = 0;
             int updated = 0;

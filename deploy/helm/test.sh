@@ -158,6 +158,12 @@ expect_in "kubernetes compute in its own namespace: network-service admits the t
 expect_not_in "second: no kubernetes tokens URL with aliyun compute" "$SECOND" 'dms.compute.kubernetes.tokens-url'
 doc_of "$SECOND" NetworkPolicy dms-dms-mlflow-network-service > "$WORK/network-policy-second.yaml"
 expect_not_in "second: network-service admits no tracking-server pods with aliyun compute" "$WORK/network-policy-second.yaml" 'mlflow-tracking-server'
+expect_in "default: one tracking-server replica per instance" "$DEFAULT" '^    dms.compute.kubernetes.tracking-server-replicas=1$'
+"$HELM" template dms "$CHART" --namespace dms --set compute.kubernetes.trackingServerReplicas=3 > "$WORK/trackrep.yaml" 2>/dev/null
+expect_in "compute.kubernetes.trackingServerReplicas=3: instance-service gets it" "$WORK/trackrep.yaml" \
+  '^    dms.compute.kubernetes.tracking-server-replicas=3$'
+doc_of "$DEFAULT" Role dms-dms-mlflow-compute > "$WORK/compute-role.yaml"
+expect_in "default: the compute Role covers the instances' PodDisruptionBudgets" "$WORK/compute-role.yaml" 'resources: \["poddisruptionbudgets"\]'
 expect_refused "schema: a tokensUrl that is no URL" "at '/compute/kubernetes/tokensUrl'" \
   "$HELM" template dms "$CHART" --set compute.kubernetes.tokensUrl=network-service:8080
 expect_not_in "default: no Secret rendered" "$DEFAULT" '^kind: Secret$'
@@ -241,6 +247,8 @@ expect_not_in "local runtime: no Role for sessions" "$WORK/notebooklocal.yaml" '
 
 say "values the schema refuses"
 expect_refused "schema: replicas 0" "at '/apiGateway/replicas': minimum: got 0, want 1" "$HELM" template dms "$CHART" --set apiGateway.replicas=0
+expect_refused "schema: tracking-server replicas 0" "at '/compute/kubernetes/trackingServerReplicas': minimum: got 0, want 1" \
+  "$HELM" template dms "$CHART" --set compute.kubernetes.trackingServerReplicas=0
 expect_refused "schema: unknown compute provider" "at '/compute/provider': value must be one of .*" "$HELM" template dms "$CHART" --set compute.provider=gcp
 expect_refused "schema: unknown network provider" "at '/networkService/provider': value must be one of .*" "$HELM" template dms "$CHART" --set networkService.provider=gcp
 expect_refused "schema: a proxy image without a tag" "at '/networkService/kubernetes/image': .*" "$HELM" template dms "$CHART" --set networkService.kubernetes.image=nginx

@@ -25,6 +25,8 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.TopologySpreadConstraint;
+import io.fabric8.kubernetes.api.model.TopologySpreadConstraintBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
@@ -37,6 +39,8 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeerBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPortBuilder;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
@@ -68,12 +72,14 @@ import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
- * The Kubernetes compute provider: per tracking server a Deployment (one replica, sized by the spec, probed on the tracking
+ * The Kubernetes compute provider: per tracking server a Deployment ({@code tracking-server-replicas} replicas spread over
+ * nodes, each sized by the spec, probed on the tracking
  * server's health endpoints, non-root on a read-only root filesystem, no service-account token), a Secret with its database
  * login and secrets (referenced by the Deployment, never copied into it), and a ClusterIP Service whose DNS name is the
  * address handed to the load balancer; per instance a NetworkPolicy that admits only the load balancer's pods and lets the
  * server reach only DNS, its database, the object storage, this service (its storage credentials) and network-service (its
- * MLflow token list: the server checks tokens itself, behind a load balancer that passes them through). Objects are named after the instance and the
+ * MLflow token list: the server checks tokens itself, behind a load balancer that passes them through), and with more than one
+ * replica a PodDisruptionBudget that keeps all but one of them through node drains. Objects are named after the instance and the
  * slot ({@code dms-mlflow-<instance>-a}, {@code -b} for the second server of a resize, on the next port) and labelled with
  * it, so a restarted service finds by name what it made before a crash that recorded nothing.
  */
@@ -229,6 +235,7 @@ public class KubernetesCompute implements Compute {
                 call(() -> client.services().inNamespace(ns).withLabels(ours).delete());
                 call(() -> client.secrets().inNamespace(ns).withLabels(ours).delete());
                 call(() -> client.network().v1().networkPolicies().inNamespace(ns).withLabels(ours).delete());
+                deleteBudget(null, ours);
                 LOG.infof("removed the tracking server objects of %s", instanceId);
             } catch (ComputeException e) {
                 LOG.errorf("could not remove the tracking server of %s: %s", instanceId, e.getMessage());
@@ -283,6 +290,7 @@ public class KubernetesCompute implements Compute {
             removeOrphans("Service", client.services().inNamespace(ns), keep);
             removeOrphans("Secret", client.secrets().inNamespace(ns), keep);
             removeOrphans("NetworkPolicy", client.network().v1().networkPolicies().inNamespace(ns), keep);
+            removeOrphans("PodDisruptionBudget", client.policy().v1().podDisruptionBudget().inNamespace(ns), keep);
         } catch (ComputeException e) {
             LOG.errorf("could not list the tracking servers to reconcile: %s", e.getMessage());
         }
@@ -329,12 +337,18 @@ public class KubernetesCompute implements Compute {
             String tokensBase = CallbackUrls.base(config.tokensUrl(), "dms.compute.kubernetes.tokens-url",
                     "a tracking server on Kubernetes could not check MLflow access tokens, which its load balancer passes through");
             NetworkPolicy policy = networkPolicy(id, credentialsBase, tokensBase);
+            int replicas = replicas();
             try {
                 apply(policy, client.network().v1().networkPolicies().inNamespace(config.namespace()));
+                if (replicas > 1) {
+                    apply(disruptionBudget(id, replicas), client.policy().v1().podDisruptionBudget().inNamespace(config.namespace()));
+                } else {
+                    deleteBudget(id); // one replica: a budget over one pod protects nothing or blocks every drain
+                }
                 Map<String, String> data = secretData(request, slot);
                 apply(secret(id, slot, data), client.secrets().inNamespace(config.namespace()));
                 apply(service(id, slot), client.services().inNamespace(config.namespace()));
-                apply(deployment(request, slot, image, credentialsBase, tokensBase, data), client.apps().deployments().inNamespace(config.namespace()));
+                apply(deployment(request, slot, image, credentialsBase, tokensBase, data, replicas), client.apps().deployments().inNamespace(config.namespace()));
                 LOG.infof("tracking server %s of %s: spec %s, image %s", name(id, slot), id, request.spec(), image);
                 return awaitAvailable(id, slot);
             } catch (ComputeException e) {
@@ -394,7 +408,7 @@ public class KubernetesCompute implements Compute {
     }
 
     private Deployment deployment(ComputeRequest request, Slot slot, String image, String credentialsBase, String tokensBase,
-            Map<String, String> secretData) {
+            Map<String, String> secretData, int replicas) {
         String id = request.instanceId();
         String name = name(id, slot);
         int port = port(slot);
@@ -421,7 +435,7 @@ public class KubernetesCompute implements Compute {
         Map<String, String> podAnnotations = Map.of(SECRET_DIGEST, sha256(secretData.toString()));
         return new DeploymentBuilder().withMetadata(meta(name, objectLabels(id, slot)))
                 .withNewSpec()
-                .withReplicas(1)
+                .withReplicas(replicas)
                 .withProgressDeadlineSeconds(deadline)
                 .withRevisionHistoryLimit(2)
                 .withSelector(new LabelSelectorBuilder().withMatchLabels(slotLabels(id, slot)).build())
@@ -433,6 +447,7 @@ public class KubernetesCompute implements Compute {
                 .withNewSpec()
                 .withAutomountServiceAccountToken(false)
                 .withEnableServiceLinks(false)
+                .withTopologySpreadConstraints(replicas > 1 ? spread(id, slot) : null) // none: an unchanged digest, no roll
                 .withNewSecurityContext()
                 .withRunAsNonRoot(true).withRunAsUser(config.runAsUser()).withRunAsGroup(config.runAsUser())
                 .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
@@ -461,6 +476,73 @@ public class KubernetesCompute implements Compute {
                 .endTemplate()
                 .endSpec()
                 .build();
+    }
+
+    /**
+     * With several replicas: at most one more of them on any node than on another (so two replicas never share a node while
+     * another schedulable node exists; a cluster of one node still runs them all), and spread over zones where the cluster
+     * has any, as far as it can. Only the pods of the current template count ({@code pod-template-hash}), so a rolling update
+     * spreads its new pods on their own. Not set with one replica: nothing to spread, and Deployments made before stay as
+     * they are.
+     */
+    static List<TopologySpreadConstraint> spread(String id, Slot slot) {
+        LabelSelector pods = labels(slotLabels(id, slot));
+        return List.of(
+                new TopologySpreadConstraintBuilder().withTopologyKey("kubernetes.io/hostname").withMaxSkew(1)
+                        .withWhenUnsatisfiable("DoNotSchedule").withLabelSelector(pods).withMatchLabelKeys("pod-template-hash")
+                        .withNodeTaintsPolicy("Honor").build(),
+                new TopologySpreadConstraintBuilder().withTopologyKey("topology.kubernetes.io/zone").withMaxSkew(1)
+                        .withWhenUnsatisfiable("ScheduleAnyway").withLabelSelector(pods).withMatchLabelKeys("pod-template-hash")
+                        .build());
+    }
+
+    /**
+     * The instance's PodDisruptionBudget (over both slots, named like its NetworkPolicy): a drain may evict one replica at a
+     * time, the others keep serving.
+     */
+    PodDisruptionBudget disruptionBudget(String id, int replicas) {
+        return new PodDisruptionBudgetBuilder().withMetadata(meta(policyName(id), instanceLabels(id)))
+                .withNewSpec()
+                .withMinAvailable(new IntOrString(replicas - 1))
+                .withSelector(labels(instanceLabels(id)))
+                .endSpec().build();
+    }
+
+    /** Deletes the instance's PodDisruptionBudget, if any (see {@link #deleteBudget(String, Map)}). */
+    private void deleteBudget(String id) throws ComputeException {
+        deleteBudget(policyName(id), null);
+    }
+
+    /**
+     * Deletes the PodDisruptionBudget of that name, or those with these labels. A Role made before budgets existed (an operator's
+     * own, without {@code poddisruptionbudgets}) is refused (403): with one replica no budget was ever made, so that is logged and
+     * the start or stop goes on rather than failing on an object that cannot exist.
+     */
+    private void deleteBudget(String name, Map<String, String> labels) throws ComputeException {
+        var budgets = client.policy().v1().podDisruptionBudget().inNamespace(config.namespace());
+        try {
+            if (labels == null) {
+                budgets.withName(name).delete();
+            } else {
+                budgets.withLabels(labels).delete();
+            }
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 403 && config.trackingServerReplicas() <= 1) {
+                LOG.warnf("may not delete PodDisruptionBudgets in %s (the Role lacks poddisruptionbudgets; instance-service/README.md): "
+                        + "none is made with one replica", config.namespace());
+                return;
+            }
+            throw new ComputeException("Kubernetes API: " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code dms.compute.kubernetes.tracking-server-replicas}, at least 1. */
+    private int replicas() throws ComputeException {
+        int r = config.trackingServerReplicas();
+        if (r < 1) {
+            throw new ComputeException("dms.compute.kubernetes.tracking-server-replicas must be at least 1, not " + r);
+        }
+        return r;
     }
 
     private static Probe probe(String path, int periodSeconds, int timeoutSeconds, int failureThreshold) {
@@ -579,7 +661,7 @@ public class KubernetesCompute implements Compute {
         call(() -> op.resource(wanted).update());
     }
 
-    /** Waits until the slot's Deployment has an available replica of its current template; its Service's address then. */
+    /** Waits until the slot's Deployment has all its replicas of its current template available; its Service's address then. */
     private ComputeAddress awaitAvailable(String id, Slot slot) throws ComputeException {
         String name = name(id, slot);
         long deadline = System.nanoTime() + config.healthTimeout().toNanos();
@@ -654,6 +736,7 @@ public class KubernetesCompute implements Compute {
         call(() -> client.secrets().inNamespace(ns).withName(name).delete());
         if (deployment(id, slot.other()) == null) {
             call(() -> client.network().v1().networkPolicies().inNamespace(ns).withName(policyName(id)).delete());
+            deleteBudget(id);
         }
         forget(name);
     }

@@ -42,7 +42,18 @@ public interface KubernetesComputeConfig {
     @WithDefault("10001")
     long runAsUser();
 
-    /** How long a new Deployment may take to have an available replica (its readiness probe passed). */
+    /**
+     * Replicas of each instance's tracking server, spread over nodes, behind the instance's Service (any replica serves any
+     * request: they share the instance's database and OSS root; tracking-server/README.md). With more than one, a
+     * PodDisruptionBudget keeps all but one of them through voluntary disruptions (node drains). 1 by default: an instance's
+     * spec sizes one server and is what its instance-hours are metered under, so a second replica doubles what the cluster
+     * spends on every instance without changing the bill; operators who want an instance to survive a node loss without a
+     * restart pay for it by raising this.
+     */
+    @WithDefault("1")
+    int trackingServerReplicas();
+
+    /** How long a new Deployment may take to have all its replicas available (their readiness probes passed). */
     @WithDefault("300s")
     Duration healthTimeout();
 

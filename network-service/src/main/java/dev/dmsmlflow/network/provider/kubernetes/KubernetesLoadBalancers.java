@@ -306,7 +306,8 @@ public class KubernetesLoadBalancers implements LoadBalancers {
     /**
      * Makes the instance's objects what the database says (its enforced ACL, its registered backend): a deleted ConfigMap,
      * Deployment, Service or NetworkPolicy comes back, a changed one is put back, an unchanged one is left alone. Does not
-     * wait for pods.
+     * wait for pods. Answers the network at the Service's address when the cloud gave a Service made again another one
+     * (the caller records and announces it); while a new Service has no address yet, the recorded one is kept.
      */
     @Override
     public Network restore(Network n, List<AclRule> entries) throws ProviderException {
@@ -314,9 +315,10 @@ public class KubernetesLoadBalancers implements LoadBalancers {
         change(n.instanceId(), s -> wanted);
         Service svc = call(() -> client.services().inNamespace(config.namespace()).withName(name(n.instanceId())).get());
         String address = address(svc);
-        if (address != null && n.vpcAddress() != null && !address.equals(n.vpcAddress())) {
+        if (address != null && !address.equals(n.vpcAddress())) {
             LOG.warnf("the load balancer of %s now answers at %s, not at its recorded address %s (its Service was made again)",
                     n.instanceId(), address, n.vpcAddress());
+            return n.withVpcAddress(address, LISTENER_PORT);
         }
         return n;
     }

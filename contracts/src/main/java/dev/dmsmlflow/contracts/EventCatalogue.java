@@ -13,6 +13,7 @@ import dev.dmsmlflow.contracts.network.AlbAclUpdated;
 import dev.dmsmlflow.contracts.network.BackendRegistered;
 import dev.dmsmlflow.contracts.network.NetworkProvisionFailed;
 import dev.dmsmlflow.contracts.network.NetworkProvisioned;
+import dev.dmsmlflow.contracts.network.LoadBalancerAddressChanged;
 import dev.dmsmlflow.contracts.network.NetworkReleased;
 import dev.dmsmlflow.contracts.notebook.NotebookSessionStarted;
 import dev.dmsmlflow.contracts.notebook.NotebookSessionStopped;
@@ -44,6 +45,7 @@ public final class EventCatalogue {
                 entry(InstanceFailed.TYPE, InstanceFailed.class, AggregateType.INSTANCE, "instanceId"),
                 entry(InstanceReleaseRequested.TYPE, InstanceReleaseRequested.class, AggregateType.INSTANCE, "instanceId"),
                 entry(NetworkReleased.TYPE, NetworkReleased.class, AggregateType.NETWORK, "instanceId"),
+                entry(LoadBalancerAddressChanged.TYPE, LoadBalancerAddressChanged.class, AggregateType.NETWORK, "instanceId"),
                 entry(InstanceReleased.TYPE, InstanceReleased.class, AggregateType.INSTANCE, "instanceId"),
                 entry(AlbAclUpdated.TYPE, AlbAclUpdated.class, AggregateType.NETWORK, "instanceId"),
                 entry(NotebookSessionStarted.TYPE, NotebookSessionStarted.class, AggregateType.NOTEBOOK, "sessionId"),

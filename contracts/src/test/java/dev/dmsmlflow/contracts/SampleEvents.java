@@ -19,6 +19,7 @@ import dev.dmsmlflow.contracts.network.BackendRegistered;
 import dev.dmsmlflow.contracts.network.NetworkFailureCode;
 import dev.dmsmlflow.contracts.network.NetworkProvisionFailed;
 import dev.dmsmlflow.contracts.network.NetworkProvisioned;
+import dev.dmsmlflow.contracts.network.LoadBalancerAddressChanged;
 import dev.dmsmlflow.contracts.network.NetworkReleased;
 import dev.dmsmlflow.contracts.notebook.NotebookSessionStarted;
 import dev.dmsmlflow.contracts.notebook.NotebookSessionStopped;
@@ -118,6 +119,15 @@ final class SampleEvents {
                         "ws-4821",
                         "user-1093",
                         Instant.parse("2025-05-10T17:42:00Z")),
+                new LoadBalancerAddressChanged(
+                        "mlf-7f3a9c21",
+                        "ws-4821",
+                        "dms-mlflow-lb-mlf-7f3a9c21",
+                        "10.0.8.27",
+                        80,
+                        "10.0.8.14",
+                        80,
+                        Instant.parse("2025-04-03T09:12:44Z")),
                 new NetworkReleased(
                         "mlf-7f3a9c21",
                         "ws-4821",

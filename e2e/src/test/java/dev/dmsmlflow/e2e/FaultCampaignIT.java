@@ -6,14 +6,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -118,7 +113,7 @@ class FaultCampaignIT {
             assertTrue(!stack.databaseExists(database), "the tracking database of " + id + " remains");
         }
         for (Map.Entry<String, java.net.URI> a : addresses.entrySet()) {
-            assertTrue(!listening(a.getValue()), "the load balancer of " + a.getKey() + " still listens at " + a.getValue());
+            assertTrue(!Campaigns.listening(a.getValue()), "the load balancer of " + a.getKey() + " still listens at " + a.getValue());
         }
         for (int w = 0; w <= (sagas - 1) / PER_WORKSPACE; w++) {
             Api.Client member = Api.as("mem_faults", WORKSPACE + "-" + w, "editor");
@@ -225,65 +220,17 @@ class FaultCampaignIT {
     }
 
     private void assertAllHandled(String publisher, String types, String consumerDb, String consumer, String inboxId) {
-        Set<String>[] missing = new Set[1];
-        Api.await(() -> {
-            Set<String> published = new HashSet<>(stack.column(publisher,
-                    "SELECT id::text FROM outbox_event WHERE type IN (" + types + ")"));
-            published.removeAll(stack.column(consumerDb,
-                    "SELECT " + inboxId + " FROM inbox_event WHERE consumer = '" + consumer + "'"));
-            missing[0] = published;
-            return published.isEmpty();
-        }, Duration.ofSeconds(60), consumer + " to have handled every event of " + publisher, () -> missing[0]);
-        System.out.println("fault campaign: " + consumer + " handled all "
-                + stack.column(publisher, "SELECT count(*) FROM outbox_event WHERE type IN (" + types + ")").get(0)
-                + " events of " + publisher);
+        Set<String> published = Campaigns.awaitAllHandled(stack, publisher, types, consumerDb, consumer, inboxId, Duration.ofSeconds(60));
+        System.out.println("fault campaign: " + consumer + " handled all " + published.size() + " events of " + publisher);
     }
 
-    /** A call retried (every 200 ms, up to {@link #STEP}) while the service is down or restarting. */
+    /** A call retried while the service is down or restarting, up to {@link #STEP}. */
     private static Api.Resp retrying(Supplier<Api.Resp> call) {
-        long deadline = System.nanoTime() + STEP.toNanos();
-        while (true) {
-            try {
-                Api.Resp r = call.get();
-                if (r.status() != 502 && r.status() != 503) {
-                    return r;
-                }
-            } catch (UncheckedIOException down) {
-                // refused or reset: the service is being killed or starting
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("a service stayed unreachable for " + STEP.toSeconds() + " s");
-            }
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
+        return Campaigns.retrying(call, STEP);
     }
 
     private static Map<String, Object> body(String workspace, String name) {
-        Map<String, Object> b = new LinkedHashMap<>();
-        b.put("workspaceId", workspace);
-        b.put("name", name);
-        b.put("vpcId", "vpc-local");
-        b.put("vSwitchId", "vsw-local-a");
-        b.put("secondaryVSwitchId", "vsw-local-b");
-        b.put("securityGroupId", "sg-local-basic");
-        b.put("ossBucket", "chaos-" + workspace); // a bucket belongs to one workspace
-        b.put("ossPath", "runs/" + name);
-        b.put("spec", "mlflow.small");
-        return b;
-    }
-
-    private static boolean listening(java.net.URI address) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(address.getHost(), address.getPort()), 500);
-            return true;
-        } catch (java.io.IOException e) {
-            return false;
-        }
+        return Campaigns.instanceBody(workspace, name, "chaos");
     }
 
     private static void signal(String signal, long pid) throws Exception {

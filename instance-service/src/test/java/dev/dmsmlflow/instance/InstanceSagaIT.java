@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.util.Properties;
 import dev.dmsmlflow.contracts.common.Backend;
 import dev.dmsmlflow.contracts.network.BackendRegistered;
+import dev.dmsmlflow.contracts.network.LoadBalancerAddressChanged;
 import dev.dmsmlflow.contracts.network.NetworkFailureCode;
 import dev.dmsmlflow.contracts.network.NetworkProvisionFailed;
 import dev.dmsmlflow.contracts.network.NetworkProvisioned;
@@ -444,6 +445,33 @@ class InstanceSagaIT {
         javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
         mac.init(new javax.crypto.spec.SecretKeySpec(secret.getBytes(java.nio.charset.StandardCharsets.UTF_8), "HmacSHA256"));
         return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(mac.doFinal(database.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void aLoadBalancerMadeAgainAtAnotherAddressMovesTheInstanceAndItIsAnnouncedRunningThere() {
+        Running r = running();
+        String lb = "alb-" + r.id().substring(0, 8);
+        InstanceApiTest.as(r.ws()).get("/instances/" + r.id()).then().statusCode(200).body("vpcAddress", equalTo("http://127.0.0.1:18080"));
+
+        String first = bus.publish(new LoadBalancerAddressChanged(r.id(), r.ws(), lb, "10.0.8.27", 80, "127.0.0.1", 18080, Instant.now()));
+        Bus.Received moved = bus.await("InstanceRunning", x -> Bus.forInstance(r.id()).test(x)
+                && "10.0.8.27".equals(x.payload().path("vpcAddress").asText()), EVENT);
+        assertEquals("http://10.0.8.27", moved.payload().path("trackingUri").asText(), "port 80 is left out of the tracking URI");
+        InstanceApiTest.as(r.ws()).get("/instances/" + r.id()).then().statusCode(200).body("status", equalTo("RUNNING"))
+                .body("vpcAddress", equalTo("http://10.0.8.27:80")).body("trackingUri", equalTo("http://10.0.8.27"));
+
+        // the same event again (a redelivery), the same address under a new id, another load balancer's: nothing; then a
+        // real change: the next announcement is that one, so none of the others announced anything
+        bus.publish(new LoadBalancerAddressChanged(r.id(), r.ws(), lb, "10.0.8.27", 80, "127.0.0.1", 18080, Instant.now()), first);
+        bus.publish(new LoadBalancerAddressChanged(r.id(), r.ws(), lb, "10.0.8.27", 80, "127.0.0.1", 18080, Instant.now()));
+        bus.publish(new LoadBalancerAddressChanged(r.id(), r.ws(), "alb-other", "10.0.9.9", 80, "10.0.8.27", 80, Instant.now()));
+        bus.publish(new LoadBalancerAddressChanged(r.id(), r.ws(), lb, "10.0.8.31", 80, "10.0.8.27", 80, Instant.now()));
+        bus.await("InstanceRunning", x -> Bus.forInstance(r.id()).test(x)
+                && "10.0.8.31".equals(x.payload().path("vpcAddress").asText()), EVENT);
+        assertEquals(List.of("127.0.0.1", "10.0.8.27", "10.0.8.31"), bus.all("InstanceRunning", Bus.forInstance(r.id())).stream()
+                .map(x -> x.payload().path("vpcAddress").asText()).toList(), "one announcement per address");
+
+        releaseCompletely(r.id(), r.ws());
     }
 
     /** A RUNNING instance of a new workspace: created, NetworkProvisioned, deployed on a real server, BackendRegistered. */

@@ -31,7 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @QuarkusTestResource(NetworkServiceStandIn.class)
 class NetworkEventsContractTest {
 
-    static final List<String> CONSUMED = List.of("NetworkProvisioned", "NetworkProvisionFailed", "BackendRegistered", "NetworkReleased");
+    static final List<String> CONSUMED = List.of("NetworkProvisioned", "NetworkProvisionFailed", "BackendRegistered", "NetworkReleased",
+            "LoadBalancerAddressChanged");
 
     @Inject
     NetworkEventsConsumer consumer;

@@ -285,5 +285,13 @@ public interface NetworkConfig {
          */
         @WithDefault("false")
         boolean trackingServersCheckTokens();
+
+        /** Labels of the cluster DNS pods: the only destination besides its tracking server a load balancer pod may reach. */
+        @WithDefault("k8s-app=kube-dns")
+        String dnsPodSelector();
+
+        /** Labels of the cluster DNS pods' namespace. */
+        @WithDefault("kubernetes.io/metadata.name=kube-system")
+        String dnsNamespaceSelector();
     }
 }

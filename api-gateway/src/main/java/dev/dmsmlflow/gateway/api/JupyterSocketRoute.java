@@ -41,7 +41,6 @@ import java.net.URI;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Matcher;
@@ -243,22 +242,7 @@ public class JupyterSocketRoute {
             }
             return;
         }
-        WebSocket up = upstream.result();
-        up.pause();
-        req.toWebSocket().onComplete(front -> {
-            if (front.failed()) {
-                up.close();
-                return;
-            }
-            if (!Objects.equals(front.result().subProtocol(), up.subProtocol())) {
-                front.result().close((short) 1002, "sub-protocol mismatch");
-                up.close((short) 1002, "sub-protocol mismatch");
-                return;
-            }
-            SocketBridge.join(front.result(), up);
-            watch(front.result(), credentials, ws, id);
-            up.resume();
-        });
+        SocketBridge.upgradeAndJoin(req, upstream.result(), front -> watch(front, credentials, ws, id));
     }
 
     /**

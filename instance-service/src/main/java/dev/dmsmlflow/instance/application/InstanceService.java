@@ -2,6 +2,7 @@ package dev.dmsmlflow.instance.application;
 
 import dev.dmsmlflow.contracts.instance.InstanceFailureCode;
 import dev.dmsmlflow.contracts.network.BackendRegistered;
+import dev.dmsmlflow.contracts.network.LoadBalancerAddressChanged;
 import dev.dmsmlflow.contracts.network.NetworkProvisionFailed;
 import dev.dmsmlflow.contracts.network.NetworkProvisioned;
 import dev.dmsmlflow.contracts.network.NetworkReleased;
@@ -326,6 +327,40 @@ public class InstanceService {
             observe(i, Event.BACKEND_REGISTERED, Facts.NONE);
         } else {
             LOG.infof("BackendRegistered for %s ignored (step %s, backend %s)", i.id, i.sagaStep, e.backend());
+        }
+    }
+
+    /**
+     * The instance's load balancer answers at another address now (network-service made it again): the instance's VPC
+     * address and tracking URI follow, and a RUNNING instance announces InstanceRunning again with them, so notebook
+     * sessions rewire their tracking URI (an instance on its way to RUNNING announces it when it gets there). Not a status
+     * transition, so not in the lifecycle table: an address recorded already (a redelivery under another id), another load
+     * balancer's, or a released instance's changes nothing.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void onLoadBalancerAddressChanged(LoadBalancerAddressChanged e) {
+        Optional<Instance> found = repository.lock(e.instanceId());
+        if (found.isEmpty()) {
+            return;
+        }
+        Instance i = found.get();
+        if (i.vpcAddress == null || i.status == InstanceStatus.RELEASING || i.status == InstanceStatus.RELEASED
+                || !java.util.Objects.equals(i.loadBalancerId, e.loadBalancerId())) {
+            LOG.infof("LoadBalancerAddressChanged for %s ignored (%s, load balancer %s)", i.id, i.status, i.loadBalancerId);
+            return;
+        }
+        if (e.vpcAddress().equals(i.vpcAddress) && Integer.valueOf(e.vpcPort()).equals(i.vpcPort)) {
+            return;
+        }
+        LOG.infof("instance %s: its load balancer answers at %s:%d now (was %s:%s)", i.id, e.vpcAddress(), e.vpcPort(),
+                i.vpcAddress, i.vpcPort);
+        Instant now = Instant.now();
+        i.vpcAddress = e.vpcAddress();
+        i.vpcPort = e.vpcPort();
+        i.updatedAt = now;
+        save(i);
+        if (i.status == InstanceStatus.RUNNING) {
+            events.publish(Events.running(i, now));
         }
     }
 

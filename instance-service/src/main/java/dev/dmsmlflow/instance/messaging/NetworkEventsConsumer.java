@@ -1,6 +1,7 @@
 package dev.dmsmlflow.instance.messaging;
 
 import dev.dmsmlflow.contracts.network.BackendRegistered;
+import dev.dmsmlflow.contracts.network.LoadBalancerAddressChanged;
 import dev.dmsmlflow.contracts.network.NetworkProvisionFailed;
 import dev.dmsmlflow.contracts.network.NetworkProvisioned;
 import dev.dmsmlflow.contracts.network.NetworkReleased;
@@ -37,6 +38,7 @@ public class NetworkEventsConsumer {
                 .on(NetworkProvisionFailed.class, service::onNetworkProvisionFailed)
                 .on(BackendRegistered.class, service::onBackendRegistered)
                 .on(NetworkReleased.class, service::onNetworkReleased)
+                .on(LoadBalancerAddressChanged.class, service::onLoadBalancerAddressChanged)
                 .afterHandled(worker::wake)
                 .build();
     }

@@ -1,9 +1,11 @@
 package dev.dmsmlflow.network.application;
 
+import dev.dmsmlflow.contracts.network.LoadBalancerAddressChanged;
 import dev.dmsmlflow.network.domain.Network;
 import dev.dmsmlflow.network.domain.NetworkStatus;
 import dev.dmsmlflow.network.persistence.NetworkRepository;
 import dev.dmsmlflow.network.provider.LoadBalancers;
+import dev.dmsmlflow.platform.quarkus.EventPublisher;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -13,6 +15,7 @@ import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Set;
@@ -37,13 +40,15 @@ public class Reconciler {
     private final AccessTokens accessTokens;
     private final LoadBalancerSync sync;
     private final StepLeadership leadership;
+    private final EventPublisher events;
     private volatile ScheduledExecutorService timer;
 
     /** Networks whose load balancer may exist on purpose (a provisioning makes it, a release deletes it). */
     private static final Set<NetworkStatus> LIVE = EnumSet.of(NetworkStatus.PROVISIONING, NetworkStatus.ACTIVE, NetworkStatus.RELEASING);
 
     public Reconciler(NetworkRepository repository, LoadBalancers loadBalancers, BackendSecrets backendSecrets, AccessTokens accessTokens,
-                      LoadBalancerSync sync, StepLeadership leadership) {
+                      LoadBalancerSync sync, StepLeadership leadership, EventPublisher events) {
+        this.events = events;
         this.sync = sync;
         this.repository = repository;
         this.leadership = leadership;
@@ -96,6 +101,25 @@ public class Reconciler {
         }, ms, ms, TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * The load balancer answers elsewhere than recorded (a local proxy restored on another port, a Kubernetes Service made
+     * again with another address): records the address and announces it to the product (instance-service replaces the
+     * instance's address and tracking URI) in one transaction. Only the address, read and written here: a row another
+     * writer changed meanwhile refuses the write (its version), and the next round tries again; a network that already
+     * records it (another round, another replica) announces nothing twice.
+     */
+    private void addressChanged(Network restored) {
+        if (restored.vpcAddress() == null || restored.vpcPort() == null) {
+            return;
+        }
+        repository.recordVpcAddress(restored.instanceId(), restored.vpcAddress(), restored.vpcPort()).ifPresent(before -> {
+            LOG.infof("the load balancer of %s answers at %s:%d now (was %s:%s); announced", restored.instanceId(),
+                    restored.vpcAddress(), restored.vpcPort(), before.vpcAddress(), before.vpcPort());
+            events.publish(new LoadBalancerAddressChanged(before.instanceId(), before.workspaceId(), before.loadBalancerId(),
+                    restored.vpcAddress(), restored.vpcPort(), before.vpcAddress(), before.vpcPort(), Instant.now()));
+        });
+    }
+
     /** Restores what is missing; returns how many networks were looked at. */
     public int reconcile() {
         int n = 0;
@@ -113,9 +137,8 @@ public class Reconciler {
                     }
                 }
                 accessTokens.apply(restored);
-                if (!Objects.equals(restored.vpcPort(), network.vpcPort())) {
-                    // only the port, read and written in one transaction: nothing another writer changed is overwritten
-                    QuarkusTransaction.requiringNew().run(() -> repository.recordVpcPort(restored.instanceId(), restored.vpcPort()));
+                if (!Objects.equals(restored.vpcAddress(), network.vpcAddress()) || !Objects.equals(restored.vpcPort(), network.vpcPort())) {
+                    QuarkusTransaction.requiringNew().run(() -> addressChanged(restored));
                 }
             } catch (Exception e) {
                 LOG.errorf(e, "could not restore the load balancer of %s", network.instanceId());

@@ -35,6 +35,13 @@ public record Network(
         zoneIds = zoneIds == null ? List.of() : List.copyOf(zoneIds);
     }
 
+    /** The network whose load balancer answers at {@code address}:{@code port} (it was made again). */
+    public Network withVpcAddress(String address, Integer port) {
+        return new Network(instanceId, workspaceId, vpcId, vSwitchId, secondaryVSwitchId, zoneIds, securityGroupId,
+                loadBalancerId, listenerId, aclId, serverGroupId, address, port, backendHost, backendPort, status,
+                failureCode, failureMessage, createdAt, Instant.now(), version);
+    }
+
     public Network withStatus(NetworkStatus s) {
         return new Network(instanceId, workspaceId, vpcId, vSwitchId, secondaryVSwitchId, zoneIds, securityGroupId,
                 loadBalancerId, listenerId, aclId, serverGroupId, vpcAddress, vpcPort, backendHost, backendPort, s,

@@ -99,14 +99,23 @@ public class NetworkRepository implements PanacheRepositoryBase<NetworkEntity, S
         copy(n, e);
     }
 
-    /** Records the port a restarted load balancer listens on now (read and written in the caller's transaction). */
+    /**
+     * Records where the instance's load balancer answers now, when the network is ACTIVE and records another address;
+     * answers the network as it was before, or empty when nothing changed (the caller's transaction; the row's version
+     * refuses a write over another writer's meanwhile).
+     */
     @Transactional(Transactional.TxType.MANDATORY)
-    public void recordVpcPort(String instanceId, Integer vpcPort) {
+    public Optional<Network> recordVpcAddress(String instanceId, String vpcAddress, Integer vpcPort) {
         NetworkEntity e = findById(instanceId);
-        if (e != null) {
-            e.vpcPort = vpcPort;
-            e.updatedAt = Instant.now();
+        if (e == null || e.status != NetworkStatus.ACTIVE
+                || java.util.Objects.equals(e.vpcAddress, vpcAddress) && java.util.Objects.equals(e.vpcPort, vpcPort)) {
+            return Optional.empty();
         }
+        Network before = toNetwork(e);
+        e.vpcAddress = vpcAddress;
+        e.vpcPort = vpcPort;
+        e.updatedAt = Instant.now();
+        return Optional.of(before);
     }
 
     private static void copy(Network n, NetworkEntity e) {

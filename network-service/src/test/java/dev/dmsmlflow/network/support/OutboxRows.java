@@ -27,4 +27,22 @@ public final class OutboxRows {
             throw new IllegalStateException(e);
         }
     }
+
+    /** The payloads of the outbox's events of {@code type} for the aggregate {@code id}, oldest first. */
+    public static java.util.List<String> payloads(AgroalDataSource dataSource, String id, String type) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT payload::text FROM outbox_event WHERE aggregateid = ? AND type = ? ORDER BY occurred_at")) {
+            ps.setString(1, id);
+            ps.setString(2, type);
+            java.util.List<String> out = new java.util.ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }

@@ -18,7 +18,6 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.UpgradeRejectedException;
-import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.Json;
 import io.vertx.ext.web.Router;
@@ -33,7 +32,6 @@ import org.jboss.logging.Logger;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Arrays;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -179,21 +177,7 @@ public class JupyterSocketRoute {
                 }
                 return;
             }
-            WebSocket up = server.result();
-            up.pause();
-            req.toWebSocket().onComplete(front -> {
-                if (front.failed()) {
-                    up.close();
-                    return;
-                }
-                if (!Objects.equals(front.result().subProtocol(), up.subProtocol())) {
-                    front.result().close((short) 1002, "sub-protocol mismatch");
-                    up.close((short) 1002, "sub-protocol mismatch");
-                    return;
-                }
-                SocketBridge.join(front.result(), up);
-                up.resume();
-            });
+            SocketBridge.upgradeAndJoin(req, server.result(), front -> { });
         });
     }
 

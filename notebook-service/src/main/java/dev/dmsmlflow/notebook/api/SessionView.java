@@ -41,7 +41,7 @@ public record SessionView(String id, String workspaceId, String name, String sta
         return new SessionView(s.id, s.workspaceId, s.name, s.status.name(),
                 s.statusReasonCode == null ? null : new Reason(s.statusReasonCode, s.statusReasonMessage),
                 s.progressPhase == null ? null : new Progress(s.progressPhase, s.progressMessage),
-                s.clusterId, s.vpcId, s.address, s.image, s.spec, s.developmentMode, s.profile, s.idleReleaseMinutes,
+                s.clusterId, s.vpcId, s.reportedAddress(), s.image, s.spec, s.developmentMode, s.profile, s.idleReleaseMinutes,
                 s.storage == null ? "None" : s.storage,
                 s.packages.isEmpty() ? List.of() : List.of(s.packages.split("\n")), maskedEnvironment, s.instanceId, s.trackingUri,
                 runtime, s.lastActivityAt, s.runningSince, s.createdBy, s.createdAt, s.updatedAt);

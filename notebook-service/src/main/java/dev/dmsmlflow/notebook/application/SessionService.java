@@ -214,6 +214,7 @@ public class SessionService {
             return false;
         }
         s.runtimeInfo = json(runtimeInfo(started));
+        s.runtimeAddress = started.address(); // the Pod's IP: what the load balancer's ACL must admit for this session
         s.progressPhase = null;
         s.progressMessage = null;
         s.lastActivityAt = Instant.now();
@@ -373,6 +374,9 @@ public class SessionService {
             }
         }
         s.updatedAt = now;
+        if (s.status != SessionStatus.RUNNING) {
+            s.runtimeAddress = null; // no runtime, or one not ready yet: no address of its own
+        }
         if (before != s.status) {
             LOG.infof("session %s: %s -> %s (%s)", s.id, before, s.status, trigger);
         }

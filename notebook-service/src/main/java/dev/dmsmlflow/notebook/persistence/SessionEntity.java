@@ -29,6 +29,12 @@ public class SessionEntity {
     public String vpcId;
     @Column(nullable = false)
     public String address;
+    /**
+     * Where the running runtime actually is, when the runtime places the session at an address of its own (the kubernetes
+     * runtime: the Pod's IP); null otherwise and whenever the session is not RUNNING. The view reports it over {@link #address}.
+     */
+    @Column(name = "runtime_address")
+    public String runtimeAddress;
     @Column(nullable = false)
     public String image;
     @Column(nullable = false)
@@ -94,5 +100,10 @@ public class SessionEntity {
     @Override
     public String toString() {
         return "Session[" + id + " " + workspaceId + "/" + name + " " + status + "]";
+    }
+
+    /** The address the session is reported at: its runtime's own while it runs at one, else the allocated one. */
+    public String reportedAddress() {
+        return runtimeAddress != null ? runtimeAddress : address;
     }
 }

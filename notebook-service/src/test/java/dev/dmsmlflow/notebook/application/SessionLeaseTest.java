@@ -1,7 +1,9 @@
 package dev.dmsmlflow.notebook.application;
 
 import dev.dmsmlflow.infra.LocalInfraTestResource;
+import dev.dmsmlflow.notebook.persistence.SessionEntity;
 import dev.dmsmlflow.notebook.persistence.SessionRepository;
+import dev.dmsmlflow.notebook.provider.runtime.NotebookRuntime;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
@@ -37,11 +39,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @QuarkusTestResource(value = LocalInfraTestResource.class, initArgs = @ResourceArg(name = "service", value = "notebook"))
 class SessionLeaseTest {
 
-    /** The worker of the service under test stays off: the test plays the replicas. */
+    /**
+     * The worker of the service under test stays off: the test plays the replicas. Its idle check waits an hour, so a
+     * session a test made RUNNING (with no runtime behind it) is not found lost meanwhile.
+     */
     public static class WorkerOff implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("dms.notebook.worker.enabled", "false");
+            return Map.of("dms.notebook.worker.enabled", "false", "dms.notebook.idle.check-interval", "1h");
         }
     }
 
@@ -128,6 +133,29 @@ class SessionLeaseTest {
         assertTrue(wiringDirty(wiring), "the old holder's hand-over is not recorded");
         service.wired(wiring, "replica-b", "http://127.0.0.1:9/");
         assertFalse(wiringDirty(wiring));
+    }
+
+    @Test
+    void aRuntimeAtAnAddressOfItsOwnIsReportedThereWhileItRuns() {
+        String id = session("STARTING", "PROVISION", false);
+        assertTrue(sessions.claimWork(id, "replica-a", LEASE));
+        service.runtimeReady(id, "replica-a", new NotebookRuntime.Started(8888, "3.11", null, "k", "limits", "10.244.7.31"));
+        assertEquals(List.of("RUNNING", "10.244.7.31"), statusAndReportedAddress(id), "the Pod's IP, not the allocated 127.0.100.9");
+
+        String local = session("STARTING", "PROVISION", false);
+        assertTrue(sessions.claimWork(local, "replica-a", LEASE));
+        service.runtimeReady(local, "replica-a", new NotebookRuntime.Started(8888, "3.11", null, "k", "limits"));
+        assertEquals(List.of("RUNNING", "127.0.100.9"), statusAndReportedAddress(local), "no address of its own: the allocated one");
+
+        service.stop("ws-" + id, id);
+        assertEquals("127.0.100.9", statusAndReportedAddress(id).get(1), "a stopping session has no runtime address any more");
+    }
+
+    private List<String> statusAndReportedAddress(String id) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            SessionEntity s = sessions.findById(id);
+            return List.of(s.status.name(), s.reportedAddress());
+        });
     }
 
     private boolean claimAfter(CountDownLatch go, String id, String owner) {

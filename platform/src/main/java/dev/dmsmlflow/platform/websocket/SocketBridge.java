@@ -1,7 +1,13 @@
 package dev.dmsmlflow.platform.websocket;
 
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketBase;
 import io.vertx.core.http.WebSocketFrame;
+
+import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * Joins two WebSockets: data frames go across unchanged (text stays text, fragments stay fragments), a side whose
@@ -11,6 +17,30 @@ import io.vertx.core.http.WebSocketFrame;
 public final class SocketBridge {
 
     private SocketBridge() {
+    }
+
+    /**
+     * Upgrades the caller's request and joins it to {@code upstream}, the socket already opened to the server behind
+     * (paused here until both are joined, so nothing it sends first is lost). A failed upgrade closes {@code upstream}; two
+     * sides that agreed on different sub-protocols are both closed with 1002. {@code joined} gets the caller's socket once
+     * the two are joined, before {@code upstream} flows.
+     */
+    public static void upgradeAndJoin(HttpServerRequest req, WebSocket upstream, Consumer<ServerWebSocket> joined) {
+        upstream.pause();
+        req.toWebSocket().onComplete(front -> {
+            if (front.failed()) {
+                upstream.close();
+                return;
+            }
+            if (!Objects.equals(front.result().subProtocol(), upstream.subProtocol())) {
+                front.result().close((short) 1002, "sub-protocol mismatch");
+                upstream.close((short) 1002, "sub-protocol mismatch");
+                return;
+            }
+            join(front.result(), upstream);
+            joined.accept(front.result());
+            upstream.resume();
+        });
     }
 
     public static void join(WebSocketBase a, WebSocketBase b) {

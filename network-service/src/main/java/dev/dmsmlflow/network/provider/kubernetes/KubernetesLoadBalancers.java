@@ -24,6 +24,16 @@ import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRuleBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeerBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPortBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRuleBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
@@ -58,7 +68,9 @@ import java.util.regex.Pattern;
  * unprivileged nginx that mounts it (non-root, read-only root filesystem, an emptyDir for its temporary files, probed on a
  * path nginx answers itself), whose pods carry the labels instance-service's NetworkPolicy admits to the tracking server; a
  * Service of type LoadBalancer with {@code externalTrafficPolicy: Local}, so that nginx sees the client's own address, and
- * the ACL again as {@code loadBalancerSourceRanges}, so the cloud's load balancer refuses what nginx would.
+ * the ACL again as {@code loadBalancerSourceRanges}, so the cloud's load balancer refuses what nginx would; a NetworkPolicy
+ * that admits to the pods only the ACL's blocks on the proxy port (none for an empty ACL) and lets them reach only the
+ * cluster DNS and their own instance's tracking server pods on its port.
  *
  * <p>The ConfigMap is the ACL's record here (as an ALB's ACL is on Alibaba Cloud): a change reads it, changes it and writes
  * it back under its resourceVersion (a lost race is read again), then brings the Deployment and the Service in line; the
@@ -100,6 +112,13 @@ public class KubernetesLoadBalancers implements LoadBalancers {
      * load balancer; the broadcast address is never a client's, so this admits none, as the ACL says.
      */
     static final String NO_SOURCE = "255.255.255.255/32";
+    /**
+     * The labels instance-service's kubernetes compute puts on every tracking server pod and selects them by (its
+     * {@code KubernetesCompute.MANAGED_BY}/{@code MANAGER} and {@code INSTANCE}, with the same instance label value as
+     * {@link #instanceLabel}): a load balancer pod may reach the pods of its own instance only.
+     */
+    static final String TRACKING_MANAGER = "dms-mlflow";
+    static final String TRACKING_INSTANCE = "dms-mlflow/instance";
     private static final Pattern LABEL_VALUE = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?");
     private static final int WRITE_TRIES = 5;
     private static final int STRIPES = 64;
@@ -263,8 +282,9 @@ public class KubernetesLoadBalancers implements LoadBalancers {
 
     @Override
     public String registerBackend(Network network, String host, int port) throws ProviderException {
-        change(network.instanceId(), s -> s.backend(host, port));
+        change(network.instanceId(), s -> s.backend(host, port)); // the policy admits the old backend's port and the new one
         awaitReady(network.instanceId(), false);
+        change(network.instanceId(), s -> s); // every pod proxies to the new backend now: the old port is closed again
         return name(network.instanceId());
     }
 
@@ -285,7 +305,9 @@ public class KubernetesLoadBalancers implements LoadBalancers {
 
     /**
      * Makes the instance's objects what the database says (its enforced ACL, its registered backend): a deleted ConfigMap,
-     * Deployment or Service comes back, a changed one is put back, an unchanged one is left alone. Does not wait for pods.
+     * Deployment, Service or NetworkPolicy comes back, a changed one is put back, an unchanged one is left alone. Does not
+     * wait for pods. Answers the network at the Service's address when the cloud gave a Service made again another one
+     * (the caller records and announces it); while a new Service has no address yet, the recorded one is kept.
      */
     @Override
     public Network restore(Network n, List<AclRule> entries) throws ProviderException {
@@ -293,9 +315,10 @@ public class KubernetesLoadBalancers implements LoadBalancers {
         change(n.instanceId(), s -> wanted);
         Service svc = call(() -> client.services().inNamespace(config.namespace()).withName(name(n.instanceId())).get());
         String address = address(svc);
-        if (address != null && n.vpcAddress() != null && !address.equals(n.vpcAddress())) {
+        if (address != null && !address.equals(n.vpcAddress())) {
             LOG.warnf("the load balancer of %s now answers at %s, not at its recorded address %s (its Service was made again)",
                     n.instanceId(), address, n.vpcAddress());
+            return n.withVpcAddress(address, LISTENER_PORT);
         }
         return n;
     }
@@ -313,6 +336,7 @@ public class KubernetesLoadBalancers implements LoadBalancers {
         ours.addAll(call(() -> client.apps().deployments().inNamespace(ns).withLabel(MANAGED_BY, MANAGER).list().getItems()));
         ours.addAll(call(() -> client.services().inNamespace(ns).withLabel(MANAGED_BY, MANAGER).list().getItems()));
         ours.addAll(call(() -> client.configMaps().inNamespace(ns).withLabel(MANAGED_BY, MANAGER).list().getItems()));
+        ours.addAll(call(() -> policies().withLabel(MANAGED_BY, MANAGER).list().getItems()));
         Set<String> gone = new TreeSet<>();
         for (HasMetadata o : ours) {
             Map<String, String> a = o.getMetadata().getAnnotations();
@@ -339,16 +363,25 @@ public class KubernetesLoadBalancers implements LoadBalancers {
             call(() -> client.services().inNamespace(ns).withName(name).delete());
             call(() -> client.apps().deployments().inNamespace(ns).withName(name).delete());
             call(() -> client.configMaps().inNamespace(ns).withName(name).delete());
+            call(() -> policies().withName(name).delete());
             // whatever else carries the instance's label and our mark
             call(() -> client.services().inNamespace(ns).withLabel(MANAGED_BY, MANAGER).withLabel(OF, label).delete());
             call(() -> client.apps().deployments().inNamespace(ns).withLabel(MANAGED_BY, MANAGER).withLabel(OF, label).delete());
             call(() -> client.configMaps().inNamespace(ns).withLabel(MANAGED_BY, MANAGER).withLabel(OF, label).delete());
+            call(() -> policies().withLabel(MANAGED_BY, MANAGER).withLabel(OF, label).delete());
         }
+    }
+
+    private NonNamespaceOperation<NetworkPolicy, io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyList,
+            Resource<NetworkPolicy>> policies() {
+        return client.network().v1().networkPolicies().inNamespace(config.namespace());
     }
 
     /**
      * Reads the ConfigMap's state, applies {@code change}, writes it back under the resourceVersion it read (a conflict reads
-     * again), then brings the Deployment and the Service in line with it.
+     * again), then brings the NetworkPolicy (first, so no pod of a new Deployment runs unguarded), the Deployment and the
+     * Service in line with it. While the backend's port changes the policy admits the previous port too: the pods that still
+     * run the previous configuration keep reaching their tracking server until the rollout replaced them.
      */
     private State change(String instanceId, UnaryOperator<State> change) throws ProviderException {
         synchronized (lock(instanceId)) {
@@ -383,6 +416,10 @@ public class KubernetesLoadBalancers implements LoadBalancers {
                     throw new ProviderException(NetworkFailureCode.PROVIDER_ERROR, "cannot write ConfigMap " + name + ": " + e.getMessage(), e);
                 }
                 String conf = wanted.getData().get(CONF_KEY);
+                State previous = State.of(held);
+                Integer previousPort = previous.backendPort() != null && !previous.backendPort().equals(next.backendPort())
+                        ? previous.backendPort() : null;
+                apply(networkPolicy(instanceId, next, previousPort), policies());
                 apply(deployment(instanceId, sha256(conf)), client.apps().deployments().inNamespace(config.namespace()));
                 apply(service(instanceId, next), client.services().inNamespace(config.namespace()));
                 return next;
@@ -440,6 +477,59 @@ public class KubernetesLoadBalancers implements LoadBalancers {
                 .withPeriodSeconds(period).withTimeoutSeconds(2).withFailureThreshold(failures).build();
     }
 
+    /**
+     * The pods' NetworkPolicy. Ingress: only from the ACL's blocks (by the client's own address, which {@code
+     * externalTrafficPolicy: Local} keeps), only on the proxy port; an empty ACL is no rule at all, which admits nothing.
+     * (Kubelet probes come from the node, which NetworkPolicies do not judge.) Egress: only the cluster DNS, and the
+     * instance's tracking server pods on the registered backend's port ({@code previousPort} too while the pods roll from
+     * an older backend to a newer one); nothing else before a backend is registered.
+     */
+    NetworkPolicy networkPolicy(String instanceId, State s, Integer previousPort) {
+        List<NetworkPolicyIngressRule> in = new ArrayList<>();
+        if (!s.acl().isEmpty()) {
+            List<NetworkPolicyPeer> from = s.acl().stream()
+                    .map(c -> new NetworkPolicyPeerBuilder().withNewIpBlock().withCidr(c).endIpBlock().build()).toList();
+            in.add(new NetworkPolicyIngressRuleBuilder().withFrom(from).withPorts(port("TCP", PROXY_PORT)).build());
+        }
+        List<NetworkPolicyEgressRule> out = new ArrayList<>();
+        out.add(new NetworkPolicyEgressRuleBuilder()
+                .addToTo(new NetworkPolicyPeerBuilder()
+                        .withNewPodSelector().withMatchLabels(selector(config.dnsPodSelector())).endPodSelector()
+                        .withNewNamespaceSelector().withMatchLabels(selector(config.dnsNamespaceSelector())).endNamespaceSelector()
+                        .build())
+                .withPorts(port("UDP", 53), port("TCP", 53)).build());
+        if (s.backendPort() != null) {
+            List<NetworkPolicyPort> ports = new ArrayList<>();
+            ports.add(port("TCP", s.backendPort()));
+            if (previousPort != null && !previousPort.equals(s.backendPort())) {
+                ports.add(port("TCP", previousPort));
+            }
+            out.add(new NetworkPolicyEgressRuleBuilder()
+                    .addToTo(new NetworkPolicyPeerBuilder().withNewPodSelector().withMatchLabels(trackingServerPods(instanceId))
+                            .endPodSelector().build())
+                    .withPorts(ports).build());
+        }
+        return new NetworkPolicyBuilder().withMetadata(meta(instanceId))
+                .withNewSpec()
+                .withNewPodSelector().withMatchLabels(podLabels(instanceId)).endPodSelector()
+                .withPolicyTypes("Ingress", "Egress")
+                .withIngress(in)
+                .withEgress(out)
+                .endSpec().build();
+    }
+
+    /** The labels of the instance's tracking server pods (of both slots of a resize), as instance-service sets them. */
+    static Map<String, String> trackingServerPods(String instanceId) {
+        Map<String, String> l = new TreeMap<>();
+        l.put(MANAGED_BY, TRACKING_MANAGER);
+        l.put(TRACKING_INSTANCE, instanceLabel(instanceId));
+        return l;
+    }
+
+    private static NetworkPolicyPort port(String protocol, int port) {
+        return new NetworkPolicyPortBuilder().withProtocol(protocol).withPort(new IntOrString(port)).build();
+    }
+
     Service service(String instanceId, State s) {
         ObjectMeta meta = meta(instanceId);
         meta.getAnnotations().putAll(new TreeMap<>(config.serviceAnnotations()));
@@ -489,7 +579,7 @@ public class KubernetesLoadBalancers implements LoadBalancers {
 
     /**
      * Whether an object that still carries the digest of what is wanted was changed by hand where it matters: what the
-     * Service admits and selects, what the pods run and mount. (The rest of a spec is defaulted by the API server, so it is
+     * Service admits and selects, what the pods run and mount, the whole NetworkPolicy. (The rest of a spec is defaulted by the API server, so it is
      * not compared.)
      */
     static boolean drifted(HasMetadata existing, HasMetadata wanted) {
@@ -500,6 +590,9 @@ public class KubernetesLoadBalancers implements LoadBalancers {
                     || !Objects.equals(es.getExternalTrafficPolicy(), ws.getExternalTrafficPolicy())
                     || !Objects.equals(es.getLoadBalancerSourceRanges(), ws.getLoadBalancerSourceRanges())
                     || !Objects.equals(es.getSelector(), ws.getSelector());
+        }
+        if (existing instanceof NetworkPolicy e && wanted instanceof NetworkPolicy w) {
+            return !Objects.equals(e.getSpec(), w.getSpec());
         }
         if (existing instanceof Deployment e && wanted instanceof Deployment w) {
             if (e.getSpec() == null || e.getSpec().getTemplate() == null || e.getSpec().getTemplate().getSpec() == null) {

@@ -64,8 +64,16 @@ public interface NotebookRuntime {
         void stderr(String text);
     }
 
-    /** A start's result: what was actually used, for the session's view. */
-    record Started(int port, String python, String pythonNote, String environmentKey, String limits) {
+    /**
+     * A start's result: what was actually used, for the session's view. {@code address}: where the session's server is
+     * reached inside the network (the kubernetes runtime: the Pod's IP), which becomes the session's address; null when
+     * the runtime places it nowhere of its own (the local runtime), so the address allocated from the notebook subnet stays.
+     */
+    record Started(int port, String python, String pythonNote, String environmentKey, String limits, String address) {
+        /** A start that places the session at no address of its own. */
+        public Started(int port, String python, String pythonNote, String environmentKey, String limits) {
+            this(port, python, pythonNote, environmentKey, limits, null);
+        }
     }
 
     /** The server's activity: the newest of its own, its kernels' and terminals' last activity, and busy kernels. */

@@ -196,8 +196,7 @@ public class KubernetesRuntime implements NotebookRuntime {
                     && digest.equals(annotation(existing, WANTED)) && !failed(existing)) {
                 LOG.infof("session %s: adopting its running Pod %s", id, name);
                 progress.report(Phase.SERVER, "JupyterLab runs in Pod " + name);
-                awaitReady(id, progress);
-                return started(r, image);
+                return started(r, image, awaitReady(id, progress));
             }
             try {
                 progress.report(Phase.ENVIRONMENT, "creating Pod " + name + " from " + image);
@@ -210,9 +209,10 @@ public class KubernetesRuntime implements NotebookRuntime {
                 }
                 apply(secret(r, wanted), call(() -> client.secrets().inNamespace(config.namespace())));
                 call(() -> client.pods().inNamespace(config.namespace()).resource(wanted).create());
-                awaitReady(id, progress);
-                LOG.infof("session %s: Pod %s ready (%s, %d vCPU, %d GiB)", id, name, image, r.cpus(), r.memoryGib());
-                return started(r, image);
+                Pod ready = awaitReady(id, progress);
+                LOG.infof("session %s: Pod %s ready at %s (%s, %d vCPU, %d GiB)", id, name, ready.getStatus().getPodIP(), image,
+                        r.cpus(), r.memoryGib());
+                return started(r, image, ready);
             } catch (RuntimeFailure e) {
                 remove(id);
                 throw e;
@@ -220,9 +220,11 @@ public class KubernetesRuntime implements NotebookRuntime {
         }
     }
 
-    private Started started(RuntimeRequest r, String image) {
+    /** What the start gave: among it the ready Pod's own IP, the session's address from now on (not the allocated one). */
+    private Started started(RuntimeRequest r, String image, Pod ready) {
+        String podIp = ready.getStatus() == null ? null : ready.getStatus().getPodIP();
         return new Started(config.port(), r.python(), "the image " + image, sha256(image + r.libraries() + r.packages()).substring(0, 16),
-                r.cpus() + " vCPU, " + r.memoryGib() + " GiB " + limits());
+                r.cpus() + " vCPU, " + r.memoryGib() + " GiB " + limits(), podIp == null || podIp.isBlank() ? null : podIp);
     }
 
     private String image(RuntimeRequest r) {
@@ -675,7 +677,8 @@ public class KubernetesRuntime implements NotebookRuntime {
     }
 
     /** Waits until the Pod is ready; a failed package installation or a container that cannot start ends it at once. */
-    private void awaitReady(String id, Progress progress) throws RuntimeFailure {
+    /** Waits until the session's Pod is ready; answers it as read then. */
+    private Pod awaitReady(String id, Progress progress) throws RuntimeFailure {
         String name = name(id);
         long deadline = System.nanoTime() + config.startTimeout().toNanos();
         Phase reported = null;
@@ -686,7 +689,7 @@ public class KubernetesRuntime implements NotebookRuntime {
                 throw new RuntimeFailure("SERVER_FAILED", "the Pod " + name + " was deleted while it started");
             }
             if (ready(p)) {
-                return;
+                return p;
             }
             Optional<ContainerStatus> init = status(p.getStatus() == null ? null : p.getStatus().getInitContainerStatuses(), INIT_CONTAINER);
             // the current end, else the last one (restarted after a failure, the init container waits in a back-off)

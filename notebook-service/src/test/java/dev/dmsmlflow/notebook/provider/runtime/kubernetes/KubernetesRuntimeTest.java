@@ -430,4 +430,16 @@ class KubernetesRuntimeTest {
         runtime.stop(id);
         assertFalse(runtime.alive(id), "a stopped session has no copy to come back from");
     }
+
+    @Test
+    void aStartedSessionIsAtItsPodsAddressNotTheAllocatedOne() throws RuntimeFailure {
+        String id = UUID.randomUUID().toString();
+        NotebookRuntime.Started started = runtime.start(simple(id), ignore());
+        String ip = pod(id).getStatus().getPodIP();
+        assertNotNull(ip);
+        assertEquals(ip, started.address(), "the Pod's IP, not the request's " + simple(id).sourceAddress());
+        // adopting the running Pod answers its address too
+        assertEquals(ip, runtime.start(simple(id), ignore()).address());
+        runtime.stop(id);
+    }
 }

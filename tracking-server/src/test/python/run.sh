@@ -1,29 +1,73 @@
 #!/usr/bin/env bash
 # Runs the Python client suite (pytest) against the packaged tracking server on a fresh embedded
-# PostgreSQL, once per mlflow client version: MLFLOW_VERSIONS (default "3.12.0 3.17.2": the version the
-# seed's example runs verbatim on, and the newest that installs here). One venv per version,
+# PostgreSQL, once per mlflow client version: MLFLOW_VERSIONS (default "3.12.0 3.18.0 2.22.5": the version the
+# seed's example runs verbatim on, the newest release, and the newest 2.x; the 2.x suite runs in under a minute here).
+# One venv per version,
 # tracking-server/target/pyenv-<version>, reused while requirements.txt and the version are unchanged
 # (pip's own cache is reused too).
 #   SKIP_BUILD=1      reuse target/quarkus-app and target/test-classes as they are
 #   MLFLOW_VERSIONS   e.g. "3.17.2" to run one version only
+#   MAVEN_ARGS=-o     keep the Maven calls offline
 #   extra arguments go to pytest (e.g. -k artifacts -x)
 set -uo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 MODULE="$(cd "$HERE/../../.." && pwd)"
 ROOT="$(cd "$MODULE/.." && pwd)"
 PYTHON="${PYTHON:-python3}"
-VERSIONS="${MLFLOW_VERSIONS:-3.12.0 3.17.2}"
+VERSIONS="${MLFLOW_VERSIONS:-3.12.0 3.18.0 2.22.5}"
 MVN="mvn"
 [ -x "$ROOT/mvnw" ] && MVN="$ROOT/mvnw"
 
+# PyPI can serve a release's full `mlflow` wheel before its companion wheels `mlflow-skinny` and `mlflow-tracing` (so
+# it was with 3.18.0), and then `pip install mlflow==V` fails. The full wheel carries every module of both companions,
+# so the client is complete without them: install that wheel as it is (no dependencies), then what it requires besides
+# the companions, plus what the newest served companions require (their own modules are not installed).
+install_without_companions() { # venv version
+  local venv="$1" v="$2" dl
+  dl="$(mktemp -d)"
+  echo "== mlflow $v: its companion wheels are not served; installing the full wheel without them" >&2
+  "$venv/bin/pip" download -q --disable-pip-version-check --no-deps -d "$dl" "mlflow==$v" mlflow-skinny mlflow-tracing \
+    || return 1
+  "$venv/bin/python" - "$dl" > "$dl/requirements.txt" <<'PY' || return 1
+import pathlib, re, sys, zipfile
+for wheel in sorted(pathlib.Path(sys.argv[1]).glob("*.whl")):
+    with zipfile.ZipFile(wheel) as z:
+        meta = next(n for n in z.namelist() if n.endswith(".dist-info/METADATA"))
+        for line in z.read(meta).decode().splitlines():
+            if line.startswith("Requires-Dist: ") and "extra ==" not in line:
+                req = line[len("Requires-Dist: "):]
+                name = re.split(r"[\s<>=!~;\[(]", req, maxsplit=1)[0].lower().replace("_", "-")
+                if name not in ("mlflow-skinny", "mlflow-tracing"):
+                    print(req)
+PY
+  "$venv/bin/pip" install -q --disable-pip-version-check --no-deps "$dl"/mlflow-"$v"-*.whl || return 1
+  "$venv/bin/pip" install -q --disable-pip-version-check -r "$dl/requirements.txt" -r "$HERE/requirements.txt" || return 1
+  rm -rf "$dl"
+}
+
+client_pins() { # version -> what that client line needs beside it, one requirement a line
+  case "$1" in
+    # mlflow 2.x's span processor skips SimpleSpanProcessor.__init__, and opentelemetry-sdk from 1.41 on uses what that
+    # sets: the processor fails silently and no trace is ever exported, whatever the server. The SDK of 2.x's time works.
+    2.*) echo "opentelemetry-sdk<1.41" ;;
+  esac
+}
+
 venv_for() { # version -> path of a ready venv
-  local v="$1" venv="$MODULE/target/pyenv-$1" stamp
-  stamp="$(cat "$HERE/requirements.txt"; echo "mlflow==$v")"
+  local v="$1" venv="$MODULE/target/pyenv-$1" stamp pins
+  pins="$(client_pins "$v")"
+  stamp="$(cat "$HERE/requirements.txt"; echo "mlflow==$v"; echo "$pins")"
   if [ ! -x "$venv/bin/python" ] || [ "$stamp" != "$(cat "$venv/.dms-requirements" 2>/dev/null)" ]; then
     echo "== creating venv $venv (mlflow $v)" >&2
     rm -rf "$venv"
     "$PYTHON" -m venv "$venv" || return 1
-    "$venv/bin/pip" install -q --disable-pip-version-check "mlflow==$v" -r "$HERE/requirements.txt" >&2 || return 1
+    if ! "$venv/bin/pip" install -q --disable-pip-version-check "mlflow==$v" $pins -r "$HERE/requirements.txt" >&2; then
+      "$venv/bin/pip" download -q --disable-pip-version-check --no-deps -d "$venv/.probe" "mlflow==$v" >/dev/null 2>&1 \
+        && ! "$venv/bin/pip" download -q --disable-pip-version-check --no-deps -d "$venv/.probe" "mlflow-skinny==$v" \
+          >/dev/null 2>&1 || return 1
+      install_without_companions "$venv" "$v" >&2 || return 1
+    fi
+    rm -rf "$venv/.probe"
     printf '%s' "$stamp" > "$venv/.dms-requirements"
   fi
   echo "$venv"

@@ -13,9 +13,15 @@ import uuid
 import pytest
 
 import mlflow
-from mlflow import MlflowClient
-from mlflow.entities import AssessmentSource, Feedback
-from mlflow.exceptions import MlflowException
+from packaging.version import Version
+
+if Version(mlflow.__version__) < Version("3"):
+    pytest.skip(f"MLflow 3 tracing and GenAI APIs (assessments, prompts, evaluation datasets, scorers, webhooks); "
+                f"client {mlflow.__version__}", allow_module_level=True)
+
+from mlflow import MlflowClient  # noqa: E402
+from mlflow.entities import AssessmentSource, Feedback  # noqa: E402
+from mlflow.exceptions import MlflowException  # noqa: E402
 
 PROMPT_S = 5.0
 
@@ -73,6 +79,24 @@ def test_trace_decorator_and_start_span_are_stored_with_their_spans(experiment):
     assert child.outputs == [{"doc": "d1", "score": 0.5}]
     assert child.get_attribute("k") == [1, 2.5, True, "x"]
     assert child.start_time_ns >= root.start_time_ns and child.end_time_ns <= root.end_time_ns
+
+
+def test_feedback_logged_while_its_trace_runs_is_stored_once_with_the_trace(experiment, mlflow_client):
+    # logged on the active trace, the feedback travels inside start_trace (3.18 gives it its id before sending)
+    @mlflow.trace(name="judged")
+    def judged(x):
+        mlflow.log_feedback(trace_id=mlflow.get_active_trace_id(), name="inline_check", value=True,
+                            source=AssessmentSource(source_type="CODE", source_id="unit"), rationale="in flight")
+        return x * 2
+
+    assert judged(21) == 42
+    mlflow.flush_trace_async_logging()
+    trace_id = mlflow.get_last_active_trace_id()
+    found = [a for a in mlflow_client.get_trace(trace_id).info.assessments if a.name == "inline_check"]
+    assert len(found) == 1, found
+    assert found[0].value is True and found[0].rationale == "in flight"
+    assert found[0].source.source_type == "CODE" and found[0].source.source_id == "unit"
+    assert mlflow.get_assessment(trace_id, found[0].assessment_id).value is True
 
 
 def test_search_traces_filters_orders_and_pages(experiment, mlflow_client):

@@ -1,5 +1,6 @@
 """The unmodified upstream Python client against our tracking server (see conftest.py)."""
 
+import json
 import os
 import pathlib
 import subprocess
@@ -17,6 +18,10 @@ from packaging.version import Version
 
 HERE = pathlib.Path(__file__).parent
 PROMPT_S = 5.0  # an error must come back at once: no 5xx retry loop in the client
+CLIENT = Version(mlflow.__version__)
+MLFLOW_3 = CLIENT >= Version("3")
+# MLflow 3 logged models (log_model(name=...), ModelInfo.model_id, search_logged_models, models:/m-... URIs)
+needs_logged_models = pytest.mark.skipif(not MLFLOW_3, reason=f"logged models are an MLflow 3 API (client {CLIENT})")
 
 
 def unique(prefix):
@@ -62,7 +67,7 @@ def seed_run(server_url, mlflow_client, tmp_path_factory):
     )
     assert proc.returncode == 0, f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
     run_id = next(line.split(": ", 1)[1] for line in proc.stdout.splitlines() if line.startswith("Run ID: "))
-    return {"run_id": run_id, "stdout": proc.stdout, "seconds": time.time() - started}
+    return {"run_id": run_id, "stdout": proc.stdout, "stderr": proc.stderr, "seconds": time.time() - started}
 
 
 def test_seed_example_run_finishes_with_params_metrics_tags(seed_run, mlflow_client):
@@ -84,6 +89,20 @@ def test_seed_example_run_finishes_with_params_metrics_tags(seed_run, mlflow_cli
     assert len(history) >= 1
 
 
+@pytest.mark.skipif(MLFLOW_3, reason="MLflow 2 clients record the model in the run; MLflow 3 ones as a logged model")
+def test_seed_example_model_of_a_2x_client_loads_and_is_listed_in_the_run(seed_run, mlflow_client):
+    run = mlflow_client.get_run(seed_run["run_id"])
+    # runs/log-model: the model's summary in the run's history tag, from which the MLflow 2 UI lists run models
+    history = json.loads(run.data.tags["mlflow.log-model.history"])
+    assert [(m["artifact_path"], m["run_id"]) for m in history] == [("iris_model", run.info.run_id)]
+    assert "sklearn" in history[0]["flavors"] and "python_function" in history[0]["flavors"]
+    X, y = iris()
+    sk = mlflow.sklearn.load_model(f"runs:/{run.info.run_id}/iris_model")
+    assert (sk.predict(X) == y).mean() > 0.9
+    assert "iris_model/MLmodel" in {f.path for f in mlflow_client.list_artifacts(run.info.run_id, "iris_model")}
+
+
+@needs_logged_models
 def test_seed_example_model_loads_and_predicts(seed_run, mlflow_client):
     run = mlflow_client.get_run(seed_run["run_id"])
     models = mlflow.search_logged_models(experiment_ids=[run.info.experiment_id], output_format="list")
@@ -190,9 +209,14 @@ def small_model(mlflow_client):
 
     X, y = iris()
     exp_id = mlflow_client.create_experiment(unique("registry"))
+    clf = LogisticRegression(max_iter=500).fit(X, y)
     with mlflow.start_run(experiment_id=exp_id) as run:
-        info = mlflow.sklearn.log_model(LogisticRegression(max_iter=500).fit(X, y), name="clf")
-    return {"run_id": run.info.run_id, "model_id": info.model_id, "experiment_id": exp_id, "uri": info.model_uri}
+        if MLFLOW_3:
+            info = mlflow.sklearn.log_model(clf, name="clf")
+        else:  # MLflow 2: the model is an artifact directory of the run (runs:/<run>/clf)
+            info = mlflow.sklearn.log_model(clf, artifact_path="clf")
+    return {"run_id": run.info.run_id, "model_id": getattr(info, "model_id", None), "experiment_id": exp_id,
+            "uri": info.model_uri}
 
 
 def test_register_model_and_aliases(server_url, mlflow_client, small_model):
@@ -215,6 +239,7 @@ def test_register_model_and_aliases(server_url, mlflow_client, small_model):
         mlflow_client.get_model_version_by_alias(name, "champion")
 
 
+@needs_logged_models
 def test_search_logged_models(mlflow_client, small_model):
     models = mlflow.search_logged_models(
         experiment_ids=[small_model["experiment_id"]], filter_string="name = 'clf'", output_format="list"
@@ -278,9 +303,11 @@ def test_download_of_missing_artifact_fails_promptly(mlflow_client, tmp_path):
 
 
 def test_seed_run_link_opens_the_web_ui(seed_run, server_url):
-    links = [line.split(" at: ", 1)[1].strip() for line in seed_run["stdout"].splitlines() if "View run" in line]
-    assert links, seed_run["stdout"]
-    url = links[0]
+    # the client logs the link: to stdout, or to stderr (clients before 2.17 log there)
+    output = seed_run["stdout"] + seed_run["stderr"]
+    links = [line.split(" at: ", 1)[1].strip() for line in output.splitlines() if "View run" in line]
+    assert links, output
+    url = links[0].rstrip(".")
     assert url.startswith(server_url + "/#/experiments/") and url.endswith("/runs/" + seed_run["run_id"])
     page = requests.get(url, timeout=10)  # the fragment stays in the browser: this is GET /
     assert page.status_code == 200 and "<title>MLflow</title>" in page.text
@@ -365,3 +392,172 @@ def test_experiment_lifecycle_error_codes_match_upstream(mlflow_client):
     _raises_promptly(lambda: mlflow_client.rename_experiment(exp_id, unique("y")), "INVALID_PARAMETER_VALUE")
     mlflow_client.restore_experiment(exp_id)
     assert mlflow_client.get_experiment(exp_id).lifecycle_stage == "active"
+
+
+# ---------------------------------------------------------------- everyday calls across client versions (2.x, 3.x, 3.18)
+
+
+def test_metric_timestamp_zero_is_stored_as_sent(mlflow_client):
+    from mlflow.entities import Metric
+
+    exp_id = mlflow_client.create_experiment(unique("ts0"))
+    run_id = mlflow_client.create_run(exp_id).info.run_id
+    mlflow_client.log_batch(run_id, metrics=[Metric("batch", 1.5, 0, 2)])
+    assert [(m.value, m.timestamp, m.step) for m in mlflow_client.get_metric_history(run_id, "batch")] == [(1.5, 0, 2)]
+    if CLIENT >= Version("3.18"):  # from 3.18 log_metric sends timestamp=0 as given (before, 0 meant "now")
+        mlflow_client.log_metric(run_id, "single", 2.5, timestamp=0, step=3)
+        assert [(m.value, m.timestamp, m.step) for m in mlflow_client.get_metric_history(run_id, "single")] == [(2.5, 0, 3)]
+        assert mlflow_client.get_run(run_id).data.metrics == {"batch": 1.5, "single": 2.5}
+
+
+def test_dataset_inputs_are_logged_and_searchable(mlflow_client):
+    import pandas as pd
+
+    exp_id = mlflow_client.create_experiment(unique("inputs"))
+    frame = pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": [0, 1, 0]})
+    dataset = mlflow.data.from_pandas(frame, name="train-frame", targets="y")
+    with mlflow.start_run(experiment_id=exp_id) as with_input:
+        mlflow.log_input(dataset, context="training")
+    with mlflow.start_run(experiment_id=exp_id):
+        pass
+    inputs = mlflow_client.get_run(with_input.info.run_id).inputs.dataset_inputs
+    assert [(i.dataset.name, i.dataset.digest) for i in inputs] == [("train-frame", dataset.digest)]
+    assert {t.key: t.value for t in inputs[0].tags}["mlflow.data.context"] == "training"
+    assert inputs[0].dataset.source_type == "code"
+    found = mlflow_client.search_runs([exp_id], filter_string="dataset.name = 'train-frame' AND dataset.context = 'training'")
+    assert [r.info.run_id for r in found] == [with_input.info.run_id]
+    assert mlflow_client.search_runs([exp_id], filter_string=f"datasets.digest = '{dataset.digest}x'") == []
+
+
+def test_log_table_and_load_table_across_runs(mlflow_client):
+    exp_id = mlflow_client.create_experiment(unique("tables"))
+    run_ids = []
+    for i in range(3):
+        with mlflow.start_run(experiment_id=exp_id) as run:
+            mlflow.log_table({"question": [f"q{i}a", f"q{i}b"], "score": [i, i + 0.5]}, artifact_file="eval/results.json")
+        run_ids.append(run.info.run_id)
+    with mlflow.start_run(experiment_id=exp_id):  # a run without the table
+        mlflow.log_param("p", "1")
+    # load_table finds the runs by their mlflow.loggedArtifacts tag (paged through search_runs from 3.18)
+    table = mlflow_client.load_table(exp_id, "eval/results.json", extra_columns=["run_id"])
+    assert len(table) == 6
+    assert sorted(set(table["run_id"])) == sorted(run_ids)
+    assert sorted(table["question"]) == ["q0a", "q0b", "q1a", "q1b", "q2a", "q2b"]
+    one = mlflow_client.load_table(exp_id, "eval/results.json", run_ids=[run_ids[1]])
+    assert list(one["score"]) == [1, 1.5]
+
+
+def test_registry_searches_page_with_tokens(mlflow_client):
+    prefix = unique("paged")
+    for i in range(5):
+        mlflow_client.create_registered_model(f"{prefix}-{i}")
+        mlflow_client.create_model_version(f"{prefix}-{i}", source=f"s3://bucket/path/{i}", run_id=None)
+    seen, token = [], None
+    while True:
+        page = mlflow_client.search_registered_models(filter_string=f"name LIKE '{prefix}-%'", max_results=2,
+                                                      order_by=["name ASC"], page_token=token)
+        assert len(page) <= 2
+        seen += [m.name for m in page]
+        token = page.token
+        if not token:
+            break
+    assert seen == [f"{prefix}-{i}" for i in range(5)]
+    versions, token = [], None
+    while True:
+        page = mlflow_client.search_model_versions(f"name = '{prefix}-3'", max_results=1, page_token=token)
+        versions += [(v.name, str(v.version)) for v in page]
+        token = page.token
+        if not token:
+            break
+    assert versions == [(f"{prefix}-3", "1")]
+
+
+def test_proxied_artifacts_when_the_client_opts_into_multipart_transfers(mlflow_client, tmp_path, monkeypatch):
+    # The server offers no multipart or presigned transfers (server-info says so, mpu/ and presigned/ answer 501): a
+    # client forced into them falls back to plain uploads and downloads through the proxy (3.18 sends the file's
+    # name where earlier clients sent its local path).
+    monkeypatch.setenv("MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD", "true")
+    monkeypatch.setenv("MLFLOW_ENABLE_PROXY_MULTIPART_DOWNLOAD", "true")
+    monkeypatch.setenv("MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE", "1")
+    exp_id = mlflow_client.create_experiment(unique("mpu"))
+    blob = os.urandom(256 * 1024 + 3)
+    src = tmp_path / "weights.bin"
+    src.write_bytes(blob)
+    started = time.time()
+    with mlflow.start_run(experiment_id=exp_id) as run:
+        mlflow.log_artifact(str(src), artifact_path="ckpt")
+    dst = tmp_path / "dst"
+    dst.mkdir()
+    local = mlflow.artifacts.download_artifacts(run_id=run.info.run_id, artifact_path="ckpt/weights.bin", dst_path=str(dst))
+    assert pathlib.Path(local).read_bytes() == blob
+    assert time.time() - started < 30
+
+
+@pytest.mark.skipif(CLIENT < Version("3.18"), reason="before 3.18 the client itself drops a single file named like its directory")
+def test_a_directory_holding_one_file_of_its_own_name_lists_that_file(mlflow_client, tmp_path):
+    exp_id = mlflow_client.create_experiment(unique("samename"))
+    f = tmp_path / "report"
+    f.write_text("same name as its directory")
+    with mlflow.start_run(experiment_id=exp_id) as run:
+        mlflow.log_artifact(str(f), artifact_path="report")
+    assert [(a.path, a.is_dir) for a in mlflow_client.list_artifacts(run.info.run_id)] == [("report", True)]
+    assert [(a.path, a.is_dir) for a in mlflow_client.list_artifacts(run.info.run_id, "report")] == [("report/report", False)]
+
+
+def test_yaml_and_json_dicts_round_trip(mlflow_client):
+    exp_id = mlflow_client.create_experiment(unique("dicts"))
+    with mlflow.start_run(experiment_id=exp_id) as run:
+        mlflow.log_dict({"layers": [64, 32], "act": "relu"}, "conf/model.yaml")
+        mlflow.log_dict({"lr": 0.01}, "conf/opt.json")
+    base = f"runs:/{run.info.run_id}/conf"
+    assert mlflow.artifacts.load_dict(f"{base}/opt.json") == {"lr": 0.01}
+    assert "relu" in mlflow.artifacts.load_text(f"{base}/model.yaml")
+    if CLIENT >= Version("3.18"):  # load_dict reads YAML from 3.18
+        assert mlflow.artifacts.load_dict(f"{base}/model.yaml") == {"layers": [64, 32], "act": "relu"}
+
+
+@needs_logged_models
+def test_logged_model_metrics_params_and_an_empty_scope(mlflow_client, small_model):
+    model_id = small_model["model_id"]
+    mlflow_client.log_metric(small_model["run_id"], "val_acc", 0.93, model_id=model_id)
+    mlflow_client.log_model_params(model_id, {"C": "1.0"})
+    model = mlflow_client.get_logged_model(model_id)
+    assert {m.key: m.value for m in model.metrics}["val_acc"] == 0.93
+    assert model.params["C"] == "1.0"
+    found = mlflow.search_logged_models(experiment_ids=[small_model["experiment_id"]],
+                                        filter_string="metrics.val_acc > 0.9 AND params.C = '1.0'", output_format="list")
+    assert [m.model_id for m in found] == [model_id]
+    if CLIENT >= Version("3.18"):  # sends experiment_ids=[] as given: an empty scope, nothing found (as upstream)
+        assert list(mlflow_client.search_logged_models(experiment_ids=[])) == []
+    else:  # omits the empty list: the required field is missing, a 400 (as upstream)
+        _raises_promptly(lambda: mlflow_client.search_logged_models(experiment_ids=[]), "INVALID_PARAMETER_VALUE")
+
+
+@pytest.mark.skipif(MLFLOW_3 or CLIENT < Version("2.14"),
+                    reason="MLflow 2 tracing (from 2.14; MLflow 3 tracing is covered by test_genai.py)")
+def test_mlflow_2_traces_are_stored_read_back_and_searched(mlflow_client, monkeypatch):
+    monkeypatch.setenv("MLFLOW_ENABLE_ASYNC_TRACE_LOGGING", "false")
+    exp_id = mlflow_client.create_experiment(unique("traces2"))
+
+    @mlflow.trace(name="answer", span_type="CHAIN")
+    def answer(question):
+        with mlflow.start_span(name="lookup", span_type="RETRIEVER") as span:
+            span.set_inputs({"query": question})
+            span.set_outputs([{"doc": "d1"}])
+        return question.upper()
+
+    with mlflow.start_run(experiment_id=exp_id):  # the trace goes to the run's experiment
+        assert answer("hello") == "HELLO"
+    trace_id = mlflow.get_last_active_trace().info.request_id
+    trace = mlflow_client.get_trace(trace_id)
+    assert trace.info.experiment_id == exp_id
+    assert trace.info.status == "OK"
+    spans = {s.name: s for s in trace.data.spans}
+    assert set(spans) == {"answer", "lookup"}
+    assert spans["lookup"].parent_id == spans["answer"].span_id
+    assert spans["answer"].inputs == {"question": "hello"} and spans["answer"].outputs == "HELLO"
+    assert spans["lookup"].outputs == [{"doc": "d1"}]
+    found = mlflow_client.search_traces(experiment_ids=[exp_id])
+    assert [t.info.request_id for t in found] == [trace_id]
+    mlflow_client.set_trace_tag(trace_id, "reviewed", "yes")
+    assert mlflow_client.get_trace(trace_id).info.tags["reviewed"] == "yes"

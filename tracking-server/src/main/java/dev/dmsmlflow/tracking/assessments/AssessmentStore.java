@@ -24,12 +24,26 @@ public class AssessmentStore {
     public static final String COLUMNS = Assessment.COLUMNS;
     static final Set<String> SOURCE_TYPES = Set.of("SOURCE_TYPE_UNSPECIFIED", "HUMAN", "LLM_JUDGE", "CODE");
     static final int MAX_NAME = 250;
+    static final int MAX_ID = 50;
 
     @Inject
     Db db;
 
-    /** Validates an Assessment message and inserts it in {@code c}; the trace must exist. */
+    /** Validates an Assessment message and inserts it in {@code c} under a new id; the trace must exist. */
     public Assessment insert(Connection c, String traceId, JsonNode a) throws SQLException {
+        return write(c, traceId, a, false);
+    }
+
+    /**
+     * An assessment that came inside a trace's info at {@code start_trace}: it keeps the {@code assessment_id} the client
+     * gave it (clients from 3.18 assign one before sending, so that a retried start_trace updates the same assessment
+     * instead of adding a second one, as upstream's store does); without one it gets a new id.
+     */
+    public Assessment upsertFromTrace(Connection c, String traceId, JsonNode a) throws SQLException {
+        return write(c, traceId, a, true);
+    }
+
+    private Assessment write(Connection c, String traceId, JsonNode a, boolean keepClientId) throws SQLException {
         if (a == null || !a.isObject()) {
             throw MlflowException.missing("assessment");
         }
@@ -79,7 +93,13 @@ public class AssessmentStore {
             throw MlflowException.invalidParameter("The 'metadata' of an assessment must be an object");
         }
         JsonNode error = node(a, "error", "error");
-        String id = "a-" + UUID.randomUUID().toString().replace("-", "");
+        String id = keepClientId ? text(a, "assessment_id", "assessmentId") : null;
+        if (id == null || id.isEmpty()) {
+            id = "a-" + UUID.randomUUID().toString().replace("-", "");
+        } else if (id.length() > MAX_ID) {
+            throw MlflowException.invalidParameter("Invalid assessment_id '" + id.substring(0, 20) + "...': at most "
+                    + MAX_ID + " characters");
+        }
         if (overrides != null && !overrides.isEmpty()) {
             try (PreparedStatement ps = c.prepareStatement("UPDATE assessments SET valid = FALSE WHERE trace_id = ? "
                     + "AND assessment_id = ?")) {
@@ -95,7 +115,14 @@ public class AssessmentStore {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO assessments (assessment_id, trace_id, name, "
                 + "assessment_type, value, error, created_timestamp, last_updated_timestamp, source_type, source_id, "
                 + "run_id, span_id, rationale, overrides, valid, assessment_metadata) "
-                + "VALUES (?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)")) {
+                + "VALUES (?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)"
+                + (keepClientId ? " ON CONFLICT (assessment_id) DO UPDATE SET name = EXCLUDED.name, "
+                        + "assessment_type = EXCLUDED.assessment_type, value = EXCLUDED.value, error = EXCLUDED.error, "
+                        + "created_timestamp = EXCLUDED.created_timestamp, last_updated_timestamp = EXCLUDED.last_updated_timestamp, "
+                        + "source_type = EXCLUDED.source_type, source_id = EXCLUDED.source_id, run_id = EXCLUDED.run_id, "
+                        + "span_id = EXCLUDED.span_id, rationale = EXCLUDED.rationale, overrides = EXCLUDED.overrides, "
+                        + "valid = EXCLUDED.valid, assessment_metadata = EXCLUDED.assessment_metadata "
+                        + "WHERE assessments.trace_id = EXCLUDED.trace_id" : ""))) {
             ps.setString(1, id);
             ps.setString(2, traceId);
             ps.setString(3, name);
@@ -112,7 +139,11 @@ public class AssessmentStore {
             ps.setString(14, overrides);
             ps.setBoolean(15, validNode == null || validNode.asBoolean(true));
             ps.setString(16, meta == null ? null : meta.toString());
-            ps.executeUpdate();
+            if (ps.executeUpdate() == 0) {
+                // only an upsert skips a row: the id is taken by an assessment of another trace
+                throw MlflowException.invalidParameter("Assessment ID '" + id + "' belongs to another trace than '"
+                        + traceId + "'");
+            }
         }
         return get(c, traceId, id);
     }

@@ -197,7 +197,9 @@ public class LoggedModelRoutes implements RouteProvider {
 
     private JsonBody search(MlflowRequest req) {
         List<String> experimentIds = req.strings("experiment_ids");
-        if (experimentIds.isEmpty()) {
+        // Required, but an explicit empty list is a scope (clients from 3.18 send `[]` as given, upstream finds nothing
+        // in it); only an absent field is an error.
+        if (experimentIds.isEmpty() && !req.has("experiment_ids")) {
             throw MlflowException.missing("experiment_ids");
         }
         String filter = req.string("filter");

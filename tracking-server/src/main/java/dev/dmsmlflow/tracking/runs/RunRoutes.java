@@ -1,8 +1,11 @@
 package dev.dmsmlflow.tracking.runs;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dmsmlflow.tracking.experiments.ExperimentStore.ViewType;
 import dev.dmsmlflow.tracking.http.Fields;
+import dev.dmsmlflow.tracking.http.Json;
 import dev.dmsmlflow.tracking.http.JsonBody;
 import dev.dmsmlflow.tracking.http.MlflowException;
 import dev.dmsmlflow.tracking.http.MlflowRequest;
@@ -13,6 +16,7 @@ import dev.dmsmlflow.tracking.validation.Validation;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -62,6 +66,7 @@ public class RunRoutes implements RouteProvider {
         r.post("runs/log-batch", this::logBatch);
         r.post("runs/log-inputs", this::logInputs);
         r.post("runs/outputs", this::logOutputs);
+        r.post("runs/log-model", this::logModel);
         r.post("runs/search", this::search);
         r.get("runs/search", this::search);
         r.get("metrics/get-history", this::history);
@@ -187,6 +192,55 @@ public class RunRoutes implements RouteProvider {
         String value = Validation.truncateToLimit(Validation.MAX_TAG_VAL_LENGTH, req.string("value"));
         validateTag(key, value);
         store.setTag(runId, key, value == null ? "" : value);
+        return JsonBody.EMPTY;
+    }
+
+    /**
+     * {@code runs/log-model}, which MLflow 2 clients call from every {@code log_model}: the model's summary (its run,
+     * artifact path, creation time, uuid, and each flavor without its "config") is appended to the run's tag
+     * {@code mlflow.log-model.history}, from which the MLflow 2 UI lists a run's models.
+     */
+    private JsonBody logModel(MlflowRequest req) {
+        String runId = req.requiredString("run_id");
+        String modelJson = req.requiredString("model_json");
+        JsonNode model;
+        try {
+            model = Json.MAPPER.readTree(modelJson);
+        } catch (IOException e) {
+            model = null;
+        }
+        if (model == null || !model.isObject()) {
+            throw MlflowException.invalidParameter("Malformed model info: 'model_json' is not a JSON object.");
+        }
+        List<String> missing = new ArrayList<>();
+        for (String field : List.of("artifact_path", "flavors", "run_id", "utc_time_created")) {
+            if (!model.has(field)) {
+                missing.add(field);
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw MlflowException.invalidParameter("Model json is missing mandatory fields: " + missing);
+        }
+        JsonNode flavors = model.get("flavors");
+        if (!flavors.isObject()) {
+            throw MlflowException.invalidParameter("The 'flavors' of 'model_json' must be an object.");
+        }
+        ObjectNode entry = Json.MAPPER.createObjectNode();
+        for (String field : List.of("run_id", "artifact_path", "utc_time_created", "model_uuid")) {
+            if (model.has(field)) {
+                entry.set(field, model.get(field));
+            }
+        }
+        ObjectNode summary = entry.putObject("flavors");
+        flavors.fields().forEachRemaining(f -> {
+            JsonNode config = f.getValue();
+            if (config.isObject()) {
+                config = ((ObjectNode) config).deepCopy();
+                ((ObjectNode) config).remove("config");
+            }
+            summary.set(f.getKey(), config);
+        });
+        store.recordLoggedModel(runId, entry);
         return JsonBody.EMPTY;
     }
 

@@ -1,12 +1,17 @@
 package dev.dmsmlflow.tracking.runs;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dmsmlflow.tracking.validation.RandomNames;
 import dev.dmsmlflow.tracking.db.Db;
 import dev.dmsmlflow.tracking.experiments.Experiment;
 import dev.dmsmlflow.tracking.experiments.ExperimentStore;
+import dev.dmsmlflow.tracking.http.Json;
 import dev.dmsmlflow.tracking.http.MlflowException;
 import dev.dmsmlflow.tracking.runs.Run.Metric;
 import dev.dmsmlflow.tracking.search.PageToken;
+import dev.dmsmlflow.tracking.validation.Validation;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -28,6 +33,8 @@ import java.util.UUID;
 @ApplicationScoped
 public class RunStore {
     public static final String RUN_NAME_TAG = "mlflow.runName";
+    /** Where MLflow 2 clients' {@code runs/log-model} records the run's models (upstream's name). */
+    public static final String LOGGED_MODELS_TAG = "mlflow.log-model.history";
     static final String INFO_COLUMNS = "r.run_uuid, r.experiment_id, r.name, r.user_id, r.status, r.start_time, "
             + "r.end_time, r.lifecycle_stage, r.artifact_uri";
 
@@ -408,6 +415,47 @@ public class RunStore {
             }
             return null;
         });
+    }
+
+    /**
+     * Appends one logged model's summary to the run's {@value #LOGGED_MODELS_TAG} tag, a JSON list (created with the
+     * first entry). The run row stays locked from the read to the write, so concurrent calls for one run each append.
+     */
+    public void recordLoggedModel(String runId, ObjectNode entry) {
+        db.tx(c -> {
+            Run.Info info = requireActiveForDataWrite(c, runId);
+            ArrayNode history = Json.MAPPER.createArrayNode();
+            try (PreparedStatement ps = c.prepareStatement("SELECT value FROM tags WHERE run_uuid = ? AND key = ?")) {
+                ps.setString(1, runId);
+                ps.setString(2, LOGGED_MODELS_TAG);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        JsonNode old = parseOrNull(rs.getString(1));
+                        if (old == null || !old.isArray()) {
+                            throw MlflowException.invalidParameter("The tag '" + LOGGED_MODELS_TAG + "' of run " + runId
+                                    + " is not a JSON list, so no model can be added to it");
+                        }
+                        history.addAll((ArrayNode) old);
+                    }
+                }
+            }
+            history.add(entry);
+            String value = history.toString();
+            if (value.codePointCount(0, value.length()) > Validation.MAX_TAG_VAL_LENGTH) {
+                throw MlflowException.invalidParameter("The tag '" + LOGGED_MODELS_TAG + "' of run " + runId + " would exceed "
+                        + Validation.MAX_TAG_VAL_LENGTH + " characters with this model");
+            }
+            upsertTags(c, runId, info.experimentId(), Map.of(LOGGED_MODELS_TAG, value));
+            return null;
+        });
+    }
+
+    private static JsonNode parseOrNull(String text) {
+        try {
+            return text == null ? null : Json.MAPPER.readTree(text);
+        } catch (java.io.IOException e) {
+            return null;
+        }
     }
 
     private static void upsertTags(Connection c, String runId, long experimentId, Map<String, String> tags) throws SQLException {

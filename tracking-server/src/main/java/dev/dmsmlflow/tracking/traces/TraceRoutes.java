@@ -236,7 +236,7 @@ public class TraceRoutes implements RouteProvider {
                 infoF.string("response_preview"), meta, tags, assess);
         TraceInfo saved = store.startTrace(t, (c, a) -> {
             try {
-                assessments.insert(c, traceId, a);
+                assessments.upsertFromTrace(c, traceId, a);
             } catch (java.sql.SQLException e) {
                 throw new IllegalStateException(e);
             }

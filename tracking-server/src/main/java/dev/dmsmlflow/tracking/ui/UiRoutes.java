@@ -56,11 +56,18 @@ public class UiRoutes implements RouteProvider {
             });
         }
         for (String root : List.of("/api/3.0/mlflow/", "/ajax-api/3.0/mlflow/")) {
-            // upstream: the store's kind and whether workspaces are on; ours is a SQL store without workspaces
+            // upstream: the store's kind and whether workspaces are on; ours is a SQL store without workspaces. Clients
+            // from 3.18 read the artifact flags before each artifact transfer: this server proxies artifacts and has no
+            // presigned or multipart transfers (its mpu/ and presigned/ endpoints answer 501), so clients upload and
+            // download through the proxy, as they also do when a flag is missing.
             r.absolute(HttpMethod.GET, root + "server-info", req -> g -> {
                 g.writeStartObject();
                 g.writeStringField("store_type", "SqlStore");
                 g.writeBooleanField("workspaces_enabled", false);
+                g.writeBooleanField("artifact_serving_enabled", true);
+                g.writeBooleanField("multipart_uploads_enabled", false);
+                g.writeBooleanField("multipart_downloads_enabled", false);
+                g.writeBooleanField("artifacts_presigned_only", false);
                 g.writeEndObject();
             });
         }

@@ -157,6 +157,29 @@ class LoggedModelsApiTest {
     }
 
     @Test
+    void anExplicitEmptyExperimentListFindsNothingWhileAMissingOneIsRefused() {
+        String exp = experiment();
+        create(obj("experiment_id", exp, "name", "scoped"));
+        // MlflowClient.search_logged_models(experiment_ids=[]) from 3.18 sends the empty list; upstream finds nothing
+        Resp none = send("POST", "/search", obj("experiment_ids", List.of()));
+        assertEquals(200, none.status(), none.toString());
+        assertEquals(0, none.json().get("models").size(), none.toString());
+        assertNull(none.json().get("next_page_token"));
+        // the filter is still checked against an empty scope
+        Resp badFilter = send("POST", "/search", obj("experiment_ids", List.of(), "filter", "name >>> 'x'"));
+        assertEquals(400, badFilter.status(), badFilter.toString());
+        assertEquals("INVALID_PARAMETER_VALUE", badFilter.json().get("error_code").asText());
+        for (Object body : List.of(obj(), obj("filter", "name = 'scoped'"), obj("experiment_ids", null))) {
+            Resp missing = send("POST", "/search", body);
+            assertEquals(400, missing.status(), missing.toString());
+            assertEquals("INVALID_PARAMETER_VALUE", missing.json().get("error_code").asText());
+            assertTrue(missing.json().get("message").asText().contains("experiment_ids"), missing.toString());
+        }
+        Resp scoped = send("POST", "/search", obj("experiment_ids", List.of(exp)));
+        assertEquals(1, scoped.json().get("models").size(), scoped.toString());
+    }
+
+    @Test
     void searchFiltersOrderAndPaging() {
         String exp = experiment();
         String other = experiment();

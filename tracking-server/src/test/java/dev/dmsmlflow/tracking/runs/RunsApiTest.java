@@ -21,6 +21,7 @@ import static dev.dmsmlflow.tracking.support.Api.obj;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @QuarkusTest
@@ -134,6 +135,88 @@ class RunsApiTest {
         Resp r = api.get("metrics/get-history", Map.of("run_id", "0123456789abcdef0123456789abcdef", "metric_key", "loss"));
         assertEquals(200, r.status(), r.toString());
         assertEquals("{}", r.json().toString());
+    }
+
+    /** What an MLflow 2 client's log_model sends to runs/log-model (the MLmodel file as JSON). */
+    private static String modelJson(String runId, String artifactPath, String uuid) {
+        return obj("run_id", runId, "artifact_path", artifactPath, "utc_time_created", "2026-11-30 07:00:00.000000",
+                "model_uuid", uuid, "mlflow_version", "2.22.0", "signature", Map.of("inputs", "[]"),
+                "flavors", Map.of(
+                        "python_function", Map.of("loader_module", "mlflow.sklearn", "env", Map.of("conda", "conda.yaml"),
+                                "config", Map.of("large", "x".repeat(100))),
+                        "sklearn", Map.of("pickled_model", "model.pkl", "sklearn_version", "1.9.1"))).toString();
+    }
+
+    private String tag(String runId, String key) {
+        for (JsonNode t : getRun(runId).at("/data/tags")) {
+            if (t.get("key").asText().equals(key)) {
+                return t.get("value").asText();
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void logModelAppendsEachModelsSummaryToTheRunsHistoryTag() throws Exception {
+        String exp = experiment();
+        String id = run(exp);
+        assertEquals(200, api.post("runs/log-model", obj("run_id", id, "model_json", modelJson(id, "model", "u1"))).status());
+        Resp second = api.post("runs/log-model", obj("run_id", id, "model_json", modelJson(id, "other_model", "u2")));
+        assertEquals(200, second.status(), second.toString());
+        assertEquals("{}", second.text());
+
+        JsonNode history = new com.fasterxml.jackson.databind.ObjectMapper().readTree(tag(id, "mlflow.log-model.history"));
+        assertEquals(2, history.size(), history.toString());
+        JsonNode first = history.get(0);
+        assertEquals(id, first.get("run_id").asText());
+        assertEquals("model", first.get("artifact_path").asText());
+        assertEquals("2026-11-30 07:00:00.000000", first.get("utc_time_created").asText());
+        assertEquals("u1", first.get("model_uuid").asText());
+        assertEquals("model.pkl", first.at("/flavors/sklearn/pickled_model").asText());
+        assertEquals("mlflow.sklearn", first.at("/flavors/python_function/loader_module").asText());
+        // as upstream: a flavor's "config" and the model's other fields stay in the MLmodel file only
+        assertFalse(first.at("/flavors/python_function").has("config"), first.toString());
+        assertFalse(first.has("signature") || first.has("mlflow_version"), first.toString());
+        assertEquals("other_model", history.get(1).get("artifact_path").asText());
+        // the tag is searchable like any other
+        Resp found = api.post("runs/search", obj("experiment_ids", List.of(exp), "filter",
+                "tags.`mlflow.log-model.history` LIKE '%other_model%'"));
+        assertEquals(1, found.json().get("runs").size(), found.toString());
+    }
+
+    @Test
+    void logModelRefusesBadModelJsonAndRunsItCannotWriteTo() {
+        String id = run(experiment());
+        assertError(api.post("runs/log-model", obj("run_id", id)), 400, "INVALID_PARAMETER_VALUE");
+        assertError(api.post("runs/log-model", obj("model_json", modelJson(id, "m", "u"))), 400, "INVALID_PARAMETER_VALUE");
+        assertError(api.post("runs/log-model", obj("run_id", id, "model_json", "{not json")), 400, "INVALID_PARAMETER_VALUE");
+        assertError(api.post("runs/log-model", obj("run_id", id, "model_json", "[1, 2]")), 400, "INVALID_PARAMETER_VALUE");
+        Resp missing = api.post("runs/log-model", obj("run_id", id, "model_json", obj("run_id", id, "artifact_path", "m").toString()));
+        assertError(missing, 400, "INVALID_PARAMETER_VALUE");
+        assertTrue(missing.json().get("message").asText().contains("flavors")
+                && missing.json().get("message").asText().contains("utc_time_created"), missing.toString());
+        assertError(api.post("runs/log-model", obj("run_id", id, "model_json", obj("run_id", id, "artifact_path", "m",
+                "utc_time_created", "t", "flavors", "sklearn").toString())), 400, "INVALID_PARAMETER_VALUE");
+        assertNull(tag(id, "mlflow.log-model.history"));
+
+        assertError(api.post("runs/log-model", obj("run_id", "0".repeat(32), "model_json", modelJson("0".repeat(32), "m", "u"))),
+                404, "RESOURCE_DOES_NOT_EXIST");
+        // a tag that is not a JSON list is not extended
+        assertEquals(200, api.post("runs/set-tag", obj("run_id", id, "key", "mlflow.log-model.history", "value", "oops")).status());
+        assertError(api.post("runs/log-model", obj("run_id", id, "model_json", modelJson(id, "m", "u"))), 400, "INVALID_PARAMETER_VALUE");
+        assertEquals("oops", tag(id, "mlflow.log-model.history"));
+        // nor is one that would grow past a run tag's 8,000 characters
+        String big = run(experiment());
+        String longPath = "p".repeat(3000);
+        assertEquals(200, api.post("runs/log-model", obj("run_id", big, "model_json", modelJson(big, longPath + "1", "u"))).status());
+        assertEquals(200, api.post("runs/log-model", obj("run_id", big, "model_json", modelJson(big, longPath + "2", "u"))).status());
+        assertError(api.post("runs/log-model", obj("run_id", big, "model_json", modelJson(big, longPath + "3", "u"))), 400,
+                "INVALID_PARAMETER_VALUE");
+        assertTrue(tag(big, "mlflow.log-model.history").contains(longPath + "2"));
+        // a deleted run takes no more models
+        assertEquals(200, api.post("runs/delete", obj("run_id", big)).status());
+        assertError(api.post("runs/log-model", obj("run_id", big, "model_json", modelJson(big, "m", "u"))), 400,
+                "INVALID_PARAMETER_VALUE");
     }
 
     private JsonNode getRun(String id) {

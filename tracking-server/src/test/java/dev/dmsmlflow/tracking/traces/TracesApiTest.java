@@ -253,6 +253,52 @@ class TracesApiTest {
         assertEquals(id, search.json().get("traces").get(0).get("trace_id").asText());
     }
 
+    private Resp startWithAssessments(String id, Object... assessments) {
+        return v3("POST", "traces", obj("trace", obj("trace_info", obj("trace_id", id,
+                "trace_location", obj("type", "MLFLOW_EXPERIMENT", "mlflow_experiment", obj("experiment_id", experiment)),
+                "request_time", "2024-01-02T03:04:05.678Z", "execution_duration", "1s", "state", "OK",
+                "assessments", assessments))));
+    }
+
+    private static Object feedback(String assessmentId, Object value) {
+        var a = obj("assessment_name", "quality", "feedback", obj("value", value),
+                "source", obj("source_type", "HUMAN", "source_id", "reviewer"));
+        if (assessmentId != null) {
+            a.put("assessment_id", assessmentId);
+        }
+        return a;
+    }
+
+    @Test
+    void assessmentsSentWithStartTraceKeepTheirIdsSoARetryAddsNoSecondOne() {
+        String id = "tr-" + HexFormat.of().formatHex(random(16));
+        String aid = "a-" + HexFormat.of().formatHex(random(16));
+        // clients from 3.18 give an assessment logged during the trace its id before start_trace, and may send it again
+        assertEquals(200, startWithAssessments(id, feedback(aid, "good"), feedback(null, 1)).status());
+        Resp retry = startWithAssessments(id, feedback(aid, "better"));
+        assertEquals(200, retry.status(), retry.toString());
+        JsonNode assessments = v3("GET", "traces/" + id, null).json().at("/trace/trace_info/assessments");
+        assertEquals(2, assessments.size(), assessments.toString());
+        JsonNode kept = null;
+        for (JsonNode a : assessments) {
+            if (a.get("assessment_id").asText().equals(aid)) {
+                kept = a;
+            } else {
+                assertTrue(a.get("assessment_id").asText().startsWith("a-"), a.toString());
+            }
+        }
+        assertTrue(kept != null, assessments.toString());
+        assertEquals("better", kept.at("/feedback/value").asText(), kept.toString());
+        assertEquals(200, v3("GET", "traces/" + id + "/assessments/" + aid, null).status());
+
+        // an id another trace's assessment already has is refused, and that assessment stays where it was
+        String other = "tr-" + HexFormat.of().formatHex(random(16));
+        assertError(startWithAssessments(other, feedback(aid, "stolen")), 400, "INVALID_PARAMETER_VALUE");
+        assertEquals("better", v3("GET", "traces/" + id + "/assessments/" + aid, null).json()
+                .at("/assessment/feedback/value").asText());
+        assertError(startWithAssessments(other, feedback("a-" + "0".repeat(60), 1)), 400, "INVALID_PARAMETER_VALUE");
+    }
+
     @Test
     void badTraceRequestsAnswer4xxNever500() {
         Object loc = new Object[]{obj("type", "MLFLOW_EXPERIMENT", "mlflow_experiment", obj("experiment_id", experiment))};

@@ -88,6 +88,11 @@ class UiEndpointsTest {
             assertEquals(200, r.status(), r.toString());
             assertEquals("SqlStore", r.json().get("store_type").asText());
             assertFalse(r.json().get("workspaces_enabled").asBoolean());
+            // what clients from 3.18 read before an artifact transfer: proxied, neither multipart nor presigned
+            assertTrue(r.json().get("artifact_serving_enabled").asBoolean(), r.toString());
+            assertFalse(r.json().get("multipart_uploads_enabled").asBoolean(), r.toString());
+            assertFalse(r.json().get("multipart_downloads_enabled").asBoolean(), r.toString());
+            assertFalse(r.json().get("artifacts_presigned_only").asBoolean(), r.toString());
         }
         Resp gw = api.send("GET", "/ajax-api/2.0/mlflow/gateway-proxy?gateway_path=api/2.0/endpoints", null, null);
         assertEquals("{\"endpoints\":[]}", gw.text());

@@ -2,9 +2,9 @@
 # Runs the Python client suite (pytest) against the packaged tracking server on a fresh embedded
 # PostgreSQL, once per mlflow client version: MLFLOW_VERSIONS (default "3.12.0 3.18.0 2.22.5": the version the
 # seed's example runs verbatim on, the newest release, and the newest 2.x; the 2.x suite runs in under a minute here).
-# One venv per version,
-# tracking-server/target/pyenv-<version>, reused while requirements.txt and the version are unchanged
-# (pip's own cache is reused too).
+# One venv per version and
+# requirements, ${XDG_CACHE_HOME:-~/.cache}/dms-mlflow/pyenv/mlflow-<version>-<hash> (DMS_PYENV_DIR moves it), reused
+# by every checkout while requirements.txt, the version and its pins are unchanged (pip's own cache is reused too).
 #   SKIP_BUILD=1      reuse target/quarkus-app and target/test-classes as they are
 #   MLFLOW_VERSIONS   e.g. "3.17.2" to run one version only
 #   MAVEN_ARGS=-o     keep the Maven calls offline
@@ -53,10 +53,18 @@ client_pins() { # version -> what that client line needs beside it, one requirem
   esac
 }
 
+# venvs live in the tool cache, named by a hash of what they hold, so that a fresh clone (CI's) reuses them
+PYENV_DIR="${DMS_PYENV_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/dms-mlflow/pyenv}"
+
 venv_for() { # version -> path of a ready venv
-  local v="$1" venv="$MODULE/target/pyenv-$1" stamp pins
+  local v="$1" venv stamp pins
   pins="$(client_pins "$v")"
   stamp="$(cat "$HERE/requirements.txt"; echo "mlflow==$v"; echo "$pins")"
+  venv="$PYENV_DIR/mlflow-$v-$(printf '%s' "$stamp" | sha256sum | cut -c1-12)"
+  mkdir -p "$PYENV_DIR"
+  # one creator at a time (two checkouts may run the suite at once); the others wait and reuse it
+  exec 9> "$venv.lock"
+  flock 9
   if [ ! -x "$venv/bin/python" ] || [ "$stamp" != "$(cat "$venv/.dms-requirements" 2>/dev/null)" ]; then
     echo "== creating venv $venv (mlflow $v)" >&2
     rm -rf "$venv"
@@ -70,6 +78,7 @@ venv_for() { # version -> path of a ready venv
     rm -rf "$venv/.probe"
     printf '%s' "$stamp" > "$venv/.dms-requirements"
   fi
+  exec 9>&-
   echo "$venv"
 }
 

@@ -24,11 +24,10 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,7 +42,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import static io.restassured.RestAssured.given;
@@ -56,13 +54,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The kubernetes compute provider inside the service, against fabric8's mock API server in CRUD mode (it stores what it is
- * sent, runs no pods: {@link FakeDeploymentController} sets the Deployments' status). Every assertion reads the objects back
- * from that server.
+ * The kubernetes compute provider inside the service, against a real Kubernetes API server (local-infra's
+ * {@code LocalKubernetes}: kube-apiserver and etcd, which validate, version and store what they are sent and run no pods:
+ * {@link FakeDeploymentController} sets the Deployments' status). Every assertion reads the objects back from that server.
  */
 @QuarkusTest
 @TestProfile(KubernetesComputeTest.Kubernetes.class)
-@WithKubernetesTestServer(crud = true, setup = FakeDeploymentController.class)
+@QuarkusTestResource(value = FakeDeploymentController.class, restrictToAnnotatedClass = true)
 class KubernetesComputeTest {
 
     static final String IMAGE = "registry.example/dms/tracking-server:1.0";
@@ -72,7 +70,7 @@ class KubernetesComputeTest {
     static final String DIGEST = "cd".repeat(32);
     static final String NS = FakeDeploymentController.NAMESPACE;
 
-    /** The service with the kubernetes compute provider, pointed at the mock API server. */
+    /** The service with the kubernetes compute provider (pointed at the API server by {@link FakeDeploymentController}). */
     public static class Kubernetes implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
@@ -101,28 +99,16 @@ class KubernetesComputeTest {
     @Inject
     StorageSecrets storageSecrets;
 
-    static volatile boolean startupReconcileSeen;
-
     @BeforeEach
     void startupReconcileDone() {
         // the service's reconcile at startup removes every object of ours whose instance it does not know: it must have
-        // listed (NetworkPolicies are listed last) before a test makes objects
-        Eventually.until(() -> {
-            try {
-                RecordedRequest r;
-                while (!startupReconcileSeen && (r = FakeDeploymentController.server.getKubernetesMockServer()
-                        .takeRequest(10, TimeUnit.MILLISECONDS)) != null) {
-                    startupReconcileSeen |= "GET".equals(r.getMethod()) && r.getPath().contains("/networkpolicies?labelSelector");
-                }
-                return startupReconcileSeen;
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        }, Duration.ofSeconds(60), "the startup reconcile");
+        // listed (NetworkPolicies are listed last) before a test makes objects. It removes the canary when it has.
+        Eventually.until(() -> k8s().network().v1().networkPolicies().inNamespace(NS)
+                .withName(FakeDeploymentController.STARTUP_CANARY).get() == null, Duration.ofSeconds(60), "the startup reconcile");
     }
 
     static KubernetesClient k8s() {
-        return FakeDeploymentController.server.getClient();
+        return FakeDeploymentController.client;
     }
 
     static String newId() {

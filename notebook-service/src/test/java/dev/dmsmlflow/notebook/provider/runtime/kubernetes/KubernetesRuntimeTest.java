@@ -21,11 +21,10 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRule;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,7 +38,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -51,20 +49,20 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The kubernetes runtime inside the service, against fabric8's mock API server in CRUD mode (it stores what it is sent and
- * runs nothing: {@link FakePodController} gives Pods an address and a status). Every assertion reads the objects back from
- * that server.
+ * The kubernetes runtime inside the service, against a real Kubernetes API server (local-infra's {@code LocalKubernetes}:
+ * kube-apiserver and etcd, which validate, version and store what they are sent and run nothing: {@link FakePodController}
+ * gives Pods an address and a status). Every assertion reads the objects back from that server.
  */
 @QuarkusTest
 @TestProfile(KubernetesRuntimeTest.Kubernetes.class)
-@WithKubernetesTestServer(crud = true, setup = FakePodController.class)
+@QuarkusTestResource(value = FakePodController.class, restrictToAnnotatedClass = true)
 class KubernetesRuntimeTest {
 
     static final String NS = FakePodController.NAMESPACE;
     static final String IMAGE = "registry.example/dms/notebook-py311:1.1.0";
     static final String BASE = "/api/v1/workspaces/%s/notebook-sessions/%s/jupyter/";
 
-    /** The service with the kubernetes runtime, pointed at the mock API server. */
+    /** The service with the kubernetes runtime (pointed at the API server by {@link FakePodController}). */
     public static class Kubernetes implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
@@ -90,28 +88,16 @@ class KubernetesRuntimeTest {
     @Inject
     KubernetesClient serviceClient;
 
-    static volatile boolean startupReconcileSeen;
-
     @BeforeEach
     void startupReconcileDone() {
         // the worker's reconcile at startup removes every session object the database does not know: it must have listed
-        // (NetworkPolicies are listed last) before a test makes objects
-        Eventually.await(() -> {
-            try {
-                RecordedRequest r;
-                while (!startupReconcileSeen && (r = FakePodController.server.getKubernetesMockServer()
-                        .takeRequest(10, TimeUnit.MILLISECONDS)) != null) {
-                    startupReconcileSeen |= "GET".equals(r.getMethod()) && r.getPath().contains("/networkpolicies?labelSelector");
-                }
-                return startupReconcileSeen;
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        }, Duration.ofSeconds(60), () -> "the startup reconcile never listed the NetworkPolicies");
+        // (NetworkPolicies are listed last) before a test makes objects. It removes the canary when it has.
+        Eventually.await(() -> k8s().network().v1().networkPolicies().inNamespace(NS).withName(FakePodController.STARTUP_CANARY)
+                .get() == null, Duration.ofSeconds(60), () -> "the startup reconcile never removed the canary NetworkPolicy");
     }
 
     static KubernetesClient k8s() {
-        return FakePodController.server.getClient();
+        return FakePodController.client;
     }
 
     static RuntimeRequest request(String id, String workspace, Storage storage, List<String> packages, Map<String, String> env,

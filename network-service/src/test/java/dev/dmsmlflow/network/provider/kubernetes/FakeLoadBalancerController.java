@@ -36,6 +36,8 @@ public class FakeLoadBalancerController implements QuarkusTestResourceLifecycleM
     /** The address handed to each Service (by name). */
     static final Map<String, String> addresses = new ConcurrentHashMap<>();
     private static final AtomicInteger next = new AtomicInteger(10);
+    /** The namespace's label that has the API server admit only Pods meeting that Pod Security Standard. */
+    static final String PSS_ENFORCE = "pod-security.kubernetes.io/enforce";
     /** The tests' client, as the API server's super user. */
     static volatile KubernetesClient client;
     private final java.util.List<Watch> watches = new java.util.ArrayList<>();
@@ -43,7 +45,7 @@ public class FakeLoadBalancerController implements QuarkusTestResourceLifecycleM
     @Override
     public Map<String, String> start() {
         LocalKubernetes kube = LocalKubernetes.shared();
-        kube.ensureNamespace(NAMESPACE, Map.of());
+        kube.ensureNamespace(NAMESPACE, Map.of(PSS_ENFORCE, "restricted"));
         KubernetesClient client = new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl(kube.url())
                 .withOauthToken(kube.token()).withCaCertFile(kube.caCertificateFile().toString()).withNamespace(NAMESPACE).build())
                 .build();

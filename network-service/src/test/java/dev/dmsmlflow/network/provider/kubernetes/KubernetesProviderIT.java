@@ -12,6 +12,7 @@ import dev.dmsmlflow.platform.testing.ServiceTokens;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
@@ -190,6 +191,10 @@ class KubernetesProviderIT {
                 && name.equals(v.getConfigMap().getName()))), "the ConfigMap mounted read-only");
         assertEquals(List.of("nginx", "-e", "stderr", "-c", "/etc/dms-lb/nginx.conf", "-g", "daemon off;"), c.getCommand());
         assertEquals(0, d.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable().getIntVal());
+        // the pods it would make are admitted where the "restricted" Pod Security Standard is enforced (the namespace's
+        // label): the API server's PodSecurity admission judges a Pod of the template, made as a dry run
+        k8s().pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata().withName(name + "-pss").withLabels(podLabels)
+                .endMetadata().withSpec(pod).build()).dryRun().create();
 
         // an ACL entry: in the ConfigMap's nginx configuration, in the Service's source ranges, and the pods roll
         String before = checksum(id);

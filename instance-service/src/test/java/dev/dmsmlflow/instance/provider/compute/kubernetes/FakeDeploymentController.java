@@ -42,6 +42,8 @@ public class FakeDeploymentController implements QuarkusTestResourceLifecycleMan
     }
 
     static final Map<String, Outcome> outcomes = new ConcurrentHashMap<>();
+    /** The namespace's label that has the API server admit only Pods meeting that Pod Security Standard. */
+    static final String PSS_ENFORCE = "pod-security.kubernetes.io/enforce";
     /** The tests' client, as the API server's super user. */
     static volatile KubernetesClient client;
     /**
@@ -54,7 +56,7 @@ public class FakeDeploymentController implements QuarkusTestResourceLifecycleMan
     @Override
     public Map<String, String> start() {
         LocalKubernetes kube = LocalKubernetes.shared();
-        kube.ensureNamespace(NAMESPACE, Map.of());
+        kube.ensureNamespace(NAMESPACE, Map.of(PSS_ENFORCE, "restricted"));
         client = new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl(kube.url())
                 .withOauthToken(kube.token()).withCaCertFile(kube.caCertificateFile().toString()).withNamespace(NAMESPACE).build())
                 .build();

@@ -10,6 +10,7 @@ import dev.dmsmlflow.instance.support.Eventually;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -209,6 +210,10 @@ class KubernetesComputeTest {
         assertEquals("/tmp", c.getVolumeMounts().get(0).getMountPath());
         assertEquals(c.getVolumeMounts().get(0).getName(), pod.getVolumes().get(0).getName());
         assertNotNull(pod.getVolumes().get(0).getEmptyDir(), "/tmp is an emptyDir");
+        // the pods it would make are admitted where the "restricted" Pod Security Standard is enforced (the namespace's
+        // label): the API server's PodSecurity admission judges a Pod of the template, made as a dry run
+        k8s().pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata().withName(name + "-pss")
+                .withLabels(d.getSpec().getTemplate().getMetadata().getLabels()).endMetadata().withSpec(pod).build()).dryRun().create();
         assertEquals(d.getSpec().getSelector().getMatchLabels().entrySet().stream().allMatch(
                 e -> e.getValue().equals(d.getSpec().getTemplate().getMetadata().getLabels().get(e.getKey()))), true);
 

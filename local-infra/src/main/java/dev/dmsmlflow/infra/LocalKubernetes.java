@@ -29,6 +29,9 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * A real Kubernetes API server (kube-apiserver of k8s.io/kubernetes v1.37.2) with its own etcd, both built from their Go
  * modules by {@code deploy/kube/build.sh} and run as child processes on free loopback ports, for the tests of the
@@ -44,6 +47,7 @@ import javax.net.ssl.TrustManagerFactory;
  */
 public final class LocalKubernetes implements AutoCloseable {
 
+    private static final Logger LOG = LoggerFactory.getLogger(LocalKubernetes.class);
     /** The API server's super user (group {@code system:masters}). */
     public static final String ADMIN = "admin";
     /** The release the binaries are built from (deploy/kube/go.mod). */
@@ -173,6 +177,7 @@ public final class LocalKubernetes implements AutoCloseable {
     }
 
     private synchronized void start() throws IOException {
+        long started = System.nanoTime();
         Files.createDirectories(dir.resolve("certs"));
         Path tokens = ownerOnly(tokenFile(), token + "," + ADMIN + "," + ADMIN + ",\"system:masters\"\n");
         KeyPair serviceAccount = serviceAccountKeys();
@@ -200,6 +205,8 @@ public final class LocalKubernetes implements AutoCloseable {
                 // one client, the tests: no fairness queues to keep
                 "--enable-priority-and-fairness=false", "--profiling=false");
         awaitReady();
+        LOG.info("Kubernetes API server {} at {} ready in {} ms (etcd on 127.0.0.1:{}, data in {})", VERSION, url(),
+                (System.nanoTime() - started) / 1_000_000, etcdPort, dir);
     }
 
     private void launch(Path log, String... command) throws IOException {

@@ -22,9 +22,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The test's Kubernetes: the JVM's real API server ({@link LocalKubernetes}) with the namespace {@value #NAMESPACE}, and this
- * class playing what that server does not run, writing through the status subresource: the Deployment controller with its kubelets (every replica of the
- * current template becomes available, unless the test names the Deployment in {@link #neverReady}) and the cloud's load
- * balancer controller (a Service of type LoadBalancer gets an address in {@code status.loadBalancer.ingress}, one per
+ * class playing what that server does not run, writing through the status subresource: the Deployment controller with its
+ * kubelets (every replica of the current template becomes available, unless the test names the Deployment in
+ * {@link #neverReady}) and the cloud's load balancer controller (a Service of type LoadBalancer gets an address in {@code status.loadBalancer.ingress}, one per
  * Service name, kept across updates). Started as a test resource, before the service under test starts.
  */
 public class FakeLoadBalancerController implements QuarkusTestResourceLifecycleManager {

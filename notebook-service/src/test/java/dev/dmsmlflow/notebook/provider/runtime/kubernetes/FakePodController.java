@@ -43,6 +43,8 @@ public class FakePodController implements QuarkusTestResourceLifecycleManager {
 
     static final Map<String, Outcome> outcomes = new ConcurrentHashMap<>();
     static final AtomicInteger addresses = new AtomicInteger(10);
+    /** The namespace's label that has the API server admit only Pods meeting that Pod Security Standard. */
+    static final String PSS_ENFORCE = "pod-security.kubernetes.io/enforce";
     /** The tests' client, as the API server's super user. */
     static volatile KubernetesClient client;
     /**
@@ -55,7 +57,7 @@ public class FakePodController implements QuarkusTestResourceLifecycleManager {
     @Override
     public Map<String, String> start() {
         LocalKubernetes kube = LocalKubernetes.shared();
-        kube.ensureNamespace(NAMESPACE, Map.of());
+        kube.ensureNamespace(NAMESPACE, Map.of(PSS_ENFORCE, "restricted"));
         KubernetesClient client = new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl(kube.url())
                 .withOauthToken(kube.token()).withCaCertFile(kube.caCertificateFile().toString()).withNamespace(NAMESPACE).build())
                 .build();

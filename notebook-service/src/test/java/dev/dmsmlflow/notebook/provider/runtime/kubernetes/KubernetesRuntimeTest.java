@@ -21,6 +21,7 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRule;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -162,6 +163,18 @@ class KubernetesRuntimeTest {
     void theRuntimeIsKubernetes() {
         assertEquals("kubernetes", config.runtime());
         assertTrue(runtime.limits().contains("Kubernetes"), runtime.limits());
+    }
+
+    @Test
+    void theNamespaceAdmitsOnlyPodsMeetingTheRestrictedPodSecurityStandard() {
+        // every session's Pod in these tests is made there, so each start shows that its Pod meets the standard; this shows
+        // the standard is enforced: a Pod that may run as root and keeps its capabilities is refused
+        KubernetesClientException e = assertThrows(KubernetesClientException.class, () -> k8s().pods().inNamespace(NS)
+                .resource(new PodBuilder().withNewMetadata().withName("rooted-" + UUID.randomUUID().toString().substring(0, 8))
+                        .endMetadata().withNewSpec().addNewContainer().withName("c").withImage("x:1").endContainer().endSpec().build())
+                .dryRun().create());
+        assertEquals(403, e.getCode(), e.getMessage());
+        assertTrue(e.getMessage().contains("violates PodSecurity \"restricted:latest\""), e.getMessage());
     }
 
     @Test
@@ -391,8 +404,12 @@ class KubernetesRuntimeTest {
         assertEquals(Set.of(), objectsOf(orphan), "a session that should not run loses its Pod, Secret and NetworkPolicy");
 
         // objects of ours that no session owns go too; a foreign Pod without our labels stays
+        // someone else's Pod (meeting the namespace's Pod Security Standard, or it is not admitted)
         k8s().pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata().withName("someone-else").endMetadata()
-                .withNewSpec().addNewContainer().withName("x").withImage("busybox").endContainer().endSpec().build()).create();
+                .withNewSpec().withNewSecurityContext().withRunAsNonRoot(true).withNewSeccompProfile().withType("RuntimeDefault")
+                .endSeccompProfile().endSecurityContext().addNewContainer().withName("x").withImage("busybox").withNewSecurityContext()
+                .withAllowPrivilegeEscalation(false).withNewCapabilities().withDrop("ALL").endCapabilities().endSecurityContext()
+                .endContainer().endSpec().build()).create();
         k8s().secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("dms-nb-stray")
                 .withLabels(Map.of(KubernetesRuntime.MANAGED_BY, KubernetesRuntime.MANAGER, KubernetesRuntime.APP, KubernetesRuntime.APP_NAME,
                         KubernetesRuntime.SESSION, "stray")).endMetadata().build()).create();

@@ -6,6 +6,8 @@
 #  - helm lint --strict and helm template with the default values and with ci/replicated-aliyun-values.yaml
 #  - the rendered manifests decoded strictly into the Kubernetes API's types (k8s.io/api) plus the house rules
 #  - values the schema must refuse, and broken manifests the validator must refuse (so that both can fail)
+#  - a server-side dry run of the renderings on a real Kubernetes API server (kube-apiserver and etcd of deploy/kube, built
+#    and cached like helm by deploy/kube/build.sh), and a manifest only the server refuses
 #
 # Needs Go (PATH, or /usr/local/go/bin) and, on the first run, the Go module proxy. Prints "N passed, N failed" last.
 set -uo pipefail
@@ -30,7 +32,9 @@ if [[ -z "$GO" ]]; then
 fi
 
 WORK="$(mktemp -d)"
-trap 'rm -rf "$WORK"' EXIT
+# shellcheck source=../kube/apiserver.sh
+source "$HERE/../kube/apiserver.sh"
+trap 'kube_stop; rm -rf "$WORK"' EXIT
 
 say() { printf '== %s\n' "$*"; }
 pass() { passed=$((passed + 1)); printf 'PASS %s\n' "$1"; }
@@ -284,6 +288,27 @@ expect_refused "validator: a password as a literal env value" 'sets DMS_DB_PASSW
 awk '/^ +readinessProbe:$/ && !done { skip = 1; indent = match($0, /[^ ]/); done = 1; next }
      skip && match($0, /[^ ]/) > indent { next } { skip = 0; print }' "$DEFAULT" > "$WORK/noreadiness.yaml"
 expect_refused "validator: a container without readinessProbe" 'has no readinessProbe' "$VALIDATE" "$WORK/noreadiness.yaml"
+
+say "server-side dry run on a real Kubernetes API server (deploy/kube: kube-apiserver and etcd)"
+t=$SECONDS
+if kube_start "$WORK/kube" 2> "$WORK/kube-start.log"; then
+  say "API server ready in $((SECONDS - t)) s (including the build check)"
+  dry_run() { "$VALIDATE" -dry-run-server "$KUBE_URL" -token-file "$KUBE_TOKEN_FILE" -ca-file "$KUBE_CA" -namespace dms "$@"; }
+  for rendered in "$DEFAULT" "$SECOND" "$NETK8S" "$WORK/notebookns.yaml" "$WORK/computens.yaml"; do
+    if dry_run "$rendered" > "$WORK/dryrun" 2>&1; then
+      pass "dry run $(basename "$rendered"): $(grep '^dry run on' "$WORK/dryrun" | sed 's/^dry run on [^:]*: //')"
+    else
+      fail "dry run $(basename "$rendered")" "$WORK/dryrun"
+    fi
+  done
+  # what the typed decoding takes and only the API server's validation refuses: a Service port out of range
+  mutate badport '^      port: 8080$' '      port: 80800' \
+    && expect_ok "validator without the API server: takes port 80800" "$VALIDATE" "$WORK/badport.yaml" \
+    && expect_refused "dry run: a Service port out of range" 'spec.ports\[0\].port: Invalid value: 80800' dry_run "$WORK/badport.yaml"
+  kube_stop
+else
+  fail "start the Kubernetes API server" "$WORK/kube-start.log"
+fi
 
 echo "helm chart tests took $((SECONDS - START)) s"
 echo "$passed passed, $failed failed"

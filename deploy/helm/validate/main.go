@@ -8,6 +8,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -22,18 +23,21 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apimachinery/pkg/util/validation"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/kubernetes/scheme"
 )
 
-// document is one decoded object and where it came from.
+// document is one decoded object, its YAML and where it came from.
 type document struct {
 	source string
 	obj    runtime.Object
 	kind   string
 	meta   metav1.Object
+	gvk    schema.GroupVersionKind
+	raw    []byte
 }
 
 func (d document) String() string {
@@ -64,7 +68,13 @@ func (c *checker) checked(rule string) {
 }
 
 func main() {
-	inputs := os.Args[1:]
+	dryRunServer := flag.String("dry-run-server", "", "also create every object on this Kubernetes API server with dryRun=All "+
+		"(its admission and validation run, nothing is stored)")
+	tokenFile := flag.String("token-file", "", "the file holding the API server's bearer token (with -dry-run-server)")
+	caFile := flag.String("ca-file", "", "the PEM file of the CA that signed the API server's certificate (with -dry-run-server)")
+	namespace := flag.String("namespace", "default", "the namespace of namespaced objects that name none (helm template --namespace)")
+	flag.Parse()
+	inputs := flag.Args()
 	c := &checker{rules: map[string]int{}}
 	var docs []document
 	if len(inputs) == 0 {
@@ -83,6 +93,9 @@ func main() {
 		c.fail("input", "no Kubernetes object found")
 	}
 	houseRules(c, docs)
+	if *dryRunServer != "" && len(c.failures) == 0 {
+		dryRun(c, docs, *dryRunServer, *tokenFile, *caFile, *namespace)
+	}
 
 	kinds := map[string]int{}
 	for _, d := range docs {
@@ -142,7 +155,7 @@ func decodeAll(c *checker, name string, r io.Reader) []document {
 			c.fail(source, "%v", err)
 			continue
 		}
-		d := document{source: source, obj: obj, kind: gvk.Kind, meta: meta}
+		d := document{source: source, obj: obj, kind: gvk.Kind, meta: meta, gvk: *gvk, raw: raw}
 		if errs := validation.IsDNS1123Subdomain(meta.GetName()); len(errs) > 0 {
 			c.fail(source, "%s: metadata.name %q: %s", d, meta.GetName(), strings.Join(errs, "; "))
 		}

@@ -1,29 +1,33 @@
 package dev.dmsmlflow.network.provider.kubernetes;
 
+import dev.dmsmlflow.infra.LocalKubernetes;
 import io.fabric8.kubernetes.api.model.LoadBalancerIngressBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceStatusBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
-import io.quarkus.test.kubernetes.client.KubernetesServer;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 
 /**
- * Plays what fabric8's mock API server does not run: the Deployment controller with its kubelets (every replica of the
- * current template becomes available, unless the test names the Deployment in {@link #neverReady}) and the cloud's load
- * balancer controller (a Service of type LoadBalancer gets an address in {@code status.loadBalancer.ingress}, one per
- * Service name, kept across updates). Started as the mock server's setup, before the service under test starts.
+ * The test's Kubernetes: the JVM's real API server ({@link LocalKubernetes}) with the namespace {@value #NAMESPACE}, and this
+ * class playing what that server does not run, writing through the status subresource: the Deployment controller with its
+ * kubelets (every replica of the current template becomes available, unless the test names the Deployment in
+ * {@link #neverReady}) and the cloud's load balancer controller (a Service of type LoadBalancer gets an address in {@code status.loadBalancer.ingress}, one per
+ * Service name, kept across updates). Started as a test resource, before the service under test starts.
  */
-public class FakeLoadBalancerController implements Consumer<KubernetesServer> {
+public class FakeLoadBalancerController implements QuarkusTestResourceLifecycleManager {
 
     static final String NAMESPACE = "dms-lb-test";
 
@@ -32,13 +36,21 @@ public class FakeLoadBalancerController implements Consumer<KubernetesServer> {
     /** The address handed to each Service (by name). */
     static final Map<String, String> addresses = new ConcurrentHashMap<>();
     private static final AtomicInteger next = new AtomicInteger(10);
-    static volatile KubernetesServer server;
+    /** The namespace's label that has the API server admit only Pods meeting that Pod Security Standard. */
+    static final String PSS_ENFORCE = "pod-security.kubernetes.io/enforce";
+    /** The tests' client, as the API server's super user. */
+    static volatile KubernetesClient client;
+    private final java.util.List<Watch> watches = new java.util.ArrayList<>();
 
     @Override
-    public void accept(KubernetesServer s) {
-        server = s;
-        KubernetesClient client = s.getClient();
-        client.apps().deployments().inNamespace(NAMESPACE).watch(new Watcher<>() {
+    public Map<String, String> start() {
+        LocalKubernetes kube = LocalKubernetes.shared();
+        kube.ensureNamespace(NAMESPACE, Map.of(PSS_ENFORCE, "restricted"));
+        KubernetesClient client = new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl(kube.url())
+                .withOauthToken(kube.token()).withCaCertFile(kube.caCertificateFile().toString()).withNamespace(NAMESPACE).build())
+                .build();
+        FakeLoadBalancerController.client = client;
+        watches.add(client.apps().deployments().inNamespace(NAMESPACE).watch(new Watcher<>() {
             @Override
             public void eventReceived(Action action, Deployment d) {
                 if (action == Action.ADDED || action == Action.MODIFIED) {
@@ -48,10 +60,10 @@ public class FakeLoadBalancerController implements Consumer<KubernetesServer> {
 
             @Override
             public void onClose(WatcherException cause) {
-                // the server stops with the test class
+                // closed at stop
             }
-        });
-        client.services().inNamespace(NAMESPACE).watch(new Watcher<>() {
+        }));
+        watches.add(client.services().inNamespace(NAMESPACE).watch(new Watcher<>() {
             @Override
             public void eventReceived(Action action, Service svc) {
                 if (action == Action.ADDED || action == Action.MODIFIED) {
@@ -61,9 +73,18 @@ public class FakeLoadBalancerController implements Consumer<KubernetesServer> {
 
             @Override
             public void onClose(WatcherException cause) {
-                // the server stops with the test class
+                // closed at stop
             }
-        });
+        }));
+        return kube.quarkusConfig(NAMESPACE);
+    }
+
+    @Override
+    public void stop() {
+        watches.forEach(Watch::close);
+        if (client != null) {
+            client.close();
+        }
     }
 
     static long generation(Deployment d) {

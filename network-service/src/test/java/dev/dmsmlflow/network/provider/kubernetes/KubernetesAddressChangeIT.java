@@ -17,7 +17,6 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
@@ -33,14 +32,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A kubernetes load balancer whose Service is made again gets another address from the cloud (here from
- * {@link FakeLoadBalancerController}, on fabric8's mock API server in CRUD mode): the reconciliation records it, the
+ * {@link FakeLoadBalancerController}, on the real API server of local-infra's {@code LocalKubernetes}): the reconciliation records it, the
  * network's view shows it (what the gateway's {@code vpc-address} answers) and one {@code LoadBalancerAddressChanged}
  * announces it to instance-service through the outbox.
  */
 @QuarkusTest
 @TestProfile(KubernetesProviderIT.Kubernetes.class)
 @QuarkusTestResource(value = LocalInfraTestResource.class, initArgs = @ResourceArg(name = "service", value = "network"))
-@WithKubernetesTestServer(crud = true, setup = FakeLoadBalancerController.class)
+@QuarkusTestResource(value = FakeLoadBalancerController.class, restrictToAnnotatedClass = true)
 class KubernetesAddressChangeIT {
 
     static final String NS = FakeLoadBalancerController.NAMESPACE;

@@ -19,7 +19,6 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
@@ -39,15 +38,15 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The NetworkPolicy of a kubernetes load balancer's pods, read back from fabric8's mock API server (CRUD mode, with
- * {@link FakeLoadBalancerController}): who may reach the pods (the ACL's blocks on the proxy port, nobody for an empty ACL)
+ * The NetworkPolicy of a kubernetes load balancer's pods, read back from the real API server (local-infra's
+ * {@code LocalKubernetes}, with {@link FakeLoadBalancerController} playing the controllers): who may reach the pods (the ACL's blocks on the proxy port, nobody for an empty ACL)
  * and what they may reach (the cluster DNS, their own tracking server pods on the backend's port), kept in line with ACL
  * changes and backend registrations, put back by the reconciliation, removed with the instance.
  */
 @QuarkusTest
 @TestProfile(KubernetesProviderIT.Kubernetes.class)
 @QuarkusTestResource(value = LocalInfraTestResource.class, initArgs = @ResourceArg(name = "service", value = "network"))
-@WithKubernetesTestServer(crud = true, setup = FakeLoadBalancerController.class)
+@QuarkusTestResource(value = FakeLoadBalancerController.class, restrictToAnnotatedClass = true)
 class KubernetesNetworkPolicyIT {
 
     static final String NS = FakeLoadBalancerController.NAMESPACE;
@@ -56,7 +55,7 @@ class KubernetesNetworkPolicyIT {
     NetworkService service;
 
     static KubernetesClient k8s() {
-        return FakeLoadBalancerController.server.getClient();
+        return FakeLoadBalancerController.client;
     }
 
     static NetworkPolicy policy(String id) {

@@ -12,6 +12,7 @@ import dev.dmsmlflow.platform.testing.ServiceTokens;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
@@ -23,7 +24,6 @@ import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
@@ -48,20 +48,21 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The whole service with {@code dms.network.provider=kubernetes} against fabric8's mock API server in CRUD mode (it stores
- * what it is sent and runs nothing: {@link FakeLoadBalancerController} plays the Deployment controller and the cloud's load
- * balancer controller). Every assertion reads the objects back from that server.
+ * The whole service with {@code dms.network.provider=kubernetes} against a real Kubernetes API server (local-infra's
+ * {@code LocalKubernetes}: kube-apiserver and etcd, which validate, version and store what they are sent and run nothing:
+ * {@link FakeLoadBalancerController} plays the Deployment controller and the cloud's load balancer controller). Every
+ * assertion reads the objects back from that server.
  */
 @QuarkusTest
 @TestProfile(KubernetesProviderIT.Kubernetes.class)
 @QuarkusTestResource(value = LocalInfraTestResource.class, initArgs = @ResourceArg(name = "service", value = "network"))
-@WithKubernetesTestServer(crud = true, setup = FakeLoadBalancerController.class)
+@QuarkusTestResource(value = FakeLoadBalancerController.class, restrictToAnnotatedClass = true)
 class KubernetesProviderIT {
 
     static final String NS = FakeLoadBalancerController.NAMESPACE;
     static final String IMAGE = "registry.example/nginx-unprivileged:1.27.4-alpine";
 
-    /** The service with the kubernetes provider, pointed at the mock API server; a reconciliation every second. */
+    /** The service with the kubernetes provider, pointed at the API server by {@link FakeLoadBalancerController}; a reconciliation every second. */
     public static class Kubernetes implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
@@ -83,7 +84,7 @@ class KubernetesProviderIT {
     Reconciler reconciler;
 
     static KubernetesClient k8s() {
-        return FakeLoadBalancerController.server.getClient();
+        return FakeLoadBalancerController.client;
     }
 
     static String newId() {
@@ -106,7 +107,7 @@ class KubernetesProviderIT {
         return deployment(id).getSpec().getTemplate().getMetadata().getAnnotations().get(KubernetesLoadBalancers.CONFIG_CHECKSUM);
     }
 
-    /** Waits (polling the mock server) until {@code done} holds. */
+    /** Waits (polling the API server) until {@code done} holds. */
     static void until(Supplier<Boolean> done, String what) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (!Boolean.TRUE.equals(done.get())) {
@@ -190,6 +191,10 @@ class KubernetesProviderIT {
                 && name.equals(v.getConfigMap().getName()))), "the ConfigMap mounted read-only");
         assertEquals(List.of("nginx", "-e", "stderr", "-c", "/etc/dms-lb/nginx.conf", "-g", "daemon off;"), c.getCommand());
         assertEquals(0, d.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable().getIntVal());
+        // the pods it would make are admitted where the "restricted" Pod Security Standard is enforced (the namespace's
+        // label): the API server's PodSecurity admission judges a Pod of the template, made as a dry run
+        k8s().pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata().withName(name + "-pss").withLabels(podLabels)
+                .endMetadata().withSpec(pod).build()).dryRun().create();
 
         // an ACL entry: in the ConfigMap's nginx configuration, in the Service's source ranges, and the pods roll
         String before = checksum(id);

@@ -1,27 +1,34 @@
 package dev.dmsmlflow.instance.provider.compute.kubernetes;
 
+import dev.dmsmlflow.infra.LocalKubernetes;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
-import io.quarkus.test.kubernetes.client.KubernetesServer;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
 
 /**
- * Plays the Deployment controller and the kubelet, which fabric8's mock API server does not run: every Deployment of the test
- * namespace that is created or changed gets the status of one available, up-to-date replica, unless the test said otherwise
- * for its name (its pod never gets ready: the rollout gives up). Started as the mock server's setup, before the service
- * under test starts, so that its startup reconcile sees servers come up too.
+ * The test's Kubernetes: the JVM's real API server ({@link LocalKubernetes}) with the namespace {@value #NAMESPACE}, and this
+ * class playing the Deployment controller and the kubelet, which that server does not run: every Deployment of the namespace
+ * that is created or changed gets, through the status subresource, the status of one available, up-to-date replica, unless
+ * the test said otherwise for its name (its pod never gets ready: the rollout gives up). Started as a test resource, before
+ * the service under test starts, so that its startup reconcile sees servers come up too.
  */
-public class FakeDeploymentController implements Consumer<KubernetesServer> {
+public class FakeDeploymentController implements QuarkusTestResourceLifecycleManager {
 
     static final String NAMESPACE = "mlflow-test";
 
@@ -36,25 +43,58 @@ public class FakeDeploymentController implements Consumer<KubernetesServer> {
     }
 
     static final Map<String, Outcome> outcomes = new ConcurrentHashMap<>();
-    static volatile KubernetesServer server;
+    /** The namespace's label that has the API server admit only Pods meeting that Pod Security Standard. */
+    static final String PSS_ENFORCE = "pod-security.kubernetes.io/enforce";
+    /** The tests' client, as the API server's super user. */
+    static volatile KubernetesClient client;
+    /**
+     * A NetworkPolicy labelled as an instance's that the service does not know, made before the service starts: its startup
+     * reconcile removes it once it has listed every kind (NetworkPolicies last).
+     */
+    static final String STARTUP_CANARY = "dms-mlflow-canary-" + UUID.randomUUID().toString().substring(0, 8);
+    private Watch watch;
 
     @Override
-    public void accept(KubernetesServer s) {
-        server = s;
-        KubernetesClient client = s.getClient();
-        client.apps().deployments().inNamespace(NAMESPACE).watch(new Watcher<>() {
+    public Map<String, String> start() {
+        LocalKubernetes kube = LocalKubernetes.shared();
+        kube.ensureNamespace(NAMESPACE, Map.of(PSS_ENFORCE, "restricted"));
+        client = new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl(kube.url())
+                .withOauthToken(kube.token()).withCaCertFile(kube.caCertificateFile().toString()).withNamespace(NAMESPACE).build())
+                .build();
+        // the canary is of the kind the startup reconcile lists last (PodDisruptionBudgets), so its removal says the
+        // reconcile has listed every kind; a canary of an earlier test class of this JVM is replaced
+        var budgets = client.policy().v1().podDisruptionBudget().inNamespace(NAMESPACE);
+        budgets.withName(STARTUP_CANARY).delete();
+        budgets.resource(new PodDisruptionBudgetBuilder().withNewMetadata()
+                .withName(STARTUP_CANARY).addToLabels(KubernetesCompute.MANAGED_BY, KubernetesCompute.MANAGER)
+                .addToLabels(KubernetesCompute.INSTANCE, "canary-" + UUID.randomUUID()).endMetadata()
+                .withNewSpec().withMinAvailable(new IntOrString(0)).withNewSelector().addToMatchLabels("app", "nothing")
+                .endSelector().endSpec().build()).create();
+        KubernetesClient c = client;
+        watch = c.apps().deployments().inNamespace(NAMESPACE).watch(new Watcher<>() {
             @Override
             public void eventReceived(Action action, Deployment d) {
                 if (action == Action.ADDED || action == Action.MODIFIED) {
-                    settle(client, d);
+                    settle(c, d);
                 }
             }
 
             @Override
             public void onClose(WatcherException cause) {
-                // the server stops with the test class
+                // closed at stop
             }
         });
+        return kube.quarkusConfig(NAMESPACE);
+    }
+
+    @Override
+    public void stop() {
+        if (watch != null) {
+            watch.close();
+        }
+        if (client != null) {
+            client.close();
+        }
     }
 
     private static void settle(KubernetesClient client, Deployment d) {
@@ -72,7 +112,7 @@ public class FakeDeploymentController implements Consumer<KubernetesServer> {
                 return current;
             });
         } catch (KubernetesClientException e) {
-            // deleted or changed meanwhile: the next event settles it
+            // deleted or changed meanwhile (a conflict): the next event settles it
         }
     }
 

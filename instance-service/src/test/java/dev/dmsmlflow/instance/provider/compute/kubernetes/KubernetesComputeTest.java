@@ -10,6 +10,7 @@ import dev.dmsmlflow.instance.support.Eventually;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -24,11 +25,10 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,7 +43,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import static io.restassured.RestAssured.given;
@@ -56,13 +55,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The kubernetes compute provider inside the service, against fabric8's mock API server in CRUD mode (it stores what it is
- * sent, runs no pods: {@link FakeDeploymentController} sets the Deployments' status). Every assertion reads the objects back
- * from that server.
+ * The kubernetes compute provider inside the service, against a real Kubernetes API server (local-infra's
+ * {@code LocalKubernetes}: kube-apiserver and etcd, which validate, version and store what they are sent and run no pods:
+ * {@link FakeDeploymentController} sets the Deployments' status). Every assertion reads the objects back from that server.
  */
 @QuarkusTest
 @TestProfile(KubernetesComputeTest.Kubernetes.class)
-@WithKubernetesTestServer(crud = true, setup = FakeDeploymentController.class)
+@QuarkusTestResource(value = FakeDeploymentController.class, restrictToAnnotatedClass = true)
 class KubernetesComputeTest {
 
     static final String IMAGE = "registry.example/dms/tracking-server:1.0";
@@ -72,7 +71,7 @@ class KubernetesComputeTest {
     static final String DIGEST = "cd".repeat(32);
     static final String NS = FakeDeploymentController.NAMESPACE;
 
-    /** The service with the kubernetes compute provider, pointed at the mock API server. */
+    /** The service with the kubernetes compute provider (pointed at the API server by {@link FakeDeploymentController}). */
     public static class Kubernetes implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
@@ -101,28 +100,16 @@ class KubernetesComputeTest {
     @Inject
     StorageSecrets storageSecrets;
 
-    static volatile boolean startupReconcileSeen;
-
     @BeforeEach
     void startupReconcileDone() {
         // the service's reconcile at startup removes every object of ours whose instance it does not know: it must have
-        // listed (NetworkPolicies are listed last) before a test makes objects
-        Eventually.until(() -> {
-            try {
-                RecordedRequest r;
-                while (!startupReconcileSeen && (r = FakeDeploymentController.server.getKubernetesMockServer()
-                        .takeRequest(10, TimeUnit.MILLISECONDS)) != null) {
-                    startupReconcileSeen |= "GET".equals(r.getMethod()) && r.getPath().contains("/networkpolicies?labelSelector");
-                }
-                return startupReconcileSeen;
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        }, Duration.ofSeconds(60), "the startup reconcile");
+        // listed (PodDisruptionBudgets are listed last) before a test makes objects. It removes the canary when it has.
+        Eventually.until(() -> k8s().policy().v1().podDisruptionBudget().inNamespace(NS)
+                .withName(FakeDeploymentController.STARTUP_CANARY).get() == null, Duration.ofSeconds(60), "the startup reconcile");
     }
 
     static KubernetesClient k8s() {
-        return FakeDeploymentController.server.getClient();
+        return FakeDeploymentController.client;
     }
 
     static String newId() {
@@ -223,6 +210,10 @@ class KubernetesComputeTest {
         assertEquals("/tmp", c.getVolumeMounts().get(0).getMountPath());
         assertEquals(c.getVolumeMounts().get(0).getName(), pod.getVolumes().get(0).getName());
         assertNotNull(pod.getVolumes().get(0).getEmptyDir(), "/tmp is an emptyDir");
+        // the pods it would make are admitted where the "restricted" Pod Security Standard is enforced (the namespace's
+        // label): the API server's PodSecurity admission judges a Pod of the template, made as a dry run
+        k8s().pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata().withName(name + "-pss")
+                .withLabels(d.getSpec().getTemplate().getMetadata().getLabels()).endMetadata().withSpec(pod).build()).dryRun().create();
         assertEquals(d.getSpec().getSelector().getMatchLabels().entrySet().stream().allMatch(
                 e -> e.getValue().equals(d.getSpec().getTemplate().getMetadata().getLabels().get(e.getKey()))), true);
 

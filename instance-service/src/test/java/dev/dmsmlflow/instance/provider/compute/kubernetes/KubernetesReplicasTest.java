@@ -10,11 +10,10 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -23,7 +22,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -33,13 +31,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Several replicas of each tracking server ({@code dms.compute.kubernetes.tracking-server-replicas=3}) with the kubernetes
- * compute, against fabric8's mock API server in CRUD mode ({@link FakeDeploymentController} plays the Deployment controller):
+ * compute, against the real API server of local-infra's {@code LocalKubernetes} ({@link FakeDeploymentController} plays the
+ * Deployment controller):
  * the Deployment's replica count and spread over nodes, the instance's PodDisruptionBudget (made, repaired, kept through a
  * resize, removed with the instance and as an orphan), and readiness only once every replica is available.
  */
 @QuarkusTest
 @TestProfile(KubernetesReplicasTest.ThreeReplicas.class)
-@WithKubernetesTestServer(crud = true, setup = FakeDeploymentController.class)
+@QuarkusTestResource(value = FakeDeploymentController.class, restrictToAnnotatedClass = true)
 class KubernetesReplicasTest {
 
     static final String NS = FakeDeploymentController.NAMESPACE;
@@ -67,28 +66,17 @@ class KubernetesReplicasTest {
     @Inject
     Compute compute;
 
-    static volatile boolean startupReconcileSeen;
-
     @BeforeEach
     void startupReconcileDone() {
         // the startup reconcile removes every object of ours whose instance it does not know; it lists the
-        // PodDisruptionBudgets last, so once it has, nothing a test makes can be taken for an orphan
-        Eventually.until(() -> {
-            try {
-                RecordedRequest r;
-                while (!startupReconcileSeen && (r = FakeDeploymentController.server.getKubernetesMockServer()
-                        .takeRequest(10, TimeUnit.MILLISECONDS)) != null) {
-                    startupReconcileSeen |= "GET".equals(r.getMethod()) && r.getPath().contains("/poddisruptionbudgets?labelSelector");
-                }
-                return startupReconcileSeen;
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        }, Duration.ofSeconds(60), "the startup reconcile");
+        // PodDisruptionBudgets last and removes the controller's canary budget then, so once it is gone nothing a test
+        // makes can be taken for an orphan
+        Eventually.until(() -> k8s().policy().v1().podDisruptionBudget().inNamespace(NS)
+                .withName(FakeDeploymentController.STARTUP_CANARY).get() == null, Duration.ofSeconds(60), "the startup reconcile");
     }
 
     static KubernetesClient k8s() {
-        return FakeDeploymentController.server.getClient();
+        return FakeDeploymentController.client;
     }
 
     static ComputeRequest request(String id) {

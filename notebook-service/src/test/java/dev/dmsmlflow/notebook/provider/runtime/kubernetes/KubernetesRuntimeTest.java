@@ -21,11 +21,11 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRule;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,7 +39,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -51,20 +50,20 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The kubernetes runtime inside the service, against fabric8's mock API server in CRUD mode (it stores what it is sent and
- * runs nothing: {@link FakePodController} gives Pods an address and a status). Every assertion reads the objects back from
- * that server.
+ * The kubernetes runtime inside the service, against a real Kubernetes API server (local-infra's {@code LocalKubernetes}:
+ * kube-apiserver and etcd, which validate, version and store what they are sent and run nothing: {@link FakePodController}
+ * gives Pods an address and a status). Every assertion reads the objects back from that server.
  */
 @QuarkusTest
 @TestProfile(KubernetesRuntimeTest.Kubernetes.class)
-@WithKubernetesTestServer(crud = true, setup = FakePodController.class)
+@QuarkusTestResource(value = FakePodController.class, restrictToAnnotatedClass = true)
 class KubernetesRuntimeTest {
 
     static final String NS = FakePodController.NAMESPACE;
     static final String IMAGE = "registry.example/dms/notebook-py311:1.1.0";
     static final String BASE = "/api/v1/workspaces/%s/notebook-sessions/%s/jupyter/";
 
-    /** The service with the kubernetes runtime, pointed at the mock API server. */
+    /** The service with the kubernetes runtime (pointed at the API server by {@link FakePodController}). */
     public static class Kubernetes implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
@@ -90,28 +89,16 @@ class KubernetesRuntimeTest {
     @Inject
     KubernetesClient serviceClient;
 
-    static volatile boolean startupReconcileSeen;
-
     @BeforeEach
     void startupReconcileDone() {
         // the worker's reconcile at startup removes every session object the database does not know: it must have listed
-        // (NetworkPolicies are listed last) before a test makes objects
-        Eventually.await(() -> {
-            try {
-                RecordedRequest r;
-                while (!startupReconcileSeen && (r = FakePodController.server.getKubernetesMockServer()
-                        .takeRequest(10, TimeUnit.MILLISECONDS)) != null) {
-                    startupReconcileSeen |= "GET".equals(r.getMethod()) && r.getPath().contains("/networkpolicies?labelSelector");
-                }
-                return startupReconcileSeen;
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        }, Duration.ofSeconds(60), () -> "the startup reconcile never listed the NetworkPolicies");
+        // (NetworkPolicies are listed last) before a test makes objects. It removes the canary when it has.
+        Eventually.await(() -> k8s().network().v1().networkPolicies().inNamespace(NS).withName(FakePodController.STARTUP_CANARY)
+                .get() == null, Duration.ofSeconds(60), () -> "the startup reconcile never removed the canary NetworkPolicy");
     }
 
     static KubernetesClient k8s() {
-        return FakePodController.server.getClient();
+        return FakePodController.client;
     }
 
     static RuntimeRequest request(String id, String workspace, Storage storage, List<String> packages, Map<String, String> env,
@@ -176,6 +163,18 @@ class KubernetesRuntimeTest {
     void theRuntimeIsKubernetes() {
         assertEquals("kubernetes", config.runtime());
         assertTrue(runtime.limits().contains("Kubernetes"), runtime.limits());
+    }
+
+    @Test
+    void theNamespaceAdmitsOnlyPodsMeetingTheRestrictedPodSecurityStandard() {
+        // every session's Pod in these tests is made there, so each start shows that its Pod meets the standard; this shows
+        // the standard is enforced: a Pod that may run as root and keeps its capabilities is refused
+        KubernetesClientException e = assertThrows(KubernetesClientException.class, () -> k8s().pods().inNamespace(NS)
+                .resource(new PodBuilder().withNewMetadata().withName("rooted-" + UUID.randomUUID().toString().substring(0, 8))
+                        .endMetadata().withNewSpec().addNewContainer().withName("c").withImage("x:1").endContainer().endSpec().build())
+                .dryRun().create());
+        assertEquals(403, e.getCode(), e.getMessage());
+        assertTrue(e.getMessage().contains("violates PodSecurity \"restricted:latest\""), e.getMessage());
     }
 
     @Test
@@ -405,8 +404,12 @@ class KubernetesRuntimeTest {
         assertEquals(Set.of(), objectsOf(orphan), "a session that should not run loses its Pod, Secret and NetworkPolicy");
 
         // objects of ours that no session owns go too; a foreign Pod without our labels stays
+        // someone else's Pod (meeting the namespace's Pod Security Standard, or it is not admitted)
         k8s().pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata().withName("someone-else").endMetadata()
-                .withNewSpec().addNewContainer().withName("x").withImage("busybox").endContainer().endSpec().build()).create();
+                .withNewSpec().withNewSecurityContext().withRunAsNonRoot(true).withNewSeccompProfile().withType("RuntimeDefault")
+                .endSeccompProfile().endSecurityContext().addNewContainer().withName("x").withImage("busybox").withNewSecurityContext()
+                .withAllowPrivilegeEscalation(false).withNewCapabilities().withDrop("ALL").endCapabilities().endSecurityContext()
+                .endContainer().endSpec().build()).create();
         k8s().secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("dms-nb-stray")
                 .withLabels(Map.of(KubernetesRuntime.MANAGED_BY, KubernetesRuntime.MANAGER, KubernetesRuntime.APP, KubernetesRuntime.APP_NAME,
                         KubernetesRuntime.SESSION, "stray")).endMetadata().build()).create();

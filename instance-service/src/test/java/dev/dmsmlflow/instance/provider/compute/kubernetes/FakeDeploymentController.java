@@ -14,7 +14,10 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
+import dev.dmsmlflow.instance.support.Eventually;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+
+import java.time.Duration;
 
 import java.util.List;
 import java.util.Map;
@@ -53,6 +56,15 @@ public class FakeDeploymentController implements QuarkusTestResourceLifecycleMan
      */
     static final String STARTUP_CANARY = "dms-mlflow-canary-" + UUID.randomUUID().toString().substring(0, 8);
     private Watch watch;
+
+    /**
+     * Waits until the service's startup reconcile has listed every kind: it removes every object of ours whose instance it
+     * does not know, PodDisruptionBudgets last, and so the canary budget; a test makes objects only after that.
+     */
+    static void awaitStartupReconcile() {
+        Eventually.until(() -> client.policy().v1().podDisruptionBudget().inNamespace(NAMESPACE).withName(STARTUP_CANARY)
+                .get() == null, Duration.ofSeconds(60), "the startup reconcile");
+    }
 
     @Override
     public Map<String, String> start() {

@@ -102,10 +102,7 @@ class KubernetesComputeTest {
 
     @BeforeEach
     void startupReconcileDone() {
-        // the service's reconcile at startup removes every object of ours whose instance it does not know: it must have
-        // listed (PodDisruptionBudgets are listed last) before a test makes objects. It removes the canary when it has.
-        Eventually.until(() -> k8s().policy().v1().podDisruptionBudget().inNamespace(NS)
-                .withName(FakeDeploymentController.STARTUP_CANARY).get() == null, Duration.ofSeconds(60), "the startup reconcile");
+        FakeDeploymentController.awaitStartupReconcile();
     }
 
     static KubernetesClient k8s() {

@@ -68,15 +68,11 @@ class KubernetesReplicasTest {
 
     @BeforeEach
     void startupReconcileDone() {
-        // the startup reconcile removes every object of ours whose instance it does not know; it lists the
-        // PodDisruptionBudgets last and removes the controller's canary budget then, so once it is gone nothing a test
-        // makes can be taken for an orphan
-        Eventually.until(() -> k8s().policy().v1().podDisruptionBudget().inNamespace(NS)
-                .withName(FakeDeploymentController.STARTUP_CANARY).get() == null, Duration.ofSeconds(60), "the startup reconcile");
+        FakeDeploymentController.awaitStartupReconcile();
     }
 
     static KubernetesClient k8s() {
-        return FakeDeploymentController.client;
+        return KubernetesComputeTest.k8s();
     }
 
     static ComputeRequest request(String id) {
@@ -86,7 +82,7 @@ class KubernetesReplicasTest {
     }
 
     static Deployment deployment(String name) {
-        return k8s().apps().deployments().inNamespace(NS).withName(name).get();
+        return KubernetesComputeTest.deployment(name);
     }
 
     static PodDisruptionBudget budget(String id) {

@@ -1,5 +1,6 @@
 package dev.dmsmlflow.e2e;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -43,6 +44,26 @@ final class Campaigns {
                 throw new AssertionError(e);
             }
         }
+    }
+
+    /**
+     * Waits up to {@code step} for the instance to reach {@code goal}, asking the instance-service URL {@code instanceService}
+     * gives at each poll (any replica) through {@link #retrying}; any *_FAILED status fails the campaign (a crash may delay a
+     * saga, never fail it). Returns the instance as last read.
+     */
+    static JsonNode awaitStatus(Api.Client editor, Supplier<String> instanceService, String id,
+            String goal, Duration step) {
+        JsonNode[] last = new JsonNode[1];
+        Api.await(() -> {
+            Api.Resp r = retrying(() -> editor.get(instanceService.get() + "/instances/" + id), step);
+            last[0] = r.json();
+            String status = last[0].path("status").asText();
+            if (status.endsWith("_FAILED")) {
+                throw new AssertionError(id + " ended " + status + ": " + last[0]);
+            }
+            return goal.equals(status);
+        }, step, id + " to be " + goal, () -> last[0]);
+        return last[0];
     }
 
     /** A create request on the local network registry's happy path; the bucket is {@code bucketPrefix-<workspace>} (a bucket belongs to one workspace). */

@@ -216,19 +216,8 @@ class ClusterCampaignIT {
         return urls.get(ThreadLocalRandom.current().nextInt(urls.size()));
     }
 
-    /** Waits for {@code goal}, asking any replica; any *_FAILED status fails the campaign. */
     private JsonNode awaitStatus(Api.Client editor, String id, String goal) {
-        JsonNode[] last = new JsonNode[1];
-        Api.await(() -> {
-            Api.Resp r = retrying(() -> editor.get(any("instance-service") + "/instances/" + id));
-            last[0] = r.json();
-            String status = last[0].path("status").asText();
-            if (status.endsWith("_FAILED")) {
-                throw new AssertionError(id + " ended " + status + ": " + last[0]);
-            }
-            return goal.equals(status);
-        }, STEP, id + " to be " + goal, () -> last[0]);
-        return last[0];
+        return Campaigns.awaitStatus(editor, () -> any("instance-service"), id, goal, STEP);
     }
 
     /**

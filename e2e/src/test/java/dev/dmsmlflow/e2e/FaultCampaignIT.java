@@ -152,19 +152,8 @@ class FaultCampaignIT {
         awaitStatus(editor, id, "RELEASED");
     }
 
-    /** Waits for {@code goal}; any *_FAILED status fails the campaign (a crash may delay a saga, never fail it). */
     private JsonNode awaitStatus(Api.Client editor, String id, String goal) {
-        JsonNode[] last = new JsonNode[1];
-        Api.await(() -> {
-            Api.Resp r = retrying(() -> editor.get(stack.instanceUrl + "/instances/" + id));
-            last[0] = r.json();
-            String status = last[0].path("status").asText();
-            if (status.endsWith("_FAILED")) {
-                throw new AssertionError(id + " ended " + status + ": " + last[0]);
-            }
-            return goal.equals(status);
-        }, STEP, id + " to be " + goal, () -> last[0]);
-        return last[0];
+        return Campaigns.awaitStatus(editor, () -> stack.instanceUrl, id, goal, STEP);
     }
 
     /** The scheduler: a fault every 3-7 s until the sagas are done; every killed service is started again before the next. */

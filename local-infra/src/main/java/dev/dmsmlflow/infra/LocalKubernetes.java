@@ -282,16 +282,7 @@ public final class LocalKubernetes implements AutoCloseable {
     @Override
     public synchronized void close() {
         for (int i = processes.size() - 1; i >= 0; i--) {
-            Process p = processes.get(i);
-            p.destroy();
-            try {
-                if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                    p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                p.destroyForcibly();
-            }
+            Processes.stop(processes.get(i), 10);
         }
         processes.clear();
     }
